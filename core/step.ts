@@ -1,0 +1,36 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { ActionSchema } from './action.ts';
+import { ObservationSchema } from './observation.ts';
+import { ModeSchema, SourceSchema } from './mode.ts';
+
+/**
+ * One control tick as recorded (design.md "Steps and labels"). Training labels are derived
+ * from these fields by `recordings/step-labels.ts`, never stored by the loop.
+ */
+export const StepSchema = Type.Object(
+  {
+    episodeId: Type.String(),
+    step: Type.Integer({ minimum: 0 }),
+    t: Type.Number({ description: 'seconds since the episode reset (loop clock)' }),
+    obs: ObservationSchema,
+    proposed: Type.Union([ActionSchema, Type.Null()], { description: "the policy's proposed action, null if none in time" }),
+    executed: Type.Union([ActionSchema, Type.Null()], { description: 'the action that ran, null when holding' }),
+    jointTargets: Type.Array(Type.Number(), { description: 'joint targets sent to the robot after safety, rad' }),
+    clamped: Type.Array(Type.String(), { description: 'safety limits that changed this command' }),
+    source: SourceSchema,
+    mode: ModeSchema,
+    operatorId: Type.Union([Type.String(), Type.Null()]),
+    policyVersion: Type.Union([Type.String(), Type.Null()]),
+    /** set on steps of a real-robot rewind's automatic drive-back (RaC's recovery segment) */
+    recovery: Type.Optional(Type.Boolean()),
+  },
+  { $id: 'takeover/Step' },
+);
+export type Step = Static<typeof StepSchema>;
+
+/** How an episode ended. */
+export const OutcomeSchema = Type.Union(
+  [Type.Literal('success'), Type.Literal('failure'), Type.Literal('timeout'), Type.Literal('aborted'), Type.Literal('unknown')],
+  { $id: 'takeover/Outcome' },
+);
+export type Outcome = Static<typeof OutcomeSchema>;

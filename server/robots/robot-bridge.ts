@@ -1,0 +1,49 @@
+import type { Observation } from '../../core/observation.ts';
+
+/** Joint and gripper facts of an arm, readable before `connect()` so a console can lay out its UI. */
+export interface RobotFeatures {
+  jointNames: string[];
+  /** joint position limits, rad */
+  lower: Float64Array;
+  upper: Float64Array;
+  /** joint velocity limits, rad/s */
+  velocityLimit: Float64Array;
+  /** name of the end-effector site (MuJoCo) or link (URDF) */
+  eeName: string;
+  /** finger opening range, m */
+  gripperRange: [number, number];
+}
+
+/** What a bridge can do beyond the basic contract. */
+export interface RobotCapabilities {
+  /** exact restore of an earlier physics state (simulators); real arms drive back instead */
+  restoreState: boolean;
+  gripper: boolean;
+  simulated: boolean;
+}
+
+/** A joint-space command: position targets and the gripper command in [-1, 1] (-1 open, 1 closed). */
+export interface JointCommand {
+  q: Float64Array;
+  gripper: number;
+}
+
+/**
+ * The seam between the control loop and an arm (LeRobot's `Robot`, design.md's control tick).
+ * `observe` returns the latest cached state and never waits; `command` hands targets to the arm
+ * and returns what was really applied.
+ */
+export interface RobotBridge {
+  readonly id: string;
+  readonly kind: string;
+  readonly features: RobotFeatures;
+  readonly capabilities: RobotCapabilities;
+  readonly isConnected: boolean;
+  connect(): Promise<void>;
+  /** idempotent */
+  disconnect(): Promise<void>;
+  observe(): Observation;
+  command(cmd: JointCommand): JointCommand;
+  /** keep the current joint positions (the safe default on any doubt) */
+  hold(): void;
+}
