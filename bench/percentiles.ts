@@ -1,0 +1,12 @@
+/** p-th percentile (0..100) of a sample, nearest-rank on a sorted copy. */
+export function percentile(sample: ArrayLike<number>, p: number): number {
+  const s = Float64Array.from(sample).sort();
+  if (s.length === 0) return NaN;
+  const idx = Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1));
+  return s[idx];
+}
+
+/** Formats a figure for the bench tables. */
+export function fmt(x: number, digits = 3): string {
+  return Number.isFinite(x) ? x.toPrecision(digits) : String(x);
+}

@@ -1,0 +1,4 @@
+import type { CliCommand } from './cli-command.ts';
+
+/** Every `takeover` subcommand; each lives in its own module (one line to add one here). */
+export const commands: CliCommand[] = [];
