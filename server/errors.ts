@@ -1,0 +1,44 @@
+import { ERROR_CODES, type ErrorCode } from './protocol/error-codes.ts';
+
+export { ERROR_CODES, type ErrorCode };
+
+const STATUS: Record<ErrorCode, number> = {
+  TKO_ERR_BAD_FRAME: 400,
+  TKO_ERR_FRAME_TOO_LARGE: 413,
+  TKO_ERR_UNKNOWN_TYPE: 400,
+  TKO_ERR_INVALID_MESSAGE: 400,
+  TKO_ERR_PROTOCOL_VERSION: 400,
+  TKO_ERR_HELLO_REQUIRED: 400,
+  TKO_ERR_UNAUTHENTICATED: 401,
+  TKO_ERR_FORBIDDEN: 403,
+  TKO_ERR_UNKNOWN_ROBOT: 404,
+  TKO_ERR_LEASE_HELD: 409,
+  TKO_ERR_NOT_LEASE_HOLDER: 409,
+  TKO_ERR_ESTOP_LATCHED: 409,
+  TKO_ERR_BAD_TRANSITION: 409,
+  TKO_ERR_UNSUPPORTED: 422,
+  TKO_ERR_NOT_FOUND: 404,
+  TKO_ERR_BAD_REQUEST: 400,
+  TKO_ERR_CONFIG: 500,
+  TKO_ERR_NOT_CONNECTED: 503,
+  TKO_ERR_ALREADY_CONNECTED: 409,
+  TKO_ERR_INTERNAL: 500,
+};
+
+/** The one error type of the server (Fastify's errors.js model): a TKO_ERR_* code and an HTTP status. */
+export class TakeoverError extends Error {
+  readonly code: ErrorCode;
+  readonly statusCode: number;
+
+  constructor(code: ErrorCode, message?: string) {
+    super(message ?? ERROR_CODES[code]);
+    this.name = 'TakeoverError';
+    this.code = code;
+    this.statusCode = STATUS[code];
+  }
+}
+
+/** HTTP status of a code. */
+export function statusOf(code: ErrorCode): number {
+  return STATUS[code];
+}
