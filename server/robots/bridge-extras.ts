@@ -1,0 +1,33 @@
+import type { ModelDescription } from '../protocol/model-description.ts';
+import type { RobotBridge } from './robot-bridge.ts';
+
+/** A bridge whose physics advances on the loop clock (simulators); real arms run on their own. */
+export interface SteppedBridge extends RobotBridge {
+  /** advance the physics to loop time t, s */
+  stepTo(t: number): void;
+}
+
+/** A bridge that owns a task: reset with a seed, report success. */
+export interface EpisodicBridge extends RobotBridge {
+  resetEpisode(seed: number): void;
+  taskSuccess(): boolean;
+}
+
+/** A bridge that can describe itself for the console and report its body poses. */
+export interface DescribedBridge extends RobotBridge {
+  modelDescription(): ModelDescription;
+  /** flat [x, y, z, qw, qx, qy, qz] per body of the description, world frame */
+  bodyPoses(out: number[]): number[];
+}
+
+export function isStepped(b: RobotBridge): b is SteppedBridge {
+  return typeof (b as Partial<SteppedBridge>).stepTo === 'function';
+}
+export function isEpisodic(b: RobotBridge): b is EpisodicBridge {
+  const e = b as Partial<EpisodicBridge>;
+  return typeof e.resetEpisode === 'function' && typeof e.taskSuccess === 'function';
+}
+export function isDescribed(b: RobotBridge): b is DescribedBridge {
+  const d = b as Partial<DescribedBridge>;
+  return typeof d.modelDescription === 'function' && typeof d.bodyPoses === 'function';
+}
