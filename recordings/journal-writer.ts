@@ -1,0 +1,133 @@
+import type { Step } from '../core/step.ts';
+import type { ByteSink } from './byte-sink.ts';
+import { McapChunkWriter, type ChunkCompressor } from './mcap-chunk-writer.ts';
+import { lz4Compressor } from './chunk-compression.ts';
+import {
+  META_END,
+  META_EPISODE,
+  MCAP_PROFILE,
+  TOPIC_SCHEMAS,
+  TOPICS,
+  topicOfEvent,
+  type EpisodeEnd,
+  type EpisodeEvent,
+  type EpisodeMeta,
+  type Topic,
+} from './journal-schemas.ts';
+
+const encoder = new TextEncoder();
+
+/** Metadata record form of the episode meta: readable fields plus the exact JSON. */
+export function metaToRecord(meta: EpisodeMeta): Record<string, string> {
+  return {
+    json: JSON.stringify(meta),
+    episodeId: meta.episodeId,
+    robotId: meta.robotId,
+    task: meta.task,
+    seed: String(meta.seed),
+    policyVersion: meta.policyVersion ?? '',
+    kind: meta.kind,
+    startedAt: new Date(meta.startedAt).toISOString(),
+  };
+}
+
+/**
+ * One episode's MCAP journal (docs/recordings.md): one channel per topic, JSON messages with a
+ * JSON Schema per channel from the TypeBox schemas. `writeStep`/`writeEvent` only encode into
+ * the open chunk; `flush()` writes it. logTime is when the recorder received the record (wall
+ * clock, ns); publishTime is the loop clock (episode start + t); sequence is recording order.
+ */
+export class JournalWriter {
+  #mcap: McapChunkWriter;
+  #sink: ByteSink;
+  #channel = new Map<Topic, number>();
+  #sequence = 0;
+  #startNs: bigint;
+  #lastLogTime = 0n;
+  readonly meta: EpisodeMeta;
+
+  constructor(sink: ByteSink, meta: EpisodeMeta, { compressor = lz4Compressor }: { compressor?: ChunkCompressor | null } = {}) {
+    this.#sink = sink;
+    this.meta = meta;
+    this.#startNs = BigInt(Math.round(meta.startedAt)) * 1_000_000n;
+    this.#mcap = new McapChunkWriter({ sink, compressor, profile: MCAP_PROFILE });
+    this.#mcap.addMetadata(META_EPISODE, metaToRecord(meta));
+    const schemaIds = new Map<object, number>();
+    for (const topic of Object.values(TOPICS)) {
+      const schema = TOPIC_SCHEMAS[topic];
+      let id = schemaIds.get(schema);
+      if (id === undefined) {
+        id = this.#mcap.addSchema(String(schema.$id), 'jsonschema', encoder.encode(JSON.stringify(schema)));
+        schemaIds.set(schema, id);
+      }
+      this.#channel.set(topic, this.#mcap.addChannel(topic, id, 'json'));
+    }
+  }
+
+  /** Encodes a step into the open chunk: `/step` plus its two action messages. */
+  writeStep(step: Step, recordedAtMs: number): void {
+    const { proposed, executed, ...state } = step;
+    const log = this.#logTime(recordedAtMs);
+    const pub = this.#publishTime(step.t);
+    this.writeRaw(TOPICS.step, log, pub, encoder.encode(JSON.stringify(state)));
+    const base = { episodeId: step.episodeId, step: step.step, t: step.t };
+    this.writeRaw(TOPICS.proposed, log, pub, encoder.encode(JSON.stringify({ ...base, action: proposed })));
+    this.writeRaw(TOPICS.executed, log, pub, encoder.encode(JSON.stringify({ ...base, action: executed })));
+  }
+
+  /** Encodes an event into the open chunk, on the channel for its type. */
+  writeEvent(e: EpisodeEvent, recordedAtMs: number): void {
+    this.writeRaw(topicOfEvent(e.type), this.#logTime(recordedAtMs), this.#publishTime(e.t), encoder.encode(JSON.stringify(e)));
+  }
+
+  /** Adds an already-encoded message (recovery copies messages through this). */
+  writeRaw(topic: Topic, logTime: bigint, publishTime: bigint, data: Uint8Array): void {
+    const channel = this.#channel.get(topic);
+    if (channel === undefined) throw new Error(`JournalWriter#writeRaw: unknown topic '${topic}'`);
+    this.#mcap.addMessage(channel, this.#sequence++, logTime, publishTime, data);
+  }
+
+  /** Uncompressed bytes waiting for the next flush. */
+  get pendingBytes(): number {
+    return this.#mcap.pendingBytes;
+  }
+
+  /** Bytes in the file so far. */
+  get bytesWritten(): number {
+    return Number(this.#sink.position());
+  }
+
+  /** Closes the open chunk and writes it (one write). */
+  flush(): Promise<void> {
+    return this.#mcap.flush();
+  }
+
+  /** Writes the end record, summary and footer, syncs and closes the sink. */
+  async finish(end: EpisodeEnd): Promise<void> {
+    this.#mcap.addMetadata(META_END, { json: JSON.stringify(end), outcome: end.outcome, steps: String(end.steps), endedAt: new Date(end.endedAt).toISOString() });
+    try {
+      await this.#mcap.end();
+      await this.#sink.sync();
+    } finally {
+      await this.#sink.close();
+    }
+  }
+
+  /** Closes the sink without a footer (the file stays recoverable up to its last chunk). */
+  async abandon(): Promise<void> {
+    await this.#sink.close();
+  }
+
+  #logTime(ms: number): bigint {
+    // Strictly increasing per step/event, so readers that sort by logTime keep recording order.
+    let t = Number.isFinite(ms) && ms > 0 ? BigInt(Math.round(ms * 1e6)) : 0n;
+    if (t <= this.#lastLogTime && this.#sequence > 0) t = this.#lastLogTime + 1n;
+    this.#lastLogTime = t;
+    return t;
+  }
+
+  #publishTime(t: number): bigint {
+    const ns = Number.isFinite(t) ? this.#startNs + BigInt(Math.round(t * 1e9)) : this.#startNs;
+    return ns < 0n ? 0n : ns; // MCAP times are unsigned
+  }
+}
