@@ -1,0 +1,194 @@
+import * as tf from '@tensorflow/tfjs';
+import { MlpPolicy, type MlpArchitecture } from './mlp-policy.ts';
+import { computeNormalization, normalizeInputs, normalizeOutputs, type Normalization } from './normalization.ts';
+import { SeededRandom } from './seeded-random.ts';
+import type { TrainingSet } from './training-set.ts';
+
+export interface TrainOptions {
+  /** hidden layer sizes (default 256, 256) */
+  hidden?: number[];
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  /** seeds weight init, the validation split and the shuffling: same seed, same weights */
+  seed?: number;
+  /** share of episodes held out for validation (at least one when there are two or more) */
+  validationFraction?: number;
+  onProgress?: (p: TrainProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface TrainProgress {
+  epoch: number;
+  epochs: number;
+  /** weighted training loss, mean over the epoch's batches */
+  trainLoss: number;
+  /** weighted validation loss (null without validation episodes) */
+  valLoss: number | null;
+  samplesPerSecond: number;
+}
+
+export interface TrainResult {
+  policy: MlpPolicy;
+  arch: MlpArchitecture;
+  norm: Normalization;
+  history: TrainProgress[];
+  trainEpisodes: string[];
+  validationEpisodes: string[];
+  trainSamples: number;
+  validationSamples: number;
+  /** validation loss of the untrained network, to show training lowered it */
+  initialValLoss: number | null;
+  seconds: number;
+}
+
+const DEFAULTS = { hidden: [256, 256], epochs: 50, batchSize: 256, learningRate: 1e-3, seed: 0, validationFraction: 0.1 };
+
+/**
+ * Weighted behavioral cloning: per-sample weighted MSE, Adam, uniform shuffled minibatches, whole
+ * episodes held out for validation. Samples with weight 0 are dropped up front (they would add
+ * nothing but time); normalization is computed on the training samples. Deterministic for a seed
+ * on a given backend: init and shuffles come from a seeded generator and the wasm and cpu
+ * kernels are single-threaded.
+ */
+export async function trainPolicy(set: TrainingSet, opts: TrainOptions = {}): Promise<TrainResult> {
+  const o = { ...DEFAULTS, ...stripUndefined(opts) };
+  if (!(o.epochs >= 1) || !(o.batchSize >= 1)) throw new Error(`trainPolicy: epochs (${o.epochs}) and batchSize (${o.batchSize}) must be >= 1`);
+  const started = performance.now();
+  const rng = new SeededRandom(o.seed);
+  const { train, val } = splitEpisodes(set, o.validationFraction, rng);
+  if (train.length === 0) throw new Error(`trainPolicy: no training samples with positive weight (${set.count} samples in total)`);
+
+  const D = set.inputDim;
+  const A = set.outputDim;
+  const trainX = gatherRows(set.features, D, train);
+  const trainY = gatherRows(set.actions, A, train);
+  const trainW = gatherRows(set.weights, 1, train);
+  const norm = computeNormalization(trainX, trainY, trainW, D, A);
+  const arch: MlpArchitecture = { kind: 'mlp', inputDim: D, hidden: o.hidden, outputDim: A };
+  const policy = MlpPolicy.init(arch, norm, rng.int(2 ** 31));
+  const optimizer = tf.train.adam(o.learningRate);
+
+  const n = train.length;
+  const [xAll, yAll, wAll] = [
+    tf.tensor2d(normalizeInputs(norm, trainX, n), [n, D]),
+    tf.tensor2d(normalizeOutputs(norm, trainY, n), [n, A]),
+    tf.tensor1d(trainW),
+  ];
+  const valT = val.length ? tensorsFor(set, val, norm) : null;
+  const history: TrainProgress[] = [];
+  const perm = Int32Array.from({ length: n }, (_, i) => i);
+  try {
+    const initialValLoss = valT ? evalLoss(policy, valT) : null;
+    for (let epoch = 1; epoch <= o.epochs; epoch++) {
+      if (o.signal?.aborted) throw new Error('training cancelled');
+      const t0 = performance.now();
+      rng.shuffle(perm);
+      const trainLoss = runEpoch(policy, optimizer, xAll, yAll, wAll, perm, o.batchSize);
+      const dt = (performance.now() - t0) / 1000;
+      const valLoss = valT ? evalLoss(policy, valT) : null;
+      const p: TrainProgress = { epoch, epochs: o.epochs, trainLoss, valLoss, samplesPerSecond: n / dt };
+      history.push(p);
+      o.onProgress?.(p);
+      // let timers, messages and cancellation through between epochs
+      await new Promise((r) => setImmediate(r));
+    }
+    return {
+      policy,
+      arch,
+      norm,
+      history,
+      trainEpisodes: uniqueEpisodes(set, train),
+      validationEpisodes: uniqueEpisodes(set, val),
+      trainSamples: n,
+      validationSamples: val.length,
+      initialValLoss,
+      seconds: (performance.now() - started) / 1000,
+    };
+  } catch (err) {
+    policy.dispose();
+    throw err;
+  } finally {
+    tf.dispose([xAll, yAll, wAll]);
+    if (valT) tf.dispose([valT.x, valT.y, valT.w]);
+    optimizer.dispose();
+  }
+}
+
+/** One pass over the shuffled samples; returns the mean batch loss (read once, at the end). */
+function runEpoch(policy: MlpPolicy, optimizer: tf.Optimizer, x: tf.Tensor2D, y: tf.Tensor2D, w: tf.Tensor1D, perm: Int32Array, batch: number): number {
+  const n = perm.length;
+  const idx = tf.tensor1d(perm, 'int32');
+  // one gather per epoch, then cheap contiguous slices per batch
+  const [xe, ye, we] = tf.tidy(() => [tf.gather(x, idx), tf.gather(y, idx), tf.gather(w, idx)]);
+  idx.dispose();
+  let sum: tf.Scalar = tf.scalar(0);
+  let batches = 0;
+  for (let start = 0; start < n; start += batch) {
+    const size = Math.min(batch, n - start);
+    const cost = optimizer.minimize(
+      () => policy.loss(xe.slice([start, 0], [size, -1]) as tf.Tensor2D, ye.slice([start, 0], [size, -1]) as tf.Tensor2D, we.slice([start], [size]) as tf.Tensor1D),
+      true,
+      policy.params,
+    )!;
+    const next = tf.add(sum, cost) as tf.Scalar;
+    tf.dispose([sum, cost]);
+    sum = next;
+    batches++;
+  }
+  const mean = sum.dataSync()[0] / batches;
+  tf.dispose([sum, xe, ye, we]);
+  return mean;
+}
+
+interface EvalTensors {
+  x: tf.Tensor2D;
+  y: tf.Tensor2D;
+  w: tf.Tensor1D;
+}
+
+function tensorsFor(set: TrainingSet, rows: Int32Array, norm: Normalization): EvalTensors {
+  const k = rows.length;
+  return {
+    x: tf.tensor2d(normalizeInputs(norm, gatherRows(set.features, set.inputDim, rows), k), [k, set.inputDim]),
+    y: tf.tensor2d(normalizeOutputs(norm, gatherRows(set.actions, set.outputDim, rows), k), [k, set.outputDim]),
+    w: tf.tensor1d(gatherRows(set.weights, 1, rows)),
+  };
+}
+
+/** Weighted loss over a held-out set (the same loss the trainer minimizes). */
+export function evalLoss(policy: MlpPolicy, t: EvalTensors): number {
+  return tf.tidy(() => policy.loss(t.x, t.y, t.w).dataSync()[0]);
+}
+
+/**
+ * Seeded split by episode: shuffles episode indices and holds out round(fraction * E), at least one
+ * when there are two or more episodes. Rows with weight 0 are dropped from both sides.
+ */
+export function splitEpisodes(set: TrainingSet, fraction: number, rng: SeededRandom): { train: Int32Array; val: Int32Array } {
+  const present = [...new Set(set.episode)].sort((a, b) => a - b);
+  const order = rng.shuffle(Int32Array.from(present));
+  const k = present.length >= 2 && fraction > 0 ? Math.min(present.length - 1, Math.max(1, Math.round(fraction * present.length))) : 0;
+  const held = new Set(order.subarray(0, k));
+  const train: number[] = [];
+  const val: number[] = [];
+  for (let i = 0; i < set.count; i++) {
+    if (!(set.weights[i] > 0)) continue;
+    (held.has(set.episode[i]) ? val : train).push(i);
+  }
+  return { train: Int32Array.from(train), val: Int32Array.from(val) };
+}
+
+function gatherRows(src: Float32Array, width: number, rows: Int32Array): Float32Array {
+  const out = new Float32Array(rows.length * width);
+  for (let i = 0; i < rows.length; i++) out.set(src.subarray(rows[i] * width, rows[i] * width + width), i * width);
+  return out;
+}
+
+function uniqueEpisodes(set: TrainingSet, rows: Int32Array): string[] {
+  return [...new Set(Array.from(rows, (r) => set.episode[r]))].sort((a, b) => a - b).map((e) => set.episodeIds[e]);
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
