@@ -1,0 +1,94 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { OutcomeSchema, type Outcome } from '../core/step.ts';
+
+/** Lifecycle of an episode's journal. */
+export const EpisodeStatusSchema = Type.Union(
+  [Type.Literal('recording'), Type.Literal('complete'), Type.Literal('recovered'), Type.Literal('quarantined')],
+  { $id: 'takeover/EpisodeStatus' },
+);
+export type EpisodeStatus = Static<typeof EpisodeStatusSchema>;
+
+/** One catalog row: what the catalog knows about an episode (its steps live in the journal). */
+export const EpisodeRowSchema = Type.Object(
+  {
+    id: Type.String(),
+    robotId: Type.String(),
+    task: Type.String(),
+    seed: Type.Integer(),
+    policyVersion: Type.Union([Type.String(), Type.Null()]),
+    kind: Type.Union([Type.Literal('policy'), Type.Literal('demo')]),
+    operators: Type.Array(Type.String()),
+    startedAt: Type.Number({ description: 'ms since the Unix epoch' }),
+    endedAt: Type.Union([Type.Number(), Type.Null()]),
+    outcome: Type.Union([OutcomeSchema, Type.Null()]),
+    steps: Type.Integer({ minimum: 0 }),
+    interventionCount: Type.Integer({ minimum: 0, description: 'intervention onsets still in effect' }),
+    interventionSteps: Type.Integer({ minimum: 0, description: 'steps labelled intervention' }),
+    interventionOnsets: Type.Array(Type.Integer(), { description: 'step index of each onset' }),
+    droppedSteps: Type.Integer({ minimum: 0 }),
+    bytes: Type.Integer({ minimum: 0 }),
+    file: Type.String({ description: 'journal path relative to the data directory' }),
+    status: EpisodeStatusSchema,
+    notes: Type.String(),
+    tags: Type.Array(Type.String()),
+  },
+  { $id: 'takeover/Episode' },
+);
+export type EpisodeRow = Static<typeof EpisodeRowSchema>;
+
+/** Filters for listing episodes; all optional and combined with AND. */
+export const EpisodeQuerySchema = Type.Object(
+  {
+    robotId: Type.Optional(Type.String()),
+    task: Type.Optional(Type.String()),
+    policyVersion: Type.Optional(Type.String()),
+    outcome: Type.Optional(OutcomeSchema),
+    kind: Type.Optional(Type.Union([Type.Literal('policy'), Type.Literal('demo')])),
+    status: Type.Optional(EpisodeStatusSchema),
+    tag: Type.Optional(Type.String()),
+    from: Type.Optional(Type.Number({ description: 'started at or after, ms epoch' })),
+    to: Type.Optional(Type.Number({ description: 'started before, ms epoch' })),
+    hasInterventions: Type.Optional(Type.Boolean()),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  },
+  { $id: 'takeover/EpisodeQuery', additionalProperties: false },
+);
+export type EpisodeQuery = Static<typeof EpisodeQuerySchema>;
+
+/** What can be edited by hand. */
+export interface EpisodePatch {
+  outcome?: Outcome;
+  notes?: string;
+  tags?: string[];
+}
+
+/** A new row (status 'recording', counts zero). */
+export type NewEpisode = Pick<EpisodeRow, 'id' | 'robotId' | 'task' | 'seed' | 'policyVersion' | 'kind' | 'startedAt' | 'file'>;
+
+/** The counts known once an episode's journal is finished or recovered. */
+export type EpisodeFinish = Pick<
+  EpisodeRow,
+  'endedAt' | 'outcome' | 'steps' | 'interventionCount' | 'interventionSteps' | 'interventionOnsets' | 'operators' | 'droppedSteps' | 'bytes' | 'status'
+>;
+
+/**
+ * The episode index. Asynchronous so a networked database (PostgreSQL for a fleet) can
+ * implement it; `SqliteCatalog` is the local one.
+ */
+export interface Catalog {
+  /** Adds a row in status 'recording'; throws if the id exists. */
+  insert(row: NewEpisode): Promise<void>;
+  /** Records the end of an episode (or its recovery). */
+  finish(id: string, f: EpisodeFinish): Promise<void>;
+  /** Inserts or replaces a whole row (recovery of a file the catalog lost). */
+  upsert(row: EpisodeRow): Promise<void>;
+  get(id: string): Promise<EpisodeRow | null>;
+  list(q: EpisodeQuery): Promise<{ items: EpisodeRow[]; total: number }>;
+  /** Edits outcome, notes, tags; returns the new row or null if absent. */
+  patch(id: string, p: EpisodePatch): Promise<EpisodeRow | null>;
+  setStatus(id: string, status: EpisodeStatus): Promise<void>;
+  /** Removes the row; false if it was absent. */
+  delete(id: string): Promise<boolean>;
+  close(): Promise<void>;
+}

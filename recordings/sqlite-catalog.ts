@@ -1,0 +1,252 @@
+import Database from 'better-sqlite3';
+import type { Catalog, EpisodeFinish, EpisodePatch, EpisodeQuery, EpisodeRow, EpisodeStatus, NewEpisode } from './catalog.ts';
+
+/** Numbered schema migrations; `PRAGMA user_version` holds how many have run. Append only. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE episodes (
+     id TEXT PRIMARY KEY,
+     robot_id TEXT NOT NULL,
+     task TEXT NOT NULL,
+     seed INTEGER NOT NULL,
+     policy_version TEXT,
+     kind TEXT NOT NULL CHECK (kind IN ('policy', 'demo')),
+     operators TEXT NOT NULL DEFAULT '[]',
+     started_at INTEGER NOT NULL,
+     ended_at INTEGER,
+     outcome TEXT,
+     steps INTEGER NOT NULL DEFAULT 0,
+     intervention_count INTEGER NOT NULL DEFAULT 0,
+     intervention_steps INTEGER NOT NULL DEFAULT 0,
+     intervention_onsets TEXT NOT NULL DEFAULT '[]',
+     dropped_steps INTEGER NOT NULL DEFAULT 0,
+     bytes INTEGER NOT NULL DEFAULT 0,
+     file TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('recording', 'complete', 'recovered', 'quarantined')),
+     notes TEXT NOT NULL DEFAULT '',
+     tags TEXT NOT NULL DEFAULT '[]'
+   );
+   CREATE INDEX episodes_robot ON episodes (robot_id, started_at);
+   CREATE INDEX episodes_task ON episodes (task, started_at);
+   CREATE INDEX episodes_policy ON episodes (policy_version, started_at);
+   CREATE INDEX episodes_started ON episodes (started_at);
+   CREATE INDEX episodes_status ON episodes (status);`,
+];
+
+interface Row {
+  id: string;
+  robot_id: string;
+  task: string;
+  seed: number;
+  policy_version: string | null;
+  kind: 'policy' | 'demo';
+  operators: string;
+  started_at: number;
+  ended_at: number | null;
+  outcome: EpisodeRow['outcome'];
+  steps: number;
+  intervention_count: number;
+  intervention_steps: number;
+  intervention_onsets: string;
+  dropped_steps: number;
+  bytes: number;
+  file: string;
+  status: EpisodeStatus;
+  notes: string;
+  tags: string;
+}
+
+function fromRow(r: Row): EpisodeRow {
+  return {
+    id: r.id,
+    robotId: r.robot_id,
+    task: r.task,
+    seed: r.seed,
+    policyVersion: r.policy_version,
+    kind: r.kind,
+    operators: JSON.parse(r.operators) as string[],
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+    outcome: r.outcome,
+    steps: r.steps,
+    interventionCount: r.intervention_count,
+    interventionSteps: r.intervention_steps,
+    interventionOnsets: JSON.parse(r.intervention_onsets) as number[],
+    droppedSteps: r.dropped_steps,
+    bytes: r.bytes,
+    file: r.file,
+    status: r.status,
+    notes: r.notes,
+    tags: JSON.parse(r.tags) as string[],
+  };
+}
+
+function toParams(e: EpisodeRow): Row {
+  return {
+    id: e.id,
+    robot_id: e.robotId,
+    task: e.task,
+    seed: e.seed,
+    policy_version: e.policyVersion,
+    kind: e.kind,
+    operators: JSON.stringify(e.operators),
+    started_at: e.startedAt,
+    ended_at: e.endedAt,
+    outcome: e.outcome,
+    steps: e.steps,
+    intervention_count: e.interventionCount,
+    intervention_steps: e.interventionSteps,
+    intervention_onsets: JSON.stringify(e.interventionOnsets),
+    dropped_steps: e.droppedSteps,
+    bytes: e.bytes,
+    file: e.file,
+    status: e.status,
+    notes: e.notes,
+    tags: JSON.stringify(e.tags),
+  };
+}
+
+const COLUMNS = Object.keys(toParams({} as EpisodeRow));
+
+/** The catalog in one SQLite file (better-sqlite3 12, WAL: readers never block the recorder). */
+export class SqliteCatalog implements Catalog {
+  #db: Database.Database;
+
+  /** Opens (creating if needed) and migrates the catalog at `path` (':memory:' for tests). */
+  constructor(path: string) {
+    this.#db = new Database(path);
+    this.#db.pragma('journal_mode = WAL');
+    this.#db.pragma('synchronous = NORMAL');
+    this.#db.pragma('busy_timeout = 5000');
+    this.#migrate();
+  }
+
+  /** Schema version after migrations. */
+  get version(): number {
+    return this.#db.pragma('user_version', { simple: true }) as number;
+  }
+
+  #migrate(): void {
+    const have = this.version;
+    if (have > MIGRATIONS.length) throw new Error(`SqliteCatalog: database is at schema ${have}, this build knows ${MIGRATIONS.length}; upgrade takeover`);
+    for (let v = have; v < MIGRATIONS.length; v++) {
+      this.#db.transaction(() => {
+        this.#db.exec(MIGRATIONS[v]);
+        this.#db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  async insert(e: NewEpisode): Promise<void> {
+    const row: EpisodeRow = {
+      ...e,
+      operators: [],
+      endedAt: null,
+      outcome: null,
+      steps: 0,
+      interventionCount: 0,
+      interventionSteps: 0,
+      interventionOnsets: [],
+      droppedSteps: 0,
+      bytes: 0,
+      status: 'recording',
+      notes: '',
+      tags: [],
+    };
+    try {
+      this.#db.prepare(`INSERT INTO episodes (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => '@' + c).join(', ')})`).run(toParams(row));
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new Error(`SqliteCatalog#insert: episode '${e.id}' already exists`);
+      throw err;
+    }
+  }
+
+  async upsert(e: EpisodeRow): Promise<void> {
+    this.#db.prepare(`INSERT OR REPLACE INTO episodes (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => '@' + c).join(', ')})`).run(toParams(e));
+  }
+
+  async finish(id: string, f: EpisodeFinish): Promise<void> {
+    const info = this.#db
+      .prepare(
+        `UPDATE episodes SET ended_at = @ended_at, outcome = @outcome, steps = @steps, intervention_count = @intervention_count,
+           intervention_steps = @intervention_steps, intervention_onsets = @intervention_onsets, operators = @operators,
+           dropped_steps = @dropped_steps, bytes = @bytes, status = @status WHERE id = @id`,
+      )
+      .run({
+        id,
+        ended_at: f.endedAt,
+        outcome: f.outcome,
+        steps: f.steps,
+        intervention_count: f.interventionCount,
+        intervention_steps: f.interventionSteps,
+        intervention_onsets: JSON.stringify(f.interventionOnsets),
+        operators: JSON.stringify(f.operators),
+        dropped_steps: f.droppedSteps,
+        bytes: f.bytes,
+        status: f.status,
+      });
+    if (info.changes === 0) throw new Error(`SqliteCatalog#finish: no episode '${id}'`);
+  }
+
+  async get(id: string): Promise<EpisodeRow | null> {
+    const r = this.#db.prepare('SELECT * FROM episodes WHERE id = ?').get(id) as Row | undefined;
+    return r ? fromRow(r) : null;
+  }
+
+  async list(q: EpisodeQuery): Promise<{ items: EpisodeRow[]; total: number }> {
+    const where: string[] = [];
+    const p: Record<string, unknown> = {};
+    const eq = (col: string, key: keyof EpisodeQuery) => {
+      if (q[key] !== undefined) {
+        where.push(`${col} = @${key}`);
+        p[key] = q[key];
+      }
+    };
+    eq('robot_id', 'robotId');
+    eq('task', 'task');
+    eq('policy_version', 'policyVersion');
+    eq('outcome', 'outcome');
+    eq('kind', 'kind');
+    eq('status', 'status');
+    if (q.tag !== undefined) {
+      where.push('EXISTS (SELECT 1 FROM json_each(episodes.tags) WHERE value = @tag)');
+      p.tag = q.tag;
+    }
+    if (q.from !== undefined) {
+      where.push('started_at >= @from');
+      p.from = q.from;
+    }
+    if (q.to !== undefined) {
+      where.push('started_at < @to');
+      p.to = q.to;
+    }
+    if (q.hasInterventions !== undefined) where.push(q.hasInterventions ? 'intervention_count > 0' : 'intervention_count = 0');
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = (this.#db.prepare(`SELECT COUNT(*) AS n FROM episodes ${clause}`).get(p) as { n: number }).n;
+    const rows = this.#db
+      .prepare(`SELECT * FROM episodes ${clause} ORDER BY started_at DESC, id LIMIT @limit OFFSET @offset`)
+      .all({ ...p, limit: q.limit ?? 50, offset: q.offset ?? 0 }) as Row[];
+    return { items: rows.map(fromRow), total };
+  }
+
+  async patch(id: string, patch: EpisodePatch): Promise<EpisodeRow | null> {
+    const sets: string[] = [];
+    const p: Record<string, unknown> = { id };
+    if (patch.outcome !== undefined) (sets.push('outcome = @outcome'), (p.outcome = patch.outcome));
+    if (patch.notes !== undefined) (sets.push('notes = @notes'), (p.notes = patch.notes));
+    if (patch.tags !== undefined) (sets.push('tags = @tags'), (p.tags = JSON.stringify([...new Set(patch.tags)])));
+    if (sets.length) this.#db.prepare(`UPDATE episodes SET ${sets.join(', ')} WHERE id = @id`).run(p);
+    return this.get(id);
+  }
+
+  async setStatus(id: string, status: EpisodeStatus): Promise<void> {
+    this.#db.prepare('UPDATE episodes SET status = ? WHERE id = ?').run(status, id);
+  }
+
+  async delete(id: string): Promise<boolean> {
+    return this.#db.prepare('DELETE FROM episodes WHERE id = ?').run(id).changes > 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.#db.open) this.#db.close();
+  }
+}
