@@ -1,0 +1,336 @@
+import { ACTION_DIM, clipAction, DEFAULT_ACTION_SCALE, type ActionScale } from '../../core/action.ts';
+import { CommandPipeline } from './command-pipeline.ts';
+import type { Mode, Source } from '../../core/mode.ts';
+import type { Observation } from '../../core/observation.ts';
+import { observationToRecord } from '../../core/observation.ts';
+import type { Outcome } from '../../core/step.ts';
+import type { ErrorCode } from '../protocol/error-codes.ts';
+import { isEpisodic, isStepped } from '../robots/bridge-extras.ts';
+import type { RobotBridge } from '../robots/robot-bridge.ts';
+import type { ActionSource } from './action-source.ts';
+import { arbitrate, initialArbiterState, sourceFor, type ArbiterEvent, type ArbiterState, type Decision } from './arbiter.ts';
+import type { ArmKinematics } from './arm-kinematics.ts';
+import type { Clock } from './clock.ts';
+import { EpisodeRunner, type EpisodeInfo } from './episode-runner.ts';
+import { RateMeter, SampleRing } from './rate-meter.ts';
+import type { RecorderPort } from './recorder-port.ts';
+import { SafetyFilter, type ClampKind, type SafetyLimits } from './safety-filter.ts';
+import { TeleopInput, type TeleopCommand } from './teleop-input.ts';
+
+export interface ControlLoopOptions {
+  robotId: string;
+  bridge: RobotBridge;
+  kinematics: ArmKinematics;
+  /** workspace box and EE step; joint limits come from the bridge's features */
+  limits: Pick<SafetyLimits, 'workspaceMin' | 'workspaceMax' | 'maxEeStep'>;
+  clock: Clock;
+  rateHz?: number;
+  policy?: ActionSource | null;
+  actionScale?: ActionScale;
+  /** controlling operator silent this long -> hold, s */
+  heartbeatTimeout?: number;
+  /** time the policy has to answer, s (default half a tick) */
+  policyDeadline?: number;
+  task?: string;
+  seed?: number;
+  stepLimit?: number;
+  recorder?: RecorderPort | null;
+  /** start the next episode by itself when one ends */
+  autoReset?: boolean;
+  /** re-anchor on measured joints when the commanded EE runs this far ahead, m */
+  anchorTolerance?: number;
+  /** real-time stamp in ms for latency figures (not the control clock) */
+  perfNow?: () => number;
+  newEpisodeId?: () => string;
+}
+
+export interface LoopEvent {
+  type: 'mode' | 'episode_start' | 'episode_end';
+  robot: string;
+  [k: string]: unknown;
+}
+
+export type Refusal = { code: ErrorCode; message: string };
+
+/**
+ * One robot's control loop (design.md "The control tick"): observe -> propose (deadline) ->
+ * arbiter -> IK -> safety -> command -> record -> listeners. `tick()` is synchronous and never
+ * awaits; time comes from the injected clock. Operator teleop commands are applied on arrival
+ * from the same tick reference, so their latency does not wait for the next tick.
+ */
+export class ControlLoop {
+  readonly robotId: string;
+  readonly bridge: RobotBridge;
+  readonly dt: number;
+  readonly safety: SafetyFilter;
+  readonly rate = new RateMeter();
+  readonly commandLatencyMs = new SampleRing(2048);
+  readonly episodes: EpisodeRunner;
+  readonly heartbeatTimeout: number;
+  policy: ActionSource | null;
+  // counters
+  lateProposals = 0;
+  policyErrors = 0;
+  seq = 0;
+  // what the last tick did (read by broadcasters after each tick; do not keep references)
+  obs: Observation | null = null;
+  proposed: Float64Array | null = null;
+  executed: Float64Array | null = null;
+  source: Source = 'none';
+  readonly pipeline: CommandPipeline;
+
+  #o: Required<Pick<ControlLoopOptions, 'actionScale' | 'policyDeadline' | 'autoReset' | 'anchorTolerance' | 'perfNow'>>;
+  #kin: ArmKinematics;
+  #clock: Clock;
+  #arb: ArbiterState = initialArbiterState();
+  #teleop = new TeleopInput();
+  #recorder: RecorderPort | null;
+  #lastSeen = -Infinity;
+  #tickOpen = false;
+  #started = false;
+  #tickListeners: Array<(loop: ControlLoop) => void> = [];
+  #eventListeners: Array<(e: LoopEvent) => void> = [];
+  // scratch
+  #proposedBuf = new Float64Array(ACTION_DIM);
+  #act = new Float64Array(ACTION_DIM);
+
+  constructor(o: ControlLoopOptions) {
+    this.robotId = o.robotId;
+    this.bridge = o.bridge;
+    this.#kin = o.kinematics;
+    this.#clock = o.clock;
+    const rateHz = o.rateHz ?? 20;
+    if (!(rateHz > 0 && rateHz <= 1000)) throw new Error(`ControlLoop: rateHz must be in (0, 1000], got ${rateHz}`);
+    this.dt = 1 / rateHz;
+    this.policy = o.policy ?? null;
+    this.heartbeatTimeout = o.heartbeatTimeout ?? 0.3;
+    this.#recorder = o.recorder ?? null;
+    this.#o = {
+      actionScale: o.actionScale ?? DEFAULT_ACTION_SCALE,
+      policyDeadline: o.policyDeadline ?? this.dt / 2,
+      autoReset: o.autoReset ?? true,
+      anchorTolerance: o.anchorTolerance ?? 0.03,
+      perfNow: o.perfNow ?? (() => performance.now()),
+    };
+    const f = o.bridge.features;
+    this.safety = new SafetyFilter({ lower: f.lower, upper: f.upper, velocityLimit: f.velocityLimit, dt: this.dt, ...o.limits }, o.kinematics);
+    this.pipeline = new CommandPipeline({
+      kinematics: o.kinematics, safety: this.safety, bridge: o.bridge, scale: this.#o.actionScale, dt: this.dt, anchorTolerance: this.#o.anchorTolerance,
+    });
+    this.episodes = new EpisodeRunner({
+      robotId: o.robotId, task: o.task ?? 'none', seed: o.seed ?? 0, stepLimit: o.stepLimit ?? 0,
+      recorder: this.#recorder, policyVersion: () => this.policy?.version ?? null, newId: o.newEpisodeId,
+    });
+  }
+
+  get mode(): Mode { return this.#arb.mode; }
+  get lease(): string | null { return this.#arb.lease; }
+  get modeReason(): string { return this.#arb.reason; }
+  get episode(): EpisodeInfo | null { return this.episodes.current; }
+  /** limits that changed a command during the last tick */
+  get clamped(): readonly ClampKind[] { return this.pipeline.clamped; }
+  /** joint targets handed to the arm by the last command */
+  get jointTargets(): Float64Array { return this.pipeline.jointTargets; }
+
+  /** Subscribes to ticks (after each one) or to mode and episode events. Listeners must not throw or block. */
+  on(kind: 'tick', fn: (loop: ControlLoop) => void): void;
+  on(kind: 'event', fn: (e: LoopEvent) => void): void;
+  on(kind: 'tick' | 'event', fn: ((loop: ControlLoop) => void) | ((e: LoopEvent) => void)): void {
+    if (kind === 'tick') this.#tickListeners.push(fn as (loop: ControlLoop) => void);
+    else this.#eventListeners.push(fn as (e: LoopEvent) => void);
+  }
+
+  /** Starts the first episode (the bridge must be connected). */
+  start(seed?: number): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.resetEpisode(seed);
+  }
+
+  /** One control tick; `due` is when the scheduler meant it to run (for jitter). */
+  tick(due?: number): void {
+    if (!this.#started) this.start();
+    const now = this.#clock.now();
+    this.rate.record(now, due ?? now);
+    const b = this.bridge;
+    if (isStepped(b)) b.stepTo(now);
+    const obs = b.observe();
+    this.obs = obs;
+    if (!observationFinite(obs)) this.#arbitrate({ type: 'estop', actor: null, reason: 'non-finite observation' });
+    const m0 = this.#arb.mode;
+    if (this.#arb.lease !== null && (m0 === 'INTERVENING' || m0 === 'REWINDING') && now - this.#lastSeen > this.heartbeatTimeout) {
+      this.#arbitrate({ type: 'heartbeat_timeout' });
+      this.#teleop.clear();
+    }
+    this.proposed = this.#propose(obs);
+    this.pipeline.beginTick(obs);
+    const source = sourceFor(this.#arb.mode);
+    if (source === 'policy' && this.proposed) {
+      this.executed = this.pipeline.command(this.proposed);
+      this.source = 'policy';
+    } else if (source === 'operator' && this.#arb.mode === 'INTERVENING') {
+      this.#teleop.actionAt(now, this.pipeline.refPos, this.pipeline.refQuat, this.#o.actionScale, this.dt, this.#act);
+      this.executed = this.pipeline.command(this.#act);
+      this.source = 'operator';
+    } else {
+      this.#hold();
+    }
+    this.#tickOpen = true;
+    this.seq++;
+    this.#record(now);
+    for (const fn of this.#tickListeners) fn(this);
+    const ep = this.episodes.current;
+    if (ep) {
+      ep.step++;
+      const verdict = this.episodes.verdict(isEpisodic(b) && b.taskSuccess());
+      if (verdict) this.#endEpisode(verdict, null);
+    }
+  }
+
+  #propose(obs: Observation): Float64Array | null {
+    const p = this.policy;
+    if (!p || this.#arb.mode === 'ESTOP') return null;
+    const t0 = this.#clock.now();
+    const deadline = t0 + this.#o.policyDeadline;
+    let a: ArrayLike<number> | null = null;
+    try {
+      a = p.propose(obs, deadline);
+    } catch {
+      this.policyErrors++;
+      return null;
+    }
+    if (this.#clock.now() > deadline) {
+      this.lateProposals++;
+      return null;
+    }
+    if (!a || a.length < ACTION_DIM) return null;
+    return clipAction(a, this.#proposedBuf);
+  }
+
+  #hold(): void {
+    this.pipeline.hold(this.obs?.q ?? null);
+    this.executed = null;
+    this.source = 'none';
+  }
+
+  #record(now: number): void {
+    const ep = this.episodes.current;
+    if (!this.#recorder || !ep || !this.obs) return;
+    this.#recorder.appendStep({
+      episodeId: ep.id, step: ep.step, t: now - ep.startT, obs: observationToRecord(this.obs),
+      proposed: this.proposed ? Array.from(this.proposed) : null, executed: this.executed ? Array.from(this.executed) : null,
+      jointTargets: Array.from(this.jointTargets), clamped: [...this.pipeline.clamped], source: this.source, mode: this.#arb.mode,
+      operatorId: this.#arb.lease, policyVersion: this.policy?.version ?? null,
+    });
+  }
+
+  #arbitrate(ev: ArbiterEvent): Decision {
+    const before = this.#arb;
+    const d = arbitrate(before, ev);
+    if (!d.ok || !d.changed) return d;
+    this.#arb = d.state;
+    const ep = this.episodes.current;
+    const t = ep ? this.#clock.now() - ep.startT : 0;
+    if (before.mode !== d.state.mode) {
+      this.episodes.event({ type: 'mode', t, step: ep?.step ?? 0, from: before.mode, to: d.state.mode, reason: d.state.reason });
+      if (d.state.mode !== 'INTERVENING') this.#teleop.clear();
+      if (d.state.mode === 'ESTOP') (this.bridge as { estop?: () => void }).estop?.();
+      if (d.state.mode === 'PAUSED' || d.state.mode === 'ESTOP') this.#holdNow();
+    }
+    if (before.lease !== d.state.lease) {
+      this.episodes.event({ type: 'lease', t, step: ep?.step ?? 0, from: before.lease, to: d.state.lease });
+      this.#teleop.clear();
+    }
+    this.#emit({ type: 'mode', robot: this.robotId, mode: d.state.mode, lease: d.state.lease, reason: d.state.reason });
+    return d;
+  }
+
+  #holdNow(): void {
+    this.pipeline.hold(null);
+    this.#tickOpen = false;
+  }
+
+  #emit(e: LoopEvent): void {
+    for (const fn of this.#eventListeners) fn(e);
+  }
+
+  /** Applies an operator's mode command through the arbiter. Returns the refusal, or null. */
+  request(ev: ArbiterEvent): Refusal | null {
+    if ('actor' in ev && ev.actor) this.heartbeat(ev.actor.operatorId);
+    const d = this.#arbitrate(ev);
+    if (!d.ok) return { code: d.code, message: d.message };
+    if (ev.type === 'take_over') this.#lastSeen = this.#clock.now();
+    return null;
+  }
+
+  /** Counts as a sign of life from an operator (the watchdog listens only to the lease holder). */
+  heartbeat(operatorId: string): void {
+    if (operatorId === this.#arb.lease) this.#lastSeen = this.#clock.now();
+  }
+
+  /**
+   * An operator's teleop command: refused unless the sender holds the lease and the robot is
+   * INTERVENING; applied to the arm at once. `receivedAtMs` (perfNow time) feeds the latency figures.
+   */
+  teleop(operatorId: string, cmd: TeleopCommand, receivedAtMs?: number): Refusal | null {
+    const { lease, mode } = this.#arb;
+    if (lease !== operatorId) return { code: lease === null ? 'TKO_ERR_NOT_LEASE_HOLDER' : 'TKO_ERR_LEASE_HELD', message: lease === null ? 'take_over before teleop' : `robot is held by operator '${lease}'` };
+    const now = this.#clock.now();
+    this.#lastSeen = now;
+    if (mode !== 'INTERVENING') return { code: mode === 'ESTOP' ? 'TKO_ERR_ESTOP_LATCHED' : 'TKO_ERR_BAD_TRANSITION', message: `robot is ${mode}; teleop needs INTERVENING` };
+    this.#teleop.set(cmd, now);
+    if (this.#tickOpen) {
+      this.#teleop.actionAt(now, this.pipeline.refPos, this.pipeline.refQuat, this.#o.actionScale, this.dt, this.#act);
+      this.executed = this.pipeline.command(this.#act);
+      this.source = 'operator';
+      if (receivedAtMs !== undefined) this.commandLatencyMs.push(this.#o.perfNow() - receivedAtMs);
+    }
+    return null;
+  }
+
+  /** The holder's connection closed or went bad: hold (design.md watchdogs). */
+  operatorGone(operatorId: string): void {
+    this.#arbitrate({ type: 'operator_gone', operatorId });
+  }
+  badInput(operatorId: string): void {
+    this.#arbitrate({ type: 'bad_input', operatorId });
+  }
+
+  /** Ends the current episode (aborted if unfinished) and starts a new one with `seed` or the next seed. */
+  resetEpisode(seed?: number, by: string | null = null): EpisodeInfo {
+    if (this.episodes.current && !this.episodes.current.outcome) this.#endEpisode('aborted', by, false);
+    return this.#beginEpisode(seed);
+  }
+
+  /** An operator's verdict on the current episode; the next one starts when autoReset is on. */
+  markOutcome(outcome: Outcome, by: string): Refusal | null {
+    if (!this.episodes.current || this.episodes.current.outcome) return { code: 'TKO_ERR_BAD_TRANSITION', message: 'no episode running' };
+    this.#endEpisode(outcome, by);
+    return null;
+  }
+
+  #endEpisode(outcome: Outcome, by: string | null, thenReset = this.#o.autoReset): void {
+    const ep = this.episodes.end(outcome, this.#clock.now(), by);
+    if (ep) this.#emit({ type: 'episode_end', robot: this.robotId, episodeId: ep.id, outcome, steps: ep.step, by });
+    if (thenReset) this.#beginEpisode();
+  }
+
+  #beginEpisode(seed?: number): EpisodeInfo {
+    const ep = this.episodes.begin(this.#clock.now(), seed);
+    const b = this.bridge;
+    if (isStepped(b)) b.stepTo(this.#clock.now());
+    if (isEpisodic(b)) b.resetEpisode(ep.seed);
+    this.#teleop.clear();
+    this.pipeline.reset();
+    this.#tickOpen = false;
+    if (b.isConnected) this.policy?.reset?.(b.observe());
+    this.#emit({ type: 'episode_start', robot: this.robotId, episodeId: ep.id, seed: ep.seed, task: ep.task });
+    return ep;
+  }
+}
+
+function observationFinite(o: Observation): boolean {
+  for (const v of o.q) if (!Number.isFinite(v)) return false;
+  for (const v of o.eePos) if (!Number.isFinite(v)) return false;
+  return true;
+}
