@@ -1,0 +1,302 @@
+import type { MainModule, MjData, MjModel } from 'mujoco-js';
+import { mat3ToQuat, orientationError } from './quat.ts';
+
+/** What an IK solve achieved; the returned joints are always finite and within limits. */
+export interface IkReport {
+  converged: boolean;
+  /** remaining position error, m */
+  posError: number;
+  /** remaining orientation error, rad */
+  rotError: number;
+  /** indices of joints that ended on a limit */
+  clampedJoints: number[];
+  /** the target could not be reached within tolerance (or was not finite) */
+  unreachable: boolean;
+  iterations: number;
+}
+
+/** Forward and inverse kinematics of one arm, in the base (world) frame. */
+export interface ArmKinematics {
+  readonly dof: number;
+  readonly lower: Float64Array;
+  readonly upper: Float64Array;
+  fk(q: ArrayLike<number>, outPos: Float64Array, outQuat: Float64Array): void;
+  ik(q0: ArrayLike<number>, targetPos: ArrayLike<number>, targetQuat: ArrayLike<number>, outQ: Float64Array, opts?: IkOptions): IkReport;
+}
+
+export interface IkOptions {
+  maxIterations?: number;
+  /** m */
+  posTolerance?: number;
+  /** rad */
+  rotTolerance?: number;
+  /**
+   * extra starts (the rest posture, then fixed perturbations of it) when the first start does not
+   * converge; 0 for incremental control, where jumping to another branch would jerk the arm
+   */
+  restarts?: number;
+}
+
+export interface KinematicsSpec {
+  jointNames: string[];
+  eeSite: string;
+  /** posture the redundant degrees of freedom drift towards (defaults to mid-range) */
+  rest?: ArrayLike<number>;
+}
+
+const DAMPING = 0.01;
+const MIN_DAMPING = 1e-4;
+const MAX_DAMPING = 1;
+const NULLSPACE_GAIN = 0.05;
+const MAX_JOINT_STEP = 0.2;
+const RESTART_OFFSETS = [0.6, -0.5, 0.4, -0.7, 0.3, -0.4, 0.5];
+
+/**
+ * Damped-least-squares IK on MuJoCo's site Jacobians. Works for any arm model given its joint
+ * names and EE site, so ROS arms reuse it through their URDF. Keeps its own MjData, so solving
+ * never disturbs the physics.
+ */
+export class MujocoKinematics implements ArmKinematics {
+  readonly dof: number;
+  readonly lower: Float64Array;
+  readonly upper: Float64Array;
+  readonly #mj: MainModule;
+  readonly #model: MjModel;
+  readonly #data: MjData;
+  readonly #qposAdr: Int32Array;
+  readonly #dofAdr: Int32Array;
+  readonly #site: number;
+  readonly #rest: Float64Array;
+  readonly #jacp: ReturnType<MainModule['DoubleBuffer']['FromArray']>;
+  readonly #jacr: ReturnType<MainModule['DoubleBuffer']['FromArray']>;
+  // scratch, sized once
+  readonly #q: Float64Array;
+  readonly #J: Float64Array;
+  readonly #A = new Float64Array(36);
+  readonly #e = new Float64Array(6);
+  readonly #y = new Float64Array(6);
+  readonly #dq: Float64Array;
+  readonly #dn: Float64Array;
+  readonly #pos = new Float64Array(3);
+  readonly #quat = new Float64Array(4);
+  readonly #rot = new Float64Array(3);
+
+  constructor(mujoco: MainModule, model: MjModel, spec: KinematicsSpec) {
+    this.#mj = mujoco;
+    this.#model = model;
+    this.#data = new mujoco.MjData(model);
+    const n = spec.jointNames.length;
+    this.dof = n;
+    this.#qposAdr = new Int32Array(n);
+    this.#dofAdr = new Int32Array(n);
+    this.lower = new Float64Array(n);
+    this.upper = new Float64Array(n);
+    const JOINT = mujoco.mjtObj.mjOBJ_JOINT.value;
+    spec.jointNames.forEach((name, i) => {
+      const id = mujoco.mj_name2id(model, JOINT as never, name);
+      if (id < 0) throw new Error(`MujocoKinematics: joint '${name}' is not in the model`);
+      this.#qposAdr[i] = model.jnt_qposadr[id];
+      this.#dofAdr[i] = model.jnt_dofadr[id];
+      const limited = model.jnt_limited ? model.jnt_limited[id] : 1;
+      this.lower[i] = limited ? model.jnt_range[2 * id] : -Math.PI;
+      this.upper[i] = limited ? model.jnt_range[2 * id + 1] : Math.PI;
+    });
+    this.#site = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_SITE.value as never, spec.eeSite);
+    if (this.#site < 0) throw new Error(`MujocoKinematics: site '${spec.eeSite}' is not in the model`);
+    this.#rest = new Float64Array(n);
+    for (let i = 0; i < n; i++) this.#rest[i] = spec.rest ? spec.rest[i] : (this.lower[i] + this.upper[i]) / 2;
+    this.#jacp = new mujoco.DoubleBuffer(3 * model.nv);
+    this.#jacr = new mujoco.DoubleBuffer(3 * model.nv);
+    this.#q = new Float64Array(n);
+    this.#J = new Float64Array(6 * n);
+    this.#dq = new Float64Array(n);
+    this.#dn = new Float64Array(n);
+  }
+
+  /** EE site pose for joint positions q. */
+  fk(q: ArrayLike<number>, outPos: Float64Array, outQuat: Float64Array): void {
+    this.#setQ(q);
+    this.#mj.mj_kinematics(this.#model, this.#data);
+    this.#readSite(outPos, outQuat);
+  }
+
+  /** Solves for joints reaching the target pose, starting from q0; never returns NaN. */
+  ik(q0: ArrayLike<number>, targetPos: ArrayLike<number>, targetQuat: ArrayLike<number>, outQ: Float64Array, opts: IkOptions = {}): IkReport {
+    let report = this.#solveFrom(q0, targetPos, targetQuat, outQ, opts);
+    const restarts = opts.restarts ?? 6;
+    for (let r = 0; r < restarts && !report.converged && Number.isFinite(report.posError); r++) {
+      const start = Array.from(this.#rest, (v, i) => v + (r === 0 ? 0 : RESTART_OFFSETS[(r + i) % RESTART_OFFSETS.length]));
+      const candidate = new Float64Array(this.dof);
+      const next = this.#solveFrom(start, targetPos, targetQuat, candidate, opts);
+      if (next.posError + 0.1 * next.rotError < report.posError + 0.1 * report.rotError) {
+        outQ.set(candidate);
+        report = { ...next, iterations: report.iterations + next.iterations };
+      }
+    }
+    return report;
+  }
+
+  #solveFrom(q0: ArrayLike<number>, targetPos: ArrayLike<number>, targetQuat: ArrayLike<number>, outQ: Float64Array, opts: IkOptions): IkReport {
+    const { maxIterations = 100, posTolerance = 1e-4, rotTolerance = 1e-3 } = opts;
+    const n = this.dof;
+    const q = this.#q;
+    for (let i = 0; i < n; i++) {
+      const v = Number.isFinite(q0[i]) ? q0[i] : this.#rest[i];
+      q[i] = Math.min(this.upper[i], Math.max(this.lower[i], v));
+    }
+    const finiteTarget = [0, 1, 2].every((i) => Number.isFinite(targetPos[i])) && [0, 1, 2, 3].every((i) => Number.isFinite(targetQuat[i]));
+    if (!finiteTarget) {
+      outQ.set(q);
+      return { converged: false, posError: Infinity, rotError: Infinity, clampedJoints: [], unreachable: true, iterations: 0 };
+    }
+    let best = Infinity;
+    let bestPos = Infinity;
+    let bestRot = Infinity;
+    let lambda = DAMPING;
+    outQ.set(q);
+    let it = 0;
+    for (; it <= maxIterations; it++) {
+      this.#computeJacobian(q);
+      this.#readSite(this.#pos, this.#quat);
+      orientationError(targetQuat, this.#quat, this.#rot);
+      const ep = Math.hypot(targetPos[0] - this.#pos[0], targetPos[1] - this.#pos[1], targetPos[2] - this.#pos[2]);
+      const er = Math.hypot(this.#rot[0], this.#rot[1], this.#rot[2]);
+      const score = ep + 0.1 * er;
+      if (score < best) {
+        best = score;
+        bestPos = ep;
+        bestRot = er;
+        outQ.set(q);
+        lambda = Math.max(MIN_DAMPING, lambda * 0.5);
+      } else {
+        // Levenberg-Marquardt: the step made things worse, so go back and damp harder
+        q.set(outQ);
+        lambda = Math.min(MAX_DAMPING, lambda * 4);
+        this.#computeJacobian(q);
+        this.#readSite(this.#pos, this.#quat);
+        orientationError(targetQuat, this.#quat, this.#rot);
+      }
+      if ((bestPos <= posTolerance && bestRot <= rotTolerance) || it === maxIterations) break;
+      for (let i = 0; i < 3; i++) {
+        this.#e[i] = targetPos[i] - this.#pos[i];
+        this.#e[i + 3] = this.#rot[i];
+      }
+      // The damped pseudo-inverse leaks a little of the null-space pull into the task; near the
+      // target that leak would become the steady-state error, so the pull stops there.
+      this.#dlsStep(q, lambda, bestPos > 10 * posTolerance || bestRot > 10 * rotTolerance ? NULLSPACE_GAIN : 0);
+    }
+    const clampedJoints: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (outQ[i] <= this.lower[i] + 1e-6 || outQ[i] >= this.upper[i] - 1e-6) clampedJoints.push(i);
+    }
+    const converged = bestPos <= posTolerance * 1.0001 && bestRot <= rotTolerance * 1.0001;
+    return { converged, posError: bestPos, rotError: bestRot, clampedJoints, unreachable: !converged, iterations: it };
+  }
+
+  /** One damped-least-squares update with a null-space pull towards the rest posture. */
+  #dlsStep(q: Float64Array, lambda: number, nullGain: number): void {
+    const n = this.dof;
+    const J = this.#J;
+    const A = this.#A;
+    for (let r = 0; r < 6; r++) {
+      for (let c = 0; c <= r; c++) {
+        let s = 0;
+        for (let k = 0; k < n; k++) s += J[r * n + k] * J[c * n + k];
+        if (r === c) s += lambda * lambda;
+        A[r * 6 + c] = s;
+        A[c * 6 + r] = s;
+      }
+    }
+    choleskyInPlace(A);
+    // task step: dq = J^T A^-1 e
+    choleskySolve(A, this.#e, this.#y);
+    const dq = this.#dq;
+    for (let k = 0; k < n; k++) {
+      let s = 0;
+      for (let r = 0; r < 6; r++) s += J[r * n + k] * this.#y[r];
+      dq[k] = s;
+    }
+    // null-space step: dn - J^T A^-1 J dn
+    const dn = this.#dn;
+    for (let k = 0; k < n; k++) dn[k] = nullGain * (this.#rest[k] - q[k]);
+    for (let r = 0; r < 6; r++) {
+      let s = 0;
+      for (let k = 0; k < n; k++) s += J[r * n + k] * dn[k];
+      this.#e[r] = s;
+    }
+    choleskySolve(A, this.#e, this.#y);
+    let maxStep = 0;
+    for (let k = 0; k < n; k++) {
+      let s = 0;
+      for (let r = 0; r < 6; r++) s += J[r * n + k] * this.#y[r];
+      dq[k] += dn[k] - s;
+      maxStep = Math.max(maxStep, Math.abs(dq[k]));
+    }
+    const scale = maxStep > MAX_JOINT_STEP ? MAX_JOINT_STEP / maxStep : 1;
+    for (let k = 0; k < n; k++) {
+      const v = q[k] + dq[k] * scale;
+      q[k] = Number.isFinite(v) ? Math.min(this.upper[k], Math.max(this.lower[k], v)) : q[k];
+    }
+  }
+
+  #setQ(q: ArrayLike<number>): void {
+    const qpos = this.#data.qpos as Float64Array;
+    for (let i = 0; i < this.dof; i++) qpos[this.#qposAdr[i]] = q[i];
+  }
+
+  #readSite(outPos: Float64Array, outQuat: Float64Array): void {
+    const xpos = this.#data.site_xpos as Float64Array;
+    const s = this.#site;
+    outPos[0] = xpos[3 * s];
+    outPos[1] = xpos[3 * s + 1];
+    outPos[2] = xpos[3 * s + 2];
+    mat3ToQuat(this.#data.site_xmat as Float64Array, outQuat, 9 * s);
+  }
+
+  #computeJacobian(q: ArrayLike<number>): void {
+    this.#setQ(q);
+    this.#mj.mj_kinematics(this.#model, this.#data);
+    this.#mj.mj_comPos(this.#model, this.#data);
+    this.#mj.mj_jacSite(this.#model, this.#data, this.#jacp, this.#jacr, this.#site);
+    const jp = this.#jacp.GetView() as Float64Array;
+    const jr = this.#jacr.GetView() as Float64Array;
+    const nv = this.#model.nv;
+    const n = this.dof;
+    for (let k = 0; k < n; k++) {
+      const c = this.#dofAdr[k];
+      for (let r = 0; r < 3; r++) {
+        this.#J[r * n + k] = jp[r * nv + c];
+        this.#J[(r + 3) * n + k] = jr[r * nv + c];
+      }
+    }
+  }
+}
+
+/** In-place Cholesky of a 6x6 SPD matrix (lower triangle holds L). */
+function choleskyInPlace(A: Float64Array): void {
+  for (let j = 0; j < 6; j++) {
+    let s = A[j * 6 + j];
+    for (let k = 0; k < j; k++) s -= A[j * 6 + k] * A[j * 6 + k];
+    const d = Math.sqrt(Math.max(s, 1e-12));
+    A[j * 6 + j] = d;
+    for (let i = j + 1; i < 6; i++) {
+      let t = A[i * 6 + j];
+      for (let k = 0; k < j; k++) t -= A[i * 6 + k] * A[j * 6 + k];
+      A[i * 6 + j] = t / d;
+    }
+  }
+}
+
+/** Solves L L^T x = b with the factor from choleskyInPlace. */
+function choleskySolve(L: Float64Array, b: Float64Array, x: Float64Array): void {
+  for (let i = 0; i < 6; i++) {
+    let s = b[i];
+    for (let k = 0; k < i; k++) s -= L[i * 6 + k] * x[k];
+    x[i] = s / L[i * 6 + i];
+  }
+  for (let i = 5; i >= 0; i--) {
+    let s = x[i];
+    for (let k = i + 1; k < 6; k++) s -= L[k * 6 + i] * x[k];
+    x[i] = s / L[i * 6 + i];
+  }
+}
