@@ -3,23 +3,23 @@ import type { ByteSink } from './byte-sink.ts';
 
 /** A ByteSink appending to a new file (never overwrites: opening an existing path fails). */
 export class FileSink implements ByteSink {
-  #fh: FileHandle | null;
+  #opening: Promise<FileHandle> | null;
   #position = 0n;
   readonly path: string;
 
-  private constructor(path: string, fh: FileHandle) {
+  /**
+   * Starts creating `path` exclusively (EEXIST rather than clobber a recording); the first
+   * write waits for it and reports any error, so construction itself does no I/O wait.
+   */
+  constructor(path: string) {
     this.path = path;
-    this.#fh = fh;
-  }
-
-  /** Creates `path` exclusively; throws EEXIST rather than clobber a recording. */
-  static async create(path: string): Promise<FileSink> {
-    return new FileSink(path, await open(path, 'wx'));
+    this.#opening = open(path, 'wx');
+    this.#opening.catch(() => {}); // reported by the first write or close
   }
 
   async write(bytes: Uint8Array): Promise<void> {
-    const fh = this.#fh;
-    if (!fh) throw new Error(`FileSink#write: ${this.path} is closed`);
+    if (!this.#opening) throw new Error(`FileSink#write: ${this.path} is closed`);
+    const fh = await this.#opening;
     let done = 0;
     while (done < bytes.byteLength) {
       const { bytesWritten } = await fh.write(bytes, done, bytes.byteLength - done);
@@ -33,12 +33,12 @@ export class FileSink implements ByteSink {
   }
 
   async sync(): Promise<void> {
-    await this.#fh?.sync();
+    if (this.#opening) await (await this.#opening).sync();
   }
 
   async close(): Promise<void> {
-    const fh = this.#fh;
-    this.#fh = null;
-    await fh?.close();
+    const opening = this.#opening;
+    this.#opening = null;
+    if (opening) await (await opening.catch(() => null))?.close();
   }
 }

@@ -99,21 +99,25 @@ export function labelSteps(
   return cls.map((c) => toLabel(c, opts));
 }
 
-/** Counts the catalog keeps: onsets of intervention and intervention steps that stayed in effect. */
-export function summarizeLabels(labels: readonly StepLabel[]): { interventionCount: number; interventionSteps: number } {
-  let interventionCount = 0;
+/** Counts the catalog keeps: onsets of intervention still in effect, their step indices, and intervention steps. */
+export function summarizeLabels(
+  labels: readonly StepLabel[],
+  steps: readonly { step: number }[],
+): { interventionCount: number; interventionSteps: number; interventionOnsets: number[] } {
+  const interventionOnsets: number[] = [];
   let interventionSteps = 0;
   let inRun = false;
-  for (const l of labels) {
-    if (l.cls === 'intervention') {
+  for (let i = 0; i < labels.length; i++) {
+    const c = labels[i].cls;
+    if (c === 'intervention') {
       interventionSteps++;
-      if (!inRun) interventionCount++;
+      if (!inRun) interventionOnsets.push(steps[i].step);
       inRun = true;
-    } else if (l.cls !== 'idle' && l.cls !== 'rewound') {
+    } else if (c !== 'idle' && c !== 'rewound') {
       inRun = false;
     }
   }
-  return { interventionCount, interventionSteps };
+  return { interventionCount: interventionOnsets.length, interventionSteps, interventionOnsets };
 }
 
 function baseClass(s: LabelInput, kind: 'policy' | 'demo'): StepClass {

@@ -145,8 +145,13 @@ describe('labelSteps', () => {
 
 describe('summarizeLabels', () => {
   it('counts onsets and intervention steps in effect', () => {
-    const l = labelSteps(seq('rroorrooonoorr'), [], 'policy');
-    expect(summarizeLabels(l)).toEqual({ interventionCount: 2, interventionSteps: 7 });
-    expect(summarizeLabels(labelSteps(seq('rroo'), [{ type: 'rewind', fromStep: 3, toStep: 1 }], 'policy'))).toEqual({ interventionCount: 0, interventionSteps: 0 });
+    const steps = seq('rroorrooonoorr', 100);
+    expect(summarizeLabels(labelSteps(steps, [], 'policy'), steps)).toEqual({ interventionCount: 2, interventionSteps: 7, interventionOnsets: [102, 106] });
+    const s2 = seq('rroo');
+    expect(summarizeLabels(labelSteps(s2, [{ type: 'rewind', fromStep: 3, toStep: 1 }], 'policy'), s2)).toEqual({
+      interventionCount: 0,
+      interventionSteps: 0,
+      interventionOnsets: [],
+    });
   });
 });

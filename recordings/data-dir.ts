@@ -1,0 +1,57 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Where everything lives under one data directory (design.md "Recordings"). */
+export const dataDirLayout = (dataDir: string) => ({
+  catalog: join(dataDir, 'catalog.sqlite'),
+  episodes: join(dataDir, 'episodes'),
+  quarantine: join(dataDir, 'quarantine'),
+  lock: join(dataDir, 'recorder.lock'),
+});
+
+/** Journal path relative to the data dir (what the catalog stores). */
+export function journalFile(episodeId: string): string {
+  return `episodes/${episodeId}.mcap`;
+}
+
+/** Creates the data directory's folders if missing. */
+export function ensureDataDir(dataDir: string): void {
+  const l = dataDirLayout(dataDir);
+  mkdirSync(l.episodes, { recursive: true });
+  mkdirSync(l.quarantine, { recursive: true });
+}
+
+/** The pid of another live process recording into `dataDir`, or null. */
+export function recorderHolding(dataDir: string): number | null {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(dataDirLayout(dataDir).lock, 'utf8').trim());
+  } catch {
+    return null;
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return null;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM' ? pid : null;
+  }
+}
+
+/**
+ * Marks `dataDir` as recorded into by this process, so recovery elsewhere leaves its open
+ * files alone. Throws if another live process holds it. A stale lock (dead pid) is taken over.
+ */
+export function lockDataDir(dataDir: string): () => void {
+  const other = recorderHolding(dataDir);
+  if (other !== null) throw new Error(`data dir ${dataDir} is being recorded into by process ${other}`);
+  const path = dataDirLayout(dataDir).lock;
+  writeFileSync(path, String(process.pid));
+  return () => {
+    try {
+      if (readFileSync(path, 'utf8').trim() === String(process.pid)) rmSync(path);
+    } catch {
+      /* already gone */
+    }
+  };
+}

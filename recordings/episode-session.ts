@@ -1,0 +1,137 @@
+import { join } from 'node:path';
+import type { Outcome, Step } from '../core/step.ts';
+import type { Catalog } from './catalog.ts';
+import { journalFile } from './data-dir.ts';
+import { FileSink } from './file-sink.ts';
+import { JournalWriter } from './journal-writer.ts';
+import type { ChunkCompressor } from './mcap-chunk-writer.ts';
+import type { EpisodeEvent, EpisodeMeta } from './journal-schemas.ts';
+import { labelSteps, summarizeLabels, type LabelInput } from './step-labels.ts';
+
+/**
+ * One episode being recorded: its journal writer, the few fields the labels need, and a
+ * promise chain that keeps its file writes and catalog updates in order. Everything here runs
+ * in the recorder's drain, never in the control loop's call stack.
+ */
+export class EpisodeSession {
+  readonly meta: EpisodeMeta;
+  #writer: JournalWriter;
+  #catalog: Catalog;
+  #chain: Promise<void>;
+  #labelInputs: LabelInput[] = [];
+  #rewinds: EpisodeEvent[] = [];
+  #operators = new Set<string>();
+  #unflushed = 0;
+  #lastT = 0;
+  #inflight = 0;
+  lastStep = -1;
+  failed = false;
+  ended = false;
+
+  constructor(
+    dataDir: string,
+    meta: EpisodeMeta,
+    catalog: Catalog,
+    compressor: ChunkCompressor | null | undefined,
+    private readonly onError: (err: Error) => void,
+    private readonly onFlushed: (steps: number, bytes: number) => void,
+  ) {
+    this.meta = meta;
+    this.#catalog = catalog;
+    const sink = new FileSink(join(dataDir, journalFile(meta.episodeId)));
+    this.#writer = new JournalWriter(sink, meta, compressor === undefined ? {} : { compressor });
+    // The file first, then the row: a file without a row is recovered from its own metadata.
+    this.#chain = this.#writer
+      .flush()
+      .then(() => catalog.insert({ id: meta.episodeId, robotId: meta.robotId, task: meta.task, seed: meta.seed, policyVersion: meta.policyVersion, kind: meta.kind, startedAt: meta.startedAt, file: journalFile(meta.episodeId) }))
+      .catch((err) => this.#fail(err));
+  }
+
+  /** Encodes a step into the open chunk; false if it was rejected (out of order, unencodable). */
+  addStep(step: Step, at: number): boolean {
+    if (this.failed || this.ended) return false;
+    if (!(step.step > this.lastStep)) {
+      this.onError(new Error(`recorder: episode ${this.meta.episodeId} got step ${step.step} after ${this.lastStep}; dropped`));
+      return false;
+    }
+    try {
+      this.#writer.writeStep(step, at);
+    } catch (err) {
+      this.onError(new Error(`recorder: episode ${this.meta.episodeId} step ${step.step} could not be encoded: ${(err as Error).message}`));
+      return false;
+    }
+    this.lastStep = step.step;
+    this.#lastT = step.t;
+    this.#labelInputs.push({ step: step.step, source: step.source, mode: step.mode, recovery: step.recovery });
+    if (step.operatorId) this.#operators.add(step.operatorId);
+    this.#unflushed++;
+    return true;
+  }
+
+  /** Encodes an event into the open chunk. */
+  addEvent(e: EpisodeEvent, at: number): void {
+    if (this.failed || this.ended) return;
+    try {
+      this.#writer.writeEvent(e, at);
+      if (e.type === 'rewind') this.#rewinds.push(e);
+    } catch (err) {
+      this.onError(new Error(`recorder: episode ${this.meta.episodeId} event '${String(e.type)}' could not be encoded: ${(err as Error).message}`));
+    }
+  }
+
+  /** Starts writing the open chunk, unless a write is already queued behind another. */
+  flush(): void {
+    if (this.failed || this.ended || this.#writer.pendingBytes === 0 || this.#inflight > 1) return;
+    const steps = this.#unflushed;
+    this.#unflushed = 0;
+    this.#inflight++;
+    const p = this.#writer.flush();
+    this.#chain = this.#chain
+      .then(() => p)
+      .then(() => this.onFlushed(steps, this.#writer.bytesWritten))
+      .catch((err) => this.#fail(err))
+      .finally(() => this.#inflight--);
+  }
+
+  /** Writes the outcome event, finishes the journal and records the end in the catalog. */
+  end(outcome: Outcome, endedAt: number, dropped: number): Promise<void> {
+    if (this.ended) return this.#chain;
+    this.addEvent({ type: 'outcome', t: this.#lastT, step: this.lastStep, outcome }, endedAt);
+    this.ended = true;
+    if (this.failed) return this.#chain;
+    const steps = this.#labelInputs.length;
+    const unflushed = this.#unflushed;
+    const finish = this.#writer.finish({ endedAt, outcome, steps, dropped });
+    this.#chain = this.#chain
+      .then(() => finish)
+      .then(async () => {
+        this.onFlushed(unflushed, this.#writer.bytesWritten);
+        const labels = labelSteps(this.#labelInputs, this.#rewinds, this.meta.kind);
+        await this.#catalog.finish(this.meta.episodeId, {
+          ...summarizeLabels(labels, this.#labelInputs),
+          endedAt,
+          outcome,
+          steps,
+          operators: [...this.#operators].sort(),
+          droppedSteps: dropped,
+          bytes: this.#writer.bytesWritten,
+          status: 'complete',
+        });
+      })
+      .catch((err) => this.#fail(err));
+    return this.#chain;
+  }
+
+  /** Resolves when everything queued so far is written. */
+  settled(): Promise<void> {
+    return this.#chain;
+  }
+
+  #fail(err: unknown): void {
+    if (this.failed) return;
+    this.failed = true;
+    const e = err instanceof Error ? err : new Error(String(err));
+    this.onError(new Error(`recorder: episode ${this.meta.episodeId} stopped recording (the file stays recoverable up to its last chunk): ${e.message}`));
+    this.#writer.abandon().catch(() => {});
+  }
+}

@@ -1,0 +1,183 @@
+import { Value } from '@sinclair/typebox/value';
+import type { Outcome, Step } from '../core/step.ts';
+import type { Catalog } from './catalog.ts';
+import { ensureDataDir, lockDataDir } from './data-dir.ts';
+import { EpisodeSession } from './episode-session.ts';
+import { EpisodeMetaSchema, type EpisodeEvent, type EpisodeMeta } from './journal-schemas.ts';
+import type { ChunkCompressor } from './mcap-chunk-writer.ts';
+
+export type { EpisodeEvent, EpisodeMeta } from './journal-schemas.ts';
+
+export interface RecorderOptions {
+  dataDir: string;
+  catalog: Catalog;
+  /** queued steps beyond this are dropped and counted (default 8192) */
+  queueLimit?: number;
+  /** how often queued records are written as a complete chunk, ms (default 50, at most 100) */
+  flushIntervalMs?: number;
+  /** chunk compression (default lz4; null for none) */
+  compressor?: ChunkCompressor | null;
+  /** where write failures and rejected records are reported (default: console.error) */
+  onError?: (err: Error) => void;
+}
+
+type Op =
+  | { k: 'begin'; meta: EpisodeMeta }
+  | { k: 'step'; step: Step; at: number }
+  | { k: 'event'; id: string; e: EpisodeEvent; at: number }
+  | { k: 'end'; id: string; outcome: Outcome; at: number };
+
+const now = () => performance.timeOrigin + performance.now();
+
+/**
+ * The non-blocking front the control loop records through. Every call is an array push (plus a
+ * bounds check); encoding, compression, file writes and catalog updates happen in a drain on a
+ * timer, off the loop's call stack. Every `flushIntervalMs` everything received is written as a
+ * complete MCAP chunk, so a killed process loses at most about that much.
+ *
+ * The recorder keeps a reference to each appended Step until it is encoded: do not mutate a
+ * step after appending it.
+ */
+export class Recorder {
+  #dataDir: string;
+  #catalog: Catalog;
+  #queue: Op[] = [];
+  #queuedSteps = 0;
+  #limit: number;
+  #sessions = new Map<string, EpisodeSession>();
+  #known = new Set<string>();
+  #droppedBy = new Map<string, number>();
+  #compressor: ChunkCompressor | null | undefined;
+  #onError: (err: Error) => void;
+  #timer: NodeJS.Timeout;
+  #soon: NodeJS.Immediate | null = null;
+  #unlock: () => void;
+  #closing: Promise<void> | null = null;
+  #stats = { dropped: 0, written: 0, bytes: 0, rejected: 0 };
+  #bytesBy = new Map<string, number>();
+
+  constructor({ dataDir, catalog, queueLimit = 8192, flushIntervalMs = 50, compressor, onError }: RecorderOptions) {
+    if (!(flushIntervalMs > 0 && flushIntervalMs <= 100)) throw new RangeError(`Recorder: flushIntervalMs must be in (0, 100], got ${flushIntervalMs}`);
+    if (!(Number.isInteger(queueLimit) && queueLimit > 0)) throw new RangeError(`Recorder: queueLimit must be a positive integer, got ${queueLimit}`);
+    this.#dataDir = dataDir;
+    this.#catalog = catalog;
+    this.#limit = queueLimit;
+    this.#compressor = compressor;
+    this.#onError = onError ?? ((err) => console.error(err.message));
+    ensureDataDir(dataDir);
+    this.#unlock = lockDataDir(dataDir);
+    this.#timer = setInterval(() => this.#drain(true), flushIntervalMs);
+  }
+
+  /** Opens an episode's journal. Throws on invalid meta or a reused id (a programming error). */
+  beginEpisode(meta: EpisodeMeta): void {
+    if (this.#closing) throw new Error('Recorder#beginEpisode: recorder is closed');
+    if (!Value.Check(EpisodeMetaSchema, meta)) {
+      const first = [...Value.Errors(EpisodeMetaSchema, meta)][0];
+      throw new Error(`Recorder#beginEpisode: invalid episode meta at ${first?.path || '/'}: ${first?.message}`);
+    }
+    if (this.#known.has(meta.episodeId)) throw new Error(`Recorder#beginEpisode: episode '${meta.episodeId}' was already begun`);
+    this.#known.add(meta.episodeId);
+    this.#queue.push({ k: 'begin', meta: { ...meta } });
+  }
+
+  /** Queues a step. Never throws or blocks: on overflow (or after close) the step is dropped and counted. */
+  appendStep(step: Step): void {
+    if (this.#closing || this.#queuedSteps >= this.#limit) {
+      this.#stats.dropped++;
+      const id = step?.episodeId;
+      if (typeof id === 'string') this.#droppedBy.set(id, (this.#droppedBy.get(id) ?? 0) + 1);
+      return;
+    }
+    this.#queue.push({ k: 'step', step, at: now() });
+    if (++this.#queuedSteps >= this.#limit >> 1 && !this.#soon) this.#soon = setImmediate(() => this.#drain(false));
+  }
+
+  /** Queues an episode event (mode, lease, command, rewind, ...). Never throws. */
+  appendEvent(episodeId: string, e: EpisodeEvent): void {
+    if (this.#closing) return;
+    this.#queue.push({ k: 'event', id: episodeId, e, at: now() });
+  }
+
+  /** Queues the end: outcome event, summary and footer, catalog row completed. */
+  endEpisode(episodeId: string, outcome: Outcome): void {
+    if (this.#closing) return;
+    this.#queue.push({ k: 'end', id: episodeId, outcome, at: Date.now() });
+  }
+
+  /** queued: steps waiting; dropped: steps lost to overflow; written: steps in files; bytes: file bytes; rejected: steps refused (unknown episode, out of order). */
+  stats(): { queued: number; dropped: number; written: number; bytes: number; rejected: number } {
+    return { queued: this.#queuedSteps, ...this.#stats };
+  }
+
+  /** Drains the queue, ends open episodes as 'aborted', finalizes their files, releases the data dir. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      clearInterval(this.#timer);
+      if (this.#soon) clearImmediate(this.#soon);
+      this.#drain(true);
+      for (const s of this.#sessions.values()) this.#end(s, 'aborted', Date.now());
+      await Promise.all([...this.#sessions.values()].map((s) => s.settled()));
+      this.#sessions.clear();
+      this.#unlock();
+    })();
+    return this.#closing;
+  }
+
+  #drain(flush: boolean): void {
+    this.#soon = null;
+    const ops = this.#queue;
+    this.#queue = [];
+    this.#queuedSteps = 0;
+    for (const op of ops) {
+      try {
+        this.#apply(op);
+      } catch (err) {
+        this.#onError(new Error(`recorder: ${(err as Error).message}`));
+      }
+    }
+    if (flush) for (const s of this.#sessions.values()) s.flush();
+  }
+
+  #apply(op: Op): void {
+    if (op.k === 'begin') {
+      const s = new EpisodeSession(this.#dataDir, op.meta, this.#catalog, this.#compressor, this.#onError, (steps, bytes) => {
+        this.#stats.written += steps;
+        this.#stats.bytes += bytes - (this.#bytesBy.get(op.meta.episodeId) ?? 0);
+        this.#bytesBy.set(op.meta.episodeId, bytes);
+      });
+      this.#sessions.set(op.meta.episodeId, s);
+      return;
+    }
+    const id = op.k === 'step' ? op.step?.episodeId : op.id;
+    const s = this.#sessions.get(id);
+    if (!s) {
+      if (op.k === 'step') this.#reject(`step for episode '${String(id)}', which is not being recorded`);
+      else this.#onError(new Error(`recorder: ${op.k} for episode '${String(id)}', which is not being recorded; ignored`));
+      return;
+    }
+    if (op.k === 'step') {
+      if (!s.addStep(op.step, op.at)) this.#stats.rejected++;
+    } else if (op.k === 'event') {
+      s.addEvent(op.e, op.at);
+    } else {
+      this.#end(s, op.outcome, op.at);
+    }
+  }
+
+  #end(s: EpisodeSession, outcome: Outcome, at: number): void {
+    const id = s.meta.episodeId;
+    s.end(outcome, at, this.#droppedBy.get(id) ?? 0).finally(() => {
+      this.#sessions.delete(id);
+      this.#bytesBy.delete(id);
+      this.#droppedBy.delete(id);
+    });
+  }
+
+  #rejectedReported = 0;
+  #reject(why: string): void {
+    this.#stats.rejected++;
+    // Report the first few, then every 1000th, so a misbehaving loop cannot flood the log.
+    if (this.#rejectedReported++ < 5 || this.#stats.rejected % 1000 === 0) this.#onError(new Error(`recorder: rejected ${why} (${this.#stats.rejected} so far)`));
+  }
+}
