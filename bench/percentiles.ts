@@ -8,5 +8,6 @@ export function percentile(sample: ArrayLike<number>, p: number): number {
 
 /** Formats a figure for the bench tables. */
 export function fmt(x: number, digits = 3): string {
-  return Number.isFinite(x) ? x.toPrecision(digits) : String(x);
+  if (!Number.isFinite(x)) return String(x);
+  return Math.abs(x) >= 10 ** digits ? x.toFixed(0) : x.toPrecision(digits);
 }

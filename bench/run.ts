@@ -5,7 +5,9 @@ export interface Benchmark {
   run(args: string[]): Promise<void>;
 }
 
-const registry: Array<() => Promise<Benchmark>> = [];
+const registry: Array<() => Promise<Benchmark>> = [
+  () => import('./sim-bench.ts').then((m) => m.simBench),
+];
 
 /** Runs the named benchmarks, or all of them; returns the exit code. */
 export async function runBenchmarks(argv: string[]): Promise<number> {

@@ -1,0 +1,59 @@
+import { ArmSim } from '../sim/arm-sim.ts';
+import { compileModel } from '../sim/mujoco-runtime.ts';
+import { ScriptedExpert } from '../sim/scripted-expert.ts';
+import { runEpisode } from '../sim/rollout.ts';
+import type { Benchmark } from './run.ts';
+import { fmt } from './percentiles.ts';
+
+// Baseline: a bare 7-hinge chain with no contacts (what facts.md measured at ~69x real time).
+const BARE_CHAIN = `<mujoco><option timestep="0.002"/><worldbody>${Array.from({ length: 7 })
+  .map((_, i) => `<body pos="0 0 ${i ? 0.1 : 0}"><joint type="hinge" axis="${i % 2 ? '0 1 0' : '0 0 1'}"/><geom type="capsule" fromto="0 0 0 0 0 0.1" size="0.03"/>`)
+  .join('')}${'</body>'.repeat(7)}</worldbody></mujoco>`;
+
+function timeSteps(step: () => void, n: number): number {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) step();
+  return n / (Number(process.hrtime.bigint() - t0) / 1e9);
+}
+
+export const simBench: Benchmark = {
+  name: 'sim',
+  summary: 'MuJoCo physics steps/s and real-time factor, one arm with the place scene (2 ms steps, one core)',
+  async run() {
+    const N = 20_000;
+    const { mujoco, model } = await compileModel(BARE_CHAIN);
+    const data = new mujoco.MjData(model);
+    timeSteps(() => mujoco.mj_step(model, data), 1000);
+    const bare = timeSteps(() => mujoco.mj_step(model, data), N);
+
+    const sim = await ArmSim.create({ task: 'place', seed: 1 });
+    // hold the cube in the gripper mid-air for part of the run so contacts are realistic
+    const expert = new ScriptedExpert('place');
+    runEpisode(sim, expert, { seed: 1, stopOnSuccess: false, onStep: (i) => void i });
+    sim.reset(1);
+    sim.step(500);
+    const scene = timeSteps(() => sim.step(1), N);
+
+    const t0 = process.hrtime.bigint();
+    let phys = 0;
+    let ok = 0;
+    const episodes = 20;
+    for (let s = 0; s < episodes; s++) {
+      const r = runEpisode(sim, expert, { seed: 500 + s });
+      phys += r.physicsSteps;
+      if (r.success) ok++;
+    }
+    const rolloutRate = phys / (Number(process.hrtime.bigint() - t0) / 1e9);
+
+    const rtf = (rate: number) => rate * 0.002;
+    const rows = [
+      ['bare 7-hinge chain (baseline)', bare],
+      ['arm + gripper + table + cube (physics only)', scene],
+      [`expert rollouts incl. IK and observations (${ok}/${episodes} ok)`, rolloutRate],
+    ] as const;
+    for (const [label, rate] of rows) {
+      process.stdout.write(`${label.padEnd(62)} ${fmt(rate, 4).padStart(8)} steps/s  ${fmt(rtf(rate), 3).padStart(6)}x real time  ${fmt(rate / bare, 3)} of baseline\n`);
+    }
+    process.stdout.write(`target: >= 30x real time for the scene; measured ${fmt(rtf(scene), 3)}x\n`);
+  },
+};
