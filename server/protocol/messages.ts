@@ -1,0 +1,151 @@
+import { Type, type Static, type TProperties } from '@sinclair/typebox';
+import { ModeSchema, SourceSchema } from '../../core/mode.ts';
+import { ERROR_CODES, type ErrorCode } from './error-codes.ts';
+import { ModelDescriptionSchema } from './model-description.ts';
+
+/**
+ * Every WebSocket message of takeover, client -> server and server -> client, as TypeBox schemas:
+ * a union discriminated on `type`. The one source for validation, the codec, the console and
+ * docs/protocol.md. Node-free: the browser imports this module.
+ */
+export const PROTOCOL_VERSION = 1;
+/** versions this server accepts in hello */
+export const SUPPORTED_PROTOCOLS = [1];
+
+const Finite = (opts: { minimum?: number; maximum?: number; description?: string } = {}) => Type.Number(opts);
+const Vec = (n: number, lim: number) => Type.Array(Finite({ minimum: -lim, maximum: lim }), { minItems: n, maxItems: n });
+const RobotId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.-]+$' });
+const Ref = Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1, description: 'client correlation id, echoed in ack/error' }));
+const strict = { additionalProperties: false } as const;
+/** normalized action: EE delta and gripper, each in [-1, 1] */
+const Action = Type.Array(Finite({ minimum: -1, maximum: 1 }), { minItems: 7, maxItems: 7 });
+const RobotSelector = Type.Union([Type.Literal('*'), Type.Array(RobotId, { maxItems: 256 })]);
+
+// ---------------------------------------------------------------- client -> server
+
+export const HelloSchema = Type.Object(
+  { type: Type.Literal('hello'), protocol: Type.Integer({ minimum: 0, maximum: 1000 }), token: Type.Optional(Type.String({ maxLength: 256 })), client: Type.Optional(Type.String({ maxLength: 128 })) },
+  { ...strict, $id: 'takeover/Hello', description: 'first message: protocol version and, unless given at the upgrade, the token' },
+);
+export const SubscribeSchema = Type.Object(
+  { type: Type.Literal('subscribe'), robots: RobotSelector, maxRate: Type.Optional(Finite({ minimum: 0.1, maximum: 1000, description: 'state frames per second per robot, at most' })) },
+  { ...strict, $id: 'takeover/Subscribe' },
+);
+export const UnsubscribeSchema = Type.Object({ type: Type.Literal('unsubscribe'), robots: RobotSelector }, { ...strict, $id: 'takeover/Unsubscribe' });
+
+const robotCommand = <T extends string, E extends TProperties = {}>(type: T, description: string, extra: E = {} as E) =>
+  Type.Object({ type: Type.Literal(type), robot: RobotId, ref: Ref, ...extra }, { ...strict, $id: `takeover/${type}`, description });
+
+export const TakeOverSchema = robotCommand('take_over', 'take the control lease; admins may force it from another operator', { force: Type.Optional(Type.Boolean()) });
+export const HandBackSchema = robotCommand('hand_back', 'release the lease; the policy drives again');
+export const PauseSchema = robotCommand('pause', 'hold position');
+export const ResumeSchema = robotCommand('resume', 'leave PAUSED: to INTERVENING if a lease is held, else AUTONOMOUS');
+export const EstopSchema = robotCommand('estop', 'latched emergency stop (any operator)');
+export const ResetEstopSchema = robotCommand('reset_estop', 'leave ESTOP into PAUSED');
+export const ResetEpisodeSchema = robotCommand('reset_episode', 'end the episode (aborted) and start one, with this seed or the next', {
+  seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
+});
+export const MarkOutcomeSchema = robotCommand('mark_outcome', "the operator's verdict on the current episode", {
+  outcome: Type.Union([Type.Literal('success'), Type.Literal('failure')]),
+});
+export const TeleopDeltaSchema = Type.Object(
+  { type: Type.Literal('teleop'), robot: RobotId, ref: Ref, kind: Type.Literal('delta'), action: Action },
+  { ...strict, $id: 'takeover/TeleopDelta', description: 'normalized EE delta + gripper, held like a joystick for 0.25 s' },
+);
+export const TeleopPoseSchema = Type.Object(
+  {
+    type: Type.Literal('teleop'), robot: RobotId, ref: Ref, kind: Type.Literal('pose'),
+    pos: Vec(3, 10), quat: Vec(4, 1), gripper: Finite({ minimum: -1, maximum: 1 }),
+  },
+  { ...strict, $id: 'takeover/TeleopPose', description: 'absolute EE target in the robot base frame (m, quaternion w x y z); persists until replaced' },
+);
+export const TeleopSchema = Type.Union([TeleopDeltaSchema, TeleopPoseSchema], { $id: 'takeover/Teleop' });
+export const HeartbeatSchema = Type.Object(
+  { type: Type.Literal('heartbeat'), t: Type.Optional(Finite({ description: 'client clock, echoed back' })) },
+  { ...strict, $id: 'takeover/Heartbeat' },
+);
+
+export const CLIENT_SCHEMAS = {
+  hello: HelloSchema, subscribe: SubscribeSchema, unsubscribe: UnsubscribeSchema,
+  take_over: TakeOverSchema, hand_back: HandBackSchema, pause: PauseSchema, resume: ResumeSchema,
+  estop: EstopSchema, reset_estop: ResetEstopSchema, teleop: TeleopSchema,
+  reset_episode: ResetEpisodeSchema, mark_outcome: MarkOutcomeSchema, heartbeat: HeartbeatSchema,
+} as const;
+export type ClientMessageType = keyof typeof CLIENT_SCHEMAS;
+export const ClientMessageSchema = Type.Union(Object.values(CLIENT_SCHEMAS), { $id: 'takeover/ClientMessage' });
+export type ClientMessage = Static<typeof ClientMessageSchema>;
+export type TeleopMessage = Static<typeof TeleopSchema>;
+/** commands that address one robot */
+export type RobotCommandMessage = Extract<ClientMessage, { robot: string }>;
+
+// ---------------------------------------------------------------- server -> client
+
+const Nums = Type.Array(Type.Number());
+export const RoleSchema = Type.Union([Type.Literal('viewer'), Type.Literal('operator'), Type.Literal('admin')], { $id: 'takeover/Role' });
+
+export const RobotInfoSchema = Type.Object(
+  {
+    id: RobotId, kind: Type.String(), task: Type.String(), controlRateHz: Type.Number(),
+    jointNames: Type.Array(Type.String()), lower: Nums, upper: Nums, velocityLimit: Nums,
+    gripperRange: Type.Array(Type.Number(), { minItems: 2, maxItems: 2 }), eeName: Type.String(),
+    capabilities: Type.Object({ restoreState: Type.Boolean(), gripper: Type.Boolean(), simulated: Type.Boolean() }),
+    workspace: Type.Object({ min: Nums, max: Nums }), maxEeStep: Type.Number(),
+    actionScale: Type.Object({ translation: Type.Number(), rotation: Type.Number() }),
+    policy: Type.Union([Type.Object({ name: Type.String(), version: Type.Union([Type.String(), Type.Null()]) }), Type.Null()]),
+    model: Type.Union([ModelDescriptionSchema, Type.Null()]),
+  },
+  { $id: 'takeover/RobotInfo' },
+);
+export type RobotInfo = Static<typeof RobotInfoSchema>;
+
+export const ServerInfoSchema = Type.Object(
+  {
+    type: Type.Literal('server_info'), protocol: Type.Integer(), server: Type.Object({ name: Type.String(), version: Type.String() }),
+    clientId: Type.String(), operator: Type.Object({ id: Type.String(), role: RoleSchema }),
+    heartbeatTimeoutMs: Type.Number(), maxFrameBytes: Type.Integer(), robots: Type.Array(RobotInfoSchema),
+  },
+  { $id: 'takeover/ServerInfo', description: 'answer to hello' },
+);
+
+export const EpisodeRefSchema = Type.Object({ id: Type.String(), index: Type.Integer(), step: Type.Integer(), seed: Type.Integer(), task: Type.String() });
+
+export const StateSchema = Type.Object(
+  {
+    type: Type.Literal('state'), robot: RobotId,
+    seq: Type.Integer({ description: 'tick counter of this robot, +1 per tick; gaps = frames dropped for this client' }),
+    t: Type.Number({ description: 'loop time since the episode reset, s' }), wall: Type.Number({ description: 'server epoch time, ms' }),
+    mode: ModeSchema, modeReason: Type.String(), lease: Type.Union([Type.String(), Type.Null()]),
+    q: Nums, qd: Nums, eePos: Nums, eeQuat: Nums, gripper: Type.Number(),
+    jointTargets: Nums, proposed: Type.Union([Nums, Type.Null()]), executed: Type.Union([Nums, Type.Null()]), source: SourceSchema,
+    episode: Type.Union([EpisodeRefSchema, Type.Null()]), clamped: Type.Array(Type.String()),
+    objects: Type.Array(Type.Object({ name: Type.String(), pos: Nums, quat: Nums })),
+    bodies: Type.Optional(Nums),
+    rateHz: Type.Number({ description: 'measured loop rate (NaN-free: 0 until known)' }),
+  },
+  { $id: 'takeover/State' },
+);
+export type StateMessage = Static<typeof StateSchema>;
+
+export const AckSchema = Type.Object({ type: Type.Literal('ack'), ref: Type.Optional(Type.Integer()), for: Type.String(), robot: Type.Optional(Type.String()) }, { $id: 'takeover/Ack' });
+export const ErrorCodeSchema = Type.Union((Object.keys(ERROR_CODES) as ErrorCode[]).map((c) => Type.Literal(c)), { $id: 'takeover/ErrorCode' });
+export const ErrorSchema = Type.Object(
+  { type: Type.Literal('error'), code: ErrorCodeSchema, message: Type.String(), ref: Type.Optional(Type.Integer()), for: Type.Optional(Type.String()) },
+  { $id: 'takeover/Error' },
+);
+export const EventSchema = Type.Object(
+  {
+    type: Type.Literal('event'), robot: RobotId, event: Type.Union([Type.Literal('mode'), Type.Literal('episode_start'), Type.Literal('episode_end')]),
+    data: Type.Record(Type.String(), Type.Unknown()),
+  },
+  { $id: 'takeover/Event', description: 'mode, lease and episode changes, sent to subscribers of the robot' },
+);
+export const HeartbeatAckSchema = Type.Object({ type: Type.Literal('heartbeat_ack'), t: Type.Optional(Type.Number()), serverTime: Type.Number() }, { $id: 'takeover/HeartbeatAck' });
+
+export const SERVER_SCHEMAS = {
+  server_info: ServerInfoSchema, state: StateSchema, ack: AckSchema, error: ErrorSchema, event: EventSchema, heartbeat_ack: HeartbeatAckSchema,
+} as const;
+export type ServerMessageType = keyof typeof SERVER_SCHEMAS;
+export const ServerMessageSchema = Type.Union(Object.values(SERVER_SCHEMAS), { $id: 'takeover/ServerMessage' });
+export type ServerMessage = Static<typeof ServerMessageSchema>;
+export type ServerInfoMessage = Static<typeof ServerInfoSchema>;
+export type ErrorMessage = Static<typeof ErrorSchema>;
