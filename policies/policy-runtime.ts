@@ -1,0 +1,215 @@
+import { ACTION_DIM } from '../core/action.ts';
+import type { Observation } from '../core/observation.ts';
+import { extractFeatures, type ObservationLike } from './observation-features.ts';
+import { JsMlpForward } from './js-mlp-forward.ts';
+import { MlpPolicy, type PolicyModel } from './mlp-policy.ts';
+import type { PolicyManifest } from './policy-manifest.ts';
+import type { LoadedPolicy } from './policy-registry.ts';
+
+/** How a loaded version computes: tfjs on the chosen backend, or plain Float32Array loops. */
+export type InferenceEngine = 'tfjs' | 'js';
+
+/** Where versions come from (PolicyRegistry, or a test double). */
+export interface PolicySource {
+  load(version: string): Promise<LoadedPolicy>;
+}
+
+/** The policy slot shape of the server's control loop (server/control/action-source.ts). */
+export interface RobotPolicySlot {
+  readonly name: string;
+  readonly version: string | null;
+  propose(obs: Observation, deadline: number): ArrayLike<number> | null;
+}
+
+interface Loaded {
+  manifest: PolicyManifest;
+  model: PolicyModel;
+  features: Float32Array;
+  actions: Float32Array;
+}
+
+export interface PolicyRuntimeOptions {
+  source: PolicySource;
+  engine?: InferenceEngine;
+  /** forward passes run at load so the first real tick is not the slow one */
+  warmupCalls?: number;
+  /** largest batch warmed up (and preallocated) */
+  maxBatch?: number;
+}
+
+/**
+ * Runs policy versions for many robots. Inference is synchronous and allocation-light so it fits
+ * in a control tick; `proposeBatch` runs one forward pass per version for all robots on it.
+ * Loading (file reads, weight upload, warm-up) is async and happens beside the loop; the switch to
+ * a new version is applied at the start of the robot's next tick, so no tick goes without an answer.
+ */
+export class PolicyRuntime {
+  readonly engine: InferenceEngine;
+  #source: PolicySource;
+  #warmup: number;
+  #maxBatch: number;
+  #loaded = new Map<string, Loaded>();
+  #loading = new Map<string, Promise<Loaded>>();
+  #assigned = new Map<string, string>();
+  #pending = new Map<string, string>();
+  #swaps = 0;
+  // scratch for batching: robots grouped by version, reused across ticks
+  #groups = new Map<string, number[]>();
+
+  constructor({ source, engine = 'tfjs', warmupCalls = 5, maxBatch = 16 }: PolicyRuntimeOptions) {
+    this.#source = source;
+    this.engine = engine;
+    this.#warmup = warmupCalls;
+    this.#maxBatch = maxBatch;
+  }
+
+  /** Loads and warms a version (once; concurrent calls share the work). */
+  async load(version: string): Promise<PolicyManifest> {
+    const hit = this.#loaded.get(version);
+    if (hit) return hit.manifest;
+    let p = this.#loading.get(version);
+    if (!p) {
+      p = this.#source.load(version).then((lp) => this.#instantiate(lp));
+      this.#loading.set(version, p);
+    }
+    try {
+      const l = await p;
+      this.#loaded.set(version, l);
+      return l.manifest;
+    } finally {
+      this.#loading.delete(version);
+    }
+  }
+
+  /**
+   * Makes `robotId` run `version`: loads and warms it first (the old version keeps answering
+   * meanwhile), then the switch takes effect at the robot's next tick.
+   */
+  async assign(robotId: string, version: string): Promise<PolicyManifest> {
+    const m = await this.load(version);
+    if (this.#assigned.has(robotId)) this.#pending.set(robotId, version);
+    else this.#assigned.set(robotId, version);
+    return m;
+  }
+
+  /** The version a robot runs now (a pending swap shows from its next tick). */
+  versionOf(robotId: string): string | null {
+    return this.#assigned.get(robotId) ?? null;
+  }
+
+  /** Stops running a policy for the robot. */
+  release(robotId: string): void {
+    this.#assigned.delete(robotId);
+    this.#pending.delete(robotId);
+  }
+
+  /** Versions loaded, robots per version, swaps done. */
+  stats(): { engine: InferenceEngine; loaded: string[]; robots: Record<string, string>; swaps: number } {
+    return { engine: this.engine, loaded: [...this.#loaded.keys()], robots: Object.fromEntries(this.#assigned), swaps: this.#swaps };
+  }
+
+  /**
+   * One robot's action for this tick into `out` (7 numbers in [-1, 1]); returns the version that
+   * produced it, or null when the robot has no policy.
+   */
+  propose(robotId: string, obs: ObservationLike, out: Float32Array): string | null {
+    const version = this.#tickBoundary(robotId);
+    if (!version) return null;
+    const l = this.#loaded.get(version)!;
+    extractFeatures(l.manifest.observation, obs, l.features, 0);
+    l.model.predictInto(l.features, 1, l.actions);
+    out.set(l.actions.subarray(0, ACTION_DIM));
+    return version;
+  }
+
+  /**
+   * Actions for many robots at once: one forward pass per version. `out` holds ACTION_DIM numbers
+   * per robot in the order given; `versions[i]` receives the version used (null: no policy).
+   */
+  proposeBatch(robotIds: readonly string[], observations: readonly ObservationLike[], out: Float32Array, versions: (string | null)[] = []): (string | null)[] {
+    if (robotIds.length !== observations.length) throw new Error(`proposeBatch: ${robotIds.length} robots, ${observations.length} observations`);
+    if (out.length < robotIds.length * ACTION_DIM) throw new Error(`proposeBatch: output holds ${out.length / ACTION_DIM} actions, need ${robotIds.length}`);
+    for (const g of this.#groups.values()) g.length = 0;
+    for (let i = 0; i < robotIds.length; i++) {
+      const v = this.#tickBoundary(robotIds[i]);
+      versions[i] = v;
+      if (!v) continue;
+      let g = this.#groups.get(v);
+      if (!g) this.#groups.set(v, (g = []));
+      g.push(i);
+    }
+    for (const [v, idx] of this.#groups) {
+      if (idx.length === 0) continue;
+      const l = this.#loaded.get(v)!;
+      const d = l.manifest.observation.dim;
+      if (l.features.length < idx.length * d) {
+        l.features = new Float32Array(idx.length * d);
+        l.actions = new Float32Array(idx.length * ACTION_DIM);
+      }
+      for (let k = 0; k < idx.length; k++) extractFeatures(l.manifest.observation, observations[idx[k]], l.features, k * d);
+      l.model.predictInto(l.features, idx.length, l.actions);
+      for (let k = 0; k < idx.length; k++) out.set(l.actions.subarray(k * ACTION_DIM, (k + 1) * ACTION_DIM), idx[k] * ACTION_DIM);
+    }
+    return versions;
+  }
+
+  /** The robot's policy slot for the server's control loop. */
+  slotFor(robotId: string): RobotPolicySlot {
+    const out = new Float32Array(ACTION_DIM);
+    const rt = this;
+    return {
+      name: `policy:${robotId}`,
+      get version() {
+        return rt.versionOf(robotId);
+      },
+      propose(obs: Observation): ArrayLike<number> | null {
+        return rt.propose(robotId, obs, out) ? out : null;
+      },
+    };
+  }
+
+  /** Frees versions no robot runs (their tensors included). */
+  unloadUnused(): string[] {
+    const used = new Set([...this.#assigned.values(), ...this.#pending.values()]);
+    const freed: string[] = [];
+    for (const [v, l] of this.#loaded) {
+      if (used.has(v)) continue;
+      l.model.dispose();
+      this.#loaded.delete(v);
+      freed.push(v);
+    }
+    return freed;
+  }
+
+  dispose(): void {
+    for (const l of this.#loaded.values()) l.model.dispose();
+    this.#loaded.clear();
+    this.#assigned.clear();
+    this.#pending.clear();
+  }
+
+  /** Applies a pending swap: the start of a robot's tick is the only place its version changes. */
+  #tickBoundary(robotId: string): string | null {
+    const next = this.#pending.get(robotId);
+    if (next !== undefined) {
+      this.#pending.delete(robotId);
+      if (this.#assigned.get(robotId) !== next) this.#swaps++;
+      this.#assigned.set(robotId, next);
+    }
+    return this.#assigned.get(robotId) ?? null;
+  }
+
+  #instantiate(lp: LoadedPolicy): Loaded {
+    const m = lp.manifest;
+    const model: PolicyModel =
+      this.engine === 'js' ? new JsMlpForward(m.architecture, m.normalization, lp.weights) : MlpPolicy.fromWeights(m.architecture, m.normalization, lp.weights);
+    const features = new Float32Array(this.#maxBatch * m.observation.dim);
+    const actions = new Float32Array(this.#maxBatch * ACTION_DIM);
+    // warm-up: compile kernels and let V8 optimize at batch 1 and the largest batch
+    for (let i = 0; i < this.#warmup; i++) {
+      model.predictInto(features, 1, actions);
+      model.predictInto(features, this.#maxBatch, actions);
+    }
+    return { manifest: m, model, features, actions };
+  }
+}
