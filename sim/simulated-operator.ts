@@ -1,0 +1,208 @@
+import type { Mode } from '../core/mode.ts';
+import type { Observation } from '../core/observation.ts';
+import { isHeld, ScriptedExpert } from './scripted-expert.ts';
+import type { TaskName } from './tasks/task.ts';
+
+/** How a simulated person supervises: how fast they react and what makes them step in. */
+export interface OperatorKnobs {
+  /** a trigger must hold this long before the person acts, s */
+  reactionDelay: number;
+  /** no task progress for this long counts as failing, s */
+  noProgressTime: number;
+  /** mean distance between the policy's and the expert's translation actions that counts as drifting */
+  driftThreshold: number;
+  /** drifting this long counts as failing, s */
+  driftTime: number;
+  /** rewind before correcting (RaC's recovery), and by how much */
+  rewind: boolean;
+  rewindSeconds: number;
+  /** stop stepping in after this many interventions in one episode */
+  maxInterventions: number;
+  /** give control back at the latest after correcting this long, s */
+  maxCorrectionTime: number;
+}
+
+export const DEFAULT_OPERATOR_KNOBS: OperatorKnobs = {
+  reactionDelay: 0.4,
+  noProgressTime: 2.5,
+  driftThreshold: 0.9,
+  driftTime: 1.0,
+  rewind: true,
+  rewindSeconds: 2,
+  maxInterventions: 3,
+  maxCorrectionTime: 10,
+};
+
+export type OperatorDecision =
+  | { type: 'watch' }
+  | { type: 'take_over'; reason: string; rewindSeconds: number | null }
+  | { type: 'correct'; action: Float64Array }
+  | { type: 'hand_back'; reason: string };
+
+type SubTask = 'grasp' | 'finish';
+
+/**
+ * A careful person supervising policy episodes (issue 6). It watches for imminent failure (no
+ * progress, a missed or dropped cube, drifting away from what the expert would do), reacts after
+ * a delay, optionally rewinds, corrects with the scripted expert until the current sub-task is
+ * done, and hands back. Pure decision logic: the caller applies the decisions through the same
+ * operator interface a person's console uses.
+ */
+export class SimulatedOperator {
+  readonly knobs: OperatorKnobs;
+  readonly #task: TaskName;
+  readonly #dt: number;
+  readonly #expert: ScriptedExpert;
+  #bestProgress = -Infinity;
+  #lastProgressT = 0;
+  #driftSince: number | null = null;
+  #triggerSince: number | null = null;
+  #trigger = '';
+  #wasHeld = false;
+  #interventions = 0;
+  #correcting: { subTask: SubTask; since: number } | null = null;
+  #driftAcc = 0;
+
+  constructor(task: TaskName, knobs: Partial<OperatorKnobs> = {}, { controlHz = 20 }: { controlHz?: number } = {}) {
+    this.knobs = { ...DEFAULT_OPERATOR_KNOBS, ...knobs };
+    this.#task = task;
+    this.#dt = 1 / controlHz;
+    this.#expert = new ScriptedExpert(task, { controlHz });
+  }
+
+  /** Interventions so far in this episode. */
+  get interventions(): number {
+    return this.#interventions;
+  }
+
+  /** New episode. */
+  reset(obs: Observation): void {
+    this.#bestProgress = -Infinity;
+    this.#lastProgressT = obs.t;
+    this.#driftSince = null;
+    this.#triggerSince = null;
+    this.#trigger = '';
+    this.#wasHeld = false;
+    this.#interventions = 0;
+    this.#correcting = null;
+    this.#driftAcc = 0;
+    this.#expert.reset();
+  }
+
+  /** One look at the robot per control tick. `proposed` is the policy's action this tick. */
+  decide(obs: Observation, ctx: { mode: Mode; proposed: ArrayLike<number> | null }): OperatorDecision {
+    if (ctx.mode === 'INTERVENING' && this.#correcting) return this.#correct(obs);
+    if (ctx.mode !== 'AUTONOMOUS') return { type: 'watch' };
+    this.#correcting = null;
+    const sign = this.#watch(obs, ctx.proposed);
+    // A drop is a moment, not a state: it stays noticed through the reaction delay.
+    if (sign === 'dropped' && this.#trigger !== 'dropped') {
+      this.#triggerSince = obs.t;
+      this.#trigger = sign;
+    }
+    const trigger = this.#trigger === 'dropped' && this.#triggerSince !== null ? 'dropped' : sign;
+    if (!trigger || this.#interventions >= this.knobs.maxInterventions) {
+      this.#triggerSince = null;
+      this.#trigger = '';
+      return { type: 'watch' };
+    }
+    if (this.#triggerSince === null || trigger !== this.#trigger) {
+      this.#triggerSince = obs.t;
+      this.#trigger = trigger;
+    }
+    if (obs.t - this.#triggerSince < this.knobs.reactionDelay) return { type: 'watch' };
+    this.#trigger = '';
+    this.#interventions++;
+    this.#triggerSince = null;
+    this.#correcting = { subTask: this.#subTask(obs), since: obs.t };
+    this.#expert.reset();
+    return { type: 'take_over', reason: trigger, rewindSeconds: this.knobs.rewind ? this.knobs.rewindSeconds : null };
+  }
+
+  /** After a rewind the state changed: restart the correction clock and re-read the sub-task. */
+  rewound(obs: Observation): void {
+    if (this.#correcting) this.#correcting = { subTask: this.#subTask(obs), since: obs.t };
+    this.#wasHeld = false;
+  }
+
+  #correct(obs: Observation): OperatorDecision {
+    const c = this.#correcting!;
+    if (this.#subTaskDone(obs, c.subTask)) return this.#handBack(obs, `${c.subTask} done`);
+    if (obs.t - c.since > this.knobs.maxCorrectionTime) return this.#handBack(obs, 'correction timed out');
+    return { type: 'correct', action: this.#expert.act(obs) };
+  }
+
+  #handBack(obs: Observation, reason: string): OperatorDecision {
+    this.#correcting = null;
+    this.#bestProgress = -Infinity;
+    this.#lastProgressT = obs.t;
+    this.#driftSince = null;
+    this.#driftAcc = 0;
+    return { type: 'hand_back', reason };
+  }
+
+  /** Returns the name of a failure sign seen now, or null. */
+  #watch(obs: Observation, proposed: ArrayLike<number> | null): string | null {
+    const cube = obs.objects.find((o) => o.name === 'cube');
+    const held = cube ? isHeld(obs, cube.pos) : false;
+    const dropped = this.#wasHeld && !held && !!cube && !this.#nearTarget(obs, cube.pos);
+    this.#wasHeld = held;
+    if (dropped) return 'dropped';
+    if (cube && obs.gripper < 0.03 && !held) return 'missed grasp';
+
+    const progress = this.#progress(obs, held);
+    if (progress > this.#bestProgress + 0.01) {
+      this.#bestProgress = progress;
+      this.#lastProgressT = obs.t;
+    } else if (obs.t - this.#lastProgressT > this.knobs.noProgressTime) {
+      return 'no progress';
+    }
+
+    // drift: an exponential average of how far the policy's translation is from the expert's
+    const expert = this.#expert.act(obs);
+    if (proposed) {
+      const d = Math.hypot(proposed[0] - expert[0], proposed[1] - expert[1], proposed[2] - expert[2]);
+      const alpha = this.#dt / Math.max(this.#dt, this.knobs.driftTime / 2);
+      this.#driftAcc += alpha * (d - this.#driftAcc);
+      if (this.#driftAcc > this.knobs.driftThreshold) {
+        this.#driftSince ??= obs.t;
+        if (obs.t - this.#driftSince >= this.knobs.driftTime) return 'drift';
+      } else this.#driftSince = null;
+    }
+    return null;
+  }
+
+  /** A task potential that grows as the episode gets closer to success (m, negative distances). */
+  #progress(obs: Observation, held: boolean): number {
+    const e = obs.eePos;
+    const goal = obs.objects.find((o) => o.name === (this.#task === 'reach' ? 'goal' : 'cube'));
+    if (!goal) return 0;
+    const g = goal.pos;
+    if (this.#task === 'reach' || !held) return -Math.hypot(g[0] - e[0], g[1] - e[1], g[2] - e[2]);
+    if (this.#task === 'lift') return 1 + g[2];
+    const t = obs.objects.find((o) => o.name === 'target')?.pos ?? g;
+    return 1 - Math.hypot(t[0] - g[0], t[1] - g[1]) - 0.5 * Math.abs(g[2] - 0.03);
+  }
+
+  #nearTarget(obs: Observation, cubePos: ArrayLike<number>): boolean {
+    const t = obs.objects.find((o) => o.name === 'target');
+    return !!t && Math.hypot(t.pos[0] - cubePos[0], t.pos[1] - cubePos[1]) < 0.03;
+  }
+
+  #subTask(obs: Observation): SubTask {
+    const cube = obs.objects.find((o) => o.name === 'cube');
+    return cube && isHeld(obs, cube.pos) ? 'finish' : this.#task === 'reach' ? 'finish' : 'grasp';
+  }
+
+  #subTaskDone(obs: Observation, sub: SubTask): boolean {
+    const cube = obs.objects.find((o) => o.name === 'cube');
+    if (sub === 'grasp') return !!cube && isHeld(obs, cube.pos) && cube.pos[2] > 0.08;
+    if (this.#task === 'reach') {
+      const g = obs.objects.find((o) => o.name === 'goal');
+      return !!g && Math.hypot(g.pos[0] - obs.eePos[0], g.pos[1] - obs.eePos[1], g.pos[2] - obs.eePos[2]) < 0.02;
+    }
+    if (this.#task === 'lift') return !!cube && cube.pos[2] >= 0.125;
+    // place: the cube rests on the target, released
+    return !!cube && this.#nearTarget(obs, cube.pos) && cube.pos[2] < 0.03 && obs.gripper > 0.07;
+  }
+}

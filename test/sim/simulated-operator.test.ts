@@ -1,0 +1,110 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Observation } from '../../core/observation.ts';
+import type { ActionSource } from '../../sim/action-source.ts';
+import { ArmSim } from '../../sim/arm-sim.ts';
+import { runEpisode } from '../../sim/rollout.ts';
+import { ScriptedExpert } from '../../sim/scripted-expert.ts';
+import { SimulatedOperator, type OperatorDecision } from '../../sim/simulated-operator.ts';
+
+/** Runs a policy with the operator only watching (mode stays AUTONOMOUS); returns its first take-over. */
+function watch(sim: ArmSim, policy: ActionSource, seed: number, op = new SimulatedOperator('place')) {
+  let first: (OperatorDecision & { type: 'take_over' }) | null = null;
+  let firstT = -1;
+  let resetDone = false;
+  runEpisode(sim, policy, {
+    seed,
+    stopOnSuccess: true,
+    onStep: (_i, obs: Observation, action) => {
+      if (!resetDone) {
+        op.reset(obs);
+        resetDone = true;
+      }
+      const d = op.decide(obs, { mode: 'AUTONOMOUS', proposed: action });
+      if (d.type === 'take_over' && !first) {
+        first = d;
+        firstT = obs.t;
+      }
+    },
+  });
+  return { first: first as (OperatorDecision & { type: 'take_over' }) | null, t: firstT };
+}
+
+/** The expert, but it lets go of the cube once it is carried (a planted failure). */
+class DroppingExpert implements ActionSource {
+  readonly name = 'dropping-expert';
+  readonly #expert = new ScriptedExpert('place');
+  reset() {
+    this.#expert.reset();
+  }
+  act(obs: Observation) {
+    const a = Float64Array.from(this.#expert.act(obs));
+    if (this.#expert.phase === 'carry') a[6] = -1;
+    return a;
+  }
+}
+
+describe('simulated operator', () => {
+  let sim: ArmSim;
+  beforeAll(async () => {
+    sim = await ArmSim.create({ task: 'place' });
+  });
+
+  it('does not fire on clean expert episodes', () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const { first } = watch(sim, new ScriptedExpert('place'), seed);
+      expect(first, `seed ${seed}`).toBeNull();
+    }
+  });
+
+  it('fires after its reaction delay when the cube is dropped', () => {
+    const { first, t } = watch(sim, new DroppingExpert(), 2);
+    expect(first?.reason).toBe('dropped');
+    expect(first?.rewindSeconds).toBe(2);
+    expect(t).toBeGreaterThan(0);
+  });
+
+  it('fires on a policy that stalls, and on one that drifts away', () => {
+    const frozen = { name: 'frozen', act: () => [0, 0, 0, 0, 0, 0, -1] };
+    expect(watch(sim, frozen, 3).first?.reason).toMatch(/no progress|drift/);
+    const away = { name: 'away', act: () => [0, 0.8, 0.3, 0, 0, 0, -1] };
+    const r = watch(sim, away, 3);
+    expect(r.first?.reason).toBe('drift');
+    expect(r.t).toBeLessThan(2.5); // before the no-progress timer could have fired
+  });
+
+  it('corrects with the expert until the sub-task is done, then hands back', () => {
+    const op = new SimulatedOperator('place', { rewind: false });
+    const expert = new ScriptedExpert('place');
+    const frozen = { name: 'frozen', act: () => [0, 0, 0, 0, 0, 0, -1] };
+    let mode: 'AUTONOMOUS' | 'INTERVENING' = 'AUTONOMOUS';
+    const log: string[] = [];
+    let reset = false;
+    // the operator's decisions drive who acts, as the control loop would
+    const supervised: ActionSource = {
+      name: 'supervised',
+      act(obs) {
+        if (!reset) {
+          op.reset(obs);
+          reset = true;
+        }
+        const proposed = frozen.act();
+        const d = op.decide(obs, { mode, proposed });
+        if (d.type === 'take_over') {
+          mode = 'INTERVENING';
+          log.push(`take_over:${d.reason}`);
+          return op.decide(obs, { mode, proposed }).type === 'correct' ? expert.act(obs) : proposed;
+        }
+        if (d.type === 'hand_back') {
+          mode = 'AUTONOMOUS';
+          log.push(`hand_back:${d.reason}`);
+          return proposed;
+        }
+        return d.type === 'correct' ? d.action : proposed;
+      },
+    };
+    runEpisode(sim, supervised, { seed: 4, stopOnSuccess: true });
+    expect(log[0]).toMatch(/^take_over:/);
+    expect(log).toContain('hand_back:grasp done');
+    expect(op.interventions).toBeGreaterThanOrEqual(1);
+  });
+});
