@@ -32,7 +32,8 @@ export interface IkOptions {
   rotTolerance?: number;
   /**
    * extra starts (the rest posture, then fixed perturbations of it) when the first start does not
-   * converge; 0 for incremental control, where jumping to another branch would jerk the arm
+   * converge. Default 0: incremental control must never jump to another IK branch (it would
+   * jerk the arm); offline callers (planning, tests) ask for restarts.
    */
   restarts?: number;
 }
@@ -123,7 +124,7 @@ export class MujocoKinematics implements ArmKinematics {
   /** Solves for joints reaching the target pose, starting from q0; never returns NaN. */
   ik(q0: ArrayLike<number>, targetPos: ArrayLike<number>, targetQuat: ArrayLike<number>, outQ: Float64Array, opts: IkOptions = {}): IkReport {
     let report = this.#solveFrom(q0, targetPos, targetQuat, outQ, opts);
-    const restarts = opts.restarts ?? 6;
+    const restarts = opts.restarts ?? 0;
     for (let r = 0; r < restarts && !report.converged && Number.isFinite(report.posError); r++) {
       const start = Array.from(this.#rest, (v, i) => v + (r === 0 ? 0 : RESTART_OFFSETS[(r + i) % RESTART_OFFSETS.length]));
       const candidate = new Float64Array(this.dof);

@@ -98,7 +98,7 @@ describe('kinematics of the simulated Panda', () => {
         const out = new Float64Array(7);
         // start from a nearby configuration as the control loop does, plus a far one
         const near = qGoal.map((v, i) => Math.min(PANDA_UPPER[i], Math.max(PANDA_LOWER[i], v + 0.3)));
-        const report = sim.kinematics.ik(near, pos, quat, out, { maxIterations: 200 });
+        const report = sim.kinematics.ik(near, pos, quat, out, { maxIterations: 200, restarts: 6 });
         const got = new Float64Array(3), gotQ = new Float64Array(4);
         sim.kinematics.fk(out, got, gotQ);
         const ep = Math.hypot(got[0] - pos[0], got[1] - pos[1], got[2] - pos[2]);
