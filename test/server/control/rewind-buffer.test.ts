@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { RewindBuffer } from '../../../server/control/rewind-buffer.ts';
+import { DriveBack } from '../../../server/control/drive-back.ts';
+
+const q = (v: number) => [v, -v, 2 * v];
+
+describe('RewindBuffer', () => {
+  it('finds entries by step and by seconds, within its horizon only', () => {
+    const b = new RewindBuffer({ horizonSeconds: 1, rateHz: 10, dof: 3 });
+    expect(b.capacity).toBe(11);
+    for (let s = 0; s < 25; s++) b.push(s, s * 0.1, q(s), { state: new Float64Array(4) });
+    expect(b.size).toBe(11);
+    expect(b.find({ toStep: 20 })!.q).toEqual(Float64Array.from(q(20)));
+    expect(b.find({ toStep: 13 })).toBeNull(); // beyond the horizon: forgotten
+    expect(b.find({ toStep: 30 })).toBeNull(); // the future
+    expect(b.find({ seconds: 0.5 })!.step).toBe(19);
+    expect(b.find({ seconds: 5 })).toBeNull();
+    expect(b.horizonAvailable).toBeCloseTo(1.0, 9);
+    expect(b.bytes).toBeGreaterThan(11 * 32);
+  });
+
+  it('gives the joint path back newest first and forgets undone steps', () => {
+    const b = new RewindBuffer({ horizonSeconds: 10, rateHz: 10, dof: 3 });
+    for (let s = 0; s < 6; s++) b.push(s, s * 0.1, q(s), null);
+    const path = b.pathBack(2);
+    expect(path.map((p) => p[0])).toEqual([5, 4, 3, 2]);
+    b.truncateAfter(2);
+    expect(b.size).toBe(3);
+    expect(b.find({ toStep: 4 })).toBeNull();
+    b.push(7, 0.7, q(7), null); // recording continues with new step indices
+    expect(b.pathBack(0).map((p) => p[0])).toEqual([7, 2, 1, 0]);
+  });
+});
+
+describe('DriveBack', () => {
+  it('replays the path in reverse, then settles on the target', () => {
+    const path = [Float64Array.of(3), Float64Array.of(2), Float64Array.of(1)];
+    const d = new DriveBack(path, 7, { tolerance: 0.01, settleTicks: 3 });
+    expect(d.next([3])![0]).toBe(2);
+    expect(d.next([2.5])![0]).toBe(1);
+    expect(d.next([1.5])![0]).toBe(1); // not there yet: keep commanding the target
+    expect(d.next([1.005])).toBeNull(); // within tolerance
+  });
+
+  it('gives up after the settle budget if the arm cannot reach the target', () => {
+    const d = new DriveBack([Float64Array.of(1)], 0, { tolerance: 0.01, settleTicks: 2 });
+    expect(d.next([0])).not.toBeNull();
+    expect(d.next([0])).not.toBeNull();
+    expect(d.next([0])).toBeNull();
+  });
+});
