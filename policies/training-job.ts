@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import { Type, type Static } from '@sinclair/typebox';
+import { ACTION_DIM } from '../core/action.ts';
+import { backendInfo, initBackend } from './backend.ts';
+import { loadEpisodes } from './episode-loader.ts';
+import { parseEpisodeQuery } from './episode-query.ts';
+import { featureSpecFromObservation, type FeatureSpec } from './observation-features.ts';
+import type { Evaluation, PolicyManifest } from './policy-manifest.ts';
+import { PolicyRegistry, saveWeights, writePolicyFolder, type NewPolicyManifest } from './policy-registry.ts';
+import { trainPolicy, type TrainProgress } from './trainer.ts';
+import { buildTrainingSet, type EpisodeSteps, type TrainingSetSummary } from './training-set.ts';
+
+/** A training request (REST body of POST /api/training-jobs, and what the CLI sends). */
+export const TrainingJobSpecSchema = Type.Object(
+  {
+    episodes: Type.String({ description: "catalog query: key=value pairs (task=place,kind=demo) or 'all'" }),
+    weighting: Type.Union([Type.Literal('sirius'), Type.Literal('iwr'), Type.Literal('none')]),
+    epochs: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+    seed: Type.Optional(Type.Integer()),
+    batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 65536 })),
+    learningRate: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    hidden: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 4096 }), { maxItems: 8 })),
+    /** the version this one improves on: its observation spec is kept */
+    parentVersion: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    /** name for the new version (default: the next v<N>) */
+    version: Type.Optional(Type.String()),
+    controlRateHz: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    task: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  },
+  { $id: 'takeover/TrainingJobSpec', additionalProperties: false },
+);
+export type TrainingJobSpec = Static<typeof TrainingJobSpecSchema>;
+
+export type JobPhase = 'loading' | 'training' | 'saving';
+export interface JobProgress {
+  phase: JobPhase;
+  /** loading: episodes read; training: epochs done */
+  done: number;
+  total: number;
+  epoch?: TrainProgress;
+}
+
+export interface TrainingJobResult {
+  manifest: PolicyManifest;
+  summary: TrainingSetSummary;
+}
+
+export interface RunTrainingJobOptions {
+  dataDir: string;
+  onProgress?: (p: JobProgress) => void;
+  signal?: AbortSignal;
+  /** episodes already in memory (the CLI's sim demos); skips the catalog */
+  episodes?: EpisodeSteps[];
+  /** where the samples came from, written into policy.json */
+  source?: string;
+  /** the shipped-policies folder for the registry (tests) */
+  builtinDir?: string;
+  /** evaluates the trained policy before it is written, so policy.json carries the results */
+  evaluate?: (manifest: NewPolicyManifest, weights: Float32Array[]) => Promise<Evaluation[]>;
+  /** write the version into this folder instead of the registry (building a shipped policy); must not exist */
+  outDir?: string;
+}
+
+/** Loads episodes, derives labels and weights, trains, and writes a new immutable version. */
+export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJobOptions): Promise<TrainingJobResult> {
+  await initBackend();
+  const registry = new PolicyRegistry({ dataDir: opts.dataDir, ...(opts.builtinDir ? { builtinDir: opts.builtinDir } : {}) });
+  const parent = spec.parentVersion ? registry.manifest(spec.parentVersion) : null;
+  const query = parseEpisodeQuery(spec.episodes);
+  opts.onProgress?.({ phase: 'loading', done: 0, total: 0 });
+  const episodes = opts.episodes ?? (await loadEpisodes(opts.dataDir, query, (done, total) => opts.onProgress?.({ phase: 'loading', done, total })));
+  if (episodes.length === 0) throw new Error(`no recorded episodes match '${spec.episodes}'`);
+  const first = episodes.find((e) => e.steps.length > 0);
+  if (!first) throw new Error(`the ${episodes.length} episodes matching '${spec.episodes}' have no steps`);
+  const featureSpec: FeatureSpec = parent?.observation ?? featureSpecFromObservation(first.steps[0].obs);
+  const { set, summary } = buildTrainingSet(episodes, featureSpec, spec.weighting);
+  const epochs = spec.epochs ?? 50;
+  const seed = spec.seed ?? 0;
+  const batchSize = spec.batchSize ?? 256;
+  const learningRate = spec.learningRate ?? 1e-3;
+  const result = await trainPolicy(set, {
+    epochs,
+    seed,
+    batchSize,
+    learningRate,
+    hidden: spec.hidden,
+    signal: opts.signal,
+    onProgress: (p) => opts.onProgress?.({ phase: 'training', done: p.epoch, total: p.epochs, epoch: p }),
+  });
+  try {
+    opts.onProgress?.({ phase: 'saving', done: 0, total: 1 });
+    const last = result.history.at(-1)!;
+    const draft: NewPolicyManifest = {
+      parentVersion: spec.parentVersion ?? null,
+      task: spec.task ?? query.task ?? parent?.task ?? null,
+      architecture: result.arch,
+      observation: featureSpec,
+      action: { space: 'ee-delta', dim: ACTION_DIM, description: 'core/action.ts: [dx, dy, dz, droll, dpitch, dyaw, gripper] in [-1, 1]' },
+      normalization: result.norm,
+      controlRateHz: spec.controlRateHz ?? parent?.controlRateHz ?? 20,
+      training: {
+        source: opts.source ?? `catalog query '${spec.episodes}'`,
+        query: spec.episodes,
+        weighting: spec.weighting,
+        episodes: result.trainEpisodes,
+        validationEpisodes: result.validationEpisodes,
+        samples: result.trainSamples,
+        validationSamples: result.validationSamples,
+        classes: { ...summary.classes },
+        epochs,
+        batchSize,
+        learningRate,
+        seed,
+        finalTrainLoss: last.trainLoss,
+        finalValidationLoss: last.valLoss,
+        initialValidationLoss: result.initialValLoss,
+        seconds: result.seconds,
+        backend: backendInfo()?.candidate ?? 'unknown',
+      },
+      evaluation: [],
+    };
+    const weights = result.policy.weights();
+    if (opts.evaluate) draft.evaluation = await opts.evaluate(draft, weights);
+    let manifest: PolicyManifest;
+    if (opts.outDir) {
+      if (fs.existsSync(opts.outDir) && fs.readdirSync(opts.outDir).length > 0) throw new Error(`${opts.outDir} exists and is not empty; versions are never overwritten`);
+      const version = spec.version ?? 'default';
+      manifest = await writePolicyFolder(opts.outDir, { ...draft, version });
+      await saveWeights(opts.outDir, draft.architecture, weights);
+    } else manifest = await registry.create(draft, weights, spec.version);
+    return { manifest, summary };
+  } finally {
+    result.policy.dispose();
+  }
+}

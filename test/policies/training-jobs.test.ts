@@ -1,0 +1,83 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Step } from '../../core/step.ts';
+import { observationToRecord } from '../../core/observation.ts';
+import { Recorder } from '../../recordings/recorder.ts';
+import { SqliteCatalog } from '../../recordings/sqlite-catalog.ts';
+import { PolicyRegistry } from '../../policies/policy-registry.ts';
+import { TrainingJobManager, type TrainingJob } from '../../policies/training-jobs.ts';
+import { parseEpisodeQuery } from '../../policies/episode-query.ts';
+import { sampleObservation } from './policy-test-fixtures.ts';
+
+const dirs: string[] = [];
+afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
+/** Records `n` short episodes into a fresh data dir: demos, and policy episodes with an intervention. */
+async function recordEpisodes(n: number): Promise<string> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'takeover-jobs-'));
+  dirs.push(dataDir);
+  const catalog = new SqliteCatalog(path.join(dataDir, 'catalog.sqlite'));
+  const rec = new Recorder({ dataDir, catalog });
+  for (let e = 0; e < n; e++) {
+    const id = `ep-${e}`;
+    const kind = e % 2 ? 'policy' : 'demo';
+    rec.beginEpisode({ episodeId: id, robotId: 'sim-1', task: 'place', seed: e, policyVersion: null, kind, startedAt: 1000 + e });
+    for (let i = 0; i < 30; i++) {
+      const obs = observationToRecord(sampleObservation(i + e) as never);
+      const operator = kind === 'policy' && i >= 20 && i < 25;
+      const a = [Math.sin(i / 5), Math.cos(i / 5), 0.1 * e, 0, 0, 0, i > 15 ? 1 : -1].map((v) => Math.max(-1, Math.min(1, v)));
+      const step: Step = {
+        episodeId: id, step: i, t: i * 0.05, obs, proposed: a, executed: a, jointTargets: Array.from(obs.q), clamped: [],
+        source: operator ? 'operator' : 'policy', mode: operator ? 'INTERVENING' : 'AUTONOMOUS', operatorId: operator ? 'ana' : null, policyVersion: null,
+      };
+      rec.appendStep(step);
+    }
+    rec.endEpisode(id, 'success');
+  }
+  await rec.close();
+  await catalog.close();
+  return dataDir;
+}
+
+describe('episode query', () => {
+  it('parses key=value filters and names unknown ones', () => {
+    expect(parseEpisodeQuery('task=place,kind=demo')).toEqual({ task: 'place', kind: 'demo' });
+    expect(parseEpisodeQuery('all')).toEqual({});
+    expect(parseEpisodeQuery('hasInterventions=true from=5')).toEqual({ hasInterventions: true, from: 5 });
+    expect(() => parseEpisodeQuery('colour=red')).toThrow(/unknown filter 'colour'/);
+    expect(() => parseEpisodeQuery('kind=robot')).toThrow(/episode query: kind/);
+    expect(() => parseEpisodeQuery('task')).toThrow(/not key=value/);
+  });
+});
+
+describe('TrainingJobManager', () => {
+  it('trains in a worker thread from recorded episodes and writes a new version', async () => {
+    const dataDir = await recordEpisodes(6);
+    const jobs = new TrainingJobManager({ dataDir, builtinDir: path.join(dataDir, 'no-builtin') });
+    const seen: string[] = [];
+    jobs.subscribe((j) => seen.push(`${j.status}:${j.progress?.phase ?? '-'}`));
+    const job = jobs.start({ episodes: 'task=place', weighting: 'sirius', epochs: 3, hidden: [16], batchSize: 32, seed: 1 });
+    const done: TrainingJob = await jobs.whenDone(job.id);
+    expect(done.error).toBeNull();
+    expect(done.status).toBe('succeeded');
+    expect(done.version).toBe('v1');
+    expect(seen).toContain('running:training');
+    const m = new PolicyRegistry({ dataDir, builtinDir: path.join(dataDir, 'no-builtin') }).manifest('v1');
+    expect(m.training?.weighting).toBe('sirius');
+    expect(m.training!.episodes.length + m.training!.validationEpisodes.length).toBe(6);
+    // 3 demo episodes x 30, 3 policy episodes with 5 intervention and 15 pre-intervention steps each
+    expect(m.training?.classes).toEqual({ demo: 90, robot: 30, intervention: 15, preIntervention: 45 });
+    await jobs.close();
+  });
+
+  it('a query matching nothing fails the job with a clear error', async () => {
+    const dataDir = await recordEpisodes(1);
+    const jobs = new TrainingJobManager({ dataDir });
+    const job = jobs.start({ episodes: 'task=lift', weighting: 'none', epochs: 1 });
+    const done = await jobs.whenDone(job.id);
+    expect(done.status).toBe('failed');
+    expect(done.error).toMatch(/no recorded episodes match 'task=lift'/);
+  });
+});
