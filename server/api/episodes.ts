@@ -1,0 +1,154 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyPluginAsync, preValidationHookHandler } from 'fastify';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { OutcomeSchema } from '../../core/step.ts';
+import { EpisodeQuerySchema, EpisodeRowSchema, type Catalog, type EpisodeQuery, type EpisodeRow } from '../../recordings/catalog.ts';
+import { deleteEpisode, EpisodeOpError } from '../../recordings/episode-delete.ts';
+import { readJournalFile, type Journal } from '../../recordings/episode-reader.ts';
+import { segmentsOf } from '../../recordings/episode-segments.ts';
+import { labelSteps } from '../../recordings/step-labels.ts';
+import { TakeoverError } from '../errors.ts';
+
+export interface EpisodesApiOptions {
+  catalog: Catalog;
+  dataDir: string;
+  /** the auth hook for a minimum role (the server's `app.requireRole`) */
+  requireRole: (role: 'viewer' | 'operator' | 'admin') => preValidationHookHandler;
+}
+
+/** A TypeBox schema as plain JSON Schema without `$id`s, so several routes can embed it. */
+function plain(schema: TSchema): object {
+  return JSON.parse(JSON.stringify(schema), (k, v) => (k === '$id' ? undefined : v));
+}
+
+const IdParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$' }) });
+const PatchBody = Type.Object(
+  { outcome: Type.Optional(OutcomeSchema), notes: Type.Optional(Type.String({ maxLength: 10_000 })), tags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 64 })) },
+  // `not: {}` rather than `false`: Fastify's Ajv silently strips extra fields under `false`; this rejects them.
+  { additionalProperties: { not: {} }, minProperties: 1 } as object,
+);
+const StepsQuery = Type.Object({
+  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000, default: 500 })),
+});
+const Segment = Type.Object({
+  kind: Type.Union(['policy', 'operator', 'demo', 'rewound', 'recovery', 'idle'].map((k) => Type.Literal(k))),
+  fromStep: Type.Integer(),
+  toStep: Type.Integer(),
+  steps: Type.Integer(),
+});
+const EpisodeDetail = Type.Object({
+  episode: EpisodeRowSchema,
+  segments: Type.Union([Type.Array(Segment), Type.Null()]),
+  /** why segments are null: still recording, quarantined, or the journal could not be read */
+  segmentsUnavailable: Type.Union([Type.String(), Type.Null()]),
+  events: Type.Array(Type.Object({ type: Type.String(), t: Type.Number(), step: Type.Integer() }, { additionalProperties: true })),
+});
+
+/**
+ * Episodes REST routes (docs/recordings.md): list and query, detail with segments, steps, the
+ * MCAP file, edit outcome/notes/tags, delete (file and row together). Viewers read, operators
+ * edit, admins delete.
+ */
+export const episodesApi: FastifyPluginAsync<EpisodesApiOptions> = async (app, { catalog, dataDir, requireRole }) => {
+  const viewer = requireRole('viewer');
+
+  async function rowOr404(id: string): Promise<EpisodeRow> {
+    const row = await catalog.get(id);
+    if (!row) throw new TakeoverError('TKO_ERR_NOT_FOUND', `episode '${id}' not found`);
+    return row;
+  }
+
+  async function journalOf(row: EpisodeRow): Promise<Journal> {
+    if (row.status === 'recording') throw new TakeoverError('TKO_ERR_BAD_TRANSITION', `episode '${row.id}' is still recording; its journal is readable once it ends`);
+    if (row.status === 'quarantined') throw new TakeoverError('TKO_ERR_NOT_FOUND', `episode '${row.id}' is quarantined; its journal is not available`);
+    return readJournalFile(join(dataDir, row.file));
+  }
+
+  app.get<{ Querystring: EpisodeQuery }>(
+    '/api/episodes',
+    {
+      preValidation: viewer,
+      schema: {
+        querystring: plain(EpisodeQuerySchema),
+        response: { 200: plain(Type.Object({ items: Type.Array(EpisodeRowSchema), total: Type.Integer(), limit: Type.Integer(), offset: Type.Integer() })) },
+      },
+    },
+    async (req) => {
+      const q = { ...req.query, limit: req.query.limit ?? 50, offset: req.query.offset ?? 0 };
+      const { items, total } = await catalog.list(q);
+      return { items, total, limit: q.limit, offset: q.offset };
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/api/episodes/:id',
+    { preValidation: viewer, schema: { params: plain(IdParams), response: { 200: plain(EpisodeDetail) } } },
+    async (req) => {
+      const row = await rowOr404(req.params.id);
+      try {
+        const j = await journalOf(row);
+        const labels = labelSteps(j.steps, j.events, j.meta.kind);
+        return { episode: row, segments: segmentsOf(j.steps, labels.map((l) => l.cls)), segmentsUnavailable: null, events: j.events };
+      } catch (err) {
+        return { episode: row, segments: null, segmentsUnavailable: (err as Error).message, events: [] };
+      }
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof StepsQuery> }>(
+    '/api/episodes/:id/steps',
+    { preValidation: viewer, schema: { params: plain(IdParams), querystring: plain(StepsQuery) } },
+    async (req) => {
+      const j = await journalOf(await rowOr404(req.params.id));
+      const offset = req.query.offset ?? 0;
+      const limit = req.query.limit ?? 500;
+      const labels = labelSteps(j.steps, j.events, j.meta.kind);
+      return {
+        episodeId: j.meta.episodeId,
+        total: j.steps.length,
+        offset,
+        steps: j.steps.slice(offset, offset + limit),
+        classes: labels.slice(offset, offset + limit).map((l) => l.cls),
+      };
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams> }>('/api/episodes/:id/file', { preValidation: viewer, schema: { params: plain(IdParams) } }, async (req, reply) => {
+    const row = await rowOr404(req.params.id);
+    if (row.status === 'recording') throw new TakeoverError('TKO_ERR_BAD_TRANSITION', `episode '${row.id}' is still recording`);
+    const path = join(dataDir, row.file);
+    const size = await stat(path).then(
+      (s) => s.size,
+      () => {
+        throw new TakeoverError('TKO_ERR_NOT_FOUND', `episode '${row.id}' has no journal file (status ${row.status})`);
+      },
+    );
+    return reply
+      .header('content-type', 'application/octet-stream')
+      .header('content-length', size)
+      .header('content-disposition', `attachment; filename="${row.id}.mcap"`)
+      .send(createReadStream(path));
+  });
+
+  app.patch<{ Params: Static<typeof IdParams>; Body: Static<typeof PatchBody> }>(
+    '/api/episodes/:id',
+    { preValidation: requireRole('operator'), schema: { params: plain(IdParams), body: plain(PatchBody), response: { 200: plain(EpisodeRowSchema) } } },
+    async (req) => {
+      await rowOr404(req.params.id);
+      return (await catalog.patch(req.params.id, req.body))!;
+    },
+  );
+
+  app.delete<{ Params: Static<typeof IdParams> }>('/api/episodes/:id', { preValidation: requireRole('admin'), schema: { params: plain(IdParams) } }, async (req, reply) => {
+    try {
+      await deleteEpisode(dataDir, catalog, req.params.id);
+    } catch (err) {
+      if (err instanceof EpisodeOpError) throw new TakeoverError(err.code === 'not_found' ? 'TKO_ERR_NOT_FOUND' : 'TKO_ERR_BAD_TRANSITION', err.message);
+      throw err;
+    }
+    return reply.code(204).send();
+  });
+};
