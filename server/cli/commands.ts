@@ -1,7 +1,11 @@
 import type { CliCommand } from './cli-command.ts';
 import { simCommand } from './sim-command.ts';
+import { trainCommand } from './train-command.ts';
+import { evalCommand } from './eval-command.ts';
 
 /** Every `takeover` subcommand; each lives in its own module (one line to add one here). */
 export const commands: CliCommand[] = [
   simCommand,
+  trainCommand,
+  evalCommand,
 ];

@@ -1,0 +1,176 @@
+import path from 'node:path';
+import { observationToRecord } from '../../core/observation.ts';
+import type { Step } from '../../core/step.ts';
+import { Recorder } from '../../recordings/recorder.ts';
+import { SqliteCatalog } from '../../recordings/sqlite-catalog.ts';
+import { dataDirLayout, ensureDataDir } from '../../recordings/data-dir.ts';
+import { ArmSim } from '../../sim/arm-sim.ts';
+import { ScriptedExpert } from '../../sim/scripted-expert.ts';
+import { runEpisode } from '../../sim/rollout.ts';
+import { getTask } from '../../sim/tasks/task-registry.ts';
+import { describeBackend, initBackend } from '../../policies/backend.ts';
+import { parseEpisodeQuery } from '../../policies/episode-query.ts';
+import { parseWeighting } from '../../policies/sirius-weights.ts';
+import { runTrainingJob, type JobProgress, type TrainingJobSpec } from '../../policies/training-job.ts';
+import { intFlag, UsageError, type CliCommand } from './cli-command.ts';
+import { evaluatePolicy, formatEvaluation } from './eval-command.ts';
+import { printJson } from './json-output.ts';
+import { ProgressBar } from './progress-bar.ts';
+
+/**
+ * Records scripted-expert demonstrations of a task through the recordings pipeline (Recorder,
+ * journal files, catalog), as kind 'demo' episodes tagged by their episode ids `expert-<task>-...`.
+ */
+export async function recordExpertDemos(dataDir: string, taskName: string, episodes: number, seedBase: number, controlHz: number, onEpisode?: (i: number) => void): Promise<{ recorded: number; successes: number }> {
+  const task = getTask(taskName);
+  ensureDataDir(dataDir);
+  const catalog = new SqliteCatalog(dataDirLayout(dataDir).catalog);
+  const errors: string[] = [];
+  // the sim outruns the timed flush: a queue as large as the whole batch drops nothing
+  const rec = new Recorder({ dataDir, catalog, queueLimit: 10_000_000, onError: (e) => errors.push(e.message) });
+  const sim = await ArmSim.create({ task });
+  const expert = new ScriptedExpert(task.name, { controlHz });
+  const run = Date.now().toString(36);
+  let successes = 0;
+  try {
+    for (let i = 0; i < episodes; i++) {
+      const seed = seedBase + i;
+      const episodeId = `expert-${task.name}-${run}-s${seed}`;
+      rec.beginEpisode({ episodeId, robotId: 'sim', task: task.name, seed, policyVersion: null, kind: 'demo', startedAt: Date.now() });
+      const r = runEpisode(sim, expert, {
+        seed,
+        controlHz,
+        onStep(step, obs, action) {
+          const a = Array.from(action);
+          const s: Step = {
+            episodeId, step, t: step / controlHz, obs: observationToRecord(obs), proposed: null, executed: a,
+            // the rollout does not expose its IK targets; the journal says so by leaving them empty
+            jointTargets: [], clamped: [], source: 'operator', mode: 'INTERVENING', operatorId: expert.name, policyVersion: null,
+          };
+          rec.appendStep(s);
+        },
+      });
+      if (r.success) successes++;
+      rec.endEpisode(episodeId, r.success ? 'success' : 'failure');
+      onEpisode?.(i + 1);
+    }
+  } finally {
+    await rec.close();
+    await catalog.close();
+  }
+  const dropped = rec.stats().dropped;
+  if (errors.length || dropped) throw new Error(`recording the demos failed: ${dropped} steps dropped; ${errors.join('; ')}`);
+  return { recorded: episodes, successes };
+}
+
+const list = (s: string | undefined) => (s ? s.split(',').map((x) => Number(x.trim())) : undefined);
+
+/** `takeover train`: weighted behavioral cloning on recorded episodes; writes a new policy version. */
+export const trainCommand: CliCommand = {
+  name: 'train',
+  summary: 'train a policy on recorded episodes (Sirius / IWR / plain BC weighting); writes a new version',
+  usage:
+    'takeover train --episodes QUERY [--weighting sirius|iwr|none] [--epochs N] [--seed N] [--batch-size N] [--hidden 256,256] [--lr X]\n' +
+    '               [--parent VERSION] [--version NAME] [--task T] [--sim-demos N [--demo-seed-base N]] [--eval-episodes N [--eval-seed-base 10000]]\n' +
+    '               [--out DIR] [--json]\n' +
+    '  QUERY: key=value filters of the catalog, e.g. task=place,kind=demo,outcome=success (or all)\n' +
+    '  --sim-demos N first records N scripted-expert demos of --task through the recordings pipeline\n' +
+    '  --eval-episodes N evaluates the trained policy in the simulator before writing it (results go into policy.json)\n' +
+    '  --out DIR writes the version into DIR (building a shipped policy) instead of <data-dir>/policies/',
+  options: {
+    episodes: { type: 'string' },
+    weighting: { type: 'string' },
+    epochs: { type: 'string' },
+    'batch-size': { type: 'string' },
+    hidden: { type: 'string' },
+    lr: { type: 'string' },
+    parent: { type: 'string' },
+    version: { type: 'string' },
+    task: { type: 'string' },
+    'sim-demos': { type: 'string' },
+    'demo-seed-base': { type: 'string' },
+    'eval-episodes': { type: 'string' },
+    'eval-seed-base': { type: 'string' },
+    out: { type: 'string' },
+  },
+  async run(flags, values) {
+    const simDemos = intFlag(values, 'sim-demos', 0)!;
+    const task = values.task as string | undefined;
+    const query = (values.episodes as string | undefined) ?? (simDemos > 0 ? `kind=demo,task=${task ?? 'place'},outcome=success` : undefined);
+    if (!query) throw new UsageError('--episodes QUERY is required (or --sim-demos N to record expert demos first)');
+    let weighting;
+    try {
+      parseEpisodeQuery(query);
+      weighting = parseWeighting((values.weighting as string | undefined) ?? 'sirius');
+      if (task) getTask(task);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const hidden = list(values.hidden as string | undefined);
+    if (hidden && hidden.some((h) => !Number.isInteger(h) || h < 1)) throw new UsageError(`--hidden takes sizes like 256,256, got '${String(values.hidden)}'`);
+    const lr = values.lr === undefined ? undefined : Number(values.lr);
+    if (lr !== undefined && !(lr > 0)) throw new UsageError(`--lr takes a positive number, got '${String(values.lr)}'`);
+    const spec: TrainingJobSpec = {
+      episodes: query,
+      weighting,
+      epochs: intFlag(values, 'epochs', 50),
+      seed: flags.seed ?? 0,
+      batchSize: intFlag(values, 'batch-size', 256),
+      learningRate: lr,
+      hidden,
+      parentVersion: (values.parent as string | undefined) ?? null,
+      version: values.version as string | undefined,
+      task: task ?? null,
+    };
+    const tty = Boolean(process.stderr.isTTY) && !flags.json;
+    const log = (s: string) => {
+      if (!flags.json) process.stderr.write(s + '\n');
+    };
+    await initBackend();
+    log(describeBackend());
+
+    let demos: { recorded: number; successes: number } | null = null;
+    if (simDemos > 0) {
+      const bar = new ProgressBar(`record ${task ?? 'place'} demos`, simDemos, { enabled: tty });
+      demos = await recordExpertDemos(flags.dataDir, task ?? 'place', simDemos, intFlag(values, 'demo-seed-base', 0)!, 20, (i) => bar.update(i));
+      bar.finish();
+      log(`recorded ${demos.recorded} expert demos (${demos.successes} successful) into ${path.resolve(flags.dataDir)}`);
+    }
+
+    let bar: ProgressBar | null = null;
+    const onProgress = (p: JobProgress) => {
+      if (p.phase === 'training' && p.epoch) {
+        bar ??= new ProgressBar('train', p.total, { enabled: tty });
+        const e = p.epoch;
+        bar.update(p.done, `loss ${e.trainLoss.toFixed(4)} val ${e.valLoss === null ? '-' : e.valLoss.toFixed(4)} ${Math.round(e.samplesPerSecond)}/s`);
+      }
+    };
+    const evalEpisodes = intFlag(values, 'eval-episodes', 0)!;
+    const evalSeedBase = intFlag(values, 'eval-seed-base', 10000)!;
+    const evalTask = task ?? parseEpisodeQuery(query).task ?? 'place';
+    const evaluate =
+      evalEpisodes > 0
+        ? async (draft: Parameters<NonNullable<Parameters<typeof runTrainingJob>[1]['evaluate']>>[0], weights: Float32Array[]) => {
+            const ebar = new ProgressBar(`eval ${evalTask}`, evalEpisodes, { enabled: tty });
+            const manifest = { ...draft, format: 'takeover-policy/1' as const, version: 'candidate', createdAt: '', model: { format: 'tfjs-layers' as const, file: 'model.json' } };
+            const e = await evaluatePolicy({ manifest, weights }, { task: evalTask, episodes: evalEpisodes, seedBase: evalSeedBase, onEpisode: (d, s) => ebar.update(d, `${s} ok`) });
+            ebar.finish();
+            return [e];
+          }
+        : undefined;
+    const source = demos ? `scripted-expert demos recorded through recordings/ (takeover train --sim-demos ${simDemos}), selected by '${query}'` : undefined;
+    const { manifest, summary } = await runTrainingJob(spec, { dataDir: flags.dataDir, onProgress, evaluate, outDir: values.out as string | undefined, source });
+    (bar as ProgressBar | null)?.finish();
+    const t = manifest.training!;
+    if (flags.json) printJson({ version: manifest.version, demos, summary, training: t, evaluation: manifest.evaluation });
+    else {
+      process.stdout.write(
+        `wrote policy ${manifest.version}: ${t.samples} samples from ${t.episodes.length} episodes (+${t.validationEpisodes.length} held out), ` +
+          `weighting ${t.weighting}, ${t.epochs} epochs in ${t.seconds.toFixed(1)} s; ` +
+          `validation loss ${t.initialValidationLoss?.toFixed(4) ?? '-'} -> ${t.finalValidationLoss?.toFixed(4) ?? '-'}\n`,
+      );
+      for (const e of manifest.evaluation) process.stdout.write(formatEvaluation(manifest.version, e) + '\n');
+    }
+    return 0;
+  },
+};
