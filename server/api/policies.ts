@@ -1,0 +1,141 @@
+import type { FastifyPluginAsync, preValidationHookHandler } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { backendInfo, describeBackend } from '../../policies/backend.ts';
+import type { PolicyManifest } from '../../policies/policy-manifest.ts';
+import type { PolicyRegistry } from '../../policies/policy-registry.ts';
+import type { PolicyRuntime, RobotPolicySlot } from '../../policies/policy-runtime.ts';
+import { TrainingJobSpecSchema, type TrainingJobSpec } from '../../policies/training-job.ts';
+import type { TrainingJob, TrainingJobManager } from '../../policies/training-jobs.ts';
+import { TakeoverError } from '../errors.ts';
+
+export interface PoliciesApiOptions {
+  registry: PolicyRegistry;
+  jobs: TrainingJobManager;
+  runtime: PolicyRuntime;
+  /** whether a robot with this id exists */
+  hasRobot: (robotId: string) => boolean;
+  /**
+   * Puts the runtime's slot for a robot into its control loop's policy slot (the server owns the
+   * loops). Called after the new version is loaded and warmed, between two ticks.
+   */
+  attachPolicy: (robotId: string, slot: RobotPolicySlot) => void;
+  /** the auth hook for a minimum role (the server's `app.requireRole`) */
+  requireRole: (role: 'viewer' | 'operator' | 'admin') => preValidationHookHandler;
+  /** job status and progress, for the WebSocket broadcaster */
+  onJobUpdate?: (job: TrainingJob) => void;
+}
+
+/** A TypeBox schema as plain JSON Schema without `$id`s, so routes can embed it. */
+function plain(schema: object): object {
+  return JSON.parse(JSON.stringify(schema), (k, v) => (k === '$id' ? undefined : v));
+}
+
+const VersionParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
+const SwapBody = Type.Object({ version: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
+
+/** What GET /api/policies lists per version (policy.json without the normalization arrays). */
+function summary(m: PolicyManifest) {
+  return {
+    version: m.version,
+    createdAt: m.createdAt,
+    parentVersion: m.parentVersion,
+    task: m.task,
+    controlRateHz: m.controlRateHz,
+    architecture: m.architecture,
+    observationDim: m.observation.dim,
+    training: m.training
+      ? { weighting: m.training.weighting, source: m.training.source, episodes: m.training.episodes.length, samples: m.training.samples, epochs: m.training.epochs, seed: m.training.seed }
+      : null,
+    evaluation: m.evaluation,
+  };
+}
+
+/** A job for the API: the spec, status and progress; the result reduced to the version and counts. */
+function jobView(j: TrainingJob) {
+  return {
+    id: j.id,
+    status: j.status,
+    spec: j.spec,
+    progress: j.progress,
+    version: j.version,
+    summary: j.result?.summary ?? null,
+    error: j.error,
+    createdAt: j.createdAt,
+    finishedAt: j.finishedAt,
+  };
+}
+
+/**
+ * Policy routes: list versions (GET /api/policies), start and inspect training jobs
+ * (POST /api/training-jobs, GET /api/training-jobs[/:id]), and swap the version a robot runs
+ * (POST /api/robots/:id/policy). Viewers read; operators train and swap.
+ */
+export const policiesApi: FastifyPluginAsync<PoliciesApiOptions> = async (app, o) => {
+  const viewer = o.requireRole('viewer');
+  const operator = o.requireRole('operator');
+  if (o.onJobUpdate) {
+    const off = o.jobs.subscribe(o.onJobUpdate);
+    app.addHook('onClose', async () => off());
+  }
+
+  app.get('/api/policies', { preValidation: viewer }, async () => ({
+    backend: { ...(backendInfo() ?? {}), description: describeBackend() },
+    runtime: o.runtime.stats(),
+    items: o.registry.list().map(summary),
+  }));
+
+  app.get<{ Params: { id: string } }>('/api/policies/:id', { preValidation: viewer, schema: { params: plain(VersionParams) } }, async (req) => {
+    try {
+      return o.registry.manifest(req.params.id);
+    } catch (err) {
+      throw new TakeoverError('TKO_ERR_NOT_FOUND', (err as Error).message);
+    }
+  });
+
+  app.post<{ Body: TrainingJobSpec }>('/api/training-jobs', { preValidation: operator, schema: { body: plain(TrainingJobSpecSchema) } }, async (req, reply) => {
+    if (req.body.parentVersion) {
+      try {
+        o.registry.manifest(req.body.parentVersion);
+      } catch (err) {
+        throw new TakeoverError('TKO_ERR_BAD_REQUEST', (err as Error).message);
+      }
+    }
+    const job = o.jobs.start(req.body);
+    reply.code(202);
+    return jobView(job);
+  });
+
+  app.get('/api/training-jobs', { preValidation: viewer }, async () => ({ items: o.jobs.list().map(jobView) }));
+
+  app.get<{ Params: { id: string } }>('/api/training-jobs/:id', { preValidation: viewer, schema: { params: plain(VersionParams) } }, async (req) => {
+    const job = o.jobs.get(req.params.id);
+    if (!job) throw new TakeoverError('TKO_ERR_NOT_FOUND', `training job '${req.params.id}' not found`);
+    return jobView(job);
+  });
+
+  app.delete<{ Params: { id: string } }>('/api/training-jobs/:id', { preValidation: operator, schema: { params: plain(VersionParams) } }, async (req) => {
+    const job = o.jobs.get(req.params.id);
+    if (!job) throw new TakeoverError('TKO_ERR_NOT_FOUND', `training job '${req.params.id}' not found`);
+    o.jobs.cancel(job.id);
+    return jobView(job);
+  });
+
+  app.post<{ Params: { id: string }; Body: { version: string } }>(
+    '/api/robots/:id/policy',
+    { preValidation: operator, schema: { params: plain(VersionParams), body: plain(SwapBody) } },
+    async (req) => {
+      const robotId = req.params.id;
+      if (!o.hasRobot(robotId)) throw new TakeoverError('TKO_ERR_UNKNOWN_ROBOT', `robot '${robotId}' not found`);
+      const previous = o.runtime.versionOf(robotId);
+      try {
+        o.registry.manifest(req.body.version);
+      } catch (err) {
+        throw new TakeoverError('TKO_ERR_NOT_FOUND', (err as Error).message);
+      }
+      // load and warm beside the loop; the robot switches at its next tick
+      await o.runtime.assign(robotId, req.body.version);
+      o.attachPolicy(robotId, o.runtime.slotFor(robotId));
+      return { robotId, version: req.body.version, previous };
+    },
+  );
+};
