@@ -139,6 +139,9 @@ export class ArmSim implements TaskScene {
   /** Advances physics by n steps of 2 ms. */
   step(n = 1): void {
     for (let i = 0; i < n; i++) this.mujoco.mj_step(this.model, this.data);
+    // mj_step leaves poses (site_xpos, xpos) computed from the state before its last integration;
+    // refresh them so observations match qpos exactly (and match a restored snapshot).
+    if (n > 0) this.mujoco.mj_kinematics(this.model, this.data);
   }
 
   /** Advances physics by (about) `seconds`, in whole physics steps; returns the steps taken. */

@@ -81,6 +81,16 @@ export class CommandPipeline {
     return a;
   }
 
+  /** Commands joint targets directly (a rewind's drive-back), through the same joint limits. */
+  commandJoints(q: ArrayLike<number>): void {
+    for (let i = 0; i < this.#qIk.length; i++) this.#qIk[i] = q[i];
+    this.#note(this.safety.filterJoints(this.#qRef, this.#qIk, this.#cmd.q));
+    this.#cmd.gripper = this.#gripper;
+    this.#bridge.command(this.#cmd);
+    this.jointTargets.set(this.#cmd.q);
+    this.#hasCmd = true;
+  }
+
   /** Holds the arm where it is. */
   hold(measured: ArrayLike<number> | null): void {
     if (this.#bridge.isConnected) this.#bridge.hold();

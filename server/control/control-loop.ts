@@ -8,7 +8,9 @@ import type { ErrorCode } from '../protocol/error-codes.ts';
 import { isEpisodic, isStepped } from '../robots/bridge-extras.ts';
 import type { RobotBridge } from '../robots/robot-bridge.ts';
 import type { ActionSource } from './action-source.ts';
-import { arbitrate, initialArbiterState, sourceFor, type ArbiterEvent, type ArbiterState, type Decision } from './arbiter.ts';
+import { arbitrate, initialArbiterState, sourceFor, type Actor, type ArbiterEvent, type ArbiterState, type Decision } from './arbiter.ts';
+import type { RewindTarget } from './rewind-buffer.ts';
+import { Rewinder } from './rewinder.ts';
 import type { ArmKinematics } from './arm-kinematics.ts';
 import type { Clock } from './clock.ts';
 import { EpisodeRunner, type EpisodeInfo } from './episode-runner.ts';
@@ -42,6 +44,8 @@ export interface ControlLoopOptions {
   /** real-time stamp in ms for latency figures (not the control clock) */
   perfNow?: () => number;
   newEpisodeId?: () => string;
+  /** seconds of history kept for rewind (default 60) */
+  rewindHorizon?: number;
 }
 
 export interface LoopEvent {
@@ -78,6 +82,7 @@ export class ControlLoop {
   executed: Float64Array | null = null;
   source: Source = 'none';
   readonly pipeline: CommandPipeline;
+  readonly rewinder: Rewinder;
 
   #o: Required<Pick<ControlLoopOptions, 'actionScale' | 'policyDeadline' | 'autoReset' | 'anchorTolerance' | 'perfNow'>>;
   #kin: ArmKinematics;
@@ -89,6 +94,9 @@ export class ControlLoop {
   #tickOpen = false;
   #started = false;
   #tickListeners: Array<(loop: ControlLoop) => void> = [];
+  #observeListeners: Array<(loop: ControlLoop) => void> = [];
+  /** the step being recorded is part of a real-arm drive-back */
+  #recovery = false;
   #eventListeners: Array<(e: LoopEvent) => void> = [];
   // scratch
   #proposedBuf = new Float64Array(ACTION_DIM);
@@ -117,6 +125,7 @@ export class ControlLoop {
     this.pipeline = new CommandPipeline({
       kinematics: o.kinematics, safety: this.safety, bridge: o.bridge, scale: this.#o.actionScale, dt: this.dt, anchorTolerance: this.#o.anchorTolerance,
     });
+    this.rewinder = new Rewinder({ bridge: o.bridge, rateHz, horizonSeconds: o.rewindHorizon ?? 60 });
     this.episodes = new EpisodeRunner({
       robotId: o.robotId, task: o.task ?? 'none', seed: o.seed ?? 0, stepLimit: o.stepLimit ?? 0,
       recorder: this.#recorder, policyVersion: () => this.policy?.version ?? null, newId: o.newEpisodeId,
@@ -132,11 +141,16 @@ export class ControlLoop {
   /** joint targets handed to the arm by the last command */
   get jointTargets(): Float64Array { return this.pipeline.jointTargets; }
 
-  /** Subscribes to ticks (after each one) or to mode and episode events. Listeners must not throw or block. */
-  on(kind: 'tick', fn: (loop: ControlLoop) => void): void;
+  /**
+   * Subscribes to ticks (after each one), to observations (each tick after observe and propose,
+   * before anything is commanded: an in-process operator decides there, so what it commands is
+   * what the tick executes and records), or to mode and episode events. Listeners must not throw or block.
+   */
+  on(kind: 'tick' | 'observe', fn: (loop: ControlLoop) => void): void;
   on(kind: 'event', fn: (e: LoopEvent) => void): void;
-  on(kind: 'tick' | 'event', fn: ((loop: ControlLoop) => void) | ((e: LoopEvent) => void)): void {
+  on(kind: 'tick' | 'observe' | 'event', fn: ((loop: ControlLoop) => void) | ((e: LoopEvent) => void)): void {
     if (kind === 'tick') this.#tickListeners.push(fn as (loop: ControlLoop) => void);
+    else if (kind === 'observe') this.#observeListeners.push(fn as (loop: ControlLoop) => void);
     else this.#eventListeners.push(fn as (e: LoopEvent) => void);
   }
 
@@ -163,7 +177,12 @@ export class ControlLoop {
       this.#teleop.clear();
     }
     this.proposed = this.#propose(obs);
-    this.pipeline.beginTick(obs);
+    this.#tickOpen = false;
+    this.#recovery = false;
+    const cur = this.episodes.current;
+    if (cur && !cur.outcome) this.rewinder.capture(cur.step, now, obs.q);
+    for (const fn of this.#observeListeners) fn(this);
+    this.pipeline.beginTick(this.obs); // a listener may have rewound: this.obs is then the restored state
     const source = sourceFor(this.#arb.mode);
     if (source === 'policy' && this.proposed) {
       this.executed = this.pipeline.command(this.proposed);
@@ -172,6 +191,8 @@ export class ControlLoop {
       this.#teleop.actionAt(now, this.pipeline.refPos, this.pipeline.refQuat, this.#o.actionScale, this.dt, this.#act);
       this.executed = this.pipeline.command(this.#act);
       this.source = 'operator';
+    } else if (this.#arb.mode === 'REWINDING') {
+      this.#driveBack();
     } else {
       this.#hold();
     }
@@ -220,7 +241,7 @@ export class ControlLoop {
       episodeId: ep.id, step: ep.step, t: now - ep.startT, obs: observationToRecord(this.obs),
       proposed: this.proposed ? Array.from(this.proposed) : null, executed: this.executed ? Array.from(this.executed) : null,
       jointTargets: Array.from(this.jointTargets), clamped: [...this.pipeline.clamped], source: this.source, mode: this.#arb.mode,
-      operatorId: this.#arb.lease, policyVersion: this.policy?.version ?? null,
+      operatorId: this.#arb.lease, policyVersion: this.policy?.version ?? null, ...(this.#recovery ? { recovery: true } : {}),
     });
   }
 
@@ -231,14 +252,15 @@ export class ControlLoop {
     this.#arb = d.state;
     const ep = this.episodes.current;
     const t = ep ? this.#clock.now() - ep.startT : 0;
+    if (before.mode === 'REWINDING' && d.state.mode !== 'REWINDING') this.rewinder.cancel();
     if (before.mode !== d.state.mode) {
-      this.episodes.event({ type: 'mode', t, step: ep?.step ?? 0, from: before.mode, to: d.state.mode, reason: d.state.reason });
+      this.episodes.event({ type: 'mode', t, step: (ep?.step ?? 0) - 1, from: before.mode, to: d.state.mode, reason: d.state.reason });
       if (d.state.mode !== 'INTERVENING') this.#teleop.clear();
       if (d.state.mode === 'ESTOP') (this.bridge as { estop?: () => void }).estop?.();
       if (d.state.mode === 'PAUSED' || d.state.mode === 'ESTOP') this.#holdNow();
     }
     if (before.lease !== d.state.lease) {
-      this.episodes.event({ type: 'lease', t, step: ep?.step ?? 0, from: before.lease, to: d.state.lease });
+      this.episodes.event({ type: 'lease', t, step: (ep?.step ?? 0) - 1, operatorId: d.state.lease, from: before.lease, to: d.state.lease });
       this.#teleop.clear();
     }
     this.#emit({ type: 'mode', robot: this.robotId, mode: d.state.mode, lease: d.state.lease, reason: d.state.reason });
@@ -288,6 +310,48 @@ export class ControlLoop {
     return null;
   }
 
+  /**
+   * Rewinds the current episode (issue 6) to a step or by some seconds: a sim robot is restored
+   * exactly and the operator is INTERVENING at once; a real arm drives back (REWINDING, recorded as
+   * recovery) and then the operator is INTERVENING. The undone steps are marked by a rewind event.
+   */
+  rewind(actor: Actor, target: RewindTarget): Refusal | null {
+    const ep = this.episodes.current;
+    if (!ep || ep.outcome) return { code: 'TKO_ERR_BAD_TRANSITION', message: 'no episode running' };
+    const ev: ArbiterEvent = { type: 'rewind', actor };
+    const check = arbitrate(this.#arb, ev);
+    if (!check.ok) return { code: check.code, message: check.message };
+    const r = this.rewinder.start(target, ep.step);
+    if (!r.ok) return { code: 'TKO_ERR_REWIND_RANGE', message: r.message };
+    this.#arbitrate(ev);
+    const now = this.#clock.now();
+    this.#lastSeen = now;
+    this.episodes.event({ type: 'rewind', t: now - ep.startT, step: ep.step - 1, fromStep: ep.step - 1, toStep: r.toStep, how: r.how, seconds: r.seconds, by: actor.operatorId });
+    this.#teleop.clear();
+    this.pipeline.reset();
+    this.#tickOpen = false;
+    if (r.how === 'restore') {
+      this.obs = this.bridge.observe();
+      this.policy?.reset?.(this.obs);
+      this.#arbitrate({ type: 'rewind_done' });
+    }
+    return null;
+  }
+
+  /** One tick of a real arm's drive-back; hands over to the operator when it is done. */
+  #driveBack(): void {
+    const q = this.obs ? this.rewinder.next(this.obs.q) : null;
+    if (!q) {
+      this.#arbitrate({ type: 'rewind_done' });
+      this.#hold();
+      return;
+    }
+    this.pipeline.commandJoints(q);
+    this.executed = null;
+    this.source = 'operator';
+    this.#recovery = true;
+  }
+
   /** The holder's connection closed or went bad: hold (design.md watchdogs). */
   operatorGone(operatorId: string): void {
     this.#arbitrate({ type: 'operator_gone', operatorId });
@@ -322,6 +386,7 @@ export class ControlLoop {
     if (isEpisodic(b)) b.resetEpisode(ep.seed);
     this.#teleop.clear();
     this.pipeline.reset();
+    this.rewinder.clear();
     this.#tickOpen = false;
     if (b.isConnected) this.policy?.reset?.(b.observe());
     this.#emit({ type: 'episode_start', robot: this.robotId, episodeId: ep.id, seed: ep.seed, task: ep.task });

@@ -63,7 +63,7 @@ export class EpisodeRunner {
       episodeId: ep.id, robotId: this.#o.robotId, task: ep.task, seed: s,
       policyVersion: this.#o.policyVersion(), kind: 'policy', startedAt: this.#wallNow(),
     });
-    this.event({ type: 'reset', t: 0, step: 0, seed: s });
+    this.event({ type: 'reset', t: 0, step: -1, seed: s });
     return ep;
   }
 
@@ -72,7 +72,7 @@ export class EpisodeRunner {
     const ep = this.#ep;
     if (!ep || ep.outcome) return null;
     ep.outcome = outcome;
-    this.event({ type: 'outcome', t: t - ep.startT, step: ep.step, outcome, by });
+    this.event({ type: 'outcome', t: t - ep.startT, step: ep.step - 1, outcome, by });
     this.#o.recorder?.endEpisode(ep.id, outcome);
     this.recent.push({ id: ep.id, outcome });
     if (this.recent.length > 20) this.recent.shift();

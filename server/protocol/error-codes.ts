@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   TKO_ERR_ESTOP_LATCHED: 'the robot is e-stopped; reset_estop first',
   TKO_ERR_BAD_TRANSITION: 'the robot is not in a mode that allows this command',
   TKO_ERR_UNSUPPORTED: 'the robot lacks the capability this needs',
+  TKO_ERR_REWIND_RANGE: 'the rewind target is not in the remembered history of the current episode',
   TKO_ERR_NOT_FOUND: 'no such resource',
   TKO_ERR_BAD_REQUEST: 'the request does not match its schema',
   TKO_ERR_CONFIG: 'the configuration is invalid',
