@@ -1,35 +1,34 @@
 import { Type, type Static } from '@sinclair/typebox';
 
-/**
- * The model description the console renders. Mirrors sim/model-description.ts field for field
- * (kept here so the protocol, which the browser imports, depends on nothing outside
- * server/protocol and core).
- */
-export const GeomDescriptionSchema = Type.Object({
-  name: Type.String(),
-  type: Type.Union([
-    Type.Literal('plane'), Type.Literal('sphere'), Type.Literal('capsule'), Type.Literal('ellipsoid'),
-    Type.Literal('cylinder'), Type.Literal('box'), Type.Literal('mesh'),
-  ]),
-  body: Type.Integer({ minimum: 0, description: 'index into bodies' }),
-  /** MuJoCo geom_size: sphere [r], capsule/cylinder [r, half-length], box [hx, hy, hz] */
-  size: Type.Array(Type.Number(), { minItems: 3, maxItems: 3 }),
-  pos: Type.Array(Type.Number(), { minItems: 3, maxItems: 3 }),
-  quat: Type.Array(Type.Number(), { minItems: 4, maxItems: 4 }),
-  rgba: Type.Array(Type.Number(), { minItems: 4, maxItems: 4 }),
+const Vec3 = Type.Array(Type.Number(), { minItems: 3, maxItems: 3 });
+const Vec4 = Type.Array(Type.Number(), { minItems: 4, maxItems: 4 });
+
+/** One visual primitive of a body, in the body frame (MuJoCo geom conventions: size is MuJoCo's size). */
+export const GeomSchema = Type.Object({
+  type: Type.Union(['plane', 'sphere', 'capsule', 'ellipsoid', 'cylinder', 'box', 'mesh'].map((t) => Type.Literal(t))),
+  size: Type.Array(Type.Number(), { maxItems: 3 }),
+  pos: Vec3,
+  /** w, x, y, z */
+  quat: Vec4,
+  rgba: Vec4,
+  /** mesh geoms: vertex positions (flat xyz) and triangle indices */
+  vertices: Type.Optional(Type.Array(Type.Number())),
+  faces: Type.Optional(Type.Array(Type.Integer({ minimum: 0 }))),
 });
+export type Geom = Static<typeof GeomSchema>;
 
 /**
- * Bodies (whose world poses come with every state frame as `bodies`, 7 numbers each:
- * x, y, z, qw, qx, qy, qz, in this order) and their geoms.
+ * What the console needs to draw a robot: bodies with geoms (body poses arrive in each state
+ * frame's `bodies` field, 7 numbers per body in this order), or a URDF document for ROS arms.
  */
-export const ModelDescriptionSchema = Type.Object(
-  {
-    format: Type.Literal('mujoco-geoms/1'),
-    bodies: Type.Array(Type.String()),
-    geoms: Type.Array(GeomDescriptionSchema),
-    eeSite: Type.String(),
-  },
+export const ModelDescriptionSchema = Type.Union(
+  [
+    Type.Object({
+      format: Type.Literal('geoms'),
+      bodies: Type.Array(Type.Object({ name: Type.String(), geoms: Type.Array(GeomSchema) })),
+    }),
+    Type.Object({ format: Type.Literal('urdf'), urdf: Type.String(), packages: Type.Optional(Type.Record(Type.String(), Type.String())) }),
+  ],
   { $id: 'takeover/ModelDescription' },
 );
 export type ModelDescription = Static<typeof ModelDescriptionSchema>;

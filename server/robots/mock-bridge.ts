@@ -152,18 +152,15 @@ export class MockBridge implements SteppedBridge, EpisodicBridge, DescribedBridg
   }
 
   modelDescription(): ModelDescription {
-    const geom = (name: string, body: number, type: 'box' | 'sphere' | 'cylinder', size: number[], pos: number[], rgba: number[]) =>
-      ({ name, type, body, size, pos, quat: [1, 0, 0, 0], rgba });
+    const geom = (type: 'box' | 'sphere' | 'cylinder', size: number[], pos: number[], rgba: number[]) => ({ type, size, pos, quat: [1, 0, 0, 0], rgba });
     return {
-      format: 'mujoco-geoms/1',
-      bodies: ['world', 'carriage', 'wrist', 'goal'],
-      geoms: [
-        geom('table', 0, 'box', [0.6, 0.6, 0.01], [0.5, 0, -0.01], [0.6, 0.6, 0.6, 1]),
-        geom('carriage', 1, 'box', [0.03, 0.03, 0.03], [0, 0, 0], [0.2, 0.4, 0.8, 1]),
-        geom('tool', 2, 'cylinder', [0.01, 0.05, 0], [0, 0, -0.05], [0.9, 0.5, 0.1, 1]),
-        geom('goal', 3, 'sphere', [0.02, 0, 0], [0, 0, 0], [0.1, 0.8, 0.1, 0.5]),
+      format: 'geoms',
+      bodies: [
+        { name: 'world', geoms: [geom('box', [0.6, 0.6, 0.01], [0.5, 0, -0.01], [0.6, 0.6, 0.6, 1])] },
+        { name: 'carriage', geoms: [geom('box', [0.03, 0.03, 0.03], [0, 0, 0], [0.2, 0.4, 0.8, 1])] },
+        { name: 'wrist', geoms: [geom('cylinder', [0.01, 0.05, 0], [0, 0, -0.05], [0.9, 0.5, 0.1, 1])] },
+        { name: 'goal', geoms: [geom('sphere', [0.02, 0, 0], [0, 0, 0], [0.1, 0.8, 0.1, 0.5])] },
       ],
-      eeSite: 'tool',
     };
   }
 

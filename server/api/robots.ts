@@ -1,0 +1,58 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type {} from '@fastify/swagger';
+import { Type, type Static } from '@sinclair/typebox';
+import type { Fleet, RobotRuntime } from '../robots/fleet.ts';
+import { ModeSchema } from '../../core/mode.ts';
+import { RobotInfoSchema } from '../protocol/messages.ts';
+
+const ms = (s: number) => (Number.isFinite(s) ? s * 1000 : null);
+const num = (x: number) => (Number.isFinite(x) ? x : null);
+const Nullable = (n = Type.Number()) => Type.Union([n, Type.Null()]);
+
+/** Live figures of one robot's loop, measured (not configured). */
+export const RobotStatusSchema = Type.Object(
+  {
+    id: Type.String(), kind: Type.String(), task: Type.String(), mode: ModeSchema, modeReason: Type.String(),
+    lease: Type.Union([Type.String(), Type.Null()]),
+    episode: Type.Union([Type.Object({ id: Type.String(), index: Type.Integer(), step: Type.Integer(), seed: Type.Integer() }), Type.Null()]),
+    recentOutcomes: Type.Array(Type.String()),
+    configuredRateHz: Type.Number(), measuredRateHz: Nullable(), jitterP50Ms: Nullable(), jitterP99Ms: Nullable(),
+    ticks: Type.Integer(), lateProposals: Type.Integer(), policyErrors: Type.Integer(),
+    commandLatencyP50Ms: Nullable(), commandLatencyP99Ms: Nullable(),
+  },
+  { $id: 'takeover/RobotStatus' },
+);
+export type RobotStatus = Static<typeof RobotStatusSchema>;
+
+/** The status block of a robot (GET /api/robots, /api/status). */
+export function robotStatus(r: RobotRuntime): RobotStatus {
+  const l = r.loop;
+  const ep = l.episode;
+  return {
+    id: r.id, kind: r.kind, task: r.task, mode: l.mode, modeReason: l.modeReason, lease: l.lease,
+    episode: ep ? { id: ep.id, index: ep.index, step: ep.step, seed: ep.seed } : null,
+    recentOutcomes: l.episodes.recent.map((e) => e.outcome),
+    configuredRateHz: 1 / l.dt, measuredRateHz: num(l.rate.rateHz),
+    jitterP50Ms: ms(l.rate.jitter.percentile(50)), jitterP99Ms: ms(l.rate.jitter.percentile(99)),
+    ticks: l.rate.ticks, lateProposals: l.lateProposals, policyErrors: l.policyErrors,
+    commandLatencyP50Ms: num(l.commandLatencyMs.percentile(50)), commandLatencyP99Ms: num(l.commandLatencyMs.percentile(99)),
+  };
+}
+
+const IdParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }) });
+
+/** GET /api/robots and /api/robots/:id (viewer and above). */
+export const robotsApi: FastifyPluginAsync<{ fleet: Fleet }> = async (app, { fleet }) => {
+  const viewer = app.requireRole('viewer');
+  app.get('/api/robots', {
+    preValidation: viewer,
+    schema: { tags: ['robots'], summary: 'every robot with its live status', security: [{ bearer: [] }], response: { 200: Type.Array(RobotStatusSchema) } },
+  }, async () => [...fleet.robots.values()].map(robotStatus));
+  app.get<{ Params: Static<typeof IdParams> }>('/api/robots/:id', {
+    preValidation: viewer,
+    schema: {
+      tags: ['robots'], summary: 'one robot: static description (joints, limits, model) and live status', security: [{ bearer: [] }],
+      params: IdParams, response: { 200: Type.Object({ info: RobotInfoSchema, status: RobotStatusSchema }) },
+    },
+  }, async (req) => ({ info: fleet.info(req.params.id), status: robotStatus(fleet.get(req.params.id)) }));
+};

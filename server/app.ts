@@ -1,0 +1,136 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import websocket from '@fastify/websocket';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fastifyStatic from '@fastify/static';
+import { authPlugin } from './auth/auth-plugin.ts';
+import { resolveTokens } from './auth/token-store.ts';
+import type { TokenConfig } from './config/config-schema.ts';
+import type { TakeoverConfig } from './config/config-schema.ts';
+import { wallClock, type Clock } from './control/clock.ts';
+import type { RecorderPort } from './control/recorder-port.ts';
+import { TakeoverError } from './errors.ts';
+import { Fleet } from './robots/fleet.ts';
+import { robotsApi } from './api/robots.ts';
+import { statusApi } from './api/status.ts';
+import { episodesApi } from './api/episodes.ts';
+import { Broadcaster } from './ws/broadcaster.ts';
+import { CommandRouter } from './ws/command-router.ts';
+import { wsRoutes } from './ws/ws-route.ts';
+import { PROTOCOL_VERSION } from './protocol/messages.ts';
+import { CLOSE_CODES } from './protocol/error-codes.ts';
+import { openRecording, type Recording } from './recording-setup.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    fleet: Fleet;
+    broadcaster: Broadcaster;
+  }
+}
+
+export interface AppOptions {
+  /** the loops' clock (default: wall clock) */
+  clock?: Clock;
+  /** run the loops on the scheduler once ready (default: true with the wall clock, false otherwise: tests tick by hand) */
+  schedule?: boolean;
+  /** record into dataDir (default: config.record); tests pass a recorder double */
+  recorder?: RecorderPort | null;
+  /** a connection without hello is closed after this long (default 5000 ms) */
+  helloTimeoutMs?: number;
+  /** called once when a first start generated an admin token */
+  onTokenCreated?: (token: TokenConfig, file: string) => void;
+}
+
+/** The package version (status page, server_info). */
+export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
+
+/**
+ * The whole server as a Fastify instance (style.md: build, never listen). Robots are built here;
+ * their bridges connect and loops start on `ready`, and everything stops on `close`.
+ */
+export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const clock = opts.clock ?? wallClock;
+  const schedule = opts.schedule ?? clock === wallClock;
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    // REST bodies are small; the WebSocket has its own limits.
+    bodyLimit: 256 * 1024,
+  });
+
+  app.setErrorHandler((err: FastifyError | TakeoverError, req, reply) => {
+    if (err instanceof TakeoverError) return reply.status(err.statusCode).send({ statusCode: err.statusCode, code: err.code, message: err.message });
+    if ((err as FastifyError).validation) return reply.status(400).send({ statusCode: 400, code: 'TKO_ERR_BAD_REQUEST', message: err.message });
+    const status = (err as FastifyError).statusCode;
+    if (status && status >= 400 && status < 500) return reply.status(status).send({ statusCode: status, code: 'TKO_ERR_BAD_REQUEST', message: err.message });
+    req.log.error({ err }, 'request failed');
+    return reply.status(500).send({ statusCode: 500, code: 'TKO_ERR_INTERNAL', message: 'internal server error' });
+  });
+
+  const { store: tokens, created, source } = resolveTokens(config.tokens, config.dataDir);
+  if (created) opts.onTokenCreated?.(created, source);
+
+  let recording: Recording | null = null;
+  let recorder: RecorderPort | null;
+  if (opts.recorder !== undefined) recorder = opts.recorder;
+  else if (config.record) {
+    recording = await openRecording(config.dataDir, (err) => app.log.error({ err }, 'recorder'));
+    recorder = recording.recorder;
+  } else recorder = null;
+
+  const fleet = await Fleet.create(config, { clock, recorder, onError: (id, err) => app.log.error({ err, robot: id }, 'control tick failed; robot e-stopped') });
+  const broadcaster = new Broadcaster();
+  for (const r of fleet.robots.values()) broadcaster.attach(r);
+  const router = new CommandRouter({ fleet, tokens, version: VERSION, heartbeatTimeoutMs: config.heartbeatTimeoutMs });
+  app.decorate('fleet', fleet);
+  app.decorate('broadcaster', broadcaster);
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'takeover', version: VERSION, description: 'REST API of the takeover server. The live protocol is WebSocket /ws (docs/protocol.md).' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(authPlugin, { tokens });
+  // ws's hard cap; frames between 64 KiB and this get an error frame, bigger ones close with 1009.
+  await app.register(websocket, {
+    options: { maxPayload: 1024 * 1024 },
+    // Clients learn why the socket closes: 1001 going away (docs/protocol.md close codes).
+    preClose(done) {
+      broadcaster.close();
+      for (const client of app.websocketServer.clients) client.close(CLOSE_CODES.GOING_AWAY, 'server shutting down');
+      app.websocketServer.close(() => done());
+    },
+  });
+  await app.register(wsRoutes, { router, broadcaster, maxBufferBytes: config.maxClientBufferBytes, helloTimeoutMs: opts.helloTimeoutMs ?? 5000 });
+  await app.register(statusApi, {
+    fleet, broadcaster, version: VERSION,
+    backend: () => ({
+      physics: [...new Set([...fleet.robots.values()].map((r) => (r.kind === 'sim' ? 'mujoco-js' : r.kind)))],
+      policy: [...new Set([...fleet.robots.values()].map((r) => r.loop.policy?.name ?? 'idle'))].join(', '),
+    }),
+    recorderStats: () => (recording ? recording.recorder.stats() : null),
+  });
+  await app.register(robotsApi, { fleet });
+  if (recording) await app.register(episodesApi, { catalog: recording.catalog, dataDir: config.dataDir, requireRole: app.requireRole });
+
+  const webDir = resolve(config.webDir);
+  if (existsSync(join(webDir, 'index.html'))) {
+    await app.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false });
+  }
+  app.setNotFoundHandler((req, reply) => {
+    reply.status(404).send({ statusCode: 404, code: 'TKO_ERR_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+  });
+
+  app.addHook('onReady', async () => {
+    await fleet.start({ schedule });
+    app.log.info({ robots: [...fleet.robots.keys()], protocol: PROTOCOL_VERSION, schedule }, 'robots started');
+  });
+  app.addHook('onClose', async () => {
+    await fleet.stop();
+    if (recording) await recording.close();
+  });
+  return app;
+}

@@ -1,0 +1,43 @@
+import type { FastifyReply, FastifyRequest, preValidationHookHandler } from 'fastify';
+import fp from 'fastify-plugin';
+import { roleAtLeast, type Role } from '../control/arbiter.ts';
+import { TakeoverError } from '../errors.ts';
+import type { Principal, TokenStore } from './token-store.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** set by the auth hooks from `Authorization: Bearer <token>` or `?token=` */
+    principal: Principal | null;
+  }
+  interface FastifyInstance {
+    tokens: TokenStore;
+    /** a preValidation hook that admits `role` and above */
+    requireRole(role: Role): preValidationHookHandler;
+  }
+}
+
+/** The token a request carries: Bearer header first, then the `token` query parameter (browsers cannot set WebSocket headers). */
+export function requestToken(req: FastifyRequest): string | null {
+  const h = req.headers.authorization;
+  if (typeof h === 'string' && h.startsWith('Bearer ')) return h.slice(7).trim();
+  const q = (req.query as Record<string, unknown> | undefined)?.token;
+  return typeof q === 'string' ? q : null;
+}
+
+/** Auth: decorates `request.principal` and `requireRole(role)`; route groups add the hook where they need it. */
+export const authPlugin = fp(
+  async (app, opts: { tokens: TokenStore }) => {
+    app.decorate('tokens', opts.tokens);
+    app.decorateRequest('principal', null);
+    app.decorate('requireRole', (role: Role): preValidationHookHandler => {
+      return async (req: FastifyRequest, _reply: FastifyReply) => {
+        const token = requestToken(req);
+        const p = opts.tokens.lookup(token);
+        if (!p) throw new TakeoverError('TKO_ERR_UNAUTHENTICATED', token ? 'unknown token' : 'send Authorization: Bearer <token>');
+        if (!roleAtLeast(p.role, role)) throw new TakeoverError('TKO_ERR_FORBIDDEN', `needs role ${role}, token '${p.name}' is ${p.role}`);
+        req.principal = p;
+      };
+    });
+  },
+  { name: 'takeover-auth', fastify: '5.x' },
+);

@@ -1,0 +1,86 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+const Vec3 = Type.Array(Type.Number(), { minItems: 3, maxItems: 3 });
+
+/** Safety limits that the robot kinds do not fix themselves (joint limits come from the robot). */
+export const LimitsSchema = Type.Object(
+  {
+    workspaceMin: Type.Optional(Vec3),
+    workspaceMax: Type.Optional(Vec3),
+    /** m per control tick */
+    maxEeStep: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+export const RobotConfigSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+    kind: Type.Union([Type.Literal('sim'), Type.Literal('mock')], { description: "'sim' (MuJoCo Panda), 'mock' (test double)" }),
+    task: Type.Optional(Type.String({ description: 'sim: reach | lift | place' })),
+    seed: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** steps after which an episode ends as a timeout; default from the task, 0 = never */
+    stepLimit: Type.Optional(Type.Integer({ minimum: 0 })),
+    controlRateHz: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1000 })),
+    /** the policy slot: 'expert' (sim's scripted expert), 'idle' (none) */
+    policy: Type.Optional(Type.Union([Type.Literal('expert'), Type.Literal('idle')])),
+    limits: Type.Optional(LimitsSchema),
+  },
+  { additionalProperties: false },
+);
+export type RobotConfig = Static<typeof RobotConfigSchema>;
+
+export const TokenConfigSchema = Type.Object(
+  {
+    name: Type.String({ pattern: '^[A-Za-z0-9_.@-]{1,64}$', description: 'operator id shown in leases and recordings' }),
+    role: Type.Union([Type.Literal('viewer'), Type.Literal('operator'), Type.Literal('admin')]),
+    token: Type.String({ minLength: 16, maxLength: 256 }),
+  },
+  { additionalProperties: false },
+);
+export type TokenConfig = Static<typeof TokenConfigSchema>;
+
+/** The whole server configuration (docs/configuration.md). */
+export const TakeoverConfigSchema = Type.Object(
+  {
+    host: Type.String(),
+    port: Type.Integer({ minimum: 0, maximum: 65535 }),
+    dataDir: Type.String({ minLength: 1 }),
+    controlRateHz: Type.Number({ exclusiveMinimum: 0, maximum: 1000 }),
+    heartbeatTimeoutMs: Type.Number({ minimum: 10, maximum: 60_000 }),
+    /** time the policy has to answer in a tick; default half a tick */
+    policyDeadlineMs: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    actionScale: Type.Object({ translation: Type.Number({ exclusiveMinimum: 0 }), rotation: Type.Number({ exclusiveMinimum: 0 }) }, { additionalProperties: false }),
+    limits: LimitsSchema,
+    robots: Type.Array(RobotConfigSchema, { maxItems: 256 }),
+    tokens: Type.Array(TokenConfigSchema),
+    /** record episodes into dataDir (MCAP journals + SQLite catalog) */
+    record: Type.Boolean(),
+    /** built console served at / when the folder exists */
+    webDir: Type.String(),
+    /** a viewer whose socket buffers more than this has its stale frames dropped, bytes */
+    maxClientBufferBytes: Type.Integer({ minimum: 1024 }),
+    logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
+  },
+  { additionalProperties: false, $id: 'takeover/Config' },
+);
+export type TakeoverConfig = Static<typeof TakeoverConfigSchema>;
+
+/** Defaults: one simulated Panda on `place`, bound to loopback. */
+export function defaultConfig(): TakeoverConfig {
+  return {
+    host: '127.0.0.1',
+    port: 8080,
+    dataDir: './data',
+    controlRateHz: 20,
+    heartbeatTimeoutMs: 300,
+    actionScale: { translation: 0.25, rotation: 1.5 },
+    limits: {},
+    robots: [{ id: 'arm0', kind: 'sim', task: 'place', policy: 'expert' }],
+    tokens: [],
+    record: true,
+    webDir: 'web/dist',
+    maxClientBufferBytes: 256 * 1024,
+    logLevel: 'info',
+  };
+}

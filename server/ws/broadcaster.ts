@@ -1,0 +1,70 @@
+import { encodeMessage } from '../protocol/codec.ts';
+import type { RobotRuntime } from '../robots/fleet.ts';
+import type { LoopEvent } from '../control/control-loop.ts';
+import type { ClientSession } from './client-session.ts';
+import { buildStateFrame } from './state-frame.ts';
+
+/**
+ * Fan-out of state frames and events to subscribed clients. A tick only marks its robot dirty;
+ * frames are built, encoded once per robot and offered to each client in a setImmediate after
+ * the tick, so neither the number of viewers nor a stalled one lengthens a control tick.
+ */
+export class Broadcaster {
+  readonly sessions = new Set<ClientSession>();
+  #dirty = new Set<RobotRuntime>();
+  #pending: NodeJS.Immediate | null = null;
+  #wallNow: () => number;
+  framesBuilt = 0;
+
+  constructor({ wallNow = Date.now }: { wallNow?: () => number } = {}) {
+    this.#wallNow = wallNow;
+  }
+
+  /** Hooks a robot's loop: its ticks and events reach subscribers. */
+  attach(r: RobotRuntime): void {
+    r.loop.on('tick', () => {
+      this.#dirty.add(r);
+      this.#pending ??= setImmediate(() => this.flush());
+    });
+    r.loop.on('event', (e: LoopEvent) => this.#event(e));
+  }
+
+  /** Sends the latest frame of every robot that ticked since the last flush. */
+  flush(): void {
+    this.#pending = null;
+    if (this.#dirty.size === 0) return;
+    const now = performance.now();
+    const wall = this.#wallNow();
+    for (const r of this.#dirty) {
+      let bytes: Uint8Array | null = null;
+      for (const s of this.sessions) {
+        if (!s.subs.has(r.id)) continue;
+        if (!bytes) {
+          bytes = encodeMessage(buildStateFrame(r, wall));
+          this.framesBuilt++;
+        }
+        s.offer(r.id, bytes, now);
+      }
+    }
+    this.#dirty.clear();
+  }
+
+  #event(e: LoopEvent): void {
+    const { type, robot, ...data } = e;
+    for (const s of this.sessions) {
+      if (s.subs.has(robot)) s.send({ type: 'event', robot, event: type, data });
+    }
+  }
+
+  /** Frames dropped for slow clients, summed over connected clients. */
+  get dropped(): number {
+    let n = 0;
+    for (const s of this.sessions) n += s.dropped;
+    return n;
+  }
+
+  close(): void {
+    if (this.#pending) clearImmediate(this.#pending);
+    this.#pending = null;
+  }
+}

@@ -1,0 +1,29 @@
+import { isDescribed } from '../robots/bridge-extras.ts';
+import type { RobotRuntime } from '../robots/fleet.ts';
+import type { StateMessage } from '../protocol/messages.ts';
+
+const finite = (x: number) => (Number.isFinite(x) ? x : 0);
+
+/** The state frame of a robot after its last tick (fresh arrays: safe to encode later). */
+export function buildStateFrame(r: RobotRuntime, wallMs: number): StateMessage {
+  const loop = r.loop;
+  const obs = loop.obs;
+  const ep = loop.episode;
+  const frame: StateMessage = {
+    type: 'state', robot: r.id, seq: loop.seq, t: obs ? obs.t : 0, wall: wallMs,
+    mode: loop.mode, modeReason: loop.modeReason, lease: loop.lease,
+    q: obs ? Array.from(obs.q) : [], qd: obs ? Array.from(obs.qd) : [],
+    eePos: obs ? Array.from(obs.eePos) : [], eeQuat: obs ? Array.from(obs.eeQuat) : [], gripper: obs ? obs.gripper : 0,
+    jointTargets: Array.from(loop.jointTargets),
+    proposed: loop.proposed ? Array.from(loop.proposed) : null,
+    executed: loop.executed ? Array.from(loop.executed) : null,
+    source: loop.source,
+    episode: ep ? { id: ep.id, index: ep.index, step: ep.step, seed: ep.seed, task: ep.task } : null,
+    clamped: [...loop.clamped],
+    objects: obs ? obs.objects.map((o) => ({ name: o.name, pos: [...o.pos], quat: [...o.quat] })) : [],
+    rateHz: finite(loop.rate.rateHz),
+  };
+  const b = loop.bridge;
+  if (isDescribed(b) && b.isConnected) frame.bodies = b.bodyPoses([]);
+  return frame;
+}
