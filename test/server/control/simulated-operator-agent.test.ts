@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { fromActingSource } from '../../../server/control/action-source.ts';
+import { ManualClock } from '../../../server/control/clock.ts';
+import { ControlLoop } from '../../../server/control/control-loop.ts';
+import { SimulatedOperatorAgent } from '../../../server/control/simulated-operator-agent.ts';
+import { SimBridge } from '../../../server/robots/sim-bridge.ts';
+import { labelSteps } from '../../../recordings/step-labels.ts';
+import { SimulatedOperator } from '../../../sim/simulated-operator.ts';
+import { MemoryRecorder } from '../support/memory-recorder.ts';
+
+const limits = { workspaceMin: [0.1, -0.6, 0.0] as const, workspaceMax: [0.9, 0.6, 0.8] as const, maxEeStep: 0.05 };
+
+async function supervisedEpisode(rewind: boolean) {
+  const bridge = await SimBridge.create({ id: 'sim', task: 'place', seed: 11 });
+  await bridge.connect();
+  const clock = new ManualClock();
+  const recorder = new MemoryRecorder();
+  // TEST DOUBLE policy: never moves and keeps the gripper half shut (a policy that stalls), so only
+  // the operator can succeed
+  const frozen = fromActingSource({ name: 'frozen', act: () => [0, 0, 0, 0, 0, 0, 0] }, 'frozen-v1');
+  const loop = new ControlLoop({
+    robotId: 'sim', bridge, kinematics: bridge.kinematics, limits, clock, rateHz: 20, recorder, policy: frozen,
+    task: 'place', seed: 11, stepLimit: 400, autoReset: false, newEpisodeId: () => 'ep',
+  });
+  const agent = new SimulatedOperatorAgent(loop, new SimulatedOperator('place', { rewind, rewindSeconds: 1 }));
+  loop.start();
+  for (let i = 0; i < 400 && !loop.episode?.outcome; i++) {
+    clock.advance(loop.dt);
+    loop.tick();
+  }
+  return { loop, agent, recorder };
+}
+
+describe('SimulatedOperatorAgent', () => {
+  it('takes over a stalled policy through the operator interface and finishes the task', async () => {
+    const { loop, agent, recorder } = await supervisedEpisode(false);
+    expect(agent.stats.interventions).toBeGreaterThanOrEqual(1);
+    expect(agent.stats.refusals).toBe(0);
+    expect(loop.episode?.outcome).toBe('success');
+    const operatorSteps = recorder.steps.filter((s) => s.source === 'operator');
+    expect(operatorSteps.length).toBe(agent.stats.operatorSteps);
+    expect(operatorSteps.every((s) => s.operatorId === 'sim-operator' && s.mode === 'INTERVENING')).toBe(true);
+    const labels = labelSteps(recorder.steps, recorder.events.map((e) => e.e), 'policy');
+    expect(labels.filter((l) => l.cls === 'intervention').length).toBe(operatorSteps.length);
+    expect(labels.some((l) => l.cls === 'pre_intervention')).toBe(true);
+    const modes = recorder.events.map((e) => e.e).filter((e) => e.type === 'mode').map((e) => `${e.from}->${e.to}`);
+    expect(modes).toContain('AUTONOMOUS->INTERVENING');
+  });
+
+  it('rewinds before correcting when its knob says so, and the undone steps are labelled rewound', async () => {
+    const { agent, recorder, loop } = await supervisedEpisode(true);
+    expect(agent.stats.rewinds).toBeGreaterThanOrEqual(1);
+    const rewind = recorder.events.map((e) => e.e).find((e) => e.type === 'rewind');
+    expect(rewind).toMatchObject({ how: 'restore', by: 'sim-operator' });
+    const labels = labelSteps(recorder.steps, recorder.events.map((e) => e.e), 'policy');
+    expect(labels.filter((l) => l.cls === 'rewound').length).toBeGreaterThanOrEqual(15); // ~1 s at 20 Hz
+    expect(loop.episode?.outcome).toBe('success');
+  });
+});
