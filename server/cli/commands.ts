@@ -1,11 +1,13 @@
 import type { CliCommand } from './cli-command.ts';
 import { simCommand } from './sim-command.ts';
+import { serveCommand } from './serve-command.ts';
 import { trainCommand } from './train-command.ts';
 import { evalCommand } from './eval-command.ts';
 import { recordingsCommand } from './recordings-command.ts';
 
 /** Every `takeover` subcommand; each lives in its own module (one line to add one here). */
 export const commands: CliCommand[] = [
+  serveCommand,
   simCommand,
   trainCommand,
   evalCommand,

@@ -1,0 +1,26 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.ts';
+import type { TakeoverConfig } from './config/config-schema.ts';
+
+export interface RunningServer {
+  app: FastifyInstance;
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Builds the app, listens, and prints where it is (the only place that listens). */
+export async function startServer(config: TakeoverConfig, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<RunningServer> {
+  const app = await buildApp(config, {
+    onTokenCreated: (t, file) => {
+      log(`takeover: no tokens configured; created an admin token (saved in ${file}):`);
+      log(`  ${t.token}`);
+    },
+  });
+  await app.listen({ port: config.port, host: config.host });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  log(`takeover: listening on ${url} (console /, API /api, docs /docs, WebSocket /ws); robots: ${[...app.fleet.robots.keys()].join(', ')}`);
+  return { app, url, close: () => app.close() };
+}
