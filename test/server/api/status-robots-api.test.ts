@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, TOKENS } from '../support/test-server.ts';
+
+describe('REST API', () => {
+  let srv: Awaited<ReturnType<typeof startTestServer>>;
+  const get = (url: string, token?: string) => srv.app.inject({ method: 'GET', url, headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+  beforeAll(async () => {
+    srv = await startTestServer({ robots: [{ id: 'arm0', kind: 'mock' }, { id: 'arm1', kind: 'mock', controlRateHz: 50 }] });
+    srv.tick(5);
+  });
+  afterAll(async () => {
+    await srv.close();
+  });
+
+  it('requires a token and names the problem', async () => {
+    const none = await get('/api/status');
+    expect(none.statusCode).toBe(401);
+    expect(none.json()).toMatchObject({ code: 'TKO_ERR_UNAUTHENTICATED' });
+    const bad = await get('/api/status', 'nope-nope-nope-nope');
+    expect(bad.statusCode).toBe(401);
+    const viaQuery = await srv.app.inject({ method: 'GET', url: `/api/status?token=${TOKENS.eve.token}` });
+    expect(viaQuery.statusCode).toBe(200);
+  });
+
+  it('GET /api/status reports version, robots with measured loop figures, backend', async () => {
+    const r = await get('/api/status', TOKENS.eve.token);
+    expect(r.statusCode).toBe(200);
+    const s = r.json();
+    expect(s).toMatchObject({ name: 'takeover', protocol: 1, backend: { physics: ['mock'], policy: 'idle' }, recorder: null });
+    expect(s.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(s.robots.map((x: { id: string }) => x.id)).toEqual(['arm0', 'arm1']);
+    const arm0 = s.robots[0];
+    expect(arm0).toMatchObject({ mode: 'AUTONOMOUS', configuredRateHz: 20, ticks: 5 });
+    expect(arm0.measuredRateHz).toBeCloseTo(20, 6); // the manual clock ticks exactly at 20 Hz
+    expect(s.robots[1].configuredRateHz).toBe(50);
+  });
+
+  it('GET /api/robots and /api/robots/:id', async () => {
+    const list = await get('/api/robots', TOKENS.eve.token);
+    expect(list.json()).toHaveLength(2);
+    const one = await get('/api/robots/arm1', TOKENS.eve.token);
+    expect(one.statusCode).toBe(200);
+    const body = one.json();
+    expect(body.info).toMatchObject({ id: 'arm1', kind: 'mock', controlRateHz: 50 });
+    expect(body.info.jointNames).toHaveLength(6);
+    expect(body.info.model.format).toBe('geoms');
+    expect(body.status.id).toBe('arm1');
+    const missing = await get('/api/robots/arm9', TOKENS.eve.token);
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toMatchObject({ code: 'TKO_ERR_UNKNOWN_ROBOT' });
+    const badId = await get('/api/robots/..%2Fetc', TOKENS.eve.token);
+    expect(badId.statusCode).toBe(400);
+    expect(badId.json()).toMatchObject({ code: 'TKO_ERR_BAD_REQUEST' });
+  });
+
+  it('serves OpenAPI at /docs and answers unknown routes with a coded 404', async () => {
+    const doc = await get('/docs/json');
+    expect(doc.statusCode).toBe(200);
+    const paths = Object.keys(doc.json().paths);
+    expect(paths).toEqual(expect.arrayContaining(['/api/status', '/api/robots', '/api/robots/{id}']));
+    const nf = await get('/api/nothing', TOKENS.eve.token);
+    expect(nf.statusCode).toBe(404);
+    expect(nf.json()).toMatchObject({ code: 'TKO_ERR_NOT_FOUND' });
+  });
+});
