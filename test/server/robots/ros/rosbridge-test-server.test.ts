@@ -48,8 +48,11 @@ describe('RosbridgeTestServer (rosbridge v2 protocol double)', () => {
     server.startPublishing(100);
     await until(() => Math.abs(server.positions.get('b')! + 0.2) < 1e-9, 'the fake arm to reach the target');
     server.stopPublishing();
-    const last = c.inbox.filter((m) => m.topic === '/joint_states').at(-1)!;
-    expect(last.msg.position[0]).toBeCloseTo(-0.2, 9);
+    const states = () => c.inbox.filter((m) => m.topic === '/joint_states');
+    await until(() => states().length === server.published, 'every JointState to arrive');
+    expect(states().length).toBeGreaterThan(1);
+    expect(states().at(-1)!.msg.position[0]).toBeCloseTo(-0.2, 9);
+    expect(states().at(-1)!.msg.name).toEqual(['b', 'a']);
   });
 
   it('answers rosapi get_param the ROS 1 and ROS 2 way', async () => {
