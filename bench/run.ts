@@ -7,6 +7,9 @@ export interface Benchmark {
 
 const registry: Array<() => Promise<Benchmark>> = [
   () => import('./sim-bench.ts').then((m) => m.simBench),
+  () => import('./recordings-bench.ts').then((m) => m.recordingsBench),
+  () => import('./policy-bench.ts').then((m) => m.policyBench),
+  () => import('./latency-bench.ts').then((m) => m.latencyBench),
 ];
 
 /** Runs the named benchmarks, or all of them; returns the exit code. */

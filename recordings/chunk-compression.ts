@@ -1,14 +1,15 @@
-import { compressFrame, decompressFrameSync } from 'lz4-napi';
+import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import type { McapTypes } from '@mcap/core';
 import type { ChunkCompressor } from './mcap-chunk-writer.ts';
 
 /**
- * MCAP's 'lz4' is the LZ4 *frame* format (magic 04 22 4d 18), not a raw block. lz4-napi's
- * async `compressFrame` runs on the libuv thread pool, off the JavaScript thread.
+ * MCAP's 'lz4' is the LZ4 *frame* format (magic 04 22 4d 18), not a raw block. The synchronous
+ * call is used on purpose: chunks are a few KB, and lz4-napi's async variant costs about three
+ * times the CPU in thread-pool hand-off for that size (measured: ~8 vs ~27 us for 3.5 KB).
  */
 export const lz4Compressor: ChunkCompressor = {
   name: 'lz4',
-  compress: async (data) => compressFrame(data),
+  compress: async (data) => compressFrameSync(Buffer.from(data.buffer, data.byteOffset, data.byteLength)),
 };
 
 /** Decompressors for reading journals (ours use lz4; '' needs none). */

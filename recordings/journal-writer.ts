@@ -16,6 +16,8 @@ import {
 } from './journal-schemas.ts';
 
 const encoder = new TextEncoder();
+/** UTF-8 JSON bytes (Buffer.from is faster than TextEncoder for this in Node). */
+const json = (v: unknown): Uint8Array => Buffer.from(JSON.stringify(v), 'utf8');
 
 /** Metadata record form of the episode meta: readable fields plus the exact JSON. */
 export function metaToRecord(meta: EpisodeMeta): Record<string, string> {
@@ -69,15 +71,15 @@ export class JournalWriter {
     const { proposed, executed, ...state } = step;
     const log = this.#logTime(recordedAtMs);
     const pub = this.#publishTime(step.t);
-    this.writeRaw(TOPICS.step, log, pub, encoder.encode(JSON.stringify(state)));
+    this.writeRaw(TOPICS.step, log, pub, json(state));
     const base = { episodeId: step.episodeId, step: step.step, t: step.t };
-    this.writeRaw(TOPICS.proposed, log, pub, encoder.encode(JSON.stringify({ ...base, action: proposed })));
-    this.writeRaw(TOPICS.executed, log, pub, encoder.encode(JSON.stringify({ ...base, action: executed })));
+    this.writeRaw(TOPICS.proposed, log, pub, json({ ...base, action: proposed }));
+    this.writeRaw(TOPICS.executed, log, pub, json({ ...base, action: executed }));
   }
 
   /** Encodes an event into the open chunk, on the channel for its type. */
   writeEvent(e: EpisodeEvent, recordedAtMs: number): void {
-    this.writeRaw(topicOfEvent(e.type), this.#logTime(recordedAtMs), this.#publishTime(e.t), encoder.encode(JSON.stringify(e)));
+    this.writeRaw(topicOfEvent(e.type), this.#logTime(recordedAtMs), this.#publishTime(e.t), json(e));
   }
 
   /** Adds an already-encoded message (recovery copies messages through this). */

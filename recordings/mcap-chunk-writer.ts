@@ -132,12 +132,12 @@ export class McapChunkWriter {
   #takePending(): PendingFlush | null {
     if (this.#ended) throw new Error('McapChunkWriter: flush after end');
     if (this.#loose.length === 0 && this.#chunk.numMessages === 0) return null;
-    const pending: PendingFlush = { loose: this.#loose.buffer.slice(), metadataAt: this.#metadataAt, chunk: null };
+    const pending: PendingFlush = { loose: this.#loose.buffer, metadataAt: this.#metadataAt, chunk: null };
     this.#loose.reset();
     this.#metadataAt = [];
     if (this.#chunk.numMessages > 0) {
       pending.chunk = {
-        data: this.#chunk.buffer.slice(),
+        data: this.#chunk.buffer, // a copy (BufferBuilder#buffer slices)
         start: this.#chunk.messageStartTime,
         end: this.#chunk.messageEndTime,
         indices: [...this.#chunk.indices].map((i) => ({ channelId: i.channelId, records: i.records })),
@@ -215,12 +215,12 @@ export class McapChunkWriter {
     const summaryCrc = crc32(new Uint8Array(footerHead.buffer), crc32(summaryBytes));
     b.writeFooter({ summaryStart, summaryOffsetStart, summaryCrc });
     b.writeMagic();
-    await this.#sink.write(b.buffer.slice());
+    await this.#sink.write(b.buffer);
   }
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.byteLength === 0) return b.slice();
+  if (a.byteLength === 0) return b;
   const out = new Uint8Array(a.byteLength + b.byteLength);
   out.set(a, 0);
   out.set(b, a.byteLength);

@@ -1,0 +1,127 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Step } from '../core/step.ts';
+import { Recorder } from '../recordings/recorder.ts';
+import { SqliteCatalog } from '../recordings/sqlite-catalog.ts';
+import { fmt, percentile } from './percentiles.ts';
+import type { Benchmark } from './run.ts';
+
+const ROBOTS = 16;
+const HZ = 50;
+const EPISODE_STEPS = 250;
+
+/** A full-state step with smooth, realistic values (7 joints, two task objects, both actions). */
+function fullStateStep(robot: number, episodeId: string, i: number): Step {
+  const t = i / HZ;
+  const w = (k: number, s = 1) => s * Math.sin(0.7 * t + k + robot);
+  const seven = (s: number, o = 0) => Array.from({ length: 7 }, (_, j) => w(j + o, s));
+  const action = seven(0.8, 3).map((x) => Math.max(-1, Math.min(1, x)));
+  const operator = i % 100 >= 80;
+  return {
+    episodeId,
+    step: i,
+    t,
+    obs: {
+      t,
+      q: seven(1.5),
+      qd: seven(0.4, 1),
+      eePos: [0.4 + w(1, 0.1), w(2, 0.2), 0.3 + w(3, 0.05)],
+      eeQuat: [Math.cos(w(4, 0.1)), Math.sin(w(4, 0.1)), 0, 0],
+      gripper: 0.04 + w(5, 0.04),
+      objects: [
+        { name: 'cube', pos: [0.5, w(6, 0.1), 0.025], quat: [1, 0, 0, 0] },
+        { name: 'target', pos: [0.55, -0.15, 0.02], quat: [1, 0, 0, 0] },
+      ],
+    },
+    proposed: action,
+    executed: operator ? action.map((x) => -x) : action,
+    jointTargets: seven(1.5, 0.01),
+    clamped: i % 37 === 0 ? ['joint_velocity'] : [],
+    source: operator ? 'operator' : 'policy',
+    mode: operator ? 'INTERVENING' : 'AUTONOMOUS',
+    operatorId: operator ? 'op-1' : null,
+    policyVersion: 'v7',
+  };
+}
+
+interface Phase {
+  cpuMs: number;
+  wallMs: number;
+  appendUs: number[];
+}
+
+/** Runs the 16-robot 50 Hz loop for `seconds`; records through `rec` if given. */
+function runLoop(seconds: number, rec: Recorder | null): Promise<Phase> {
+  return new Promise((resolve) => {
+    const appendUs: number[] = [];
+    const robots = Array.from({ length: ROBOTS }, (_, r) => ({ r, ep: 0, i: 0, id: '' }));
+    const begin = (rb: (typeof robots)[number]) => {
+      rb.id = `bench-r${rb.r}-e${rb.ep++}`;
+      rb.i = 0;
+      rec?.beginEpisode({ episodeId: rb.id, robotId: `r${rb.r}`, task: 'place', seed: rb.ep, policyVersion: 'v7', kind: 'policy', startedAt: Date.now() });
+    };
+    robots.forEach(begin);
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const ticks = seconds * HZ;
+    let tick = 0;
+    const timer = setInterval(() => {
+      for (const rb of robots) {
+        const step = fullStateStep(rb.r, rb.id, rb.i++);
+        const a = performance.now();
+        rec?.appendStep(step);
+        appendUs.push((performance.now() - a) * 1000);
+        if (rb.i === EPISODE_STEPS) {
+          rec?.endEpisode(rb.id, 'success');
+          begin(rb);
+        }
+      }
+      if (++tick === ticks) {
+        clearInterval(timer);
+        for (const rb of robots) rec?.endEpisode(rb.id, 'aborted');
+        const done = async () => {
+          await rec?.close();
+          const c = process.cpuUsage(cpu0);
+          resolve({ cpuMs: (c.user + c.system) / 1000, wallMs: performance.now() - t0, appendUs });
+        };
+        void done();
+      }
+    }, 1000 / HZ);
+  });
+}
+
+/** `npm run bench -- recordings [--seconds=N]`: recorder cost at 16 robots x 50 Hz with full state. */
+export const recordingsBench: Benchmark = {
+  name: 'recordings',
+  summary: `recorder at ${ROBOTS} robots x ${HZ} Hz, full state: steps/s, writer CPU share vs a no-recording baseline, bytes/step`,
+  async run(args) {
+    const arg = args.find((a) => a.startsWith('--seconds='));
+    const seconds = arg ? Math.max(1, Number(arg.slice('--seconds='.length)) || 10) : 10;
+    const dataDir = mkdtempSync(join(tmpdir(), 'tko-bench-rec-'));
+    try {
+      const base = await runLoop(seconds, null);
+      const catalog = new SqliteCatalog(join(dataDir, 'catalog.sqlite'));
+      const rec = new Recorder({ dataDir, catalog });
+      const withRec = await runLoop(seconds, rec);
+      const s = rec.stats();
+      await catalog.close();
+      const extraCpu = withRec.cpuMs - base.cpuMs;
+      const lines = [
+        ['run', `${seconds} s per phase, ${ROBOTS} robots x ${HZ} Hz = ${ROBOTS * HZ} steps/s offered`],
+        ['steps written', `${s.written} (dropped ${s.dropped}, rejected ${s.rejected})`],
+        ['steps/s written', fmt(s.written / (withRec.wallMs / 1000), 4)],
+        ['bytes/step (lz4 MCAP)', fmt(s.bytes / Math.max(1, s.written), 4)],
+        ['MB/hour for the fleet', fmt((s.bytes / (withRec.wallMs / 1000)) * 3600 / 1e6, 3)],
+        ['CPU baseline (loop only)', `${fmt(base.cpuMs, 4)} ms = ${fmt((100 * base.cpuMs) / base.wallMs, 3)}% of a core`],
+        ['CPU with recording', `${fmt(withRec.cpuMs, 4)} ms = ${fmt((100 * withRec.cpuMs) / withRec.wallMs, 3)}% of a core`],
+        ['writer CPU share', `${fmt((100 * extraCpu) / withRec.wallMs, 3)}% of a core (target < 5%)`],
+        ['writer CPU per step', `${fmt((extraCpu * 1000) / Math.max(1, s.written), 3)} us`],
+        ['appendStep p50 / p99 / max', `${fmt(percentile(withRec.appendUs, 50), 3)} / ${fmt(percentile(withRec.appendUs, 99), 3)} / ${fmt(percentile(withRec.appendUs, 100), 3)} us`],
+      ];
+      for (const [k, v] of lines) process.stdout.write(`${k.padEnd(28)} ${v}\n`);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  },
+};
