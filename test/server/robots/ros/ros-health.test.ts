@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelay } from '../../../../server/robots/ros/backoff.ts';
+import { resolveRosConfig } from '../../../../server/robots/ros/ros-config.ts';
+import { assessHealth } from '../../../../server/robots/ros/ros-health.ts';
+
+const base = { link: 'open' as const, now: 10, lastStateAt: 9.9, staleAfter: 0.2, awaitingResume: false, topic: '/joint_states' };
+
+describe('assessHealth', () => {
+  it.each([
+    [{}, true, ''],
+    [{ lastStateAt: 9.8 }, true, ''],
+    [{ lastStateAt: 9.75 }, false, 'joint state stale: nothing on /joint_states for 0.250 s (limit 0.2 s)'],
+    [{ lastStateAt: -Infinity }, false, 'no joint state received on /joint_states yet'],
+    [{ link: 'reconnecting' }, false, 'rosbridge connection lost; reconnecting'],
+    [{ link: 'closed' }, false, 'not connected to rosbridge'],
+    [{ awaitingResume: true }, false, 'rosbridge reconnected; holding until an operator resumes'],
+  ] as const)('%j -> ready %s', (over, ready, reason) => {
+    const h = assessHealth({ ...base, ...over });
+    expect(h.ready).toBe(ready);
+    expect(h.reason).toBe(reason);
+  });
+});
+
+describe('backoffDelay', () => {
+  it('doubles from the initial delay up to the cap', () => {
+    const o = { initialDelay: 0.25, maxDelay: 5, factor: 2 };
+    expect([0, 1, 2, 3, 4, 5, 6, 100].map((a) => backoffDelay(a, o))).toEqual([0.25, 0.5, 1, 2, 4, 5, 5, 5]);
+  });
+});
+
+describe('resolveRosConfig', () => {
+  const ok = { url: 'ws://robot:9090', jointNames: ['a', 'b'], command: { interface: 'position_controller', topic: '/c' }, urdf: { param: 'robot_description' }, eeLink: 'tool0' };
+  it('fills defaults', () => {
+    expect(resolveRosConfig('r', ok)).toMatchObject({ rosVersion: 2, jointStateTopic: '/joint_states', staleAfter: 0.2, reconnect: { initialDelay: 0.25, maxDelay: 5, factor: 2 } });
+  });
+  it.each([
+    [{ url: 'http://x' }, /ros\.url/],
+    [{ jointNames: [] }, /ros\.jointNames/],
+    [{ command: { interface: 'position_controller', topic: '/c', jointOrder: ['a', 'z'] } }, /jointOrder must list the same joints/],
+    [{ staleAfter: -1 }, /ros\.staleAfter/],
+    [{ extra: 1 }, /robot 'r': ros/],
+  ])('rejects %j naming the field', (over, msg) => {
+    expect(() => resolveRosConfig('r', { ...ok, ...over })).toThrow(msg);
+  });
+});
