@@ -1,0 +1,98 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { buildApp } from '../../server/app.ts';
+import { defaultConfig, type RobotConfig, type TakeoverConfig } from '../../server/config/config-schema.ts';
+import { validateConfig } from '../../server/config/load-config.ts';
+import { ensureConsoleBuilt } from '../../web/build-console.ts';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const ARTIFACTS = join(ROOT, 'test-artifacts');
+export const OPERATOR = { name: 'alice', role: 'operator' as const, token: 'alice-e2e-token-0123456789' };
+export const CHROMIUM = process.env.TAKEOVER_CHROMIUM ?? '/usr/bin/chromium';
+
+/** Flags that give WebGL2 on SwiftShader in headless Debian Chromium (shared/facts.md). */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox', '--use-gl=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
+  '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
+];
+
+export interface E2eServer {
+  app: FastifyInstance;
+  base: string;
+  dataDir: string;
+  config: TakeoverConfig;
+  close(): Promise<void>;
+}
+
+/** Builds the console if missing or stale, then starts the real server (wall clock, recording) on an ephemeral port. */
+export async function startE2eServer(robots: RobotConfig[], over: Partial<TakeoverConfig> = {}): Promise<E2eServer> {
+  const { dir } = await ensureConsoleBuilt({ rebuildStale: true });
+  const dataDir = mkdtempSync(join(tmpdir(), 'takeover-e2e-'));
+  const config = validateConfig({
+    ...defaultConfig(), port: 0, dataDir, record: true, logLevel: 'silent', webDir: dir,
+    // Headless Chromium on two shared cores can stall for a while: a generous heartbeat keeps leases stable.
+    heartbeatTimeoutMs: 3000,
+    robots, tokens: [OPERATOR], ...over,
+  });
+  const app = await buildApp(config);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const port = (app.server.address() as AddressInfo).port;
+  return {
+    app, dataDir, config,
+    base: `http://127.0.0.1:${port}`,
+    async close() {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** One headless Chromium per test file. */
+export function launchBrowser(): Promise<Browser> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
+
+/** Opens the console and signs in through the form; resolves once the fleet table is shown. */
+export async function signIn(browser: Browser, base: string, query = ''): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  page.on('pageerror', (e) => console.error('[page error]', e.message));
+  await page.goto(`${base}/${query}#/fleet`);
+  await page.getByTestId('token-input').fill(OPERATOR.token);
+  await page.getByTestId('sign-in').click();
+  await page.getByTestId('fleet-table').waitFor();
+  return page;
+}
+
+/** Polls fn in the page until it returns a truthy value (no fixed sleeps). */
+export async function waitInPage<T>(page: Page, fn: () => T, timeout = 20_000): Promise<T> {
+  const h = await page.waitForFunction(fn, undefined, { timeout, polling: 50 });
+  return (await h.jsonValue()) as T;
+}
+
+/** Counts pixels that differ from the background and a hash of the canvas, read from WebGL. */
+export async function canvasStats(page: Page, selector = '[data-testid="scene-canvas"]'): Promise<{ nonBackground: number; total: number; hash: number }> {
+  return page.$eval(selector, (c) => {
+    const canvas = c as HTMLCanvasElement;
+    const small = document.createElement('canvas');
+    small.width = 160;
+    small.height = 100;
+    const g = small.getContext('2d')!;
+    g.drawImage(canvas, 0, 0, small.width, small.height);
+    const px = g.getImageData(0, 0, small.width, small.height).data;
+    const [br, bg, bb] = [px[0], px[1], px[2]];
+    let non = 0;
+    let hash = 0;
+    for (let i = 0; i < px.length; i += 4) {
+      if (Math.abs(px[i] - br) + Math.abs(px[i + 1] - bg) + Math.abs(px[i + 2] - bb) > 24) non++;
+      hash = (hash * 31 + px[i] + 7 * px[i + 1] + 13 * px[i + 2]) | 0;
+    }
+    return { nonBackground: non, total: px.length / 4, hash };
+  });
+}

@@ -1,0 +1,91 @@
+import { fleetView } from '../ui/fleet-view.ts';
+import { h, type View } from '../ui/dom.ts';
+import type { ReplayHandle } from '../ui/replay-player.ts';
+import { replayView } from '../ui/replay-view.ts';
+import { robotView, type RobotViewHandle } from '../ui/robot-view.ts';
+import { signInView } from '../ui/sign-in-view.ts';
+import { ConsoleSession } from './console-session.ts';
+import { parseRoute } from './router.ts';
+
+/** What the console exposes on `window.__takeover` for browser tests and debugging. */
+export interface ConsoleHandle {
+  session: ConsoleSession | null;
+  robotView: RobotViewHandle | null;
+  replay: ReplayHandle | null;
+  route: string;
+}
+
+/** The console shell: sign-in, then hash-routed fleet / robot / replay views. */
+export class ConsoleApp {
+  readonly handle: ConsoleHandle = { session: null, robotView: null, replay: null, route: '' };
+  #view: View | null = null;
+  readonly #notices: HTMLElement;
+
+  constructor(readonly root: HTMLElement, readonly conn: HTMLElement, readonly signOut: HTMLButtonElement) {
+    this.#notices = h('div', { class: 'notices', 'data-testid': 'notices' });
+    document.body.append(this.#notices);
+    window.addEventListener('hashchange', () => this.render());
+    signOut.addEventListener('click', () => {
+      sessionStorage.removeItem('takeover.token');
+      this.handle.session?.close();
+      this.handle.session = null;
+      this.render();
+    });
+  }
+
+  /** Signs in with a stored or `?token=` token if there is one, else shows the sign-in form. */
+  async start(): Promise<void> {
+    const fromUrl = new URLSearchParams(location.search).get('token');
+    const token = fromUrl ?? sessionStorage.getItem('takeover.token');
+    if (token) {
+      try {
+        this.#adopt(await ConsoleSession.signIn(token));
+        sessionStorage.setItem('takeover.token', token);
+      } catch (err) {
+        this.#mount(signInView((s) => this.#adopt(s), `Sign-in failed: ${(err as Error).message}`));
+        return;
+      }
+    }
+    this.render();
+  }
+
+  render(): void {
+    const s = this.handle.session;
+    this.signOut.hidden = !s;
+    if (!s) {
+      this.#mount(signInView((ns) => this.#adopt(ns)));
+      return;
+    }
+    const r = parseRoute(location.hash);
+    this.handle.route = r.name;
+    for (const a of document.querySelectorAll<HTMLElement>('[data-nav]')) a.classList.toggle('active', a.dataset.nav === r.name);
+    if (r.name === 'robot') this.#mount(robotView(s, r.id, (v) => (this.handle.robotView = v)));
+    else if (r.name === 'replay') this.#mount(replayView(s, r.episodeId, (v) => (this.handle.replay = v)));
+    else this.#mount(fleetView(s));
+  }
+
+  notify(level: 'info' | 'error', text: string): void {
+    const n = h('div', { class: `notice ${level}`, text });
+    this.#notices.append(n);
+    setTimeout(() => n.remove(), level === 'error' ? 6000 : 2500);
+  }
+
+  #adopt(s: ConsoleSession): void {
+    this.handle.session = s;
+    this.conn.textContent = `${s.info.operator.id} (${s.info.operator.role})`;
+    this.conn.className = 'conn conn-on';
+    s.on('notice', (n) => this.notify(n.level, n.text));
+    s.on('closed', (c) => {
+      this.conn.textContent = `disconnected (${c.code})`;
+      this.conn.className = 'conn conn-off';
+      this.notify('error', `connection closed: ${c.reason || c.code}`);
+    });
+    this.render();
+  }
+
+  #mount(v: View): void {
+    this.#view?.dispose();
+    this.#view = v;
+    this.root.replaceChildren(v.el);
+  }
+}

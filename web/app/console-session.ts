@@ -1,0 +1,89 @@
+import type { RobotInfo, ServerInfoMessage, StateMessage } from '../../server/protocol/messages.ts';
+import { Emitter } from '../net/emitter.ts';
+import { TakeoverClient, type EventMessage } from '../net/takeover-client.ts';
+import type { TransportFactory } from '../net/transport.ts';
+
+export interface SessionEvents extends Record<string, unknown> {
+  state: StateMessage;
+  event: EventMessage;
+  notice: { level: 'info' | 'error'; text: string };
+  closed: { code: number; reason: string };
+}
+
+/** Outcomes kept per robot for the fleet's "recent success". */
+const RECENT = 10;
+
+/**
+ * A signed-in console: the client, the server's info, the latest state of every robot and the
+ * recent episode outcomes. Views read from it and listen to it; only it talks to the client.
+ */
+export class ConsoleSession extends Emitter<SessionEvents> {
+  readonly states = new Map<string, StateMessage>();
+  readonly outcomes = new Map<string, string[]>();
+  /** wall-clock ms of the last state frame per robot */
+  readonly lastFrameAt = new Map<string, number>();
+
+  private constructor(readonly client: TakeoverClient, readonly info: ServerInfoMessage, readonly token: string) {
+    super();
+    client.on('state', (s) => {
+      this.states.set(s.robot, s);
+      this.lastFrameAt.set(s.robot, Date.now());
+      this.emit('state', s);
+    });
+    client.on('event', (e) => {
+      if (e.event === 'episode_end' && typeof e.data.outcome === 'string') {
+        const list = this.outcomes.get(e.robot) ?? [];
+        list.push(e.data.outcome);
+        if (list.length > RECENT) list.shift();
+        this.outcomes.set(e.robot, list);
+      }
+      this.emit('event', e);
+    });
+    client.on('error', (e) => this.emit('notice', { level: 'error', text: `${e.code}: ${e.message}` }));
+    client.on('close', (c) => this.emit('closed', c));
+  }
+
+  /** Connects to the server's WebSocket, signs in with the token and subscribes to every robot. */
+  static async signIn(token: string, { url = defaultWsUrl(), transportFactory }: { url?: string; transportFactory?: TransportFactory } = {}): Promise<ConsoleSession> {
+    const client = new TakeoverClient(transportFactory ? { transportFactory } : {});
+    const info = await client.connect(url, token);
+    const session = new ConsoleSession(client, info, token);
+    client.subscribe('*');
+    return session;
+  }
+
+  get operatorId(): string {
+    return this.info.operator.id;
+  }
+
+  robot(id: string): RobotInfo | undefined {
+    return this.info.robots.find((r) => r.id === id);
+  }
+
+  /** True when this operator holds the robot's control lease. */
+  holdsLease(robotId: string): boolean {
+    return this.states.get(robotId)?.lease === this.operatorId;
+  }
+
+  /** Runs a command and reports a refusal as a notice instead of throwing. */
+  async run(cmd: Parameters<TakeoverClient['command']>[0]): Promise<boolean> {
+    try {
+      await this.client.command(cmd);
+      this.emit('notice', { level: 'info', text: `${cmd.type.replace('_', ' ')}: ok` });
+      return true;
+    } catch (err) {
+      const e = err as { code?: string; message: string };
+      this.emit('notice', { level: 'error', text: `${cmd.type}: ${e.code ? `${e.code}: ` : ''}${e.message}` });
+      return false;
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+/** ws(s)://<this host>/ws */
+export function defaultWsUrl(): string {
+  return `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+}

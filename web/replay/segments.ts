@@ -1,0 +1,102 @@
+export type SegmentKind = 'policy' | 'operator' | 'demo' | 'rewound' | 'recovery' | 'hold';
+
+/** A run of entries [from, to) of one kind; `steps` are the episode step indices it covers. */
+export interface Segment {
+  kind: SegmentKind;
+  from: number;
+  to: number;
+}
+
+export const SEGMENT_COLORS: Record<SegmentKind, string> = {
+  policy: '#3d8bfd',
+  operator: '#ff9f1c',
+  demo: '#2fbf71',
+  rewound: '#7a7f87',
+  recovery: '#b46cff',
+  hold: '#2f353d',
+};
+
+/** What a tick or recorded step says about who drove it. */
+export interface StepSourceInfo {
+  source: 'policy' | 'operator' | 'none' | string;
+  mode?: string;
+  recovery?: boolean;
+}
+
+/** The segment kind of one step. */
+export function kindOf(s: StepSourceInfo): SegmentKind {
+  if (s.recovery || s.mode === 'REWINDING') return 'recovery';
+  if (s.source === 'policy') return 'policy';
+  if (s.source === 'operator') return 'operator';
+  return 'hold';
+}
+
+/** Collapses a sequence of kinds into runs. */
+export function runsOf(kinds: readonly SegmentKind[]): Segment[] {
+  const out: Segment[] = [];
+  for (let i = 0; i < kinds.length; i++) {
+    const last = out[out.length - 1];
+    if (last && last.kind === kinds[i] && last.to === i) last.to = i + 1;
+    else out.push({ kind: kinds[i], from: i, to: i + 1 });
+  }
+  return out;
+}
+
+/**
+ * The live timeline of one episode, in arrival order: every tick seen, with the step index it had.
+ * When the step index goes back (a rewind), the ticks it undid turn 'rewound' but stay visible.
+ */
+export class LiveTimeline {
+  episodeId: string | null = null;
+  readonly kinds: SegmentKind[] = [];
+  readonly steps: number[] = [];
+  #lastStep = -1;
+
+  constructor(readonly maxEntries = 20_000) {}
+
+  /** Adds a tick; a new episode id starts over. */
+  push(episodeId: string, step: number, info: StepSourceInfo): void {
+    if (episodeId !== this.episodeId) this.reset(episodeId);
+    if (step === this.#lastStep) return; // the same tick seen twice (rate-limited frames)
+    if (step < this.#lastStep) this.markRewound(step);
+    if (this.kinds.length >= this.maxEntries) return;
+    this.kinds.push(kindOf(info));
+    this.steps.push(step);
+    this.#lastStep = step;
+  }
+
+  /** Ticks after `toStep` that are still live become 'rewound'. */
+  markRewound(toStep: number): void {
+    for (let i = 0; i < this.kinds.length; i++) if (this.steps[i] > toStep && this.kinds[i] !== 'rewound') this.kinds[i] = 'rewound';
+  }
+
+  reset(episodeId: string | null): void {
+    this.episodeId = episodeId;
+    this.kinds.length = 0;
+    this.steps.length = 0;
+    this.#lastStep = -1;
+  }
+
+  segments(): Segment[] {
+    return runsOf(this.kinds);
+  }
+
+  /** The episode step shown at a fraction [0, 1] of the timeline (for scrubbing), or null if empty. */
+  stepAt(fraction: number): number | null {
+    if (this.steps.length === 0) return null;
+    const i = Math.min(this.steps.length - 1, Math.max(0, Math.floor(fraction * this.steps.length)));
+    return this.steps[i];
+  }
+}
+
+/** Recorded segments (the API's runs in recording order) as [from, to) ranges over the steps array. */
+export function segmentsFromApi(api: readonly { kind: string; steps: number }[]): Segment[] {
+  const out: Segment[] = [];
+  let at = 0;
+  for (const s of api) {
+    const kind: SegmentKind = s.kind === 'idle' ? 'hold' : (s.kind as SegmentKind);
+    out.push({ kind, from: at, to: at + s.steps });
+    at += s.steps;
+  }
+  return out;
+}

@@ -1,0 +1,47 @@
+import type { EpisodeFilters, EpisodesApi, EpisodeRowView } from '../net/episodes-api.ts';
+import { h } from './dom.ts';
+
+/** Filters plus a list of recorded episodes; clicking one opens it (#/replay/<id>). */
+export function episodeBrowser(api: EpisodesApi, robots: string[], selected: string | null): HTMLElement {
+  const robot = h('select', { name: 'robotId', 'data-testid': 'filter-robot' }, h('option', { value: '', text: 'all robots' }), ...robots.map((r) => h('option', { value: r, text: r })));
+  const outcome = h('select', { name: 'outcome', 'data-testid': 'filter-outcome' }, ...['', 'success', 'failure', 'timeout', 'aborted', 'unknown'].map((o) => h('option', { value: o, text: o || 'any outcome' })));
+  const kind = h('select', { name: 'kind' }, ...['', 'policy', 'demo'].map((o) => h('option', { value: o, text: o || 'any kind' })));
+  const intv = h('input', { type: 'checkbox', name: 'hasInterventions', 'data-testid': 'filter-interventions' });
+  const list = h('tbody');
+  const status = h('p', { class: 'muted', 'data-testid': 'episode-count' });
+  const load = async () => {
+    const f: EpisodeFilters = { robotId: robot.value || undefined, outcome: outcome.value || undefined, kind: kind.value || undefined, limit: 100 };
+    if (intv.checked) f.hasInterventions = true;
+    status.textContent = 'loading…';
+    try {
+      const { items, total } = await api.list(f);
+      list.replaceChildren(...items.map((e) => row(e, e.id === selected)));
+      status.textContent = `${items.length} of ${total} episodes`;
+    } catch (err) {
+      status.textContent = (err as Error).message;
+    }
+  };
+  for (const el of [robot, outcome, kind, intv]) el.addEventListener('change', () => void load());
+  void load();
+  return h(
+    'div',
+    { class: 'episode-browser' },
+    h('div', { class: 'filters' }, robot, outcome, kind, h('label', {}, intv, ' with interventions'), h('button', { type: 'button', text: 'Refresh', onclick: () => void load() })),
+    status,
+    h('table', { class: 'episodes', 'data-testid': 'episode-list' }, h('thead', {}, h('tr', {}, ...['episode', 'robot', 'task', 'outcome', 'steps', 'interv.', 'started'].map((t) => h('th', { text: t })))), list),
+  );
+}
+
+function row(e: EpisodeRowView, selected: boolean): HTMLTableRowElement {
+  return h(
+    'tr',
+    { class: selected ? 'selected' : '', 'data-episode': e.id },
+    h('td', {}, h('a', { href: `#/replay/${encodeURIComponent(e.id)}`, text: e.id })),
+    h('td', { text: e.robotId }),
+    h('td', { text: e.task }),
+    h('td', { class: `outcome-${e.outcome ?? 'none'}`, text: e.outcome ?? (e.status === 'recording' ? 'recording' : '–') }),
+    h('td', { text: String(e.steps) }),
+    h('td', { text: String(e.interventionCount) }),
+    h('td', { text: new Date(e.startedAt).toLocaleString() }),
+  );
+}

@@ -1,0 +1,130 @@
+import * as THREE from 'three';
+import type { Step } from '../../core/step.ts';
+import type { ConsoleSession } from '../app/console-session.ts';
+import type { EpisodesApi } from '../net/episodes-api.ts';
+import { PlaybackClock } from '../replay/playback-clock.ts';
+import { runsOf, kindOf, segmentsFromApi, type Segment } from '../replay/segments.ts';
+import { plotColumns, StepPlot } from '../replay/step-plots.ts';
+import { ConsoleScene } from '../scene/console-scene.ts';
+import { RobotModel } from '../scene/robot-model.ts';
+import { h, fmt, type View } from './dom.ts';
+import { TimelineBar } from './timeline-bar.ts';
+
+export interface ReplayHandle {
+  clock: PlaybackClock;
+  steps: Step[];
+  shown: () => number;
+}
+
+/**
+ * Playback of one recorded episode: 3D (objects and the EE pose as recorded), a scrubber colored
+ * by source, play/pause and speed, plots of joints and actions, and the MCAP download.
+ */
+export function replayPlayer(session: ConsoleSession, api: EpisodesApi, id: string, expose: (r: ReplayHandle | null) => void): View {
+  const head = h('div', { class: 'replay-head' }, h('h2', { text: id }), h('span', { class: 'muted', 'data-testid': 'replay-status', text: 'loading…' }));
+  const sceneBox = h('div', { class: 'scene replay-scene' });
+  const bar = new TimelineBar('recording');
+  const play = h('button', { type: 'button', class: 'primary', 'data-testid': 'replay-play', text: 'Play' });
+  const speed = h('select', { 'data-testid': 'replay-speed' }, ...[0.25, 0.5, 1, 2, 4, 8].map((s) => h('option', { value: String(s), text: `${s}×`, selected: s === 1 })));
+  const pos = h('span', { 'data-testid': 'replay-position', text: '–' });
+  const plots = h('div', { class: 'plots' });
+  const el = h('div', { class: 'replay-player' }, head, sceneBox, h('div', { class: 'replay-controls' }, play, speed, pos), bar.el, plots);
+
+  const scene = new ConsoleScene(sceneBox);
+  let disposed = false;
+  let clock = new PlaybackClock([]);
+  let steps: Step[] = [];
+  let segments: Segment[] = [];
+  let shown = -1;
+  const charts: StepPlot[] = [];
+  const path = new THREE.Line(new THREE.BufferGeometry(), new THREE.LineBasicMaterial({ color: 0xffa640 }));
+  let last = performance.now();
+  let lastPlotAt = 0;
+
+  const show = (i: number) => {
+    if (i === shown || i < 0 || !steps[i]) return;
+    shown = i;
+    const s = steps[i];
+    const slot = scene.robots.get('replay');
+    if (slot) {
+      if (slot.model instanceof RobotModel) for (const o of s.obs.objects) slot.model.setBodyPose(o.name, o.pos, o.quat);
+      slot.markers.setTarget({ pos: s.obs.eePos, quat: s.obs.eeQuat });
+    }
+    pos.textContent = `step ${s.step} · t ${fmt(s.t, 2, ' s')} · ${s.source} · ${s.mode}`;
+  };
+  const offFrame = scene.onBeforeRender((t) => {
+    const dt = (t - last) / 1000;
+    last = t;
+    if (!steps.length) return;
+    show(clock.advance(Math.min(0.1, dt)));
+    play.textContent = clock.playing ? 'Pause' : 'Play';
+    if (t - lastPlotAt > 100) {
+      lastPlotAt = t;
+      for (const c of charts) c.setCursor(steps[shown]?.t ?? Number.NaN);
+      bar.set(segments, steps.length, shown);
+    }
+  });
+  play.addEventListener('click', () => {
+    if (!clock.playing && clock.fraction >= 1) clock.scrubTo(0);
+    clock.playing = !clock.playing;
+  });
+  speed.addEventListener('change', () => (clock.speed = Number(speed.value)));
+  bar.onScrub = (f) => {
+    clock.playing = false;
+    show(clock.scrubTo(f));
+    bar.set(segments, steps.length, shown);
+  };
+
+  void (async () => {
+    try {
+      const detail = await api.detail(id);
+      const e = detail.episode;
+      head.replaceChildren(
+        h('h2', { text: `${e.id}` }),
+        h('span', { class: 'muted', 'data-testid': 'replay-status', text: `${e.robotId} · ${e.task} · seed ${e.seed} · ${e.outcome ?? e.status} · ${e.steps} steps · ${e.interventionCount} interventions` }),
+        h('a', { href: api.fileUrl(e.id), download: `${e.id}.mcap`, class: 'button', 'data-testid': 'mcap-download', text: 'Download MCAP' }),
+      );
+      steps = await api.steps(id);
+      if (disposed) return;
+      if (steps.length === 0) throw new Error('this episode has no recorded steps');
+      segments = detail.segments ? segmentsFromApi(detail.segments) : runsOf(steps.map((s) => kindOf(s)));
+      const info = session.robot(e.robotId);
+      const slot = scene.addRobot('replay', info?.model ?? null);
+      // Body poses are not recorded: show the world body and the task objects, hide the arm links.
+      if (slot.model instanceof RobotModel) {
+        const objects = new Set(steps[0].obs.objects.map((o) => o.name));
+        slot.model.bodies.forEach((b, i) => (b.visible = i === 0 || objects.has(b.name)));
+      }
+      const pts = steps.map((s) => new THREE.Vector3(s.obs.eePos[0], s.obs.eePos[1], s.obs.eePos[2]));
+      path.geometry.setFromPoints(pts);
+      slot.base.add(path);
+      scene.frame([0.45, 0, 0.2], 1.4);
+      clock = new PlaybackClock(steps.map((s) => s.t));
+      clock.speed = Number(speed.value);
+      const width = Math.max(320, plots.clientWidth || 600);
+      const nj = steps[0].obs.q.length;
+      const joints = new StepPlot('joint positions (rad)', Array.from({ length: nj }, (_, k) => `q${k + 1}`), plotColumns(steps, (s) => s.obs.q, nj), width);
+      const actions = new StepPlot('executed action (normalized)', ['dx', 'dy', 'dz', 'droll', 'dpitch', 'dyaw', 'gripper'], plotColumns(steps, (s) => s.executed, 7), width);
+      const proposed = new StepPlot("policy's proposed action", ['dx', 'dy', 'dz', 'droll', 'dpitch', 'dyaw', 'gripper'], plotColumns(steps, (s) => s.proposed, 7), width);
+      charts.push(joints, actions, proposed);
+      plots.replaceChildren(...charts.map((c) => c.el));
+      show(0);
+      bar.set(segments, steps.length, 0);
+      el.dataset.loaded = 'true';
+      expose({ clock, steps, shown: () => shown });
+    } catch (err) {
+      head.append(h('p', { class: 'error', 'data-testid': 'replay-error', text: (err as Error).message }));
+    }
+  })();
+
+  return {
+    el,
+    dispose: () => {
+      disposed = true;
+      expose(null);
+      offFrame();
+      for (const c of charts) c.dispose();
+      scene.dispose();
+    },
+  };
+}

@@ -1,0 +1,151 @@
+import type { ConsoleSession } from '../app/console-session.ts';
+import { controlKeyIntent, type ControlIntent } from '../input/control-keys.ts';
+import { rewindMessage } from '../net/rewind-message.ts';
+import { LiveTimeline } from '../replay/segments.ts';
+import { ConsoleScene } from '../scene/console-scene.ts';
+import { XrTeleop } from '../xr/xr-teleop.ts';
+import { ControlPanel, type PanelAction } from './control-panel.ts';
+import { h, type View } from './dom.ts';
+import { applyState } from './robot-sync.ts';
+import { TeleopController } from './teleop-controller.ts';
+import { TimelineBar } from './timeline-bar.ts';
+
+/** Handles the view exposes to browser tests (window.__takeover.robotView). */
+export interface RobotViewHandle {
+  teleop: TeleopController;
+  xr: XrTeleop;
+  scene: ConsoleScene;
+  timeline: LiveTimeline;
+}
+
+/** One robot: live 3D scene, mode banner, control buttons and keys, teleop, VR, episode timeline. */
+export function robotView(session: ConsoleSession, robotId: string, expose: (h: RobotViewHandle | null) => void): View {
+  const info = session.robot(robotId);
+  if (!info) {
+    return { el: h('section', { class: 'center' }, h('p', { class: 'error', text: `No robot "${robotId}" on this server.` }), h('a', { href: '#/fleet', text: 'Back to the fleet' })), dispose: () => {} };
+  }
+  const sceneBox = h('div', { class: 'scene robot-scene' });
+  const timelineBar = new TimelineBar('episode');
+  const panel = new ControlPanel((a) => void act(a));
+  const el = h('section', { class: 'robot-view', 'data-robot': robotId }, panel.banner, h('div', { class: 'robot-main' }, sceneBox, panel.side), timelineBar.el);
+
+  const scene = new ConsoleScene(sceneBox);
+  const slot = scene.addRobot(robotId, info.model);
+  scene.frame([0.35, 0, 0.3], 1.6);
+  const teleop = new TeleopController(session, robotId, scene, slot);
+  const state = () => session.states.get(robotId);
+  const timeline = new LiveTimeline();
+  let xrStatus = 'not started';
+
+  const intent = async (i: ControlIntent | 'reset_estop' | 'reset_episode'): Promise<void> => {
+    const s = state();
+    if (i === 'take_over') {
+      if (await session.run({ type: 'take_over', robot: robotId })) {
+        const now = state() ?? s;
+        if (now) teleop.startFrom(now.executed ? now.executed[6] : null, now.gripper, info.gripperRange as [number, number]);
+      }
+      return;
+    }
+    await session.run({ type: i, robot: robotId });
+  };
+  const toggleTakeOver = () => void intent(session.holdsLease(robotId) ? 'hand_back' : 'take_over');
+  teleop.onPadToggle = toggleTakeOver;
+  const xr = new XrTeleop(scene, slot, {
+    state,
+    holdsLease: () => session.holdsLease(robotId),
+    target: () => teleop.target,
+    sendPose: (t, g) => teleop.sendPose(t, g),
+    sendGripper: (g) => {
+      if (!session.holdsLease(robotId)) return;
+      teleop.keyboard.gripper = g;
+      session.client.teleopDelta(robotId, [0, 0, 0, 0, 0, 0, g]);
+    },
+    toggleTakeOver,
+  });
+
+  async function act(a: PanelAction): Promise<void> {
+    if (a === 'success' || a === 'failure') {
+      await session.run({ type: 'mark_outcome', robot: robotId, outcome: a });
+    } else if (a === 'vr') {
+      try {
+        await xr.enter();
+        xrStatus = 'in VR';
+      } catch (err) {
+        xrStatus = (err as Error).message;
+      }
+    } else {
+      await intent(a);
+    }
+  }
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if ((e.target as HTMLElement)?.closest?.('input, textarea, select')) return;
+    const s = state();
+    const i = controlKeyIntent(e.code, s?.mode ?? null, session.holdsLease(robotId));
+    if (i) {
+      e.preventDefault();
+      if (!e.repeat || i === 'estop') void intent(i);
+      return;
+    }
+    if (e.code === 'KeyT') teleop.gizmo.setMode(teleop.gizmo.mode === 'translate' ? 'rotate' : 'translate');
+    if (teleop.keyboard.keyDown(e.code)) e.preventDefault();
+  };
+  const onKeyUp = (e: KeyboardEvent) => {
+    if (teleop.keyboard.keyUp(e.code)) e.preventDefault();
+  };
+  const onBlur = () => teleop.keyboard.releaseAll();
+  window.addEventListener('keydown', onKeyDown);
+  window.addEventListener('keyup', onKeyUp);
+  window.addEventListener('blur', onBlur);
+
+  const lastSeq = new Map<string, number>();
+  const offFrame = scene.onBeforeRender(() => {
+    const s = state();
+    if (s && applyState(slot, info, s, lastSeq)) {
+      teleop.sync(s.eePos, s.eeQuat);
+      if (s.episode) timeline.push(s.episode.id, s.episode.step, s);
+    }
+  });
+
+  let scrubStep: number | null = null;
+  timelineBar.onScrub = (f, done) => {
+    scrubStep = timeline.stepAt(f);
+    if (!done || scrubStep === null) return;
+    const s = state();
+    const msg = s?.episode ? rewindMessage(robotId, scrubStep, s.episode.step) : null;
+    if (msg) void session.client.command(msg as Parameters<typeof session.client.command>[0]).catch((err: Error) => console.warn(err.message));
+    scrubStep = null;
+  };
+  const refresh = () => {
+    const s = state();
+    const age = session.lastFrameAt.get(robotId);
+    panel.update(s, session.holdsLease(robotId), {
+      latencyMs: session.client.latencyMs,
+      frameAgeMs: s ? Math.max(0, Date.now() - s.wall) : Number.NaN,
+      fps: scene.fps.fps,
+      gamepad: teleop.gamepadName,
+      xr: xr.presenting ? `in VR${xr.clutch.engaged ? ' · clutch' : ''}` : age ? xrStatus : 'not started',
+    });
+    const segs = timeline.segments();
+    const cursor = scrubStep !== null ? timeline.steps.indexOf(scrubStep) : timeline.kinds.length - 1;
+    timelineBar.set(segs, timeline.kinds.length, cursor >= 0 ? cursor : null);
+  };
+  const timer = setInterval(refresh, 100);
+  refresh();
+  expose({ teleop, xr, scene, timeline });
+
+  return {
+    el,
+    dispose: () => {
+      expose(null);
+      clearInterval(timer);
+      window.removeEventListener('keydown', onKeyDown);
+      window.removeEventListener('keyup', onKeyUp);
+      window.removeEventListener('blur', onBlur);
+      offFrame();
+      xr.dispose();
+      teleop.dispose();
+      scene.dispose();
+    },
+  };
+}

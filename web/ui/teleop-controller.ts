@@ -1,0 +1,131 @@
+import { TransformControls } from 'three/examples/jsm/controls/TransformControls.js';
+import type { ConsoleSession } from '../app/console-session.ts';
+import { KeyboardTeleop } from '../input/keyboard-teleop.ts';
+import { gamepadAction, padActive, PadButtonEdge, type PadSnapshot } from '../input/gamepad-teleop.ts';
+import type { ConsoleScene, RobotSlot } from '../scene/console-scene.ts';
+
+export const TELEOP_PERIOD_MS = 50;
+
+export interface EeTarget {
+  pos: [number, number, number];
+  /** w x y z */
+  quat: [number, number, number, number];
+}
+
+/**
+ * Operator input for one robot: held keys and a gamepad become EE-delta teleop frames at 20 Hz,
+ * dragging the EE target gizmo (or the XR clutch, through `sendPose`) sends absolute targets.
+ * Nothing is sent without the lease; nothing is queued while disconnected.
+ */
+export class TeleopController {
+  readonly keyboard = new KeyboardTeleop();
+  readonly gizmo: TransformControls;
+  /** 'follow': the target marker shows the EE; 'pose': it shows the last absolute target sent */
+  targetMode: 'follow' | 'pose' = 'follow';
+  target: EeTarget | null = null;
+  gamepadName = '';
+  onPadToggle: (() => void) | null = null;
+  readonly #action = new Float64Array(7);
+  readonly #pad = new Float64Array(7);
+  readonly #padEdge = new PadButtonEdge();
+  #wasMoving = false;
+  #lastGripperSent = Number.NaN;
+  #lastPoseSent = 0;
+  readonly #timer: ReturnType<typeof setInterval>;
+
+  constructor(readonly session: ConsoleSession, readonly robotId: string, scene: ConsoleScene, readonly slot: RobotSlot) {
+    this.gizmo = new TransformControls(scene.camera, scene.renderer.domElement);
+    this.gizmo.setSize(0.8);
+    this.gizmo.addEventListener('dragging-changed', (e) => {
+      scene.controls.enabled = !e.value;
+    });
+    this.gizmo.addEventListener('objectChange', () => this.#gizmoMoved());
+    scene.scene.add(this.gizmo.getHelper());
+    this.#timer = setInterval(() => this.pump(), TELEOP_PERIOD_MS);
+  }
+
+  get holdsLease(): boolean {
+    return this.session.holdsLease(this.robotId);
+  }
+
+  /** On taking over: start from the arm's current gripper so it does not drop what it holds. */
+  startFrom(executedGripper: number | null, opening: number, range: [number, number]): void {
+    this.keyboard.gripper = executedGripper !== null ? (executedGripper > 0 ? 1 : -1) : opening < (range[0] + range[1]) / 2 ? 1 : -1;
+    this.targetMode = 'follow';
+  }
+
+  /** Called per state frame: keeps the target marker and gizmo in step with the lease. */
+  sync(eePos: ArrayLike<number>, eeQuat: ArrayLike<number>): void {
+    const lease = this.holdsLease;
+    if (lease && (this.targetMode === 'follow' || !this.target)) {
+      this.target = { pos: [eePos[0], eePos[1], eePos[2]], quat: [eeQuat[0], eeQuat[1], eeQuat[2], eeQuat[3]] };
+    }
+    if (!lease) {
+      this.target = null;
+      this.targetMode = 'follow';
+    }
+    this.slot.markers.setTarget(this.target);
+    if (lease && this.gizmo.object !== this.slot.markers.target) this.gizmo.attach(this.slot.markers.target);
+    if (!lease && this.gizmo.object) this.gizmo.detach();
+  }
+
+  /** One teleop tick: keyboard plus gamepad -> a delta frame while something is held or changed. */
+  pump(): void {
+    const pad = this.#readPad();
+    if (pad && this.#padEdge.pressed(pad)) this.onPadToggle?.();
+    if (!this.holdsLease) return;
+    const a = this.keyboard.action(this.#action) as Float64Array;
+    let padMoving = false;
+    if (pad) {
+      gamepadAction(pad, this.#pad, this.keyboard.gripper);
+      padMoving = padActive(this.#pad);
+      for (let i = 0; i < 6; i++) a[i] = Math.max(-1, Math.min(1, a[i] + this.#pad[i]));
+      if (this.#pad[6] !== this.keyboard.gripper) a[6] = this.keyboard.gripper = this.#pad[6] > 0 ? 1 : -1;
+    }
+    const moving = this.keyboard.moving || padMoving;
+    if (moving || this.#wasMoving || a[6] !== this.#lastGripperSent) {
+      this.session.client.teleopDelta(this.robotId, a);
+      this.#lastGripperSent = a[6];
+      if (moving) this.targetMode = 'follow';
+    }
+    this.#wasMoving = moving;
+  }
+
+  /** Sends an absolute EE target (gizmo drag, XR clutch) and shows it. */
+  sendPose(t: EeTarget, gripper = this.keyboard.gripper): void {
+    if (!this.holdsLease) return;
+    this.target = t;
+    this.targetMode = 'pose';
+    this.keyboard.gripper = gripper;
+    this.session.client.teleopPose(this.robotId, t.pos, t.quat, gripper);
+    this.#lastGripperSent = gripper;
+    this.slot.markers.setTarget(t);
+  }
+
+  dispose(): void {
+    clearInterval(this.#timer);
+    this.gizmo.detach();
+    this.gizmo.getHelper().removeFromParent();
+    this.gizmo.dispose();
+  }
+
+  #gizmoMoved(): void {
+    const now = performance.now();
+    if (now - this.#lastPoseSent < 20) return;
+    this.#lastPoseSent = now;
+    const o = this.slot.markers.target;
+    this.sendPose({ pos: [o.position.x, o.position.y, o.position.z], quat: [o.quaternion.w, o.quaternion.x, o.quaternion.y, o.quaternion.z] });
+  }
+
+  #readPad(): PadSnapshot | null {
+    const pads = typeof navigator.getGamepads === 'function' ? navigator.getGamepads() : [];
+    for (const p of pads) {
+      if (p && p.connected && p.mapping === 'standard') {
+        this.gamepadName = p.id;
+        return p;
+      }
+    }
+    this.gamepadName = '';
+    return null;
+  }
+}
