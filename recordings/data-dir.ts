@@ -1,5 +1,8 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+
+/** Data dirs a Recorder in this process holds (a process-wide fact, hence module state). */
+const heldHere = new Set<string>();
 
 /** Where everything lives under one data directory (design.md "Recordings"). */
 export const dataDirLayout = (dataDir: string) => ({
@@ -21,8 +24,9 @@ export function ensureDataDir(dataDir: string): void {
   mkdirSync(l.quarantine, { recursive: true });
 }
 
-/** The pid of another live process recording into `dataDir`, or null. */
+/** The pid of a live process (this one included) with a Recorder open on `dataDir`, or null. */
 export function recorderHolding(dataDir: string): number | null {
+  if (heldHere.has(resolve(dataDir))) return process.pid;
   let pid: number;
   try {
     pid = Number(readFileSync(dataDirLayout(dataDir).lock, 'utf8').trim());
@@ -44,10 +48,13 @@ export function recorderHolding(dataDir: string): number | null {
  */
 export function lockDataDir(dataDir: string): () => void {
   const other = recorderHolding(dataDir);
-  if (other !== null) throw new Error(`data dir ${dataDir} is being recorded into by process ${other}`);
+  if (other !== null) throw new Error(`data dir ${dataDir} is being recorded into by ${other === process.pid ? 'another Recorder in this process' : `process ${other}`}`);
   const path = dataDirLayout(dataDir).lock;
   writeFileSync(path, String(process.pid));
+  const key = resolve(dataDir);
+  heldHere.add(key);
   return () => {
+    heldHere.delete(key);
     try {
       if (readFileSync(path, 'utf8').trim() === String(process.pid)) rmSync(path);
     } catch {

@@ -33,7 +33,9 @@ const nsToMs = (ns: bigint) => Number(ns / 1_000_000n);
  */
 export async function recoverDataDir(dataDir: string, catalog: Catalog): Promise<RecoveryReport> {
   const holder = recorderHolding(dataDir);
-  if (holder !== null) throw new Error(`recovery: data dir ${dataDir} is being recorded into by process ${holder}; stop it first`);
+  if (holder !== null) {
+    throw new Error(`recovery: data dir ${dataDir} is being recorded into by ${holder === process.pid ? 'a Recorder in this process (recover before creating it)' : `process ${holder}; stop it first`}`);
+  }
   ensureDataDir(dataDir);
   const layout = dataDirLayout(dataDir);
   const report: RecoveryReport = { checked: 0, indexed: [], recovered: [], quarantined: [], errors: [] };

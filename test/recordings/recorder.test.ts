@@ -6,6 +6,7 @@ import { Recorder } from '../../recordings/recorder.ts';
 import { SqliteCatalog } from '../../recordings/sqlite-catalog.ts';
 import { readJournalFile } from '../../recordings/episode-reader.ts';
 import { dataDirLayout } from '../../recordings/data-dir.ts';
+import { recoverDataDir } from '../../recordings/recovery.ts';
 import { makeStep, rng, testMeta } from './fixtures/step-factory.ts';
 
 const dirs: string[] = [];
@@ -87,8 +88,10 @@ describe('Recorder', () => {
     await catalog.close();
   });
 
-  it('ends episodes still open at close as aborted; close is idempotent', async () => {
-    const { catalog, rec } = setup();
+  it('ends episodes still open at close as aborted; close is idempotent; one recorder per data dir', async () => {
+    const { dataDir, catalog, rec } = setup();
+    expect(() => new Recorder({ dataDir, catalog })).toThrow(/another Recorder in this process/);
+    await expect(recoverDataDir(dataDir, catalog)).rejects.toThrow(/recover before creating it/);
     rec.beginEpisode(testMeta('ep-4', { kind: 'demo' }));
     const rand = rng(8);
     for (let i = 0; i < 5; i++) rec.appendStep(makeStep('ep-4', i, rand));
