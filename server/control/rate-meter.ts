@@ -20,6 +20,10 @@ export class SampleRing {
     const s = this.#buf.slice(0, this.#n).sort();
     return s[Math.min(this.#n - 1, Math.max(0, Math.ceil((p / 100) * this.#n) - 1))];
   }
+  /** a copy of the samples held, oldest first not guaranteed */
+  values(): Float64Array {
+    return this.#buf.slice(0, this.#n);
+  }
   clear(): void {
     this.#n = 0;
     this.#i = 0;
