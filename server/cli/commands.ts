@@ -4,6 +4,7 @@ import { serveCommand } from './serve-command.ts';
 import { trainCommand } from './train-command.ts';
 import { evalCommand } from './eval-command.ts';
 import { recordingsCommand } from './recordings-command.ts';
+import { loopCommand } from './loop-command.ts';
 
 /** Every `takeover` subcommand; each lives in its own module (one line to add one here). */
 export const commands: CliCommand[] = [
@@ -12,4 +13,5 @@ export const commands: CliCommand[] = [
   trainCommand,
   evalCommand,
   recordingsCommand,
+  loopCommand,
 ];

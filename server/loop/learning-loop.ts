@@ -1,0 +1,145 @@
+import path from 'node:path';
+import { Recorder } from '../../recordings/recorder.ts';
+import { SqliteCatalog } from '../../recordings/sqlite-catalog.ts';
+import { dataDirLayout, ensureDataDir } from '../../recordings/data-dir.ts';
+import { PolicyRegistry } from '../../policies/policy-registry.ts';
+import { PolicyRuntime } from '../../policies/policy-runtime.ts';
+import type { Evaluation } from '../../policies/policy-manifest.ts';
+import { runTrainingJob } from '../../policies/training-job.ts';
+import type { Weighting } from '../../policies/sirius-weights.ts';
+import type { OperatorKnobs } from '../../sim/simulated-operator.ts';
+import type { TaskName } from '../../sim/tasks/task.ts';
+import { evaluatePolicy } from '../cli/eval-command.ts';
+import { recordExpertDemos } from '../cli/train-command.ts';
+import { deployRound, type DeployResult } from './deploy-round.ts';
+
+export interface LearningLoopOptions {
+  dataDir: string;
+  task: TaskName;
+  rounds: number;
+  episodesPerRound: number;
+  weightings: Weighting[];
+  seed: number;
+  startVersion: string;
+  /** expert demos that start the data (Sirius's round 0) */
+  demos: number;
+  demoSeedBase: number;
+  evalEpisodes: number;
+  evalSeedBase: number;
+  epochs: number;
+  rewind: boolean;
+  operator?: Partial<OperatorKnobs>;
+  controlHz?: number;
+  /** progress lines for people (stderr) */
+  log?: (line: string) => void;
+}
+
+/** One row of the loop's table: a weighting after a round. */
+export interface LoopRow {
+  round: number;
+  weighting: Weighting | 'start';
+  version: string;
+  eval: Evaluation;
+  deploy: (Omit<DeployResult, 'episodeIds'> & { interventionsPerEpisode: number }) | null;
+  trainSeconds: number;
+  trainSamples: number;
+}
+
+export interface LoopReport {
+  runId: string;
+  dir: string;
+  options: Omit<LearningLoopOptions, 'log' | 'dataDir'>;
+  rows: LoopRow[];
+}
+
+/**
+ * The closed learning loop (issue 6): from a starting policy, each round deploys each weighting's
+ * current policy under the simulated operator (recorded like any episode), retrains it on all of
+ * its data so far (expert demos plus every round of its own deployments) with its weighting, and
+ * evaluates the new version on the same held-out seeds. A run lives in its own data folder.
+ */
+export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopReport> {
+  const log = o.log ?? (() => {});
+  const runId = `loop-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-s${o.seed}${o.rewind ? '' : '-norewind'}`;
+  const dir = path.join(o.dataDir, 'loops', runId);
+  ensureDataDir(dir);
+  const hz = o.controlHz ?? 20;
+  const tagOf = (w: Weighting) => `${runId}:${w}`;
+  const rows: LoopRow[] = [];
+  const registry = new PolicyRegistry({ dataDir: dir });
+  const evaluate = async (version: string) =>
+    evaluatePolicy(await registry.load(version), { task: o.task, episodes: o.evalEpisodes, seedBase: o.evalSeedBase });
+
+  if (o.demos > 0) {
+    log(`recording ${o.demos} expert demos`);
+    await recordExpertDemos(dir, o.task, o.demos, o.demoSeedBase, hz);
+  }
+  const catalog = new SqliteCatalog(dataDirLayout(dir).catalog);
+  // demos belong to every weighting's data
+  const demos = (await catalog.list({ kind: 'demo', limit: 100000, offset: 0 } as never)).items;
+  for (const d of demos) await catalog.patch(d.id, { tags: o.weightings.map(tagOf) });
+
+  log(`evaluating the starting policy '${o.startVersion}' on ${o.evalEpisodes} seeds from ${o.evalSeedBase}`);
+  const startEval = await evaluate(o.startVersion);
+  rows.push({ round: 0, weighting: 'start', version: o.startVersion, eval: startEval, deploy: null, trainSeconds: 0, trainSamples: 0 });
+  log(`  start: ${(100 * startEval.successRate).toFixed(0)}%`);
+
+  const current = new Map<Weighting, string>(o.weightings.map((w) => [w, o.startVersion]));
+  const recorder = new Recorder({ dataDir: dir, catalog, queueLimit: 1_000_000 });
+  const runtime = new PolicyRuntime({ source: registry, maxBatch: 1 });
+  try {
+    for (let round = 1; round <= o.rounds; round++) {
+      // every weighting meets the same scenes in a round: a fair comparison
+      const seeds = Array.from({ length: o.episodesPerRound }, (_, i) => 20000 + o.seed * 1000 + (round - 1) * o.episodesPerRound + i);
+      for (const w of o.weightings) {
+        const version = current.get(w)!;
+        log(`round ${round} ${w}: deploying '${version}' on ${seeds.length} episodes`);
+        const deploy = await deployRound({
+          robotId: `loop-${w}`, task: o.task, version, runtime, recorder, seeds, controlHz: hz,
+          operator: { ...o.operator, rewind: o.rewind },
+          onEpisode: async (_i, id) => {
+            await waitForRow(catalog, id);
+            await catalog.patch(id, { tags: [tagOf(w), `round${round}`] });
+          },
+        });
+        await waitIdle(recorder);
+        log(`  deployed: ${deploy.successes}/${deploy.episodes} ok, ${deploy.interventions} interventions, ${deploy.operatorSteps} operator steps`);
+        const name = `${runId}-${w}-r${round}`;
+        const t0 = Date.now();
+        const trained = await runTrainingJob(
+          { episodes: `tag=${tagOf(w)}`, weighting: w, epochs: o.epochs, seed: o.seed, parentVersion: o.startVersion, version: name, task: o.task, controlRateHz: hz },
+          { dataDir: dir, source: `takeover loop ${runId} round ${round}` },
+        );
+        const trainSeconds = (Date.now() - t0) / 1000;
+        const ev = await evaluate(name);
+        log(`  trained ${name} in ${trainSeconds.toFixed(0)} s: ${(100 * ev.successRate).toFixed(0)}% [${ev.ci95.map((x) => (100 * x).toFixed(0)).join(', ')}]`);
+        const { episodeIds: _ids, ...d } = deploy;
+        rows.push({
+          round, weighting: w, version: name, eval: ev, trainSeconds,
+          trainSamples: trained.summary.samples,
+          deploy: { ...d, interventionsPerEpisode: d.interventions / Math.max(1, d.episodes) },
+        });
+        current.set(w, name);
+      }
+    }
+  } finally {
+    runtime.dispose();
+    await recorder.close();
+    await catalog.close();
+  }
+  const { log: _l, dataDir: _d, ...options } = o;
+  return { runId, dir, options, rows };
+}
+
+/** The recorder inserts the catalog row asynchronously; tagging must wait for it. */
+async function waitForRow(catalog: SqliteCatalog, id: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (await catalog.get(id)) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`learning loop: episode ${id} never reached the catalog`);
+}
+
+async function waitIdle(recorder: Recorder): Promise<void> {
+  for (let i = 0; i < 500 && recorder.stats().queued > 0; i++) await new Promise((r) => setTimeout(r, 10));
+}

@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SqliteCatalog } from '../../../recordings/sqlite-catalog.ts';
+import { dataDirLayout } from '../../../recordings/data-dir.ts';
+import { PolicyRegistry } from '../../../policies/policy-registry.ts';
+import { runLearningLoop } from '../../../server/loop/learning-loop.ts';
+import { formatLoopTable } from '../../../server/loop/loop-table.ts';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'takeover-loop-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('learning loop', () => {
+  it('runs one round: deploys under the simulated operator, records, retrains per weighting, evaluates', async () => {
+    const report = await runLearningLoop({
+      dataDir: dir, task: 'place', rounds: 1, episodesPerRound: 3, weightings: ['sirius', 'none'], seed: 3,
+      startVersion: 'default', demos: 6, demoSeedBase: 0, evalEpisodes: 3, evalSeedBase: 10000, epochs: 2, rewind: true,
+    });
+    expect(report.rows.map((r) => `${r.round}:${r.weighting}`)).toEqual(['0:start', '1:sirius', '1:none']);
+    for (const row of report.rows.slice(1)) {
+      expect(row.deploy!.episodes).toBe(3);
+      expect(row.eval.episodes).toBe(3);
+      expect(row.trainSamples).toBeGreaterThan(100);
+    }
+    // both weightings met the same scenes, so the same supervision happened on the same starting policy
+    expect(report.rows[1].deploy).toEqual(report.rows[2].deploy);
+
+    // everything landed in the run's recordings: demos + 3 deployments per weighting, tagged per branch
+    const catalog = new SqliteCatalog(dataDirLayout(report.dir).catalog);
+    try {
+      const all = await catalog.list({ limit: 1000, offset: 0 } as never);
+      expect(all.total).toBe(6 + 2 * 3);
+      const sirius = await catalog.list({ tag: `${report.runId}:sirius`, limit: 1000, offset: 0 } as never);
+      expect(sirius.total).toBe(6 + 3);
+      expect(sirius.items.filter((e) => e.kind === 'policy').every((e) => e.policyVersion === 'default')).toBe(true);
+    } finally {
+      await catalog.close();
+    }
+    // the new versions exist, with their lineage and evaluation
+    const registry = new PolicyRegistry({ dataDir: report.dir });
+    const m = registry.manifest(report.rows[1].version);
+    expect(m.parentVersion).toBe('default');
+    expect(formatLoopTable(report)).toContain('| 1 | sirius |');
+  });
+});
