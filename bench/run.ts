@@ -7,7 +7,6 @@ export interface Benchmark {
 
 const registry: Array<() => Promise<Benchmark>> = [
   () => import('./sim-bench.ts').then((m) => m.simBench),
-  () => import('./policy-bench.ts').then((m) => m.policyBench),
   () => import('./recordings-bench.ts').then((m) => m.recordingsBench),
   () => import('./policy-bench.ts').then((m) => m.policyBench),
   () => import('./latency-bench.ts').then((m) => m.latencyBench),
