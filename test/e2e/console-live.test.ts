@@ -1,0 +1,102 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { ARTIFACTS, canvasStats, launchBrowser, OPERATOR, signIn, startE2eServer, waitInPage, type E2eServer } from './e2e-harness.ts';
+
+// One sim arm driven by the scripted expert, one browser for the whole file.
+let srv: E2eServer;
+let browser: Browser;
+let page: Page;
+
+const loop = () => srv.app.fleet.robots.get('arm0')!.loop;
+
+/** Polls the server until pred holds (condition waits, never a fixed sleep). */
+async function until(pred: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+beforeAll(async () => {
+  [srv, browser] = await Promise.all([startE2eServer([{ id: 'arm0', kind: 'sim', task: 'place', policy: 'expert' }]), launchBrowser()]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await srv?.close();
+});
+
+describe('operator console, live', () => {
+  it('refuses a wrong token, then signs in and lists the robot in the fleet', async () => {
+    const p = await browser.newPage();
+    await p.goto(`${srv.base}/#/fleet`);
+    await p.getByTestId('token-input').fill('not-a-valid-token-at-all');
+    await p.getByTestId('sign-in').click();
+    await expect.poll(() => p.getByTestId('sign-in-error').textContent()).toMatch(/failed/i);
+    await p.close();
+
+    page = await signIn(browser, srv.base);
+    await expect.poll(() => page.locator('tr[data-robot="arm0"] [data-field="mode"]').textContent()).toBe('AUTONOMOUS');
+    expect(await page.getByTestId('connection').textContent()).toContain(OPERATOR.name);
+  });
+
+  it('renders the robot, and the picture changes as the arm moves', async () => {
+    await page.getByTestId('open-arm0').click();
+    await page.getByTestId('mode').filter({ hasText: 'AUTONOMOUS' }).waitFor();
+    await waitInPage(page, () => document.querySelector('[data-testid="stat-step"]')?.textContent !== '–');
+    const first = await canvasStats(page);
+    // not blank: the arm, table and floor cover a good part of the view
+    expect(first.nonBackground / first.total).toBeGreaterThan(0.05);
+    const q0 = Array.from(loop().obs!.q);
+    await until(() => loop().obs!.q.some((v, i) => Math.abs(v - q0[i]) > 0.05), 'the expert to move the arm');
+    await expect.poll(async () => (await canvasStats(page)).hash).not.toBe(first.hash);
+  });
+
+  it('takes over by click and hands back by Space', async () => {
+    await page.getByTestId('take-over').click();
+    await until(() => loop().mode === 'INTERVENING' && loop().lease === OPERATOR.name, 'INTERVENING with our lease');
+    await page.getByTestId('hand-back').waitFor();
+    await page.keyboard.press('Space');
+    await until(() => loop().mode === 'AUTONOMOUS' && loop().lease === null, 'AUTONOMOUS again');
+    await page.getByTestId('take-over').waitFor();
+  });
+
+  it('takes over by Space, and keyboard teleop moves the EE in the server state', async () => {
+    await page.keyboard.press('Space');
+    await until(() => loop().mode === 'INTERVENING', 'take over by key');
+    await expect.poll(() => page.getByTestId('mode').textContent()).toBe('INTERVENING');
+    const z0 = loop().obs!.eePos[2];
+    const y0 = loop().obs!.eePos[1];
+    await page.keyboard.down('KeyR'); // +z
+    await until(() => loop().obs!.eePos[2] > z0 + 0.04, 'the EE to rise by 4 cm');
+    await page.keyboard.up('KeyR');
+    await page.keyboard.down('KeyA'); // +y
+    await until(() => loop().obs!.eePos[1] > y0 + 0.03, 'the EE to move +y by 3 cm');
+    await page.keyboard.up('KeyA');
+    expect(loop().source).not.toBe('policy');
+    await page.screenshot({ path: join(ARTIFACTS, 'robot-view.png') });
+  });
+
+  it('latches the e-stop (Esc): keys and buttons do not leave it until reset', async () => {
+    await page.keyboard.press('Escape');
+    await until(() => loop().mode === 'ESTOP', 'ESTOP');
+    await expect.poll(() => page.getByTestId('mode-banner').getAttribute('data-mode')).toBe('ESTOP');
+    await page.getByTestId('reset-estop').waitFor();
+    await page.keyboard.press('Space');
+    await page.keyboard.press('KeyP');
+    await page.keyboard.down('KeyR');
+    await page.getByTestId('pause').click();
+    await page.keyboard.up('KeyR');
+    // the server refuses the pause with an error code, shown as a notice; the robot stays latched
+    await waitInPage(page, () => (document.querySelector('[data-testid="notices"]')?.textContent ?? '').includes('TKO_ERR'));
+    expect(loop().mode).toBe('ESTOP');
+    const seq = loop().seq;
+    await until(() => loop().seq > seq + 5, 'a few more ticks');
+    expect(loop().mode).toBe('ESTOP');
+    await page.screenshot({ path: join(ARTIFACTS, 'robot-view-estop.png') });
+    await page.getByTestId('reset-estop').click();
+    await until(() => loop().mode === 'PAUSED', 'PAUSED after the reset');
+  });
+});
