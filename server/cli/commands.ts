@@ -5,6 +5,7 @@ import { trainCommand } from './train-command.ts';
 import { evalCommand } from './eval-command.ts';
 import { recordingsCommand } from './recordings-command.ts';
 import { loopCommand } from './loop-command.ts';
+import { demosCommand } from './demos-command.ts';
 
 /** Every `takeover` subcommand; each lives in its own module (one line to add one here). */
 export const commands: CliCommand[] = [
@@ -14,4 +15,5 @@ export const commands: CliCommand[] = [
   evalCommand,
   recordingsCommand,
   loopCommand,
+  demosCommand,
 ];

@@ -1,0 +1,33 @@
+import { getTask } from '../../sim/tasks/task-registry.ts';
+import { intFlag, UsageError, type CliCommand } from './cli-command.ts';
+import { printJson } from './json-output.ts';
+import { ProgressBar } from './progress-bar.ts';
+import { recordExpertDemos } from './train-command.ts';
+
+/** `takeover demos`: records scripted-expert episodes as demonstrations (kind 'demo') in the data dir. */
+export const demosCommand: CliCommand = {
+  name: 'demos',
+  summary: 'record scripted-expert demonstrations of a task into the recordings',
+  usage: 'takeover demos --task reach|lift|place [--episodes N] [--seed-base N] [--control-hz N] [--data-dir DIR] [--json]',
+  options: { task: { type: 'string' }, episodes: { type: 'string' }, 'seed-base': { type: 'string' }, 'control-hz': { type: 'string' } },
+  async run(flags, values) {
+    const taskName = (values.task as string | undefined) ?? 'place';
+    try {
+      getTask(taskName);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const episodes = intFlag(values, 'episodes', 20)!;
+    const seedBase = intFlag(values, 'seed-base', flags.seed ?? 0)!;
+    const hz = intFlag(values, 'control-hz', 20)!;
+    if (episodes < 1) throw new UsageError('--episodes must be at least 1');
+    if (hz < 1 || hz > 500) throw new UsageError('--control-hz must be in 1..500');
+    const bar = new ProgressBar(`demos ${taskName}`, episodes, { enabled: Boolean(process.stderr.isTTY) && !flags.json });
+    const r = await recordExpertDemos(flags.dataDir, taskName, episodes, seedBase, hz, (i) => bar.update(i));
+    bar.finish();
+    const out = { task: taskName, episodes: r.recorded, successes: r.successes, seed_base: seedBase, data_dir: flags.dataDir };
+    if (flags.json) printJson(out);
+    else process.stdout.write(`recorded ${r.recorded} ${taskName} demos (${r.successes} succeeded) into ${flags.dataDir}\n`);
+    return 0;
+  },
+};
