@@ -20,6 +20,11 @@ export interface OperatorKnobs {
   maxInterventions: number;
   /** give control back at the latest after correcting this long, s */
   maxCorrectionTime: number;
+  /**
+   * RaC's rule 2: once stepping in, correct until the whole task is done (the episode then ends
+   * on success) instead of handing back after the current sub-task
+   */
+  finishTask: boolean;
 }
 
 export const DEFAULT_OPERATOR_KNOBS: OperatorKnobs = {
@@ -31,6 +36,7 @@ export const DEFAULT_OPERATOR_KNOBS: OperatorKnobs = {
   rewindSeconds: 2,
   maxInterventions: 3,
   maxCorrectionTime: 10,
+  finishTask: false,
 };
 
 export type OperatorDecision =
@@ -128,7 +134,7 @@ export class SimulatedOperator {
   #correct(obs: Observation): OperatorDecision {
     const c = this.#correcting!;
     if (this.#subTaskDone(obs, c.subTask)) return this.#handBack(obs, `${c.subTask} done`);
-    if (obs.t - c.since > this.knobs.maxCorrectionTime) return this.#handBack(obs, 'correction timed out');
+    if (obs.t - c.since > this.knobs.maxCorrectionTime * (this.knobs.finishTask ? 2 : 1)) return this.#handBack(obs, 'correction timed out');
     return { type: 'correct', action: this.#expert.act(obs) };
   }
 
@@ -190,6 +196,7 @@ export class SimulatedOperator {
   }
 
   #subTask(obs: Observation): SubTask {
+    if (this.knobs.finishTask) return 'finish';
     const cube = obs.objects.find((o) => o.name === 'cube');
     return cube && isHeld(obs, cube.pos) ? 'finish' : this.#task === 'reach' ? 'finish' : 'grasp';
   }

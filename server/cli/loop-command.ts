@@ -13,7 +13,8 @@ export const loopCommand: CliCommand = {
   usage:
     'takeover loop --task place [--rounds 3] [--episodes-per-round 30] [--weighting sirius,iwr,none] [--seed N]\n' +
     '              [--rewind on|off] [--start-policy default] [--demos 140] [--demo-seed-base 0] [--epochs 40]\n' +
-    '              [--eval-episodes 100] [--eval-seed-base 10000] [--json]',
+    '              [--eval-episodes 100] [--eval-seed-base 10000] [--finish-task] [--json]\n' +
+    '  --finish-task: the simulated operator follows RaC rule 2 (corrects until the task is done; the episode then ends)',
   options: {
     task: { type: 'string' },
     rounds: { type: 'string' },
@@ -26,6 +27,7 @@ export const loopCommand: CliCommand = {
     epochs: { type: 'string' },
     'eval-episodes': { type: 'string' },
     'eval-seed-base': { type: 'string' },
+    'finish-task': { type: 'boolean' },
   },
   async run(flags, values) {
     const taskName = (values.task as string | undefined) ?? 'place';
@@ -58,6 +60,7 @@ export const loopCommand: CliCommand = {
       evalEpisodes: positive('eval-episodes', 100),
       evalSeedBase: positive('eval-seed-base', 10000, 0),
       rewind: rewindFlag === 'on',
+      operator: { finishTask: Boolean(values['finish-task']) },
       log: (line: string) => process.stderr.write(line + '\n'),
     };
     await initBackend();

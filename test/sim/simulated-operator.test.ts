@@ -107,4 +107,36 @@ describe('simulated operator', () => {
     expect(log).toContain('hand_back:grasp done');
     expect(op.interventions).toBeGreaterThanOrEqual(1);
   });
+
+  it('with RaC rule 2 (finishTask) corrects until the task is done instead of handing back', () => {
+    const op = new SimulatedOperator('place', { rewind: false, finishTask: true });
+    const expert = new ScriptedExpert('place');
+    let mode: 'AUTONOMOUS' | 'INTERVENING' = 'AUTONOMOUS';
+    let handBacks = 0;
+    let reset = false;
+    const frozen = [0, 0, 0, 0, 0, 0, 0];
+    const supervised: ActionSource = {
+      name: 'supervised',
+      act(obs) {
+        if (!reset) {
+          op.reset(obs);
+          reset = true;
+        }
+        let d = op.decide(obs, { mode, proposed: frozen });
+        if (d.type === 'take_over') {
+          mode = 'INTERVENING';
+          d = op.decide(obs, { mode, proposed: frozen });
+        }
+        if (d.type === 'hand_back') {
+          handBacks++;
+          mode = 'AUTONOMOUS';
+        }
+        return d.type === 'correct' ? d.action : mode === 'INTERVENING' ? expert.act(obs) : frozen;
+      },
+    };
+    const r = runEpisode(sim, supervised, { seed: 6, stopOnSuccess: true });
+    expect(r.success).toBe(true);
+    expect(op.interventions).toBe(1);
+    expect(handBacks).toBe(0);
+  });
 });
