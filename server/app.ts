@@ -22,6 +22,7 @@ import { wsRoutes } from './ws/ws-route.ts';
 import { PROTOCOL_VERSION } from './protocol/messages.ts';
 import { CLOSE_CODES } from './protocol/error-codes.ts';
 import { openRecording, type Recording } from './recording-setup.ts';
+import { setupPolicies } from './policy-setup.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -39,6 +40,8 @@ export interface AppOptions {
   recorder?: RecorderPort | null;
   /** a connection without hello is closed after this long (default 5000 ms) */
   helloTimeoutMs?: number;
+  /** serve the policies API (versions, training jobs, swaps; loads tfjs) (default true) */
+  policies?: boolean;
   /** called once when a first start generated an admin token */
   onTokenCreated?: (token: TokenConfig, file: string) => void;
 }
@@ -109,11 +112,12 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     fleet, broadcaster, version: VERSION,
     backend: () => ({
       physics: [...new Set([...fleet.robots.values()].map((r) => (r.kind === 'sim' ? 'mujoco-js' : r.kind)))],
-      policy: [...new Set([...fleet.robots.values()].map((r) => r.loop.policy?.name ?? 'idle'))].join(', '),
+      policy: [...new Set([...fleet.robots.values()].map((r) => r.loop.policy?.name ?? 'idle'))].join(', ') + (policies ? `; ${policies.backend()}` : ''),
     }),
     recorderStats: () => (recording ? recording.recorder.stats() : null),
   });
   await app.register(robotsApi, { fleet });
+  const policies = opts.policies === false ? null : await setupPolicies(app, fleet, config.dataDir);
   if (recording) await app.register(episodesApi, { catalog: recording.catalog, dataDir: config.dataDir, requireRole: app.requireRole });
 
   const webDir = resolve(config.webDir);
@@ -130,6 +134,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   });
   app.addHook('onClose', async () => {
     await fleet.stop();
+    await policies?.close();
     if (recording) await recording.close();
   });
   return app;

@@ -26,7 +26,7 @@ export async function startTestServer(over: Partial<TakeoverConfig> = {}, opts: 
     robots: [{ id: 'arm0', kind: 'mock' }], tokens: Object.values(TOKENS), ...over,
   });
   const clock = new ManualClock(0);
-  const app: FastifyInstance = await buildApp(config, { clock, schedule: false, recorder: null, ...opts });
+  const app: FastifyInstance = await buildApp(config, { clock, schedule: false, recorder: null, policies: false, ...opts });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as AddressInfo).port;
   const dt = 1 / config.controlRateHz;

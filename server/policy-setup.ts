@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+import type { Fleet } from './robots/fleet.ts';
+
+/** What the status page says about policies once the runtime is up. */
+export interface PolicyServices {
+  backend(): string;
+  close(): Promise<void>;
+}
+
+/**
+ * Registers the policies API (versions, training jobs, hot swap of a robot's version) with its
+ * registry, job manager and runtime. Imported lazily: tfjs loads only when policies are served.
+ */
+export async function setupPolicies(app: FastifyInstance, fleet: Fleet, dataDir: string): Promise<PolicyServices> {
+  const [{ PolicyRegistry }, { TrainingJobManager }, { PolicyRuntime }, { policiesApi }, { backendInfo, describeBackend }] = await Promise.all([
+    import('../policies/policy-registry.ts'), import('../policies/training-jobs.ts'), import('../policies/policy-runtime.ts'),
+    import('./api/policies.ts'), import('../policies/backend.ts'),
+  ]);
+  const registry = new PolicyRegistry({ dataDir });
+  const jobs = new TrainingJobManager({ dataDir });
+  const runtime = new PolicyRuntime({ source: registry });
+  await app.register(policiesApi, {
+    registry, jobs, runtime,
+    hasRobot: (id) => fleet.robots.has(id),
+    // called between two ticks (the runtime swaps versions at a tick boundary itself)
+    attachPolicy: (id, slot) => { fleet.get(id).loop.policy = slot; },
+    requireRole: app.requireRole,
+  });
+  return {
+    backend: () => (backendInfo() ? describeBackend() : 'tfjs not initialised (no learned policy loaded)'),
+    close: () => jobs.close(),
+  };
+}
