@@ -1,0 +1,75 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { TickScheduler, type Tickable } from '../../../server/control/tick-scheduler.ts';
+
+// Fake timers drive the scheduler: no real waiting, and the clock is the fake Date.
+const clock = { now: () => Date.now() / 1000 };
+
+class Probe implements Tickable {
+  dues: number[] = [];
+  starts: number[] = [];
+  constructor(readonly dt: number, private work = 0, private fail = false) {}
+  tick(due: number): void {
+    this.dues.push(due);
+    this.starts.push(clock.now());
+    if (this.work) vi.setSystemTime(Date.now() + this.work * 1000);
+    if (this.fail) throw new Error('boom');
+  }
+}
+
+describe('TickScheduler', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'Date'] });
+    vi.setSystemTime(1_000_000);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('ticks each loop at its own rate, spread over the period, never before it is due', () => {
+    const s = new TickScheduler({ clock, spinMs: 0 });
+    const a = new Probe(0.02);
+    const b = new Probe(0.05);
+    s.add([a, b]);
+    s.start();
+    vi.advanceTimersByTime(1000);
+    s.stop();
+    expect(a.dues.length).toBeGreaterThanOrEqual(49);
+    expect(a.dues.length).toBeLessThanOrEqual(50);
+    expect(b.dues.length).toBeGreaterThanOrEqual(19);
+    expect(b.dues.length).toBeLessThanOrEqual(20);
+    for (const p of [a, b]) {
+      p.dues.forEach((d, i) => expect(p.starts[i]).toBeGreaterThanOrEqual(d - 1e-6));
+      for (let i = 1; i < p.dues.length; i++) expect(p.dues[i] - p.dues[i - 1]).toBeCloseTo(p.dt, 9);
+    }
+    // b's phase is offset by half its period from a's start
+    expect(b.dues[0] - a.dues[0]).toBeCloseTo(0.05 * 1.5 - 0.02, 9);
+  });
+
+  it('skips ahead and counts an overrun when a tick takes longer than a period, and survives a throwing tick', () => {
+    const errors: unknown[] = [];
+    const s = new TickScheduler({ clock, spinMs: 0, onError: (_l, e) => errors.push(e) });
+    const slow = new Probe(0.02, 0.1);
+    const bad = new Probe(0.02, 0, true);
+    s.add([slow, bad]);
+    s.start();
+    vi.advanceTimersByTime(500);
+    s.stop();
+    expect(s.overruns).toBeGreaterThan(0);
+    expect(errors.length).toBe(bad.dues.length);
+    expect(bad.dues.length).toBeGreaterThan(3);
+    // after an overrun the next due time is in the future, not a burst of catch-up ticks
+    for (let i = 1; i < slow.starts.length; i++) expect(slow.starts[i] - slow.starts[i - 1]).toBeGreaterThanOrEqual(0.1 - 1e-9);
+  });
+
+  it('stops', () => {
+    const s = new TickScheduler({ clock, spinMs: 0 });
+    const a = new Probe(0.02);
+    s.add([a]);
+    s.start();
+    vi.advanceTimersByTime(100);
+    s.stop();
+    const n = a.dues.length;
+    vi.advanceTimersByTime(1000);
+    expect(a.dues.length).toBe(n);
+  });
+});
