@@ -138,7 +138,13 @@ export const trainCommand: CliCommand = {
     }
 
     let bar: ProgressBar | null = null;
+    let loadBar: ProgressBar | null = null;
     const onProgress = (p: JobProgress) => {
+      if (p.phase === 'loading' && p.total > 0) {
+        loadBar ??= new ProgressBar('read episodes', p.total, { enabled: tty });
+        loadBar.update(p.done);
+        if (p.done === p.total) loadBar.finish();
+      }
       if (p.phase === 'training' && p.epoch) {
         bar ??= new ProgressBar('train', p.total, { enabled: tty });
         const e = p.epoch;
