@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startTestServer, TOKENS } from '../support/test-server.ts';
 
@@ -37,6 +40,20 @@ describe('buildApp wiring', () => {
         if (items.length === 0) await new Promise((r) => setTimeout(r, 20));
       }
       expect(items[0]).toMatchObject({ robotId: 'arm0' });
+    } finally {
+      await srv.close();
+    }
+  });
+
+  it('serves the built console at / when webDir has an index.html', async () => {
+    const web = mkdtempSync(join(tmpdir(), 'takeover-web-'));
+    writeFileSync(join(web, 'index.html'), '<!doctype html><title>takeover console</title>');
+    const srv = await startTestServer({ webDir: web });
+    try {
+      const r = await srv.app.inject({ method: 'GET', url: '/' });
+      expect(r.statusCode).toBe(200);
+      expect(r.headers['content-type']).toMatch(/text\/html/);
+      expect(r.body).toContain('takeover console');
     } finally {
       await srv.close();
     }

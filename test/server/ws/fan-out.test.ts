@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import type { WebSocket } from 'ws';
+import { ClientSession } from '../../../server/ws/client-session.ts';
+
+/** TEST DOUBLE socket: counts sends, with a settable send backlog. */
+class FakeSocket {
+  readyState = 1;
+  bufferedAmount = 0;
+  sent: Uint8Array[] = [];
+  send(data: Uint8Array): void {
+    this.sent.push(data);
+  }
+}
+
+const frame = (n: number) => Uint8Array.of(n);
+
+describe('ClientSession fan-out', () => {
+  it('drops and counts frames while the socket is backed up, then sends the newest', () => {
+    const sock = new FakeSocket();
+    const s = new ClientSession('c1', sock as unknown as WebSocket, null, 1000);
+    s.subscribe('arm0', undefined);
+    s.offer('arm0', frame(1), 0);
+    sock.bufferedAmount = 5000; // stalled client
+    for (let i = 2; i <= 10; i++) s.offer('arm0', frame(i), i);
+    expect(s.dropped).toBe(9);
+    sock.bufferedAmount = 0; // drained
+    s.offer('arm0', frame(11), 11);
+    expect(sock.sent.map((b) => b[0])).toEqual([1, 11]);
+    expect(s.sent).toBe(2);
+  });
+
+  it("a stalled client does not affect another client's frames", () => {
+    const slow = new FakeSocket();
+    const fast = new FakeSocket();
+    const a = new ClientSession('a', slow as unknown as WebSocket, null, 1000);
+    const b = new ClientSession('b', fast as unknown as WebSocket, null, 1000);
+    for (const s of [a, b]) s.subscribe('arm0', undefined);
+    slow.bufferedAmount = 1e9;
+    for (let i = 0; i < 100; i++) for (const s of [a, b]) s.offer('arm0', frame(i), i * 20);
+    expect(fast.sent).toHaveLength(100);
+    expect(slow.sent).toHaveLength(0);
+    expect(a.dropped).toBe(100);
+  });
+
+  it('honours maxRate without counting drops, and ignores robots not subscribed', () => {
+    const sock = new FakeSocket();
+    const s = new ClientSession('c', sock as unknown as WebSocket, null, 1000);
+    s.subscribe('arm0', 10); // one frame per 100 ms
+    for (let t = 0; t < 1000; t += 20) s.offer('arm0', frame(t / 20), t);
+    expect(sock.sent).toHaveLength(10);
+    expect(s.dropped).toBe(0);
+    s.offer('arm1', frame(0), 5000);
+    expect(sock.sent).toHaveLength(10);
+  });
+});
