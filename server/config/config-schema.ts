@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { RosRobotSchema } from '../robots/ros/ros-config.ts';
 
 const Vec3 = Type.Array(Type.Number(), { minItems: 3, maxItems: 3 });
 
@@ -16,7 +17,9 @@ export const LimitsSchema = Type.Object(
 export const RobotConfigSchema = Type.Object(
   {
     id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
-    kind: Type.Union([Type.Literal('sim'), Type.Literal('mock')], { description: "'sim' (MuJoCo Panda), 'mock' (test double)" }),
+    kind: Type.Union([Type.Literal('sim'), Type.Literal('mock'), Type.Literal('ros')], { description: "'sim' (MuJoCo Panda), 'mock' (test double), 'ros' (an arm behind rosbridge, docs/ros.md)" }),
+    /** kind 'ros': rosbridge URL, topics, controller, URDF, EE link (docs/ros.md) */
+    ros: Type.Optional(RosRobotSchema),
     task: Type.Optional(Type.String({ description: 'sim: reach | lift | place' })),
     seed: Type.Optional(Type.Integer({ minimum: 0 })),
     /** steps after which an episode ends as a timeout; default from the task, 0 = never */

@@ -35,7 +35,8 @@ export type ArbiterEvent =
   | { type: 'rewind_done' }
   | { type: 'heartbeat_timeout' }
   | { type: 'operator_gone'; operatorId: string }
-  | { type: 'bad_input'; operatorId: string };
+  | { type: 'bad_input'; operatorId: string }
+  | { type: 'robot_unavailable'; reason: string };
 
 export type Decision =
   | { ok: true; state: ArbiterState; changed: boolean }
@@ -143,6 +144,11 @@ export function arbitrate(state: ArbiterState, ev: ArbiterEvent): Decision {
       if (state.lease !== ev.operatorId) return { ok: true, state, changed: false };
       const mode = state.mode === 'INTERVENING' || state.mode === 'REWINDING' ? 'PAUSED' : state.mode;
       return { ok: true, state: { mode, lease: null, reason: 'operator_disconnected' }, changed: true };
+    }
+    case 'robot_unavailable': {
+      // A real arm lost its link or its joint state: hold, keep the lease; an operator resumes.
+      if (state.mode !== 'AUTONOMOUS' && state.mode !== 'INTERVENING' && state.mode !== 'REWINDING') return { ok: true, state, changed: false };
+      return { ok: true, state: { mode: 'PAUSED', lease: state.lease, reason: `robot unavailable: ${ev.reason}` }, changed: true };
     }
     case 'bad_input': {
       if (state.lease !== ev.operatorId || (state.mode !== 'INTERVENING' && state.mode !== 'REWINDING')) return { ok: true, state, changed: false };

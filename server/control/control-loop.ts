@@ -5,7 +5,7 @@ import type { Observation } from '../../core/observation.ts';
 import { observationToRecord } from '../../core/observation.ts';
 import type { Outcome } from '../../core/step.ts';
 import type { ErrorCode } from '../protocol/error-codes.ts';
-import { isEpisodic, isStepped } from '../robots/bridge-extras.ts';
+import { isEpisodic, isMonitored, isStepped } from '../robots/bridge-extras.ts';
 import type { RobotBridge } from '../robots/robot-bridge.ts';
 import type { ActionSource } from './action-source.ts';
 import { arbitrate, initialArbiterState, sourceFor, type Actor, type ArbiterEvent, type ArbiterState, type Decision } from './arbiter.ts';
@@ -171,6 +171,10 @@ export class ControlLoop {
     const obs = b.observe();
     this.obs = obs;
     if (!observationFinite(obs)) this.#arbitrate({ type: 'estop', actor: null, reason: 'non-finite observation' });
+    if (isMonitored(b)) {
+      const h = b.health();
+      if (!h.ready) this.#arbitrate({ type: 'robot_unavailable', reason: h.reason });
+    }
     const m0 = this.#arb.mode;
     if (this.#arb.lease !== null && (m0 === 'INTERVENING' || m0 === 'REWINDING') && now - this.#lastSeen > this.heartbeatTimeout) {
       this.#arbitrate({ type: 'heartbeat_timeout' });
@@ -279,6 +283,12 @@ export class ControlLoop {
   /** Applies an operator's mode command through the arbiter. Returns the refusal, or null. */
   request(ev: ArbiterEvent): Refusal | null {
     if ('actor' in ev && ev.actor) this.heartbeat(ev.actor.operatorId);
+    // A real arm that held after a lost link moves again only on an operator's resume (or take_over / hand_back).
+    const b = this.bridge;
+    if (isMonitored(b) && (ev.type === 'resume' || ev.type === 'take_over' || ev.type === 'hand_back')) {
+      const err = b.resume();
+      if (err && ev.type === 'resume') return { code: 'TKO_ERR_NOT_CONNECTED', message: err.message };
+    }
     const d = this.#arbitrate(ev);
     if (!d.ok) return { code: d.code, message: d.message };
     if (ev.type === 'take_over') this.#lastSeen = this.#clock.now();

@@ -20,6 +20,13 @@ export interface DescribedBridge extends RobotBridge {
   bodyPoses(out: number[]): number[];
 }
 
+/** A bridge to a real arm whose link or state can fail: the loop pauses it while it is not ready. */
+export interface MonitoredBridge extends RobotBridge {
+  health(): { ready: boolean; reason: string };
+  /** an operator resumes: clears a hold the bridge latched (after a reconnection), or says why it cannot */
+  resume(): Error | null;
+}
+
 export function isStepped(b: RobotBridge): b is SteppedBridge {
   return typeof (b as Partial<SteppedBridge>).stepTo === 'function';
 }
@@ -30,4 +37,8 @@ export function isEpisodic(b: RobotBridge): b is EpisodicBridge {
 export function isDescribed(b: RobotBridge): b is DescribedBridge {
   const d = b as Partial<DescribedBridge>;
   return typeof d.modelDescription === 'function' && typeof d.bodyPoses === 'function';
+}
+export function isMonitored(b: RobotBridge): b is MonitoredBridge {
+  const m = b as Partial<MonitoredBridge>;
+  return typeof m.health === 'function' && typeof m.resume === 'function';
 }

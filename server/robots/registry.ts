@@ -51,6 +51,13 @@ const KINDS: Record<RobotConfig['kind'], Factory> = {
       defaultLimits: { workspaceMin: [0.1, -0.6, 0.005], workspaceMax: [0.85, 0.6, 0.8], maxEeStep: 0.03 },
     };
   },
+  async ros(cfg) {
+    // Imported lazily: roslib and MuJoCo load only when a ROS arm is configured.
+    const { RosBridge } = await import('./ros-bridge.ts');
+    if (!cfg.ros) throw new TakeoverError('TKO_ERR_CONFIG', `robot '${cfg.id}': kind 'ros' needs a 'ros' section (docs/ros.md)`);
+    const bridge = await RosBridge.create(cfg.id, cfg.ros);
+    return { bridge, kinematics: bridge.kinematics, policy: null, task: cfg.task ?? 'none', stepLimit: cfg.stepLimit ?? 0, defaultLimits: bridge.defaultLimits() };
+  },
   async mock(cfg, ctx) {
     const bridge = new MockBridge({ id: cfg.id });
     return {

@@ -66,6 +66,8 @@ export class RosBridge implements RobotBridge {
   #firstState: (() => void) | null = null;
   #dirty = true;
   #holding = false;
+  /** the hold target was measured while the state was fresh (a stale measurement is re-taken) */
+  #holdLatched = false;
   #holdQ: Float64Array;
   #gripperCmd = -1;
   #lastGripperSent = NaN;
@@ -231,20 +233,41 @@ export class RosBridge implements RobotBridge {
     return this.#applied;
   }
 
-  /** Holds: commands the joints measured when the hold began (latched, so a sagging arm does not creep). */
+  /**
+   * Holds: commands the joints measured when the hold began, latched so that a sagging arm does
+   * not creep. Stale or offline: publishes nothing (the controllers keep their last setpoint) and
+   * latches afresh once the state is fresh again, so the arm stops where it really is.
+   */
   hold(): void {
     const h = this.#evaluate();
-    if (!this.#holding) {
+    this.#startHold();
+    if (!h.ready || !this.#cmdPub) return;
+    if (!this.#holdLatched) {
       this.#holdQ.set(this.#decoder.q);
-      this.#holding = true;
+      this.#holdLatched = true;
     }
-    // Stale or offline: publish nothing; the controllers keep their last setpoint.
-    if (h.ready && this.#cmdPub) this.#send();
+    this.#send();
+  }
+
+  #startHold(): void {
+    if (this.#holding) return;
+    this.#holding = true;
+    this.#holdLatched = false;
+    this.#holdQ.set(this.#decoder.q);
   }
 
   /** E-stop: hold (the robot's own e-stop chain stays the real safety device). */
   estop(): void {
     this.hold();
+  }
+
+  /**
+   * A conservative default safety box when the config sets none: within the arm's reach around
+   * the base, never below 2 cm over the base plane; 2 cm EE step per tick. Set your cell's box.
+   */
+  defaultLimits(): { workspaceMin: [number, number, number]; workspaceMax: [number, number, number]; maxEeStep: number } {
+    const r = this.arm.reach;
+    return { workspaceMin: [-r, -r, 0.02], workspaceMax: [r, r, r], maxEeStep: 0.02 };
   }
 
   modelDescription(): GeomsDescription {
@@ -267,8 +290,7 @@ export class RosBridge implements RobotBridge {
   #refuse(reason: string): JointCommand {
     this.refused++;
     this.lastRefusal = new TakeoverError('TKO_ERR_NOT_CONNECTED', `RosBridge#command: '${this.id}' refused the command: ${reason}`);
-    if (!this.#holding) this.#holdQ.set(this.#decoder.q);
-    this.#holding = true;
+    this.#startHold();
     return this.#applied;
   }
 
@@ -303,8 +325,8 @@ export class RosBridge implements RobotBridge {
     if (h.ready !== this.#wasReady) {
       this.#wasReady = h.ready;
       if (!h.ready) {
-        if (!this.#holding) this.#holdQ.set(this.#decoder.q);
-        this.#holding = true;
+        this.#startHold();
+        this.#holdLatched = false;
         if (this.#wanted) this.#log.warn(`robot '${this.id}': holding: ${h.reason}`);
       } else this.#log.info(`robot '${this.id}': ready`);
       for (const fn of this.#healthListeners) fn(h);

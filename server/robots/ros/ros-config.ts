@@ -74,7 +74,7 @@ export const RosRobotSchema = Type.Object({
     maxDelay: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     factor: Type.Optional(Type.Number({ minimum: 1 })),
   }, { additionalProperties: false })),
-}, { additionalProperties: false, $id: 'takeover/RosRobot' });
+}, { additionalProperties: false });
 export type RosRobotConfig = Static<typeof RosRobotSchema>;
 
 /** A config with every default filled in. */

@@ -36,6 +36,8 @@ export interface UrdfArmModel {
   eeSite: string;
   /** the MJCF actually compiled (URDF import plus the EE site) */
   mjcf: string;
+  /** sum of the body offsets from the root to the EE site, m: an upper bound on the EE's distance from the base */
+  reach: number;
   /** config values that were ignored because they would loosen a URDF limit, and similar notes */
   warnings: string[];
 }
@@ -169,5 +171,15 @@ export async function loadUrdfArm(spec: UrdfArmSpec): Promise<UrdfArmModel> {
   const mjcf = serializeXml(mjcfTree);
   const model = loadSync(mujoco, mjcf, 'xml');
   const kinematics = new MujocoKinematics(mujoco, model, { jointNames: spec.jointNames, eeSite: EE_SITE, rest: spec.rest });
-  return { robot, mujoco, model, kinematics, lower, upper, velocityLimit, eeSite: EE_SITE, mjcf, warnings };
+  return { robot, mujoco, model, kinematics, lower, upper, velocityLimit, eeSite: EE_SITE, mjcf, reach: reachOf(mujoco, model), warnings };
+}
+
+/** Length of the body chain from the world to the EE site: no pose puts the EE farther from the base. */
+function reachOf(mujoco: MainModule, model: MjModel): number {
+  const site = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_SITE.value as never, EE_SITE);
+  const sp = model.site_pos as Float64Array;
+  let r = Math.hypot(sp[3 * site], sp[3 * site + 1], sp[3 * site + 2]);
+  const bp = model.body_pos as Float64Array;
+  for (let b = model.site_bodyid[site]; b > 0; b = model.body_parentid[b]) r += Math.hypot(bp[3 * b], bp[3 * b + 1], bp[3 * b + 2]);
+  return r;
 }

@@ -1,6 +1,7 @@
 import { ManualClock } from '../../../../server/control/clock.ts';
 import { ControlLoop } from '../../../../server/control/control-loop.ts';
 import type { ActionSource } from '../../../../server/control/action-source.ts';
+import type { RecorderPort } from '../../../../server/control/recorder-port.ts';
 import { RosBridge } from '../../../../server/robots/ros-bridge.ts';
 import type { RosCommandConfig } from '../../../../server/robots/ros/ros-config.ts';
 import { PANDA_ARM_JOINTS, PANDA_FINGERS, PANDA_READY, PANDA_URDF } from './panda-fixture.ts';
@@ -55,8 +56,9 @@ export async function rosHarness({ command = 'position_controller' as CommandKin
   server.step(0.01);
   await connecting;
 
-  /** moves the fake arm dt, publishes, and waits until the bridge has that state */
+  /** lets every command the bridge sent reach the fake arm, moves it dt, publishes, and waits until the bridge has that state */
   const sync = async (dt: number) => {
+    await until(() => server.ops('publish', commandCfg.topic).length >= bridge.published, 'the commands to reach the fake arm');
     const n = bridge.statesReceived;
     server.step(dt);
     await until(() => bridge.statesReceived > n, 'the bridge to receive the joint state');
@@ -72,8 +74,8 @@ export async function rosHarness({ command = 'position_controller' as CommandKin
     await until(() => server.ops('publish', topic).length >= bridge.published, `all ${bridge.published} commands on ${topic}`);
     return server.ops('publish', topic).at(-1)!.msg as Record<string, any>;
   };
-  const makeLoop = (policy: ActionSource | null = null) => new ControlLoop({
-    robotId: 'panda', bridge, kinematics: bridge.kinematics, limits: LIMITS, clock, rateHz: 20, policy, task: 'none', autoReset: false,
+  const makeLoop = (policy: ActionSource | null = null, recorder: RecorderPort | null = null) => new ControlLoop({
+    robotId: 'panda', bridge, kinematics: bridge.kinematics, limits: LIMITS, clock, rateHz: 20, policy, task: 'none', autoReset: false, recorder,
   });
   /** one loop period: the arm moves, the bridge sees it, the loop ticks */
   const tick = async (loop: ControlLoop) => {
