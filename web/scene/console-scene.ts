@@ -6,6 +6,7 @@ import { flattenModel } from './model-geoms.ts';
 import { RobotModel } from './robot-model.ts';
 import { UrdfRobot } from './urdf-robot.ts';
 import { FrameRateMeter } from './frame-rate-meter.ts';
+import { isSoftwareGl } from './software-gl.ts';
 
 /** One robot placed in the scene. */
 export interface RobotSlot {
@@ -35,8 +36,9 @@ export class ConsoleScene {
   readonly #resize: ResizeObserver;
 
   constructor(readonly container: HTMLElement) {
-    this.renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
-    this.renderer.setPixelRatio(Math.min(2, window.devicePixelRatio || 1));
+    const software = isSoftwareGl();
+    this.renderer = new THREE.WebGLRenderer({ antialias: !software, preserveDrawingBuffer: true });
+    this.renderer.setPixelRatio(software ? 1 : Math.min(2, window.devicePixelRatio || 1));
     this.renderer.xr.enabled = true;
     this.renderer.domElement.dataset.testid = 'scene-canvas';
     container.appendChild(this.renderer.domElement);

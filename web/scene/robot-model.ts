@@ -1,5 +1,6 @@
 import * as THREE from 'three';
 import type { FlatGeom, FlatModel } from './model-geoms.ts';
+import { isSoftwareGl } from './software-gl.ts';
 
 const geometryCache = new Map<string, THREE.BufferGeometry>();
 const materialCache = new Map<string, THREE.Material>();
@@ -49,14 +50,16 @@ function materialFor(rgba: number[], plane: boolean): THREE.Material {
   const key = `${rgba.map((v) => v.toFixed(3)).join(',')}:${plane}`;
   let m = materialCache.get(key);
   if (!m) {
-    m = new THREE.MeshStandardMaterial({
+    const common = {
       color: new THREE.Color(rgba[0], rgba[1], rgba[2]),
       transparent: rgba[3] < 1,
       opacity: rgba[3],
-      roughness: plane ? 0.95 : 0.55,
-      metalness: plane ? 0 : 0.1,
       side: plane ? THREE.DoubleSide : THREE.FrontSide,
-    });
+    };
+    // Software GL (headless, VMs): Lambert shading costs a fraction of the PBR shader per pixel.
+    m = isSoftwareGl()
+      ? new THREE.MeshLambertMaterial(common)
+      : new THREE.MeshStandardMaterial({ ...common, roughness: plane ? 0.95 : 0.55, metalness: plane ? 0 : 0.1 });
     materialCache.set(key, m);
   }
   return m;

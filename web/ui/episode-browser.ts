@@ -1,6 +1,9 @@
 import type { EpisodeFilters, EpisodesApi, EpisodeRowView } from '../net/episodes-api.ts';
 import { h } from './dom.ts';
 
+// Filters survive re-mounts (opening an episode re-renders the view).
+const remembered: { robotId: string; outcome: string; kind: string; hasInterventions: boolean } = { robotId: '', outcome: '', kind: '', hasInterventions: false };
+
 /** Filters plus a list of recorded episodes; clicking one opens it (#/replay/<id>). */
 export function episodeBrowser(api: EpisodesApi, robots: string[], selected: string | null): HTMLElement {
   const robot = h('select', { name: 'robotId', 'data-testid': 'filter-robot' }, h('option', { value: '', text: 'all robots' }), ...robots.map((r) => h('option', { value: r, text: r })));
@@ -9,7 +12,12 @@ export function episodeBrowser(api: EpisodesApi, robots: string[], selected: str
   const intv = h('input', { type: 'checkbox', name: 'hasInterventions', 'data-testid': 'filter-interventions' });
   const list = h('tbody');
   const status = h('p', { class: 'muted', 'data-testid': 'episode-count' });
+  robot.value = remembered.robotId;
+  outcome.value = remembered.outcome;
+  kind.value = remembered.kind;
+  intv.checked = remembered.hasInterventions;
   const load = async () => {
+    Object.assign(remembered, { robotId: robot.value, outcome: outcome.value, kind: kind.value, hasInterventions: intv.checked });
     const f: EpisodeFilters = { robotId: robot.value || undefined, outcome: outcome.value || undefined, kind: kind.value || undefined, limit: 100 };
     if (intv.checked) f.hasInterventions = true;
     status.textContent = 'loading…';

@@ -6,7 +6,7 @@ import { applyState } from './robot-sync.ts';
 /** Where the i-th robot of the fleet stands in the overview (MuJoCo frame, m). */
 export function fleetOffset(i: number, n: number): [number, number, number] {
   const cols = Math.ceil(Math.sqrt(n));
-  return [Math.floor(i / cols) * 1.6, (i % cols) * 1.4, 0];
+  return [Math.floor(i / cols) * 2.0, (i % cols) * 2.0, 0];
 }
 
 /** Recent success as "k/n" of the outcomes seen. */
@@ -48,7 +48,7 @@ export function fleetView(session: ConsoleSession): View {
   const scene = new ConsoleScene(sceneBox);
   robots.forEach((r, i) => scene.addRobot(r.id, r.model, fleetOffset(i, robots.length)));
   const far = fleetOffset(robots.length - 1, robots.length);
-  scene.frame([far[0] / 2 + 0.3, far[1] / 2, 0.2], 1.6 + 0.6 * Math.max(far[0], far[1]));
+  scene.frame([far[0] / 2 + 0.3, far[1] / 2, 0.2], 1.8 + 1.2 * Math.max(far[0], far[1]));
   const lastSeq = new Map<string, number>();
   const offFrame = scene.onBeforeRender(() => {
     for (const r of robots) {
@@ -68,7 +68,7 @@ export function fleetView(session: ConsoleSession): View {
       };
       set('mode', s?.mode ?? '–');
       row.dataset.mode = s?.mode ?? '';
-      set('episode', s?.episode ? `${s.episode.id} · step ${s.episode.step}` : '–');
+      set('episode', s?.episode ? `${s.episode.id.slice(0, 8)} · step ${s.episode.step}` : '–');
       set('success', recentSuccess(session.outcomes.get(r.id)));
       set('lease', s?.lease ?? '–');
       set('rate', s ? fmt(s.rateHz, 1, ' Hz') : '–');

@@ -13,6 +13,7 @@ import { TimelineBar } from './timeline-bar.ts';
 export interface ReplayHandle {
   clock: PlaybackClock;
   steps: Step[];
+  segments: Segment[];
   shown: () => number;
 }
 
@@ -111,7 +112,7 @@ export function replayPlayer(session: ConsoleSession, api: EpisodesApi, id: stri
       show(0);
       bar.set(segments, steps.length, 0);
       el.dataset.loaded = 'true';
-      expose({ clock, steps, shown: () => shown });
+      expose({ clock, steps, segments, shown: () => shown });
     } catch (err) {
       head.append(h('p', { class: 'error', 'data-testid': 'replay-error', text: (err as Error).message }));
     }

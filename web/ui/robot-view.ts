@@ -46,6 +46,11 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
       }
       return;
     }
+    if (i === 'hand_back') {
+      teleop.suspend();
+      if (!(await session.run({ type: i, robot: robotId }))) teleop.resume();
+      return;
+    }
     await session.run({ type: i, robot: robotId });
   };
   const toggleTakeOver = () => void intent(session.holdsLease(robotId) ? 'hand_back' : 'take_over');

@@ -31,6 +31,7 @@ export class TeleopController {
   #wasMoving = false;
   #lastGripperSent = Number.NaN;
   #lastPoseSent = 0;
+  #suspended = false;
   readonly #timer: ReturnType<typeof setInterval>;
 
   constructor(readonly session: ConsoleSession, readonly robotId: string, scene: ConsoleScene, readonly slot: RobotSlot) {
@@ -50,8 +51,21 @@ export class TeleopController {
 
   /** On taking over: start from the arm's current gripper so it does not drop what it holds. */
   startFrom(executedGripper: number | null, opening: number, range: [number, number]): void {
+    this.#suspended = false;
     this.keyboard.gripper = executedGripper !== null ? (executedGripper > 0 ? 1 : -1) : opening < (range[0] + range[1]) / 2 ? 1 : -1;
     this.targetMode = 'follow';
+  }
+
+  /** Before handing back: stop sending at once (the lease in the state frames lags the command). */
+  suspend(): void {
+    this.keyboard.releaseAll();
+    this.#wasMoving = false;
+    this.#suspended = true;
+  }
+
+  /** The hand back was refused: keep teleoperating. */
+  resume(): void {
+    this.#suspended = false;
   }
 
   /** Called per state frame: keeps the target marker and gizmo in step with the lease. */
@@ -61,6 +75,7 @@ export class TeleopController {
       this.target = { pos: [eePos[0], eePos[1], eePos[2]], quat: [eeQuat[0], eeQuat[1], eeQuat[2], eeQuat[3]] };
     }
     if (!lease) {
+      this.#suspended = false;
       this.target = null;
       this.targetMode = 'follow';
     }
@@ -73,7 +88,7 @@ export class TeleopController {
   pump(): void {
     const pad = this.#readPad();
     if (pad && this.#padEdge.pressed(pad)) this.onPadToggle?.();
-    if (!this.holdsLease) return;
+    if (!this.holdsLease || this.#suspended) return;
     const a = this.keyboard.action(this.#action) as Float64Array;
     let padMoving = false;
     if (pad) {
@@ -93,7 +108,7 @@ export class TeleopController {
 
   /** Sends an absolute EE target (gizmo drag, XR clutch) and shows it. */
   sendPose(t: EeTarget, gripper = this.keyboard.gripper): void {
-    if (!this.holdsLease) return;
+    if (!this.holdsLease || this.#suspended) return;
     this.target = t;
     this.targetMode = 'pose';
     this.keyboard.gripper = gripper;
