@@ -23,7 +23,12 @@ export async function setupPolicies(app: FastifyInstance, fleet: Fleet, dataDir:
     registry, jobs, runtime,
     hasRobot: (id) => fleet.robots.has(id),
     // called between two ticks (the runtime swaps versions at a tick boundary itself)
-    attachPolicy: (id, slot) => { fleet.get(id).loop.policy = slot; },
+    attachPolicy: (id, slot) => {
+      const loop = fleet.get(id).loop;
+      loop.policy = slot;
+      // the swap is part of the episode's story: steps after it carry the new version
+      loop.episodes.event({ type: 'policy_swap', t: loop.obs?.t ?? 0, step: (loop.episode?.step ?? 0) - 1, policyVersion: slot.version });
+    },
     requireRole: app.requireRole,
   });
   return {
