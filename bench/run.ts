@@ -10,6 +10,7 @@ const registry: Array<() => Promise<Benchmark>> = [
   () => import('./recordings-bench.ts').then((m) => m.recordingsBench),
   () => import('./policy-bench.ts').then((m) => m.policyBench),
   () => import('./latency-bench.ts').then((m) => m.latencyBench),
+  () => import('./ros-bench.ts').then((m) => m.rosBench),
 ];
 
 /** Runs the named benchmarks, or all of them; returns the exit code. */
