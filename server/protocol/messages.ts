@@ -48,6 +48,10 @@ export const ResetEpisodeSchema = robotCommand('reset_episode', 'end the episode
 export const MarkOutcomeSchema = robotCommand('mark_outcome', "the operator's verdict on the current episode", {
   outcome: Type.Union([Type.Literal('success'), Type.Literal('failure')]),
 });
+export const RewindSchema = robotCommand('rewind', 'go back within the current episode, to a step index or by some seconds (give exactly one); then the sender is INTERVENING', {
+  toStep: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
+  seconds: Type.Optional(Finite({ minimum: 0.001, maximum: 3600, description: 'seconds back from now' })),
+});
 export const TeleopDeltaSchema = Type.Object(
   { type: Type.Literal('teleop'), robot: RobotId, ref: Ref, kind: Type.Literal('delta'), action: Action },
   { ...strict, $id: 'takeover/TeleopDelta', description: 'normalized EE delta + gripper, held like a joystick for 0.25 s' },
@@ -70,6 +74,7 @@ export const CLIENT_SCHEMAS = {
   take_over: TakeOverSchema, hand_back: HandBackSchema, pause: PauseSchema, resume: ResumeSchema,
   estop: EstopSchema, reset_estop: ResetEstopSchema, teleop: TeleopSchema,
   reset_episode: ResetEpisodeSchema, mark_outcome: MarkOutcomeSchema, heartbeat: HeartbeatSchema,
+  rewind: RewindSchema,
 } as const;
 export type ClientMessageType = keyof typeof CLIENT_SCHEMAS;
 export const ClientMessageSchema = Type.Union(Object.values(CLIENT_SCHEMAS), { $id: 'takeover/ClientMessage' });

@@ -114,6 +114,12 @@ export class CommandRouter {
       case 'reset_estop': return loop.request({ type: 'reset_estop', actor });
       case 'teleop':
         return loop.teleop(actor.operatorId, msg.kind === 'delta' ? { kind: 'delta', action: msg.action } : { kind: 'pose', pos: msg.pos, quat: msg.quat, gripper: msg.gripper }, receivedAtMs);
+      case 'rewind': {
+        if ((msg.toStep === undefined) === (msg.seconds === undefined)) {
+          return { code: 'TKO_ERR_INVALID_MESSAGE', message: 'rewind takes exactly one of toStep or seconds' };
+        }
+        return loop.rewind(actor, msg.toStep !== undefined ? { toStep: msg.toStep } : { seconds: msg.seconds! });
+      }
       case 'reset_episode':
       case 'mark_outcome': {
         if (loop.lease !== null && loop.lease !== actor.operatorId && actor.role !== 'admin') {

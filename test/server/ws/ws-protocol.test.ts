@@ -216,7 +216,7 @@ describe('WebSocket protocol (real server, ephemeral port)', () => {
     alice.send({ type: 'subscribe', robots: '*' });
     alice.send({ type: 'reset_episode', robot: 'arm0', seed: 77, ref: 1 });
     await alice.next((m) => m.type === 'ack' && m.ref === 1);
-    expect((await tickAndRead(alice)).episode).toMatchObject({ seed: 77, step: 1 });
+    expect((await tickAndRead(alice)).episode).toMatchObject({ seed: 77, step: 0 } );
     alice.send({ type: 'mark_outcome', robot: 'arm0', outcome: 'success', ref: 2 });
     await alice.next((m) => m.type === 'ack' && m.ref === 2);
     const end = await alice.next((m) => m.type === 'event' && m.event === 'episode_end' && m.data.outcome === 'success');
