@@ -43,8 +43,12 @@ let frames = 0;
 let errors = 0;
 const viewers: WebSocket[] = [];
 for (let i = 0; i < p.viewers; i++) {
-  const ws = await signIn(p.viewerToken, (m) => {
-    if (m.type === 'state') frames++;
+  const ws = await signIn(p.viewerToken, () => {});
+  // Viewers here are load: count frames without decoding them (one decoding viewer checks validity).
+  ws.removeAllListeners('message');
+  ws.on('message', (data: Buffer) => {
+    frames++;
+    if (i === 0 && !decodeServerMessage(new Uint8Array(data)).ok) errors++;
   });
   ws.send(encodeMessage({ type: 'subscribe', robots: '*' }));
   viewers.push(ws);

@@ -35,18 +35,23 @@ export class Broadcaster {
     if (this.#dirty.size === 0) return;
     const now = performance.now();
     const wall = this.#wallNow();
+    const frames: Array<{ id: string; bytes: Uint8Array }> = [];
     for (const r of this.#dirty) {
-      let bytes: Uint8Array | null = null;
-      for (const s of this.sessions) {
-        if (!s.subs.has(r.id)) continue;
-        if (!bytes) {
-          bytes = encodeMessage(buildStateFrame(r, wall));
-          this.framesBuilt++;
-        }
-        s.offer(r.id, bytes, now);
-      }
+      let watched = false;
+      for (const s of this.sessions) if (s.subs.has(r.id)) { watched = true; break; }
+      if (!watched) continue;
+      frames.push({ id: r.id, bytes: encodeMessage(buildStateFrame(r, wall)) });
+      this.framesBuilt++;
     }
     this.#dirty.clear();
+    if (frames.length === 0) return;
+    for (const s of this.sessions) {
+      // several frames for one client leave in one write (ws writes each message on its own)
+      const sock = frames.length > 1 ? (s.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket : undefined;
+      sock?.cork();
+      for (const f of frames) s.offer(f.id, f.bytes, now);
+      sock?.uncork();
+    }
   }
 
   #event(e: LoopEvent): void {
