@@ -58,7 +58,7 @@ export class LiveTimeline {
   push(episodeId: string, step: number, info: StepSourceInfo): void {
     if (episodeId !== this.episodeId) this.reset(episodeId);
     if (step === this.#lastStep) return; // the same tick seen twice (rate-limited frames)
-    if (step < this.#lastStep) this.markRewound(step);
+    if (step < this.#lastStep) this.markRewound(step - 1); // the state is back to just before `step`
     if (this.kinds.length >= this.maxEntries) return;
     this.kinds.push(kindOf(info));
     this.steps.push(step);

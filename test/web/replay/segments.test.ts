@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { kindOf, LiveTimeline, runsOf, segmentsFromApi } from '../../../web/replay/segments.ts';
+import { PlaybackClock } from '../../../web/replay/playback-clock.ts';
+import { parseRoute, routeHash } from '../../../web/app/router.ts';
+
+describe('segments', () => {
+  it('kinds come from source, mode and the recovery flag', () => {
+    expect(kindOf({ source: 'policy' })).toBe('policy');
+    expect(kindOf({ source: 'operator' })).toBe('operator');
+    expect(kindOf({ source: 'none', mode: 'PAUSED' })).toBe('hold');
+    expect(kindOf({ source: 'none', mode: 'REWINDING' })).toBe('recovery');
+    expect(kindOf({ source: 'operator', recovery: true })).toBe('recovery');
+  });
+
+  it('collapses kinds into runs', () => {
+    expect(runsOf(['policy', 'policy', 'operator', 'policy'])).toEqual([
+      { kind: 'policy', from: 0, to: 2 },
+      { kind: 'operator', from: 2, to: 3 },
+      { kind: 'policy', from: 3, to: 4 },
+    ]);
+  });
+
+  it('the live timeline greys out the ticks a rewind undid and keeps them visible', () => {
+    const t = new LiveTimeline();
+    for (let s = 0; s < 10; s++) t.push('ep1', s, { source: 'policy' });
+    t.push('ep1', 9, { source: 'policy' }); // same tick twice: ignored
+    for (let s = 5; s < 8; s++) t.push('ep1', s, { source: 'operator' }); // rewound to 4, then corrected
+    expect(t.segments()).toEqual([
+      { kind: 'policy', from: 0, to: 5 },
+      { kind: 'rewound', from: 5, to: 10 },
+      { kind: 'operator', from: 10, to: 13 },
+    ]);
+    expect(t.stepAt(0)).toBe(0);
+    expect(t.stepAt(1)).toBe(7);
+    t.push('ep2', 0, { source: 'policy' });
+    expect(t.kinds).toEqual(['policy']);
+  });
+
+  it('maps the API segments (recording order, step counts) onto the steps array', () => {
+    expect(segmentsFromApi([{ kind: 'policy', steps: 3 }, { kind: 'idle', steps: 2 }, { kind: 'operator', steps: 1 }])).toEqual([
+      { kind: 'policy', from: 0, to: 3 },
+      { kind: 'hold', from: 3, to: 5 },
+      { kind: 'operator', from: 5, to: 6 },
+    ]);
+  });
+});
+
+describe('PlaybackClock', () => {
+  const times = [0, 0.05, 0.1, 0.15, 0.2];
+  it('advances with speed, stops at the end, and scrubs by fraction', () => {
+    const c = new PlaybackClock(times);
+    expect(c.advance(1)).toBe(0); // not playing
+    c.playing = true;
+    c.speed = 2;
+    expect(c.advance(0.05)).toBe(2);
+    expect(c.advance(10)).toBe(4);
+    expect(c.playing).toBe(false);
+    expect(c.scrubTo(0.5)).toBe(2);
+    expect(c.scrubTo(Number.NaN)).toBe(0);
+    expect(c.scrubTo(7)).toBe(4);
+  });
+  it('handles an empty recording', () => {
+    expect(new PlaybackClock([]).index).toBe(-1);
+  });
+});
+
+describe('router', () => {
+  it('round-trips routes and defaults to the fleet', () => {
+    for (const r of [{ name: 'fleet' }, { name: 'robot', id: 'arm 1/x' }, { name: 'replay', episodeId: null }, { name: 'replay', episodeId: 'e-1' }] as const) {
+      expect(parseRoute(routeHash(r))).toEqual(r);
+    }
+    expect(parseRoute('#/whatever')).toEqual({ name: 'fleet' });
+    expect(parseRoute('')).toEqual({ name: 'fleet' });
+  });
+});
