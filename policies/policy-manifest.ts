@@ -17,6 +17,8 @@ export const EvaluationSchema = Type.Object({
   /** 95% Wilson score interval of the success rate */
   ci95: Type.Tuple([Type.Number(), Type.Number()]),
   meanEpisodeLength: Type.Number({ description: 'control steps' }),
+  /** seeds that failed, so a rerun can be checked episode by episode */
+  failedSeeds: Type.Optional(Type.Array(Type.Integer())),
   maxSteps: Type.Optional(Type.Integer()),
   backend: Type.Optional(Type.String()),
   at: Type.String({ description: 'ISO time' }),

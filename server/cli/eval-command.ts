@@ -43,10 +43,12 @@ export async function evaluatePolicy(policy: LoadedPolicy, o: EvaluateOptions): 
   const sim = await ArmSim.create({ task });
   let successes = 0;
   let steps = 0;
+  const failedSeeds: number[] = [];
   try {
     for (let i = 0; i < o.episodes; i++) {
       const r = runEpisode(sim, source, { seed: o.seedBase + i, controlHz: m.controlRateHz });
       if (r.success) successes++;
+      else failedSeeds.push(r.seed);
       steps += r.steps;
       o.onEpisode?.(i + 1, successes);
     }
@@ -61,6 +63,7 @@ export async function evaluatePolicy(policy: LoadedPolicy, o: EvaluateOptions): 
     successRate: successes / o.episodes,
     ci95: wilsonInterval(successes, o.episodes),
     meanEpisodeLength: steps / o.episodes,
+    failedSeeds,
     maxSteps: Math.ceil(task.maxSeconds * m.controlRateHz),
     backend: backendInfo()?.candidate,
     at: new Date().toISOString(),
