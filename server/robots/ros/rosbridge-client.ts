@@ -134,16 +134,22 @@ export class RosbridgeClient {
     });
   }
 
-  /** Reads a parameter through rosapi (`/rosapi/get_param`); values arrive JSON-encoded. */
+  /**
+   * Reads a parameter through rosapi (`/rosapi/get_param`). Only `name` is sent: the default's
+   * field is `default` in ROS 1 and `default_value` in ROS 2, and rosbridge rejects unknown fields.
+   * A missing parameter comes back as JSON null (ROS 1) or "" (ROS 2).
+   */
   async getParam(name: string, timeout = 5): Promise<unknown> {
-    const res = await this.callService<{ value?: unknown; successful?: boolean; reason?: string }>('/rosapi/get_param', 'rosapi/GetParam', { name, default: '' }, timeout);
+    const res = await this.callService<{ value?: unknown; successful?: boolean; reason?: string }>('/rosapi/get_param', 'rosapi/GetParam', { name }, timeout);
     if (res && res.successful === false) throw new Error(`parameter '${name}': ${res.reason || 'not found'}`);
-    if (typeof res?.value !== 'string' || res.value === '' || res.value === 'null') throw new Error(`parameter '${name}' is not set`);
+    let value: unknown;
     try {
-      return JSON.parse(res.value);
+      value = typeof res?.value === 'string' && res.value !== '' ? JSON.parse(res.value) : null;
     } catch {
       throw new Error(`parameter '${name}': rosapi returned a value that is not JSON`);
     }
+    if (value === null || value === '') throw new Error(`parameter '${name}' is not set (ROS 2 names it node:parameter, e.g. /robot_state_publisher:robot_description)`);
+    return value;
   }
 
   #attempt(): void {

@@ -61,19 +61,26 @@ describe('RosbridgeTestServer (rosbridge v2 protocol double)', () => {
     c.send({ op: 'call_service', id: 'c1', service: '/rosapi/get_param', args: { name: '/robot_description', default: '' } });
     c.send({ op: 'call_service', id: 'c2', service: 'rosapi/get_param', args: { name: 'missing', default: '"d"' } });
     c.send({ op: 'call_service', id: 'c3', service: '/nope', args: {} });
-    await until(() => c.inbox.filter((m) => m.op === 'service_response').length === 3, 'three responses');
-    const byId = (id: string) => c.inbox.find((m) => m.op === 'service_response' && m.id === id)!;
+    c.send({ op: 'call_service', id: 'c6', service: '/rosapi/get_param', args: { name: 'missing' } });
+    await until(() => c.inbox.filter((m) => m.op === 'service_response').length === 4, 'four responses');
+    let byId = (id: string) => c.inbox.find((m) => m.op === 'service_response' && m.id === id)!;
     expect(byId('c1')).toMatchObject({ result: true, values: { value: JSON.stringify('<robot name="x"/>') } });
     expect(byId('c2').values.value).toBe('"d"');
     expect(byId('c3')).toMatchObject({ result: false, values: 'Service /nope does not exist' });
+    expect(byId('c6').values.value).toBe('null');
     await server.close();
     server = await start(2);
     c = await rawClient(server.url);
     c.send({ op: 'call_service', id: 'c4', service: '/rosapi/get_param', args: { name: '/robot_state_publisher:robot_description' } });
     c.send({ op: 'call_service', id: 'c5', service: '/rosapi/get_param', args: { name: 'x:missing' } });
-    await until(() => c.inbox.length === 2, 'two responses');
-    expect(c.inbox.find((m) => m.id === 'c4')!.values).toMatchObject({ successful: true, value: JSON.stringify('<robot name="x"/>') });
-    expect(c.inbox.find((m) => m.id === 'c5')!.values).toMatchObject({ successful: false });
+    c.send({ op: 'call_service', id: 'c7', service: '/rosapi/get_param', args: { name: 'robot_description' } });
+    c.send({ op: 'call_service', id: 'c8', service: '/rosapi/get_param', args: { name: 'x:y', default: '' } }); // the ROS 1 field
+    await until(() => c.inbox.filter((m) => m.op === 'service_response').length === 4, 'four responses');
+    byId = (id: string) => c.inbox.find((m) => m.op === 'service_response' && m.id === id)!;
+    expect(byId('c4').values).toEqual({ value: JSON.stringify('<robot name="x"/>') });
+    expect(byId('c5').values).toEqual({ value: '""' });
+    expect(byId('c7').values).toEqual({ value: '' });
+    expect(byId('c8')).toMatchObject({ result: false, values: 'GetParam request does not have a field default' });
   });
 
   it('rejects what rosbridge rejects, with status messages, and records it all', async () => {

@@ -255,15 +255,26 @@ export class RosbridgeTestServer {
       this.#status(c, 'error', `call_service: Service ${service} does not exist`, op.id);
       return reply(false, `Service ${service} does not exist`);
     }
-    const args = (op.args ?? {}) as { name?: unknown; default?: unknown };
-    if (typeof args.name !== 'string') return reply(false, 'get_param: args.name must be a string');
-    // ROS 1 names are global ('/robot_description'); ROS 2 rosapi wants 'node:param'
-    const name = args.name.replace(/^.*:/, '').replace(/^\//, '');
-    const found = Object.prototype.hasOwnProperty.call(this.#o.params, name);
-    if (this.#o.rosVersion === 2) {
-      return reply(true, found ? { value: JSON.stringify(this.#o.params[name]), successful: true, reason: '' } : { value: '', successful: false, reason: `Parameter ${args.name} not found` });
+    // rosapi/GetParam: ROS 1 {name, default}; ROS 2 {name: 'node:param', default_value}; values JSON-encoded
+    const fields = this.#o.rosVersion === 1 ? ['name', 'default'] : ['name', 'default_value'];
+    const args = (op.args ?? {}) as Record<string, unknown>;
+    const extra = Object.keys(args).find((k) => !fields.includes(k));
+    if (extra) {
+      this.#status(c, 'error', `call_service: GetParam request does not have a field ${extra}`, op.id);
+      return reply(false, `GetParam request does not have a field ${extra}`);
     }
-    reply(true, { value: found ? JSON.stringify(this.#o.params[name]) : typeof args.default === 'string' && args.default ? args.default : 'null' });
+    if (args.name !== undefined && typeof args.name !== 'string') return reply(false, 'call_service: name must be a string');
+    const dflt = String(args[fields[1]] ?? '');
+    const parse = (d: string) => { try { return JSON.parse(d); } catch { return d; } };
+    let name = String(args.name ?? '');
+    if (this.#o.rosVersion === 2) {
+      const parts = name.split(':');
+      if (parts.length !== 2) return reply(true, { value: '' }); // rosapi logs "Malformed parameter name" and answers empty
+      name = parts[1];
+    }
+    name = name.replace(/^\//, '');
+    const found = Object.prototype.hasOwnProperty.call(this.#o.params, name);
+    reply(true, { value: JSON.stringify(found ? this.#o.params[name] : dflt === '' ? (this.#o.rosVersion === 1 ? null : '') : parse(dflt)) });
   }
 
   /** What a ros2_control controller does with a command: new position targets for its joints. */
