@@ -46,6 +46,11 @@ export interface AppOptions {
   onTokenCreated?: (token: TokenConfig, file: string) => void;
 }
 
+/** The URL with the value of a `token` query parameter replaced by `***`. */
+export function redactToken(url: string): string {
+  return url.replace(/([?&]token=)[^&#]*/gi, '$1***');
+}
+
 /** The package version (status page, server_info). */
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
@@ -57,7 +62,13 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   const clock = opts.clock ?? wallClock;
   const schedule = opts.schedule ?? clock === wallClock;
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    logger: config.logLevel === 'silent' ? false : {
+      level: config.logLevel,
+      // tokens may ride in the query string (browsers cannot set WebSocket headers): never log them
+      serializers: {
+        req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactToken(req.url), remoteAddress: req.ip }),
+      },
+    },
     // REST bodies are small; the WebSocket has its own limits.
     bodyLimit: 256 * 1024,
   });

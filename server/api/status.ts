@@ -26,6 +26,9 @@ const StatusSchema = Type.Object({
 /** GET /api/status: version, robots with measured loop rates, backend, clients (viewer and above). */
 export const statusApi: FastifyPluginAsync<StatusOptions> = async (app, o) => {
   const started = performance.now();
+  app.get('/api/health', {
+    schema: { tags: ['server'], summary: 'liveness probe, no token needed', response: { 200: Type.Object({ ok: Type.Boolean(), robots: Type.Integer() }) } },
+  }, async () => ({ ok: true, robots: o.fleet.robots.size }));
   app.get('/api/status', {
     preValidation: app.requireRole('viewer'),
     schema: { tags: ['server'], summary: 'server, robots and loop figures as measured', security: [{ bearer: [] }], response: { 200: StatusSchema } },

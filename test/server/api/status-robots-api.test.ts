@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, TOKENS } from '../support/test-server.ts';
+import { redactToken } from '../../../server/app.ts';
 
 describe('REST API', () => {
   let srv: Awaited<ReturnType<typeof startTestServer>>;
@@ -11,6 +12,18 @@ describe('REST API', () => {
   });
   afterAll(async () => {
     await srv.close();
+  });
+
+  it('answers /api/health without a token', async () => {
+    const r = await get('/api/health');
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toEqual({ ok: true, robots: 2 });
+  });
+
+  it('never logs a token from the query string', () => {
+    expect(redactToken('/ws?token=secret-123&x=1')).toBe('/ws?token=***&x=1');
+    expect(redactToken('/api/status?a=1&TOKEN=abc')).toBe('/api/status?a=1&TOKEN=***');
+    expect(redactToken('/api/status')).toBe('/api/status');
   });
 
   it('requires a token and names the problem', async () => {
