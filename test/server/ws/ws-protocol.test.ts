@@ -242,6 +242,15 @@ describe('WebSocket protocol (real server, ephemeral port)', () => {
     expect(eve.inbox.filter((m) => m.type === 'state')).toHaveLength(0);
   });
 
+  it('closes a connection that never says hello (4001)', async () => {
+    await srv.close();
+    srv = await startTestServer({}, { helloTimeoutMs: 30 });
+    const quiet = await TestClient.connect(srv.url, TOKENS.eve.token);
+    clients.push(quiet);
+    expect((await quiet.waitClose()).code).toBe(4001);
+    expect(quiet.inbox[0]).toMatchObject({ type: 'error', code: 'TKO_ERR_HELLO_REQUIRED' });
+  });
+
   it('closes clients with 1001 on shutdown', async () => {
     const { client } = await signIn(TOKENS.eve.token);
     const closed = client.waitClose();
