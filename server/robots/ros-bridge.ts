@@ -15,7 +15,8 @@ import type { TransportFactory } from './ros/roslib-module.ts';
 import { ArmBodyPoses, describeUrdfArm } from './ros/urdf-arm-description.ts';
 import { loadUrdfArm, type UrdfArmModel } from './ros/urdf-arm-model.ts';
 import { UrdfError } from './ros/urdf-robot.ts';
-import type { JointCommand, RobotBridge, RobotCapabilities, RobotFeatures } from './robot-bridge.ts';
+import type { DescribedBridge, MonitoredBridge } from './bridge-extras.ts';
+import type { JointCommand, RobotCapabilities, RobotFeatures } from './robot-bridge.ts';
 
 /** What a RosBridge takes from its surroundings; everything has a live default. */
 export interface RosBridgeDeps {
@@ -35,7 +36,7 @@ export interface RosBridgeDeps {
  * reconnects with backoff and then holds until an operator calls `resume()`. No `restoreState`:
  * rewinds drive back along the recorded joint path.
  */
-export class RosBridge implements RobotBridge {
+export class RosBridge implements DescribedBridge, MonitoredBridge {
   readonly id: string;
   readonly kind = 'ros';
   readonly features: RobotFeatures;
@@ -56,13 +57,14 @@ export class RosBridge implements RobotBridge {
   #log: RosLogger;
   #decoder: JointStateDecoder;
   #encoder: CommandEncoder;
-  #cmdPub: RosPublisher | null = null;
-  #gripPub: RosPublisher | null = null;
+  #cmdPub: (RosPublisher & { unadvertise(): void }) | null = null;
+  #gripPub: (RosPublisher & { unadvertise(): void }) | null = null;
   #unsubscribe: (() => void) | null = null;
   #wanted = false;
   #lastStateAt = -Infinity;
   #awaitingResume = false;
   #wasReady = false;
+  #lastReason = '';
   #firstState: (() => void) | null = null;
   #dirty = true;
   #holding = false;
@@ -178,6 +180,9 @@ export class RosBridge implements RobotBridge {
     this.#wanted = false;
     this.#unsubscribe?.();
     this.#unsubscribe = null;
+    this.#cmdPub?.unadvertise();
+    this.#gripPub?.unadvertise();
+    this.#cmdPub = this.#gripPub = null;
     this.client.close();
     this.#evaluate();
   }
@@ -187,7 +192,7 @@ export class RosBridge implements RobotBridge {
     return this.#evaluate();
   }
 
-  /** Called on every readiness change (the alert to operators). */
+  /** Called when readiness or its reason changes (the alert to operators). */
   onHealth(fn: (h: RosHealth) => void): void {
     this.#healthListeners.push(fn);
   }
@@ -322,8 +327,11 @@ export class RosBridge implements RobotBridge {
     const h = assessHealth({
       link, now: this.#clock.now(), lastStateAt: this.#lastStateAt, staleAfter: this.config.staleAfter, awaitingResume: this.#awaitingResume, topic: this.config.jointStateTopic,
     });
-    if (h.ready !== this.#wasReady) {
+    if (h.ready !== this.#wasReady || h.reason !== this.#lastReason) {
+      const readinessChanged = h.ready !== this.#wasReady;
       this.#wasReady = h.ready;
+      this.#lastReason = h.reason;
+      if (!readinessChanged && /^joint state stale: nothing/.test(h.reason)) return h; // the age ticks up; not news
       if (!h.ready) {
         this.#startHold();
         this.#holdLatched = false;

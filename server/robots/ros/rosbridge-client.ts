@@ -74,11 +74,12 @@ export class RosbridgeClient {
     this.#listeners.push(fn);
   }
 
-  /** Connects (retrying with backoff); resolves when the link first opens, rejects if closed first. */
+  /** Connects (retrying with backoff, also after a `close`); resolves when the link opens, rejects if closed first. */
   open(): Promise<void> {
     if (this.#state === 'open') return Promise.resolve();
-    if (this.#state === 'closed') return Promise.reject(new Error(`RosbridgeClient#open: the client for ${this.url} was closed`));
+    this.#firstOpen?.reject(new Error(`RosbridgeClient#open: superseded by another open() of ${this.url}`));
     const p = new Promise<void>((resolve, reject) => (this.#firstOpen = { resolve, reject }));
+    if (this.#state === 'closed') this.#set('idle');
     if (this.#state === 'idle') this.#attempt();
     return p;
   }
@@ -108,7 +109,7 @@ export class RosbridgeClient {
     return () => t.unsubscribe();
   }
 
-  /** Advertises a topic (re-advertised after each reconnection). */
+  /** Advertises a topic (re-advertised after each reconnection until `unadvertise`). */
   publisher(topic: string, messageType: string): RosPublisher & { unadvertise(): void } {
     const t = new ROSLIB.Topic<unknown>({ ros: this.ros, name: topic, messageType, queue_size: 1 });
     t.advertise(); // roslib sends it once connected and again after every reconnection

@@ -237,6 +237,12 @@ describe('RosBridge setup errors', () => {
       const quiet = await RosBridge.create('p', { ...base, urdf: { file: 'x' } }, { log, readTextFile: async () => PANDA_URDF });
       await expect(quiet.connect()).rejects.toThrow(/no sensor_msgs\/JointState with panda_joint1.* on \/joint_states within 0.5 s/);
       expect(quiet.isConnected).toBe(false);
+      server.startPublishing(100); // joint states appear: a second connect succeeds
+      await quiet.connect();
+      expect(quiet.health().ready).toBe(true);
+      await quiet.disconnect();
+      await quiet.disconnect(); // idempotent
+      expect(quiet.health()).toMatchObject({ ready: false, link: 'closed', reason: 'not connected to rosbridge' });
     } finally {
       await server.close();
     }
