@@ -94,7 +94,10 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   } else recorder = null;
 
   const fleet = await Fleet.create(config, { clock, recorder, onError: (id, err) => app.log.error({ err, robot: id }, 'control tick failed; robot e-stopped') });
-  const broadcaster = new Broadcaster();
+  // With many robots, frames wait up to a quarter of the fastest period so that several robots'
+  // frames leave in one write per viewer; with a few, they go right after each tick.
+  const fastest = Math.max(...config.robots.map((r) => r.controlRateHz ?? config.controlRateHz), config.controlRateHz);
+  const broadcaster = new Broadcaster({ coalesceMs: config.robots.length > 4 ? 250 / fastest : 0 });
   for (const r of fleet.robots.values()) broadcaster.attach(r);
   const router = new CommandRouter({ fleet, tokens, version: VERSION, heartbeatTimeoutMs: config.heartbeatTimeoutMs });
   app.decorate('fleet', fleet);

@@ -6,25 +6,32 @@ import { buildStateFrame } from './state-frame.ts';
 
 /**
  * Fan-out of state frames and events to subscribed clients. A tick only marks its robot dirty;
- * frames are built, encoded once per robot and offered to each client in a setImmediate after
- * the tick, so neither the number of viewers nor a stalled one lengthens a control tick.
+ * frames are built, encoded once per robot and offered to each client after the tick (in a
+ * setImmediate, or up to `coalesceMs` later so that the frames of several robots leave in one
+ * write per client), so neither the number of viewers nor a stalled one lengthens a control tick.
  */
 export class Broadcaster {
   readonly sessions = new Set<ClientSession>();
+  readonly coalesceMs: number;
   #dirty = new Set<RobotRuntime>();
-  #pending: NodeJS.Immediate | null = null;
+  #pending: NodeJS.Immediate | NodeJS.Timeout | null = null;
+  #lastFlush = -Infinity;
   #wallNow: () => number;
   framesBuilt = 0;
+  flushes = 0;
 
-  constructor({ wallNow = Date.now }: { wallNow?: () => number } = {}) {
+  constructor({ wallNow = Date.now, coalesceMs = 0 }: { wallNow?: () => number; coalesceMs?: number } = {}) {
     this.#wallNow = wallNow;
+    this.coalesceMs = coalesceMs;
   }
 
   /** Hooks a robot's loop: its ticks and events reach subscribers. */
   attach(r: RobotRuntime): void {
     r.loop.on('tick', () => {
       this.#dirty.add(r);
-      this.#pending ??= setImmediate(() => this.flush());
+      if (this.#pending) return;
+      const wait = this.#lastFlush + this.coalesceMs - performance.now();
+      this.#pending = wait > 0 ? setTimeout(() => this.flush(), wait) : setImmediate(() => this.flush());
     });
     r.loop.on('event', (e: LoopEvent) => this.#event(e));
   }
@@ -34,6 +41,8 @@ export class Broadcaster {
     this.#pending = null;
     if (this.#dirty.size === 0) return;
     const now = performance.now();
+    this.#lastFlush = now;
+    this.flushes++;
     const wall = this.#wallNow();
     const frames: Array<{ id: string; bytes: Uint8Array }> = [];
     for (const r of this.#dirty) {
@@ -69,7 +78,10 @@ export class Broadcaster {
   }
 
   close(): void {
-    if (this.#pending) clearImmediate(this.#pending);
+    if (this.#pending) {
+      clearImmediate(this.#pending as NodeJS.Immediate);
+      clearTimeout(this.#pending as NodeJS.Timeout);
+    }
     this.#pending = null;
   }
 }

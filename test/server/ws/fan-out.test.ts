@@ -53,3 +53,44 @@ describe('ClientSession fan-out', () => {
     expect(sock.sent).toHaveLength(10);
   });
 });
+
+describe('Broadcaster', () => {
+  it('encodes each robot frame once for all clients and coalesces many robots into one write per client', async () => {
+    const { vi } = await import('vitest');
+    const { Fleet } = await import('../../../server/robots/fleet.ts');
+    const { Broadcaster } = await import('../../../server/ws/broadcaster.ts');
+    const { ManualClock } = await import('../../../server/control/clock.ts');
+    const { defaultConfig } = await import('../../../server/config/config-schema.ts');
+    const { replicateRobots, validateConfig } = await import('../../../server/config/load-config.ts');
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate'] });
+    try {
+      const clock = new ManualClock();
+      const config = validateConfig({ ...defaultConfig(), record: false, robots: replicateRobots({ id: 'arm0', kind: 'mock' }, 6) });
+      const fleet = await Fleet.create(config, { clock });
+      await fleet.start({ schedule: false });
+      const b = new Broadcaster({ coalesceMs: 5 });
+      for (const r of fleet.robots.values()) b.attach(r);
+      const corks: number[] = [];
+      const socks = [0, 1, 2].map((i) => {
+        const sock = Object.assign(new FakeSocket(), { _socket: { cork: () => corks.push(i), uncork: () => {} } });
+        const s = new ClientSession(`c${i}`, sock as unknown as WebSocket, null, 1 << 20);
+        for (const id of fleet.robots.keys()) s.subscribe(id, undefined);
+        b.sessions.add(s);
+        return sock;
+      });
+      fleet.tickAll(); // first tick: flushes right away (nothing flushed in the last 5 ms)
+      vi.runAllTimers();
+      clock.advance(0.05);
+      fleet.tickAll(); // second: within 5 ms of the first flush, so all six wait for one flush
+      expect(b.flushes).toBe(1);
+      vi.runAllTimers();
+      expect(b.flushes).toBe(2);
+      expect(b.framesBuilt).toBe(12); // once per robot per tick, not per client
+      for (const sock of socks) expect(sock.sent).toHaveLength(12);
+      expect(corks.length).toBe(6); // one corked write per client per flush
+      await fleet.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
