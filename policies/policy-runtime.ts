@@ -41,7 +41,7 @@ export interface PolicyRuntimeOptions {
  * Runs policy versions for many robots. Inference is synchronous and allocation-light so it fits
  * in a control tick; `proposeBatch` runs one forward pass per version for all robots on it.
  * Loading (file reads, weight upload, warm-up) is async and happens beside the loop; the switch to
- * a new version is applied at the start of the robot's next tick, so no tick goes without an answer.
+ * a new version happens between two ticks, so no tick goes without an answer.
  */
 export class PolicyRuntime {
   readonly engine: InferenceEngine;
@@ -51,7 +51,6 @@ export class PolicyRuntime {
   #loaded = new Map<string, Loaded>();
   #loading = new Map<string, Promise<Loaded>>();
   #assigned = new Map<string, string>();
-  #pending = new Map<string, string>();
   #swaps = 0;
   // scratch for batching: robots grouped by version, reused across ticks
   #groups = new Map<string, number[]>();
@@ -83,16 +82,19 @@ export class PolicyRuntime {
 
   /**
    * Makes `robotId` run `version`: loads and warms it first (the old version keeps answering
-   * meanwhile), then the switch takes effect at the robot's next tick.
+   * meanwhile), then switches. Ticks and batch calls are synchronous, so the switch, made when the
+   * load resolves, always falls between two of the robot's ticks: no tick mixes versions or goes
+   * without an answer, and `versionOf` / the slot's `version` name the new version from then on.
    */
   async assign(robotId: string, version: string): Promise<PolicyManifest> {
     const m = await this.load(version);
-    if (this.#assigned.has(robotId)) this.#pending.set(robotId, version);
-    else this.#assigned.set(robotId, version);
+    const previous = this.#assigned.get(robotId);
+    if (previous !== undefined && previous !== version) this.#swaps++;
+    this.#assigned.set(robotId, version);
     return m;
   }
 
-  /** The version a robot runs now (a pending swap shows from its next tick). */
+  /** The version a robot runs now. */
   versionOf(robotId: string): string | null {
     return this.#assigned.get(robotId) ?? null;
   }
@@ -100,7 +102,6 @@ export class PolicyRuntime {
   /** Stops running a policy for the robot. */
   release(robotId: string): void {
     this.#assigned.delete(robotId);
-    this.#pending.delete(robotId);
   }
 
   /** Versions loaded, robots per version, swaps done. */
@@ -170,7 +171,7 @@ export class PolicyRuntime {
 
   /** Frees versions no robot runs (their tensors included). */
   unloadUnused(): string[] {
-    const used = new Set([...this.#assigned.values(), ...this.#pending.values()]);
+    const used = new Set(this.#assigned.values());
     const freed: string[] = [];
     for (const [v, l] of this.#loaded) {
       if (used.has(v)) continue;
@@ -185,17 +186,10 @@ export class PolicyRuntime {
     for (const l of this.#loaded.values()) l.model.dispose();
     this.#loaded.clear();
     this.#assigned.clear();
-    this.#pending.clear();
   }
 
-  /** Applies a pending swap: the start of a robot's tick is the only place its version changes. */
+  /** The version a robot runs this tick (the one place a tick reads it). */
   #tickBoundary(robotId: string): string | null {
-    const next = this.#pending.get(robotId);
-    if (next !== undefined) {
-      this.#pending.delete(robotId);
-      if (this.#assigned.get(robotId) !== next) this.#swaps++;
-      this.#assigned.set(robotId, next);
-    }
     return this.#assigned.get(robotId) ?? null;
   }
 

@@ -16,7 +16,8 @@ export interface PoliciesApiOptions {
   hasRobot: (robotId: string) => boolean;
   /**
    * Puts the runtime's slot for a robot into its control loop's policy slot (the server owns the
-   * loops). Called after the new version is loaded and warmed, between two ticks.
+   * loops). Called after the new version is loaded, warmed and switched to (between two ticks);
+   * `slot.version` already names the new version.
    */
   attachPolicy: (robotId: string, slot: RobotPolicySlot) => void;
   /** the auth hook for a minimum role (the server's `app.requireRole`) */
@@ -132,7 +133,7 @@ export const policiesApi: FastifyPluginAsync<PoliciesApiOptions> = async (app, o
       } catch (err) {
         throw new TakeoverError('TKO_ERR_NOT_FOUND', (err as Error).message);
       }
-      // load and warm beside the loop; the robot switches at its next tick
+      // load and warm beside the loop; the switch itself falls between two ticks
       await o.runtime.assign(robotId, req.body.version);
       o.attachPolicy(robotId, o.runtime.slotFor(robotId));
       return { robotId, version: req.body.version, previous };

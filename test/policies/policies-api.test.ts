@@ -75,9 +75,9 @@ describe('policies API', () => {
     expect(slot.version).toBe('v1');
     r = await app.inject({ method: 'POST', url: '/api/robots/sim-1/policy', payload: { version: 'v2' } });
     expect(r.json().previous).toBe('v1');
-    // the switch lands at the next tick
-    slot.propose(sampleObservation() as never, Infinity);
+    // switched between ticks: the slot names the new version before its next tick (a policy_swap event records it)
     expect(slot.version).toBe('v2');
+    expect(slot.propose(sampleObservation() as never, Infinity)).not.toBeNull();
     expect((await app.inject({ method: 'POST', url: '/api/robots/arm-9/policy', payload: { version: 'v1' } })).statusCode).toBe(404);
     expect((await app.inject({ method: 'POST', url: '/api/robots/sim-1/policy', payload: { version: 'v9' } })).statusCode).toBe(404);
     expect((await app.inject({ method: 'POST', url: '/api/robots/sim-1/policy', payload: {} })).statusCode).toBe(400);
