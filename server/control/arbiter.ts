@@ -146,8 +146,10 @@ export function arbitrate(state: ArbiterState, ev: ArbiterEvent): Decision {
       return { ok: true, state: { mode, lease: null, reason: 'operator_disconnected' }, changed: true };
     }
     case 'robot_unavailable': {
-      // A real arm lost its link or its joint state: hold, keep the lease; an operator resumes.
-      if (state.mode !== 'AUTONOMOUS' && state.mode !== 'INTERVENING' && state.mode !== 'REWINDING') return { ok: true, state, changed: false };
+      // A real arm lost its link or its joint state: hold, keep the lease; an operator resumes. An
+      // already paused robot shows the new reason once (later reasons, e.g. a growing age, are not news).
+      const moving = state.mode === 'AUTONOMOUS' || state.mode === 'INTERVENING' || state.mode === 'REWINDING';
+      if (!moving && (state.mode !== 'PAUSED' || state.reason.startsWith('robot unavailable'))) return { ok: true, state, changed: false };
       return { ok: true, state: { mode: 'PAUSED', lease: state.lease, reason: `robot unavailable: ${ev.reason}` }, changed: true };
     }
     case 'bad_input': {
