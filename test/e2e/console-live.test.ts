@@ -9,6 +9,8 @@ let browser: Browser;
 let page: Page;
 
 const loop = () => srv.app.fleet.robots.get('arm0')!.loop;
+/** the EE position of every tick by episode step, as the server saw it (current episode) */
+const history = new Map<number, number[]>();
 
 /** Polls the server until pred holds (condition waits, never a fixed sleep). */
 async function until(pred: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
@@ -21,6 +23,15 @@ async function until(pred: () => boolean, what: string, timeoutMs = 20_000): Pro
 
 beforeAll(async () => {
   [srv, browser] = await Promise.all([startE2eServer([{ id: 'arm0', kind: 'sim', task: 'place', policy: 'expert' }]), launchBrowser()]);
+  let episode = '';
+  loop().on('tick', (l) => {
+    if (!l.episode || !l.obs) return;
+    if (l.episode.id !== episode) history.clear();
+    episode = l.episode.id;
+    // after a tick, episode.step already counts it: the observation belongs to step - 1
+    const step = l.episode.step - 1;
+    if (!history.has(step)) history.set(step, Array.from(l.obs.eePos));
+  });
 });
 
 afterAll(async () => {
@@ -77,6 +88,24 @@ describe('operator console, live', () => {
     await page.keyboard.up('KeyA');
     expect(loop().source).not.toBe('policy');
     await page.screenshot({ path: join(ARTIFACTS, 'robot-view.png') });
+  });
+
+  it('scrubbing back on the timeline rewinds the arm there; the undone ticks turn grey', async () => {
+    const id = loop().episode!.id;
+    const ee = () => Array.from(loop().obs!.eePos);
+    const dist = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+    // the step the scrubber will pick at 30 % of the bar; the teleop above moved the EE well away since
+    const toStep = await page.evaluate(() => (window as unknown as { __takeover: { robotView: { timeline: { stepAt(f: number): number } } } }).__takeover.robotView.timeline.stepAt(0.3));
+    expect(history.has(toStep)).toBe(true);
+    expect(dist(ee(), history.get(toStep)!)).toBeGreaterThan(0.03);
+    const box = (await page.getByTestId('timeline').boundingBox())!;
+    await page.mouse.click(box.x + box.width * 0.3, box.y + box.height / 2);
+    await until(() => dist(ee(), history.get(toStep)!) < 0.01, 'the arm back at the scrubbed step', 10_000).catch(async (e) => {
+      throw new Error(`${(e as Error).message}: ${dist(ee(), history.get(toStep)!)} m off; notices ${await page.getByTestId('notices').textContent()}; mode ${loop().mode}`);
+    });
+    expect(loop().episode!.id).toBe(id);
+    await until(() => loop().mode === 'INTERVENING' && loop().lease === OPERATOR.name, 'INTERVENING after the rewind');
+    await waitInPage(page, () => (window as unknown as { __takeover: { robotView: { timeline: { kinds: string[] } } } }).__takeover.robotView.timeline.kinds.includes('rewound'));
   });
 
   it('latches the e-stop (Esc): keys and buttons do not leave it until reset', async () => {

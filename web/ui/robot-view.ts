@@ -1,6 +1,5 @@
 import type { ConsoleSession } from '../app/console-session.ts';
 import { controlKeyIntent, type ControlIntent } from '../input/control-keys.ts';
-import { rewindMessage } from '../net/rewind-message.ts';
 import { LiveTimeline } from '../replay/segments.ts';
 import { ConsoleScene } from '../scene/console-scene.ts';
 import { XrTeleop } from '../xr/xr-teleop.ts';
@@ -112,14 +111,22 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
     }
   });
 
+  // Scrubbing back on the live timeline rewinds there (sim: exact restore; real arm: drive-back),
+  // and the operator is then INTERVENING with the lease.
   let scrubStep: number | null = null;
   timelineBar.onScrub = (f, done) => {
     scrubStep = timeline.stepAt(f);
     if (!done || scrubStep === null) return;
-    const s = state();
-    const msg = s?.episode ? rewindMessage(robotId, scrubStep, s.episode.step) : null;
-    if (msg) void session.client.command(msg as Parameters<typeof session.client.command>[0]).catch((err: Error) => console.warn(err.message));
+    const toStep = scrubStep;
     scrubStep = null;
+    const s = state();
+    if (!s?.episode || toStep >= s.episode.step) return;
+    void session.run({ type: 'rewind', robot: robotId, toStep }).then((ok) => {
+      // Step indices keep counting after a rewind; the ticks it undid are those after toStep.
+      if (ok) timeline.markRewound(toStep);
+      const now = state();
+      if (ok && now) teleop.startFrom(now.executed ? now.executed[6] : null, now.gripper, info.gripperRange as [number, number]);
+    });
   };
   const refresh = () => {
     const s = state();
