@@ -51,6 +51,7 @@ export class PolicyRuntime {
   #loaded = new Map<string, Loaded>();
   #loading = new Map<string, Promise<Loaded>>();
   #assigned = new Map<string, string>();
+  #requests = new Map<string, number>();
   #swaps = 0;
   // scratch for batching: robots grouped by version, reused across ticks
   #groups = new Map<string, number[]>();
@@ -87,7 +88,11 @@ export class PolicyRuntime {
    * without an answer, and `versionOf` / the slot's `version` name the new version from then on.
    */
   async assign(robotId: string, version: string): Promise<PolicyManifest> {
+    const ticket = (this.#requests.get(robotId) ?? 0) + 1;
+    this.#requests.set(robotId, ticket);
     const m = await this.load(version);
+    // a later request for the same robot that finished loading first wins
+    if (this.#requests.get(robotId) !== ticket) return m;
     const previous = this.#assigned.get(robotId);
     if (previous !== undefined && previous !== version) this.#swaps++;
     this.#assigned.set(robotId, version);

@@ -114,6 +114,17 @@ describe('PolicyRuntime', () => {
     rt.dispose();
   });
 
+  it('of two swaps requested back to back, the later one wins even if the earlier loads last', async () => {
+    // a source test double whose v1 loads slowly
+    const slowV1 = { load: async (v: string) => (v === 'v1' && (await new Promise((r) => setTimeout(r, 30))), registry.load(v)) };
+    const rt = new PolicyRuntime({ source: slowV1, engine: 'js' });
+    const first = rt.assign('r', 'v1');
+    const second = rt.assign('r', 'v2');
+    await Promise.all([first, second]);
+    expect(rt.versionOf('r')).toBe('v2');
+    rt.dispose();
+  });
+
   it('a missing version fails the assignment and leaves the robot on its old one', async () => {
     const rt = new PolicyRuntime({ source: registry, engine: 'js' });
     await rt.assign('r', 'v1');
