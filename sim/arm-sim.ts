@@ -1,4 +1,5 @@
 import type { MainModule, MjData, MjModel } from 'mujoco-js';
+import type { ArmFeatures } from '../core/arm-features.ts';
 import type { Observation } from '../core/observation.ts';
 import { compileModel } from './mujoco-runtime.ts';
 import { MujocoKinematics } from './kinematics.ts';
@@ -11,16 +12,6 @@ import { mat3ToQuat, yawQuat } from './quat.ts';
 import { seededRandom } from './seeded-random.ts';
 import type { Task, TaskScene } from './tasks/task.ts';
 import { getTask } from './tasks/task-registry.ts';
-
-/** Joint facts of the simulated arm (the same shape RobotBridge exposes). */
-export interface ArmFeatures {
-  jointNames: string[];
-  lower: Float64Array;
-  upper: Float64Array;
-  velocityLimit: Float64Array;
-  eeName: string;
-  gripperRange: [number, number];
-}
 
 /** An exact copy of the whole physics state plus the task bookkeeping, for rewind. */
 export interface SimSnapshot {

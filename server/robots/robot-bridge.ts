@@ -1,18 +1,8 @@
+import type { ArmFeatures } from '../../core/arm-features.ts';
 import type { Observation } from '../../core/observation.ts';
 
-/** Joint and gripper facts of an arm, readable before `connect()` so a console can lay out its UI. */
-export interface RobotFeatures {
-  jointNames: string[];
-  /** joint position limits, rad */
-  lower: Float64Array;
-  upper: Float64Array;
-  /** joint velocity limits, rad/s */
-  velocityLimit: Float64Array;
-  /** name of the end-effector site (MuJoCo) or link (URDF) */
-  eeName: string;
-  /** finger opening range, m */
-  gripperRange: [number, number];
-}
+/** Joint and gripper facts of an arm (core/arm-features.ts). */
+export type RobotFeatures = ArmFeatures;
 
 /** What a bridge can do beyond the basic contract. */
 export interface RobotCapabilities {
