@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { arbitrate } from '../../../../server/control/arbiter.ts';
 import { backoffDelay } from '../../../../server/robots/ros/backoff.ts';
 import { resolveRosConfig } from '../../../../server/robots/ros/ros-config.ts';
 import { assessHealth } from '../../../../server/robots/ros/ros-health.ts';
@@ -41,5 +42,25 @@ describe('resolveRosConfig', () => {
     [{ extra: 1 }, /robot 'r': ros/],
   ])('rejects %j naming the field', (over, msg) => {
     expect(() => resolveRosConfig('r', { ...ok, ...over })).toThrow(msg);
+  });
+});
+
+describe("arbiter event 'robot_unavailable' (a MonitoredBridge that is not ready)", () => {
+  const ev = { type: 'robot_unavailable' as const, reason: 'rosbridge connection lost; reconnecting' };
+  it.each([
+    [{ mode: 'AUTONOMOUS', lease: null, reason: 'start' }, 'PAUSED', true],
+    [{ mode: 'INTERVENING', lease: 'alice', reason: 'take_over' }, 'PAUSED', true],
+    [{ mode: 'REWINDING', lease: 'alice', reason: 'rewind' }, 'PAUSED', true],
+    [{ mode: 'PAUSED', lease: 'alice', reason: 'pause by alice' }, 'PAUSED', true],
+    [{ mode: 'PAUSED', lease: 'alice', reason: 'robot unavailable: joint state stale' }, 'PAUSED', false],
+    [{ mode: 'ESTOP', lease: null, reason: 'estop' }, 'ESTOP', false],
+  ] as const)('%j -> %s (changed %s), lease kept', (state, mode, changed) => {
+    const d = arbitrate({ ...state }, ev);
+    expect(d.ok).toBe(true);
+    if (!d.ok) return;
+    expect(d.state.mode).toBe(mode);
+    expect(d.state.lease).toBe(state.lease);
+    expect(d.changed).toBe(changed);
+    if (changed) expect(d.state.reason).toBe('robot unavailable: rosbridge connection lost; reconnecting');
   });
 });
