@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Observation } from '../../core/observation.ts';
 import type { GeomsDescription } from '../../sim/model-description.ts';
 import type { MujocoKinematics } from '../../sim/kinematics.ts';
@@ -14,6 +13,7 @@ import { RosbridgeClient, type RosPublisher } from './ros/rosbridge-client.ts';
 import type { TransportFactory } from './ros/roslib-module.ts';
 import { ArmBodyPoses, describeUrdfArm } from './ros/urdf-arm-description.ts';
 import { loadUrdfArm, type UrdfArmModel } from './ros/urdf-arm-model.ts';
+import { loadRobotDescription, withTimeout } from './ros/robot-description-source.ts';
 import { UrdfError } from './ros/urdf-robot.ts';
 import type { DescribedBridge, MonitoredBridge } from './bridge-extras.ts';
 import type { JointCommand, RobotCapabilities, RobotFeatures } from './robot-bridge.ts';
@@ -115,7 +115,7 @@ export class RosBridge implements DescribedBridge, MonitoredBridge {
       url: config.url, transportFactory: deps.transportFactory, log: deps.log, backoff: config.reconnect, scheduler: deps.scheduler,
     });
     try {
-      const urdf = await RosBridge.#loadUrdf(id, config, client, deps);
+      const urdf = await loadRobotDescription(id, config, client, deps.readTextFile);
       const arm = await loadUrdfArm({
         urdf, jointNames: config.jointNames, eeLink: config.eeLink, eeOffset: config.eeOffset, limits: config.jointLimits,
       });
@@ -125,26 +125,6 @@ export class RosBridge implements DescribedBridge, MonitoredBridge {
       if (err instanceof UrdfError) throw new TakeoverError('TKO_ERR_CONFIG', `robot '${id}': ${err.message}`);
       throw err;
     }
-  }
-
-  static async #loadUrdf(id: string, config: ResolvedRosConfig, client: RosbridgeClient, deps: RosBridgeDeps): Promise<string> {
-    if ('file' in config.urdf) {
-      try {
-        return await (deps.readTextFile ?? ((p: string) => readFile(p, 'utf8')))(config.urdf.file);
-      } catch (err) {
-        throw new TakeoverError('TKO_ERR_CONFIG', `robot '${id}': cannot read URDF file ${config.urdf.file}: ${(err as Error).message}`);
-      }
-    }
-    const name = config.urdf.param;
-    await withTimeout(client.open(), config.connectTimeout, `robot '${id}': rosbridge at ${config.url} did not answer within ${config.connectTimeout} s (needed for parameter '${name}')`);
-    let value: unknown;
-    try {
-      value = await client.getParam(name, config.connectTimeout);
-    } catch (err) {
-      throw new TakeoverError('TKO_ERR_CONFIG', `robot '${id}': cannot read the URDF: ${(err as Error).message}`);
-    }
-    if (typeof value !== 'string') throw new TakeoverError('TKO_ERR_CONFIG', `robot '${id}': parameter '${name}' is not a URDF string`);
-    return value;
   }
 
   get kinematics(): MujocoKinematics {
@@ -341,10 +321,4 @@ export class RosBridge implements DescribedBridge, MonitoredBridge {
     }
     return h;
   }
-}
-
-function withTimeout<T>(p: Promise<T>, seconds: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new TakeoverError('TKO_ERR_NOT_CONNECTED', message)), seconds * 1000)));
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
