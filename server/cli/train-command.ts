@@ -26,7 +26,7 @@ export async function recordExpertDemos(dataDir: string, taskName: string, episo
   ensureDataDir(dataDir);
   const catalog = new SqliteCatalog(dataDirLayout(dataDir).catalog);
   const errors: string[] = [];
-  // the sim outruns the timed flush: a queue as large as the whole batch drops nothing
+  // the sim outruns the timed flush within an episode: a generous queue drops nothing
   const rec = new Recorder({ dataDir, catalog, queueLimit: 10_000_000, onError: (e) => errors.push(e.message) });
   const sim = await ArmSim.create({ task });
   const expert = new ScriptedExpert(task.name, { controlHz });
@@ -53,6 +53,8 @@ export async function recordExpertDemos(dataDir: string, taskName: string, episo
       if (r.success) successes++;
       rec.endEpisode(episodeId, r.success ? 'success' : 'failure');
       onEpisode?.(i + 1);
+      // let the recorder's timed flush write this episode out instead of queueing the whole batch
+      await new Promise((resolve) => setTimeout(resolve, 0));
     }
   } finally {
     await rec.close();
