@@ -6,15 +6,17 @@ import { buildStateFrame } from './state-frame.ts';
 
 /**
  * Fan-out of state frames and events to subscribed clients. A tick only marks its robot dirty;
- * frames are built, encoded once per robot and offered to each client after the tick (in a
- * setImmediate, or up to `coalesceMs` later so that the frames of several robots leave in one
- * write per client), so neither the number of viewers nor a stalled one lengthens a control tick.
+ * frames are built, encoded once per robot and offered to each client in a setImmediate after
+ * the tick (with `coalesceMs`, after the first tick at least that long since the last flush, so
+ * that the frames of several robots leave in one write per client), so neither the number of
+ * viewers nor a stalled one lengthens a control tick.
  */
 export class Broadcaster {
   readonly sessions = new Set<ClientSession>();
   readonly coalesceMs: number;
   #dirty = new Set<RobotRuntime>();
-  #pending: NodeJS.Immediate | NodeJS.Timeout | null = null;
+  #pending: NodeJS.Immediate | null = null;
+  #fallback: NodeJS.Timeout | null = null;
   #lastFlush = -Infinity;
   #wallNow: () => number;
   framesBuilt = 0;
@@ -30,8 +32,11 @@ export class Broadcaster {
     r.loop.on('tick', () => {
       this.#dirty.add(r);
       if (this.#pending) return;
-      const wait = this.#lastFlush + this.coalesceMs - performance.now();
-      this.#pending = wait > 0 ? setTimeout(() => this.flush(), wait) : setImmediate(() => this.flush());
+      // Flush right after a tick (never at a random moment that could fall on another robot's
+      // due time); with coalescing, only after the tick that closes the window. The fallback
+      // timer only matters when ticks stop.
+      if (performance.now() - this.#lastFlush >= this.coalesceMs) this.#pending = setImmediate(() => this.flush());
+      else this.#fallback ??= setTimeout(() => this.flush(), 2 * this.coalesceMs);
     });
     r.loop.on('event', (e: LoopEvent) => this.#event(e));
   }
@@ -39,6 +44,8 @@ export class Broadcaster {
   /** Sends the latest frame of every robot that ticked since the last flush. */
   flush(): void {
     this.#pending = null;
+    if (this.#fallback) clearTimeout(this.#fallback);
+    this.#fallback = null;
     if (this.#dirty.size === 0) return;
     const now = performance.now();
     this.#lastFlush = now;
@@ -78,10 +85,9 @@ export class Broadcaster {
   }
 
   close(): void {
-    if (this.#pending) {
-      clearImmediate(this.#pending as NodeJS.Immediate);
-      clearTimeout(this.#pending as NodeJS.Timeout);
-    }
+    if (this.#pending) clearImmediate(this.#pending);
+    if (this.#fallback) clearTimeout(this.#fallback);
     this.#pending = null;
+    this.#fallback = null;
   }
 }

@@ -62,7 +62,7 @@ describe('Broadcaster', () => {
     const { ManualClock } = await import('../../../server/control/clock.ts');
     const { defaultConfig } = await import('../../../server/config/config-schema.ts');
     const { replicateRobots, validateConfig } = await import('../../../server/config/load-config.ts');
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate'] });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'performance'] });
     try {
       const clock = new ManualClock();
       const config = validateConfig({ ...defaultConfig(), record: false, robots: replicateRobots({ id: 'arm0', kind: 'mock' }, 6) });
@@ -78,16 +78,24 @@ describe('Broadcaster', () => {
         b.sessions.add(s);
         return sock;
       });
-      fleet.tickAll(); // first tick: flushes right away (nothing flushed in the last 5 ms)
-      vi.runAllTimers();
-      clock.advance(0.05);
-      fleet.tickAll(); // second: within 5 ms of the first flush, so all six wait for one flush
+      fleet.tickAll(); // first tick: flushes right after it (nothing flushed in the last 5 ms)
+      vi.advanceTimersByTime(0);
       expect(b.flushes).toBe(1);
-      vi.runAllTimers();
+      clock.advance(0.05);
+      fleet.tickAll(); // within 5 ms of that flush: all six wait
+      vi.advanceTimersByTime(4);
+      expect(b.flushes).toBe(1);
+      vi.advanceTimersByTime(2);
+      fleet.get('arm0').loop.tick(); // the first tick after the window flushes everything pending
+      vi.advanceTimersByTime(0);
       expect(b.flushes).toBe(2);
-      expect(b.framesBuilt).toBe(12); // once per robot per tick, not per client
-      for (const sock of socks) expect(sock.sent).toHaveLength(12);
-      expect(corks.length).toBe(6); // one corked write per client per flush
+      clock.advance(0.05);
+      fleet.tickAll();
+      vi.advanceTimersByTime(20); // ticks stopped: the fallback timer flushes them
+      expect(b.flushes).toBe(3);
+      expect(b.framesBuilt).toBe(18); // once per robot per flush, not per client
+      for (const sock of socks) expect(sock.sent).toHaveLength(18);
+      expect(corks.length).toBe(9); // one corked write per client per flush
       await fleet.stop();
     } finally {
       vi.useRealTimers();
