@@ -94,12 +94,16 @@ describe('operator console, live', () => {
     const id = loop().episode!.id;
     const ee = () => Array.from(loop().obs!.eePos);
     const dist = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
-    // the step the scrubber will pick at 30 % of the bar; the teleop above moved the EE well away since
-    const toStep = await page.evaluate(() => (window as unknown as { __takeover: { robotView: { timeline: { stepAt(f: number): number } } } }).__takeover.robotView.timeline.stepAt(0.3));
-    expect(history.has(toStep)).toBe(true);
-    expect(dist(ee(), history.get(toStep)!)).toBeGreaterThan(0.03);
+    const before = ee();
     const box = (await page.getByTestId('timeline').boundingBox())!;
     await page.mouse.click(box.x + box.width * 0.3, box.y + box.height / 2);
+    // the step the scrubber picked at 30 % of the bar; the teleop above moved the EE well away since
+    const { toStep } = await waitInPage(page, () => {
+      const s = (window as unknown as { __takeover: { robotView: { rewoundTo: number | null } } }).__takeover.robotView.rewoundTo;
+      return s === null ? null : { toStep: s };
+    });
+    expect(history.has(toStep)).toBe(true);
+    expect(dist(before, history.get(toStep)!)).toBeGreaterThan(0.03);
     await until(() => dist(ee(), history.get(toStep)!) < 0.01, 'the arm back at the scrubbed step', 10_000).catch(async (e) => {
       throw new Error(`${(e as Error).message}: ${dist(ee(), history.get(toStep)!)} m off; notices ${await page.getByTestId('notices').textContent()}; mode ${loop().mode}`);
     });

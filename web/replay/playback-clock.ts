@@ -36,6 +36,14 @@ export class PlaybackClock {
     return this.index;
   }
 
+  /** Jumps to step index i (clamped): the scrubber is laid out by step, like the segments. */
+  scrubToIndex(i: number): number {
+    if (this.times.length === 0) return -1;
+    const k = Math.min(this.times.length - 1, Math.max(0, Number.isFinite(i) ? Math.round(i) : 0));
+    this.time = this.times[k];
+    return this.index;
+  }
+
   /** Index of the last step at or before the current time (binary search). */
   get index(): number {
     const t = this.times;

@@ -72,7 +72,7 @@ export function replayPlayer(session: ConsoleSession, api: EpisodesApi, id: stri
   speed.addEventListener('change', () => (clock.speed = Number(speed.value)));
   bar.onScrub = (f) => {
     clock.playing = false;
-    show(clock.scrubTo(f));
+    show(clock.scrubToIndex(f * (steps.length - 1)));
     bar.set(segments, steps.length, shown);
   };
 

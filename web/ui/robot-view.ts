@@ -15,6 +15,8 @@ export interface RobotViewHandle {
   xr: XrTeleop;
   scene: ConsoleScene;
   timeline: LiveTimeline;
+  /** the step of the last rewind this console asked for (null before any) */
+  rewoundTo: number | null;
 }
 
 /** One robot: live 3D scene, mode banner, control buttons and keys, teleop, VR, episode timeline. */
@@ -35,6 +37,7 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
   const state = () => session.states.get(robotId);
   const timeline = new LiveTimeline();
   let xrStatus = 'not started';
+  const handle: RobotViewHandle = { teleop, xr: null as unknown as XrTeleop, scene, timeline, rewoundTo: null };
 
   const intent = async (i: ControlIntent | 'reset_estop' | 'reset_episode'): Promise<void> => {
     const s = state();
@@ -66,6 +69,7 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
     },
     toggleTakeOver,
   });
+  handle.xr = xr;
 
   async function act(a: PanelAction): Promise<void> {
     if (a === 'success' || a === 'failure') {
@@ -121,6 +125,7 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
     scrubStep = null;
     const s = state();
     if (!s?.episode || toStep >= s.episode.step) return;
+    handle.rewoundTo = toStep;
     void session.run({ type: 'rewind', robot: robotId, toStep }).then((ok) => {
       // Step indices keep counting after a rewind; the ticks it undid are those after toStep.
       if (ok) timeline.markRewound(toStep);
@@ -144,7 +149,7 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
   };
   const timer = setInterval(refresh, 100);
   refresh();
-  expose({ teleop, xr, scene, timeline });
+  expose(handle);
 
   return {
     el,

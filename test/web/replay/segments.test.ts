@@ -59,6 +59,14 @@ describe('PlaybackClock', () => {
     expect(c.scrubTo(Number.NaN)).toBe(0);
     expect(c.scrubTo(7)).toBe(4);
   });
+  it('scrubs by step index too (steps need not be evenly spaced in time)', () => {
+    const c = new PlaybackClock([0, 0.05, 0.1, 2, 2.05]);
+    expect(c.scrubToIndex(2.4)).toBe(2);
+    expect(c.scrubTo(0.5)).toBe(2);
+    expect(c.scrubToIndex(99)).toBe(4);
+    expect(c.scrubToIndex(-3)).toBe(0);
+  });
+
   it('handles an empty recording', () => {
     expect(new PlaybackClock([]).index).toBe(-1);
   });
