@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type {} from '@fastify/swagger';
+import { TakeoverError } from '../errors.ts';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Fleet, RobotRuntime } from '../robots/fleet.ts';
 import { ModeSchema } from '../../core/mode.ts';
@@ -19,6 +20,11 @@ export const RobotStatusSchema = Type.Object(
     configuredRateHz: Type.Number(), measuredRateHz: Nullable(), jitterP50Ms: Nullable(), jitterP99Ms: Nullable(),
     ticks: Type.Integer(), lateProposals: Type.Integer(), policyErrors: Type.Integer(),
     commandLatencyP50Ms: Nullable(), commandLatencyP99Ms: Nullable(),
+    rewind: Type.Object({
+      horizonS: Type.Number({ description: 'seconds of the current episode that can be rewound now' }),
+      bytes: Type.Integer({ description: 'memory held by the rewind ring' }),
+      exact: Type.Boolean({ description: 'true: physics snapshots are restored; false: the arm drives back' }),
+    }),
   },
   { $id: 'takeover/RobotStatus' },
 );
@@ -36,6 +42,7 @@ export function robotStatus(r: RobotRuntime): RobotStatus {
     jitterP50Ms: ms(l.rate.jitter.percentile(50)), jitterP99Ms: ms(l.rate.jitter.percentile(99)),
     ticks: l.rate.ticks, lateProposals: l.lateProposals, policyErrors: l.policyErrors,
     commandLatencyP50Ms: num(l.commandLatencyMs.percentile(50)), commandLatencyP99Ms: num(l.commandLatencyMs.percentile(99)),
+    rewind: { horizonS: l.rewinder.buffer.horizonAvailable, bytes: l.rewinder.buffer.bytes, exact: l.bridge.capabilities.restoreState },
   };
 }
 
@@ -55,4 +62,28 @@ export const robotsApi: FastifyPluginAsync<{ fleet: Fleet }> = async (app, { fle
       params: IdParams, response: { 200: Type.Object({ info: RobotInfoSchema, status: RobotStatusSchema }) },
     },
   }, async (req) => ({ info: fleet.info(req.params.id), status: robotStatus(fleet.get(req.params.id)) }));
+
+  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof RewindBody> }>('/api/robots/:id/rewind', {
+    preValidation: app.requireRole('operator'),
+    schema: {
+      tags: ['robots'], summary: 'rewind the current episode to a step or by some seconds; the caller is then INTERVENING (docs/learning-loop.md)',
+      security: [{ bearer: [] }], params: IdParams, body: RewindBody, response: { 200: RobotStatusSchema },
+    },
+  }, async (req) => {
+    const r = fleet.get(req.params.id);
+    const { toStep, seconds } = req.body;
+    if ((toStep === undefined) === (seconds === undefined)) throw new TakeoverError('TKO_ERR_BAD_REQUEST', 'give exactly one of toStep or seconds');
+    const p = req.principal!;
+    const refusal = r.loop.rewind({ operatorId: p.name, role: p.role }, toStep !== undefined ? { toStep } : { seconds: seconds! });
+    if (refusal) throw new TakeoverError(refusal.code, refusal.message);
+    return robotStatus(r);
+  });
 };
+
+const RewindBody = Type.Object(
+  {
+    toStep: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
+    seconds: Type.Optional(Type.Number({ minimum: 0.001, maximum: 3600 })),
+  },
+  { additionalProperties: false },
+);
