@@ -71,9 +71,9 @@ export async function signIn(browser: Browser, base: string, query = ''): Promis
 }
 
 /** Polls fn in the page until it returns a truthy value (no fixed sleeps). */
-export async function waitInPage<T>(page: Page, fn: () => T, timeout = 20_000): Promise<T> {
+export async function waitInPage<T>(page: Page, fn: () => T, timeout = 20_000): Promise<NonNullable<T>> {
   const h = await page.waitForFunction(fn, undefined, { timeout, polling: 50 });
-  return (await h.jsonValue()) as T;
+  return (await h.jsonValue()) as NonNullable<T>;
 }
 
 /** Counts pixels that differ from the background and a hash of the canvas, read from WebGL. */
