@@ -24,14 +24,14 @@ function flag(args: string[], name: string, fallback: number): number {
   return Number.isFinite(v) && flagValue(args, name) !== undefined ? v : fallback;
 }
 
-async function runOnce(robots: number, o: { rateHz: number; viewers: number; seconds: number; warmup: number; kind: 'sim' | 'mock' }) {
+async function runOnce(robots: number, o: { rateHz: number; viewers: number; seconds: number; warmup: number; kind: 'sim' | 'mock'; spinMs?: number; coalesceMs?: number }) {
   const dataDir = mkdtempSync(join(tmpdir(), 'takeover-bench-'));
   const config = validateConfig({
     ...defaultConfig(), port: 0, dataDir, record: false, logLevel: 'silent', webDir: join(dataDir, 'none'), controlRateHz: o.rateHz,
     robots: replicateRobots({ id: 'arm0', kind: o.kind, task: 'place', policy: 'expert' }, robots), tokens: TOKENS,
     heartbeatTimeoutMs: 2000,
   });
-  const app = await buildApp(config);
+  const app = await buildApp(config, { spinMs: o.spinMs, coalesceMs: o.coalesceMs });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const echo = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   echo.on('connection', (ws) => ws.on('message', (d) => ws.send(d, { binary: true })));
@@ -84,7 +84,7 @@ async function runOnce(robots: number, o: { rateHz: number; viewers: number; sec
   return out;
 }
 
-/** `npm run bench -- latency [--seconds=S] [--robots=1,16] [--rate=HZ] [--viewers=N] [--mock]` */
+/** `npm run bench -- latency [--seconds=S] [--robots=1,16] [--rate=HZ] [--viewers=N] [--mock] [--spin=MS] [--coalesce=MS]` */
 export const latencyBench: Benchmark = {
   name: 'latency',
   summary: 'teleop frame received -> command handed to the bridge, and tick jitter, for 1 and 16 sim robots with 32 viewers; raw ws round trip beside',
@@ -94,10 +94,13 @@ export const latencyBench: Benchmark = {
     const viewers = flag(args, 'viewers', 32);
     const kind = args.includes('--mock') ? 'mock' : 'sim';
     const counts = (flagValue(args, 'robots') ?? '1,16').split(',').map(Number);
+    const spinMs = flagValue(args, 'spin') !== undefined ? flag(args, 'spin', 1) : undefined;
+    const coalesceMs = flagValue(args, 'coalesce') !== undefined ? flag(args, 'coalesce', 0) : undefined;
+    process.stdout.write(`scheduler spin ${spinMs ?? 'default (1)'} ms, frame coalescing ${coalesceMs ?? 'default'} ms; load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores.\n`);
     process.stdout.write(`${kind} robots at ${rateHz} Hz, ${viewers} viewers subscribed to every robot, one operator teleoping every robot at ${rateHz} Hz; ${seconds} s measured after 2 s warm-up; clients in a worker thread.\n`);
     process.stdout.write('robots | cmd latency p50 / p99 ms (n) | tick jitter p50 / p99 ms (n) | loop Hz | raw ws RTT p50 / p99 ms | frames to viewers/s | dropped | overruns | server CPU\n');
     for (const n of counts) {
-      const r = await runOnce(n, { rateHz, viewers, seconds, warmup: 2, kind });
+      const r = await runOnce(n, { rateHz, viewers, seconds, warmup: 2, kind, spinMs, coalesceMs });
       process.stdout.write(
         `${String(n).padStart(6)} | ${fmt(r.latP50)} / ${fmt(r.latP99)} (${r.latN}) | ${fmt(r.jitP50)} / ${fmt(r.jitP99)} (${r.jitN}) | ${fmt(r.rate, 4)} | ` +
         `${fmt(r.rttP50)} / ${fmt(r.rttP99)} | ${Math.round(r.frames / seconds)} | ${r.dropped} | ${r.overruns} | ${fmt(r.cpu * 100, 3)}%` +

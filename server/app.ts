@@ -38,6 +38,10 @@ export interface AppOptions {
   schedule?: boolean;
   /** record into dataDir (default: config.record); tests pass a recorder double */
   recorder?: RecorderPort | null;
+  /** scheduler busy-wait before each due tick, ms (default 1; benches compare) */
+  spinMs?: number;
+  /** state frame coalescing window, ms (default: a quarter of the fastest period with more than four robots, else 0) */
+  coalesceMs?: number;
   /** a connection without hello is closed after this long (default 5000 ms) */
   helloTimeoutMs?: number;
   /** serve the policies API (versions, training jobs, swaps; loads tfjs) (default true) */
@@ -93,11 +97,11 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     recorder = recording.recorder;
   } else recorder = null;
 
-  const fleet = await Fleet.create(config, { clock, recorder, onError: (id, err) => app.log.error({ err, robot: id }, 'control tick failed; robot e-stopped') });
+  const fleet = await Fleet.create(config, { clock, recorder, spinMs: opts.spinMs, onError: (id, err) => app.log.error({ err, robot: id }, 'control tick failed; robot e-stopped') });
   // With many robots, frames wait up to a quarter of the fastest period so that several robots'
   // frames leave in one write per viewer; with a few, they go right after each tick.
   const fastest = Math.max(...config.robots.map((r) => r.controlRateHz ?? config.controlRateHz), config.controlRateHz);
-  const broadcaster = new Broadcaster({ coalesceMs: config.robots.length > 4 ? 250 / fastest : 0 });
+  const broadcaster = new Broadcaster({ coalesceMs: opts.coalesceMs ?? (config.robots.length > 4 ? 250 / fastest : 0) });
   for (const r of fleet.robots.values()) broadcaster.attach(r);
   const router = new CommandRouter({ fleet, tokens, version: VERSION, heartbeatTimeoutMs: config.heartbeatTimeoutMs });
   app.decorate('fleet', fleet);

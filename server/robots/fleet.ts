@@ -26,6 +26,8 @@ export interface FleetOptions {
   recorder?: RecorderPort | null;
   /** log sink for tick failures */
   onError?: (robotId: string, err: unknown) => void;
+  /** TickScheduler's busy-wait before each due tick, ms (default 1) */
+  spinMs?: number;
 }
 
 /** The robots this server drives: their bridges, loops and (on the wall clock) the scheduler. */
@@ -34,9 +36,10 @@ export class Fleet {
   readonly scheduler: TickScheduler;
   #started = false;
 
-  private constructor(clock: Clock, onError: (robotId: string, err: unknown) => void) {
+  private constructor(clock: Clock, onError: (robotId: string, err: unknown) => void, spinMs?: number) {
     this.scheduler = new TickScheduler({
       clock,
+      spinMs,
       onError: (loop, err) => {
         const l = loop as ControlLoop;
         onError(l.robotId, err);
@@ -47,8 +50,8 @@ export class Fleet {
   }
 
   /** Builds every configured robot (bridges not yet connected). */
-  static async create(config: TakeoverConfig, { clock, recorder = null, onError = () => {} }: FleetOptions): Promise<Fleet> {
-    const fleet = new Fleet(clock, onError);
+  static async create(config: TakeoverConfig, { clock, recorder = null, onError = () => {}, spinMs }: FleetOptions): Promise<Fleet> {
+    const fleet = new Fleet(clock, onError, spinMs);
     for (const rc of config.robots) {
       const rate = rc.controlRateHz ?? config.controlRateHz;
       const parts = await createRobot(rc, { controlRateHz: rate, actionScale: config.actionScale });
