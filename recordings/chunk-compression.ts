@@ -9,7 +9,7 @@ import type { ChunkCompressor } from './mcap-chunk-writer.ts';
  */
 export const lz4Compressor: ChunkCompressor = {
   name: 'lz4',
-  compress: async (data) => compressFrameSync(Buffer.from(data.buffer, data.byteOffset, data.byteLength)),
+  compress: (data) => compressFrameSync(Buffer.from(data.buffer, data.byteOffset, data.byteLength)),
 };
 
 /** Decompressors for reading journals (ours use lz4; '' needs none). */

@@ -86,11 +86,19 @@ export class EpisodeSession {
     this.#unflushed = 0;
     this.#inflight++;
     const p = this.#writer.flush();
-    this.#chain = this.#chain
-      .then(() => p)
-      .then(() => this.onFlushed(steps, this.#writer.bytesWritten))
-      .catch((err) => this.#fail(err))
-      .finally(() => this.#inflight--);
+    // The writer serializes its own writes; the chain only orders catalog updates after them.
+    this.#chain = this.#chain.then(() =>
+      p.then(
+        () => {
+          this.#inflight--;
+          this.onFlushed(steps, this.#writer.bytesWritten);
+        },
+        (err) => {
+          this.#inflight--;
+          this.#fail(err);
+        },
+      ),
+    );
   }
 
   /** Writes the outcome event, finishes the journal and records the end in the catalog. */

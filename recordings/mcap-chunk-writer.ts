@@ -2,10 +2,13 @@ import { crc32 } from 'node:zlib';
 import { McapChunkBuilder, McapRecordBuilder, Opcode, type McapTypes } from '@mcap/core';
 import type { ByteSink } from './byte-sink.ts';
 
-/** Compresses a chunk's records; `name` is the MCAP compression string ('lz4', 'zstd', ''). */
+/**
+ * Compresses a chunk's records; `name` is the MCAP compression string ('lz4', 'zstd', '').
+ * Synchronous: chunks are a few KB, where a thread-pool hand-off costs more than compressing.
+ */
 export interface ChunkCompressor {
   name: string;
-  compress(data: Uint8Array): Promise<Uint8Array>;
+  compress(data: Uint8Array): Uint8Array;
 }
 
 type ChunkIndex = McapTypes.ChunkIndex;
@@ -153,7 +156,7 @@ export class McapChunkWriter {
     const out = new McapRecordBuilder();
     if (p.chunk) {
       const { data, start, end, indices } = p.chunk;
-      const compressed = this.#compressor ? await this.#compressor.compress(data) : data;
+      const compressed = this.#compressor ? this.#compressor.compress(data) : data;
       const chunkStart = base + BigInt(p.loose.byteLength);
       const chunkLength = out.writeChunk({
         messageStartTime: start,
