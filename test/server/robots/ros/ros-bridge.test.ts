@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ActionSource } from '../../../../server/control/action-source.ts';
 import type { Actor } from '../../../../server/control/arbiter.ts';
@@ -85,6 +86,29 @@ describe('RosBridge against the rosbridge test double', () => {
     const z0 = h.bridge.observe().eePos[2];
     for (let i = 0; i < 4; i++) await h.tick(loop);
     expect(h.bridge.observe().eePos[2]).toBeLessThan(z0 - 0.02);
+  });
+
+  it('never publishes a joint target outside the limits, whatever it is handed (NaN and Infinity included)', async () => {
+    h = await rosHarness({ command: 'trajectory_controller' });
+    const { lower, upper } = h.bridge.features;
+    const measured = Float64Array.from(h.bridge.observe().q);
+    const anyNumber = fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, 1e308, -0));
+    fc.assert(fc.property(fc.array(anyNumber, { minLength: 7, maxLength: 7 }), anyNumber, (q, g) => {
+      const applied = h!.bridge.command({ q: Float64Array.from(q), gripper: g });
+      for (let i = 0; i < 7; i++) {
+        expect(applied.q[i]).toBeGreaterThanOrEqual(lower[i]);
+        expect(applied.q[i]).toBeLessThanOrEqual(upper[i]);
+        if (!Number.isFinite(q[i])) expect(applied.q[i]).toBe(measured[i]);
+      }
+      expect(applied.gripper >= -1 && applied.gripper <= 1).toBe(true);
+    }), { numRuns: 300 });
+    const msg = await h.lastCommand();
+    for (const m of h.server.ops('publish', '/joint_trajectory_controller/joint_trajectory')) {
+      const pos = (m.msg as any).points[0].positions as number[];
+      pos.forEach((v, i) => expect(v >= lower[i] && v <= upper[i]).toBe(true));
+    }
+    expect(msg.points[0].positions).toHaveLength(7);
+    expect(h.server.ops('publish', '/joint_trajectory_controller/joint_trajectory').length).toBe(h.bridge.published);
   });
 
   it('commands through sensor_msgs/JointState and reads the URDF from a file', async () => {
