@@ -1,4 +1,5 @@
 import type { ConsoleSession } from '../app/console-session.ts';
+import { EpisodesApi } from '../net/episodes-api.ts';
 import { ConsoleScene } from '../scene/console-scene.ts';
 import { h, fmt, type View } from './dom.ts';
 import { applyState } from './robot-sync.ts';
@@ -75,6 +76,19 @@ export function fleetView(session: ConsoleSession): View {
     }
     fpsEl.textContent = fmt(scene.fps.fps, 1);
   };
+  // Recent success starts from the catalog (if the server records), then follows episode_end events.
+  const api = new EpisodesApi(session.token);
+  for (const r of robots) {
+    if (session.outcomes.has(r.id)) continue;
+    api.list({ robotId: r.id, limit: 10 }).then(
+      ({ items }) => {
+        if (session.outcomes.has(r.id)) return;
+        const done = items.filter((e) => e.outcome !== null).map((e) => e.outcome as string);
+        session.outcomes.set(r.id, done.reverse());
+      },
+      () => {}, // no recordings on this server: events only
+    );
+  }
   const timer = setInterval(refresh, 250);
   refresh();
   return {
