@@ -45,6 +45,8 @@ export const TrainingInfoSchema = Type.Object({
   initialValidationLoss: Type.Union([Type.Number(), Type.Null()]),
   seconds: Type.Number(),
   backend: Type.String(),
+  /** fine-tuned from the parent version's weights */
+  warmStart: Type.Optional(Type.Boolean()),
 });
 export type TrainingInfo = Static<typeof TrainingInfoSchema>;
 

@@ -16,6 +16,11 @@ export interface TrainOptions {
   validationFraction?: number;
   onProgress?: (p: TrainProgress) => void;
   signal?: AbortSignal;
+  /**
+   * warm start: begin from these weights (fine-tuning). Their normalization and architecture are
+   * kept, so the weights keep their meaning; `hidden` is then ignored.
+   */
+  init?: { arch: MlpArchitecture; norm: Normalization; weights: Float32Array[] };
 }
 
 export interface TrainProgress {
@@ -64,9 +69,13 @@ export async function trainPolicy(set: TrainingSet, opts: TrainOptions = {}): Pr
   const trainX = gatherRows(set.features, D, train);
   const trainY = gatherRows(set.actions, A, train);
   const trainW = gatherRows(set.weights, 1, train);
-  const norm = computeNormalization(trainX, trainY, trainW, D, A);
-  const arch: MlpArchitecture = { kind: 'mlp', inputDim: D, hidden: o.hidden, outputDim: A };
-  const policy = MlpPolicy.init(arch, norm, rng.int(2 ** 31));
+  const initSeed = rng.int(2 ** 31); // drawn either way, so a warm start shuffles like a cold one
+  if (o.init && (o.init.arch.inputDim !== D || o.init.arch.outputDim !== A)) {
+    throw new Error(`trainPolicy: warm start from a ${o.init.arch.inputDim}->${o.init.arch.outputDim} network, but the data is ${D}->${A}`);
+  }
+  const norm = o.init?.norm ?? computeNormalization(trainX, trainY, trainW, D, A);
+  const arch: MlpArchitecture = o.init?.arch ?? { kind: 'mlp', inputDim: D, hidden: o.hidden, outputDim: A };
+  const policy = o.init ? MlpPolicy.fromWeights(arch, norm, o.init.weights) : MlpPolicy.init(arch, norm, initSeed);
   const optimizer = tf.train.adam(o.learningRate);
 
   const n = train.length;

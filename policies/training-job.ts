@@ -22,6 +22,8 @@ export const TrainingJobSpecSchema = Type.Object(
     hidden: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 4096 }), { maxItems: 8 })),
     /** the version this one improves on: its observation spec is kept */
     parentVersion: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    /** fine-tune from the parent version's weights (and keep its normalization) instead of a fresh network */
+    warmStart: Type.Optional(Type.Boolean()),
     /** name for the new version (default: the next v<N>) */
     version: Type.Optional(Type.String()),
     controlRateHz: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
@@ -78,7 +80,10 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
   const seed = spec.seed ?? 0;
   const batchSize = spec.batchSize ?? 256;
   const learningRate = spec.learningRate ?? 1e-3;
+  if (spec.warmStart && !parent) throw new Error('warmStart needs a parentVersion to start from');
+  const init = spec.warmStart && parent ? { arch: parent.architecture, norm: parent.normalization, weights: (await registry.load(parent.version)).weights } : undefined;
   const result = await trainPolicy(set, {
+    init,
     epochs,
     seed,
     batchSize,
@@ -116,6 +121,7 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
         initialValidationLoss: result.initialValLoss,
         seconds: result.seconds,
         backend: backendInfo()?.candidate ?? 'unknown',
+        ...(init ? { warmStart: true } : {}),
       },
       evaluation: [],
     };

@@ -13,7 +13,8 @@ export const loopCommand: CliCommand = {
   usage:
     'takeover loop --task place [--rounds 3] [--episodes-per-round 30] [--weighting sirius,iwr,none] [--seed N]\n' +
     '              [--rewind on|off] [--start-policy default] [--demos 140] [--demo-seed-base 0] [--epochs 40]\n' +
-    '              [--eval-episodes 100] [--eval-seed-base 10000] [--finish-task] [--json]\n' +
+    '              [--eval-episodes 100] [--eval-seed-base 10000] [--finish-task] [--warm-start [--lr 3e-4]] [--json]\n' +
+    '  --warm-start: each round fine-tunes the weighting\'s current version instead of training a fresh network\n' +
     '  --finish-task: the simulated operator follows RaC rule 2 (corrects until the task is done; the episode then ends)',
   options: {
     task: { type: 'string' },
@@ -28,6 +29,8 @@ export const loopCommand: CliCommand = {
     'eval-episodes': { type: 'string' },
     'eval-seed-base': { type: 'string' },
     'finish-task': { type: 'boolean' },
+    'warm-start': { type: 'boolean' },
+    lr: { type: 'string' },
   },
   async run(flags, values) {
     const taskName = (values.task as string | undefined) ?? 'place';
@@ -61,8 +64,11 @@ export const loopCommand: CliCommand = {
       evalSeedBase: positive('eval-seed-base', 10000, 0),
       rewind: rewindFlag === 'on',
       operator: { finishTask: Boolean(values['finish-task']) },
+      warmStart: Boolean(values['warm-start']),
+      learningRate: values.lr !== undefined ? Number(values.lr) : values['warm-start'] ? 3e-4 : undefined,
       log: (line: string) => process.stderr.write(line + '\n'),
     };
+    if (opts.learningRate !== undefined && !(opts.learningRate > 0)) throw new UsageError(`--lr takes a positive number, got '${String(values.lr)}'`);
     await initBackend();
     const report = await runLearningLoop(opts);
     if (flags.json) printJson(report);

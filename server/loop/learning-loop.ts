@@ -28,6 +28,9 @@ export interface LearningLoopOptions {
   evalSeedBase: number;
   epochs: number;
   rewind: boolean;
+  /** fine-tune each weighting's current version instead of training a fresh network each round */
+  warmStart?: boolean;
+  learningRate?: number;
   operator?: Partial<OperatorKnobs>;
   controlHz?: number;
   /** progress lines for people (stderr) */
@@ -60,7 +63,7 @@ export interface LoopReport {
  */
 export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopReport> {
   const log = o.log ?? (() => {});
-  const runId = `loop-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-s${o.seed}${o.rewind ? '' : '-norewind'}`;
+  const runId = `loop-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-s${o.seed}${o.rewind ? '' : '-norewind'}${o.warmStart ? '-warm' : ''}`;
   const dir = path.join(o.dataDir, 'loops', runId);
   ensureDataDir(dir);
   const hz = o.controlHz ?? 20;
@@ -107,7 +110,10 @@ export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopRepor
         const name = `${runId}-${w}-r${round}`;
         const t0 = Date.now();
         const trained = await runTrainingJob(
-          { episodes: `tag=${tagOf(w)}`, weighting: w, epochs: o.epochs, seed: o.seed, parentVersion: o.startVersion, version: name, task: o.task, controlRateHz: hz },
+          {
+            episodes: `tag=${tagOf(w)}`, weighting: w, epochs: o.epochs, seed: o.seed, version: name, task: o.task, controlRateHz: hz,
+            parentVersion: o.warmStart ? version : o.startVersion, warmStart: o.warmStart ?? false, learningRate: o.learningRate,
+          },
           { dataDir: dir, source: `takeover loop ${runId} round ${round}` },
         );
         const trainSeconds = (Date.now() - t0) / 1000;

@@ -93,6 +93,21 @@ describe('trainPolicy', () => {
     for (const r of [a, b, c]) r.policy.dispose();
   });
 
+  it('warm-starts from given weights: keeps their normalization and starts at their loss', async () => {
+    const set = syntheticSet(5);
+    const base = await trainPolicy(set, { ...small, epochs: 6, seed: 7, validationFraction: 0.25 });
+    const init = { arch: base.arch, norm: base.norm, weights: base.policy.weights() };
+    const zero = await trainPolicy(set, { ...small, epochs: 1, learningRate: 1e-9, seed: 7, validationFraction: 0.25, init });
+    // the same split (same seed), almost no learning: the warm start begins where the base ended
+    expect(zero.initialValLoss).toBeCloseTo(base.history.at(-1)!.valLoss!, 5);
+    expect(zero.norm).toBe(base.norm);
+    const cold = await trainPolicy(set, { ...small, epochs: 1, learningRate: 1e-9, seed: 7, validationFraction: 0.25 });
+    expect(cold.initialValLoss!).toBeGreaterThan(zero.initialValLoss! * 2);
+    const wrong = { ...init, arch: { ...init.arch, inputDim: D + 1 } };
+    await expect(trainPolicy(set, { ...small, init: wrong })).rejects.toThrow(/warm start from a 7->7 network, but the data is 6->7/);
+    for (const r of [base, zero, cold]) r.policy.dispose();
+  });
+
   it('refuses a set with no positive weight', async () => {
     const set = syntheticSet(4, 2, 5);
     set.weights.fill(0);

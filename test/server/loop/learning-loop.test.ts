@@ -15,7 +15,7 @@ describe('learning loop', () => {
   it('runs one round: deploys under the simulated operator, records, retrains per weighting, evaluates', async () => {
     const report = await runLearningLoop({
       dataDir: dir, task: 'place', rounds: 1, episodesPerRound: 3, weightings: ['sirius', 'none'], seed: 3,
-      startVersion: 'default', demos: 6, demoSeedBase: 0, evalEpisodes: 3, evalSeedBase: 10000, epochs: 2, rewind: true,
+      startVersion: 'default', demos: 6, demoSeedBase: 0, evalEpisodes: 3, evalSeedBase: 10000, epochs: 2, rewind: true, warmStart: true,
     });
     expect(report.rows.map((r) => `${r.round}:${r.weighting}`)).toEqual(['0:start', '1:sirius', '1:none']);
     for (const row of report.rows.slice(1)) {
@@ -41,6 +41,7 @@ describe('learning loop', () => {
     const registry = new PolicyRegistry({ dataDir: report.dir });
     const m = registry.manifest(report.rows[1].version);
     expect(m.parentVersion).toBe('default');
+    expect(m.training?.warmStart).toBe(true); // fine-tuned from the round's deployed version
     expect(formatLoopTable(report)).toContain('| 1 | sirius |');
   });
 });
