@@ -11,6 +11,8 @@ let page: Page;
 const loop = () => srv.app.fleet.robots.get('arm0')!.loop;
 /** the EE position of every tick by episode step, as the server saw it (current episode) */
 const history = new Map<number, number[]>();
+/** every tick's wall time and EE position */
+const ticks: Array<{ at: number; ee: number[] }> = [];
 
 /** Polls the server until pred holds (condition waits, never a fixed sleep). */
 async function until(pred: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
@@ -28,9 +30,9 @@ beforeAll(async () => {
     if (!l.episode || !l.obs) return;
     if (l.episode.id !== episode) history.clear();
     episode = l.episode.id;
-    // after a tick, episode.step already counts it: the observation belongs to step - 1
-    const step = l.episode.step - 1;
-    if (!history.has(step)) history.set(step, Array.from(l.obs.eePos));
+    // tick listeners run before the step counter moves on: obs is the observation of episode.step
+    if (!history.has(l.episode.step)) history.set(l.episode.step, Array.from(l.obs.eePos));
+    ticks.push({ at: Date.now(), ee: Array.from(l.obs.eePos) });
   });
 });
 
@@ -95,6 +97,7 @@ describe('operator console, live', () => {
     const ee = () => Array.from(loop().obs!.eePos);
     const dist = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
     const before = ee();
+    const clickAt = Date.now();
     const box = (await page.getByTestId('timeline').boundingBox())!;
     await page.mouse.click(box.x + box.width * 0.3, box.y + box.height / 2);
     // the step the scrubber picked at 30 % of the bar; the teleop above moved the EE well away since
@@ -104,8 +107,10 @@ describe('operator console, live', () => {
     });
     expect(history.has(toStep)).toBe(true);
     expect(dist(before, history.get(toStep)!)).toBeGreaterThan(0.03);
-    await until(() => dist(ee(), history.get(toStep)!) < 0.01, 'the arm back at the scrubbed step', 10_000).catch(async (e) => {
-      throw new Error(`${(e as Error).message}: ${dist(ee(), history.get(toStep)!)} m off; notices ${await page.getByTestId('notices').textContent()}; mode ${loop().mode}`);
+    // a sim rewind restores the exact physics state: the first tick after it observes that step's pose
+    const closest = () => Math.min(...ticks.filter((t) => t.at >= clickAt).map((t) => dist(t.ee, history.get(toStep)!)));
+    await until(() => closest() < 0.002, 'a tick at the scrubbed step pose', 10_000).catch((e) => {
+      throw new Error(`${(e as Error).message}: closest ${closest()} m; mode ${loop().mode}`);
     });
     expect(loop().episode!.id).toBe(id);
     await until(() => loop().mode === 'INTERVENING' && loop().lease === OPERATOR.name, 'INTERVENING after the rewind');
@@ -120,7 +125,11 @@ describe('operator console, live', () => {
     await page.keyboard.press('Space');
     await page.keyboard.press('KeyP');
     await page.keyboard.down('KeyR');
-    await page.getByTestId('pause').click();
+    await page.getByTestId('pause').click({ timeout: 8000 }).catch(async (e) => {
+      await page.screenshot({ path: join(ARTIFACTS, 'debug-estop.png') });
+      const dbg = await page.$eval('[data-testid="pause"]', (b) => ({ hidden: (b as HTMLButtonElement).hidden, box: b.getBoundingClientRect().toJSON(), html: b.outerHTML }));
+      throw new Error(`${(e as Error).message.split('\n')[0]} ${JSON.stringify(dbg)}`);
+    });
     await page.keyboard.up('KeyR');
     // the server refuses the pause with an error code, shown as a notice; the robot stays latched
     await waitInPage(page, () => (document.querySelector('[data-testid="notices"]')?.textContent ?? '').includes('TKO_ERR'));

@@ -16,17 +16,20 @@ export function episodeBrowser(api: EpisodesApi, robots: string[], selected: str
   outcome.value = remembered.outcome;
   kind.value = remembered.kind;
   intv.checked = remembered.hasInterventions;
+  let generation = 0;
   const load = async () => {
+    const mine = ++generation; // a slow earlier answer must not overwrite a newer filter's
     Object.assign(remembered, { robotId: robot.value, outcome: outcome.value, kind: kind.value, hasInterventions: intv.checked });
     const f: EpisodeFilters = { robotId: robot.value || undefined, outcome: outcome.value || undefined, kind: kind.value || undefined, limit: 100 };
     if (intv.checked) f.hasInterventions = true;
     status.textContent = 'loading…';
     try {
       const { items, total } = await api.list(f);
+      if (mine !== generation) return;
       list.replaceChildren(...items.map((e) => row(e, e.id === selected)));
       status.textContent = `${items.length} of ${total} episodes`;
     } catch (err) {
-      status.textContent = (err as Error).message;
+      if (mine === generation) status.textContent = (err as Error).message;
     }
   };
   for (const el of [robot, outcome, kind, intv]) el.addEventListener('change', () => void load());
