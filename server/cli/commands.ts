@@ -6,6 +6,7 @@ import { evalCommand } from './eval-command.ts';
 import { recordingsCommand } from './recordings-command.ts';
 import { loopCommand } from './loop-command.ts';
 import { demosCommand } from './demos-command.ts';
+import { operateCommand } from './operate-command.ts';
 
 /** Every `takeover` subcommand; each lives in its own module (one line to add one here). */
 export const commands: CliCommand[] = [
@@ -16,4 +17,5 @@ export const commands: CliCommand[] = [
   recordingsCommand,
   loopCommand,
   demosCommand,
+  operateCommand,
 ];
