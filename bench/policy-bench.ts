@@ -1,3 +1,4 @@
+import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
 import type { Benchmark } from './run.ts';
 import { fmt, percentile } from './percentiles.ts';
@@ -11,6 +12,9 @@ import { trainPolicy } from '../policies/trainer.ts';
 import type { TrainingSet } from '../policies/training-set.ts';
 
 const BATCH = 256;
+
+const row = (l: { p50: number; p99: number; cpuP50: number; cpuP99: number }) =>
+  [l.p50, l.p99, l.cpuP50, l.cpuP99].map((v) => fmt(v).padEnd(8)).join(' ');
 
 /** The shipped default policy's network if it is there, else a fresh one of the same shape. */
 async function benchModel(): Promise<{ arch: MlpArchitecture; norm: Normalization; weights: Float32Array[]; label: string }> {
@@ -28,17 +32,25 @@ async function benchModel(): Promise<{ arch: MlpArchitecture; norm: Normalizatio
   }
 }
 
-function latency(model: PolicyModel, batch: number, iters: number): { p50: number; p99: number } {
+/**
+ * Per-call latency: wall time, and process CPU time (user + system, microsecond resolution) so a
+ * busy machine's waits for a core can be told apart from the policy's own cost.
+ */
+function latency(model: PolicyModel, batch: number, iters: number): { p50: number; p99: number; cpuP50: number; cpuP99: number } {
   const x = Float32Array.from({ length: batch * model.inputDim }, (_, i) => Math.sin(i));
   const out = new Float32Array(batch * model.outputDim);
   for (let i = 0; i < 200; i++) model.predictInto(x, batch, out);
   const t = new Float64Array(iters);
+  const c = new Float64Array(iters);
   for (let i = 0; i < iters; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     model.predictInto(x, batch, out);
     t[i] = (performance.now() - t0) * 1000;
+    const dc = process.cpuUsage(c0);
+    c[i] = dc.user + dc.system;
   }
-  return { p50: percentile(t, 50), p99: percentile(t, 99) };
+  return { p50: percentile(t, 50), p99: percentile(t, 99), cpuP50: percentile(c, 50), cpuP99: percentile(c, 99) };
 }
 
 function syntheticSet(inputDim: number, n: number): TrainingSet {
@@ -92,14 +104,15 @@ export const policyBench: Benchmark = {
     line(`${describeBackend(info)}`);
     line(`network: ${[m.arch.inputDim, ...m.arch.hidden, m.arch.outputDim].join('-')} (${m.label})`);
     line('\ninference, microseconds per call (features normalized in, actions out)');
-    line('engine                      batch   p50      p99');
+    line(`load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores (wall p99 includes waiting for a core)`);
+    line('engine                      batch   wall p50 wall p99  cpu p50  cpu p99');
     const tfModel = MlpPolicy.fromWeights(m.arch, m.norm, m.weights);
     const jsModel = new JsMlpForward(m.arch, m.norm, m.weights);
     for (const batch of [1, 16]) {
       const a = latency(tfModel, batch, batch === 1 ? 5000 : 2000);
-      line(`tfjs ${info.tfName.padEnd(22)} ${String(batch).padStart(5)}   ${fmt(a.p50).padEnd(8)} ${fmt(a.p99)}`);
+      line(`tfjs ${info.tfName.padEnd(22)} ${String(batch).padStart(5)}   ${row(a)}`);
       const b = latency(jsModel, batch, batch === 1 ? 5000 : 1000);
-      line(`plain JS Float32Array loops ${String(batch).padStart(5)}   ${fmt(b.p50).padEnd(8)} ${fmt(b.p99)}`);
+      line(`plain JS Float32Array loops ${String(batch).padStart(5)}   ${row(b)}`);
     }
     tfModel.dispose();
 

@@ -6,8 +6,12 @@ import { MlpPolicy, type PolicyModel } from './mlp-policy.ts';
 import type { PolicyManifest } from './policy-manifest.ts';
 import type { LoadedPolicy } from './policy-registry.ts';
 
-/** How a loaded version computes: tfjs on the chosen backend, or plain Float32Array loops. */
-export type InferenceEngine = 'tfjs' | 'js';
+/**
+ * How a loaded version computes: tfjs on the chosen backend, plain Float32Array loops, or `auto`:
+ * the plain loops for a single robot (no allocation, so no garbage-collector tail: measured on-CPU
+ * p99 ~0.14 ms against ~0.9 ms for tfjs at batch 1) and tfjs for batches (10x faster at 16).
+ */
+export type InferenceEngine = 'tfjs' | 'js' | 'auto';
 
 /** Where versions come from (PolicyRegistry, or a test double). */
 export interface PolicySource {
@@ -56,7 +60,7 @@ export class PolicyRuntime {
   // scratch for batching: robots grouped by version, reused across ticks
   #groups = new Map<string, number[]>();
 
-  constructor({ source, engine = 'tfjs', warmupCalls = 5, maxBatch = 16 }: PolicyRuntimeOptions) {
+  constructor({ source, engine = 'auto', warmupCalls = 5, maxBatch = 16 }: PolicyRuntimeOptions) {
     this.#source = source;
     this.engine = engine;
     this.#warmup = warmupCalls;
@@ -200,8 +204,9 @@ export class PolicyRuntime {
 
   #instantiate(lp: LoadedPolicy): Loaded {
     const m = lp.manifest;
-    const model: PolicyModel =
-      this.engine === 'js' ? new JsMlpForward(m.architecture, m.normalization, lp.weights) : MlpPolicy.fromWeights(m.architecture, m.normalization, lp.weights);
+    const js = () => new JsMlpForward(m.architecture, m.normalization, lp.weights);
+    const tfjs = () => MlpPolicy.fromWeights(m.architecture, m.normalization, lp.weights);
+    const model: PolicyModel = this.engine === 'js' ? js() : this.engine === 'tfjs' ? tfjs() : new SplitByBatch(js(), tfjs());
     const features = new Float32Array(this.#maxBatch * m.observation.dim);
     const actions = new Float32Array(this.#maxBatch * ACTION_DIM);
     // warm-up: compile kernels and let V8 optimize at batch 1 and the largest batch
@@ -210,5 +215,30 @@ export class PolicyRuntime {
       model.predictInto(features, this.#maxBatch, actions);
     }
     return { manifest: m, model, features, actions };
+  }
+}
+
+/** Single rows to one model, batches to the other (the `auto` engine). */
+class SplitByBatch implements PolicyModel {
+  constructor(
+    readonly single: PolicyModel,
+    readonly batched: PolicyModel,
+  ) {}
+
+  get inputDim(): number {
+    return this.single.inputDim;
+  }
+
+  get outputDim(): number {
+    return this.single.outputDim;
+  }
+
+  predictInto(features: Float32Array, count: number, out: Float32Array): void {
+    (count <= 1 ? this.single : this.batched).predictInto(features, count, out);
+  }
+
+  dispose(): void {
+    this.single.dispose();
+    this.batched.dispose();
   }
 }

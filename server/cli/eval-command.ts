@@ -16,6 +16,7 @@ export interface EvaluateOptions {
   task: string;
   episodes: number;
   seedBase: number;
+  /** default tfjs: the engine the shipped evaluations were made with (float rounding differs between engines) */
   engine?: InferenceEngine;
   onEpisode?: (done: number, successes: number) => void;
 }
@@ -83,7 +84,7 @@ export function formatEvaluation(version: string, e: Evaluation): string {
 export const evalCommand: CliCommand = {
   name: 'eval',
   summary: 'evaluate a policy version in the simulator: success rate with a 95% interval',
-  usage: 'takeover eval --policy VERSION [--task place] [--episodes 100] [--seed-base 10000] [--engine tfjs|js] [--json]',
+  usage: 'takeover eval --policy VERSION [--task place] [--episodes 100] [--seed-base 10000] [--engine tfjs|js|auto] [--json]',
   options: {
     policy: { type: 'string' },
     task: { type: 'string' },
@@ -96,7 +97,7 @@ export const evalCommand: CliCommand = {
     const episodes = intFlag(values, 'episodes', 100)!;
     const seedBase = intFlag(values, 'seed-base', flags.seed ?? 10000)!;
     const engine = (values.engine as string | undefined) ?? 'tfjs';
-    if (engine !== 'tfjs' && engine !== 'js') throw new UsageError(`--engine is tfjs or js, got '${engine}'`);
+    if (engine !== 'tfjs' && engine !== 'js' && engine !== 'auto') throw new UsageError(`--engine is tfjs, js or auto, got '${engine}'`);
     if (episodes < 1) throw new UsageError('--episodes must be at least 1');
     const registry = new PolicyRegistry({ dataDir: flags.dataDir });
     let manifest: PolicyManifest;
