@@ -114,6 +114,28 @@ describe('PolicyRuntime', () => {
     rt.dispose();
   });
 
+  it('the auto engine answers a single robot without creating tensors, and batches through tfjs', async () => {
+    const tensorsMadeBy = (fn: () => void) => {
+      const a = tf.scalar(0);
+      fn();
+      const b = tf.scalar(0);
+      const made = b.id - a.id - 1;
+      tf.dispose([a, b]);
+      return made;
+    };
+    const rt = new PolicyRuntime({ source: registry, engine: 'auto' });
+    await rt.assign('a', 'v1');
+    await rt.assign('b', 'v1');
+    const obs = [sampleObservation(1), sampleObservation(2)];
+    expect(tensorsMadeBy(() => rt.propose('a', obs[0], new Float32Array(7)))).toBe(0);
+    expect(tensorsMadeBy(() => rt.proposeBatch(['a', 'b'], obs, new Float32Array(14)))).toBeGreaterThan(0);
+    const tfOnly = new PolicyRuntime({ source: registry, engine: 'tfjs' });
+    await tfOnly.assign('a', 'v1');
+    expect(tensorsMadeBy(() => tfOnly.propose('a', obs[0], new Float32Array(7)))).toBeGreaterThan(0);
+    rt.dispose();
+    tfOnly.dispose();
+  });
+
   it('of two swaps requested back to back, the later one wins even if the earlier loads last', async () => {
     // a source test double whose v1 loads slowly
     const slowV1 = { load: async (v: string) => (v === 'v1' && (await new Promise((r) => setTimeout(r, 30))), registry.load(v)) };
