@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS, canvasStats, launchBrowser, signIn, startE2eServer, waitInPage, type E2eServer } from './e2e-harness.ts';
+import { ARTIFACTS, canvasStats, launchBrowser, signIn, startE2eServer, waitInPage, poll, type E2eServer } from './e2e-harness.ts';
 
 // Four sim arms in the fleet overview: all render, and the frame rate is measured (reported, not asserted).
 let srv: E2eServer;
@@ -26,8 +26,8 @@ afterAll(async () => {
 describe('fleet view with 4 robots', () => {
   it('shows every robot with its mode, episode and measured loop rate', async () => {
     for (const id of IDS) {
-      await expect.poll(() => page.locator(`tr[data-robot="${id}"] [data-field="mode"]`).textContent()).toBe('AUTONOMOUS');
-      await expect.poll(() => page.locator(`tr[data-robot="${id}"] [data-field="rate"]`).textContent()).toMatch(/Hz$/);
+      await poll(() => page.locator(`tr[data-robot="${id}"] [data-field="mode"]`).textContent()).toBe('AUTONOMOUS');
+      await poll(() => page.locator(`tr[data-robot="${id}"] [data-field="rate"]`).textContent()).toMatch(/Hz$/);
       expect(await page.locator(`tr[data-robot="${id}"] [data-field="episode"]`).textContent()).toContain('step');
     }
     const stats = await canvasStats(page);

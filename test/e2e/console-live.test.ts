@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS, canvasStats, launchBrowser, OPERATOR, signIn, startE2eServer, waitInPage, type E2eServer } from './e2e-harness.ts';
+import { ARTIFACTS, canvasStats, launchBrowser, OPERATOR, signIn, startE2eServer, waitInPage, poll, type E2eServer } from './e2e-harness.ts';
 
 // One sim arm driven by the scripted expert, one browser for the whole file.
 let srv: E2eServer;
@@ -47,11 +47,11 @@ describe('operator console, live', () => {
     await p.goto(`${srv.base}/#/fleet`);
     await p.getByTestId('token-input').fill('not-a-valid-token-at-all');
     await p.getByTestId('sign-in').click();
-    await expect.poll(() => p.getByTestId('sign-in-error').textContent()).toMatch(/failed/i);
+    await poll(() => p.getByTestId('sign-in-error').textContent()).toMatch(/failed/i);
     await p.close();
 
     page = await signIn(browser, srv.base);
-    await expect.poll(() => page.locator('tr[data-robot="arm0"] [data-field="mode"]').textContent()).toBe('AUTONOMOUS');
+    await poll(() => page.locator('tr[data-robot="arm0"] [data-field="mode"]').textContent()).toBe('AUTONOMOUS');
     expect(await page.getByTestId('connection').textContent()).toContain(OPERATOR.name);
   });
 
@@ -64,7 +64,7 @@ describe('operator console, live', () => {
     expect(first.nonBackground / first.total).toBeGreaterThan(0.05);
     const q0 = Array.from(loop().obs!.q);
     await until(() => loop().obs!.q.some((v, i) => Math.abs(v - q0[i]) > 0.05), 'the expert to move the arm');
-    await expect.poll(async () => (await canvasStats(page)).hash).not.toBe(first.hash);
+    await poll(async () => (await canvasStats(page)).hash).not.toBe(first.hash);
   });
 
   it('takes over by click and hands back by Space', async () => {
@@ -79,7 +79,7 @@ describe('operator console, live', () => {
   it('takes over by Space, and keyboard teleop moves the EE in the server state', async () => {
     await page.keyboard.press('Space');
     await until(() => loop().mode === 'INTERVENING', 'take over by key');
-    await expect.poll(() => page.getByTestId('mode').textContent()).toBe('INTERVENING');
+    await poll(() => page.getByTestId('mode').textContent()).toBe('INTERVENING');
     const z0 = loop().obs!.eePos[2];
     const y0 = loop().obs!.eePos[1];
     await page.keyboard.down('KeyR'); // +z
@@ -120,7 +120,7 @@ describe('operator console, live', () => {
   it('latches the e-stop (Esc): keys and buttons do not leave it until reset', async () => {
     await page.keyboard.press('Escape');
     await until(() => loop().mode === 'ESTOP', 'ESTOP');
-    await expect.poll(() => page.getByTestId('mode-banner').getAttribute('data-mode')).toBe('ESTOP');
+    await poll(() => page.getByTestId('mode-banner').getAttribute('data-mode')).toBe('ESTOP');
     await page.getByTestId('reset-estop').waitFor();
     await page.keyboard.press('Space');
     await page.keyboard.press('KeyP');

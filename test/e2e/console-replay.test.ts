@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS, canvasStats, launchBrowser, OPERATOR, signIn, startE2eServer, waitInPage, type E2eServer } from './e2e-harness.ts';
+import { ARTIFACTS, canvasStats, launchBrowser, OPERATOR, signIn, startE2eServer, waitInPage, poll, type E2eServer } from './e2e-harness.ts';
 
 // Record an episode through the console (policy, a take-over, hand back, success), then replay it.
 let srv: E2eServer;
@@ -63,7 +63,9 @@ describe('replay', () => {
     const [ep] = (await episodes('?hasInterventions=true')).items;
     await page.goto(`${srv.base}/#/replay`);
     await page.getByTestId('filter-interventions').check();
-    await expect.poll(() => page.getByTestId('episode-count').textContent()).toMatch(/^1 of 1 episodes/);
+    const all = await episodes('?hasInterventions=true');
+    expect(all.items.map((e) => [e.id, e.interventionCount, e.status])).toEqual([[ep.id, 1, 'complete']]);
+    await poll(() => page.getByTestId('episode-count').textContent()).toMatch(/^1 of 1 episodes/);
     await page.locator(`tr[data-episode="${ep.id}"] a`).click();
     await waitInPage(page, () => document.querySelector('.replay-player')?.getAttribute('data-loaded') === 'true');
     expect(await page.locator('.plot canvas').count()).toBeGreaterThanOrEqual(3);
@@ -78,7 +80,7 @@ describe('replay', () => {
       const r = (window as unknown as ReplayWindow).__takeover.replay!;
       return r.shown() === r.steps.length - 1 && !r.clock.playing;
     });
-    await expect.poll(async () => (await canvasStats(page, '.replay-scene canvas')).hash).not.toBe(atStart.hash);
+    await poll(async () => (await canvasStats(page, '.replay-scene canvas')).hash).not.toBe(atStart.hash);
     expect(await page.getByTestId('replay-position').textContent()).toContain(`step`);
 
     // scrub to a quarter of the recording

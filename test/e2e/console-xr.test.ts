@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS, launchBrowser, OPERATOR, signIn, startE2eServer, waitInPage, type E2eServer } from './e2e-harness.ts';
+import { ARTIFACTS, launchBrowser, OPERATOR, signIn, startE2eServer, waitInPage, poll, type E2eServer } from './e2e-harness.ts';
 
 // WebXR through IWER's emulated Quest 3 (the console installs it for ?xr-emulator=1).
 let srv: E2eServer;
@@ -47,7 +47,7 @@ describe('operator console in WebXR (IWER Quest 3)', () => {
     await right(`window.__xrDevice.controllers.right.position.set(0.25, 1.1, -0.35)`);
     await page.getByTestId('vr').click();
     await waitInPage(page, () => (window as unknown as XrWindow).__takeover.robotView?.xr.presenting === true);
-    await expect.poll(() => page.getByTestId('stat-xr').textContent()).toContain('in VR');
+    await poll(() => page.getByTestId('stat-xr').textContent()).toContain('in VR');
   });
 
   it('takes over with the A button', async () => {
@@ -64,7 +64,7 @@ describe('operator console in WebXR (IWER Quest 3)', () => {
     const ee0 = Array.from(loop().obs!.eePos);
     // 8 cm to the operator's right (three.js +x = the robot's +x) and 5 cm up (three.js +y = robot +z)
     await right(`window.__xrDevice.controllers.right.position.set(0.33, 1.15, -0.35)`);
-    await expect.poll(async () => (await target())![0] - t0[0], { timeout: 10_000 }).toBeGreaterThan(0.075);
+    await poll(async () => (await target())![0] - t0[0]).toBeGreaterThan(0.075);
     const t1 = (await target())!;
     expect(t1[2] - t0[2]).toBeCloseTo(0.05, 2);
     expect(Math.abs(t1[1] - t0[1])).toBeLessThan(0.005);

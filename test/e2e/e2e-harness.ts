@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import { buildApp } from '../../server/app.ts';
 import { defaultConfig, type RobotConfig, type TakeoverConfig } from '../../server/config/config-schema.ts';
 import { validateConfig } from '../../server/config/load-config.ts';
@@ -95,4 +96,9 @@ export async function canvasStats(page: Page, selector = '[data-testid="scene-ca
     }
     return { nonBackground: non, total: px.length / 4, hash };
   });
+}
+
+/** expect.poll with a timeout fit for two loaded cores (vitest's default is 1 s). */
+export function poll<T>(fn: () => T | Promise<T>, timeout = 15_000) {
+  return expect.poll(fn, { timeout, interval: 50 });
 }
