@@ -49,3 +49,10 @@ export function observationToRecord(o: Observation): ObservationRecord {
     objects: o.objects.map((p) => ({ name: p.name, pos: [...p.pos], quat: [...p.quat] })),
   };
 }
+
+/** True when the joints and the EE position are all finite (anything else must stop the arm). */
+export function isObservationFinite(o: Observation): boolean {
+  for (const v of o.q) if (!Number.isFinite(v)) return false;
+  for (const v of o.eePos) if (!Number.isFinite(v)) return false;
+  return true;
+}

@@ -1,12 +1,13 @@
-import { ACTION_DIM, clipAction, DEFAULT_ACTION_SCALE, type ActionScale } from '../../core/action.ts';
+import { ACTION_DIM, DEFAULT_ACTION_SCALE, type ActionScale } from '../../core/action.ts';
 import { CommandPipeline } from './command-pipeline.ts';
 import type { Mode, Source } from '../../core/mode.ts';
-import type { Observation } from '../../core/observation.ts';
-import { observationToRecord } from '../../core/observation.ts';
+import { isObservationFinite, observationToRecord, type Observation } from '../../core/observation.ts';
 import type { Outcome } from '../../core/step.ts';
-import type { ErrorCode } from '../protocol/error-codes.ts';
 import { isEpisodic, isMonitored, isStepped } from '../robots/bridge-extras.ts';
 import type { RobotBridge } from '../robots/robot-bridge.ts';
+import type { ControlLoopOptions, LoopEvent, Refusal } from './control-loop-options.ts';
+import { PolicyProposer } from './policy-proposer.ts';
+import { LoopListeners } from './loop-listeners.ts';
 import type { ActionSource } from './action-source.ts';
 import { arbitrate, initialArbiterState, sourceFor, type Actor, type ArbiterEvent, type ArbiterState, type Decision } from './arbiter.ts';
 import type { RewindTarget } from './rewind-buffer.ts';
@@ -16,45 +17,10 @@ import type { Clock } from './clock.ts';
 import { EpisodeRunner, type EpisodeInfo } from './episode-runner.ts';
 import { RateMeter, SampleRing } from './rate-meter.ts';
 import type { RecorderPort } from './recorder-port.ts';
-import { SafetyFilter, type ClampKind, type SafetyLimits } from './safety-filter.ts';
+import { SafetyFilter, type ClampKind } from './safety-filter.ts';
 import { TeleopInput, type TeleopCommand } from './teleop-input.ts';
 
-export interface ControlLoopOptions {
-  robotId: string;
-  bridge: RobotBridge;
-  kinematics: ArmKinematics;
-  /** workspace box and EE step; joint limits come from the bridge's features */
-  limits: Pick<SafetyLimits, 'workspaceMin' | 'workspaceMax' | 'maxEeStep'>;
-  clock: Clock;
-  rateHz?: number;
-  policy?: ActionSource | null;
-  actionScale?: ActionScale;
-  /** controlling operator silent this long -> hold, s */
-  heartbeatTimeout?: number;
-  /** time the policy has to answer, s (default half a tick) */
-  policyDeadline?: number;
-  task?: string;
-  seed?: number;
-  stepLimit?: number;
-  recorder?: RecorderPort | null;
-  /** start the next episode by itself when one ends */
-  autoReset?: boolean;
-  /** re-anchor on measured joints when the commanded EE runs this far ahead, m */
-  anchorTolerance?: number;
-  /** real-time stamp in ms for latency figures (not the control clock) */
-  perfNow?: () => number;
-  newEpisodeId?: () => string;
-  /** seconds of history kept for rewind (default 60) */
-  rewindHorizon?: number;
-}
-
-export interface LoopEvent {
-  type: 'mode' | 'episode_start' | 'episode_end';
-  robot: string;
-  [k: string]: unknown;
-}
-
-export type Refusal = { code: ErrorCode; message: string };
+export type { ControlLoopOptions, LoopEvent, Refusal } from './control-loop-options.ts';
 
 /**
  * One robot's control loop (design.md "The control tick"): observe -> propose (deadline) ->
@@ -72,9 +38,6 @@ export class ControlLoop {
   readonly episodes: EpisodeRunner;
   readonly heartbeatTimeout: number;
   policy: ActionSource | null;
-  // counters
-  lateProposals = 0;
-  policyErrors = 0;
   seq = 0;
   // what the last tick did (read by broadcasters after each tick; do not keep references)
   obs: Observation | null = null;
@@ -84,7 +47,8 @@ export class ControlLoop {
   readonly pipeline: CommandPipeline;
   readonly rewinder: Rewinder;
 
-  #o: Required<Pick<ControlLoopOptions, 'actionScale' | 'policyDeadline' | 'autoReset' | 'anchorTolerance' | 'perfNow'>>;
+  #o: Required<Pick<ControlLoopOptions, 'actionScale' | 'autoReset' | 'anchorTolerance' | 'perfNow'>>;
+  readonly #proposer: PolicyProposer;
   #kin: ArmKinematics;
   #clock: Clock;
   #arb: ArbiterState = initialArbiterState();
@@ -93,13 +57,10 @@ export class ControlLoop {
   #lastSeen = -Infinity;
   #tickOpen = false;
   #started = false;
-  #tickListeners: Array<(loop: ControlLoop) => void> = [];
-  #observeListeners: Array<(loop: ControlLoop) => void> = [];
+  readonly #listeners = new LoopListeners<ControlLoop>();
   /** the step being recorded is part of a real-arm drive-back */
   #recovery = false;
-  #eventListeners: Array<(e: LoopEvent) => void> = [];
   // scratch
-  #proposedBuf = new Float64Array(ACTION_DIM);
   #act = new Float64Array(ACTION_DIM);
 
   constructor(o: ControlLoopOptions) {
@@ -115,11 +76,11 @@ export class ControlLoop {
     this.#recorder = o.recorder ?? null;
     this.#o = {
       actionScale: o.actionScale ?? DEFAULT_ACTION_SCALE,
-      policyDeadline: o.policyDeadline ?? this.dt / 2,
       autoReset: o.autoReset ?? true,
       anchorTolerance: o.anchorTolerance ?? 0.03,
       perfNow: o.perfNow ?? (() => performance.now()),
     };
+    this.#proposer = new PolicyProposer(o.clock, o.policyDeadline ?? this.dt / 2);
     const f = o.bridge.features;
     this.safety = new SafetyFilter({ lower: f.lower, upper: f.upper, velocityLimit: f.velocityLimit, dt: this.dt, ...o.limits }, o.kinematics);
     this.pipeline = new CommandPipeline({
@@ -132,6 +93,10 @@ export class ControlLoop {
     });
   }
 
+  /** policy answers discarded for missing their deadline */
+  get lateProposals(): number { return this.#proposer.lateProposals; }
+  /** policy calls that threw */
+  get policyErrors(): number { return this.#proposer.policyErrors; }
   get mode(): Mode { return this.#arb.mode; }
   get lease(): string | null { return this.#arb.lease; }
   get modeReason(): string { return this.#arb.reason; }
@@ -149,9 +114,8 @@ export class ControlLoop {
   on(kind: 'tick' | 'observe', fn: (loop: ControlLoop) => void): void;
   on(kind: 'event', fn: (e: LoopEvent) => void): void;
   on(kind: 'tick' | 'observe' | 'event', fn: ((loop: ControlLoop) => void) | ((e: LoopEvent) => void)): void {
-    if (kind === 'tick') this.#tickListeners.push(fn as (loop: ControlLoop) => void);
-    else if (kind === 'observe') this.#observeListeners.push(fn as (loop: ControlLoop) => void);
-    else this.#eventListeners.push(fn as (e: LoopEvent) => void);
+    if (kind === 'event') this.#listeners.event.push(fn as (e: LoopEvent) => void);
+    else this.#listeners[kind].push(fn as (loop: ControlLoop) => void);
   }
 
   /** Starts the first episode (the bridge must be connected). */
@@ -170,7 +134,7 @@ export class ControlLoop {
     if (isStepped(b)) b.stepTo(now);
     const obs = b.observe();
     this.obs = obs;
-    if (!observationFinite(obs)) this.#arbitrate({ type: 'estop', actor: null, reason: 'non-finite observation' });
+    if (!isObservationFinite(obs)) this.#arbitrate({ type: 'estop', actor: null, reason: 'non-finite observation' });
     if (isMonitored(b)) {
       const h = b.health();
       if (!h.ready) this.#arbitrate({ type: 'robot_unavailable', reason: h.reason });
@@ -180,12 +144,12 @@ export class ControlLoop {
       this.#arbitrate({ type: 'heartbeat_timeout' });
       this.#teleop.clear();
     }
-    this.proposed = this.#propose(obs);
+    this.proposed = this.#arb.mode === 'ESTOP' ? null : this.#proposer.propose(this.policy, obs);
     this.#tickOpen = false;
     this.#recovery = false;
     const cur = this.episodes.current;
     if (cur && !cur.outcome) this.rewinder.capture(cur.step, now, obs.q);
-    for (const fn of this.#observeListeners) fn(this);
+    this.#listeners.run('observe', this);
     this.pipeline.beginTick(this.obs); // a listener may have rewound: this.obs is then the restored state
     const source = sourceFor(this.#arb.mode);
     if (source === 'policy' && this.proposed) {
@@ -203,33 +167,13 @@ export class ControlLoop {
     this.#tickOpen = true;
     this.seq++;
     this.#record(now);
-    for (const fn of this.#tickListeners) fn(this);
+    this.#listeners.run('tick', this);
     const ep = this.episodes.current;
     if (ep) {
       ep.step++;
       const verdict = this.episodes.verdict(isEpisodic(b) && b.taskSuccess());
       if (verdict) this.#endEpisode(verdict, null);
     }
-  }
-
-  #propose(obs: Observation): Float64Array | null {
-    const p = this.policy;
-    if (!p || this.#arb.mode === 'ESTOP') return null;
-    const t0 = this.#clock.now();
-    const deadline = t0 + this.#o.policyDeadline;
-    let a: ArrayLike<number> | null = null;
-    try {
-      a = p.propose(obs, deadline);
-    } catch {
-      this.policyErrors++;
-      return null;
-    }
-    if (this.#clock.now() > deadline) {
-      this.lateProposals++;
-      return null;
-    }
-    if (!a || a.length < ACTION_DIM) return null;
-    return clipAction(a, this.#proposedBuf);
   }
 
   #hold(): void {
@@ -277,7 +221,7 @@ export class ControlLoop {
   }
 
   #emit(e: LoopEvent): void {
-    for (const fn of this.#eventListeners) fn(e);
+    this.#listeners.emit(e);
   }
 
   /** Applies an operator's mode command through the arbiter. Returns the refusal, or null. */
@@ -402,10 +346,4 @@ export class ControlLoop {
     this.#emit({ type: 'episode_start', robot: this.robotId, episodeId: ep.id, seed: ep.seed, task: ep.task });
     return ep;
   }
-}
-
-function observationFinite(o: Observation): boolean {
-  for (const v of o.q) if (!Number.isFinite(v)) return false;
-  for (const v of o.eePos) if (!Number.isFinite(v)) return false;
-  return true;
 }

@@ -1,0 +1,45 @@
+import type { ActionScale } from '../../core/action.ts';
+import type { ErrorCode } from '../protocol/error-codes.ts';
+import type { RobotBridge } from '../robots/robot-bridge.ts';
+import type { ActionSource } from './action-source.ts';
+import type { ArmKinematics } from './arm-kinematics.ts';
+import type { Clock } from './clock.ts';
+import type { RecorderPort } from './recorder-port.ts';
+import type { SafetyLimits } from './safety-filter.ts';
+
+export interface ControlLoopOptions {
+  robotId: string;
+  bridge: RobotBridge;
+  kinematics: ArmKinematics;
+  /** workspace box and EE step; joint limits come from the bridge's features */
+  limits: Pick<SafetyLimits, 'workspaceMin' | 'workspaceMax' | 'maxEeStep'>;
+  clock: Clock;
+  rateHz?: number;
+  policy?: ActionSource | null;
+  actionScale?: ActionScale;
+  /** controlling operator silent this long -> hold, s */
+  heartbeatTimeout?: number;
+  /** time the policy has to answer, s (default half a tick) */
+  policyDeadline?: number;
+  task?: string;
+  seed?: number;
+  stepLimit?: number;
+  recorder?: RecorderPort | null;
+  /** start the next episode by itself when one ends */
+  autoReset?: boolean;
+  /** re-anchor on measured joints when the commanded EE runs this far ahead, m */
+  anchorTolerance?: number;
+  /** real-time stamp in ms for latency figures (not the control clock) */
+  perfNow?: () => number;
+  newEpisodeId?: () => string;
+  /** seconds of history kept for rewind (default 60) */
+  rewindHorizon?: number;
+}
+
+export interface LoopEvent {
+  type: 'mode' | 'episode_start' | 'episode_end';
+  robot: string;
+  [k: string]: unknown;
+}
+
+export type Refusal = { code: ErrorCode; message: string };
