@@ -97,7 +97,15 @@ export class CommandRouter {
     const r = this.#o.fleet.robots.get(msg.robot);
     if (!r) return this.#error(s, 'TKO_ERR_UNKNOWN_ROBOT', `no robot '${msg.robot}'`, ref, msg.type);
     const actor: Actor = { operatorId: p.name, role: p.role };
-    const refusal = this.#run(r, actor, msg, receivedAtMs);
+    let refusal: Refusal | null;
+    try {
+      refusal = this.#run(r, actor, msg, receivedAtMs);
+    } catch (err) {
+      // A command that throws (a bridge whose link broke mid-call) must not leave the arm driven blind.
+      const reason = `${msg.type} failed: ${(err as Error)?.message ?? String(err)}`;
+      try { r.loop.request({ type: 'estop', actor: null, reason }); } catch { /* the estop itself failed; the error frame still goes out */ }
+      return this.#error(s, 'TKO_ERR_INTERNAL', `${reason}; robot e-stopped`, ref, msg.type);
+    }
     if (refusal) return this.#error(s, refusal.code, refusal.message, ref, msg.type);
     // Teleop streams at input rate: acknowledge only when the client asks (ref).
     if (msg.type !== 'teleop' || ref !== undefined) s.send({ type: 'ack', ...(ref !== undefined ? { ref } : {}), for: msg.type, robot: r.id });

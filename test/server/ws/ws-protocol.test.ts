@@ -263,3 +263,24 @@ describe('WebSocket protocol (real server, ephemeral port)', () => {
 // keep the import used for type-only builds
 void WebSocket;
 void encodeMessage;
+
+describe('a bridge that throws during a command', () => {
+  it('e-stops the robot and answers TKO_ERR_INTERNAL; the server keeps serving', async () => {
+    const srv = await startTestServer();
+    try {
+      const { client } = await TestClient.signIn(srv.url, TOKENS.alice.token);
+      client.send({ type: 'take_over', robot: 'arm0', ref: 1 });
+      await client.next((m) => m.type === 'ack');
+      srv.tick(1);
+      const bridge = srv.app.fleet.get('arm0').loop.bridge;
+      bridge.command = () => { throw new Error('link down'); };
+      client.send({ type: 'teleop', robot: 'arm0', kind: 'delta', action: [1, 0, 0, 0, 0, 0, 0], ref: 2 });
+      expect(await client.next((m) => m.type === 'error')).toMatchObject({ code: 'TKO_ERR_INTERNAL', ref: 2 });
+      expect(srv.app.fleet.get('arm0').loop.mode).toBe('ESTOP');
+      await client.sync();
+      client.close();
+    } finally {
+      await srv.close();
+    }
+  });
+});
