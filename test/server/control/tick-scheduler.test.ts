@@ -72,4 +72,13 @@ describe('TickScheduler', () => {
     vi.advanceTimersByTime(1000);
     expect(a.dues.length).toBe(n);
   });
+
+  it('bounds its busy-wait to a quarter of a core', () => {
+    const one = new TickScheduler({ clock, spinMs: 1 });
+    one.add([new Probe(0.05)]);
+    expect(one.spinMs).toBe(1);
+    const many = new TickScheduler({ clock, spinMs: 1 });
+    many.add(Array.from({ length: 16 }, () => new Probe(0.02)));
+    expect(many.spinMs).toBeCloseTo(0.3125, 9);
+  });
 });
