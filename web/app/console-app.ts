@@ -64,10 +64,20 @@ export class ConsoleApp {
     else this.#mount(fleetView(s));
   }
 
+  /** Shows a notice; a repeat of a visible one bumps its count instead of stacking (at most 4 shown). */
   notify(level: 'info' | 'error', text: string): void {
-    const n = h('div', { class: `notice ${level}`, text });
-    this.#notices.append(n);
-    setTimeout(() => n.remove(), level === 'error' ? 6000 : 2500);
+    const same = [...this.#notices.children].find((c) => (c as HTMLElement).dataset.text === text) as HTMLElement | undefined;
+    const n = same ?? h('div', { class: `notice ${level}`, 'data-text': text, text });
+    if (same) {
+      const count = Number(same.dataset.count ?? '1') + 1;
+      same.dataset.count = String(count);
+      same.textContent = `${text} (×${count})`;
+      clearTimeout(Number(same.dataset.timer));
+    } else {
+      this.#notices.append(n);
+      while (this.#notices.children.length > 4) this.#notices.firstElementChild!.remove();
+    }
+    n.dataset.timer = String(setTimeout(() => n.remove(), level === 'error' ? 6000 : 2500));
   }
 
   #adopt(s: ConsoleSession): void {

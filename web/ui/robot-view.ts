@@ -63,7 +63,7 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
     target: () => teleop.target,
     sendPose: (t, g) => teleop.sendPose(t, g),
     sendGripper: (g) => {
-      if (!session.holdsLease(robotId)) return;
+      if (!teleop.driving) return;
       teleop.keyboard.gripper = g;
       session.client.teleopDelta(robotId, [0, 0, 0, 0, 0, 0, g]);
     },

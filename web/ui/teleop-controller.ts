@@ -49,6 +49,11 @@ export class TeleopController {
     return this.session.holdsLease(this.robotId);
   }
 
+  /** Teleop counts only while INTERVENING with our lease (an e-stopped or paused lease holder sends nothing). */
+  get driving(): boolean {
+    return this.holdsLease && this.session.states.get(this.robotId)?.mode === 'INTERVENING';
+  }
+
   /** On taking over: start from the arm's current gripper so it does not drop what it holds. */
   startFrom(executedGripper: number | null, opening: number, range: [number, number]): void {
     this.#suspended = false;
@@ -70,7 +75,7 @@ export class TeleopController {
 
   /** Called per state frame: keeps the target marker and gizmo in step with the lease. */
   sync(eePos: ArrayLike<number>, eeQuat: ArrayLike<number>): void {
-    const lease = this.holdsLease;
+    const lease = this.driving;
     if (lease && (this.targetMode === 'follow' || !this.target)) {
       this.target = { pos: [eePos[0], eePos[1], eePos[2]], quat: [eeQuat[0], eeQuat[1], eeQuat[2], eeQuat[3]] };
     }
@@ -88,7 +93,7 @@ export class TeleopController {
   pump(): void {
     const pad = this.#readPad();
     if (pad && this.#padEdge.pressed(pad)) this.onPadToggle?.();
-    if (!this.holdsLease || this.#suspended) return;
+    if (!this.driving || this.#suspended) return;
     const a = this.keyboard.action(this.#action) as Float64Array;
     let padMoving = false;
     if (pad) {
@@ -108,7 +113,7 @@ export class TeleopController {
 
   /** Sends an absolute EE target (gizmo drag, XR clutch) and shows it. */
   sendPose(t: EeTarget, gripper = this.keyboard.gripper): void {
-    if (!this.holdsLease || this.#suspended) return;
+    if (!this.driving || this.#suspended) return;
     this.target = t;
     this.targetMode = 'pose';
     this.keyboard.gripper = gripper;

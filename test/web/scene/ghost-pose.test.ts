@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ghostPose } from '../../../web/scene/ghost-pose.ts';
-import { applyEeDelta } from '../../../server/control/ee-delta.ts';
+import { applyEeDelta } from '../../../sim/ee-delta.ts';
 
 const unit = fc.double({ min: -1, max: 1, noNaN: true });
 
