@@ -86,11 +86,30 @@ export class ConsoleApp {
     this.conn.className = 'conn conn-on';
     s.on('notice', (n) => this.notify(n.level, n.text));
     s.on('closed', (c) => {
-      this.conn.textContent = `disconnected (${c.code})`;
+      this.conn.textContent = `disconnected (${c.code}), reconnecting…`;
       this.conn.className = 'conn conn-off';
       this.notify('error', `connection closed: ${c.reason || c.code}`);
+      if (this.handle.session === s) void this.#reconnect(s.token);
     });
     this.render();
+  }
+
+  /** Signs in again with the same token, backing off to 5 s; a bad token ends at the sign-in form. */
+  async #reconnect(token: string): Promise<void> {
+    for (let delay = 500; ; delay = Math.min(5000, delay * 2)) {
+      await new Promise((r) => setTimeout(r, delay));
+      if (!this.handle.session || this.handle.session.token !== token) return; // signed out meanwhile
+      try {
+        this.#adopt(await ConsoleSession.signIn(token));
+        return;
+      } catch (err) {
+        if ((err as { code?: string }).code === 'TKO_ERR_UNAUTHENTICATED') {
+          this.handle.session = null;
+          this.render();
+          return;
+        }
+      }
+    }
   }
 
   #mount(v: View): void {
