@@ -1,5 +1,5 @@
 import type { ActionScale } from '../core/action.ts';
-import { quatMul, quatNormalize, rotvecToQuat } from './quat.ts';
+import { orientationError, quatMul, quatNormalize, rotvecToQuat } from './quat.ts';
 
 const _rv = new Float64Array(3);
 const _dq = new Float64Array(4);
@@ -28,4 +28,26 @@ export function applyEeDelta(
   rotvecToQuat(_rv, _dq);
   quatMul(_dq, quat, outQuat);
   quatNormalize(outQuat);
+}
+
+const _err = new Float64Array(3);
+
+/**
+ * The normalized action (before clipping) that moves (pos, quat) to (targetPos, targetQuat) in one
+ * tick: the inverse of applyEeDelta, used for operator pose targets. Gripper is left to the caller.
+ */
+export function eeDeltaTowards(
+  pos: ArrayLike<number>,
+  quat: ArrayLike<number>,
+  targetPos: ArrayLike<number>,
+  targetQuat: ArrayLike<number>,
+  scale: ActionScale,
+  dt: number,
+  outAction: Float64Array,
+): void {
+  const kt = scale.translation * dt;
+  const kr = scale.rotation * dt;
+  for (let i = 0; i < 3; i++) outAction[i] = (targetPos[i] - pos[i]) / kt;
+  orientationError(targetQuat, quat, _err);
+  for (let i = 0; i < 3; i++) outAction[3 + i] = _err[i] / kr;
 }

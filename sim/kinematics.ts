@@ -19,8 +19,6 @@ export interface IkReport {
 /** Forward and inverse kinematics of one arm, in the base (world) frame. */
 export interface ArmKinematics {
   readonly dof: number;
-  readonly lower: Float64Array;
-  readonly upper: Float64Array;
   fk(q: ArrayLike<number>, outPos: Float64Array, outQuat: Float64Array): void;
   ik(q0: ArrayLike<number>, targetPos: ArrayLike<number>, targetQuat: ArrayLike<number>, outQ: Float64Array, opts?: IkOptions): IkReport;
 }

@@ -105,3 +105,16 @@ export function yawQuat(angle: number, out: Vec = [0, 0, 0, 0]): Vec {
   out[0] = Math.cos(angle / 2); out[1] = 0; out[2] = 0; out[3] = Math.sin(angle / 2);
   return out;
 }
+
+/** Rotates vector v by unit quaternion q. */
+export function quatRotate(q: Vec, v: Vec, out: Vec): Vec {
+  const w = q[0], x = q[1], y = q[2], z = q[3];
+  // t = 2 * cross(q.xyz, v); v' = v + w t + cross(q.xyz, t)
+  const tx = 2 * (y * v[2] - z * v[1]);
+  const ty = 2 * (z * v[0] - x * v[2]);
+  const tz = 2 * (x * v[1] - y * v[0]);
+  out[0] = v[0] + w * tx + (y * tz - z * ty);
+  out[1] = v[1] + w * ty + (z * tx - x * tz);
+  out[2] = v[2] + w * tz + (x * ty - y * tx);
+  return out;
+}

@@ -1,8 +1,8 @@
 import { ACTION_DIM, clipAction, type ActionScale } from '../../core/action.ts';
 import type { Observation } from '../../core/observation.ts';
 import type { RobotBridge } from '../robots/robot-bridge.ts';
-import type { ArmKinematics } from './arm-kinematics.ts';
-import { applyEeDelta } from './ee-delta.ts';
+import type { ArmKinematics } from '../../sim/kinematics.ts';
+import { applyEeDelta } from '../../sim/ee-delta.ts';
 import { SafetyFilter, type ClampKind } from './safety-filter.ts';
 
 /**

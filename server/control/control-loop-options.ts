@@ -2,7 +2,7 @@ import type { ActionScale } from '../../core/action.ts';
 import type { ErrorCode } from '../protocol/error-codes.ts';
 import type { RobotBridge } from '../robots/robot-bridge.ts';
 import type { ActionSource } from './action-source.ts';
-import type { ArmKinematics } from './arm-kinematics.ts';
+import type { ArmKinematics } from '../../sim/kinematics.ts';
 import type { Clock } from './clock.ts';
 import type { RecorderPort } from './recorder-port.ts';
 import type { SafetyLimits } from './safety-filter.ts';

@@ -12,7 +12,7 @@ import type { ActionSource } from './action-source.ts';
 import { arbitrate, initialArbiterState, sourceFor, type Actor, type ArbiterEvent, type ArbiterState, type Decision } from './arbiter.ts';
 import type { RewindTarget } from './rewind-buffer.ts';
 import { Rewinder } from './rewinder.ts';
-import type { ArmKinematics } from './arm-kinematics.ts';
+import type { ArmKinematics } from '../../sim/kinematics.ts';
 import type { Clock } from './clock.ts';
 import { EpisodeRunner, type EpisodeInfo } from './episode-runner.ts';
 import { RateMeter, SampleRing } from './rate-meter.ts';

@@ -1,4 +1,4 @@
-import type { ArmKinematics } from './arm-kinematics.ts';
+import type { ArmKinematics } from '../../sim/kinematics.ts';
 
 /** What the safety filter enforces on every command, whatever its source. */
 export interface SafetyLimits {

@@ -1,6 +1,6 @@
 import type { ActionScale } from '../../core/action.ts';
-import { eeDeltaTowards } from './ee-delta.ts';
-import { quatNormalize } from './quat.ts';
+import { eeDeltaTowards } from '../../sim/ee-delta.ts';
+import { quatNormalize } from '../../sim/quat.ts';
 
 /** An operator's teleop command: a normalized EE delta (held as a velocity) or an absolute EE target pose. */
 export type TeleopCommand =

@@ -1,5 +1,5 @@
-import type { ArmKinematics, IkReport } from '../control/arm-kinematics.ts';
-import { quatRotate } from '../control/quat.ts';
+import type { ArmKinematics, IkReport } from '../../sim/kinematics.ts';
+import { quatRotate } from '../../sim/quat.ts';
 
 /**
  * TEST DOUBLE kinematics of the mock arm: a gantry (joints 0-2: x, y, z in m) carrying a wrist
@@ -52,7 +52,7 @@ export class MockArmKinematics implements ArmKinematics {
     const finite = [targetPos[0], targetPos[1], targetPos[2], w, x, y, z].every(Number.isFinite) && n > 1e-9;
     if (!finite) {
       outQ.set(q0);
-      return { converged: false, posError: Infinity, rotError: Infinity, clampedJoints, unreachable: true };
+      return { converged: false, posError: Infinity, rotError: Infinity, clampedJoints, unreachable: true, iterations: 0 };
     }
     w /= n; x /= n; y /= n; z /= n;
     const angles = [
@@ -82,6 +82,6 @@ export class MockArmKinematics implements ArmKinematics {
     const posError = Math.hypot(this.#pos[0] - targetPos[0], this.#pos[1] - targetPos[1], this.#pos[2] - targetPos[2]);
     const dot = Math.abs(this.#quat[0] * w + this.#quat[1] * x + this.#quat[2] * y + this.#quat[3] * z);
     const rotError = 2 * Math.acos(clamp(dot, -1, 1));
-    return { converged: posError < 1e-6 && rotError < 1e-6, posError, rotError, clampedJoints, unreachable: clampedJoints.length > 0 };
+    return { converged: posError < 1e-6 && rotError < 1e-6, posError, rotError, clampedJoints, unreachable: clampedJoints.length > 0, iterations: 1 };
   }
 }

@@ -1,7 +1,7 @@
 import type { ActionScale } from '../../core/action.ts';
 import type { RobotConfig } from '../config/config-schema.ts';
 import { fromActingSource, type ActionSource } from '../control/action-source.ts';
-import type { ArmKinematics } from '../control/arm-kinematics.ts';
+import type { ArmKinematics } from '../../sim/kinematics.ts';
 import { TakeoverError } from '../errors.ts';
 import { MockBridge } from './mock-bridge.ts';
 import type { RobotBridge } from './robot-bridge.ts';

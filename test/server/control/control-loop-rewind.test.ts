@@ -6,7 +6,7 @@ import { ControlLoop } from '../../../server/control/control-loop.ts';
 import { MockBridge } from '../../../server/robots/mock-bridge.ts';
 import { SimBridge } from '../../../server/robots/sim-bridge.ts';
 import type { RobotBridge } from '../../../server/robots/robot-bridge.ts';
-import type { ArmKinematics } from '../../../server/control/arm-kinematics.ts';
+import type { ArmKinematics } from '../../../sim/kinematics.ts';
 import { labelSteps } from '../../../recordings/step-labels.ts';
 import { MemoryRecorder } from '../support/memory-recorder.ts';
 
