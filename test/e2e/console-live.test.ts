@@ -92,6 +92,24 @@ describe('operator console, live', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'robot-view.png') });
   });
 
+  it('dragging the EE target gizmo sends a pose target the arm follows', async () => {
+    // screen position of the orange target (MuJoCo base frame -> three.js world -> canvas pixels)
+    const at = await page.evaluate(() => {
+      const v = (window as unknown as { __takeover: { robotView: { scene: { camera: { updateMatrixWorld(): void }; renderer: { domElement: HTMLCanvasElement } }; teleop: { slot: { markers: { target: { getWorldPosition(v: unknown): { project(c: unknown): { x: number; y: number } } } } } } } } }).__takeover.robotView;
+      const p = v.teleop.slot.markers.target.getWorldPosition(new (v.scene.camera as unknown as { position: { constructor: new () => unknown } }).position.constructor());
+      const ndc = p.project(v.scene.camera);
+      const r = v.scene.renderer.domElement.getBoundingClientRect();
+      return { x: r.left + ((ndc.x + 1) / 2) * r.width, y: r.top + ((1 - ndc.y) / 2) * r.height };
+    });
+    const z0 = loop().obs!.eePos[2];
+    await page.mouse.move(at.x, at.y);
+    await page.mouse.down();
+    for (let i = 1; i <= 10; i++) await page.mouse.move(at.x, at.y - 6 * i); // drag up on screen: +z
+    await page.mouse.up();
+    await waitInPage(page, () => (window as unknown as { __takeover: { robotView: { teleop: { targetMode: string } } } }).__takeover.robotView.teleop.targetMode === 'pose');
+    await until(() => loop().obs!.eePos[2] > z0 + 0.03, 'the EE to follow the dragged target up');
+  });
+
   it('scrubbing back on the timeline rewinds the arm there; the undone ticks turn grey', async () => {
     const id = loop().episode!.id;
     const ee = () => Array.from(loop().obs!.eePos);
