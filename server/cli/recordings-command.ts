@@ -168,7 +168,13 @@ export const recordingsCommand: CliCommand = {
         });
       case 'recover':
         return withCatalog(flags, async (c) => {
-          const report = await recoverDataDir(flags.dataDir, c);
+          let report;
+          try {
+            report = await recoverDataDir(flags.dataDir, c);
+          } catch (err) {
+            process.stderr.write(`takeover recordings recover: ${(err as Error).message}\n`);
+            return 1;
+          }
           if (flags.json) printJson(report);
           else {
             out(`checked ${report.checked} journal(s)`);

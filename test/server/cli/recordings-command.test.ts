@@ -75,5 +75,11 @@ describe('takeover recordings', () => {
     expect(existsSync(join(dataDir, 'episodes', 'x2.mcap'))).toBe(false);
     expect(JSON.parse((await takeover('list', '--json')).stdout).total).toBe(1);
     expect((await takeover('frobnicate')).code).toBe(2);
+    // a data dir another live process records into is refused with a message, not a stack
+    writeFileSync(join(dataDir, 'recorder.lock'), String(process.ppid));
+    const busy = await takeover('recover');
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toBe(`takeover recordings recover: recovery: data dir ${dataDir} is being recorded into by process ${process.ppid}; stop it first\n`);
+    rmSync(join(dataDir, 'recorder.lock'));
   });
 });
