@@ -27,7 +27,7 @@ export class ControlPanel {
   readonly #buttons = new Map<PanelAction, HTMLButtonElement>();
   readonly #fields = new Map<string, HTMLElement>();
 
-  constructor(onAction: (a: PanelAction) => void) {
+  constructor(onAction: (a: PanelAction) => void, readonly viewer = false) {
     const btn = (a: PanelAction, text: string, cls: string, hint = '') =>
       this.#buttons.set(a, h('button', { type: 'button', class: `big ${cls}`, 'data-testid': a.replace('_', '-'), title: hint, text, onclick: () => onAction(a) })).get(a)!;
     const field = (k: string, label: string) => {
@@ -39,6 +39,7 @@ export class ControlPanel {
     this.side = h(
       'aside',
       { class: 'control-side' },
+      viewer ? h('p', { class: 'muted', 'data-testid': 'viewer-note', text: 'Signed in as a viewer: watch only.' }) : null,
       h('div', { class: 'buttons' },
         btn('take_over', 'Take over', 'take', 'Space'),
         btn('hand_back', 'Hand back', 'hand', 'Space'),
@@ -73,7 +74,8 @@ export class ControlPanel {
     this.banner.dataset.mode = mode ?? '';
     this.banner.querySelector('[data-testid="mode-reason"]')!.textContent = s?.modeReason ?? '';
     this.banner.querySelector('[data-testid="lease"]')!.textContent = s?.lease ? `lease: ${s.lease}${holdsLease ? ' (you)' : ''}` : 'no lease';
-    const show = (a: PanelAction, on: boolean) => (this.#buttons.get(a)!.hidden = !on);
+    const show = (a: PanelAction, on: boolean) => (this.#buttons.get(a)!.hidden = !on || (this.viewer && a !== 'vr'));
+    for (const a of ['estop', 'success', 'failure', 'reset_episode'] as const) show(a, true);
     show('take_over', !holdsLease);
     show('hand_back', holdsLease);
     show('pause', mode !== 'PAUSED');

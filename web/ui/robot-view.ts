@@ -27,7 +27,7 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
   }
   const sceneBox = h('div', { class: 'scene robot-scene' });
   const timelineBar = new TimelineBar('episode');
-  const panel = new ControlPanel((a) => void act(a));
+  const panel = new ControlPanel((a) => void act(a), session.info.operator.role === 'viewer');
   const el = h('section', { class: 'robot-view', 'data-robot': robotId }, panel.banner, h('div', { class: 'robot-main' }, sceneBox, panel.side), timelineBar.el);
 
   const scene = new ConsoleScene(sceneBox);
