@@ -7,7 +7,7 @@ import { JsMlpForward } from '../policies/js-mlp-forward.ts';
 import { MlpPolicy, type MlpArchitecture, type PolicyModel } from '../policies/mlp-policy.ts';
 import type { Normalization } from '../policies/normalization.ts';
 import { PolicyRegistry } from '../policies/policy-registry.ts';
-import { SeededRandom } from '../policies/seeded-random.ts';
+import { SeededRandom } from '../core/seeded-random.ts';
 import { trainPolicy } from '../policies/trainer.ts';
 import type { TrainingSet } from '../policies/training-set.ts';
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Type, type Static } from '@sinclair/typebox';
 import { denormalizeOutputs, normalizeInputs, type Normalization } from './normalization.ts';
-import { SeededRandom } from './seeded-random.ts';
+import { SeededRandom } from '../core/seeded-random.ts';
 
 /** Layer sizes of an MLP policy: input -> hidden (ReLU) ... -> output (tanh). */
 export const MlpArchitectureSchema = Type.Object(

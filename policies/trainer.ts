@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { MlpPolicy, type MlpArchitecture } from './mlp-policy.ts';
 import { computeNormalization, normalizeInputs, normalizeOutputs, type Normalization } from './normalization.ts';
-import { SeededRandom } from './seeded-random.ts';
+import { SeededRandom } from '../core/seeded-random.ts';
 import type { TrainingSet } from './training-set.ts';
 
 export interface TrainOptions {

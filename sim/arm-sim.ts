@@ -9,7 +9,7 @@ import {
   PANDA_VELOCITY_LIMIT, pandaSceneXml,
 } from './panda-model.ts';
 import { mat3ToQuat, yawQuat } from './quat.ts';
-import { seededRandom } from './seeded-random.ts';
+import { SeededRandom } from '../core/seeded-random.ts';
 import type { Task, TaskScene } from './tasks/task.ts';
 import { getTask } from './tasks/task-registry.ts';
 
@@ -104,7 +104,8 @@ export class ArmSim implements TaskScene {
     this.#qposAdr.forEach((a, i) => (qpos[a] = PANDA_READY[i]));
     qpos[this.#fingerAdr[0]] = PANDA_FINGER_TRAVEL;
     qpos[this.#fingerAdr[1]] = PANDA_FINGER_TRAVEL;
-    this.task.reset(this, seededRandom(seed));
+    // the same stream the scenes were first generated with (mulberry32 seeded with seed ^ golden ratio)
+    this.task.reset(this, new SeededRandom(((seed >>> 0) ^ 0x9e3779b9) >>> 0));
     this.setCommand(PANDA_READY, -1);
     this.mujoco.mj_forward(this.model, this.data);
     this.#tReset = this.data.time;

@@ -1,11 +1,11 @@
-import { uniform } from '../seeded-random.ts';
+import type { SeededRandom } from '../../core/seeded-random.ts';
 import type { TaskScene } from './task.ts';
 
 /** Places the cube at a random spot and yaw in the reachable area in front of the arm. */
-export function placeCubeRandomly(scene: TaskScene, rng: () => number): [number, number] {
-  const x = uniform(rng, 0.4, 0.6);
-  const y = uniform(rng, -0.15, 0.15);
-  scene.setCubePose([x, y, 0.025], uniform(rng, -Math.PI / 4, Math.PI / 4));
+export function placeCubeRandomly(scene: TaskScene, rng: SeededRandom): [number, number] {
+  const x = rng.uniform(0.4, 0.6);
+  const y = rng.uniform(-0.15, 0.15);
+  scene.setCubePose([x, y, 0.025], rng.uniform(-Math.PI / 4, Math.PI / 4));
   return [x, y];
 }
 

@@ -1,4 +1,4 @@
-import { uniform } from '../seeded-random.ts';
+import type { SeededRandom } from '../../core/seeded-random.ts';
 import type { Task } from './task.ts';
 import { cubeObjects, placeCubeRandomly } from './cube-placement.ts';
 
@@ -12,8 +12,8 @@ export const placeTask: Task = {
     let tx = 0;
     let ty = 0;
     do {
-      tx = uniform(rng, 0.4, 0.6);
-      ty = uniform(rng, -0.2, 0.2);
+      tx = rng.uniform(0.4, 0.6);
+      ty = rng.uniform(-0.2, 0.2);
     } while (Math.hypot(tx - cx, ty - cy) < 0.12);
     scene.setTarget([tx, ty, 0.001]);
     scene.setGoal([0.3, 0.45, 0.5]);

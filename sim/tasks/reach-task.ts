@@ -1,4 +1,4 @@
-import { uniform } from '../seeded-random.ts';
+import type { SeededRandom } from '../../core/seeded-random.ts';
 import type { Task, TaskScene } from './task.ts';
 
 const IDENTITY = [1, 0, 0, 0];
@@ -7,10 +7,10 @@ const IDENTITY = [1, 0, 0, 0];
 export const reachTask: Task = {
   name: 'reach',
   maxSeconds: 6,
-  reset(scene: TaskScene, rng: () => number) {
+  reset(scene: TaskScene, rng: SeededRandom) {
     scene.setCubePose([0.3, -0.45, 0.025], 0); // parked out of the way
     scene.setTarget([0.3, 0.45, 0.001]);
-    scene.setGoal([uniform(rng, 0.35, 0.65), uniform(rng, -0.25, 0.25), uniform(rng, 0.1, 0.4)]);
+    scene.setGoal([rng.uniform(0.35, 0.65), rng.uniform(-0.25, 0.25), rng.uniform(0.1, 0.4)]);
   },
   objects(scene) {
     return [{ name: 'goal', pos: Array.from(scene.goalPos()), quat: [...IDENTITY] }];

@@ -1,4 +1,5 @@
 import type { ObjectPose } from '../../core/observation.ts';
+import type { SeededRandom } from '../../core/seeded-random.ts';
 
 export type TaskName = 'reach' | 'lift' | 'place';
 
@@ -22,7 +23,7 @@ export interface Task {
   readonly name: TaskName;
   /** episode length limit, seconds of robot time */
   readonly maxSeconds: number;
-  reset(scene: TaskScene, rng: () => number): void;
+  reset(scene: TaskScene, rng: SeededRandom): void;
   objects(scene: TaskScene): ObjectPose[];
   success(scene: TaskScene): boolean;
 }

@@ -4,7 +4,7 @@ import { initBackend } from '../../policies/backend.ts';
 import { MlpPolicy, type MlpArchitecture } from '../../policies/mlp-policy.ts';
 import { JsMlpForward } from '../../policies/js-mlp-forward.ts';
 import { computeNormalization } from '../../policies/normalization.ts';
-import { SeededRandom } from '../../policies/seeded-random.ts';
+import { SeededRandom } from '../../core/seeded-random.ts';
 
 const arch: MlpArchitecture = { kind: 'mlp', inputDim: 5, hidden: [16, 8], outputDim: 7 };
 

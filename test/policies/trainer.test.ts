@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../policies/backend.ts';
 import { trainPolicy } from '../../policies/trainer.ts';
 import type { TrainingSet } from '../../policies/training-set.ts';
-import { SeededRandom } from '../../policies/seeded-random.ts';
+import { SeededRandom } from '../../core/seeded-random.ts';
 
 const D = 6;
 const A = 7;

@@ -1,4 +1,7 @@
-/** A small seeded PRNG (mulberry32): the trainer's init and shuffling depend on nothing else. */
+/**
+ * A small seeded PRNG (mulberry32): scenes, training init and shuffles depend on nothing else, so
+ * the same seed reproduces them.
+ */
 export class SeededRandom {
   #s: number;
 
@@ -12,6 +15,11 @@ export class SeededRandom {
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** Uniform number in [lo, hi). */
+  uniform(lo: number, hi: number): number {
+    return lo + (hi - lo) * this.next();
   }
 
   /** Uniform integer in [0, n). */
