@@ -135,7 +135,11 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     recorderStats: () => (recording ? recording.recorder.stats() : null),
   });
   await app.register(robotsApi, { fleet });
-  const policies = opts.policies === false ? null : await setupPolicies(app, fleet, config.dataDir);
+  const learned = config.robots.filter((r) => r.policy && r.policy !== 'expert' && r.policy !== 'idle');
+  if (opts.policies === false && learned.length) {
+    throw new TakeoverError('TKO_ERR_CONFIG', `robot '${learned[0].id}' runs policy '${learned[0].policy}', but policies are switched off`);
+  }
+  const policies = opts.policies === false ? null : await setupPolicies(app, fleet, config.dataDir, config.robots);
   if (recording) await app.register(episodesApi, { catalog: recording.catalog, dataDir: config.dataDir, requireRole: app.requireRole });
 
   const webDir = resolve(config.webDir);

@@ -25,8 +25,11 @@ export const RobotConfigSchema = Type.Object(
     /** steps after which an episode ends as a timeout; default from the task, 0 = never */
     stepLimit: Type.Optional(Type.Integer({ minimum: 0 })),
     controlRateHz: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1000 })),
-    /** the policy slot: 'expert' (sim's scripted expert), 'idle' (none) */
-    policy: Type.Optional(Type.Union([Type.Literal('expert'), Type.Literal('idle')])),
+    /** the policy slot: 'expert' (sim's scripted expert), 'idle' (none), or a policy version ('default', 'v3', ...) */
+    policy: Type.Optional(Type.String({
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
+      description: "'expert' (the sim's scripted expert), 'idle' (none) or a policy version name such as 'default'",
+    })),
     limits: Type.Optional(LimitsSchema),
   },
   { additionalProperties: false },
@@ -79,7 +82,7 @@ export function defaultConfig(): TakeoverConfig {
     heartbeatTimeoutMs: 300,
     actionScale: { translation: 0.25, rotation: 1.5 },
     limits: {},
-    robots: [{ id: 'arm0', kind: 'sim', task: 'place', policy: 'expert' }],
+    robots: [{ id: 'arm0', kind: 'sim', task: 'place', policy: 'default' }],
     tokens: [],
     record: true,
     webDir: 'web/dist',

@@ -11,7 +11,7 @@ describe('loadConfig', () => {
   it('defaults: one sim arm on place, loopback:8080, 20 Hz', () => {
     const c = loadConfig({}, {}, dir());
     expect(c).toMatchObject({ host: '127.0.0.1', port: 8080, controlRateHz: 20, heartbeatTimeoutMs: 300, dataDir: './data' });
-    expect(c.robots).toEqual([{ id: 'arm0', kind: 'sim', task: 'place', policy: 'expert' }]);
+    expect(c.robots).toEqual([{ id: 'arm0', kind: 'sim', task: 'place', policy: 'default' }]);
   });
 
   it('layers file < env < flags', () => {
