@@ -49,7 +49,12 @@ export async function setupPolicies(app: FastifyInstance, fleet: Fleet, dataDir:
     requireRole: app.requireRole,
   });
   return {
-    backend: () => (backendInfo() ? describeBackend() : 'tfjs not initialised (no learned policy loaded)'),
+    backend: () => {
+      const st = runtime.stats();
+      const versions = st.loaded.length ? `versions ${st.loaded.join(', ')}` : 'no learned version loaded';
+      // the 'auto' engine runs batch-1 inference in plain JS, so tfjs may never have started
+      return `${versions}; inference engine ${st.engine}; tfjs backend ${backendInfo() ? describeBackend() : 'not initialised'}`;
+    },
     close: () => jobs.close(),
   };
 }
