@@ -37,7 +37,7 @@ export interface ControlLoopOptions {
 }
 
 export interface LoopEvent {
-  type: 'mode' | 'episode_start' | 'episode_end';
+  type: 'mode' | 'episode_start' | 'episode_end' | 'rewind';
   robot: string;
   [k: string]: unknown;
 }

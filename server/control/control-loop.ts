@@ -281,6 +281,8 @@ export class ControlLoop {
     const now = this.#clock.now();
     this.#lastSeen = now;
     this.episodes.event({ type: 'rewind', t: now - ep.startT, step: ep.step - 1, fromStep: ep.step - 1, toStep: r.toStep, how: r.how, seconds: r.seconds, by: actor.operatorId });
+    // every console greys out the undone steps, not only the one that asked
+    this.#emit({ type: 'rewind', robot: this.robotId, episodeId: ep.id, fromStep: ep.step - 1, toStep: r.toStep, how: r.how, by: actor.operatorId });
     this.#teleop.clear();
     this.pipeline.reset();
     this.#tickOpen = false;

@@ -139,7 +139,7 @@ export const ErrorSchema = Type.Object(
 );
 export const EventSchema = Type.Object(
   {
-    type: Type.Literal('event'), robot: RobotId, event: Type.Union([Type.Literal('mode'), Type.Literal('episode_start'), Type.Literal('episode_end')]),
+    type: Type.Literal('event'), robot: RobotId, event: Type.Union([Type.Literal('mode'), Type.Literal('episode_start'), Type.Literal('episode_end'), Type.Literal('rewind')]),
     data: Type.Record(Type.String(), Type.Unknown()),
   },
   { $id: 'takeover/Event', description: 'mode, lease and episode changes, sent to subscribers of the robot' },

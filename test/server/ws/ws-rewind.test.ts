@@ -30,6 +30,8 @@ describe('rewind over the WebSocket', () => {
     // rewinding a robot nobody holds takes its lease, like take_over
     client.send({ type: 'rewind', robot: 'arm0', toStep: back.episode!.step, ref: 3 });
     expect(await client.next((m) => (m.type === 'ack' || m.type === 'error') && m.ref === 3)).toMatchObject({ type: 'ack', for: 'rewind' });
+    // every subscriber hears which steps were undone
+    expect(await client.next((m) => m.type === 'event' && m.event === 'rewind')).toMatchObject({ robot: 'arm0', data: { toStep: back.episode!.step - 1, how: 'restore', by: 'alice' } });
     // and then nobody else may rewind it
     const { client: bob } = await TestClient.signIn(srv.url, TOKENS.bob.token);
     bob.send({ type: 'rewind', robot: 'arm0', seconds: 0.2, ref: 2 });
