@@ -1,4 +1,5 @@
 import type { MainModule, MjModel } from 'mujoco-js';
+import { PANDA_JOINT_NAMES } from './panda-model.ts';
 
 /** One visual primitive in its body's frame, with MuJoCo's geom conventions (size is geom_size). */
 export interface GeomDescription {
@@ -10,20 +11,44 @@ export interface GeomDescription {
   rgba: number[];
 }
 
+/** Where a joint's value comes from in an observation (q index, scaled gripper opening, object pose). */
+export type JointSourceDescription = { kind: 'q'; index: number } | { kind: 'gripper'; scale: number } | { kind: 'object'; name: string };
+
+/** One body of the kinematic tree, MuJoCo conventions (pose relative to the parent, joint in the body frame). */
+export interface KinematicBodyDescription {
+  parent: number;
+  pos: number[];
+  /** w, x, y, z */
+  quat: number[];
+  joint?: { type: 'hinge' | 'slide' | 'free'; axis: number[]; pos: number[]; ref?: number; source?: JointSourceDescription };
+  mocap?: boolean;
+  source?: JointSourceDescription;
+}
+
 /**
  * Every body of a compiled model with its geoms, in body order: the shape of the protocol's
  * `geoms` model description (server/protocol/model-description.ts validates it). Body world poses
- * come separately, 7 numbers a body (ArmSim#bodyPoses).
+ * come separately, 7 numbers a body (ArmSim#bodyPoses); `kinematics` lets a client compute them
+ * from an observation.
  */
 export interface GeomsDescription {
   format: 'geoms';
   bodies: Array<{ name: string; geoms: GeomDescription[] }>;
+  kinematics?: KinematicBodyDescription[];
+}
+
+/** Which model joints an observation's fields drive. */
+export interface DescribeOptions {
+  /** joint names in observation `q` order (default: the Panda's joint1..joint7, when the model has them) */
+  armJoints?: readonly string[];
+  /** finger joints, each moving half of the observed opening (default: finger_left, finger_right, when present) */
+  fingerJoints?: readonly string[];
 }
 
 const GEOM_TYPES = ['plane', 'hfield', 'sphere', 'capsule', 'ellipsoid', 'cylinder', 'box', 'mesh'] as const;
 
-/** Reads every body and drawable geom of a compiled model. */
-export function describeModel(mujoco: MainModule, model: MjModel): GeomsDescription {
+/** Reads every body and drawable geom of a compiled model, and its kinematic tree. */
+export function describeModel(mujoco: MainModule, model: MjModel, options: DescribeOptions = {}): GeomsDescription {
   const BODY = mujoco.mjtObj.mjOBJ_BODY.value as never;
   const bodies: GeomsDescription['bodies'] = [];
   for (let b = 0; b < model.nbody; b++) bodies.push({ name: mujoco.mj_id2name(model, BODY, b) || `body${b}`, geoms: [] });
@@ -38,5 +63,55 @@ export function describeModel(mujoco: MainModule, model: MjModel): GeomsDescript
       rgba: Array.from((model.geom_rgba as Float32Array).subarray(4 * g, 4 * g + 4)),
     });
   }
-  return { format: 'geoms', bodies };
+  const kinematics = describeKinematics(mujoco, model, options, bodies.map((b) => b.name));
+  return kinematics ? { format: 'geoms', bodies, kinematics } : { format: 'geoms', bodies };
+}
+
+const JOINT_TYPES = ['free', 'ball', 'slide', 'hinge'] as const;
+
+/** The joint id of each name; explicit names must exist, default names are used only if all exist. */
+function jointIds(mujoco: MainModule, model: MjModel, names: readonly string[] | undefined, defaults: readonly string[], what: string): number[] {
+  const JOINT = mujoco.mjtObj.mjOBJ_JOINT.value as never;
+  const ids = (names ?? defaults).map((n) => mujoco.mj_name2id(model, JOINT, n));
+  const missing = (names ?? defaults).filter((_, i) => ids[i] < 0);
+  if (missing.length === 0) return ids;
+  if (names) throw new Error(`describeModel: ${what} joint(s) ${missing.map((n) => `'${n}'`).join(', ')} missing from the model`);
+  return [];
+}
+
+/**
+ * The kinematic tree with each joint's observation source, or undefined when the model has a joint
+ * kind a one-joint-per-body tree cannot say (ball joints, several joints on a body).
+ */
+function describeKinematics(mujoco: MainModule, model: MjModel, options: DescribeOptions, names: string[]): KinematicBodyDescription[] | undefined {
+  const arm = jointIds(mujoco, model, options.armJoints, PANDA_JOINT_NAMES, 'arm');
+  const fingers = jointIds(mujoco, model, options.fingerJoints, ['finger_left', 'finger_right'], 'finger');
+  const f64 = (a: unknown, i: number, n: number) => Array.from((a as Float64Array).subarray(n * i, n * i + n));
+  const out: KinematicBodyDescription[] = [];
+  for (let b = 0; b < model.nbody; b++) {
+    const body: KinematicBodyDescription = { parent: model.body_parentid[b], pos: f64(model.body_pos, b, 3), quat: f64(model.body_quat, b, 4) };
+    const nj = model.body_jntnum[b];
+    if (nj > 1) return undefined;
+    if (nj === 1) {
+      const j = model.body_jntadr[b];
+      const type = JOINT_TYPES[model.jnt_type[j]];
+      if (type === 'ball' || type === undefined) return undefined;
+      const joint: NonNullable<KinematicBodyDescription['joint']> = { type, axis: f64(model.jnt_axis, j, 3), pos: f64(model.jnt_pos, j, 3) };
+      if (type !== 'free') {
+        const ref = (model.qpos0 as Float64Array)[model.jnt_qposadr[j]];
+        if (ref !== 0) joint.ref = ref;
+      }
+      const a = arm.indexOf(j);
+      if (type === 'free') joint.source = { kind: 'object', name: names[b] };
+      else if (a >= 0) joint.source = { kind: 'q', index: a };
+      else if (fingers.includes(j)) joint.source = { kind: 'gripper', scale: 1 / fingers.length };
+      body.joint = joint;
+    }
+    if (model.body_mocapid[b] >= 0) {
+      body.mocap = true;
+      body.source = { kind: 'object', name: names[b] };
+    }
+    out.push(body);
+  }
+  return out;
 }
