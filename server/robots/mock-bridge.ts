@@ -1,4 +1,5 @@
 import type { Observation } from '../../core/observation.ts';
+import { SeededRandom } from '../../core/seeded-random.ts';
 import { TakeoverError } from '../errors.ts';
 import type { ModelDescription } from '../protocol/model-description.ts';
 import type { DescribedBridge, EpisodicBridge, SteppedBridge } from './bridge-extras.ts';
@@ -8,16 +9,10 @@ import type { JointCommand, RobotCapabilities, RobotFeatures } from './robot-bri
 const SUBSTEP = 0.002;
 const GOAL_TOLERANCE = 0.02;
 
-/** Deterministic uniform [0, 1) stream from a seed (mulberry32). */
+/** Deterministic uniform [0, 1) stream from a seed. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new SeededRandom(seed);
+  return () => r.next();
 }
 
 /**
