@@ -128,7 +128,11 @@ async function checkOne(k: number, delayMs: number): Promise<{ required: number;
 }
 
 describe('crash safety', () => {
-  it(`loses nothing older than ${LOSS_WINDOW_MS} ms when the recording process is SIGKILLed (${KILLS} random kills)`, async () => {
+  // ~30 s on an idle 2-core machine; the margin is for a machine shared with other jobs. The
+  // 100 ms promise assumes the OS runs the recorder: on a starved machine (load 20 on 2 cores seen
+  // here) an async write can wait longer than that in libuv's pool, so a failed round is retried,
+  // with new random kill points; a real loss repeats and still fails.
+  it(`loses nothing older than ${LOSS_WINDOW_MS} ms when the recording process is SIGKILLed (${KILLS} random kills)`, { timeout: 180_000, retry: 2 }, async () => {
     const rand = rng(Date.now() >>> 0);
     const delays = Array.from({ length: KILLS }, () => Math.floor(rand() * 700));
     const results: Awaited<ReturnType<typeof checkOne>>[] = [];
@@ -141,9 +145,5 @@ describe('crash safety', () => {
     // the kills did land mid-recording: files were recovered and steps were required
     expect(recovered).toBeGreaterThan(KILLS);
     expect(required).toBeGreaterThan(KILLS * 10);
-    // ~30 s on an idle 2-core machine; the margin is for a machine shared with other jobs. The
-    // 100 ms promise assumes the OS runs the recorder: on a starved machine (load 20 on 2 cores seen
-    // here) an async write can wait longer than that in libuv's pool, so a failed round is retried,
-    // with new random kill points; a real loss repeats and still fails.
-  }, { timeout: 180_000, retry: 2 });
+  });
 });
