@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type {} from '@fastify/swagger';
 import { TakeoverError } from '../errors.ts';
 import { Type, type Static } from '@sinclair/typebox';
+import { isMonitored } from '../robots/bridge-extras.ts';
 import type { Fleet, RobotRuntime } from '../robots/fleet.ts';
 import { ModeSchema } from '../../core/mode.ts';
 import { RobotInfoSchema } from '../protocol/messages.ts';
@@ -20,6 +21,10 @@ export const RobotStatusSchema = Type.Object(
     configuredRateHz: Type.Number(), measuredRateHz: Nullable(), jitterP50Ms: Nullable(), jitterP99Ms: Nullable(),
     ticks: Type.Integer(), lateProposals: Type.Integer(), policyErrors: Type.Integer(),
     commandLatencyP50Ms: Nullable(), commandLatencyP99Ms: Nullable(),
+    link: Type.Object(
+      { ready: Type.Boolean(), reason: Type.String() },
+      { description: 'does the arm take commands: for a real arm, link up, state fresh and no pending resume after a reconnection; why not otherwise' },
+    ),
     rewind: Type.Object({
       horizonS: Type.Number({ description: 'seconds of the current episode that can be rewound now' }),
       bytes: Type.Integer({ description: 'memory held by the rewind ring' }),
@@ -42,8 +47,19 @@ export function robotStatus(r: RobotRuntime): RobotStatus {
     jitterP50Ms: ms(l.rate.jitter.percentile(50)), jitterP99Ms: ms(l.rate.jitter.percentile(99)),
     ticks: l.rate.ticks, lateProposals: l.lateProposals, policyErrors: l.policyErrors,
     commandLatencyP50Ms: num(l.commandLatencyMs.percentile(50)), commandLatencyP99Ms: num(l.commandLatencyMs.percentile(99)),
+    link: linkOf(r),
     rewind: { horizonS: l.rewinder.buffer.horizonAvailable, bytes: l.rewinder.buffer.bytes, exact: l.bridge.capabilities.restoreState },
   };
+}
+
+/** Link health of a monitored (real) arm; others are ready while connected. */
+function linkOf(r: RobotRuntime): { ready: boolean; reason: string } {
+  const b = r.loop.bridge;
+  if (isMonitored(b)) {
+    const h = b.health();
+    return { ready: h.ready, reason: h.ready ? '' : h.reason };
+  }
+  return { ready: b.isConnected, reason: b.isConnected ? '' : 'not connected' };
 }
 
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }) });

@@ -83,15 +83,21 @@ describe("the server with a ROS arm (kind 'ros') against the rosbridge test doub
     client.send({ type: 'resume', robot: 'panda', ref: 7 });
     const err = await client.next((m) => m.type === 'error' && m.ref === 7);
     expect(err).toMatchObject({ code: 'TKO_ERR_NOT_CONNECTED' });
+    const auth = { authorization: `Bearer ${TOKENS.alice.token}` };
+    const offline = (await srv.app.inject({ method: 'GET', url: '/api/robots/panda', headers: auth })).json().status.link;
+    expect(offline).toEqual({ ready: false, reason: 'rosbridge connection lost; reconnecting' });
     ros.accepting = true;
     await until(() => ros.clientCount === 1 && ros.ops('subscribe', '/joint_states').length >= 2, 'reconnection');
     await new Promise((r) => setTimeout(r, 50));
     s = await read();
     expect(s.mode).toBe('PAUSED');
+    // back online, but it holds until an operator resumes
+    expect((await srv.app.inject({ method: 'GET', url: '/api/robots/panda', headers: auth })).json().status.link).toMatchObject({ ready: false, reason: expect.stringMatching(/resume/) });
     client.send({ type: 'resume', robot: 'panda', ref: 8 });
     await client.next((m) => m.type === 'ack' && m.ref === 8);
     s = await read();
     expect(s.mode).toBe('AUTONOMOUS'); // the lease was released when the first test's operator left
+    expect((await srv.app.inject({ method: 'GET', url: '/api/robots/panda', headers: auth })).json().status.link).toEqual({ ready: true, reason: '' });
     client.close();
   });
 });
