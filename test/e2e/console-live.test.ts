@@ -13,6 +13,8 @@ const loop = () => srv.app.fleet.robots.get('arm0')!.loop;
 const history = new Map<number, number[]>();
 /** every tick's wall time and EE position */
 const ticks: Array<{ at: number; ee: number[] }> = [];
+/** the loop's rewind events, as sent to every subscriber */
+const rewindEvents: Array<{ fromStep: number; toStep: number }> = [];
 
 /** Polls the server until pred holds (condition waits, never a fixed sleep). */
 async function until(pred: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
@@ -25,6 +27,9 @@ async function until(pred: () => boolean, what: string, timeoutMs = 20_000): Pro
 
 beforeAll(async () => {
   [srv, browser] = await Promise.all([startE2eServer([{ id: 'arm0', kind: 'sim', task: 'place', policy: 'expert' }]), launchBrowser()]);
+  loop().on('event', (e) => {
+    if (e.type === 'rewind') rewindEvents.push({ fromStep: e.fromStep as number, toStep: e.toStep as number });
+  });
   let episode = '';
   loop().on('tick', (l) => {
     if (!l.episode || !l.obs) return;
@@ -110,8 +115,12 @@ describe('operator console, live', () => {
     await until(() => loop().obs!.eePos[2] > z0 + 0.03, 'the EE to follow the dragged target up');
   });
 
-  it('scrubbing back on the timeline rewinds the arm there; the undone ticks turn grey', async () => {
+  it('scrubbing back on the timeline rewinds the arm there; the undone ticks turn grey in every console', async () => {
     const id = loop().episode!.id;
+    // a second console watching the same robot: it did not ask for the rewind but must grey the undone ticks too
+    const other = await signIn(browser, srv.base);
+    await other.getByTestId('open-arm0').click();
+    await waitInPage(other, () => ((window as unknown as { __takeover: { robotView: { timeline: { kinds: string[] } } | null } }).__takeover.robotView?.timeline.kinds.length ?? 0) > 2);
     const ee = () => Array.from(loop().obs!.eePos);
     const dist = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
     const before = ee();
@@ -133,6 +142,21 @@ describe('operator console, live', () => {
     expect(loop().episode!.id).toBe(id);
     await until(() => loop().mode === 'INTERVENING' && loop().lease === OPERATOR.name, 'INTERVENING after the rewind');
     await waitInPage(page, () => (window as unknown as { __takeover: { robotView: { timeline: { kinds: string[] } } } }).__takeover.robotView.timeline.kinds.includes('rewound'));
+    // the other console greys exactly ticks after toStep, up to the step the rewind came from
+    // (rewinding to step N restores the state step N observed, so N itself is undone: event toStep N - 1)
+    expect(rewindEvents).toHaveLength(1);
+    const undone = rewindEvents[0];
+    expect(undone.toStep).toBe(toStep - 1);
+    expect(undone.fromStep).toBeGreaterThan(toStep);
+    const seen = await waitInPage(other, () => {
+      const t = (window as unknown as { __takeover: { robotView: { timeline: { kinds: string[]; steps: number[] } } } }).__takeover.robotView.timeline;
+      return t.kinds.includes('rewound') ? { kinds: [...t.kinds], steps: [...t.steps] } : null;
+    });
+    const grey = seen.steps.filter((_, i) => seen.kinds[i] === 'rewound');
+    expect(grey.length).toBeGreaterThan(0);
+    expect(grey.filter((s) => s <= undone.toStep || s > undone.fromStep)).toEqual([]);
+    expect(seen.steps.filter((s, i) => s > undone.toStep && s <= undone.fromStep && seen.kinds[i] !== 'rewound')).toEqual([]);
+    await other.close();
   });
 
   it('latches the e-stop (Esc): keys and buttons do not leave it until reset', async () => {

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS, canvasStats, launchBrowser, OPERATOR, signIn, startE2eServer, waitInPage, poll, type E2eServer } from './e2e-harness.ts';
+import { ARTIFACTS, canvasRgb, canvasStats, differingPixels, launchBrowser, nextFrames, OPERATOR, signIn, startE2eServer, waitInPage, poll, type E2eServer } from './e2e-harness.ts';
 
 // Record an episode through the console (policy, a take-over, hand back, success), then replay it.
 let srv: E2eServer;
@@ -17,9 +17,37 @@ async function until(pred: () => boolean | Promise<boolean>, what: string, timeo
   }
 }
 
+interface Vec3Like { x: number; y: number; z: number }
 interface ReplayWindow {
-  __takeover: { replay: { steps: unknown[]; segments: { kind: string; from: number; to: number }[]; shown(): number; clock: { playing: boolean } } | null };
+  __takeover: {
+    replay: {
+      steps: { obs: { eePos: number[] } }[];
+      segments: { kind: string; from: number; to: number }[];
+      shown(): number;
+      clock: { playing: boolean };
+      armDrawn: boolean;
+      model: { bodies: { name: string; visible: boolean; position: Vec3Like }[] } | null;
+    } | null;
+  };
 }
+
+/** The replayed hand body's position (three.js, MuJoCo frame) and the recorded EE position of the shown step. */
+function handAndEe(page: Page): Promise<{ shown: number; hand: number[]; ee: number[] }> {
+  return page.evaluate(() => {
+    const r = (window as unknown as ReplayWindow).__takeover.replay!;
+    const hand = r.model!.bodies.find((b) => b.name === 'hand')!;
+    return { shown: r.shown(), hand: [hand.position.x, hand.position.y, hand.position.z], ee: r.steps[r.shown()].obs.eePos };
+  });
+}
+
+/** Shows or hides the arm's links (not the world, table or task objects). */
+function setArmVisible(page: Page, visible: boolean): Promise<void> {
+  return page.evaluate((v) => {
+    for (const b of (window as unknown as ReplayWindow).__takeover.replay!.model!.bodies) if (/^(link\d|hand|.*finger)$/.test(b.name)) b.visible = v;
+  }, visible);
+}
+
+const dist = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 
 async function episodes(query = ''): Promise<{ items: { id: string; outcome: string; interventionCount: number; steps: number; status: string }[] }> {
   const res = await fetch(`${srv.base}/api/episodes${query}`, { headers: { authorization: `Bearer ${OPERATOR.token}` } });
@@ -88,6 +116,30 @@ describe('replay', () => {
     await page.mouse.click(box.x + box.width * 0.25, box.y + box.height / 2);
     const shown = await page.evaluate(() => (window as unknown as ReplayWindow).__takeover.replay!.shown());
     expect(Math.abs(shown - 0.25 * (ep.steps - 1))).toBeLessThanOrEqual(2);
+
+    // the arm is drawn from the recorded joints: the hand moves with the recording, a fixed
+    // distance from the recorded EE site, and its links cover pixels of the canvas
+    expect(await page.evaluate(() => (window as unknown as ReplayWindow).__takeover.replay!.armDrawn)).toBe(true);
+    const a = await handAndEe(page);
+    await page.mouse.click(box.x + box.width * 0.9, box.y + box.height / 2);
+    const b = await handAndEe(page);
+    expect(b.shown).toBeGreaterThan(a.shown);
+    expect(dist(a.hand, b.hand)).toBeGreaterThan(0.01);
+    expect(Math.abs(dist(a.hand, a.ee) - dist(b.hand, b.ee))).toBeLessThan(1e-6);
+    expect(dist(a.hand, a.ee)).toBeLessThan(0.2);
+    await nextFrames(page);
+    const withArm = await canvasRgb(page, '.replay-scene canvas');
+    await setArmVisible(page, false);
+    await nextFrames(page);
+    const withoutArm = await canvasRgb(page, '.replay-scene canvas');
+    await setArmVisible(page, true);
+    await nextFrames(page);
+    const armPixels = differingPixels(withArm, withoutArm);
+    expect(armPixels).toBeGreaterThan(150); // of 16000 samples
+    // and the arm's picture at the two scrub positions differs
+    await page.mouse.click(box.x + box.width * 0.25, box.y + box.height / 2);
+    await nextFrames(page);
+    expect(differingPixels(withArm, await canvasRgb(page, '.replay-scene canvas'))).toBeGreaterThan(50);
     await page.screenshot({ path: join(ARTIFACTS, 'replay-view.png') });
   });
 

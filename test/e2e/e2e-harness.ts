@@ -98,6 +98,33 @@ export async function canvasStats(page: Page, selector = '[data-testid="scene-ca
   });
 }
 
+/** The canvas scaled to 160 x 100, as RGB triples (for pixel comparisons between two renders). */
+export async function canvasRgb(page: Page, selector = '[data-testid="scene-canvas"]'): Promise<number[]> {
+  return page.$eval(selector, (c) => {
+    const small = document.createElement('canvas');
+    small.width = 160;
+    small.height = 100;
+    const g = small.getContext('2d')!;
+    g.drawImage(c as HTMLCanvasElement, 0, 0, small.width, small.height);
+    const px = g.getImageData(0, 0, small.width, small.height).data;
+    const out: number[] = [];
+    for (let i = 0; i < px.length; i += 4) out.push(px[i], px[i + 1], px[i + 2]);
+    return out;
+  });
+}
+
+/** Pixels (of canvasRgb samples) whose colour differs by more than a little. */
+export function differingPixels(a: number[], b: number[]): number {
+  let n = 0;
+  for (let i = 0; i < a.length; i += 3) if (Math.abs(a[i] - b[i]) + Math.abs(a[i + 1] - b[i + 1]) + Math.abs(a[i + 2] - b[i + 2]) > 24) n++;
+  return n;
+}
+
+/** Resolves after the page has rendered two more animation frames. */
+export function nextFrames(page: Page): Promise<void> {
+  return page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+}
+
 /** expect.poll with a timeout fit for two loaded cores (vitest's default is 1 s). */
 export function poll<T>(fn: () => T | Promise<T>, timeout = 15_000) {
   return expect.poll(fn, { timeout, interval: 50 });

@@ -65,9 +65,22 @@ export class LiveTimeline {
     this.#lastStep = step;
   }
 
-  /** Ticks after `toStep` that are still live become 'rewound'. */
-  markRewound(toStep: number): void {
-    for (let i = 0; i < this.kinds.length; i++) if (this.steps[i] > toStep && this.kinds[i] !== 'rewound') this.kinds[i] = 'rewound';
+  /** Ticks after `toStep` (up to `fromStep`, when given) that are still live become 'rewound'. */
+  markRewound(toStep: number, fromStep = Number.POSITIVE_INFINITY): void {
+    for (let i = 0; i < this.kinds.length; i++) {
+      if (this.steps[i] > toStep && this.steps[i] <= fromStep && this.kinds[i] !== 'rewound') this.kinds[i] = 'rewound';
+    }
+  }
+
+  /**
+   * A `rewind` event (any operator's): steps toStep+1..fromStep of that episode were undone.
+   * Bounded by fromStep because step indices keep counting after a rewind, so ticks that arrived
+   * before the event may already be past it. Returns false for another episode.
+   */
+  applyRewind(episodeId: string, fromStep: number, toStep: number): boolean {
+    if (episodeId !== this.episodeId || !(fromStep > toStep)) return false;
+    this.markRewound(toStep, fromStep);
+    return true;
   }
 
   reset(episodeId: string | null): void {

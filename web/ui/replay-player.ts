@@ -1,10 +1,12 @@
 import * as THREE from 'three';
 import type { Step } from '../../core/step.ts';
+import type { KinematicBody, ModelDescription } from '../../server/protocol/model-description.ts';
 import type { ConsoleSession } from '../app/console-session.ts';
 import type { EpisodesApi } from '../net/episodes-api.ts';
 import { PlaybackClock } from '../replay/playback-clock.ts';
 import { runsOf, kindOf, segmentsFromApi, type Segment } from '../replay/segments.ts';
 import { plotColumns, StepPlot } from '../replay/step-plots.ts';
+import { bodyPosesFromObservation, unobservedBodies } from '../scene/body-poses-from-observation.ts';
 import { ConsoleScene } from '../scene/console-scene.ts';
 import { RobotModel } from '../scene/robot-model.ts';
 import { h, fmt, type View } from './dom.ts';
@@ -15,10 +17,26 @@ export interface ReplayHandle {
   steps: Step[];
   segments: Segment[];
   shown: () => number;
+  /** the replay's robot model (browser tests read body poses from it) */
+  model: RobotModel | null;
+  /** true when the arm links are drawn from the recorded joints (the description has kinematics) */
+  armDrawn: boolean;
+}
+
+/** The description's kinematic tree if it covers every body and reads a recorded observation; else null. */
+function replayKinematics(desc: ModelDescription | null | undefined, first: Step): KinematicBody[] | null {
+  if (desc?.format !== 'geoms' || !desc.kinematics || desc.kinematics.length !== desc.bodies.length) return null;
+  try {
+    bodyPosesFromObservation(desc.kinematics, first.obs);
+    return desc.kinematics;
+  } catch {
+    return null; // e.g. a recording with another joint count: draw objects and the EE only
+  }
 }
 
 /**
- * Playback of one recorded episode: 3D (objects and the EE pose as recorded), a scrubber colored
+ * Playback of one recorded episode: 3D (the arm from the recorded joints when the model description
+ * has a kinematic tree, objects and the EE pose as recorded), a scrubber colored
  * by source, play/pause and speed, plots of joints and actions, and the MCAP download.
  */
 export function replayPlayer(session: ConsoleSession, api: EpisodesApi, id: string, expose: (r: ReplayHandle | null) => void): View {
@@ -37,6 +55,8 @@ export function replayPlayer(session: ConsoleSession, api: EpisodesApi, id: stri
   let steps: Step[] = [];
   let segments: Segment[] = [];
   let shown = -1;
+  let kinematics: KinematicBody[] | null = null;
+  let poses = new Float64Array(0);
   const charts: StepPlot[] = [];
   const path = new THREE.Line(new THREE.BufferGeometry(), new THREE.LineBasicMaterial({ color: 0xffa640 }));
   let last = performance.now();
@@ -48,7 +68,13 @@ export function replayPlayer(session: ConsoleSession, api: EpisodesApi, id: stri
     const s = steps[i];
     const slot = scene.robots.get('replay');
     if (slot) {
-      if (slot.model instanceof RobotModel) for (const o of s.obs.objects) slot.model.setBodyPose(o.name, o.pos, o.quat);
+      if (slot.model instanceof RobotModel && kinematics) {
+        try {
+          slot.model.applyBodyPoses(bodyPosesFromObservation(kinematics, s.obs, poses));
+        } catch {
+          // a step with non-finite joints (the loop stopped on it): keep the last drawn arm
+        }
+      } else if (slot.model instanceof RobotModel) for (const o of s.obs.objects) slot.model.setBodyPose(o.name, o.pos, o.quat);
       slot.markers.setTarget({ pos: s.obs.eePos, quat: s.obs.eeQuat });
     }
     pos.textContent = `step ${s.step} · t ${fmt(s.t, 2, ' s')} · ${s.source} · ${s.mode}`;
@@ -91,8 +117,15 @@ export function replayPlayer(session: ConsoleSession, api: EpisodesApi, id: stri
       segments = detail.segments ? segmentsFromApi(detail.segments) : runsOf(steps.map((s) => kindOf(s)));
       const info = session.robot(e.robotId);
       const slot = scene.addRobot('replay', info?.model ?? null);
-      // Body poses are not recorded: show the world body and the task objects, hide the arm links.
-      if (slot.model instanceof RobotModel) {
+      // Body poses are not recorded: with the description's kinematic tree they follow from the
+      // recorded joints, gripper and object poses (hide objects this task does not observe);
+      // without it show the world body and the task objects only.
+      kinematics = replayKinematics(info?.model, steps[0]);
+      if (slot.model instanceof RobotModel && kinematics) {
+        poses = new Float64Array(7 * kinematics.length);
+        const hidden = unobservedBodies(kinematics, steps[0].obs);
+        slot.model.bodies.forEach((b, i) => (b.visible = !hidden.has(i)));
+      } else if (slot.model instanceof RobotModel) {
         const objects = new Set(steps[0].obs.objects.map((o) => o.name));
         slot.model.bodies.forEach((b, i) => (b.visible = i === 0 || objects.has(b.name)));
       }
@@ -112,7 +145,7 @@ export function replayPlayer(session: ConsoleSession, api: EpisodesApi, id: stri
       show(0);
       bar.set(segments, steps.length, 0);
       el.dataset.loaded = 'true';
-      expose({ clock, steps, segments, shown: () => shown });
+      expose({ clock, steps, segments, shown: () => shown, model: slot.model instanceof RobotModel ? slot.model : null, armDrawn: kinematics !== null });
     } catch (err) {
       head.append(h('p', { class: 'error', 'data-testid': 'replay-error', text: (err as Error).message }));
     }

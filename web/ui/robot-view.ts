@@ -127,12 +127,16 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
     if (!s?.episode || toStep >= s.episode.step) return;
     handle.rewoundTo = toStep;
     void session.run({ type: 'rewind', robot: robotId, toStep }).then((ok) => {
-      // Step indices keep counting after a rewind; the ticks it undid are those after toStep.
-      if (ok) timeline.markRewound(toStep);
+      // the undone ticks turn grey on the server's rewind event, which every console receives
       const now = state();
       if (ok && now) teleop.startFrom(now.executed ? now.executed[6] : null, now.gripper, info.gripperRange as [number, number]);
     });
   };
+  const offEvent = session.on('event', (e) => {
+    if (e.robot !== robotId || e.event !== 'rewind') return;
+    const { episodeId, fromStep, toStep } = e.data as { episodeId?: unknown; fromStep?: unknown; toStep?: unknown };
+    if (typeof episodeId === 'string' && typeof fromStep === 'number' && typeof toStep === 'number') timeline.applyRewind(episodeId, fromStep, toStep);
+  });
   const refresh = () => {
     const s = state();
     const age = session.lastFrameAt.get(robotId);
@@ -155,6 +159,7 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
     el,
     dispose: () => {
       expose(null);
+      offEvent();
       clearInterval(timer);
       window.removeEventListener('keydown', onKeyDown);
       window.removeEventListener('keyup', onKeyUp);

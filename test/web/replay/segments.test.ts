@@ -36,6 +36,35 @@ describe('segments', () => {
     expect(t.kinds).toEqual(['policy']);
   });
 
+  it("a rewind event greys exactly the undone steps toStep+1..fromStep, whoever asked, and not later ticks", () => {
+    const t = new LiveTimeline();
+    for (let s = 0; s < 10; s++) t.push('ep1', s, { source: 'policy' });
+    // step indices keep counting after a rewind: ticks 10, 11 arrived before this console saw the event
+    t.push('ep1', 10, { source: 'operator' });
+    t.push('ep1', 11, { source: 'operator' });
+    expect(t.applyRewind('ep1', 9, 3)).toBe(true);
+    expect(t.segments()).toEqual([
+      { kind: 'policy', from: 0, to: 4 },
+      { kind: 'rewound', from: 4, to: 10 },
+      { kind: 'operator', from: 10, to: 12 },
+    ]);
+    // another episode's event, or an empty range, changes nothing
+    expect(t.applyRewind('ep0', 11, 0)).toBe(false);
+    expect(t.applyRewind('ep1', 3, 3)).toBe(false);
+    expect(t.kinds.filter((k) => k === 'rewound')).toHaveLength(6);
+    // a second rewind over the first range and past it
+    expect(t.applyRewind('ep1', 11, 1)).toBe(true);
+    expect(t.segments()).toEqual([
+      { kind: 'policy', from: 0, to: 2 },
+      { kind: 'rewound', from: 2, to: 12 },
+    ]);
+    t.push('ep1', 12, { source: 'operator' });
+    expect(t.kinds[12]).toBe('operator');
+    t.push('ep2', 0, { source: 'policy' });
+    expect(t.applyRewind('ep1', 12, 0)).toBe(false);
+    expect(t.kinds).toEqual(['policy']);
+  });
+
   it('maps the API segments (recording order, step counts) onto the steps array', () => {
     expect(segmentsFromApi([{ kind: 'policy', steps: 3 }, { kind: 'idle', steps: 2 }, { kind: 'operator', steps: 1 }])).toEqual([
       { kind: 'policy', from: 0, to: 3 },
