@@ -135,7 +135,7 @@ describe('replay', () => {
     await setArmVisible(page, true);
     await nextFrames(page);
     const armPixels = differingPixels(withArm, withoutArm);
-    expect(armPixels).toBeGreaterThan(150); // of 16000 samples
+    expect(armPixels).toBeGreaterThan(60); // of 16000 samples (about 220 seen); 0 if the links were not drawn
     // and the arm's picture at the two scrub positions differs
     await page.mouse.click(box.x + box.width * 0.25, box.y + box.height / 2);
     await nextFrames(page);
