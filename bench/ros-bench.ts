@@ -23,6 +23,8 @@ async function rosbridgeSide(): Promise<void> {
     joints: [...PANDA_ARM_JOINTS, ...PANDA_FINGERS],
     initial: Object.fromEntries(PANDA_ARM_JOINTS.map((j, i) => [j, PANDA_READY[i]])),
     params: { robot_description: PANDA_URDF },
+    // ROS 1 parameter naming; a ROS 2 rosapi needs '<node>:robot_description' (docs/ros.md)
+    rosVersion: 1,
     controllers: [{ topic: TOPIC, type: 'std_msgs/Float64MultiArray', joints: PANDA_ARM_JOINTS }],
     maxVelocity: 3,
   });
@@ -67,7 +69,7 @@ export const rosBench: Benchmark = {
     const { url, echoUrl } = await request<{ url: string; echoUrl: string }>(worker, 'ready');
     const quiet = { info: () => {}, warn: () => {}, error: (m: string) => process.stderr.write(`${m}\n`) };
     const bridge = await RosBridge.create('panda', {
-      url, jointNames: PANDA_ARM_JOINTS, command: { interface: 'position_controller', topic: TOPIC },
+      url, rosVersion: 1, jointNames: PANDA_ARM_JOINTS, command: { interface: 'position_controller', topic: TOPIC },
       urdf: { param: 'robot_description' }, eeLink: 'panda_hand_tcp',
     }, { log: quiet });
     await bridge.connect();
