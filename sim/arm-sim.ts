@@ -170,12 +170,16 @@ export class ArmSim implements TaskScene {
     return this.task.success(this);
   }
 
-  /** Exact copy of the physics state. */
-  snapshot(): SimSnapshot {
+  /** Exact copy of the physics state; fills `reuse` (a snapshot no longer needed) instead of allocating. */
+  snapshot(reuse?: SimSnapshot | null): SimSnapshot {
     this.mujoco.mj_getState(this.model, this.data, this.#stateBuf, STATE_SPEC as never);
-    const state = Float64Array.from(this.#stateBuf.GetView() as Float64Array);
-    state[0] -= this.#tReset; // store robot time relative to the reset
-    return { state, seed: this.seed, task: this.task.name };
+    const view = this.#stateBuf.GetView() as Float64Array;
+    const out = reuse && reuse.state.length === this.#stateSize ? reuse : { state: new Float64Array(this.#stateSize), seed: 0, task: '' };
+    out.state.set(view);
+    out.state[0] -= this.#tReset; // store robot time relative to the reset
+    out.seed = this.seed;
+    out.task = this.task.name;
+    return out;
   }
 
   /** Restores a snapshot taken from this sim (same model). */

@@ -42,6 +42,11 @@ export class RewindBuffer {
     return this.#size < 2 ? 0 : this.#at(this.#size - 1).t - this.#at(0).t;
   }
 
+  /** The snapshot the next push will overwrite (full ring), for reuse; null while the ring fills. */
+  evictable(): unknown | null {
+    return this.#size === this.capacity ? this.#slots[this.#start].snapshot : null;
+  }
+
   /** Remembers the start of a step. */
   push(step: number, t: number, q: ArrayLike<number>, snapshot: unknown | null): void {
     const idx = (this.#start + this.#size) % this.capacity;

@@ -4,7 +4,8 @@ import { RewindBuffer, type RewindTarget } from './rewind-buffer.ts';
 
 /** A bridge that can copy and restore its exact physics state (simulators). */
 interface RestorableBridge extends RobotBridge {
-  snapshot(): unknown;
+  /** `reuse`: a snapshot this caller no longer needs, to fill instead of allocating (per-tick hot path) */
+  snapshot(reuse?: unknown): unknown;
   restore(s: unknown): void;
 }
 
@@ -40,7 +41,7 @@ export class Rewinder {
   capture(step: number, t: number, q: ArrayLike<number>): void {
     if (this.#drive) return; // the drive-back retraces history; it does not make new history to rewind to
     const b = this.#bridge;
-    this.buffer.push(step, t, q, isRestorable(b) ? b.snapshot() : null);
+    this.buffer.push(step, t, q, isRestorable(b) ? b.snapshot(this.buffer.evictable()) : null);
   }
 
   /**

@@ -101,8 +101,8 @@ export class SimBridge implements RobotBridge {
     return this.sim.task.maxSeconds;
   }
 
-  snapshot(): SimSnapshot {
-    return this.sim.snapshot();
+  snapshot(reuse?: SimSnapshot | null): SimSnapshot {
+    return this.sim.snapshot(reuse);
   }
 
   /** Restores an exact earlier state; the loop clock keeps running, so re-base it. */

@@ -19,6 +19,20 @@ describe('RewindBuffer', () => {
     expect(b.bytes).toBeGreaterThan(11 * 32);
   });
 
+  it('hands out the snapshot it is about to overwrite, so a full ring allocates none', () => {
+    const b = new RewindBuffer({ horizonSeconds: 0.2, rateHz: 10, dof: 3 });
+    const snaps = Array.from({ length: 3 }, (_, i) => ({ state: new Float64Array(2).fill(i) }));
+    for (let s = 0; s < 3; s++) {
+      expect(b.evictable()).toBeNull(); // still filling
+      b.push(s, s * 0.1, q(s), snaps[s]);
+    }
+    expect(b.evictable()).toBe(snaps[0]); // the oldest, next to go
+    b.push(3, 0.3, q(3), snaps[0]);
+    expect(b.find({ toStep: 0 })).toBeNull();
+    expect(b.find({ toStep: 3 })!.snapshot).toBe(snaps[0]);
+    expect(b.evictable()).toBe(snaps[1]);
+  });
+
   it('gives the joint path back newest first and forgets undone steps', () => {
     const b = new RewindBuffer({ horizonSeconds: 10, rateHz: 10, dof: 3 });
     for (let s = 0; s < 6; s++) b.push(s, s * 0.1, q(s), null);
