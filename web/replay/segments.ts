@@ -51,6 +51,8 @@ export class LiveTimeline {
   readonly kinds: SegmentKind[] = [];
   readonly steps: number[] = [];
   #lastStep = -1;
+  /** undone ranges (toStep, fromStep] of this episode, from rewind events */
+  #undone: Array<[number, number]> = [];
 
   constructor(readonly maxEntries = 20_000) {}
 
@@ -60,7 +62,9 @@ export class LiveTimeline {
     if (step === this.#lastStep) return; // the same tick seen twice (rate-limited frames)
     if (step < this.#lastStep) this.markRewound(step - 1); // the state is back to just before `step`
     if (this.kinds.length >= this.maxEntries) return;
-    this.kinds.push(kindOf(info));
+    // a frame can arrive after the rewind event that undid its step (the server sends events at
+    // once and frames after the tick): it is history already
+    this.kinds.push(this.#undone.some(([to, from]) => step > to && step <= from) ? 'rewound' : kindOf(info));
     this.steps.push(step);
     this.#lastStep = step;
   }
@@ -79,6 +83,7 @@ export class LiveTimeline {
    */
   applyRewind(episodeId: string, fromStep: number, toStep: number): boolean {
     if (episodeId !== this.episodeId || !(fromStep > toStep)) return false;
+    this.#undone.push([toStep, fromStep]);
     this.markRewound(toStep, fromStep);
     return true;
   }
@@ -88,6 +93,7 @@ export class LiveTimeline {
     this.kinds.length = 0;
     this.steps.length = 0;
     this.#lastStep = -1;
+    this.#undone = [];
   }
 
   segments(): Segment[] {

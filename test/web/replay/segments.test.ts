@@ -36,6 +36,17 @@ describe('segments', () => {
     expect(t.kinds).toEqual(['policy']);
   });
 
+  it('a frame that arrives after the rewind event that undid its step is grey too', () => {
+    const t = new LiveTimeline();
+    for (let s = 0; s < 9; s++) t.push('ep1', s, { source: 'policy' });
+    // the event undoing 4..9 overtook the frame of step 9 (events go out at once, frames after the tick)
+    t.applyRewind('ep1', 9, 3);
+    t.push('ep1', 9, { source: 'policy' });
+    t.push('ep1', 10, { source: 'operator' });
+    expect(t.kinds.slice(-2)).toEqual(['rewound', 'operator']);
+    expect(t.steps.filter((_, i) => t.kinds[i] === 'rewound')).toEqual([4, 5, 6, 7, 8, 9]);
+  });
+
   it("a rewind event greys exactly the undone steps toStep+1..fromStep, whoever asked, and not later ticks", () => {
     const t = new LiveTimeline();
     for (let s = 0; s < 10; s++) t.push('ep1', s, { source: 'policy' });
