@@ -41,6 +41,8 @@ export class ControlLoop {
   seq = 0;
   // what the last tick did (read by broadcasters after each tick; do not keep references)
   obs: Observation | null = null;
+  /** the episode step whose start `obs` shows (after a sim rewind: the restored step's) */
+  obsStep = -1;
   proposed: Float64Array | null = null;
   executed: Float64Array | null = null;
   source: Source = 'none';
@@ -134,6 +136,7 @@ export class ControlLoop {
     if (isStepped(b)) b.stepTo(now);
     const obs = b.observe();
     this.obs = obs;
+    this.obsStep = this.episodes.current?.step ?? -1;
     if (!isObservationFinite(obs)) this.#arbitrate({ type: 'estop', actor: null, reason: 'non-finite observation' });
     if (isMonitored(b)) {
       const h = b.health();
@@ -288,6 +291,7 @@ export class ControlLoop {
     this.#tickOpen = false;
     if (r.how === 'restore') {
       this.obs = this.bridge.observe();
+      this.obsStep = r.toStep + 1;
       this.policy?.reset?.(this.obs);
       this.#arbitrate({ type: 'rewind_done' });
     }
@@ -343,6 +347,7 @@ export class ControlLoop {
     this.#teleop.clear();
     this.pipeline.reset();
     this.rewinder.clear();
+    this.obsStep = -1;
     this.#tickOpen = false;
     if (b.isConnected) this.policy?.reset?.(b.observe());
     this.#emit({ type: 'episode_start', robot: this.robotId, episodeId: ep.id, seed: ep.seed, task: ep.task });

@@ -38,7 +38,14 @@ export class Broadcaster {
       if (performance.now() - this.#lastFlush >= this.coalesceMs) this.#pending = setImmediate(() => this.flush());
       else this.#fallback ??= setTimeout(() => this.flush(), 2 * this.coalesceMs);
     });
-    r.loop.on('event', (e: LoopEvent) => this.#event(e));
+    r.loop.on('event', (e: LoopEvent) => {
+      this.#event(e);
+      // a sim rewind changes the state between ticks: show the restored state now, after the event
+      if (e.type === 'rewind') {
+        this.#dirty.add(r);
+        this.#pending ??= setImmediate(() => this.flush());
+      }
+    });
   }
 
   /** Sends the latest frame of every robot that ticked since the last flush. */

@@ -18,8 +18,8 @@ export function buildStateFrame(r: RobotRuntime, wallMs: number): StateMessage {
     proposed: loop.proposed ? Array.from(loop.proposed) : null,
     executed: loop.executed ? Array.from(loop.executed) : null,
     source: loop.source,
-    // frames are built after the tick that counted its step: the observation shown is step - 1's
-    episode: ep ? { id: ep.id, index: ep.index, step: Math.max(0, ep.step - 1), seed: ep.seed, task: ep.task } : null,
+    // the step whose start this observation shows (frames are built after the tick counted it)
+    episode: ep ? { id: ep.id, index: ep.index, step: Math.max(0, loop.obsStep), seed: ep.seed, task: ep.task } : null,
     clamped: [...loop.clamped],
     objects: obs ? obs.objects.map((o) => ({ name: o.name, pos: [...o.pos], quat: [...o.quat] })) : [],
     rateHz: finite(loop.rate.rateHz),

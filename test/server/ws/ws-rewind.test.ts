@@ -37,6 +37,10 @@ describe('rewind over the WebSocket', () => {
     bob.send({ type: 'rewind', robot: 'arm0', seconds: 0.2, ref: 2 });
     expect(await bob.next((m) => m.type === 'error' && m.ref === 2)).toMatchObject({ code: 'TKO_ERR_LEASE_HELD' });
     bob.close();
+    // right after the rewind, before any tick, subscribers get the restored state under its own step
+    const restored = await client.next<StateFrame>(isState());
+    expect(restored.episode!.step).toBe(back.episode!.step);
+    for (let k = 0; k < 3; k++) expect(restored.eePos[k]).toBe(back.eePos[k]);
     const after = await read();
     expect(after.mode).toBe('INTERVENING');
     for (let k = 0; k < 3; k++) expect(after.eePos[k]).toBeCloseTo(back.eePos[k], 3);
