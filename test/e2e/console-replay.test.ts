@@ -67,6 +67,12 @@ afterAll(async () => {
 describe('replay', () => {
   it('records an episode with an intervention, ended by the Success button', async () => {
     await page.getByTestId('open-arm0').click();
+    // Start a fresh episode so the expert (about 80 steps on place) cannot finish the task during the
+    // take-over: an episode ending under the operator would carry the intervention into the next one.
+    await until(() => loop().episode !== null, 'the first episode');
+    const before = loop().episode!.id;
+    await page.getByTestId('reset-episode').click();
+    await until(() => loop().episode !== null && loop().episode!.id !== before, 'a new episode');
     const start = () => loop().episode!.step;
     await until(() => (loop().episode?.step ?? 0) > 8, 'some policy steps');
     await page.getByTestId('take-over').click();
