@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { initBackend } from './backend.ts';
 import { fileIOHandler, MODEL_JSON } from './file-io-handler.ts';
 import { paramShapes, type MlpArchitecture } from './mlp-policy.ts';
 import { parseManifest, POLICY_FORMAT, POLICY_JSON, type PolicyManifest } from './policy-manifest.ts';
@@ -153,6 +154,7 @@ export async function writePolicyFolder(dir: string, m: NewPolicyManifest & { ve
 
 /** Saves weights as a standard tfjs-layers model (Dense ReLU ... Dense tanh) in `dir`. */
 export async function saveWeights(dir: string, arch: MlpArchitecture, weights: Float32Array[]): Promise<void> {
+  await initBackend(); // tensors made before the choice would land on tfjs's pure-JS default
   const model = buildLayersModel(arch);
   try {
     const shapes = paramShapes(arch);
@@ -167,6 +169,7 @@ export async function saveWeights(dir: string, arch: MlpArchitecture, weights: F
 
 /** Reads the weights of a folder written by saveWeights, checking them against the architecture. */
 export async function readWeights(dir: string, arch: MlpArchitecture): Promise<Float32Array[]> {
+  await initBackend();
   const model = await tf.loadLayersModel(fileIOHandler(dir));
   try {
     const shapes = paramShapes(arch);

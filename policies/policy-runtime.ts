@@ -1,4 +1,5 @@
 import { ACTION_DIM } from '../core/action.ts';
+import { initBackend } from './backend.ts';
 import type { Observation } from '../core/observation.ts';
 import { extractFeatures, type ObservationLike } from './observation-features.ts';
 import { JsMlpForward } from './js-mlp-forward.ts';
@@ -73,7 +74,9 @@ export class PolicyRuntime {
     if (hit) return hit.manifest;
     let p = this.#loading.get(version);
     if (!p) {
-      p = this.#source.load(version).then((lp) => this.#instantiate(lp));
+      // tfjs models need the chosen backend (wasm over tfjs's pure-JS default) before their first tensor
+      const backend = this.engine === 'js' ? Promise.resolve() : initBackend().then(() => {});
+      p = backend.then(() => this.#source.load(version)).then((lp) => this.#instantiate(lp));
       this.#loading.set(version, p);
     }
     try {

@@ -15,6 +15,8 @@ describe('a robot configured to start on a learned policy version', () => {
       expect(Math.hypot(x1[0] - x0[0], x1[1] - x0[1], x1[2] - x0[2])).toBeGreaterThan(0.01); // it acts on its own
       const status = await srv.app.inject({ method: 'GET', url: '/api/status', headers: { authorization: 'Bearer admin-token-0123456789' } });
       expect(status.json().backend.policy).toMatch(/default|policy/);
+      // the batched (tfjs) half of the model runs on the backend takeover chose, not tfjs's pure-JS default
+      expect(status.json().backend.policy).toMatch(/tfjs backend wasm \(wasm\)/);
     } finally {
       await srv.close();
     }
