@@ -53,7 +53,7 @@ export async function setupPolicies(app: FastifyInstance, fleet: Fleet, dataDir:
       const st = runtime.stats();
       const versions = st.loaded.length ? `versions ${st.loaded.join(', ')}` : 'no learned version loaded';
       // the 'auto' engine runs batch-1 inference in plain JS, so tfjs may never have started
-      return `${versions}; inference engine ${st.engine}; tfjs backend ${backendInfo() ? describeBackend() : 'not initialised'}`;
+      return `${versions}; inference engine ${st.engine}; ${backendInfo() ? describeBackend() : 'tfjs backend not initialised'}`;
     },
     close: () => jobs.close(),
   };

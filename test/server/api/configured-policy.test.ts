@@ -16,7 +16,7 @@ describe('a robot configured to start on a learned policy version', () => {
       const status = await srv.app.inject({ method: 'GET', url: '/api/status', headers: { authorization: 'Bearer admin-token-0123456789' } });
       expect(status.json().backend.policy).toMatch(/default|policy/);
       // the batched (tfjs) half of the model runs on the backend takeover chose, not tfjs's pure-JS default
-      expect(status.json().backend.policy).toMatch(/tfjs backend wasm \(wasm\)/);
+      expect(status.json().backend.policy).toMatch(/; tfjs backend wasm \(wasm\)/);
     } finally {
       await srv.close();
     }
