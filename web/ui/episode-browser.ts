@@ -47,12 +47,19 @@ function row(e: EpisodeRowView, selected: boolean): HTMLTableRowElement {
   return h(
     'tr',
     { class: selected ? 'selected' : '', 'data-episode': e.id },
-    h('td', {}, h('a', { href: `#/replay/${encodeURIComponent(e.id)}`, text: e.id })),
+    // ids are UUIDs: the first 8 characters tell them apart in a list; the full id is the tooltip
+    h('td', {}, h('a', { href: `#/replay/${encodeURIComponent(e.id)}`, text: e.id.length > 12 ? `${e.id.slice(0, 8)}…` : e.id, title: e.id })),
     h('td', { text: e.robotId }),
     h('td', { text: e.task }),
     h('td', { class: `outcome-${e.outcome ?? 'none'}`, text: e.outcome ?? (e.status === 'recording' ? 'recording' : '–') }),
     h('td', { text: String(e.steps) }),
     h('td', { text: String(e.interventionCount) }),
-    h('td', { text: new Date(e.startedAt).toLocaleString() }),
+    h('td', { text: shortTime(e.startedAt), title: new Date(e.startedAt).toLocaleString() }),
   );
+}
+
+/** Today's episodes by time of day, older ones by date (the full stamp is the tooltip). */
+function shortTime(ms: number): string {
+  const d = new Date(ms);
+  return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString() : d.toLocaleDateString();
 }
