@@ -34,6 +34,8 @@ export class McapChunkWriter {
   #loose = new McapRecordBuilder();
   #metadataAt: PendingFlush['metadataAt'] = [];
   #chunk = new McapChunkBuilder({ useMessageIndex: true });
+  /** reused for every flush's records (flushes are serialized; its bytes are copied out before the write) */
+  #out = new McapRecordBuilder();
   #schemas: McapTypes.Schema[] = [];
   #channels: McapTypes.Channel[] = [];
   #chunkIndexes: ChunkIndex[] = [];
@@ -153,7 +155,8 @@ export class McapChunkWriter {
   async #writeFlush(p: PendingFlush): Promise<void> {
     const base = this.#sink.position();
     for (const m of p.metadataAt) this.#metadataIndexes.push({ name: m.name, offset: base + BigInt(m.rel), length: m.length });
-    const out = new McapRecordBuilder();
+    const out = this.#out;
+    out.reset();
     if (p.chunk) {
       const { data, start, end, indices } = p.chunk;
       const compressed = this.#compressor ? this.#compressor.compress(data) : data;
@@ -185,7 +188,7 @@ export class McapChunkWriter {
       });
       this.statistics.chunkCount++;
     }
-    const bytes = concat(p.loose, out.buffer);
+    const bytes = concat(p.loose, out.buffer); // out.buffer is a copy: the builder is reused by the next flush
     this.#dataCrc = crc32(bytes, this.#dataCrc);
     await this.#sink.write(bytes);
   }
