@@ -55,22 +55,9 @@ for (let i = 0; i < p.viewers; i++) {
 }
 const send = (ws: WebSocket, m: ClientMessage) => ws.send(encodeMessage(m));
 let acks = 0;
-let retakes = 0;
-let lastRetake = 0;
 const op = await signIn(p.operatorToken, (m) => {
+  if (m.type === 'error') errors++;
   if (m.type === 'ack') acks++;
-  if (m.type !== 'error') return;
-  // A new episode starts under the policy (docs/protocol.md): take the robots back, at most every
-  // 100 ms (the refusal does not name the robot; taking over a robot already held is a no-op).
-  if (m.code === 'TKO_ERR_NOT_LEASE_HOLDER') {
-    if (performance.now() - lastRetake > 100) {
-      lastRetake = performance.now();
-      retakes++;
-      for (const robot of p.robots) send(op, { type: 'take_over', robot });
-    }
-    return;
-  }
-  errors++;
 });
 for (const robot of p.robots) send(op, { type: 'take_over', robot });
 while (acks < p.robots.length) await new Promise((r) => setTimeout(r, 5));
