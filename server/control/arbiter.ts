@@ -36,8 +36,7 @@ export type ArbiterEvent =
   | { type: 'heartbeat_timeout' }
   | { type: 'operator_gone'; operatorId: string }
   | { type: 'bad_input'; operatorId: string }
-  | { type: 'robot_unavailable'; reason: string }
-  | { type: 'episode_start' };
+  | { type: 'robot_unavailable'; reason: string };
 
 export type Decision =
   | { ok: true; state: ArbiterState; changed: boolean }
@@ -152,14 +151,6 @@ export function arbitrate(state: ArbiterState, ev: ArbiterEvent): Decision {
       const moving = state.mode === 'AUTONOMOUS' || state.mode === 'INTERVENING' || state.mode === 'REWINDING';
       if (!moving && (state.mode !== 'PAUSED' || state.reason.startsWith('robot unavailable'))) return { ok: true, state, changed: false };
       return { ok: true, state: { mode: 'PAUSED', lease: state.lease, reason: `robot unavailable: ${ev.reason}` }, changed: true };
-    }
-    case 'episode_start': {
-      // Every episode starts under the policy: an operator still driving when the last one ended
-      // (the task finished under the correction, Success pressed mid-take-over) gives control back,
-      // or the new scene would open with "intervention" steps nobody chose. A pause or a latched
-      // e-stop was a deliberate hold and carries over.
-      if (state.mode !== 'INTERVENING' && state.mode !== 'REWINDING') return { ok: true, state, changed: false };
-      return { ok: true, state: { mode: 'AUTONOMOUS', lease: null, reason: `new episode: '${state.lease}' handed back to the policy` }, changed: true };
     }
     case 'bad_input': {
       if (state.lease !== ev.operatorId || (state.mode !== 'INTERVENING' && state.mode !== 'REWINDING')) return { ok: true, state, changed: false };

@@ -350,7 +350,6 @@ export class ControlLoop {
     this.obsStep = -1;
     this.#tickOpen = false;
     if (b.isConnected) this.policy?.reset?.(b.observe());
-    this.#arbitrate({ type: 'episode_start' });
     this.#emit({ type: 'episode_start', robot: this.robotId, episodeId: ep.id, seed: ep.seed, task: ep.task });
     return ep;
   }

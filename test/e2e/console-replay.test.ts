@@ -68,7 +68,7 @@ describe('replay', () => {
   it('records an episode with an intervention, ended by the Success button', async () => {
     await page.getByTestId('open-arm0').click();
     // Start a fresh episode so the expert (about 80 steps on place) cannot finish the task during the
-    // take-over (seen in CI: the episode then ended early and the test's Success marked the next one).
+    // take-over: an episode ending under the operator would carry the intervention into the next one.
     await until(() => loop().episode !== null, 'the first episode');
     const before = loop().episode!.id;
     await page.getByTestId('reset-episode').click();

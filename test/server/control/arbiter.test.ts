@@ -60,11 +60,6 @@ const table: Row[] = [
   ['rewind in estop', s('ESTOP'), { type: 'rewind', actor: alice }, null, undefined, 'TKO_ERR_ESTOP_LATCHED'],
   ['rewind done: the operator corrects', s('REWINDING', 'alice'), { type: 'rewind_done' }, 'INTERVENING', 'alice'],
   ['rewind done when not rewinding', s('AUTONOMOUS'), { type: 'rewind_done' }, null, undefined, 'TKO_ERR_BAD_TRANSITION'],
-  ['a new episode starts under the policy', s('INTERVENING', 'alice'), { type: 'episode_start' }, 'AUTONOMOUS', null],
-  ['a new episode ends a rewind', s('REWINDING', 'alice'), { type: 'episode_start' }, 'AUTONOMOUS', null],
-  ['a new episode keeps a pause and its lease', s('PAUSED', 'alice'), { type: 'episode_start' }, 'PAUSED', 'alice'],
-  ['a new episode keeps the e-stop latched', s('ESTOP', 'alice'), { type: 'episode_start' }, 'ESTOP', 'alice'],
-  ['a new episode under the policy: nothing', s('AUTONOMOUS'), { type: 'episode_start' }, 'AUTONOMOUS', null],
 ];
 
 describe('arbitrate', () => {

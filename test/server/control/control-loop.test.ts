@@ -171,30 +171,6 @@ describe('ControlLoop', () => {
       t.loop.heartbeat('alice');
     }
     expect(t.recorder.ended[0]).toEqual({ episodeId: 'ep0', outcome: 'success' });
-    // the task finished under the operator: the next episode still starts under the policy
-    expect(t.loop.episode!.id).toBe('ep1');
-    expect([t.loop.mode, t.loop.lease]).toEqual(['AUTONOMOUS', null]);
-    t.run(1);
-    expect(t.recorder.steps.at(-1)).toMatchObject({ episodeId: 'ep1', step: 0, source: 'none', mode: 'AUTONOMOUS', operatorId: null }); // no policy here: it holds
-    const modeEvents = t.recorder.events.filter((x) => x.episodeId === 'ep1' && x.e.type === 'mode').map((x) => x.e);
-    expect(modeEvents).toMatchObject([{ type: 'mode', step: -1, from: 'INTERVENING', to: 'AUTONOMOUS' }]);
-  });
-
-  it('starts every episode under the policy, except one held by a pause or an e-stop', () => {
-    s.run(2);
-    s.loop.request({ type: 'take_over', actor: alice });
-    s.run(2);
-    expect(s.loop.markOutcome('success', 'alice')).toBeNull();
-    expect([s.loop.mode, s.loop.lease]).toEqual(['AUTONOMOUS', null]);
-    expect(s.loop.modeReason).toMatch(/new episode: 'alice' handed back/);
-    expect(s.loop.teleop('alice', { kind: 'delta', action: [1, 0, 0, 0, 0, 0, 0] })?.code).toBe('TKO_ERR_NOT_LEASE_HOLDER');
-    s.loop.request({ type: 'take_over', actor: alice });
-    s.loop.request({ type: 'pause', actor: alice });
-    s.loop.resetEpisode(5, 'alice');
-    expect([s.loop.mode, s.loop.lease]).toEqual(['PAUSED', 'alice']);
-    s.loop.request({ type: 'estop', actor: alice });
-    s.loop.resetEpisode(6, 'alice');
-    expect(s.loop.mode).toBe('ESTOP');
   });
 
   it('takes an operator verdict and resets with an explicit seed', () => {
