@@ -95,9 +95,15 @@ export class SimulatedOperator {
     this.#expert.reset();
   }
 
-  /** One look at the robot per control tick. `proposed` is the policy's action this tick. */
-  decide(obs: Observation, ctx: { mode: Mode; proposed: ArrayLike<number> | null }): OperatorDecision {
+  /**
+   * One look at the robot per control tick. `proposed` is the policy's action this tick;
+   * `holdsLease` whether this operator holds the robot's control lease.
+   */
+  decide(obs: Observation, ctx: { mode: Mode; proposed: ArrayLike<number> | null; holdsLease?: boolean }): OperatorDecision {
     if (ctx.mode === 'INTERVENING' && this.#correcting) return this.#correct(obs);
+    // In control with nothing to correct: an episode ended under the correction and the next one
+    // began with our lease (a take-over outlives the episode). Give the new episode to the policy.
+    if (ctx.holdsLease && !this.#correcting && (ctx.mode === 'INTERVENING' || ctx.mode === 'PAUSED')) return this.#handBack(obs, 'new episode');
     if (ctx.mode !== 'AUTONOMOUS') return { type: 'watch' };
     this.#correcting = null;
     const sign = this.#watch(obs, ctx.proposed);

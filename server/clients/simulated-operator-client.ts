@@ -28,6 +28,8 @@ export class SimulatedOperatorClient {
   #episodeId: string | null = null;
   #rewound = false;
   #ref = 1;
+  /** our operator id, from server_info (the state frames name the lease holder) */
+  #me: string | null = null;
 
   constructor(operator: SimulatedOperator, robot: string) {
     this.#op = operator;
@@ -49,6 +51,7 @@ export class SimulatedOperatorClient {
         const msg = d.msg as ServerMessage;
         if (msg.type === 'server_info') {
           if (!msg.robots.some((r) => r.id === this.#robot)) return reject(new Error(`the server has no robot '${this.#robot}'`));
+          this.#me = msg.operator.id;
           this.#send({ type: 'subscribe', robots: [this.#robot] });
           resolve(msg);
         } else this.#handle(msg);
@@ -78,7 +81,7 @@ export class SimulatedOperatorClient {
       this.#rewound = false;
       this.#op.rewound(obs);
     }
-    const d = this.#op.decide(obs, { mode: s.mode, proposed: s.proposed });
+    const d = this.#op.decide(obs, { mode: s.mode, proposed: s.proposed, holdsLease: s.lease !== null && s.lease === this.#me });
     const robot = this.#robot;
     if (d.type === 'take_over') {
       this.stats.interventions++;

@@ -42,7 +42,7 @@ export class SimulatedOperatorAgent {
       this.#op.reset(obs);
       this.#needsReset = false;
     }
-    const d = this.#op.decide(obs, { mode: loop.mode, proposed: loop.proposed });
+    const d = this.#op.decide(obs, { mode: loop.mode, proposed: loop.proposed, holdsLease: loop.lease === this.actor.operatorId });
     switch (d.type) {
       case 'take_over': {
         if (loop.request({ type: 'take_over', actor: this.actor })) {
@@ -55,7 +55,7 @@ export class SimulatedOperatorAgent {
           this.#op.rewound(loop.obs!);
         }
         // correct from this very tick (after a sim rewind, from the restored state)
-        const first = this.#op.decide(loop.obs!, { mode: loop.mode, proposed: loop.proposed });
+        const first = this.#op.decide(loop.obs!, { mode: loop.mode, proposed: loop.proposed, holdsLease: loop.lease === this.actor.operatorId });
         if (first.type === 'correct') this.#teleop(first.action);
         return;
       }

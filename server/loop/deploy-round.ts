@@ -63,8 +63,6 @@ export async function deployRound(o: DeployOptions): Promise<DeployResult> {
         clock.advance(loop.dt);
         loop.tick();
       }
-      // an episode that ends while the operator holds the lease leaves it with the next one otherwise
-      if (loop.lease) loop.request({ type: 'hand_back', actor: agent.actor });
       ids.push(ep.id);
       result.episodes++;
       result.steps += ep.step;

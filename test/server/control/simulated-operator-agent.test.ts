@@ -47,6 +47,18 @@ describe('SimulatedOperatorAgent', () => {
     expect(modes).toContain('AUTONOMOUS->INTERVENING');
   });
 
+  it('gives a new episode to the policy when the last one ended under its correction', async () => {
+    const { loop, agent, recorder } = await supervisedEpisode(false);
+    // the task was finished by the correction: the take-over outlives the episode
+    expect(loop.episode?.outcome).toBe('success');
+    expect([loop.mode, loop.lease]).toEqual(['INTERVENING', 'sim-operator']);
+    loop.resetEpisode(12);
+    loop.tick();
+    expect([loop.mode, loop.lease]).toEqual(['AUTONOMOUS', null]);
+    expect(recorder.steps.at(-1)).toMatchObject({ step: 0, source: 'policy', mode: 'AUTONOMOUS', operatorId: null });
+    expect(agent.stats.refusals).toBe(0);
+  });
+
   it('rewinds before correcting when its knob says so, and the undone steps are labelled rewound', async () => {
     const { agent, recorder, loop } = await supervisedEpisode(true);
     expect(agent.stats.rewinds).toBeGreaterThanOrEqual(1);
