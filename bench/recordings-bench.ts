@@ -98,7 +98,7 @@ function median(xs: number[]): number {
 }
 
 /**
- * `npm run bench -- recordings [--seconds=N] [--rounds=N] [--flush-ms=N]`: recorder cost at 16 robots x 50 Hz
+ * `npm run bench -- recordings [--seconds=N] [--rounds=N] [--warmup=N] [--flush-ms=N]`: recorder cost at 16 robots x 50 Hz
  * with full state. Baseline and recording phases alternate for several rounds and the writer's
  * share is the median of the per-round differences, so load from other processes on a shared
  * machine shifts both sides of each difference alike.
@@ -112,11 +112,15 @@ export const recordingsBench: Benchmark = {
       return a ? Math.max(1, Number(a.slice(name.length + 3)) || fallback) : fallback;
     };
     const seconds = flag('seconds', 5);
-    const rounds = flag('rounds', 3);
+    const rounds = flag('rounds', 5);
     const flushMs = Math.min(100, flag('flush-ms', 50));
+    // rounds run first and not counted: module loading, JIT and first file creation (0 to count everything)
+    const warmupArg = args.find((x) => x.startsWith('--warmup='));
+    const warmup = warmupArg ? Math.max(0, Math.floor(Number(warmupArg.slice(9))) || 0) : 1;
     const root = mkdtempSync(join(tmpdir(), 'tko-bench-rec-'));
     try {
       const shares: number[] = [];
+      const warmupShares: number[] = [];
       const perStep: number[] = [];
       const appendUs: number[] = [];
       let written = 0;
@@ -124,7 +128,7 @@ export const recordingsBench: Benchmark = {
       let dropped = 0;
       let recWall = 0;
       let baseShare = 0;
-      for (let r = 0; r < rounds; r++) {
+      for (let r = -warmup; r < rounds; r++) {
         const base = await runLoop(seconds, null);
         const dataDir = join(root, `round-${r}`);
         const catalog = new SqliteCatalog(':memory:');
@@ -133,6 +137,10 @@ export const recordingsBench: Benchmark = {
         await catalog.close();
         const s = rec.stats();
         const extra = withRec.cpuMs / withRec.wallMs - base.cpuMs / base.wallMs;
+        if (r < 0) {
+          warmupShares.push(100 * extra);
+          continue;
+        }
         shares.push(100 * extra);
         perStep.push((extra * withRec.wallMs * 1000) / Math.max(1, s.written));
         baseShare += (100 * base.cpuMs) / base.wallMs / rounds;
@@ -144,6 +152,7 @@ export const recordingsBench: Benchmark = {
       }
       const lines = [
         ['run', `${rounds} rounds x (${seconds} s baseline + ${seconds} s recording), ${ROBOTS} robots x ${HZ} Hz = ${ROBOTS * HZ} steps/s offered, flush every ${flushMs} ms`],
+        ['warm-up (not counted)', warmup ? `${warmup} round(s) before: writer ${warmupShares.map((x) => `${fmt(x, 2)}%`).join(', ')}` : 'none'],
         ['steps written', `${written} (dropped ${dropped})`],
         ['steps/s written', fmt(written / (recWall / 1000), 4)],
         ['bytes/step (lz4 MCAP)', fmt(bytes / Math.max(1, written), 4)],
