@@ -55,6 +55,7 @@ export class Recorder {
   #closing: Promise<void> | null = null;
   #stats = { dropped: 0, written: 0, bytes: 0, rejected: 0 };
   #bytesBy = new Map<string, number>();
+  #stepsBy = new Map<string, number>();
 
   constructor({ dataDir, catalog, queueLimit = 8192, flushIntervalMs = 50, compressor, onError }: RecorderOptions) {
     if (!(flushIntervalMs > 0 && flushIntervalMs <= 100)) throw new RangeError(`Recorder: flushIntervalMs must be in (0, 100], got ${flushIntervalMs}`);
@@ -105,6 +106,12 @@ export class Recorder {
     this.#queue.push({ k: 'end', id: episodeId, outcome, at: Date.now() });
   }
 
+  /** Steps and bytes in the file so far of an episode still being recorded, or null (the catalog row has the final counts at the end). */
+  progress(episodeId: string): { steps: number; bytes: number } | null {
+    if (!this.#sessions.has(episodeId)) return null;
+    return { steps: this.#stepsBy.get(episodeId) ?? 0, bytes: this.#bytesBy.get(episodeId) ?? 0 };
+  }
+
   /** queued: steps waiting; dropped: steps lost to overflow; written: steps in files; bytes: file bytes; rejected: steps refused (unknown episode, out of order). */
   stats(): { queued: number; dropped: number; written: number; bytes: number; rejected: number } {
     return { queued: this.#queuedSteps, ...this.#stats };
@@ -145,6 +152,7 @@ export class Recorder {
         this.#stats.written += steps;
         this.#stats.bytes += bytes - (this.#bytesBy.get(op.meta.episodeId) ?? 0);
         this.#bytesBy.set(op.meta.episodeId, bytes);
+        this.#stepsBy.set(op.meta.episodeId, (this.#stepsBy.get(op.meta.episodeId) ?? 0) + steps);
       });
       this.#sessions.set(op.meta.episodeId, s);
       return;
@@ -170,6 +178,7 @@ export class Recorder {
     s.end(outcome, at, this.#droppedBy.get(id) ?? 0).finally(() => {
       this.#sessions.delete(id);
       this.#bytesBy.delete(id);
+      this.#stepsBy.delete(id);
       this.#droppedBy.delete(id);
     });
   }

@@ -140,7 +140,10 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     throw new TakeoverError('TKO_ERR_CONFIG', `robot '${learned[0].id}' runs policy '${learned[0].policy}', but policies are switched off`);
   }
   const policies = opts.policies === false ? null : await setupPolicies(app, fleet, config.dataDir, config.robots);
-  if (recording) await app.register(episodesApi, { catalog: recording.catalog, dataDir: config.dataDir, requireRole: app.requireRole });
+  if (recording) {
+    const { recorder: rec } = recording;
+    await app.register(episodesApi, { catalog: recording.catalog, dataDir: config.dataDir, requireRole: app.requireRole, live: (id) => rec.progress(id) });
+  }
 
   const webDir = resolve(config.webDir);
   if (existsSync(join(webDir, 'index.html'))) {

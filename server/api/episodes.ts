@@ -16,6 +16,8 @@ export interface EpisodesApiOptions {
   dataDir: string;
   /** the auth hook for a minimum role (the server's `app.requireRole`) */
   requireRole: (role: 'viewer' | 'operator' | 'admin') => preValidationHookHandler;
+  /** steps and bytes already written of an episode being recorded (the server's Recorder#progress) */
+  live?: (episodeId: string) => { steps: number; bytes: number } | null;
 }
 
 /** A TypeBox schema as plain JSON Schema without `$id`s, so several routes can embed it. */
@@ -52,13 +54,20 @@ const EpisodeDetail = Type.Object({
  * MCAP file, edit outcome/notes/tags, delete (file and row together). Viewers read, operators
  * edit, admins delete.
  */
-export const episodesApi: FastifyPluginAsync<EpisodesApiOptions> = async (app, { catalog, dataDir, requireRole }) => {
+export const episodesApi: FastifyPluginAsync<EpisodesApiOptions> = async (app, { catalog, dataDir, requireRole, live }) => {
   const viewer = requireRole('viewer');
+
+  /** A row still recording counts the steps already in its file (the catalog gets totals at the end). */
+  function withProgress(row: EpisodeRow): EpisodeRow {
+    if (row.status !== 'recording' || !live) return row;
+    const p = live(row.id);
+    return p ? { ...row, steps: p.steps, bytes: p.bytes } : row;
+  }
 
   async function rowOr404(id: string): Promise<EpisodeRow> {
     const row = await catalog.get(id);
     if (!row) throw new TakeoverError('TKO_ERR_NOT_FOUND', `episode '${id}' not found`);
-    return row;
+    return withProgress(row);
   }
 
   async function journalOf(row: EpisodeRow): Promise<Journal> {
@@ -79,7 +88,7 @@ export const episodesApi: FastifyPluginAsync<EpisodesApiOptions> = async (app, {
     async (req) => {
       const q = { ...req.query, limit: req.query.limit ?? 50, offset: req.query.offset ?? 0 };
       const { items, total } = await catalog.list(q);
-      return { items, total, limit: q.limit, offset: q.offset };
+      return { items: items.map(withProgress), total, limit: q.limit, offset: q.offset };
     },
   );
 

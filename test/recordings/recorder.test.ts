@@ -53,6 +53,22 @@ describe('Recorder', () => {
     await catalog.close();
   });
 
+  it('reports the progress of an episode while it records, and none once it ended', async () => {
+    const { catalog, rec } = setup();
+    const rand = rng(6);
+    rec.beginEpisode(testMeta('ep-p'));
+    expect(rec.progress('ep-p')).toBeNull(); // queued, not begun on disk yet
+    for (let i = 0; i < 12; i++) rec.appendStep(makeStep('ep-p', i, rand, { recovery: undefined }));
+    for (let i = 0; i < 100 && (rec.progress('ep-p')?.steps ?? 0) < 12; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(rec.progress('ep-p')).toEqual({ steps: 12, bytes: rec.stats().bytes });
+    expect(rec.progress('nope')).toBeNull();
+    rec.endEpisode('ep-p', 'success');
+    await rec.close();
+    expect(rec.progress('ep-p')).toBeNull();
+    expect(await catalog.get('ep-p')).toMatchObject({ steps: 12 });
+    await catalog.close();
+  });
+
   it('drops and counts steps beyond the queue limit without throwing', async () => {
     const { dataDir, catalog, rec } = setup({ queueLimit: 10 });
     rec.beginEpisode(testMeta('ep-2'));

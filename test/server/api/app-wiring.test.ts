@@ -40,6 +40,15 @@ describe('buildApp wiring', () => {
         if (items.length === 0) await new Promise((r) => setTimeout(r, 20));
       }
       expect(items[0]).toMatchObject({ robotId: 'arm0' });
+      // the episode still recording shows the steps already in its file, not the catalog's 0
+      let live: { status: string; steps: number; bytes: number } | undefined;
+      for (let i = 0; i < 100 && !(live && live.steps === 5); i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        const r = await srv.app.inject({ method: 'GET', url: '/api/episodes', headers: auth });
+        live = (r.json().items as Array<{ status: string; steps: number; bytes: number }>).find((e) => e.status === 'recording');
+      }
+      expect(live).toMatchObject({ status: 'recording', steps: 5 });
+      expect(live!.bytes).toBeGreaterThan(0);
     } finally {
       await srv.close();
     }
