@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { EpisodeQuery } from '../recordings/catalog.ts';
+import type { EpisodeQuery, EpisodeRow } from '../recordings/catalog.ts';
 import { dataDirLayout } from '../recordings/data-dir.ts';
 import { readJournalFile } from '../recordings/episode-reader.ts';
 import { SqliteCatalog } from '../recordings/sqlite-catalog.ts';
@@ -11,7 +11,7 @@ const PAGE = 1000;
  * Reads the episodes a catalog query selects, through the catalog and the journal reader.
  * Journals still being recorded or quarantined are skipped (their rows say so).
  */
-export async function loadEpisodes(dataDir: string, query: Omit<EpisodeQuery, 'limit' | 'offset'>, onEpisode?: (done: number, total: number) => void): Promise<EpisodeSteps[]> {
+export async function loadEpisodes(dataDir: string, query: Omit<EpisodeQuery, 'limit' | 'offset'>, onEpisode?: (done: number, total: number) => void): Promise<Array<EpisodeSteps & { row: EpisodeRow }>> {
   const catalog = new SqliteCatalog(dataDirLayout(dataDir).catalog);
   try {
     const rows = [];
@@ -21,10 +21,10 @@ export async function loadEpisodes(dataDir: string, query: Omit<EpisodeQuery, 'l
       if (items.length === 0 || offset + items.length >= total) break;
     }
     const usable = rows.filter((r) => r.status === 'complete' || r.status === 'recovered');
-    const out: EpisodeSteps[] = [];
+    const out: Array<EpisodeSteps & { row: EpisodeRow }> = [];
     for (const row of usable) {
       const j = await readJournalFile(path.join(dataDir, row.file));
-      out.push({ id: row.id, kind: row.kind, steps: j.steps, events: j.events as unknown as EpisodeSteps['events'] });
+      out.push({ id: row.id, kind: row.kind, steps: j.steps, events: j.events as unknown as EpisodeSteps['events'], row });
       onEpisode?.(out.length, usable.length);
     }
     return out;

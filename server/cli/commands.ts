@@ -7,6 +7,7 @@ import { recordingsCommand } from './recordings-command.ts';
 import { loopCommand } from './loop-command.ts';
 import { demosCommand } from './demos-command.ts';
 import { operateCommand } from './operate-command.ts';
+import { exportCommand } from './export-command.ts';
 
 /** Every `takeover` subcommand; each lives in its own module (one line to add one here). */
 export const commands: CliCommand[] = [
@@ -18,4 +19,5 @@ export const commands: CliCommand[] = [
   loopCommand,
   demosCommand,
   operateCommand,
+  exportCommand,
 ];
