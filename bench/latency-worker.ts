@@ -2,8 +2,8 @@
 // WebSocket echo pinger, on their own event loop and core, so the server's loop measures only itself.
 import { parentPort, workerData } from 'node:worker_threads';
 import WebSocket from 'ws';
-import { decodeServerMessage, encodeMessage } from '../server/protocol/codec.ts';
-import { PROTOCOL_VERSION, type ClientMessage, type ServerMessage } from '../server/protocol/messages.ts';
+import { decodeServerMessage, encodeMessage } from '../protocol/codec.ts';
+import { PROTOCOL_VERSION, type ClientMessage, type ServerMessage } from '../protocol/messages.ts';
 
 interface Params {
   url: string;

@@ -19,8 +19,8 @@ import { episodesApi } from './api/episodes.ts';
 import { Broadcaster } from './ws/broadcaster.ts';
 import { CommandRouter } from './ws/command-router.ts';
 import { wsRoutes } from './ws/ws-route.ts';
-import { PROTOCOL_VERSION } from './protocol/messages.ts';
-import { CLOSE_CODES } from './protocol/error-codes.ts';
+import { PROTOCOL_VERSION } from '../protocol/messages.ts';
+import { CLOSE_CODES } from '../protocol/error-codes.ts';
 import { openRecording, type Recording } from './recording-setup.ts';
 import { setupPolicies } from './policy-setup.ts';
 

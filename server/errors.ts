@@ -1,4 +1,4 @@
-import { ERROR_CODES, type ErrorCode } from './protocol/error-codes.ts';
+import { ERROR_CODES, type ErrorCode } from '../protocol/error-codes.ts';
 
 export { ERROR_CODES, type ErrorCode };
 

@@ -27,7 +27,7 @@ export interface KinematicBodyDescription {
 
 /**
  * Every body of a compiled model with its geoms, in body order: the shape of the protocol's
- * `geoms` model description (server/protocol/model-description.ts validates it). Body world poses
+ * `geoms` model description (protocol/model-description.ts validates it). Body world poses
  * come separately, 7 numbers a body (ArmSim#bodyPoses); `kinematics` lets a client compute them
  * from an observation.
  */

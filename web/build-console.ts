@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const WEB_DIR = fileURLToPath(new URL('.', import.meta.url));
-const PROTOCOL_DIR = fileURLToPath(new URL('../server/protocol/', import.meta.url));
+const PROTOCOL_DIR = fileURLToPath(new URL('../protocol/', import.meta.url));
 
 /** Newest modification time (ms) of the console's sources and the protocol it imports. */
 function newestSource(dir: string): number {

@@ -5,7 +5,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { isMonitored } from '../robots/bridge-extras.ts';
 import type { Fleet, RobotRuntime } from '../robots/fleet.ts';
 import { ModeSchema } from '../../core/mode.ts';
-import { RobotInfoSchema } from '../protocol/messages.ts';
+import { RobotInfoSchema } from '../../protocol/messages.ts';
 
 const ms = (s: number) => (Number.isFinite(s) ? s * 1000 : null);
 const num = (x: number) => (Number.isFinite(x) ? x : null);

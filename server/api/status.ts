@@ -3,7 +3,7 @@ import type {} from '@fastify/swagger';
 import { Type } from '@sinclair/typebox';
 import type { Fleet } from '../robots/fleet.ts';
 import type { Broadcaster } from '../ws/broadcaster.ts';
-import { PROTOCOL_VERSION } from '../protocol/messages.ts';
+import { PROTOCOL_VERSION } from '../../protocol/messages.ts';
 import { robotStatus, RobotStatusSchema } from './robots.ts';
 
 export interface StatusOptions {

@@ -1,8 +1,8 @@
 import WebSocket from 'ws';
 import type { Observation } from '../../core/observation.ts';
 import type { SimulatedOperator } from '../../sim/simulated-operator.ts';
-import { decodeServerMessage, encodeMessage } from '../protocol/codec.ts';
-import { PROTOCOL_VERSION, type ClientMessage, type ServerInfoMessage, type ServerMessage, type StateMessage } from '../protocol/messages.ts';
+import { decodeServerMessage, encodeMessage } from '../../protocol/codec.ts';
+import { PROTOCOL_VERSION, type ClientMessage, type ServerInfoMessage, type ServerMessage, type StateMessage } from '../../protocol/messages.ts';
 
 export interface OperatorClientStats {
   frames: number;

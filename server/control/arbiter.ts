@@ -1,5 +1,5 @@
 import type { Mode, Source } from '../../core/mode.ts';
-import type { ErrorCode } from '../protocol/error-codes.ts';
+import type { ErrorCode } from '../../protocol/error-codes.ts';
 
 /** Token roles, ordered: each role may do everything the ones before it may. */
 export type Role = 'viewer' | 'operator' | 'admin';

@@ -1,5 +1,5 @@
 import type { ActionScale } from '../../core/action.ts';
-import type { ErrorCode } from '../protocol/error-codes.ts';
+import type { ErrorCode } from '../../protocol/error-codes.ts';
 import type { RobotBridge } from '../robots/robot-bridge.ts';
 import type { ActionSource } from './action-source.ts';
 import type { ArmKinematics } from '../../sim/kinematics.ts';

@@ -1,4 +1,4 @@
-import type { ModelDescription } from '../protocol/model-description.ts';
+import type { ModelDescription } from '../../protocol/model-description.ts';
 import type { RobotBridge } from './robot-bridge.ts';
 
 /** A bridge whose physics advances on the loop clock (simulators); real arms run on their own. */

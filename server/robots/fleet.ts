@@ -5,8 +5,8 @@ import { ControlLoop } from '../control/control-loop.ts';
 import type { RecorderPort } from '../control/recorder-port.ts';
 import { TickScheduler } from '../control/tick-scheduler.ts';
 import { TakeoverError } from '../errors.ts';
-import type { ModelDescription } from '../protocol/model-description.ts';
-import type { RobotInfo } from '../protocol/messages.ts';
+import type { ModelDescription } from '../../protocol/model-description.ts';
+import type { RobotInfo } from '../../protocol/messages.ts';
 import { isDescribed } from './bridge-extras.ts';
 import { createRobot, type WorkspaceLimits } from './registry.ts';
 

@@ -1,7 +1,7 @@
 import type { Observation } from '../../core/observation.ts';
 import { SeededRandom } from '../../core/seeded-random.ts';
 import { TakeoverError } from '../errors.ts';
-import type { ModelDescription } from '../protocol/model-description.ts';
+import type { ModelDescription } from '../../protocol/model-description.ts';
 import type { DescribedBridge, EpisodicBridge, SteppedBridge } from './bridge-extras.ts';
 import { MockArmKinematics, MOCK_HOME, MOCK_JOINT_NAMES, MOCK_LOWER, MOCK_UPPER, MOCK_VELOCITY, quatFromEuler } from './mock-arm-kinematics.ts';
 import type { JointCommand, RobotCapabilities, RobotFeatures } from './robot-bridge.ts';

@@ -1,4 +1,4 @@
-import { encodeMessage } from '../protocol/codec.ts';
+import { encodeMessage } from '../../protocol/codec.ts';
 import type { RobotRuntime } from '../robots/fleet.ts';
 import type { LoopEvent } from '../control/control-loop.ts';
 import type { ClientSession } from './client-session.ts';

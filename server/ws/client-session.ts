@@ -1,7 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { Principal } from '../auth/token-store.ts';
-import { encodeMessage } from '../protocol/codec.ts';
-import type { ServerMessage } from '../protocol/messages.ts';
+import { encodeMessage } from '../../protocol/codec.ts';
+import type { ServerMessage } from '../../protocol/messages.ts';
 
 interface Subscription {
   /** ms between frames at most this client asked for */

@@ -2,9 +2,9 @@ import type { Actor } from '../control/arbiter.ts';
 import { roleAtLeast } from '../control/arbiter.ts';
 import type { Refusal } from '../control/control-loop.ts';
 import type { TokenStore } from '../auth/token-store.ts';
-import { CLOSE_CODES, type ErrorCode } from '../protocol/error-codes.ts';
-import { MAX_FRAME_BYTES } from '../protocol/codec.ts';
-import { PROTOCOL_VERSION, SUPPORTED_PROTOCOLS, type ClientMessage, type RobotCommandMessage } from '../protocol/messages.ts';
+import { CLOSE_CODES, type ErrorCode } from '../../protocol/error-codes.ts';
+import { MAX_FRAME_BYTES } from '../../protocol/codec.ts';
+import { PROTOCOL_VERSION, SUPPORTED_PROTOCOLS, type ClientMessage, type RobotCommandMessage } from '../../protocol/messages.ts';
 import type { Fleet, RobotRuntime } from '../robots/fleet.ts';
 import type { ClientSession } from './client-session.ts';
 

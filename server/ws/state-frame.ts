@@ -1,6 +1,6 @@
 import { isDescribed } from '../robots/bridge-extras.ts';
 import type { RobotRuntime } from '../robots/fleet.ts';
-import type { StateMessage } from '../protocol/messages.ts';
+import type { StateMessage } from '../../protocol/messages.ts';
 
 const finite = (x: number) => (Number.isFinite(x) ? x : 0);
 

@@ -1,4 +1,4 @@
-import type { RobotInfo, ServerInfoMessage, StateMessage } from '../../server/protocol/messages.ts';
+import type { RobotInfo, ServerInfoMessage, StateMessage } from '../../protocol/messages.ts';
 import { Emitter } from '../net/emitter.ts';
 import { TakeoverClient, type EventMessage } from '../net/takeover-client.ts';
 import type { TransportFactory } from '../net/transport.ts';

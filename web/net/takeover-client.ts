@@ -1,4 +1,4 @@
-import { decodeServerMessage, encodeMessage } from '../../server/protocol/codec.ts';
+import { decodeServerMessage, encodeMessage } from '../../protocol/codec.ts';
 import {
   PROTOCOL_VERSION,
   type ClientMessage,
@@ -6,9 +6,9 @@ import {
   type RobotCommandMessage,
   type ServerInfoMessage,
   type StateMessage,
-} from '../../server/protocol/messages.ts';
+} from '../../protocol/messages.ts';
 import type { Static } from '@sinclair/typebox';
-import type { AckSchema, EventSchema } from '../../server/protocol/messages.ts';
+import type { AckSchema, EventSchema } from '../../protocol/messages.ts';
 import { Emitter } from './emitter.ts';
 import type { Transport, TransportFactory } from './transport.ts';
 import { wsTransportFactory } from './ws-transport.ts';

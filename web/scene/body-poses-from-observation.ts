@@ -1,4 +1,4 @@
-import type { JointSource, KinematicBody } from '../../server/protocol/model-description.ts';
+import type { JointSource, KinematicBody } from '../../protocol/model-description.ts';
 
 /** The observation fields forward kinematics reads (a recorded step's `obs`, or a live one). */
 export interface KinematicObservation {

@@ -1,7 +1,7 @@
 import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import { EeMarkers } from './ee-markers.ts';
-import type { ModelDescription } from '../../server/protocol/model-description.ts';
+import type { ModelDescription } from '../../protocol/model-description.ts';
 import { flattenModel } from './model-geoms.ts';
 import { RobotModel } from './robot-model.ts';
 import { UrdfRobot } from './urdf-robot.ts';

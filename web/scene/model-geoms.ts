@@ -1,4 +1,4 @@
-import type { ModelDescription } from '../../server/protocol/model-description.ts';
+import type { ModelDescription } from '../../protocol/model-description.ts';
 
 export type GeomType = 'plane' | 'sphere' | 'capsule' | 'ellipsoid' | 'cylinder' | 'box' | 'mesh';
 

@@ -1,5 +1,5 @@
 import type { Mode } from '../../core/mode.ts';
-import type { StateMessage } from '../../server/protocol/messages.ts';
+import type { StateMessage } from '../../protocol/messages.ts';
 import { h, fmt } from './dom.ts';
 
 export type PanelAction = 'take_over' | 'hand_back' | 'pause' | 'resume' | 'estop' | 'reset_estop' | 'reset_episode' | 'success' | 'failure' | 'vr';

@@ -1,6 +1,6 @@
 import * as THREE from 'three';
 import type { Step } from '../../core/step.ts';
-import type { KinematicBody, ModelDescription } from '../../server/protocol/model-description.ts';
+import type { KinematicBody, ModelDescription } from '../../protocol/model-description.ts';
 import type { ConsoleSession } from '../app/console-session.ts';
 import type { EpisodesApi } from '../net/episodes-api.ts';
 import { PlaybackClock } from '../replay/playback-clock.ts';

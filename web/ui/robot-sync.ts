@@ -1,4 +1,4 @@
-import type { RobotInfo, StateMessage } from '../../server/protocol/messages.ts';
+import type { RobotInfo, StateMessage } from '../../protocol/messages.ts';
 import type { RobotSlot } from '../scene/console-scene.ts';
 import { ghostPose } from '../scene/ghost-pose.ts';
 

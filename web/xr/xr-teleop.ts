@@ -1,5 +1,5 @@
 import * as THREE from 'three';
-import type { StateMessage } from '../../server/protocol/messages.ts';
+import type { StateMessage } from '../../protocol/messages.ts';
 import { XrClutch, TriggerGripper } from '../input/xr-clutch.ts';
 import type { ConsoleScene, RobotSlot } from '../scene/console-scene.ts';
 import type { EeTarget } from '../ui/teleop-controller.ts';

@@ -8,8 +8,8 @@ import { buildApp, type AppOptions } from '../../../server/app.ts';
 import { defaultConfig, type TakeoverConfig } from '../../../server/config/config-schema.ts';
 import { validateConfig } from '../../../server/config/load-config.ts';
 import { ManualClock } from '../../../server/control/clock.ts';
-import { decodeServerMessage, encodeMessage } from '../../../server/protocol/codec.ts';
-import { PROTOCOL_VERSION, type ClientMessage, type ServerMessage } from '../../../server/protocol/messages.ts';
+import { decodeServerMessage, encodeMessage } from '../../../protocol/codec.ts';
+import { PROTOCOL_VERSION, type ClientMessage, type ServerMessage } from '../../../protocol/messages.ts';
 
 export const TOKENS = {
   admin: { name: 'root', role: 'admin' as const, token: 'admin-token-0123456789' },

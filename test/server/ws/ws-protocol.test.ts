@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { encodeMessage } from '../../../server/protocol/codec.ts';
+import { encodeMessage } from '../../../protocol/codec.ts';
 import { isState, startTestServer, TestClient, TOKENS, type StateFrame } from '../support/test-server.ts';
 
 type Server = Awaited<ReturnType<typeof startTestServer>>;

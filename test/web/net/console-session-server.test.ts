@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ConsoleSession } from '../../../web/app/console-session.ts';
 import { createWsTransportFactory, type WebSocketLike } from '../../../web/net/ws-transport.ts';
-import type { StateMessage } from '../../../server/protocol/messages.ts';
+import type { StateMessage } from '../../../protocol/messages.ts';
 import { startTestServer, TOKENS } from '../../server/support/test-server.ts';
 
 // The console's client against the real server (mock arm, manual clock) over a real socket.

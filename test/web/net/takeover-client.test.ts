@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { decodeClientMessage, encodeMessage } from '../../../server/protocol/codec.ts';
-import type { ClientMessage, ServerInfoMessage, ServerMessage, StateMessage } from '../../../server/protocol/messages.ts';
+import { decodeClientMessage, encodeMessage } from '../../../protocol/codec.ts';
+import type { ClientMessage, ServerInfoMessage, ServerMessage, StateMessage } from '../../../protocol/messages.ts';
 import { CommandError, TakeoverClient } from '../../../web/net/takeover-client.ts';
 import { MemoryTransport, memoryFactory } from './memory-transport.ts';
 

@@ -5,7 +5,7 @@ import { describeModel } from '../../../sim/model-description.ts';
 import { PANDA_FINGER_TRAVEL, PANDA_JOINT_NAMES, PANDA_LOWER, PANDA_UPPER } from '../../../sim/panda-model.ts';
 import { SeededRandom } from '../../../core/seeded-random.ts';
 import { observationToRecord } from '../../../core/observation.ts';
-import { ModelDescriptionSchema, type KinematicBody } from '../../../server/protocol/model-description.ts';
+import { ModelDescriptionSchema, type KinematicBody } from '../../../protocol/model-description.ts';
 import { bodyPosesFromObservation, unobservedBodies } from '../../../web/scene/body-poses-from-observation.ts';
 
 let sim: ArmSim;

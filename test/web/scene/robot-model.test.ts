@@ -3,7 +3,7 @@ import * as THREE from 'three';
 import { ArmSim } from '../../../sim/arm-sim.ts';
 import { flattenModel } from '../../../web/scene/model-geoms.ts';
 import { RobotModel } from '../../../web/scene/robot-model.ts';
-import type { ModelDescription } from '../../../server/protocol/model-description.ts';
+import type { ModelDescription } from '../../../protocol/model-description.ts';
 
 let sim: ArmSim;
 beforeAll(async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
-import { decodeClientMessage, decodeServerMessage, encodeMessage, MAX_FRAME_BYTES } from '../../../server/protocol/codec.ts';
-import { PROTOCOL_VERSION, type ClientMessage, type ServerMessage } from '../../../server/protocol/messages.ts';
+import { decodeClientMessage, decodeServerMessage, encodeMessage, MAX_FRAME_BYTES } from '../../protocol/codec.ts';
+import { PROTOCOL_VERSION, type ClientMessage, type ServerMessage } from '../../protocol/messages.ts';
 
 const raw = new Packr({ useRecords: false });
 const enc = (v: unknown) => raw.pack(v);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const root = resolve(import.meta.dirname, '../../..');
+const root = resolve(import.meta.dirname, '../..');
 const ALLOWED_PACKAGES = ['@sinclair/typebox', 'msgpackr'];
 
 /** Every module the console pulls in through messages.ts and codec.ts, and what each imports. */
@@ -15,13 +15,13 @@ function closure(entry: string, seen = new Map<string, string[]>()): Map<string,
   return seen;
 }
 
-describe('server/protocol is browser-safe', () => {
+describe('protocol is browser-safe', () => {
   it('messages.ts and codec.ts import only TypeBox, msgpackr and Node-free modules of protocol/ and core/', () => {
-    const mods = closure(join(root, 'server/protocol/codec.ts'));
-    closure(join(root, 'server/protocol/messages.ts'), mods);
+    const mods = closure(join(root, 'protocol/codec.ts'));
+    closure(join(root, 'protocol/messages.ts'), mods);
     for (const [file, specs] of mods) {
       const rel = file.slice(root.length + 1);
-      expect(rel.startsWith('server/protocol/') || rel.startsWith('core/'), rel).toBe(true);
+      expect(rel.startsWith('protocol/') || rel.startsWith('core/'), rel).toBe(true);
       for (const s of specs) {
         if (s.startsWith('.')) continue;
         expect(ALLOWED_PACKAGES.some((p) => s === p || s.startsWith(`${p}/`)), `${rel} imports ${s}`).toBe(true);

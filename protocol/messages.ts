@@ -1,5 +1,5 @@
 import { Type, type Static, type TProperties } from '@sinclair/typebox';
-import { ModeSchema, SourceSchema } from '../../core/mode.ts';
+import { ModeSchema, SourceSchema } from '../core/mode.ts';
 import { ERROR_CODES, type ErrorCode } from './error-codes.ts';
 import { ModelDescriptionSchema } from './model-description.ts';
 
