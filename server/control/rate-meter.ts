@@ -32,7 +32,7 @@ export class SampleRing {
 
 /** Measures a loop's real tick rate (from tick start times) and its jitter (start minus due time). */
 export class RateMeter {
-  readonly jitter = new SampleRing(1024);
+  readonly jitter = new SampleRing(4096);
   #last = NaN;
   #period = NaN;
   ticks = 0;
