@@ -1,8 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { startTsWorker } from './ts-worker.ts';
 import type { JobProgress, TrainingJobResult, TrainingJobSpec } from './training-job.ts';
 import type { TrainingWorkerInput } from './training-worker.ts';
 
@@ -32,20 +29,8 @@ export interface WorkerLike {
 }
 export type WorkerFactory = (input: TrainingWorkerInput) => WorkerLike;
 
-/**
- * Starts training-worker.ts in a worker thread. The sources are TypeScript run through tsx, and a
- * worker does not inherit the parent's loader hooks, so a small bootstrap registers tsx first.
- */
-export const threadWorkerFactory: WorkerFactory = (input) => {
-  // tsx's ESM entry, found from its package folder (require.resolve would pick the CJS build)
-  const tsxDir = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const tsxApi = pathToFileURL(path.join(tsxDir, 'dist', 'esm', 'api', 'index.mjs')).href;
-  const entry = new URL('./training-worker.ts', import.meta.url).href;
-  const boot =
-    `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); })` +
-    `.catch((e) => require('node:worker_threads').parentPort.postMessage({ type: 'error', message: 'training worker failed to start: ' + (e && e.message || e) }));`;
-  return new Worker(boot, { eval: true, workerData: input });
-};
+/** Starts training-worker.ts in a worker thread. */
+export const threadWorkerFactory: WorkerFactory = (input) => startTsWorker(new URL('./training-worker.ts', import.meta.url), { workerData: input });
 
 export interface TrainingJobManagerOptions {
   dataDir: string;

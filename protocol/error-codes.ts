@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   TKO_ERR_CONFIG: 'the configuration is invalid',
   TKO_ERR_NOT_CONNECTED: 'the robot bridge is not connected',
   TKO_ERR_ALREADY_CONNECTED: 'the robot bridge is already connected',
+  TKO_ERR_BUSY: 'the control thread has too many commands queued; this one was refused, send it again',
   TKO_ERR_INTERNAL: 'an unexpected server error',
 } as const;
 
@@ -39,3 +40,8 @@ export const CLOSE_CODES = {
   /** the hello named a protocol version the server does not speak */
   PROTOCOL_VERSION: 4002,
 } as const;
+
+/** Whether a string is one of this protocol's error codes. */
+export function isErrorCode(s: string): s is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(ERROR_CODES, s);
+}

@@ -12,7 +12,10 @@ import type { TakeoverConfig } from './config/config-schema.ts';
 import { wallClock, type Clock } from './control/clock.ts';
 import type { RecorderPort } from './control/recorder-port.ts';
 import { TakeoverError } from './errors.ts';
-import { Fleet } from './robots/fleet.ts';
+import type { Fleet } from './robots/fleet.ts';
+import type { ControlPlane } from './control-plane/control-plane.ts';
+import { LocalControl } from './control-plane/local-control.ts';
+import { WorkerControl } from './control-plane/worker-control.ts';
 import { robotsApi } from './api/robots.ts';
 import { statusApi } from './api/status.ts';
 import { episodesApi } from './api/episodes.ts';
@@ -26,6 +29,9 @@ import { setupPolicies } from './policy-setup.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
+    /** the robots' control side, in-process or on its own thread */
+    control: ControlPlane;
+    /** the in-process fleet (threads: false only; tests tick it by hand) */
     fleet: Fleet;
     broadcaster: Broadcaster;
   }
@@ -44,6 +50,11 @@ export interface AppOptions {
   coalesceMs?: number;
   /** a connection without hello is closed after this long (default 5000 ms) */
   helloTimeoutMs?: number;
+  /**
+   * run the control loops on their own worker thread (default: true when they run on the wall-clock
+   * scheduler; tests that tick a manual clock run them in-process)
+   */
+  threads?: boolean;
   /** serve the policies API (versions, training jobs, swaps; loads tfjs) (default true) */
   policies?: boolean;
   /** called once when a first start generated an admin token */
@@ -97,14 +108,43 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     recorder = recording.recorder;
   } else recorder = null;
 
-  const fleet = await Fleet.create(config, { clock, recorder, spinMs: opts.spinMs, onError: (id, err) => app.log.error({ err, robot: id }, 'control tick failed; robot e-stopped') });
-  // With many robots, frames wait up to a quarter of the fastest period so that several robots'
-  // frames leave in one write per viewer; with a few, they go right after each tick.
-  const fastest = Math.max(...config.robots.map((r) => r.controlRateHz ?? config.controlRateHz), config.controlRateHz);
-  const broadcaster = new Broadcaster({ coalesceMs: opts.coalesceMs ?? (config.robots.length > 4 ? 250 / fastest : 0) });
-  for (const r of fleet.robots.values()) broadcaster.attach(r);
-  const router = new CommandRouter({ fleet, tokens, version: VERSION, heartbeatTimeoutMs: config.heartbeatTimeoutMs });
-  app.decorate('fleet', fleet);
+  const onTickError = (id: string, err: unknown) => app.log.error({ err, robot: id }, 'control tick failed; robot e-stopped');
+  const learned = config.robots.filter((r) => r.policy && r.policy !== 'expert' && r.policy !== 'idle');
+  if (opts.policies === false && learned.length) {
+    throw new TakeoverError('TKO_ERR_CONFIG', `robot '${learned[0].id}' runs policy '${learned[0].policy}', but policies are switched off`);
+  }
+  const broadcaster = new Broadcaster();
+  const withPolicies = opts.policies !== false;
+  let control: ControlPlane;
+  let onSubscriptions: (() => void) | undefined;
+  if (opts.threads ?? schedule) {
+    const wc: WorkerControl = await WorkerControl.create(config, {
+      recorder, policies: withPolicies, spinMs: opts.spinMs, coalesceMs: opts.coalesceMs,
+      watched: (): string[] => wc.robotIds.filter((id: string) => broadcaster.watched(id)),
+      log: (level, msg, extra) => app.log[level](extra, msg),
+    }).catch(async (err) => {
+      if (recording) await recording.close();
+      throw err;
+    });
+    control = wc;
+    onSubscriptions = () => wc.updateWatch();
+    app.decorate('fleet', {
+      getter() {
+        throw new Error('the fleet runs on the control thread; use app.control (or build the app with threads: false)');
+      },
+    });
+  } else {
+    const lc = await LocalControl.create(config, {
+      clock, schedule, recorder, policies: withPolicies, spinMs: opts.spinMs, coalesceMs: opts.coalesceMs,
+      watched: (id) => broadcaster.watched(id), onError: onTickError,
+    });
+    control = lc;
+    app.decorate('fleet', lc.fleet);
+  }
+  control.onFrames((frames) => broadcaster.fanOut(frames));
+  control.onEvent((e) => broadcaster.event(e));
+  const router = new CommandRouter({ control, tokens, version: VERSION, heartbeatTimeoutMs: config.heartbeatTimeoutMs, onSubscriptions });
+  app.decorate('control', control);
   app.decorate('broadcaster', broadcaster);
 
   await app.register(swagger, {
@@ -120,26 +160,23 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     options: { maxPayload: 1024 * 1024 },
     // Clients learn why the socket closes: 1001 going away (docs/protocol.md close codes).
     preClose(done) {
-      broadcaster.close();
       for (const client of app.websocketServer.clients) client.close(CLOSE_CODES.GOING_AWAY, 'server shutting down');
       app.websocketServer.close(() => done());
     },
   });
   await app.register(wsRoutes, { router, broadcaster, maxBufferBytes: config.maxClientBufferBytes, helloTimeoutMs: opts.helloTimeoutMs ?? 5000 });
+  const policies = withPolicies ? await setupPolicies(app, control, config.dataDir) : null;
   await app.register(statusApi, {
-    fleet, broadcaster, version: VERSION,
-    backend: () => ({
-      physics: [...new Set([...fleet.robots.values()].map((r) => (r.kind === 'sim' ? 'mujoco-js' : r.kind)))],
-      policy: [...new Set([...fleet.robots.values()].map((r) => r.loop.policy?.name ?? 'idle'))].join(', ') + (policies ? `; ${policies.backend()}` : ''),
-    }),
+    control, broadcaster, version: VERSION,
+    backend: async () => {
+      const kinds = new Set(control.robotIds.map((id) => control.info(id).kind));
+      const running = new Set(control.robotIds.map((id) => control.info(id).policy?.name ?? 'idle'));
+      const st = await control.policyStats();
+      return { physics: [...kinds].map((k) => (k === 'sim' ? 'mujoco-js' : k)), policy: [...running].join(', ') + (st ? `; ${st.description}` : '') };
+    },
     recorderStats: () => (recording ? recording.recorder.stats() : null),
   });
-  await app.register(robotsApi, { fleet });
-  const learned = config.robots.filter((r) => r.policy && r.policy !== 'expert' && r.policy !== 'idle');
-  if (opts.policies === false && learned.length) {
-    throw new TakeoverError('TKO_ERR_CONFIG', `robot '${learned[0].id}' runs policy '${learned[0].policy}', but policies are switched off`);
-  }
-  const policies = opts.policies === false ? null : await setupPolicies(app, fleet, config.dataDir, config.robots);
+  await app.register(robotsApi, { control });
   if (recording) {
     const { recorder: rec } = recording;
     await app.register(episodesApi, { catalog: recording.catalog, dataDir: config.dataDir, requireRole: app.requireRole, live: (id) => rec.progress(id) });
@@ -154,11 +191,11 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   });
 
   app.addHook('onReady', async () => {
-    await fleet.start({ schedule });
-    app.log.info({ robots: [...fleet.robots.keys()], protocol: PROTOCOL_VERSION, schedule }, 'robots started');
+    await control.start();
+    app.log.info({ robots: control.robotIds, protocol: PROTOCOL_VERSION, schedule, threads: control instanceof WorkerControl }, 'robots started');
   });
   app.addHook('onClose', async () => {
-    await fleet.stop();
+    await control.stop();
     await policies?.close();
     if (recording) await recording.close();
   });

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { backendInfo, describeBackend } from '../../policies/backend.ts';
 import type { PolicyManifest } from '../../policies/policy-manifest.ts';
 import type { PolicyRegistry } from '../../policies/policy-registry.ts';
-import type { PolicyRuntime, RobotPolicySlot } from '../../policies/policy-runtime.ts';
+import type { PolicyRuntimeStats } from '../control-plane/policy-host.ts';
 import { TrainingJobSpecSchema, type TrainingJobSpec } from '../../policies/training-job.ts';
 import type { TrainingJob, TrainingJobManager } from '../../policies/training-jobs.ts';
 import { TakeoverError } from '../errors.ts';
@@ -11,15 +11,12 @@ import { TakeoverError } from '../errors.ts';
 export interface PoliciesApiOptions {
   registry: PolicyRegistry;
   jobs: TrainingJobManager;
-  runtime: PolicyRuntime;
   /** whether a robot with this id exists */
   hasRobot: (robotId: string) => boolean;
-  /**
-   * Puts the runtime's slot for a robot into its control loop's policy slot (the server owns the
-   * loops). Called after the new version is loaded, warmed and switched to (between two ticks);
-   * `slot.version` already names the new version.
-   */
-  attachPolicy: (robotId: string, slot: RobotPolicySlot) => void;
+  /** loads and warms a version on the control side, then switches the robot to it between two ticks */
+  assignPolicy: (robotId: string, version: string) => Promise<{ previous: string | null }>;
+  /** the figures of the runtime that drives the robots (null when none runs) */
+  runtimeStats: () => Promise<PolicyRuntimeStats | null>;
   /** the auth hook for a minimum role (the server's `app.requireRole`) */
   requireRole: (role: 'viewer' | 'operator' | 'admin') => preValidationHookHandler;
   /** job status and progress, for the WebSocket broadcaster */
@@ -81,7 +78,7 @@ export const policiesApi: FastifyPluginAsync<PoliciesApiOptions> = async (app, o
 
   app.get('/api/policies', { preValidation: viewer }, async () => ({
     backend: { ...(backendInfo() ?? {}), description: describeBackend() },
-    runtime: o.runtime.stats(),
+    runtime: await o.runtimeStats(),
     items: o.registry.list().map(summary),
   }));
 
@@ -127,15 +124,13 @@ export const policiesApi: FastifyPluginAsync<PoliciesApiOptions> = async (app, o
     async (req) => {
       const robotId = req.params.id;
       if (!o.hasRobot(robotId)) throw new TakeoverError('TKO_ERR_UNKNOWN_ROBOT', `robot '${robotId}' not found`);
-      const previous = o.runtime.versionOf(robotId);
       try {
         o.registry.manifest(req.body.version);
       } catch (err) {
         throw new TakeoverError('TKO_ERR_NOT_FOUND', (err as Error).message);
       }
       // load and warm beside the loop; the switch itself falls between two ticks
-      await o.runtime.assign(robotId, req.body.version);
-      o.attachPolicy(robotId, o.runtime.slotFor(robotId));
+      const { previous } = await o.assignPolicy(robotId, req.body.version);
       return { robotId, version: req.body.version, previous };
     },
   );

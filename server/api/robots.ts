@@ -2,85 +2,32 @@ import type { FastifyPluginAsync } from 'fastify';
 import type {} from '@fastify/swagger';
 import { TakeoverError } from '../errors.ts';
 import { Type, type Static } from '@sinclair/typebox';
-import { isMonitored } from '../robots/bridge-extras.ts';
-import type { Fleet, RobotRuntime } from '../robots/fleet.ts';
-import { ModeSchema } from '../../core/mode.ts';
+import type { ControlPlane } from '../control-plane/control-plane.ts';
+import { RobotStatusSchema, type RobotStatus } from '../control-plane/robot-status.ts';
 import { RobotInfoSchema } from '../../protocol/messages.ts';
-
-const ms = (s: number) => (Number.isFinite(s) ? s * 1000 : null);
-const num = (x: number) => (Number.isFinite(x) ? x : null);
-const Nullable = (n = Type.Number()) => Type.Union([n, Type.Null()]);
-
-/** Live figures of one robot's loop, measured (not configured). */
-export const RobotStatusSchema = Type.Object(
-  {
-    id: Type.String(), kind: Type.String(), task: Type.String(), mode: ModeSchema, modeReason: Type.String(),
-    lease: Type.Union([Type.String(), Type.Null()]),
-    episode: Type.Union([Type.Object({ id: Type.String(), index: Type.Integer(), step: Type.Integer(), seed: Type.Integer() }), Type.Null()]),
-    recentOutcomes: Type.Array(Type.String()),
-    configuredRateHz: Type.Number(), measuredRateHz: Nullable(),
-    rateOk: Type.Boolean({ description: 'measured rate at least 90% of the configured rate (true until measured)' }),
-    jitterP50Ms: Nullable(), jitterP99Ms: Nullable(), jitterP999Ms: Nullable(), jitterMaxMs: Nullable(),
-    ticks: Type.Integer(), lateProposals: Type.Integer(), policyErrors: Type.Integer(),
-    commandLatencyP50Ms: Nullable(), commandLatencyP99Ms: Nullable(),
-    link: Type.Object(
-      { ready: Type.Boolean(), reason: Type.String() },
-      { description: 'does the arm take commands: for a real arm, link up, state fresh and no pending resume after a reconnection; why not otherwise' },
-    ),
-    rewind: Type.Object({
-      horizonS: Type.Number({ description: 'seconds of the current episode that can be rewound now' }),
-      bytes: Type.Integer({ description: 'memory held by the rewind ring' }),
-      exact: Type.Boolean({ description: 'true: physics snapshots are restored; false: the arm drives back' }),
-    }),
-  },
-  { $id: 'takeover/RobotStatus' },
-);
-export type RobotStatus = Static<typeof RobotStatusSchema>;
-
-/** The status block of a robot (GET /api/robots, /api/status). */
-export function robotStatus(r: RobotRuntime): RobotStatus {
-  const l = r.loop;
-  const ep = l.episode;
-  return {
-    id: r.id, kind: r.kind, task: r.task, mode: l.mode, modeReason: l.modeReason, lease: l.lease,
-    episode: ep ? { id: ep.id, index: ep.index, step: ep.step, seed: ep.seed } : null,
-    recentOutcomes: l.episodes.recent.map((e) => e.outcome),
-    configuredRateHz: 1 / l.dt, measuredRateHz: num(l.rate.rateHz), rateOk: !(l.rate.rateHz < 0.9 / l.dt),
-    jitterP50Ms: ms(l.rate.jitter.percentile(50)), jitterP99Ms: ms(l.rate.jitter.percentile(99)),
-    jitterP999Ms: ms(l.rate.jitter.percentile(99.9)), jitterMaxMs: ms(l.rate.jitter.percentile(100)),
-    ticks: l.rate.ticks, lateProposals: l.lateProposals, policyErrors: l.policyErrors,
-    commandLatencyP50Ms: num(l.commandLatencyMs.percentile(50)), commandLatencyP99Ms: num(l.commandLatencyMs.percentile(99)),
-    link: linkOf(r),
-    rewind: { horizonS: l.rewinder.buffer.horizonAvailable, bytes: l.rewinder.buffer.bytes, exact: l.bridge.capabilities.restoreState },
-  };
-}
-
-/** Link health of a monitored (real) arm; others are ready while connected. */
-function linkOf(r: RobotRuntime): { ready: boolean; reason: string } {
-  const b = r.loop.bridge;
-  if (isMonitored(b)) {
-    const h = b.health();
-    return { ready: h.ready, reason: h.ready ? '' : h.reason };
-  }
-  return { ready: b.isConnected, reason: b.isConnected ? '' : 'not connected' };
-}
 
 const IdParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }) });
 
 /** GET /api/robots and /api/robots/:id (viewer and above). */
-export const robotsApi: FastifyPluginAsync<{ fleet: Fleet }> = async (app, { fleet }) => {
+export const robotsApi: FastifyPluginAsync<{ control: ControlPlane }> = async (app, { control }) => {
+  const statusOf = async (id: string): Promise<RobotStatus> => {
+    const info = control.info(id);
+    const st = (await control.status()).robots.find((r) => r.id === info.id);
+    if (!st) throw new TakeoverError('TKO_ERR_UNKNOWN_ROBOT', `no robot '${id}'`);
+    return st;
+  };
   const viewer = app.requireRole('viewer');
   app.get('/api/robots', {
     preValidation: viewer,
     schema: { tags: ['robots'], summary: 'every robot with its live status', security: [{ bearer: [] }], response: { 200: Type.Array(RobotStatusSchema) } },
-  }, async () => [...fleet.robots.values()].map(robotStatus));
+  }, async () => (await control.status()).robots);
   app.get<{ Params: Static<typeof IdParams> }>('/api/robots/:id', {
     preValidation: viewer,
     schema: {
       tags: ['robots'], summary: 'one robot: static description (joints, limits, model) and live status', security: [{ bearer: [] }],
       params: IdParams, response: { 200: Type.Object({ info: RobotInfoSchema, status: RobotStatusSchema }) },
     },
-  }, async (req) => ({ info: fleet.info(req.params.id), status: robotStatus(fleet.get(req.params.id)) }));
+  }, async (req) => ({ info: control.info(req.params.id), status: await statusOf(req.params.id) }));
 
   app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof RewindBody> }>('/api/robots/:id/rewind', {
     preValidation: app.requireRole('operator'),
@@ -89,13 +36,14 @@ export const robotsApi: FastifyPluginAsync<{ fleet: Fleet }> = async (app, { fle
       security: [{ bearer: [] }], params: IdParams, body: RewindBody, response: { 200: RobotStatusSchema },
     },
   }, async (req) => {
-    const r = fleet.get(req.params.id);
+    control.info(req.params.id);
     const { toStep, seconds } = req.body;
     if ((toStep === undefined) === (seconds === undefined)) throw new TakeoverError('TKO_ERR_BAD_REQUEST', 'give exactly one of toStep or seconds');
     const p = req.principal!;
-    const refusal = r.loop.rewind({ operatorId: p.name, role: p.role }, toStep !== undefined ? { toStep } : { seconds: seconds! });
+    const cmd = toStep !== undefined ? { type: 'rewind' as const, robot: req.params.id, toStep } : { type: 'rewind' as const, robot: req.params.id, seconds: seconds! };
+    const refusal = await control.command(req.params.id, { operatorId: p.name, role: p.role }, cmd, performance.now());
     if (refusal) throw new TakeoverError(refusal.code, refusal.message);
-    return robotStatus(r);
+    return statusOf(req.params.id);
   });
 };
 

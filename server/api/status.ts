@@ -1,17 +1,17 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type {} from '@fastify/swagger';
 import { Type } from '@sinclair/typebox';
-import type { Fleet } from '../robots/fleet.ts';
+import type { ControlPlane } from '../control-plane/control-plane.ts';
 import type { Broadcaster } from '../ws/broadcaster.ts';
 import { PROTOCOL_VERSION } from '../../protocol/messages.ts';
-import { robotStatus, RobotStatusSchema } from './robots.ts';
+import { RobotStatusSchema } from '../control-plane/robot-status.ts';
 
 export interface StatusOptions {
-  fleet: Fleet;
+  control: ControlPlane;
   broadcaster: Broadcaster;
   version: string;
   /** what computes policies and physics, for the status page */
-  backend: () => { physics: string[]; policy: string };
+  backend: () => Promise<{ physics: string[]; policy: string }>;
   recorderStats: () => Record<string, number> | null;
 }
 
@@ -28,14 +28,17 @@ export const statusApi: FastifyPluginAsync<StatusOptions> = async (app, o) => {
   const started = performance.now();
   app.get('/api/health', {
     schema: { tags: ['server'], summary: 'liveness probe, no token needed', response: { 200: Type.Object({ ok: Type.Boolean(), robots: Type.Integer() }) } },
-  }, async () => ({ ok: true, robots: o.fleet.robots.size }));
+  }, async () => ({ ok: true, robots: o.control.robotIds.length }));
   app.get('/api/status', {
     preValidation: app.requireRole('viewer'),
     schema: { tags: ['server'], summary: 'server, robots and loop figures as measured', security: [{ bearer: [] }], response: { 200: StatusSchema } },
-  }, async () => ({
-    name: 'takeover' as const, version: o.version, protocol: PROTOCOL_VERSION, uptimeS: (performance.now() - started) / 1000,
-    backend: o.backend(), robots: [...o.fleet.robots.values()].map(robotStatus),
-    clients: o.broadcaster.sessions.size, framesDropped: o.broadcaster.dropped, schedulerOverruns: o.fleet.scheduler.overruns,
-    recorder: o.recorderStats(),
-  }));
+  }, async () => {
+    const [st, backend] = await Promise.all([o.control.status(), o.backend()]);
+    return {
+      name: 'takeover' as const, version: o.version, protocol: PROTOCOL_VERSION, uptimeS: (performance.now() - started) / 1000,
+      backend, robots: st.robots,
+      clients: o.broadcaster.sessions.size, framesDropped: o.broadcaster.dropped, schedulerOverruns: st.schedulerOverruns,
+      recorder: o.recorderStats(),
+    };
+  });
 };

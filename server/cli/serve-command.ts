@@ -30,7 +30,7 @@ export const serveCommand: CliCommand = {
       if (r.status !== 0) process.stderr.write('takeover: console build failed; serving the API only\n');
     }
     const server = await startServer(config);
-    if (flags.json) printJson({ url: server.url, robots: [...server.app.fleet.robots.keys()], dataDir: config.dataDir });
+    if (flags.json) printJson({ url: server.url, robots: [...server.app.control.robotIds], dataDir: config.dataDir });
     await new Promise<void>((done) => {
       const stop = (sig: string) => {
         process.stderr.write(`takeover: ${sig}, stopping (robots hold, recordings close)\n`);

@@ -19,6 +19,7 @@ import { RateMeter, SampleRing } from './rate-meter.ts';
 import type { RecorderPort } from './recorder-port.ts';
 import { SafetyFilter, type ClampKind } from './safety-filter.ts';
 import { TeleopInput, type TeleopCommand } from './teleop-input.ts';
+import { loopStatus, type LoopStatus } from './loop-status.ts';
 
 export type { ControlLoopOptions, LoopEvent, Refusal } from './control-loop-options.ts';
 
@@ -107,6 +108,22 @@ export class ControlLoop {
   get clamped(): readonly ClampKind[] { return this.pipeline.clamped; }
   /** joint targets handed to the arm by the last command */
   get jointTargets(): Float64Array { return this.pipeline.jointTargets; }
+
+  /** The loop's live figures, measured (not configured). */
+  status(): LoopStatus {
+    return loopStatus({
+      mode: this.#arb.mode, modeReason: this.#arb.reason, lease: this.#arb.lease, episode: this.episodes.current, recent: this.episodes.recent,
+      dt: this.dt, rate: this.rate, lateProposals: this.lateProposals, policyErrors: this.policyErrors, commandLatencyMs: this.commandLatencyMs,
+      bridge: this.bridge, rewind: this.rewinder.buffer,
+    });
+  }
+
+  /** Switches the policy slot between two ticks; the swap is recorded in the episode (later steps carry the new version). */
+  setPolicy(policy: ActionSource | null): void {
+    this.policy = policy;
+    const ep = this.episodes.current;
+    if (ep) this.episodes.event({ type: 'policy_swap', t: this.#clock.now() - ep.startT, step: ep.step - 1, policyVersion: policy?.version ?? null });
+  }
 
   /**
    * Subscribes to ticks (after each one), to observations (each tick after observe and propose,

@@ -1,54 +1,90 @@
 import type { Actor } from '../control/arbiter.ts';
 import { roleAtLeast } from '../control/arbiter.ts';
 import type { Refusal } from '../control/control-loop.ts';
+import type { RobotCommand } from '../control/robot-command.ts';
 import type { TokenStore } from '../auth/token-store.ts';
+import type { ControlPlane } from '../control-plane/control-plane.ts';
 import { CLOSE_CODES, type ErrorCode } from '../../protocol/error-codes.ts';
 import { MAX_FRAME_BYTES } from '../../protocol/codec.ts';
-import { PROTOCOL_VERSION, SUPPORTED_PROTOCOLS, type ClientMessage, type RobotCommandMessage } from '../../protocol/messages.ts';
-import type { Fleet, RobotRuntime } from '../robots/fleet.ts';
+import { PROTOCOL_VERSION, SUPPORTED_PROTOCOLS, type ClientMessage, type RobotCommandMessage, type ServerMessage } from '../../protocol/messages.ts';
 import type { ClientSession } from './client-session.ts';
 
 export interface RouterOptions {
-  fleet: Fleet;
+  control: ControlPlane;
   tokens: TokenStore;
   version: string;
   heartbeatTimeoutMs: number;
+  /** a session's subscriptions changed (the control side builds frames only for watched robots) */
+  onSubscriptions?: () => void;
 }
 
-/** Executes validated client messages for a session: hello, subscriptions, heartbeats and robot commands. */
+/**
+ * Executes validated client messages for a session: hello, subscriptions and heartbeats here, robot
+ * commands on the control side (ControlPlane). A session's replies leave in the order of its
+ * messages, also when a command's answer comes back from the control thread later than a
+ * heartbeat sent after it: a heartbeat_ack means everything sent before it has been handled.
+ */
 export class CommandRouter {
   #o: RouterOptions;
+  /** per session: the reply chain of commands still waiting for the control side */
+  #tail = new WeakMap<ClientSession, Promise<void>>();
 
   constructor(o: RouterOptions) {
     this.#o = o;
   }
 
-  #error(s: ClientSession, code: ErrorCode, message: string, ref?: number, forType?: string): void {
+  /** Runs `fn` now, or after the answers the session is still waiting for. */
+  #after(s: ClientSession, fn: () => void): void {
+    const tail = this.#tail.get(s);
+    if (!tail) return fn();
+    this.#chain(s, tail.then(fn));
+  }
+
+  #chain(s: ClientSession, next: Promise<void>): void {
+    this.#tail.set(s, next);
+    void next.then(() => {
+      if (this.#tail.get(s) === next) this.#tail.delete(s);
+    });
+  }
+
+  #reply(s: ClientSession, msg: ServerMessage | (() => ServerMessage)): void {
+    this.#after(s, () => s.send(typeof msg === 'function' ? msg() : msg));
+  }
+
+  #errorMessage(s: ClientSession, code: ErrorCode, message: string, ref?: number, forType?: string): ServerMessage {
     s.errors++;
-    s.send({ type: 'error', code, message, ...(ref !== undefined ? { ref } : {}), ...(forType ? { for: forType } : {}) });
+    return { type: 'error', code, message, ...(ref !== undefined ? { ref } : {}), ...(forType ? { for: forType } : {}) };
+  }
+
+  #error(s: ClientSession, code: ErrorCode, message: string, ref?: number, forType?: string): void {
+    this.#reply(s, () => this.#errorMessage(s, code, message, ref, forType));
   }
 
   /** Handles one decoded message; `receivedAtMs` is performance.now() at arrival (latency figures). */
   handle(s: ClientSession, msg: ClientMessage, receivedAtMs: number): void {
     if (msg.type === 'hello') return this.#hello(s, msg);
     if (s.protocol === null || !s.principal) return this.#error(s, 'TKO_ERR_HELLO_REQUIRED', 'send hello first', 'ref' in msg ? msg.ref : undefined, msg.type);
-    this.#alive(s);
+    // any valid message from an operator is a sign of life for the robots it holds (teleops feed the watchdog themselves)
+    if (msg.type !== 'teleop') this.#o.control.alive(s.principal.name);
     switch (msg.type) {
       case 'subscribe': {
-        const ids = msg.robots === '*' ? [...this.#o.fleet.robots.keys()] : msg.robots;
+        const ids = msg.robots === '*' ? [...this.#o.control.robotIds] : msg.robots;
         for (const id of ids) {
-          if (this.#o.fleet.robots.has(id)) s.subscribe(id, msg.maxRate);
+          if (this.#o.control.has(id)) s.subscribe(id, msg.maxRate);
           else this.#error(s, 'TKO_ERR_UNKNOWN_ROBOT', `no robot '${id}'`, undefined, 'subscribe');
         }
+        this.#o.onSubscriptions?.();
         return;
       }
       case 'unsubscribe': {
         if (msg.robots === '*') s.subs.clear();
         else for (const id of msg.robots) s.subs.delete(id);
+        this.#o.onSubscriptions?.();
         return;
       }
       case 'heartbeat':
-        s.send({ type: 'heartbeat_ack', ...(msg.t !== undefined ? { t: msg.t } : {}), serverTime: Date.now() });
+        // serverTime is read when the ack leaves, not when the heartbeat arrived
+        this.#reply(s, () => ({ type: 'heartbeat_ack', ...(msg.t !== undefined ? { t: msg.t } : {}), serverTime: Date.now() }));
         return;
       default:
         return this.#command(s, msg, receivedAtMs);
@@ -76,81 +112,49 @@ export class CommandRouter {
       return;
     }
     s.protocol = msg.protocol;
-    const fleet = this.#o.fleet;
-    s.send({
+    const c = this.#o.control;
+    this.#reply(s, {
       type: 'server_info', protocol: PROTOCOL_VERSION, server: { name: 'takeover', version: this.#o.version }, clientId: s.id,
       operator: { id: s.principal.name, role: s.principal.role }, heartbeatTimeoutMs: this.#o.heartbeatTimeoutMs,
-      maxFrameBytes: MAX_FRAME_BYTES, robots: [...fleet.robots.keys()].map((id) => fleet.info(id)),
+      maxFrameBytes: MAX_FRAME_BYTES, robots: c.robotIds.map((id) => c.info(id)),
     });
-  }
-
-  /** Any valid message from an operator is a sign of life for the robots it holds. */
-  #alive(s: ClientSession): void {
-    const name = s.principal!.name;
-    for (const r of this.#o.fleet.robots.values()) if (r.loop.lease === name) r.loop.heartbeat(name);
   }
 
   #command(s: ClientSession, msg: RobotCommandMessage, receivedAtMs: number): void {
     const p = s.principal!;
-    const ref = msg.ref;
+    const { ref, ...cmd } = msg;
     if (!roleAtLeast(p.role, 'operator')) return this.#error(s, 'TKO_ERR_FORBIDDEN', `role '${p.role}' may only watch`, ref, msg.type);
-    const r = this.#o.fleet.robots.get(msg.robot);
-    if (!r) return this.#error(s, 'TKO_ERR_UNKNOWN_ROBOT', `no robot '${msg.robot}'`, ref, msg.type);
+    if (!this.#o.control.has(msg.robot)) return this.#error(s, 'TKO_ERR_UNKNOWN_ROBOT', `no robot '${msg.robot}'`, ref, msg.type);
     const actor: Actor = { operatorId: p.name, role: p.role };
-    let refusal: Refusal | null;
-    try {
-      refusal = this.#run(r, actor, msg, receivedAtMs);
-    } catch (err) {
-      // A command that throws (a bridge whose link broke mid-call) must not leave the arm driven blind.
-      const reason = `${msg.type} failed: ${(err as Error)?.message ?? String(err)}`;
-      try { r.loop.request({ type: 'estop', actor: null, reason }); } catch { /* the estop itself failed; the error frame still goes out */ }
-      return this.#error(s, 'TKO_ERR_INTERNAL', `${reason}; robot e-stopped`, ref, msg.type);
+    const answer = this.#o.control.command(msg.robot, actor, cmd as RobotCommand, receivedAtMs);
+    const replyTo = (refusal: Refusal | null): ServerMessage | null => {
+      if (refusal) return this.#errorMessage(s, refusal.code, refusal.message, ref, msg.type);
+      // Teleop streams at input rate: acknowledge only when the client asks (ref).
+      if (msg.type !== 'teleop' || ref !== undefined) return { type: 'ack', ...(ref !== undefined ? { ref } : {}), for: msg.type, robot: msg.robot };
+      return null;
+    };
+    if (!(answer instanceof Promise)) {
+      const m = replyTo(answer);
+      if (m) this.#reply(s, m);
+      return;
     }
-    if (refusal) return this.#error(s, refusal.code, refusal.message, ref, msg.type);
-    // Teleop streams at input rate: acknowledge only when the client asks (ref).
-    if (msg.type !== 'teleop' || ref !== undefined) s.send({ type: 'ack', ...(ref !== undefined ? { ref } : {}), for: msg.type, robot: r.id });
-  }
-
-  #run(r: RobotRuntime, actor: Actor, msg: RobotCommandMessage, receivedAtMs: number): Refusal | null {
-    const loop = r.loop;
-    switch (msg.type) {
-      case 'take_over': return loop.request({ type: 'take_over', actor, force: msg.force });
-      case 'hand_back': return loop.request({ type: 'hand_back', actor });
-      case 'pause': return loop.request({ type: 'pause', actor });
-      case 'resume': return loop.request({ type: 'resume', actor });
-      case 'estop': return loop.request({ type: 'estop', actor });
-      case 'reset_estop': return loop.request({ type: 'reset_estop', actor });
-      case 'teleop':
-        return loop.teleop(actor.operatorId, msg.kind === 'delta' ? { kind: 'delta', action: msg.action } : { kind: 'pose', pos: msg.pos, quat: msg.quat, gripper: msg.gripper }, receivedAtMs);
-      case 'rewind': {
-        if ((msg.toStep === undefined) === (msg.seconds === undefined)) {
-          return { code: 'TKO_ERR_INVALID_MESSAGE', message: 'rewind takes exactly one of toStep or seconds' };
-        }
-        return loop.rewind(actor, msg.toStep !== undefined ? { toStep: msg.toStep } : { seconds: msg.seconds! });
-      }
-      case 'reset_episode':
-      case 'mark_outcome': {
-        if (loop.lease !== null && loop.lease !== actor.operatorId && actor.role !== 'admin') {
-          return { code: 'TKO_ERR_LEASE_HELD', message: `robot is held by operator '${loop.lease}'` };
-        }
-        if (msg.type === 'mark_outcome') return loop.markOutcome(msg.outcome, actor.operatorId);
-        loop.resetEpisode(msg.seed, actor.operatorId);
-        return null;
-      }
-      default:
-        return { code: 'TKO_ERR_UNKNOWN_TYPE', message: `unhandled message type` };
-    }
+    const failed = (err: unknown): Refusal => ({ code: 'TKO_ERR_INTERNAL', message: `${msg.type} failed: ${(err as Error)?.message ?? String(err)}` });
+    // this answer leaves after the earlier ones of the session, and later replies after it
+    const prev = this.#tail.get(s) ?? Promise.resolve();
+    this.#chain(s, Promise.all([prev, answer.catch(failed)]).then(([, r]) => {
+      const m = replyTo(r);
+      if (m) s.send(m);
+    }));
   }
 
   /** A frame from this session failed to decode: if it controls robots, they hold. */
   badInput(s: ClientSession): void {
     const name = s.principal?.name;
-    if (!name) return;
-    for (const r of this.#o.fleet.robots.values()) if (r.loop.lease === name) r.loop.badInput(name);
+    if (name) this.#o.control.badInput(name);
   }
 
   /** The last connection of an operator closed: robots it held hold and free their lease. */
   gone(name: string): void {
-    for (const r of this.#o.fleet.robots.values()) if (r.loop.lease === name) r.loop.operatorGone(name);
+    this.#o.control.gone(name);
   }
 }

@@ -46,9 +46,16 @@ describe('policies API', () => {
     const jobs = new TrainingJobManager({ dataDir, workerFactory: failingWorkerDouble });
     app = Fastify();
     await app.register(policiesApi, {
-      registry, runtime, jobs, requireRole: allowAll,
+      registry, jobs, requireRole: allowAll,
       hasRobot: (id) => id === 'sim-1',
-      attachPolicy: (id, slot) => slots.set(id, slot),
+      // the control side's part (server/control-plane/policy-host.ts), here on the runtime directly
+      assignPolicy: async (id, version) => {
+        const previous = runtime.versionOf(id);
+        await runtime.assign(id, version);
+        slots.set(id, runtime.slotFor(id));
+        return { previous };
+      },
+      runtimeStats: async () => ({ ...runtime.stats(), description: 'test' }),
     });
   });
   afterAll(async () => {

@@ -54,11 +54,12 @@ describe('ClientSession fan-out', () => {
   });
 });
 
-describe('Broadcaster', () => {
+describe('FrameCollector and Broadcaster', () => {
   it('encodes each robot frame once for all clients and coalesces many robots into one write per client', async () => {
     const { vi } = await import('vitest');
     const { Fleet } = await import('../../../server/robots/fleet.ts');
     const { Broadcaster } = await import('../../../server/ws/broadcaster.ts');
+    const { FrameCollector } = await import('../../../server/control-plane/frame-collector.ts');
     const { ManualClock } = await import('../../../server/control/clock.ts');
     const { defaultConfig } = await import('../../../server/config/config-schema.ts');
     const { replicateRobots, validateConfig } = await import('../../../server/config/load-config.ts');
@@ -68,14 +69,15 @@ describe('Broadcaster', () => {
       const config = validateConfig({ ...defaultConfig(), record: false, robots: replicateRobots({ id: 'arm0', kind: 'mock' }, 6) });
       const fleet = await Fleet.create(config, { clock });
       await fleet.start({ schedule: false });
-      const b = new Broadcaster({ coalesceMs: 5 });
+      const out = new Broadcaster();
+      const b = new FrameCollector({ coalesceMs: 5, emit: (frames) => out.fanOut(frames), watched: (id) => out.watched(id) });
       for (const r of fleet.robots.values()) b.attach(r);
       const corks: number[] = [];
       const socks = [0, 1, 2].map((i) => {
         const sock = Object.assign(new FakeSocket(), { _socket: { cork: () => corks.push(i), uncork: () => {} } });
         const s = new ClientSession(`c${i}`, sock as unknown as WebSocket, null, 1 << 20);
         for (const id of fleet.robots.keys()) s.subscribe(id, undefined);
-        b.sessions.add(s);
+        out.sessions.add(s);
         return sock;
       });
       fleet.tickAll(); // first tick: flushes right after it (nothing flushed in the last 5 ms)

@@ -1,0 +1,42 @@
+import type { TakeoverConfig } from '../config/config-schema.ts';
+import type { Actor } from '../control/arbiter.ts';
+import type { LoopEvent, Refusal } from '../control/control-loop.ts';
+import type { RobotCommand } from '../control/robot-command.ts';
+import type { RobotInfo } from '../../protocol/messages.ts';
+import type { EncodedFrame } from './frame-collector.ts';
+import type { RecorderOp } from './recorder-relay.ts';
+
+/** What the control worker is started with (workerData). */
+export interface ControlWorkerData {
+  config: TakeoverConfig;
+  /** record: steps and events are relayed to the network thread's recorder */
+  record: boolean;
+  policies: boolean;
+  spinMs?: number;
+  coalesceMs?: number;
+}
+
+/** Network thread -> control thread. Requests carry an id; the answer is a `reply` with it. */
+export type ToControl =
+  | { t: 'cmd'; id: number; robot: string; actor: Actor; cmd: RobotCommand; at: number }
+  | { t: 'alive' | 'bad_input' | 'gone'; operatorId: string }
+  | { t: 'status' | 'policy_stats' | 'start' | 'stop'; id: number }
+  | { t: 'assign'; id: number; robot: string; version: string }
+  | { t: 'watch'; robots: string[] };
+
+/** An error crossing the thread boundary (TakeoverError's code survives). */
+export interface ThreadError {
+  code?: string;
+  message: string;
+}
+
+/** Control thread -> network thread. */
+export type FromControl =
+  | { t: 'ready'; robots: RobotInfo[] }
+  | { t: 'failed'; error: ThreadError }
+  | { t: 'reply'; id: number; value?: unknown; error?: ThreadError }
+  | { t: 'refusals'; replies: Array<{ id: number; refusal: Refusal | null }> }
+  | { t: 'frames'; frames: EncodedFrame[] }
+  | { t: 'event'; e: LoopEvent }
+  | { t: 'rec'; ops: RecorderOp[] }
+  | { t: 'log'; level: 'error' | 'warn'; msg: string; robot?: string; err?: ThreadError };
