@@ -2,13 +2,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { ARTIFACTS, canvasStats, launchBrowser, OPERATOR, signIn, startE2eServer, waitInPage, poll, type E2eServer } from './e2e-harness.ts';
+import type { RobotWatcher } from './robot-watcher.ts';
 
 // One sim arm driven by the scripted expert, one browser for the whole file.
 let srv: E2eServer;
 let browser: Browser;
 let page: Page;
 
-const loop = () => srv.app.fleet.robots.get('arm0')!.loop;
+let watcher: RobotWatcher;
+/** arm0 as a subscribed viewer sees it */
+const loop = () => watcher;
 /** the EE position of every tick by episode step, as the server saw it (current episode) */
 const history = new Map<number, number[]>();
 /** every tick's wall time and EE position */
@@ -27,6 +30,7 @@ async function until(pred: () => boolean, what: string, timeoutMs = 20_000): Pro
 
 beforeAll(async () => {
   [srv, browser] = await Promise.all([startE2eServer([{ id: 'arm0', kind: 'sim', task: 'place', policy: 'expert' }]), launchBrowser()]);
+  watcher = await srv.watch('arm0');
   loop().on('event', (e) => {
     if (e.type === 'rewind') rewindEvents.push({ fromStep: e.fromStep as number, toStep: e.toStep as number });
   });

@@ -2,12 +2,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { ARTIFACTS, canvasRgb, canvasStats, differingPixels, launchBrowser, nextFrames, OPERATOR, signIn, startE2eServer, waitInPage, poll, type E2eServer } from './e2e-harness.ts';
+import type { RobotWatcher } from './robot-watcher.ts';
 
 // Record an episode through the console (policy, a take-over, hand back, success), then replay it.
 let srv: E2eServer;
 let browser: Browser;
 let page: Page;
-const loop = () => srv.app.fleet.robots.get('arm0')!.loop;
+let watcher: RobotWatcher;
+/** arm0 as a subscribed viewer sees it */
+const loop = () => watcher;
 
 async function until(pred: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -56,6 +59,7 @@ async function episodes(query = ''): Promise<{ items: { id: string; outcome: str
 
 beforeAll(async () => {
   [srv, browser] = await Promise.all([startE2eServer([{ id: 'arm0', kind: 'sim', task: 'place', policy: 'expert' }]), launchBrowser()]);
+  watcher = await srv.watch('arm0');
   page = await signIn(browser, srv.base);
 });
 

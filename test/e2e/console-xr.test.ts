@@ -2,12 +2,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { ARTIFACTS, launchBrowser, OPERATOR, signIn, startE2eServer, waitInPage, poll, type E2eServer } from './e2e-harness.ts';
+import type { RobotWatcher } from './robot-watcher.ts';
 
 // WebXR through IWER's emulated Quest 3 (the console installs it for ?xr-emulator=1).
 let srv: E2eServer;
 let browser: Browser;
 let page: Page;
-const loop = () => srv.app.fleet.robots.get('arm0')!.loop;
+let watcher: RobotWatcher;
+/** arm0 as a subscribed viewer sees it */
+const loop = () => watcher;
 
 async function until(pred: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -32,6 +35,7 @@ const right = (fn: string) => page.evaluate(fn);
 
 beforeAll(async () => {
   [srv, browser] = await Promise.all([startE2eServer([{ id: 'arm0', kind: 'sim', task: 'reach', policy: 'idle' }]), launchBrowser()]);
+  watcher = await srv.watch('arm0');
   page = await signIn(browser, srv.base, '?xr-emulator=1');
   await page.getByTestId('open-arm0').click();
   await page.getByTestId('take-over').waitFor();

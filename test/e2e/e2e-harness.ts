@@ -10,10 +10,13 @@ import { buildApp } from '../../server/app.ts';
 import { defaultConfig, type RobotConfig, type TakeoverConfig } from '../../server/config/config-schema.ts';
 import { validateConfig } from '../../server/config/load-config.ts';
 import { ensureConsoleBuilt } from '../../web/build-console.ts';
+import { RobotWatcher } from './robot-watcher.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
 export const OPERATOR = { name: 'alice', role: 'operator' as const, token: 'alice-e2e-token-0123456789' };
+/** the tests' own eyes on the robots (test/e2e/robot-watcher.ts) */
+export const WATCHER = { name: 'watcher', role: 'viewer' as const, token: 'watcher-e2e-token-0123456789' };
 export const CHROMIUM = process.env.TAKEOVER_CHROMIUM ?? '/usr/bin/chromium';
 
 /** Flags that give WebGL2 on SwiftShader in headless Debian Chromium (shared/facts.md). */
@@ -28,6 +31,8 @@ export interface E2eServer {
   base: string;
   dataDir: string;
   config: TakeoverConfig;
+  /** a viewer over the protocol that mirrors a robot's state and events */
+  watch(robot: string): Promise<RobotWatcher>;
   close(): Promise<void>;
 }
 
@@ -39,15 +44,22 @@ export async function startE2eServer(robots: RobotConfig[], over: Partial<Takeov
     ...defaultConfig(), port: 0, dataDir, record: true, logLevel: 'silent', webDir: dir,
     // Headless Chromium on two shared cores can stall for a while: a generous heartbeat keeps leases stable.
     heartbeatTimeoutMs: 3000,
-    robots, tokens: [OPERATOR], ...over,
+    robots, tokens: [OPERATOR, WATCHER], ...over,
   });
   const app = await buildApp(config);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as AddressInfo).port;
+  const watchers: RobotWatcher[] = [];
   return {
     app, dataDir, config,
     base: `http://127.0.0.1:${port}`,
+    async watch(robot) {
+      const w = await RobotWatcher.connect(`ws://127.0.0.1:${port}/ws`, WATCHER.token, robot);
+      watchers.push(w);
+      return w;
+    },
     async close() {
+      for (const w of watchers) w.close();
       await app.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
