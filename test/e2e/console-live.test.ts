@@ -4,7 +4,8 @@ import type { Browser, Page } from 'playwright-core';
 import { ARTIFACTS, canvasStats, launchBrowser, OPERATOR, signIn, startE2eServer, waitInPage, poll, type E2eServer } from './e2e-harness.ts';
 import type { RobotWatcher } from './robot-watcher.ts';
 
-// One sim arm driven by the scripted expert, one browser for the whole file.
+// One sim arm driven by the scripted expert, one browser for the whole file. Its episode must not
+// time out halfway through the file (on a loaded machine the file outlasts the task's time limit).
 let srv: E2eServer;
 let browser: Browser;
 let page: Page;
@@ -29,7 +30,7 @@ async function until(pred: () => boolean, what: string, timeoutMs = 20_000): Pro
 }
 
 beforeAll(async () => {
-  [srv, browser] = await Promise.all([startE2eServer([{ id: 'arm0', kind: 'sim', task: 'place', policy: 'expert' }]), launchBrowser()]);
+  [srv, browser] = await Promise.all([startE2eServer([{ id: 'arm0', kind: 'sim', task: 'place', policy: 'expert', stepLimit: 100_000 }]), launchBrowser()]);
   watcher = await srv.watch('arm0');
   loop().on('event', (e) => {
     if (e.type === 'rewind') rewindEvents.push({ fromStep: e.fromStep as number, toStep: e.toStep as number });
