@@ -1,0 +1,108 @@
+import type { Actor } from '../control/arbiter.ts';
+import type { Refusal } from '../control/control-loop.ts';
+import { SAFETY_COMMANDS, type RobotCommand } from '../control/robot-command.ts';
+import { CommandInbox, type InboxItem } from './command-inbox.ts';
+import type { ControlHost } from './control-host.ts';
+import type { RecorderRelay } from './recorder-relay.ts';
+import type { FromControl, ThreadError, ToControl } from './thread-messages.ts';
+
+type Cmd = InboxItem & { id: number; robotId: string; actor: Actor; cmd: RobotCommand; at: number };
+type Signal = InboxItem & { id: 0; signal: 'alive' | 'bad_input' | 'gone' };
+type Item = Cmd | Signal;
+
+/** An error as it crosses the thread boundary (a TakeoverError keeps its code). */
+export function toThreadError(err: unknown): ThreadError {
+  const code = (err as { code?: unknown })?.code;
+  return { message: (err as Error)?.message ?? String(err), ...(code ? { code: String(code) } : {}) };
+}
+
+function laneOf(cmd: RobotCommand): InboxItem['lane'] {
+  if (cmd.type === 'estop') return 'urgent';
+  if (SAFETY_COMMANDS.has(cmd.type)) return 'safety';
+  return cmd.type === 'teleop' ? 'teleop' : 'normal';
+}
+
+/**
+ * The control thread's side of the channel: takes the network thread's messages, queues commands
+ * in the priority inbox, drains it right after the batch that brought them (setImmediate), and
+ * answers. Separate from the worker entry so that tests drive it in-process.
+ */
+export class ControlDispatcher {
+  readonly inbox = new CommandInbox<Item>();
+  #host: ControlHost;
+  #post: (m: FromControl) => void;
+  #relay: RecorderRelay | null;
+  #replies: Array<{ id: number; refusal: Refusal | null }> = [];
+  #draining: NodeJS.Immediate | null = null;
+  watched = new Set<string>();
+
+  constructor(host: ControlHost, post: (m: FromControl) => void, relay: RecorderRelay | null) {
+    this.#host = host;
+    this.#post = post;
+    this.#relay = relay;
+  }
+
+  /** One message from the network thread. */
+  receive(m: ToControl): void {
+    const host = this.#host;
+    const answer = (id: number, p: Promise<unknown>) =>
+      p.then((value) => this.#post({ t: 'reply', id, value }), (err) => this.#post({ t: 'reply', id, error: toThreadError(err) }));
+    switch (m.t) {
+      case 'cmd':
+        return this.#queue({ lane: laneOf(m.cmd), operatorId: m.actor.operatorId, robot: m.robot, id: m.id, robotId: m.robot, actor: m.actor, cmd: m.cmd, at: m.at });
+      case 'alive':
+      case 'bad_input':
+      case 'gone':
+        return this.#queue({ lane: 'urgent', operatorId: m.operatorId, id: 0, signal: m.t });
+      case 'watch':
+        this.watched = new Set(m.robots);
+        return;
+      case 'status':
+        return this.#post({ t: 'reply', id: m.id, value: host.status() });
+      case 'policy_stats':
+        void answer(m.id, host.policyStats());
+        return;
+      case 'assign':
+        void answer(m.id, host.assignPolicy(m.robot, m.version));
+        return;
+      case 'start':
+        void answer(m.id, host.start(true));
+        return;
+      case 'stop':
+        this.drain();
+        void answer(m.id, host.stop().finally(() => this.#relay?.flush()));
+        return;
+    }
+  }
+
+  #queue(it: Item): void {
+    if (!this.inbox.push(it)) this.#replies.push({ id: it.id, refusal: { code: 'TKO_ERR_BUSY', message: 'too many commands waiting for the control thread' } });
+    this.#draining ??= setImmediate(() => this.drain());
+  }
+
+  /** Runs what is queued, in priority order, and sends the answers in one message. */
+  drain(): void {
+    if (this.#draining) clearImmediate(this.#draining);
+    this.#draining = null;
+    const host = this.#host;
+    this.inbox.drain((it, superseded) => {
+      if (it.id === 0) {
+        const { signal, operatorId } = it as Signal;
+        if (signal === 'alive') host.alive(operatorId);
+        else if (signal === 'bad_input') host.badInput(operatorId);
+        else host.gone(operatorId);
+        return;
+      }
+      const c = it as Cmd;
+      const refusal = host.command(c.robotId, c.actor, c.cmd, c.at);
+      this.#replies.push({ id: c.id, refusal });
+      for (const s of superseded) this.#replies.push({ id: s.id, refusal });
+    });
+    // the steps and events the commands caused leave before their answers
+    this.#relay?.flush();
+    if (this.#replies.length) {
+      this.#post({ t: 'refusals', replies: this.#replies });
+      this.#replies = [];
+    }
+  }
+}
