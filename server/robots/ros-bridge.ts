@@ -7,7 +7,8 @@ import type { Scheduler } from './ros/backoff.ts';
 import { CommandEncoder, encodeGripper } from './ros/command-encoder.ts';
 import { JointStateDecoder } from './ros/joint-state-decoder.ts';
 import { resolveRosConfig, type ResolvedRosConfig } from './ros/ros-config.ts';
-import { assessHealth, type RosHealth } from './ros/ros-health.ts';
+import type { RosHealth } from './ros/ros-health.ts';
+import { RosHealthWatch } from './ros/ros-health-watch.ts';
 import { consoleRosLogger, type RosLogger } from './ros/ros-logger.ts';
 import { RosbridgeClient, type RosPublisher } from './ros/rosbridge-client.ts';
 import type { TransportFactory } from './ros/roslib-module.ts';
@@ -20,7 +21,7 @@ import type { JointCommand, RobotCapabilities, RobotFeatures } from './robot-bri
 
 /** What a RosBridge takes from its surroundings; everything has a live default. */
 export interface RosBridgeDeps {
-  /** the control loop's clock: staleness is measured on it */
+  /** the control loop's clock: staleness is measured on it, up to when the input was last read */
   clock?: Clock;
   log?: RosLogger;
   transportFactory?: TransportFactory;
@@ -32,7 +33,8 @@ export interface RosBridgeDeps {
  * A ROS arm behind rosbridge (ROS 1 or ROS 2) as a RobotBridge. Joint states arrive on a topic and
  * are reordered by name; joint targets leave as the configured controller's message. The URDF
  * (from a file or the robot_description parameter) loads into MuJoCo for FK, IK, the safety
- * filter and the console. No joint state for `staleAfter` -> hold and refuse commands; a lost link
+ * filter and the console. No joint state for `staleAfter` (up to the time the input was last read:
+ * a stall of the server is not a stale arm) -> hold and refuse commands; a lost link
  * reconnects with backoff and then holds until an operator calls `resume()`. No `restoreState`:
  * rewinds drive back along the recorded joint path.
  */
@@ -61,10 +63,8 @@ export class RosBridge implements DescribedBridge, MonitoredBridge {
   #gripPub: (RosPublisher & { unadvertise(): void }) | null = null;
   #unsubscribe: (() => void) | null = null;
   #wanted = false;
-  #lastStateAt = -Infinity;
+  #watch: RosHealthWatch;
   #awaitingResume = false;
-  #wasReady = false;
-  #lastReason = '';
   #firstState: (() => void) | null = null;
   #dirty = true;
   #holding = false;
@@ -77,7 +77,6 @@ export class RosBridge implements DescribedBridge, MonitoredBridge {
   #obs: Observation;
   #t0: number;
   #poses: ArmBodyPoses;
-  #healthListeners: Array<(h: RosHealth) => void> = [];
 
   private constructor(id: string, config: ResolvedRosConfig, arm: UrdfArmModel, urdf: string, client: RosbridgeClient, deps: RosBridgeDeps) {
     this.id = id;
@@ -103,6 +102,8 @@ export class RosBridge implements DescribedBridge, MonitoredBridge {
     this.#applied = { q: this.#holdQ, gripper: -1 };
     this.#obs = { t: 0, q: this.#decoder.q, qd: this.#decoder.qd, eePos: new Float64Array(3), eeQuat: new Float64Array([1, 0, 0, 0]), gripper: gripperMax, objects: [] };
     this.#t0 = this.#clock.now();
+    this.#watch = new RosHealthWatch(this.#clock, config.staleAfter, config.jointStateTopic);
+    this.#watch.onChange((h) => this.#healthChanged(h)); // before onHealth listeners: the hold starts first
     this.#poses = new ArmBodyPoses(arm.mujoco, arm.model, config.jointNames);
     client.onState(() => this.#onLink());
     for (const w of arm.warnings) this.#log.warn(`robot '${id}': ${w}`);
@@ -165,16 +166,17 @@ export class RosBridge implements DescribedBridge, MonitoredBridge {
     this.#cmdPub = this.#gripPub = null;
     this.client.close();
     this.#evaluate();
+    this.#watch.stop();
   }
 
-  /** Readiness now: link, staleness on the loop clock, reconnect latch. */
+  /** Readiness now: link, staleness on the loop clock up to the last read of the input, reconnect latch. */
   health(): RosHealth {
     return this.#evaluate();
   }
 
   /** Called when readiness or its reason changes (the alert to operators). */
   onHealth(fn: (h: RosHealth) => void): void {
-    this.#healthListeners.push(fn);
+    this.#watch.onChange(fn);
   }
 
   /** An operator's resume after a reconnection: refused (with the reason) unless the link is open and the state fresh. */
@@ -290,7 +292,7 @@ export class RosBridge implements DescribedBridge, MonitoredBridge {
     }
     if (r !== 'arm') return;
     this.statesReceived++;
-    this.#lastStateAt = this.#clock.now();
+    this.#watch.stateRead();
     this.#dirty = true;
     this.#firstState?.();
     this.#firstState = null;
@@ -303,22 +305,14 @@ export class RosBridge implements DescribedBridge, MonitoredBridge {
   }
 
   #evaluate(): RosHealth {
-    const link = this.#wanted ? this.client.state : 'closed';
-    const h = assessHealth({
-      link, now: this.#clock.now(), lastStateAt: this.#lastStateAt, staleAfter: this.config.staleAfter, awaitingResume: this.#awaitingResume, topic: this.config.jointStateTopic,
-    });
-    if (h.ready !== this.#wasReady || h.reason !== this.#lastReason) {
-      const readinessChanged = h.ready !== this.#wasReady;
-      this.#wasReady = h.ready;
-      this.#lastReason = h.reason;
-      if (!readinessChanged && /^joint state stale: nothing/.test(h.reason)) return h; // the age ticks up; not news
-      if (!h.ready) {
-        this.#startHold();
-        this.#holdLatched = false;
-        if (this.#wanted) this.#log.warn(`robot '${this.id}': holding: ${h.reason}`);
-      } else this.#log.info(`robot '${this.id}': ready`);
-      for (const fn of this.#healthListeners) fn(h);
-    }
-    return h;
+    return this.#watch.judge(this.#wanted ? this.client.state : 'closed', this.#awaitingResume);
+  }
+
+  #healthChanged(h: RosHealth): void {
+    if (!h.ready) {
+      this.#startHold();
+      this.#holdLatched = false;
+      if (this.#wanted) this.#log.warn(`robot '${this.id}': holding: ${h.reason}`);
+    } else this.#log.info(`robot '${this.id}': ready`);
   }
 }

@@ -8,18 +8,24 @@ export interface RosHealth {
   stale: boolean;
   /** the link came back after a loss: the arm holds until an operator resumes */
   awaitingResume: boolean;
-  /** age of the newest joint state on the loop clock, s (Infinity before the first) */
+  /** age of the newest joint state when the input was last read (loop clock, s; Infinity before the first) */
   stateAge: number;
+  /** loop-clock time before which all input had been read when this was judged */
+  drainedAt: number;
   /** '' when ready */
   reason: string;
 }
 
 /**
  * The pure part of the staleness watchdog and reconnect latch: given the link state, the time of
- * the newest joint state and the latch, decides readiness and words the reason.
+ * the newest joint state, the time up to which input had been read (`drainedAt`,
+ * server/robots/ros/input-drain-mark.ts) and the latch, decides readiness and words the reason.
+ * The age runs to `drainedAt`, not to `now`: states that arrived while the server's event loop
+ * was stalled are still unread in the socket, and a stall of the server is not a stale arm.
  */
-export function assessHealth(o: { link: LinkState; now: number; lastStateAt: number; staleAfter: number; awaitingResume: boolean; topic: string }): RosHealth {
-  const stateAge = Number.isFinite(o.lastStateAt) ? Math.max(0, o.now - o.lastStateAt) : Infinity;
+export function assessHealth(o: { link: LinkState; now: number; drainedAt: number; lastStateAt: number; staleAfter: number; awaitingResume: boolean; topic: string }): RosHealth {
+  const judgedAt = Math.min(o.now, o.drainedAt);
+  const stateAge = Number.isFinite(o.lastStateAt) ? Math.max(0, judgedAt - o.lastStateAt) : Infinity;
   const stale = stateAge > o.staleAfter;
   let reason = '';
   if (o.link !== 'open') reason = o.link === 'closed' || o.link === 'idle' ? 'not connected to rosbridge' : 'rosbridge connection lost; reconnecting';
@@ -27,5 +33,5 @@ export function assessHealth(o: { link: LinkState; now: number; lastStateAt: num
   else if (stale) reason = Number.isFinite(stateAge)
     ? `joint state stale: nothing on ${o.topic} for ${stateAge.toFixed(3)} s (limit ${o.staleAfter} s)`
     : `no joint state received on ${o.topic} yet`;
-  return { link: o.link, ready: reason === '', stale, awaitingResume: o.awaitingResume, stateAge, reason };
+  return { link: o.link, ready: reason === '', stale, awaitingResume: o.awaitingResume, stateAge, drainedAt: o.drainedAt, reason };
 }

@@ -179,6 +179,8 @@ describe('RosBridge against the rosbridge test double', () => {
     expect(h.bridge.health().ready).toBe(true);
     const sent = h.bridge.published;
     h.clock.advance(0.25); // no joint state for 250 ms on the loop clock
+    expect(h.bridge.health().ready).toBe(true); // nor a chance to read one: a stall of the server, not a stale arm
+    await h.inputRead(); // nothing was waiting in the socket: now the arm is silent
     expect(() => loop.tick()).not.toThrow();
     const health = h.bridge.health();
     expect(health).toMatchObject({ ready: false, stale: true, link: 'open' });

@@ -74,6 +74,15 @@ export async function rosHarness({ command = 'position_controller' as CommandKin
     await until(() => server.ops('publish', topic).length >= bridge.published, `all ${bridge.published} commands on ${topic}`);
     return server.ops('publish', topic).at(-1)!.msg as Record<string, any>;
   };
+  /**
+   * Lets the event loop read the bridge's input up to the clock's now. The bridge judges staleness
+   * only over time in which it could read (InputDrainMark): advancing the manual clock and ticking
+   * at once is a stall of the server, not silence of the arm.
+   */
+  const inputRead = async () => {
+    const t = clock.now();
+    await until(() => bridge.health().drainedAt >= t, 'the bridge to read its input');
+  };
   const makeLoop = (policy: ActionSource | null = null, recorder: RecorderPort | null = null) => new ControlLoop({
     robotId: 'panda', bridge, kinematics: bridge.kinematics, limits: LIMITS, clock, rateHz: 20, policy, task: 'none', autoReset: false, recorder,
   });
@@ -87,5 +96,5 @@ export async function rosHarness({ command = 'position_controller' as CommandKin
     await bridge.disconnect();
     await server.close();
   };
-  return { server, bridge, clock, log, sync, published, lastCommand, makeLoop, tick, close };
+  return { server, bridge, clock, log, sync, published, lastCommand, inputRead, makeLoop, tick, close };
 }

@@ -4,16 +4,24 @@ import { backoffDelay } from '../../../../server/robots/ros/backoff.ts';
 import { resolveRosConfig } from '../../../../server/robots/ros/ros-config.ts';
 import { assessHealth } from '../../../../server/robots/ros/ros-health.ts';
 
-const base = { link: 'open' as const, now: 10, lastStateAt: 9.9, staleAfter: 0.2, awaitingResume: false, topic: '/joint_states' };
+const base = { link: 'open' as const, now: 10, drainedAt: 10, lastStateAt: 9.9, staleAfter: 0.2, awaitingResume: false, topic: '/joint_states' };
 
 describe('assessHealth', () => {
   it.each([
     [{}, true, ''],
     [{ lastStateAt: 9.8 }, true, ''],
     [{ lastStateAt: 9.75 }, false, 'joint state stale: nothing on /joint_states for 0.250 s (limit 0.2 s)'],
+    // the loop stalled after 9.9 s: what came since waits unread in the socket
+    [{ lastStateAt: 9.75, drainedAt: 9.9 }, true, ''],
+    [{ lastStateAt: 9.75, drainedAt: -Infinity }, true, ''],
+    [{ lastStateAt: 9.5, drainedAt: 9.8 }, false, 'joint state stale: nothing on /joint_states for 0.300 s (limit 0.2 s)'],
+    [{ lastStateAt: 9.75, drainedAt: 11 }, false, 'joint state stale: nothing on /joint_states for 0.250 s (limit 0.2 s)'], // never past now
     [{ lastStateAt: -Infinity }, false, 'no joint state received on /joint_states yet'],
+    [{ lastStateAt: -Infinity, drainedAt: -Infinity }, false, 'no joint state received on /joint_states yet'],
     [{ link: 'reconnecting' }, false, 'rosbridge connection lost; reconnecting'],
+    [{ link: 'reconnecting', drainedAt: 9 }, false, 'rosbridge connection lost; reconnecting'], // a lost link is not excused by a stall
     [{ link: 'closed' }, false, 'not connected to rosbridge'],
+    [{ link: 'closed', drainedAt: -Infinity }, false, 'not connected to rosbridge'],
     [{ awaitingResume: true }, false, 'rosbridge reconnected; holding until an operator resumes'],
   ] as const)('%j -> ready %s', (over, ready, reason) => {
     const h = assessHealth({ ...base, ...over });

@@ -25,6 +25,7 @@ describe('ControlLoop driving a RosBridge', () => {
     expect(loop.mode).toBe('AUTONOMOUS');
     const sent = h.bridge.published;
     h.clock.advance(0.3);
+    await h.inputRead(); // the input was read up to now, and no joint state came
     loop.tick();
     expect(loop.mode).toBe('PAUSED');
     expect(loop.modeReason).toBe('robot unavailable: joint state stale: nothing on /joint_states for 0.300 s (limit 0.2 s)');
