@@ -1,0 +1,78 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../../server/config/config-schema.ts';
+import { validateConfig } from '../../../server/config/load-config.ts';
+import { ManualClock } from '../../../server/control/clock.ts';
+import { ControlDispatcher } from '../../../server/control-plane/control-dispatcher.ts';
+import { ControlHost } from '../../../server/control-plane/control-host.ts';
+import type { FromControl } from '../../../server/control-plane/thread-messages.ts';
+
+const alice = { operatorId: 'alice', role: 'operator' as const };
+const bob = { operatorId: 'bob', role: 'operator' as const };
+const nextTurn = () => new Promise((r) => setImmediate(r));
+
+describe('ControlDispatcher (the control thread side of the channel)', () => {
+  let host: ControlHost;
+  afterEach(async () => host?.stop());
+
+  async function setup() {
+    const clock = new ManualClock(0);
+    const config = validateConfig({ ...defaultConfig(), record: false, logLevel: 'silent', robots: [{ id: 'arm0', kind: 'mock' }, { id: 'arm1', kind: 'mock' }] });
+    host = await ControlHost.create(config, { clock, recorder: null, policies: false, onFrames: () => {}, onEvent: () => {}, onError: () => {} });
+    await host.start(false);
+    const posted: FromControl[] = [];
+    const d = new ControlDispatcher(host, (m) => posted.push(m), null);
+    const tick = () => { clock.advance(0.05); host.fleet.tickAll(); };
+    const replies = () => posted.flatMap((m) => (m.t === 'refusals' ? m.replies : []));
+    return { d, posted, tick, replies, loop: host.fleet.get('arm0').loop };
+  }
+
+  it("an e-stop behind a queue of 10,000 teleops lands first: not one of them moves the arm", async () => {
+    const { d, tick, replies, loop } = await setup();
+    d.receive({ t: 'cmd', id: 1, robot: 'arm0', actor: alice, cmd: { type: 'take_over', robot: 'arm0' }, at: 0 });
+    await nextTurn();
+    tick();
+    expect(loop.mode).toBe('INTERVENING');
+    const before = loop.commandLatencyMs.count;
+    // one batch, as the thread receives it after a stall: 10,000 teleops, then bob's e-stop
+    for (let i = 0; i < 10_000; i++) {
+      d.receive({ t: 'cmd', id: 100 + i, robot: 'arm0', actor: alice, cmd: { type: 'teleop', robot: 'arm0', kind: 'delta', action: [1, 0, 0, 0, 0, 0, 0] }, at: 0 });
+    }
+    d.receive({ t: 'cmd', id: 99, robot: 'arm0', actor: bob, cmd: { type: 'estop', robot: 'arm0' }, at: 0 });
+    await nextTurn();
+    const r = replies();
+    const estop = r.findIndex((x) => x.id === 99);
+    expect(r[estop].refusal).toBeNull();
+    expect(estop).toBe(1); // right after the take_over's answer
+    expect(loop.mode).toBe('ESTOP');
+    const teleops = r.filter((x) => x.id >= 100);
+    expect(teleops).toHaveLength(10_000);
+    expect(new Set(teleops.map((x) => x.refusal?.code))).toEqual(new Set(['TKO_ERR_ESTOP_LATCHED']));
+    expect(loop.commandLatencyMs.count).toBe(before);
+  });
+
+  it('signs of life and a lost operator overtake queued commands; answers keep ids', async () => {
+    const { d, replies, loop } = await setup();
+    d.receive({ t: 'cmd', id: 1, robot: 'arm0', actor: alice, cmd: { type: 'take_over', robot: 'arm0' }, at: 0 });
+    d.receive({ t: 'cmd', id: 2, robot: 'arm9', actor: alice, cmd: { type: 'pause', robot: 'arm9' }, at: 0 });
+    await nextTurn();
+    expect(replies()).toEqual([{ id: 1, refusal: null }, { id: 2, refusal: { code: 'TKO_ERR_UNKNOWN_ROBOT', message: "no robot 'arm9'" } }]);
+    d.receive({ t: 'cmd', id: 3, robot: 'arm1', actor: alice, cmd: { type: 'take_over', robot: 'arm1' }, at: 0 });
+    d.receive({ t: 'gone', operatorId: 'alice' });
+    await nextTurn();
+    // gone ran first (arm0 released and held), then the take_over of arm1
+    expect(loop.mode).toBe('PAUSED');
+    expect(loop.lease).toBeNull();
+    expect(host.fleet.get('arm1').loop.lease).toBe('alice');
+  });
+
+  it('answers status requests and refuses a policy swap with policies off', async () => {
+    const { d, posted } = await setup();
+    d.receive({ t: 'status', id: 7 });
+    d.receive({ t: 'assign', id: 8, robot: 'arm0', version: 'v1' });
+    await nextTurn();
+    const status = posted.find((m) => m.t === 'reply' && m.id === 7) as Extract<FromControl, { t: 'reply' }>;
+    expect((status.value as { robots: Array<{ id: string }> }).robots.map((r) => r.id)).toEqual(['arm0', 'arm1']);
+    const assign = posted.find((m) => m.t === 'reply' && m.id === 8) as Extract<FromControl, { t: 'reply' }>;
+    expect(assign.error).toMatchObject({ code: 'TKO_ERR_CONFIG' });
+  });
+});
