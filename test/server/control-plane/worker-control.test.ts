@@ -1,0 +1,109 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../../server/app.ts';
+import { defaultConfig } from '../../../server/config/config-schema.ts';
+import { validateConfig } from '../../../server/config/load-config.ts';
+import { WorkerControl } from '../../../server/control-plane/worker-control.ts';
+import { isState, TestClient, TOKENS } from '../support/test-server.ts';
+
+// The deployed shape: the control loops on their own worker thread, the wall clock, recording on.
+describe('server with its control loops on a worker thread', () => {
+  let app: FastifyInstance;
+  let dataDir: string;
+  let url: string;
+  let base: string;
+  const auth = { authorization: `Bearer ${TOKENS.alice.token}` };
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'takeover-worker-'));
+    const config = validateConfig({
+      ...defaultConfig(), port: 0, dataDir, record: true, logLevel: 'silent', webDir: join(dataDir, 'no-web'), controlRateHz: 50,
+      robots: [{ id: 'arm0', kind: 'mock' }, { id: 'arm1', kind: 'mock' }], tokens: Object.values(TOKENS), heartbeatTimeoutMs: 2000,
+    });
+    app = await buildApp(config, { policies: false });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const port = (app.server.address() as AddressInfo).port;
+    url = `ws://127.0.0.1:${port}/ws`;
+    base = `http://127.0.0.1:${port}`;
+  });
+  afterAll(async () => {
+    await app?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs the loops off the network thread and streams their frames', async () => {
+    expect(app.control).toBeInstanceOf(WorkerControl);
+    expect(() => app.fleet).toThrow(/control thread/);
+    const { client, info } = await TestClient.signIn(url, TOKENS.eve.token);
+    expect(info.robots.map((r) => r.id)).toEqual(['arm0', 'arm1']);
+    client.send({ type: 'subscribe', robots: ['arm1'] });
+    const a = await client.next(isState('arm1'));
+    const b = await client.next(isState('arm1'));
+    expect(b.seq).toBeGreaterThan(a.seq);
+    client.close();
+  });
+
+  it('takes over, teleops, e-stops and resets through the worker, replies in message order', async () => {
+    const { client } = await TestClient.signIn(url, TOKENS.alice.token);
+    client.send({ type: 'subscribe', robots: ['arm0'] });
+    client.send({ type: 'take_over', robot: 'arm0', ref: 1 });
+    client.send({ type: 'teleop', robot: 'arm0', kind: 'delta', action: [0.5, 0, 0, 0, 0, 0, 0], ref: 2 });
+    await client.sync();
+    // the heartbeat's ack came back after both answers, though they took the longer way
+    const acks = client.inbox.filter((m) => m.type === 'ack').map((m) => (m as { ref?: number }).ref);
+    expect(acks).toEqual([1, 2]);
+    await client.next((m) => m.type === 'state' && m.robot === 'arm0' && m.mode === 'INTERVENING' && m.source === 'operator');
+    const t0 = performance.now();
+    client.send({ type: 'estop', robot: 'arm0', ref: 3 });
+    await client.next((m) => m.type === 'ack' && m.ref === 3);
+    expect(performance.now() - t0).toBeLessThan(5000);
+    await client.next((m) => m.type === 'state' && m.robot === 'arm0' && m.mode === 'ESTOP');
+    client.send({ type: 'teleop', robot: 'arm0', kind: 'delta', action: [0.5, 0, 0, 0, 0, 0, 0], ref: 4 });
+    expect(await client.next((m) => m.type === 'error' && m.ref === 4)).toMatchObject({ code: 'TKO_ERR_ESTOP_LATCHED' });
+    client.send({ type: 'reset_estop', robot: 'arm0', ref: 5 });
+    await client.next((m) => m.type === 'ack' && m.ref === 5);
+    client.send({ type: 'hand_back', robot: 'arm0', ref: 6 });
+    await client.next((m) => m.type === 'ack' && m.ref === 6);
+    client.close();
+  });
+
+  it('serves status and a REST rewind from the control thread', async () => {
+    const st = await (await fetch(`${base}/api/status`, { headers: auth })).json();
+    expect(st.robots.map((r: { id: string }) => r.id)).toEqual(['arm0', 'arm1']);
+    const r1 = st.robots[1];
+    expect(r1.ticks).toBeGreaterThan(10);
+    expect(r1.configuredRateHz).toBe(50);
+    expect(typeof r1.rateOk).toBe('boolean');
+    expect(r1.jitterP999Ms).not.toBeNull();
+    const one = await (await fetch(`${base}/api/robots/arm1`, { headers: auth })).json();
+    expect(one.info.id).toBe('arm1');
+    expect(one.status.id).toBe('arm1');
+    expect((await fetch(`${base}/api/robots/nope`, { headers: auth })).status).toBe(404);
+    const rw = await fetch(`${base}/api/robots/arm1/rewind`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ seconds: 0.1 }) });
+    expect(rw.status).toBe(200);
+    expect((await rw.json()).lease).toBe('alice');
+  });
+
+  it('records what the loops did: the episodes arrive in the catalog with their steps', async () => {
+    const list = await (await fetch(`${base}/api/episodes?robot=arm1`, { headers: auth })).json();
+    expect(list.items.length).toBeGreaterThan(0);
+    const live = list.items[0];
+    expect(live.steps).toBeGreaterThan(0);
+  });
+});
+
+describe('control thread start-up', () => {
+  it('a robot the thread cannot build fails buildApp with the control side error', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'takeover-worker-'));
+    try {
+      const config = validateConfig({ ...defaultConfig(), port: 0, dataDir, record: false, logLevel: 'silent', robots: [{ id: 'arm0', kind: 'sim', task: 'place', policy: 'no-such-version' }] });
+      await expect(buildApp(config, { threads: true })).rejects.toMatchObject({ code: 'TKO_ERR_CONFIG' });
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
