@@ -44,7 +44,7 @@ async function runOnce(robots: number, o: { rateHz: number; viewers: number; sec
       url: `ws://127.0.0.1:${(app.server.address() as AddressInfo).port}/ws`,
       echoUrl: `ws://127.0.0.1:${(echo.address() as AddressInfo).port}`,
       viewerToken: TOKENS[1].token, operatorToken: TOKENS[0].token,
-      robots: [...app.fleet.robots.keys()], viewers: o.viewers, teleopHz: o.rateHz,
+      robots: [...app.control.robotIds], viewers: o.viewers, teleopHz: o.rateHz,
     },
   });
   const next = (type: string) => new Promise<Record<string, unknown>>((resolve, reject) => {
@@ -54,27 +54,23 @@ async function runOnce(robots: number, o: { rateHz: number; viewers: number; sec
   });
   await next('ready');
   await new Promise((r) => setTimeout(r, o.warmup * 1000));
-  const loops = [...app.fleet.robots.values()].map((r) => r.loop);
-  for (const l of loops) {
-    l.rate.jitter.clear();
-    l.commandLatencyMs.clear();
-  }
+  const overruns0 = (await app.control.samples(true)).overruns;
   const dropped0 = app.broadcaster.dropped;
-  const overruns0 = app.fleet.scheduler.overruns;
   worker.postMessage({ type: 'reset' });
   const cpu0 = process.cpuUsage();
   await new Promise((r) => setTimeout(r, o.seconds * 1000));
   const cpu = process.cpuUsage(cpu0);
   worker.postMessage({ type: 'stop' });
   const res = (await next('result')) as { rtt: number[]; frames: number; errors: number };
-  const jitterMs = loops.flatMap((l) => Array.from(l.rate.jitter.values(), (s) => s * 1000));
-  const latMs = loops.flatMap((l) => Array.from(l.commandLatencyMs.values()));
-  const rate = loops.reduce((a, l) => a + l.rate.rateHz, 0) / loops.length;
+  const smp = await app.control.samples(false);
+  const jitterMs = smp.jitterMs;
+  const latMs = smp.commandLatencyMs;
+  const rate = smp.rateHz.reduce((a, r) => a + r, 0) / smp.rateHz.length;
   const out = {
     robots, latP50: percentile(latMs, 50), latP99: percentile(latMs, 99), latN: latMs.length,
     jitP50: percentile(jitterMs, 50), jitP99: percentile(jitterMs, 99), jitN: jitterMs.length, rate,
     rttP50: percentile(res.rtt, 50), rttP99: percentile(res.rtt, 99),
-    frames: res.frames, dropped: app.broadcaster.dropped - dropped0, overruns: app.fleet.scheduler.overruns - overruns0,
+    frames: res.frames, dropped: app.broadcaster.dropped - dropped0, overruns: smp.overruns - overruns0,
     errors: res.errors, cpu: (cpu.user + cpu.system) / 1e6 / o.seconds,
   };
   await worker.terminate();

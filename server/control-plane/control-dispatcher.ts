@@ -59,6 +59,8 @@ export class ControlDispatcher {
         return;
       case 'status':
         return this.#post({ t: 'reply', id: m.id, value: host.status() });
+      case 'samples':
+        return this.#post({ t: 'reply', id: m.id, value: host.samples(m.reset) });
       case 'policy_stats':
         void answer(m.id, host.policyStats());
         return;

@@ -11,6 +11,14 @@ import { FrameCollector, type EncodedFrame } from './frame-collector.ts';
 import { PolicyHost, type PolicyRuntimeStats } from './policy-host.ts';
 import { robotStatus, type RobotStatus } from './robot-status.ts';
 
+/** Raw timing samples of every loop (benchmarks pool them across robots). */
+export interface ControlSamples {
+  jitterMs: number[];
+  commandLatencyMs: number[];
+  rateHz: number[];
+  overruns: number;
+}
+
 /** The control side's answer to a status request. */
 export interface ControlStatus {
   robots: RobotStatus[];
@@ -102,6 +110,19 @@ export class ControlHost {
   /** Live figures of every robot. */
   status(): ControlStatus {
     return { robots: [...this.fleet.robots.values()].map(robotStatus), schedulerOverruns: this.fleet.scheduler.overruns };
+  }
+
+  /** The loops' jitter and latency samples since the last reset; `reset` starts a new window. */
+  samples(reset: boolean): ControlSamples {
+    const loops = [...this.fleet.robots.values()].map((r) => r.loop);
+    const out: ControlSamples = {
+      jitterMs: loops.flatMap((l) => Array.from(l.rate.jitter.values(), (s) => s * 1000)),
+      commandLatencyMs: loops.flatMap((l) => Array.from(l.commandLatencyMs.values())),
+      rateHz: loops.map((l) => l.rate.rateHz),
+      overruns: this.fleet.scheduler.overruns,
+    };
+    if (reset) for (const l of loops) { l.rate.jitter.clear(); l.commandLatencyMs.clear(); }
+    return out;
   }
 
   /** Swaps the learned version a robot runs (TKO_ERR_CONFIG with policies off or a task mismatch). */

@@ -2,7 +2,7 @@ import type { Actor } from '../control/arbiter.ts';
 import type { LoopEvent, Refusal } from '../control/control-loop.ts';
 import type { RobotCommand } from '../control/robot-command.ts';
 import type { RobotInfo } from '../../protocol/messages.ts';
-import type { ControlStatus } from './control-host.ts';
+import type { ControlSamples, ControlStatus } from './control-host.ts';
 import type { EncodedFrame } from './frame-collector.ts';
 import type { PolicyRuntimeStats } from './policy-host.ts';
 
@@ -27,6 +27,8 @@ export interface ControlPlane {
   /** an operator's last connection closed: robots it held hold and free the lease */
   gone(operatorId: string): void;
   status(): Promise<ControlStatus>;
+  /** raw jitter and latency samples since the last reset (benchmarks) */
+  samples(reset: boolean): Promise<ControlSamples>;
   assignPolicy(robot: string, version: string): Promise<{ previous: string | null }>;
   policyStats(): Promise<PolicyRuntimeStats | null>;
   /** state frames and loop events, as they come */

@@ -6,7 +6,7 @@ import type { RecorderPort } from '../control/recorder-port.ts';
 import type { RobotCommand } from '../control/robot-command.ts';
 import type { Fleet } from '../robots/fleet.ts';
 import type { RobotInfo } from '../../protocol/messages.ts';
-import { ControlHost, type ControlStatus } from './control-host.ts';
+import { ControlHost, type ControlSamples, type ControlStatus } from './control-host.ts';
 import type { ControlPlane } from './control-plane.ts';
 import type { EncodedFrame } from './frame-collector.ts';
 import type { PolicyRuntimeStats } from './policy-host.ts';
@@ -66,6 +66,7 @@ export class LocalControl implements ControlPlane {
   badInput(operatorId: string): void { this.host.badInput(operatorId); }
   gone(operatorId: string): void { this.host.gone(operatorId); }
   async status(): Promise<ControlStatus> { return this.host.status(); }
+  async samples(reset: boolean): Promise<ControlSamples> { return this.host.samples(reset); }
   async assignPolicy(robot: string, version: string): Promise<{ previous: string | null }> {
     const { previous } = await this.host.assignPolicy(robot, version);
     return { previous };

@@ -22,6 +22,7 @@ export type ToControl =
   | { t: 'alive' | 'bad_input' | 'gone'; operatorId: string }
   | { t: 'status' | 'policy_stats' | 'start' | 'stop'; id: number }
   | { t: 'assign'; id: number; robot: string; version: string }
+  | { t: 'samples'; id: number; reset: boolean }
   | { t: 'watch'; robots: string[] };
 
 /** An error crossing the thread boundary (TakeoverError's code survives). */

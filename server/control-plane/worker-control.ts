@@ -8,7 +8,7 @@ import { TakeoverError } from '../errors.ts';
 import { isErrorCode } from '../../protocol/error-codes.ts';
 import type { RobotInfo } from '../../protocol/messages.ts';
 import { startTsWorker } from '../../policies/ts-worker.ts';
-import type { ControlStatus } from './control-host.ts';
+import type { ControlSamples, ControlStatus } from './control-host.ts';
 import type { ControlPlane } from './control-plane.ts';
 import type { EncodedFrame } from './frame-collector.ts';
 import type { PolicyRuntimeStats } from './policy-host.ts';
@@ -150,6 +150,7 @@ export class WorkerControl implements ControlPlane {
   badInput(operatorId: string): void { this.#post({ t: 'bad_input', operatorId }); }
   gone(operatorId: string): void { this.#post({ t: 'gone', operatorId }); }
   status(): Promise<ControlStatus> { return this.#request({ t: 'status', id: this.#nextId++ }); }
+  samples(reset: boolean): Promise<ControlSamples> { return this.#request({ t: 'samples', id: this.#nextId++, reset }); }
   policyStats(): Promise<PolicyRuntimeStats | null> { return this.#request({ t: 'policy_stats', id: this.#nextId++ }); }
 
   async assignPolicy(robot: string, version: string): Promise<{ previous: string | null }> {

@@ -8,7 +8,7 @@ import { buildApp } from '../../../server/app.ts';
 import { defaultConfig } from '../../../server/config/config-schema.ts';
 import { validateConfig } from '../../../server/config/load-config.ts';
 import { WorkerControl } from '../../../server/control-plane/worker-control.ts';
-import { isState, TestClient, TOKENS } from '../support/test-server.ts';
+import { isState, TestClient, TOKENS, type StateFrame } from '../support/test-server.ts';
 
 // The deployed shape: the control loops on their own worker thread, the wall clock, recording on.
 describe('server with its control loops on a worker thread', () => {
@@ -41,8 +41,8 @@ describe('server with its control loops on a worker thread', () => {
     const { client, info } = await TestClient.signIn(url, TOKENS.eve.token);
     expect(info.robots.map((r) => r.id)).toEqual(['arm0', 'arm1']);
     client.send({ type: 'subscribe', robots: ['arm1'] });
-    const a = await client.next(isState('arm1'));
-    const b = await client.next(isState('arm1'));
+    const a = await client.next<StateFrame>(isState('arm1'));
+    const b = await client.next<StateFrame>(isState('arm1'));
     expect(b.seq).toBeGreaterThan(a.seq);
     client.close();
   });
