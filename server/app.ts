@@ -16,8 +16,11 @@ import { Fleet } from './robots/fleet.ts';
 import { robotsApi } from './api/robots.ts';
 import { statusApi } from './api/status.ts';
 import { episodesApi } from './api/episodes.ts';
+import { restRateLimit } from './api/rest-rate-limit.ts';
 import { Broadcaster } from './ws/broadcaster.ts';
+import { closeSocket } from './ws/close-socket.ts';
 import { CommandRouter } from './ws/command-router.ts';
+import { ConnectionLimits } from './ws/connection-limits.ts';
 import { wsRoutes } from './ws/ws-route.ts';
 import { PROTOCOL_VERSION } from '../protocol/messages.ts';
 import { CLOSE_CODES } from '../protocol/error-codes.ts';
@@ -28,6 +31,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     fleet: Fleet;
     broadcaster: Broadcaster;
+    /** the open WebSocket connections and their caps */
+    wsConnections: ConnectionLimits;
   }
 }
 
@@ -42,7 +47,7 @@ export interface AppOptions {
   spinMs?: number;
   /** state frame coalescing window, ms (default: a quarter of the fastest period with more than four robots, else 0) */
   coalesceMs?: number;
-  /** a connection without hello is closed after this long (default 5000 ms) */
+  /** a connection without hello is closed after this long (default: config.wsLimits.helloTimeoutMs) */
   helloTimeoutMs?: number;
   /** serve the policies API (versions, training jobs, swaps; loads tfjs) (default true) */
   policies?: boolean;
@@ -106,6 +111,11 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   const router = new CommandRouter({ fleet, tokens, version: VERSION, heartbeatTimeoutMs: config.heartbeatTimeoutMs });
   app.decorate('fleet', fleet);
   app.decorate('broadcaster', broadcaster);
+  const wsLimits = { ...config.wsLimits, helloTimeoutMs: opts.helloTimeoutMs ?? config.wsLimits.helloTimeoutMs };
+  const connections = new ConnectionLimits(wsLimits);
+  app.decorate('wsConnections', connections);
+  // before any route: the limits hook every route registered after them
+  await app.register(restRateLimit, config.restLimits);
 
   await app.register(swagger, {
     openapi: {
@@ -121,11 +131,11 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     // Clients learn why the socket closes: 1001 going away (docs/protocol.md close codes).
     preClose(done) {
       broadcaster.close();
-      for (const client of app.websocketServer.clients) client.close(CLOSE_CODES.GOING_AWAY, 'server shutting down');
+      for (const client of app.websocketServer.clients) closeSocket(client, wsLimits.closeTimeoutMs, CLOSE_CODES.GOING_AWAY, 'server shutting down');
       app.websocketServer.close(() => done());
     },
   });
-  await app.register(wsRoutes, { router, broadcaster, maxBufferBytes: config.maxClientBufferBytes, helloTimeoutMs: opts.helloTimeoutMs ?? 5000 });
+  await app.register(wsRoutes, { router, broadcaster, maxBufferBytes: config.maxClientBufferBytes, limits: wsLimits, connections });
   await app.register(statusApi, {
     fleet, broadcaster, version: VERSION,
     backend: () => ({
