@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   TKO_ERR_NOT_CONNECTED: 'the robot bridge is not connected',
   TKO_ERR_ALREADY_CONNECTED: 'the robot bridge is already connected',
   TKO_ERR_BUSY: 'the control thread has too many commands queued; this one was refused, send it again',
+  TKO_ERR_RATE_LIMITED: 'this client sends faster than its budget allows (WebSocket: the connection closes with 4004; REST: 429)',
+  TKO_ERR_TOO_MANY_CONNECTIONS: 'the server, or this token, has as many open connections as allowed',
   TKO_ERR_INTERNAL: 'an unexpected server error',
 } as const;
 
@@ -39,6 +41,14 @@ export const CLOSE_CODES = {
   UNAUTHENTICATED: 4001,
   /** the hello named a protocol version the server does not speak */
   PROTOCOL_VERSION: 4002,
+  /** a frame other than hello (or a frame over the hello size cap) before hello */
+  HELLO_REQUIRED: 4003,
+  /** the connection spent its message, byte or error budget */
+  RATE_LIMITED: 4004,
+  /** the client does not read: the replies owed to it passed the queue bound */
+  SLOW_CONSUMER: 4005,
+  /** the hello's token already has as many connections as allowed */
+  TOO_MANY_CONNECTIONS: 4006,
 } as const;
 
 /** Whether a string is one of this protocol's error codes. */

@@ -19,8 +19,11 @@ import { WorkerControl } from './control-plane/worker-control.ts';
 import { robotsApi } from './api/robots.ts';
 import { statusApi } from './api/status.ts';
 import { episodesApi } from './api/episodes.ts';
+import { restRateLimit } from './api/rest-rate-limit.ts';
 import { Broadcaster } from './ws/broadcaster.ts';
+import { closeSocket } from './ws/close-socket.ts';
 import { CommandRouter } from './ws/command-router.ts';
+import { ConnectionLimits } from './ws/connection-limits.ts';
 import { wsRoutes } from './ws/ws-route.ts';
 import { PROTOCOL_VERSION } from '../protocol/messages.ts';
 import { CLOSE_CODES } from '../protocol/error-codes.ts';
@@ -34,6 +37,8 @@ declare module 'fastify' {
     /** the in-process fleet (threads: false only; tests tick it by hand) */
     fleet: Fleet;
     broadcaster: Broadcaster;
+    /** the open WebSocket connections and their caps */
+    wsConnections: ConnectionLimits;
   }
 }
 
@@ -48,7 +53,7 @@ export interface AppOptions {
   spinMs?: number;
   /** state frame coalescing window, ms (default: a quarter of the fastest period with more than four robots, else 0) */
   coalesceMs?: number;
-  /** a connection without hello is closed after this long (default 5000 ms) */
+  /** a connection without hello is closed after this long (default: config.wsLimits.helloTimeoutMs) */
   helloTimeoutMs?: number;
   /**
    * run the control loops on their own worker thread (default: true when they run on the wall-clock
@@ -146,6 +151,11 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   const router = new CommandRouter({ control, tokens, version: VERSION, heartbeatTimeoutMs: config.heartbeatTimeoutMs, onSubscriptions });
   app.decorate('control', control);
   app.decorate('broadcaster', broadcaster);
+  const wsLimits = { ...config.wsLimits, helloTimeoutMs: opts.helloTimeoutMs ?? config.wsLimits.helloTimeoutMs };
+  const connections = new ConnectionLimits(wsLimits);
+  app.decorate('wsConnections', connections);
+  // before any route: the limits hook every route registered after them
+  await app.register(restRateLimit, config.restLimits);
 
   await app.register(swagger, {
     openapi: {
@@ -160,11 +170,11 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     options: { maxPayload: 1024 * 1024 },
     // Clients learn why the socket closes: 1001 going away (docs/protocol.md close codes).
     preClose(done) {
-      for (const client of app.websocketServer.clients) client.close(CLOSE_CODES.GOING_AWAY, 'server shutting down');
+      for (const client of app.websocketServer.clients) closeSocket(client, wsLimits.closeTimeoutMs, CLOSE_CODES.GOING_AWAY, 'server shutting down');
       app.websocketServer.close(() => done());
     },
   });
-  await app.register(wsRoutes, { router, broadcaster, maxBufferBytes: config.maxClientBufferBytes, helloTimeoutMs: opts.helloTimeoutMs ?? 5000 });
+  await app.register(wsRoutes, { router, broadcaster, maxBufferBytes: config.maxClientBufferBytes, limits: wsLimits, connections });
   const policies = withPolicies ? await setupPolicies(app, control, config.dataDir) : null;
   await app.register(statusApi, {
     control, broadcaster, version: VERSION,

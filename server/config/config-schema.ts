@@ -46,6 +46,52 @@ export const TokenConfigSchema = Type.Object(
 );
 export type TokenConfig = Static<typeof TokenConfigSchema>;
 
+/**
+ * Overload limits of the WebSocket edge (docs/configuration.md, "Overload limits"). Rates of 0
+ * switch that budget off; every other limit always applies.
+ */
+export const WsLimitsSchema = Type.Object(
+  {
+    /** open sockets in total, said hello or not; more are refused at the upgrade (429) */
+    maxConnections: Type.Integer({ minimum: 1 }),
+    /** open sockets per token (principal name); more are refused at the upgrade (429) or closed at hello (4006) */
+    maxConnectionsPerToken: Type.Integer({ minimum: 1 }),
+    /** frames (and pings) per second per connection, sustained; over budget closes with 4004 */
+    messagesPerSecond: Type.Number({ minimum: 0 }),
+    messageBurst: Type.Integer({ minimum: 1 }),
+    /** frame bytes per second per connection, sustained */
+    bytesPerSecond: Type.Number({ minimum: 0 }),
+    /** at least the largest frame the server decodes (64 KiB), so one legal frame always fits */
+    byteBurst: Type.Integer({ minimum: 64 * 1024 }),
+    /** error replies per second per connection (bad frames, refusals): tighter than messages */
+    errorsPerSecond: Type.Number({ minimum: 0 }),
+    errorBurst: Type.Integer({ minimum: 1 }),
+    /** replies owed to a client that does not read, bytes; past it the client is closed (4005) */
+    maxQueuedBytes: Type.Integer({ minimum: 1024 }),
+    /** a connection without hello by then is closed (4001) */
+    helloTimeoutMs: Type.Integer({ minimum: 10, maximum: 600_000 }),
+    /** largest frame read before hello; bigger ones close the connection (4003) */
+    maxHelloBytes: Type.Integer({ minimum: 64, maximum: 64 * 1024 }),
+    /** a server-initiated close not completed by the client within this is cut (socket destroyed) */
+    closeTimeoutMs: Type.Integer({ minimum: 0, maximum: 60_000 }),
+  },
+  { additionalProperties: false },
+);
+export type WsLimits = Static<typeof WsLimitsSchema>;
+
+/** REST rate limits per client address and fixed window (docs/configuration.md); `/api/health` is exempt. */
+export const RestLimitsSchema = Type.Object(
+  {
+    timeWindowMs: Type.Integer({ minimum: 1 }),
+    /** GET/HEAD/OPTIONS requests per window; 0 = unlimited */
+    readMax: Type.Integer({ minimum: 0 }),
+    /** POST/PUT/PATCH/DELETE requests per window; 0 = unlimited */
+    writeMax: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type RestLimits = Static<typeof RestLimitsSchema>;
+
 /** The whole server configuration (docs/configuration.md). */
 export const TakeoverConfigSchema = Type.Object(
   {
@@ -66,6 +112,8 @@ export const TakeoverConfigSchema = Type.Object(
     webDir: Type.String(),
     /** a viewer whose socket buffers more than this has its stale frames dropped, bytes */
     maxClientBufferBytes: Type.Integer({ minimum: 1024 }),
+    wsLimits: WsLimitsSchema,
+    restLimits: RestLimitsSchema,
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   },
   { additionalProperties: false, $id: 'takeover/Config' },
@@ -87,6 +135,22 @@ export function defaultConfig(): TakeoverConfig {
     record: true,
     webDir: 'web/dist',
     maxClientBufferBytes: 256 * 1024,
+    wsLimits: {
+      maxConnections: 512,
+      maxConnectionsPerToken: 64,
+      // one operator teleoping 16 robots at 50 Hz sends 800 frames/s (bench/latency-worker.ts)
+      messagesPerSecond: 1000,
+      messageBurst: 2000,
+      bytesPerSecond: 512 * 1024,
+      byteBurst: 1024 * 1024,
+      errorsPerSecond: 200,
+      errorBurst: 400,
+      maxQueuedBytes: 1024 * 1024,
+      helloTimeoutMs: 5000,
+      maxHelloBytes: 1024,
+      closeTimeoutMs: 1000,
+    },
+    restLimits: { timeWindowMs: 1000, readMax: 1000, writeMax: 20 },
     logLevel: 'info',
   };
 }

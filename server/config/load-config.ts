@@ -64,9 +64,18 @@ export function replicateRobots(template: RobotConfig, n: number): RobotConfig[]
  * or .yaml) < environment (TAKEOVER_*) < flags. Throws TKO_ERR_CONFIG naming the bad field.
  */
 export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): TakeoverConfig {
-  const cfg: Record<string, unknown> = { ...defaultConfig() };
+  const defaults = defaultConfig();
+  const cfg: Record<string, unknown> = { ...defaults };
   const file = flags.config ?? env.TAKEOVER_CONFIG ?? DEFAULT_FILES.map((f) => resolve(cwd, f)).find((f) => existsSync(f));
-  if (file) Object.assign(cfg, readFile(resolve(cwd, file)));
+  if (file) {
+    const fromFile = readFile(resolve(cwd, file));
+    // the limit blocks merge over their defaults, so that a file names only the limits it changes
+    for (const k of ['wsLimits', 'restLimits'] as const) {
+      const v = fromFile[k];
+      if (typeof v === 'object' && v !== null && !Array.isArray(v)) fromFile[k] = { ...defaults[k], ...v };
+    }
+    Object.assign(cfg, fromFile);
+  }
   const overrides: Record<string, unknown> = {
     host: env.TAKEOVER_HOST || undefined,
     port: num(env, 'TAKEOVER_PORT'),

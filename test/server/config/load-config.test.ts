@@ -22,6 +22,16 @@ describe('loadConfig', () => {
     expect(loadConfig({ port: 9200 }, { TAKEOVER_PORT: '9100' }, d).port).toBe(9200);
   });
 
+  it('merges a file\'s overload limits over their defaults', () => {
+    const d = dir();
+    writeFileSync(join(d, 'takeover.config.yaml'), 'wsLimits:\n  messagesPerSecond: 50\nrestLimits:\n  writeMax: 5\n');
+    const c = loadConfig({}, {}, d);
+    expect(c.wsLimits).toMatchObject({ messagesPerSecond: 50, messageBurst: 2000, maxConnections: 512 });
+    expect(c.restLimits).toEqual({ timeWindowMs: 1000, readMax: 1000, writeMax: 5 });
+    writeFileSync(join(d, 'takeover.config.yaml'), 'wsLimits:\n  byteBurst: 10\n');
+    expect(() => loadConfig({}, {}, d)).toThrow(/wsLimits\/byteBurst/);
+  });
+
   it('replicates robots with --robots N and spreads seeds', () => {
     const c = loadConfig({ robots: 3, seed: 5 }, {}, dir());
     expect(c.robots.map((r) => [r.id, r.seed, r.kind])).toEqual([['arm0', 5, 'sim'], ['arm1', 1005, 'sim'], ['arm2', 2005, 'sim']]);

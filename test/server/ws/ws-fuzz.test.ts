@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
+import { defaultConfig } from '../../../server/config/config-schema.ts';
 import { MockBridge } from '../../../server/robots/mock-bridge.ts';
 import type { JointCommand } from '../../../server/robots/robot-bridge.ts';
 import { startTestServer, TestClient, TOKENS } from '../support/test-server.ts';
@@ -38,7 +39,9 @@ const frame: fc.Arbitrary<Uint8Array | string> = fc.oneof(
 describe('10,000 random and malformed frames', () => {
   let srv: Awaited<ReturnType<typeof startTestServer>>;
   beforeAll(async () => {
-    srv = await startTestServer({ heartbeatTimeoutMs: 60_000 });
+    // this client floods on purpose: its rate budgets are off (test/server/ws/ws-rate-limit.test.ts covers them)
+    const unlimited = { ...defaultConfig().wsLimits, messagesPerSecond: 0, bytesPerSecond: 0, errorsPerSecond: 0 };
+    srv = await startTestServer({ heartbeatTimeoutMs: 60_000, wsLimits: unlimited });
   });
   afterAll(async () => {
     await srv.close();

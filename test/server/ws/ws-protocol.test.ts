@@ -175,12 +175,15 @@ describe('WebSocket protocol (real server, ephemeral port)', () => {
     expect(alice.closed).toBeNull();
   });
 
-  it('authenticates: bad token refused at the upgrade, hello without token closed 4001, wrong protocol closed 4002', async () => {
+  it('authenticates: bad token refused at the upgrade, anything before hello closed 4003, hello without token closed 4001, wrong protocol closed 4002', async () => {
     await expect(TestClient.connect(srv.url, 'not-a-token-at-all')).rejects.toThrow(/401/);
+    const early = await TestClient.connect(srv.url);
+    clients.push(early);
+    early.send({ type: 'subscribe', robots: '*' });
+    expect(await early.next((m) => m.type === 'error')).toMatchObject({ code: 'TKO_ERR_HELLO_REQUIRED' });
+    expect((await early.waitClose()).code).toBe(4003);
     const anon = await TestClient.connect(srv.url);
     clients.push(anon);
-    anon.send({ type: 'subscribe', robots: '*' });
-    expect(await anon.next((m) => m.type === 'error')).toMatchObject({ code: 'TKO_ERR_HELLO_REQUIRED' });
     anon.send({ type: 'hello', protocol: 1 });
     expect(await anon.next((m) => m.type === 'error')).toMatchObject({ code: 'TKO_ERR_UNAUTHENTICATED' });
     expect((await anon.waitClose()).code).toBe(4001);
