@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   TKO_ERR_CONFIG: 'the configuration is invalid',
   TKO_ERR_NOT_CONNECTED: 'the robot bridge is not connected',
   TKO_ERR_ALREADY_CONNECTED: 'the robot bridge is already connected',
+  TKO_ERR_CATALOG_BUSY: 'the recordings catalog is locked by another process; retry shortly',
   TKO_ERR_INTERNAL: 'an unexpected server error',
 } as const;
 
