@@ -11,6 +11,7 @@ export type { EpisodeEvent, EpisodeMeta } from './journal-schemas.ts';
 
 export interface RecorderOptions {
   dataDir: string;
+  /** where rows go; a CatalogWriteQueue is used as is (shared with its other writers), any other Catalog is wrapped in one */
   catalog: Catalog;
   /** queued steps beyond this are dropped and counted (default 8192) */
   queueLimit?: number;
