@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   TKO_ERR_BUSY: 'the control thread has too many commands queued; this one was refused, send it again',
   TKO_ERR_RATE_LIMITED: 'this client sends faster than its budget allows (WebSocket: the connection closes with 4004; REST: 429)',
   TKO_ERR_TOO_MANY_CONNECTIONS: 'the server, or this token, has as many open connections as allowed',
+  TKO_ERR_CATALOG_BUSY: 'the recordings catalog is locked by another process; retry shortly',
   TKO_ERR_INTERNAL: 'an unexpected server error',
 } as const;
 

@@ -92,3 +92,24 @@ export interface Catalog {
   delete(id: string): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/**
+ * A catalog refused an operation because another connection or process holds the lock it
+ * needs; the same call may succeed later. Implementations throw this instead of waiting, so
+ * the caller decides: queue and retry (recordings/catalog-write-queue.ts) or answer 503.
+ */
+export class CatalogBusyError extends Error {
+  readonly code = 'CATALOG_BUSY';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'CatalogBusyError';
+  }
+}
+
+/** True for an error a later retry may cure (the database was locked), from any Catalog. */
+export function isCatalogBusy(err: unknown): boolean {
+  if (err instanceof CatalogBusyError) return true;
+  const code = (err as { code?: unknown } | null)?.code;
+  // better-sqlite3's own codes, in case a caller hands us an unwrapped error (SQLITE_BUSY_SNAPSHOT etc. included).
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}

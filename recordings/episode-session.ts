@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Outcome, Step } from '../core/step.ts';
 import type { Catalog } from './catalog.ts';
+import { CatalogWriteAbandonedError } from './catalog-write-queue.ts';
 import { journalFile } from './data-dir.ts';
 import { FileSink } from './file-sink.ts';
 import { JournalWriter } from './journal-writer.ts';
@@ -9,15 +10,18 @@ import type { EpisodeEvent, EpisodeMeta } from './journal-schemas.ts';
 import { labelSteps, summarizeLabels, type LabelInput } from './step-labels.ts';
 
 /**
- * One episode being recorded: its journal writer, the few fields the labels need, and a
- * promise chain that keeps its file writes and catalog updates in order. Everything here runs
- * in the recorder's drain, never in the control loop's call stack.
+ * One episode being recorded: its journal writer, the few fields the labels need, a promise
+ * chain that keeps its file writes in order, and its catalog writes. The catalog (a
+ * CatalogWriteQueue in the recorder) keeps the row's writes in order and may apply them long
+ * after the file is written: the journal never waits for, or depends on, its row. Everything
+ * here runs in the recorder's drain, never in the control loop's call stack.
  */
 export class EpisodeSession {
   readonly meta: EpisodeMeta;
   #writer: JournalWriter;
   #catalog: Catalog;
   #chain: Promise<void>;
+  #row: Promise<void> = Promise.resolve();
   #labelInputs: LabelInput[] = [];
   #rewinds: EpisodeEvent[] = [];
   #operators = new Set<string>();
@@ -41,10 +45,10 @@ export class EpisodeSession {
     const sink = new FileSink(join(dataDir, journalFile(meta.episodeId)));
     this.#writer = new JournalWriter(sink, meta, compressor === undefined ? {} : { compressor });
     // The file first, then the row: a file without a row is recovered from its own metadata.
-    this.#chain = this.#writer
-      .flush()
-      .then(() => catalog.insert({ id: meta.episodeId, robotId: meta.robotId, task: meta.task, seed: meta.seed, policyVersion: meta.policyVersion, kind: meta.kind, startedAt: meta.startedAt, file: journalFile(meta.episodeId) }))
-      .catch((err) => this.#fail(err));
+    this.#chain = this.#writer.flush().then(
+      () => this.#catalogWrite('insert', () => catalog.insert({ id: meta.episodeId, robotId: meta.robotId, task: meta.task, seed: meta.seed, policyVersion: meta.policyVersion, kind: meta.kind, startedAt: meta.startedAt, file: journalFile(meta.episodeId) })),
+      (err) => this.#fail(err),
+    );
   }
 
   /** Encodes a step into the open chunk; false if it was rejected (out of order, unencodable). */
@@ -112,27 +116,44 @@ export class EpisodeSession {
     const finish = this.#writer.finish({ endedAt, outcome, steps, dropped });
     this.#chain = this.#chain
       .then(() => finish)
-      .then(async () => {
+      .then(() => {
         this.onFlushed(unflushed, this.#writer.bytesWritten);
         const labels = labelSteps(this.#labelInputs, this.#rewinds, this.meta.kind);
-        await this.#catalog.finish(this.meta.episodeId, {
-          ...summarizeLabels(labels, this.#labelInputs),
-          endedAt,
-          outcome,
-          steps,
-          operators: [...this.#operators].sort(),
-          droppedSteps: dropped,
-          bytes: this.#writer.bytesWritten,
-          status: 'complete',
-        });
+        // Queued behind the insert (same catalog queue), so the row gets its final counts even if both wait for a lock.
+        this.#catalogWrite('finish', () =>
+          this.#catalog.finish(this.meta.episodeId, {
+            ...summarizeLabels(labels, this.#labelInputs),
+            endedAt,
+            outcome,
+            steps,
+            operators: [...this.#operators].sort(),
+            droppedSteps: dropped,
+            bytes: this.#writer.bytesWritten,
+            status: 'complete',
+          }),
+        );
       })
       .catch((err) => this.#fail(err));
     return this.#chain;
   }
 
-  /** Resolves when everything queued so far is written. */
+  /** Resolves when everything queued so far is written to the file. */
   settled(): Promise<void> {
     return this.#chain;
+  }
+
+  /** Resolves (never rejects) when the catalog writes started so far are done or given up. */
+  rowSettled(): Promise<void> {
+    return this.#chain.then(() => this.#row);
+  }
+
+  /** Starts a catalog write; a failure is reported and never stops the journal (recovery indexes the file). */
+  #catalogWrite(what: string, write: () => Promise<void>): void {
+    const p = write().catch((err: Error) => {
+      if (err instanceof CatalogWriteAbandonedError) return; // the recorder reports these once, at close
+      this.onError(new Error(`recorder: episode ${this.meta.episodeId}: catalog ${what} failed (the journal is unaffected; recovery rebuilds the row from it): ${err.message}`));
+    });
+    this.#row = this.#row.then(() => p);
   }
 
   #fail(err: unknown): void {

@@ -1,6 +1,7 @@
 import { Value } from '@sinclair/typebox/value';
 import type { Outcome, Step } from '../core/step.ts';
 import type { Catalog } from './catalog.ts';
+import { CatalogWriteQueue } from './catalog-write-queue.ts';
 import { ensureDataDir, lockDataDir } from './data-dir.ts';
 import { EpisodeSession } from './episode-session.ts';
 import { EpisodeMetaSchema, type EpisodeEvent, type EpisodeMeta } from './journal-schemas.ts';
@@ -10,6 +11,7 @@ export type { EpisodeEvent, EpisodeMeta } from './journal-schemas.ts';
 
 export interface RecorderOptions {
   dataDir: string;
+  /** where rows go; a CatalogWriteQueue is used as is (shared with its other writers), any other Catalog is wrapped in one */
   catalog: Catalog;
   /** queued steps beyond this are dropped and counted (default 8192) */
   queueLimit?: number;
@@ -19,7 +21,31 @@ export interface RecorderOptions {
   compressor?: ChunkCompressor | null;
   /** where write failures and rejected records are reported (default: console.error) */
   onError?: (err: Error) => void;
+  /** how long close() waits for catalog writes a lock holds back, ms (default 3000); what is left, recovery rebuilds at the next start */
+  closeWaitMs?: number;
 }
+
+/** Recorder figures (all numbers, so /api/status passes them through; a type, not an interface, so it is a Record<string, number>). */
+export type RecorderStats = {
+  /** steps waiting to be encoded */
+  queued: number;
+  /** steps lost to overflow */
+  dropped: number;
+  /** steps in files */
+  written: number;
+  /** file bytes */
+  bytes: number;
+  /** steps refused (unknown episode, out of order) */
+  rejected: number;
+  /** catalog writes waiting (for a lock another process holds) */
+  catalogPending: number;
+  /** catalog attempts answered busy so far */
+  catalogRetries: number;
+  /** age of the oldest waiting catalog write, ms */
+  catalogOldestPendingMs: number;
+  /** catalog writes that failed for another reason (reported through onError) */
+  catalogFailed: number;
+};
 
 type Op =
   | { k: 'begin'; meta: EpisodeMeta }
@@ -40,7 +66,9 @@ const now = () => performance.timeOrigin + performance.now();
  */
 export class Recorder {
   #dataDir: string;
-  #catalog: Catalog;
+  #catalog: CatalogWriteQueue;
+  #ownsQueue: boolean;
+  #closeWaitMs: number;
   #queue: Op[] = [];
   #queuedSteps = 0;
   #limit: number;
@@ -54,14 +82,18 @@ export class Recorder {
   #unlock: () => void;
   #closing: Promise<void> | null = null;
   #stats = { dropped: 0, written: 0, bytes: 0, rejected: 0 };
-  #bytesBy = new Map<string, number>();
-  #stepsBy = new Map<string, number>();
+  /** steps and bytes in the file of each episode begun, kept until its row has its final counts */
+  #live = new Map<string, { steps: number; bytes: number }>();
 
-  constructor({ dataDir, catalog, queueLimit = 8192, flushIntervalMs = 50, compressor, onError }: RecorderOptions) {
+  constructor({ dataDir, catalog, queueLimit = 8192, flushIntervalMs = 50, compressor, onError, closeWaitMs = 3000 }: RecorderOptions) {
     if (!(flushIntervalMs > 0 && flushIntervalMs <= 100)) throw new RangeError(`Recorder: flushIntervalMs must be in (0, 100], got ${flushIntervalMs}`);
     if (!(Number.isInteger(queueLimit) && queueLimit > 0)) throw new RangeError(`Recorder: queueLimit must be a positive integer, got ${queueLimit}`);
     this.#dataDir = dataDir;
-    this.#catalog = catalog;
+    // Catalog writes go through a queue so a locked catalog never stalls the thread nor stops a journal;
+    // a queue handed in (the server's, shared with the REST routes) keeps their writes in one order.
+    this.#ownsQueue = !(catalog instanceof CatalogWriteQueue);
+    this.#catalog = catalog instanceof CatalogWriteQueue ? catalog : new CatalogWriteQueue(catalog);
+    this.#closeWaitMs = closeWaitMs;
     this.#limit = queueLimit;
     this.#compressor = compressor;
     this.#onError = onError ?? ((err) => console.error(err.message));
@@ -106,18 +138,23 @@ export class Recorder {
     this.#queue.push({ k: 'end', id: episodeId, outcome, at: Date.now() });
   }
 
-  /** Steps and bytes in the file so far of an episode still being recorded, or null (the catalog row has the final counts at the end). */
+  /** Steps and bytes in the file so far of an episode being recorded (or ended, until its catalog row has the final counts), else null. */
   progress(episodeId: string): { steps: number; bytes: number } | null {
-    if (!this.#sessions.has(episodeId)) return null;
-    return { steps: this.#stepsBy.get(episodeId) ?? 0, bytes: this.#bytesBy.get(episodeId) ?? 0 };
+    const p = this.#live.get(episodeId);
+    return p ? { ...p } : null;
   }
 
-  /** queued: steps waiting; dropped: steps lost to overflow; written: steps in files; bytes: file bytes; rejected: steps refused (unknown episode, out of order). */
-  stats(): { queued: number; dropped: number; written: number; bytes: number; rejected: number } {
-    return { queued: this.#queuedSteps, ...this.#stats };
+  /** The figures of RecorderStats: steps queued, dropped, written, rejected, bytes, and the catalog write queue's state. */
+  stats(): RecorderStats {
+    const c = this.#catalog.stats();
+    return { queued: this.#queuedSteps, ...this.#stats, catalogPending: c.pending, catalogRetries: c.retries, catalogOldestPendingMs: c.oldestPendingMs, catalogFailed: c.failed };
   }
 
-  /** Drains the queue, ends open episodes as 'aborted', finalizes their files, releases the data dir. Idempotent. */
+  /**
+   * Drains the queue, ends open episodes as 'aborted', finalizes their files, waits up to
+   * `closeWaitMs` for the catalog writes, releases the data dir. Catalog writes a lock still
+   * holds back then are reported and left to recovery (the journals are complete). Idempotent.
+   */
   close(): Promise<void> {
     this.#closing ??= (async () => {
       clearInterval(this.#timer);
@@ -126,6 +163,14 @@ export class Recorder {
       for (const s of this.#sessions.values()) this.#end(s, 'aborted', Date.now());
       await Promise.all([...this.#sessions.values()].map((s) => s.settled()));
       this.#sessions.clear();
+      if (!(await this.#catalog.drain(this.#closeWaitMs))) {
+        const { pending, oldestPendingMs } = this.#catalog.stats();
+        const waiting = [...this.#live.keys()].join(', ');
+        this.#onError(new Error(`recorder: ${pending} catalog write(s) still waiting for the catalog lock after ${this.#closeWaitMs} ms (oldest ${oldestPendingMs} ms; episodes ${waiting}); recovery rebuilds these rows from their journals at the next start`));
+        // A queue the recorder made is its own to stop; a shared one is stopped by its owner.
+        if (this.#ownsQueue) this.#catalog.abandon('the recorder closed before the catalog lock was released');
+      }
+      this.#live.clear();
       this.#unlock();
     })();
     return this.#closing;
@@ -148,13 +193,15 @@ export class Recorder {
 
   #apply(op: Op): void {
     if (op.k === 'begin') {
+      const live = { steps: 0, bytes: 0 };
       const s = new EpisodeSession(this.#dataDir, op.meta, this.#catalog, this.#compressor, this.#onError, (steps, bytes) => {
         this.#stats.written += steps;
-        this.#stats.bytes += bytes - (this.#bytesBy.get(op.meta.episodeId) ?? 0);
-        this.#bytesBy.set(op.meta.episodeId, bytes);
-        this.#stepsBy.set(op.meta.episodeId, (this.#stepsBy.get(op.meta.episodeId) ?? 0) + steps);
+        this.#stats.bytes += bytes - live.bytes;
+        live.bytes = bytes;
+        live.steps += steps;
       });
       this.#sessions.set(op.meta.episodeId, s);
+      this.#live.set(op.meta.episodeId, live);
       return;
     }
     const id = op.k === 'step' ? op.step?.episodeId : op.id;
@@ -177,10 +224,10 @@ export class Recorder {
     const id = s.meta.episodeId;
     s.end(outcome, at, this.#droppedBy.get(id) ?? 0).finally(() => {
       this.#sessions.delete(id);
-      this.#bytesBy.delete(id);
-      this.#stepsBy.delete(id);
       this.#droppedBy.delete(id);
     });
+    // A row still 'recording' keeps showing the file's counts until the catalog has the final ones.
+    void s.rowSettled().then(() => this.#live.delete(id));
   }
 
   #rejectedReported = 0;

@@ -1,5 +1,17 @@
 import Database from 'better-sqlite3';
-import type { Catalog, EpisodeFinish, EpisodePatch, EpisodeQuery, EpisodeRow, EpisodeStatus, NewEpisode } from './catalog.ts';
+import { CatalogBusyError, isCatalogBusy, type Catalog, type EpisodeFinish, type EpisodePatch, type EpisodeQuery, type EpisodeRow, type EpisodeStatus, type NewEpisode } from './catalog.ts';
+
+/**
+ * How long a statement waits for another connection's lock, ms. better-sqlite3 waits on the
+ * calling thread, which in the server is the only one (control loops, WebSockets, REST), so
+ * the wait stays this short and a locked catalog surfaces as CatalogBusyError at once.
+ */
+export const DEFAULT_BUSY_TIMEOUT_MS = 2;
+
+export interface SqliteCatalogOptions {
+  /** lock wait on the calling thread, ms (default DEFAULT_BUSY_TIMEOUT_MS; a command-line tool may wait longer) */
+  busyTimeoutMs?: number;
+}
 
 /** Numbered schema migrations; `PRAGMA user_version` holds how many have run. Append only. */
 const MIGRATIONS: string[] = [
@@ -107,17 +119,37 @@ function toParams(e: EpisodeRow): Row {
 
 const COLUMNS = Object.keys(toParams({} as EpisodeRow));
 
-/** The catalog in one SQLite file (better-sqlite3 12, WAL: readers never block the recorder). */
+/** Runs a statement; a lock held elsewhere becomes CatalogBusyError (callers retry or answer 503). */
+function run<T>(op: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (isCatalogBusy(err)) throw new CatalogBusyError(`SqliteCatalog#${op}: the catalog is locked by another connection (${(err as { code?: string }).code})`, { cause: err });
+    throw err;
+  }
+}
+
+/**
+ * The catalog in one SQLite file (better-sqlite3 12, WAL: readers are not blocked by a
+ * writer). Statements wait for a lock at most `busyTimeoutMs`, then throw CatalogBusyError.
+ */
 export class SqliteCatalog implements Catalog {
   #db: Database.Database;
 
   /** Opens (creating if needed) and migrates the catalog at `path` (':memory:' for tests). */
-  constructor(path: string) {
-    this.#db = new Database(path);
-    this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma('synchronous = NORMAL');
-    this.#db.pragma('busy_timeout = 5000');
-    this.#migrate();
+  constructor(path: string, { busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS }: SqliteCatalogOptions = {}) {
+    // better-sqlite3's `timeout` is SQLite's busy timeout (its default, 5000, is what stalled the server).
+    this.#db = new Database(path, { timeout: busyTimeoutMs });
+    try {
+      run('open', () => {
+        this.#db.pragma('journal_mode = WAL');
+        this.#db.pragma('synchronous = NORMAL');
+        this.#migrate();
+      });
+    } catch (err) {
+      this.#db.close();
+      throw err;
+    }
   }
 
   /** Schema version after migrations. */
@@ -153,7 +185,7 @@ export class SqliteCatalog implements Catalog {
       tags: [],
     };
     try {
-      this.#db.prepare(`INSERT INTO episodes (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => '@' + c).join(', ')})`).run(toParams(row));
+      run('insert', () => this.#db.prepare(`INSERT INTO episodes (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => '@' + c).join(', ')})`).run(toParams(row)));
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new Error(`SqliteCatalog#insert: episode '${e.id}' already exists`);
       throw err;
@@ -161,11 +193,11 @@ export class SqliteCatalog implements Catalog {
   }
 
   async upsert(e: EpisodeRow): Promise<void> {
-    this.#db.prepare(`INSERT OR REPLACE INTO episodes (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => '@' + c).join(', ')})`).run(toParams(e));
+    run('upsert', () => this.#db.prepare(`INSERT OR REPLACE INTO episodes (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => '@' + c).join(', ')})`).run(toParams(e)));
   }
 
   async finish(id: string, f: EpisodeFinish): Promise<void> {
-    const info = this.#db
+    const info = run('finish', () => this.#db
       .prepare(
         `UPDATE episodes SET ended_at = @ended_at, outcome = @outcome, steps = @steps, intervention_count = @intervention_count,
            intervention_steps = @intervention_steps, intervention_onsets = @intervention_onsets, operators = @operators,
@@ -183,12 +215,12 @@ export class SqliteCatalog implements Catalog {
         dropped_steps: f.droppedSteps,
         bytes: f.bytes,
         status: f.status,
-      });
+      }));
     if (info.changes === 0) throw new Error(`SqliteCatalog#finish: no episode '${id}'`);
   }
 
   async get(id: string): Promise<EpisodeRow | null> {
-    const r = this.#db.prepare('SELECT * FROM episodes WHERE id = ?').get(id) as Row | undefined;
+    const r = run('get', () => this.#db.prepare('SELECT * FROM episodes WHERE id = ?').get(id) as Row | undefined);
     return r ? fromRow(r) : null;
   }
 
@@ -221,10 +253,10 @@ export class SqliteCatalog implements Catalog {
     }
     if (q.hasInterventions !== undefined) where.push(q.hasInterventions ? 'intervention_count > 0' : 'intervention_count = 0');
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = (this.#db.prepare(`SELECT COUNT(*) AS n FROM episodes ${clause}`).get(p) as { n: number }).n;
-    const rows = this.#db
-      .prepare(`SELECT * FROM episodes ${clause} ORDER BY started_at DESC, id LIMIT @limit OFFSET @offset`)
-      .all({ ...p, limit: q.limit ?? 50, offset: q.offset ?? 0 }) as Row[];
+    const total = run('list', () => (this.#db.prepare(`SELECT COUNT(*) AS n FROM episodes ${clause}`).get(p) as { n: number }).n);
+    const rows = run('list', () =>
+      this.#db.prepare(`SELECT * FROM episodes ${clause} ORDER BY started_at DESC, id LIMIT @limit OFFSET @offset`).all({ ...p, limit: q.limit ?? 50, offset: q.offset ?? 0 }) as Row[],
+    );
     return { items: rows.map(fromRow), total };
   }
 
@@ -234,16 +266,16 @@ export class SqliteCatalog implements Catalog {
     if (patch.outcome !== undefined) (sets.push('outcome = @outcome'), (p.outcome = patch.outcome));
     if (patch.notes !== undefined) (sets.push('notes = @notes'), (p.notes = patch.notes));
     if (patch.tags !== undefined) (sets.push('tags = @tags'), (p.tags = JSON.stringify([...new Set(patch.tags)])));
-    if (sets.length) this.#db.prepare(`UPDATE episodes SET ${sets.join(', ')} WHERE id = @id`).run(p);
+    if (sets.length) run('patch', () => this.#db.prepare(`UPDATE episodes SET ${sets.join(', ')} WHERE id = @id`).run(p));
     return this.get(id);
   }
 
   async setStatus(id: string, status: EpisodeStatus): Promise<void> {
-    this.#db.prepare('UPDATE episodes SET status = ? WHERE id = ?').run(status, id);
+    run('setStatus', () => this.#db.prepare('UPDATE episodes SET status = ? WHERE id = ?').run(status, id));
   }
 
   async delete(id: string): Promise<boolean> {
-    return this.#db.prepare('DELETE FROM episodes WHERE id = ?').run(id).changes > 0;
+    return run('delete', () => this.#db.prepare('DELETE FROM episodes WHERE id = ?').run(id).changes > 0);
   }
 
   async close(): Promise<void> {

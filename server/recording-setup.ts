@@ -2,27 +2,36 @@ import { SqliteCatalog } from '../recordings/sqlite-catalog.ts';
 import { Recorder } from '../recordings/recorder.ts';
 import { dataDirLayout, ensureDataDir } from '../recordings/data-dir.ts';
 import { recoverDataDir, type RecoveryReport } from '../recordings/recovery.ts';
+import { CatalogWriteQueue } from '../recordings/catalog-write-queue.ts';
 import type { Catalog } from '../recordings/catalog.ts';
+
+/** How long a REST request's catalog write may wait behind a lock before the request is answered 503 (nothing written). */
+export const REQUEST_WRITE_DEADLINE_MS = 1000;
 
 /** The recorder and catalog of a running server. */
 export interface Recording {
   recorder: Recorder;
+  /** the catalog for request handlers: reads answer at once (or CatalogBusyError), writes queue behind the recorder's for at most REQUEST_WRITE_DEADLINE_MS */
   catalog: Catalog;
   recovery: RecoveryReport;
   close(): Promise<void>;
 }
 
-/** Opens the catalog, recovers journals a crash left open, and starts the recorder (design.md "Recordings"). */
+/** Opens the catalog, recovers journals a crash left open, and starts the recorder (docs/recordings.md). */
 export async function openRecording(dataDir: string, onError: (err: Error) => void): Promise<Recording> {
   ensureDataDir(dataDir);
-  const catalog = new SqliteCatalog(dataDirLayout(dataDir).catalog);
-  const recovery = await recoverDataDir(dataDir, catalog);
-  const recorder = new Recorder({ dataDir, catalog, onError });
+  // One write queue for the recorder, recovery and the REST routes: nothing waits for a lock on the
+  // server's thread, and writes to one row stay in order whoever makes them.
+  const writes = new CatalogWriteQueue(new SqliteCatalog(dataDirLayout(dataDir).catalog));
+  const recovery = await recoverDataDir(dataDir, writes);
+  const recorder = new Recorder({ dataDir, catalog: writes, onError });
   return {
-    recorder, catalog, recovery,
+    recorder,
+    catalog: writes.withWriteDeadline(REQUEST_WRITE_DEADLINE_MS),
+    recovery,
     async close() {
-      await recorder.close();
-      await catalog.close();
+      await recorder.close(); // waits a bounded time for the recorder's catalog writes
+      await writes.close(); // what a lock still holds back is left for recovery
     },
   };
 }

@@ -10,6 +10,7 @@ import { readJournalFile, type Journal } from '../../recordings/episode-reader.t
 import { segmentsOf } from '../../recordings/episode-segments.ts';
 import { labelSteps } from '../../recordings/step-labels.ts';
 import { TakeoverError } from '../errors.ts';
+import { catalogForRequests } from './catalog-for-requests.ts';
 
 export interface EpisodesApiOptions {
   catalog: Catalog;
@@ -54,8 +55,10 @@ const EpisodeDetail = Type.Object({
  * MCAP file, edit outcome/notes/tags, delete (file and row together). Viewers read, operators
  * edit, admins delete.
  */
-export const episodesApi: FastifyPluginAsync<EpisodesApiOptions> = async (app, { catalog, dataDir, requireRole, live }) => {
+export const episodesApi: FastifyPluginAsync<EpisodesApiOptions> = async (app, { catalog: given, dataDir, requireRole, live }) => {
   const viewer = requireRole('viewer');
+  // A locked catalog answers 503 TKO_ERR_CATALOG_BUSY rather than holding the request (docs/recordings.md "Catalog").
+  const catalog = catalogForRequests(given);
 
   /** A row still recording counts the steps already in its file (the catalog gets totals at the end). */
   function withProgress(row: EpisodeRow): EpisodeRow {

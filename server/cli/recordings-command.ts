@@ -72,7 +72,8 @@ function printTable(rows: EpisodeRow[]): void {
 
 async function withCatalog<T>(flags: CommonFlags, fn: (c: SqliteCatalog) => Promise<T>): Promise<T> {
   if (!existsSync(flags.dataDir)) throw new UsageError(`no data directory at ${flags.dataDir} (set --data-dir or TAKEOVER_DATA_DIR)`);
-  const catalog = new SqliteCatalog(dataDirLayout(flags.dataDir).catalog);
+  // A one-shot command may wait for a lock the server holds for a moment (the server itself never waits).
+  const catalog = new SqliteCatalog(dataDirLayout(flags.dataDir).catalog, { busyTimeoutMs: 5000 });
   try {
     return await fn(catalog);
   } finally {

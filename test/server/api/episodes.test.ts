@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance, type preValidationHookHandler } from 'fastify';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { McapIndexedReader } from '@mcap/core';
 import { episodesApi } from '../../../server/api/episodes.ts';
@@ -10,6 +11,8 @@ import { SqliteCatalog } from '../../../recordings/sqlite-catalog.ts';
 import { recoverDataDir } from '../../../recordings/recovery.ts';
 import { BytesReadable } from '../../../recordings/file-readable.ts';
 import { decompressHandlers } from '../../../recordings/chunk-compression.ts';
+import { openRecording } from '../../../server/recording-setup.ts';
+import type { Catalog } from '../../../recordings/catalog.ts';
 import { makeStep, rng, testMeta } from '../../recordings/fixtures/step-factory.ts';
 
 const RANK = { viewer: 0, operator: 1, admin: 2 } as const;
@@ -149,5 +152,96 @@ describe('episodes API', () => {
     const detail = (await app.inject({ url: '/api/episodes/live', headers: as('viewer') })).json();
     expect(detail.segmentsUnavailable).toMatch(/quarantined/);
     expect((await app.inject({ url: '/api/episodes/a', headers: as('viewer') })).statusCode).toBe(200);
+  });
+});
+
+describe('episodes API while another process holds the catalog write lock', () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('answers reads at once (200, WAL) and an edit with 503 TKO_ERR_CATALOG_BUSY while the recorder writes behind the lock', { timeout: 60_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tko-api-lock-'));
+    const errors: string[] = [];
+    const recording = await openRecording(dir, (e) => errors.push(e.message));
+    const rec = recording.recorder;
+    const api = Fastify();
+    await api.register(episodesApi, { catalog: recording.catalog, dataDir: dir, requireRole: headerRoleHook, live: (id) => rec.progress(id) });
+    await api.ready();
+    const other = new Database(join(dir, 'catalog.sqlite'));
+    try {
+      const rand = rng(12);
+      rec.beginEpisode(testMeta('before', { startedAt: 1000 }));
+      for (let i = 0; i < 30; i++) rec.appendStep(makeStep('before', i, rand, { recovery: undefined }));
+      rec.endEpisode('before', 'success');
+      const statusOf = async (id: string) => (await api.inject({ url: `/api/episodes/${id}`, headers: as('viewer') })).json().episode?.status;
+      for (let i = 0; i < 200 && (await statusOf('before')) !== 'complete'; i++) await sleep(10);
+      expect(await statusOf('before')).toBe('complete');
+
+      other.exec('BEGIN IMMEDIATE');
+      // The recorder records an episode at 50 Hz for about 3 s; its row's insert and finish meet the lock.
+      let steps = 0;
+      rec.beginEpisode(testMeta('during', { startedAt: 2000 }));
+      const ticker = setInterval(() => {
+        if (steps < 150) rec.appendStep(makeStep('during', steps++, rand, { recovery: undefined }));
+        else if (steps++ === 150) rec.endEpisode('during', 'success');
+      }, 20);
+      const latencies: number[] = [];
+      const until = performance.now() + 3500;
+      while (performance.now() < until) {
+        for (const url of ['/api/episodes', '/api/episodes/before', '/api/episodes/before/steps?limit=5']) {
+          const t = performance.now();
+          const res = await api.inject({ url, headers: as('viewer') });
+          latencies.push(performance.now() - t);
+          if (res.statusCode !== 200) expect({ url, status: res.statusCode, code: res.json().code }).toEqual({ url, status: 503, code: 'TKO_ERR_CATALOG_BUSY' });
+        }
+        await sleep(100);
+      }
+      const t = performance.now();
+      const edit = await api.inject({ method: 'PATCH', url: '/api/episodes/before', headers: as('operator'), payload: { notes: 'during the lock' } });
+      const editMs = performance.now() - t;
+      clearInterval(ticker);
+      // on a loaded machine the timer may not have reached the end yet: finish the episode by hand
+      while (steps < 150) rec.appendStep(makeStep('during', steps++, rand, { recovery: undefined }));
+      if (steps === 150) rec.endEpisode('during', 'success');
+      expect(Math.max(...latencies)).toBeLessThan(1000); // a busy wait on the thread would show as 5 s here
+      expect(latencies.length).toBeGreaterThanOrEqual(3); // at least one round of reads while the lock was held
+      expect(edit.statusCode).toBe(503);
+      expect(edit.json().code).toBe('TKO_ERR_CATALOG_BUSY');
+      expect(editMs).toBeLessThan(3000);
+      expect(rec.stats().catalogPending).toBeGreaterThanOrEqual(1); // at least the insert of 'during' waits
+
+      other.exec('COMMIT');
+      for (let i = 0; i < 300 && (await statusOf('during')) !== 'complete'; i++) await sleep(10);
+      const during = (await api.inject({ url: '/api/episodes/during', headers: as('viewer') })).json();
+      expect(during.episode).toMatchObject({ status: 'complete', steps: 150, outcome: 'success' });
+      expect(during.segments.reduce((n: number, s: { steps: number }) => n + s.steps, 0)).toBe(150);
+      expect((await api.inject({ url: '/api/episodes/before', headers: as('viewer') })).json().episode.notes).toBe(''); // the 503 wrote nothing
+      const again = await api.inject({ method: 'PATCH', url: '/api/episodes/before', headers: as('operator'), payload: { notes: 'after the lock' } });
+      expect(again.statusCode).toBe(200);
+      expect(again.json().notes).toBe('after the lock');
+      expect(errors).toEqual([]);
+    } finally {
+      if (other.inTransaction) other.exec('ROLLBACK');
+      other.close();
+      await api.close();
+      await recording.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers 503 TKO_ERR_CATALOG_BUSY, not 500, when a read finds the catalog locked', async () => {
+    const locked = async () => {
+      throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    };
+    const catalog: Catalog = { insert: locked, finish: locked, upsert: locked, get: locked, list: locked, patch: locked, setStatus: locked, delete: locked, close: async () => {} };
+    const api = Fastify();
+    await api.register(episodesApi, { catalog, dataDir: '/nonexistent', requireRole: headerRoleHook });
+    for (const url of ['/api/episodes', '/api/episodes/x', '/api/episodes/x/steps']) {
+      const res = await api.inject({ url, headers: as('viewer') });
+      expect(res.statusCode).toBe(503);
+      expect(res.json().code).toBe('TKO_ERR_CATALOG_BUSY');
+    }
+    const del = await api.inject({ method: 'DELETE', url: '/api/episodes/x', headers: as('admin') });
+    expect(del.statusCode).toBe(503);
+    await api.close();
   });
 });
