@@ -126,6 +126,7 @@ export const StateSchema = Type.Object(
     objects: Type.Array(Type.Object({ name: Type.String(), pos: Nums, quat: Nums })),
     bodies: Type.Optional(Nums),
     rateHz: Type.Number({ description: 'measured loop rate (NaN-free: 0 until known)' }),
+    rateOk: Type.Boolean({ description: 'the measured rate is at least 90% of the configured one (true until measured)' }),
   },
   { $id: 'takeover/State' },
 );

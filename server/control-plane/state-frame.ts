@@ -1,6 +1,7 @@
 import { isDescribed } from '../robots/bridge-extras.ts';
 import type { RobotRuntime } from '../robots/fleet.ts';
 import type { StateMessage } from '../../protocol/messages.ts';
+import { rateOk } from '../control/loop-status.ts';
 
 const finite = (x: number) => (Number.isFinite(x) ? x : 0);
 
@@ -23,6 +24,7 @@ export function buildStateFrame(r: RobotRuntime, wallMs: number): StateMessage {
     clamped: [...loop.clamped],
     objects: obs ? obs.objects.map((o) => ({ name: o.name, pos: [...o.pos], quat: [...o.quat] })) : [],
     rateHz: finite(loop.rate.rateHz),
+    rateOk: rateOk(loop.rate.rateHz, 1 / loop.dt),
   };
   const b = loop.bridge;
   if (isDescribed(b) && b.isConnected) frame.bodies = b.bodyPoses([]);

@@ -82,7 +82,8 @@ export class ControlPanel {
     show('resume', mode === 'PAUSED');
     show('reset_estop', mode === 'ESTOP');
     this.#buttons.get('take_over')!.disabled = mode === 'ESTOP' || mode === 'REWINDING';
-    set('rate', s ? fmt(s.rateHz, 1, ' Hz') : '–');
+    // below 90% of the configured rate the loop is flagged (the server judges it: rateOk)
+    set('rate', s ? fmt(s.rateHz, 1, ' Hz') + (s.rateOk ? '' : ' (low)') : '–');
     set('latency', fmt(stats.latencyMs, 1, ' ms'));
     set('age', fmt(stats.frameAgeMs, 0, ' ms'));
     set('fps', fmt(stats.fps, 1, ' fps'));

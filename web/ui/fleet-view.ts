@@ -72,7 +72,8 @@ export function fleetView(session: ConsoleSession): View {
       set('episode', s?.episode ? `${s.episode.id.slice(0, 8)} · step ${s.episode.step}` : '–');
       set('success', recentSuccess(session.outcomes.get(r.id)));
       set('lease', s?.lease ?? '–');
-      set('rate', s ? fmt(s.rateHz, 1, ' Hz') : '–');
+      // below 90% of the configured rate the loop is flagged (the server judges it: rateOk)
+      set('rate', s ? fmt(s.rateHz, 1, ' Hz') + (s.rateOk ? '' : ' (low)') : '–');
     }
     fpsEl.textContent = fmt(scene.fps.fps, 1);
   };

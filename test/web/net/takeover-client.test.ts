@@ -76,7 +76,7 @@ describe('TakeoverClient', () => {
     const s: StateMessage = {
       type: 'state', robot: 'arm0', seq: 3, t: 0.15, wall: 1, mode: 'AUTONOMOUS', modeReason: 'start', lease: null,
       q: [0], qd: [0], eePos: [0.4, 0, 0.3], eeQuat: [1, 0, 0, 0], gripper: 0.08, jointTargets: [0], proposed: null, executed: null,
-      source: 'policy', episode: null, clamped: [], objects: [], rateHz: 20,
+      source: 'policy', episode: null, clamped: [], objects: [], rateHz: 20, rateOk: true,
     };
     reply(s);
     t.deliver(new Uint8Array([0xc1, 0xff, 0x00]));
