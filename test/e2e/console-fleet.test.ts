@@ -27,7 +27,8 @@ describe('fleet view with 4 robots', () => {
   it('shows every robot with its mode, episode and measured loop rate', async () => {
     for (const id of IDS) {
       await poll(() => page.locator(`tr[data-robot="${id}"] [data-field="mode"]`).textContent()).toBe('AUTONOMOUS');
-      await poll(() => page.locator(`tr[data-robot="${id}"] [data-field="rate"]`).textContent()).toMatch(/Hz$/);
+      // a measured rate; under load on shared cores it may be flagged low, which the cell must then say
+      await poll(() => page.locator(`tr[data-robot="${id}"] [data-field="rate"]`).textContent()).toMatch(/^\d+\.\d Hz( \(low\))?$/);
       expect(await page.locator(`tr[data-robot="${id}"] [data-field="episode"]`).textContent()).toContain('step');
     }
     const stats = await canvasStats(page);
