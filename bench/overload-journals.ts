@@ -1,0 +1,109 @@
+// After the server has exited: steps in the MCAP journals against the ticks the loops ran, and
+// the catalog rows against the journals. Journals are read with the project's reader
+// (readJournalFile in recordings/episode-reader.ts); files without a footer with scanJournal
+// (recordings/journal-scan.ts, the crash-recovery reader). Both sit on @mcap/core.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { readJournalFile } from '../recordings/episode-reader.ts';
+import { scanJournal } from '../recordings/journal-scan.ts';
+import { TOPICS } from '../recordings/journal-schemas.ts';
+
+export interface RobotSteps {
+  robot: string;
+  /** ticks at the last status read before SIGINT (a lower bound of the ticks run) */
+  ticks: number;
+  steps: number;
+  /** step indices missing inside a journal (0 .. its last step) */
+  gaps: number;
+  /** max(gaps, ticks - steps): steps certainly not in the journals */
+  lost: number;
+}
+
+export interface JournalCheck {
+  journals: number;
+  /** journals the indexed reader refused (no footer, damaged); read front to back instead */
+  scanned: string[];
+  /** files no reader could read */
+  unreadable: string[];
+  quarantined: number;
+  steps: number;
+  lost: number;
+  robots: RobotSteps[];
+  catalog: { rows: number; notComplete: number; stepsDiffer: number; rowWithoutFile: number; fileWithoutRow: number; error: string | null };
+}
+
+interface Read {
+  robot: string;
+  indices: number[];
+}
+
+/** Reads one journal: episode id, robot and the step indices it holds. */
+async function readOne(path: string): Promise<{ read: Read; scanned: boolean } | null> {
+  try {
+    const j = await readJournalFile(path);
+    return { read: { robot: j.meta.robotId, indices: j.steps.map((s) => s.step) }, scanned: false };
+  } catch {
+    const scan = scanJournal(new Uint8Array(readFileSync(path)), path);
+    if (!scan.meta) return null;
+    const dec = new TextDecoder();
+    const indices = scan.messages.filter((m) => m.topic === TOPICS.step).map((m) => (JSON.parse(dec.decode(m.data)) as { step: number }).step);
+    return { read: { robot: scan.meta.robotId, indices }, scanned: true };
+  }
+}
+
+/** Checks a stopped server's data dir against the tick counts of its robots. */
+export async function checkJournals(dataDir: string, ticks: Map<string, number>): Promise<JournalCheck> {
+  const dir = join(dataDir, 'episodes');
+  const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.mcap')) : [];
+  const quarantine = join(dataDir, 'quarantine');
+  const out: JournalCheck = {
+    journals: files.length, scanned: [], unreadable: [], quarantined: existsSync(quarantine) ? readdirSync(quarantine).length : 0, steps: 0, lost: 0, robots: [],
+    catalog: { rows: 0, notComplete: 0, stepsDiffer: 0, rowWithoutFile: 0, fileWithoutRow: 0, error: null },
+  };
+  const byRobot = new Map<string, { steps: number; gaps: number }>([...ticks.keys()].map((r) => [r, { steps: 0, gaps: 0 }]));
+  const stepsOf = new Map<string, number>();
+  for (const f of files) {
+    const r = await readOne(join(dir, f));
+    if (!r) {
+      out.unreadable.push(f);
+      continue;
+    }
+    if (r.scanned) out.scanned.push(f);
+    const { robot, indices } = r.read;
+    const distinct = new Set(indices).size;
+    let last = -1;
+    for (const i of indices) if (i > last) last = i;
+    const acc = byRobot.get(robot) ?? { steps: 0, gaps: 0 };
+    acc.steps += distinct;
+    acc.gaps += last + 1 - distinct;
+    byRobot.set(robot, acc);
+    stepsOf.set(`episodes/${f}`, distinct);
+    out.steps += distinct;
+  }
+  for (const [robot, a] of byRobot) {
+    const t = ticks.get(robot) ?? 0;
+    const lost = Math.max(0, a.gaps, t - a.steps);
+    out.robots.push({ robot, ticks: t, steps: a.steps, gaps: a.gaps, lost });
+    out.lost += lost;
+  }
+  try {
+    const db = new Database(join(dataDir, 'catalog.sqlite'), { readonly: true, fileMustExist: true });
+    const rows = db.prepare('SELECT file, steps, status FROM episodes').all() as Array<{ file: string; steps: number; status: string }>;
+    db.close();
+    const c = out.catalog;
+    c.rows = rows.length;
+    const seen = new Set<string>();
+    for (const row of rows) {
+      seen.add(row.file);
+      if (row.status !== 'complete') c.notComplete++;
+      const s = stepsOf.get(row.file);
+      if (s === undefined) c.rowWithoutFile++;
+      else if (s !== row.steps) c.stepsDiffer++;
+    }
+    c.fileWithoutRow = [...stepsOf.keys()].filter((f) => !seen.has(f)).length;
+  } catch (err) {
+    out.catalog.error = (err as Error).message;
+  }
+  return out;
+}

@@ -1,0 +1,138 @@
+// One phase of the overload bench: a fresh server, the baseline clients, optionally the five
+// loads, a measured window, status reads, then SIGINT and the journal check.
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { checkJournals, type JournalCheck } from './overload-journals.ts';
+import { spawnClient, type ClientProc } from './overload-procs.ts';
+import { ServerProc, TOKENS, type StatusRead } from './overload-server.ts';
+
+export interface PhaseOptions {
+  name: 'baseline' | 'overload';
+  robots: number;
+  rateHz: number;
+  seconds: number;
+  viewers: number;
+  loads: boolean;
+  dir: string;
+  log: (line: string) => void;
+}
+
+type Json = Record<string, unknown>;
+
+export interface PhaseResult {
+  name: string;
+  error: string | null;
+  teleopRobots: string[];
+  estopRobot: string;
+  windowS: number;
+  start: StatusRead | null;
+  end: StatusRead | null;
+  /** the last read, just before SIGINT (ticks and recorder stats for the journal check) */
+  last: StatusRead | null;
+  rss: { before: number | null; peak: number | null; end: number | null; afterLoads: number | null };
+  clients: Record<string, Json | null>;
+  loads: Record<string, Json | null>;
+  childProblems: string[];
+  serverDied: string | null;
+  stop: Awaited<ReturnType<ServerProc['stop']>> | null;
+  journals: JournalCheck | null;
+  logErrors: { count: number; first: string | null };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The lock load's timing: 15 s from 3 s into a window of 20 s or more, scaled down for short runs. */
+export function lockTiming(seconds: number): { delayS: number; holdS: number } {
+  return { delayS: Math.min(3, 0.15 * seconds), holdS: Math.min(15, 0.6 * seconds) };
+}
+
+/** Runs one phase; never throws (a failure is in `error`), and leaves no process behind. */
+export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
+  const ids = Array.from({ length: o.robots }, (_, i) => `arm${i}`);
+  const r: PhaseResult = {
+    name: o.name, error: null, teleopRobots: ids.slice(0, -1), estopRobot: ids[ids.length - 1], windowS: 0, start: null, end: null, last: null,
+    rss: { before: null, peak: null, end: null, afterLoads: null }, clients: {}, loads: {}, childProblems: [], serverDied: null, stop: null, journals: null,
+    logErrors: { count: 0, first: null },
+  };
+  mkdirSync(o.dir, { recursive: true });
+  const procs: ClientProc[] = [];
+  let server: ServerProc | null = null;
+  let sampler: NodeJS.Timeout | null = null;
+  try {
+    o.log(`${o.name}: starting the server`);
+    server = await ServerProc.start(o.dir, o.robots, o.rateHz);
+    const s = server;
+    const bound = o.seconds + 240;
+    const client = (name: string, module: string, params: Json, nice = 0, nofile = 4096) => {
+      const c = spawnClient(name, module, { ...params, maxSeconds: bound }, { nice, nofile, logFile: join(o.dir, `${name}.log`) });
+      procs.push(c);
+      return c;
+    };
+    const base = [
+      client('viewers', './overload-viewers.ts', { url: s.wsUrl, token: TOKENS.viewer.token, viewers: o.viewers }),
+      client('teleop', './overload-teleop.ts', { url: s.wsUrl, token: TOKENS.teleop.token, name: TOKENS.teleop.name, robots: r.teleopRobots, rateHz: o.rateHz }),
+      client('estop', './overload-estop.ts', { url: s.wsUrl, token: TOKENS.estop.token, robot: r.estopRobot, periodMs: 1000 }),
+    ];
+    await waitReady(base, 60_000, r);
+    o.log(`${o.name}: clients connected; 2 s warm-up`);
+    await sleep(2000);
+    r.rss.before = s.rssMiB();
+    const loads: ClientProc[] = [];
+    if (o.loads) {
+      const viewer = TOKENS.viewer.token;
+      loads.push(
+        client('a-bad-frames', './load-bad-frames.ts', { url: s.wsUrl, token: viewer, bufferCap: 1 << 20, maxReconnects: 1000 }, 19),
+        client('b-idle-sockets', './load-idle-sockets.ts', { url: s.wsUrl, token: viewer, signedIn: 2000, helloless: 20, concurrency: 32, maxReopen: 1000 }, 19, 8192),
+        client('c-rest', './load-rest.ts', { baseUrl: s.url, token: viewer, paths: ['/api/status', '/api/episodes'], ratePerS: 500, maxInFlight: 64 }, 19),
+        client('d-catalog-lock', './load-catalog-lock.ts', { dbPath: join(s.dataDir, 'catalog.sqlite'), ...lockTiming(o.seconds) }, 19),
+        client('e-stalled-subscriber', './load-stalled-subscriber.ts', { url: s.wsUrl, token: viewer }, 19),
+      );
+      o.log(`${o.name}: loads started (nice 19); waiting for them to ramp up (at most 30 s)`);
+      await waitReady(loads, 30_000, r);
+    }
+    const all = [...base, ...loads];
+    r.start = await s.status(10_000);
+    for (const c of all) c.line('mark');
+    const t0 = performance.now();
+    o.log(`${o.name}: measuring ${o.seconds} s`);
+    sampler = setInterval(() => {
+      const m = s.rssMiB();
+      if (m !== null) r.rss.peak = Math.max(r.rss.peak ?? 0, m);
+    }, 500);
+    while (performance.now() - t0 < o.seconds * 1000 && !s.exit) await sleep(100);
+    r.windowS = (performance.now() - t0) / 1000;
+    r.end = await s.status(30_000);
+    r.rss.end = s.rssMiB();
+    clearInterval(sampler);
+    const results = await Promise.all(all.map((c) => c.stop()));
+    all.forEach((c, i) => ((loads.includes(c) ? r.loads : r.clients)[c.name] = results[i]));
+    for (const c of all) for (const e of c.errors) r.childProblems.push(`${c.name}: ${e}`);
+    await sleep(2000);
+    r.rss.afterLoads = s.rssMiB();
+    r.last = await s.status(30_000);
+    if (s.exit) r.serverDied = `server exited during the phase (code ${s.exit.code}, signal ${s.exit.signal}): ${s.logTail(3).join(' | ')}`;
+    o.log(`${o.name}: SIGINT to the server`);
+    r.stop = await s.stop();
+    const read = r.last ?? r.end ?? r.start;
+    const ticks = new Map<string, number>(ids.map((id) => [id, read?.status.robots.find((x) => x.id === id)?.ticks ?? 0]));
+    o.log(`${o.name}: reading the journals`);
+    r.journals = await checkJournals(s.dataDir, ticks);
+    r.logErrors = s.logErrors();
+  } catch (err) {
+    r.error = (err as Error).message;
+    if (server?.exit) r.serverDied ??= `server exited (code ${server.exit.code}, signal ${server.exit.signal}): ${server.logTail(3).join(' | ')}`;
+  } finally {
+    if (sampler) clearInterval(sampler);
+    for (const c of procs) if (!c.exited) c.proc.kill('SIGKILL');
+    if (server && !server.exit) server.proc.kill('SIGKILL');
+  }
+  return r;
+}
+
+/** Waits for `ready` from each; notes the ones that did not get there. */
+async function waitReady(cs: ClientProc[], timeoutMs: number, r: PhaseResult): Promise<void> {
+  const got = await Promise.all(cs.map((c) => c.waitFor('ready', timeoutMs)));
+  cs.forEach((c, i) => {
+    if (!got[i]) r.childProblems.push(`${c.name}: not ready after ${timeoutMs / 1000} s${c.exited ? ` (exited ${c.exitCode})` : ''}${c.errors.length ? `: ${c.errors[0]}` : ''}`);
+  });
+}

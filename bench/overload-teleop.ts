@@ -1,0 +1,111 @@
+// Client process of the overload bench: the operator that takes over and teleops its robots,
+// every command stamped with a `ref` so the ack times it; it counts PAUSED events it did not ask for.
+import type { ServerMessage } from '../protocol/messages.ts';
+import { countInto, send, signIn } from './overload-ws.ts';
+import { runChild } from './overload-child.ts';
+import { percentile } from './percentiles.ts';
+
+interface Params {
+  url: string;
+  token: string;
+  name: string;
+  robots: string[];
+  rateHz: number;
+  maxSeconds: number;
+}
+
+/** What happened in the measured window (reset by `mark`). */
+function freshWindow() {
+  return {
+    rttMs: [] as number[], sent: 0, errors: {} as Record<string, number>, pauses: 0, pauseReasons: {} as Record<string, number>,
+    pauseLog: [] as Array<{ robot: string; reason: string; atS: number }>, otherModes: {} as Record<string, number>, retakes: 0,
+  };
+}
+
+runChild<Params>((p, ready) => {
+  const mode = new Map<string, string>(p.robots.map((r) => [r, 'UNKNOWN']));
+  const mine = new Set(p.robots);
+  const pending = new Map<number, number>();
+  const closes: Record<string, number> = {};
+  let w = freshWindow();
+  let t0 = performance.now();
+  let nextRef = 1;
+  let teleopTimer: NodeJS.Timeout | null = null;
+  let ws: Awaited<ReturnType<typeof signIn>> | null = null;
+  const ref = () => (nextRef = nextRef >= 2 ** 31 - 2 ? 1 : nextRef + 1);
+
+  const onMsg = (m: ServerMessage) => {
+    if (m.type === 'ack') {
+      if (m.for === 'teleop' && m.ref !== undefined) {
+        const at = pending.get(m.ref);
+        if (at !== undefined) {
+          w.rttMs.push(performance.now() - at);
+          pending.delete(m.ref);
+        }
+      }
+    } else if (m.type === 'error') {
+      countInto(w.errors, `${m.for ?? '?'}:${m.code}`);
+      if (m.ref !== undefined) pending.delete(m.ref);
+    } else if (m.type === 'event' && m.event === 'mode' && mine.has(m.robot)) {
+      const d = m.data as { mode: string; lease: string | null; reason: string };
+      const before = mode.get(m.robot);
+      mode.set(m.robot, d.mode);
+      if (d.mode === 'PAUSED' && before !== 'PAUSED') {
+        // this operator never sends pause: every PAUSED is unrequested; resume to keep driving
+        w.pauses++;
+        countInto(w.pauseReasons, d.reason);
+        if (w.pauseLog.length < 50) w.pauseLog.push({ robot: m.robot, reason: d.reason, atS: (performance.now() - t0) / 1000 });
+      } else if (d.mode !== 'INTERVENING' && d.mode !== before) countInto(w.otherModes, `${d.mode}: ${d.reason}`);
+      if (d.lease !== p.name) {
+        w.retakes++;
+        send(ws!, { type: 'take_over', robot: m.robot, ref: ref() });
+      } else if (d.mode === 'PAUSED') send(ws!, { type: 'resume', robot: m.robot, ref: ref() });
+      else if (d.mode === 'ESTOP') send(ws!, { type: 'reset_estop', robot: m.robot, ref: ref() });
+    }
+  };
+
+  (async () => {
+    ws = await signIn(p.url, p.token, 'bench-teleop', onMsg);
+    ws.on('close', (code) => countInto(closes, code));
+    // events come whatever maxRate says; one state frame a second is enough here
+    send(ws, { type: 'subscribe', robots: p.robots, maxRate: 1 });
+    for (const robot of p.robots) send(ws, { type: 'take_over', robot, ref: ref() });
+    const until = performance.now() + 20_000;
+    while ([...mode.values()].some((m) => m !== 'INTERVENING') && performance.now() < until) await new Promise((r) => setTimeout(r, 10));
+    let k = 0;
+    teleopTimer = setInterval(() => {
+      k++;
+      const s = Math.sin(k / 10);
+      const now = performance.now();
+      for (const robot of p.robots) {
+        if (mode.get(robot) !== 'INTERVENING') continue;
+        const r = ref();
+        pending.set(r, now);
+        w.sent++;
+        send(ws!, { type: 'teleop', robot, kind: 'delta', action: [0.3 * s, 0.3 * Math.cos(k / 10), 0.2 * s, 0, 0, 0, -1], ref: r });
+      }
+      // an ack older than 30 s is not coming
+      if (k % 100 === 0) for (const [r, at] of pending) if (now - at > 30_000) pending.delete(r);
+    }, 1000 / p.rateHz);
+    ready();
+  })().catch((err: Error) => process.stdout.write(JSON.stringify({ type: 'error', message: err.message }) + '\n'));
+
+  return {
+    mark() {
+      w = freshWindow();
+      t0 = performance.now();
+    },
+    result() {
+      if (teleopTimer) clearInterval(teleopTimer);
+      const now = performance.now();
+      const unanswered = [...pending.values()].filter((at) => now - at > 1000).length;
+      return {
+        sent: w.sent, acked: w.rttMs.length, unansweredAfter1s: unanswered,
+        rttP50Ms: percentile(w.rttMs, 50), rttP99Ms: percentile(w.rttMs, 99), rttMaxMs: percentile(w.rttMs, 100),
+        errors: w.errors, pauses: w.pauses, pauseReasons: w.pauseReasons, pauseLog: w.pauseLog, otherModes: w.otherModes, retakes: w.retakes,
+        modesAtEnd: Object.fromEntries(mode), closes,
+      };
+    },
+    close: () => ws?.terminate(),
+  };
+});
