@@ -16,7 +16,9 @@ export interface Figures {
   jitterMax: Spread;
   /** ticks in the smallest jitter ring read (rings hold 4096) */
   ringTicks: number | null;
-  /** lowest per-robot rate over the window, from tick counts */
+  /** most ticks a robot ran from before the loads started to the end read */
+  ticksSinceStart: number | null;
+  /** lowest per-robot rate over the window, from the steps the journals hold from inside it */
   hzMin: number | null;
   configuredHz: number;
   /** robots whose status says rateOk false at the end */
@@ -57,13 +59,9 @@ function spread(robots: RobotStatus[] | undefined, key: keyof RobotStatus): Spre
 export function phaseFigures(p: PhaseResult, configuredHz: number): Figures {
   const robots = p.end?.status.robots;
   const teleopRobots = robots?.filter((r) => p.teleopRobots.includes(r.id));
-  let hzMin: number | null = null;
-  if (p.start && p.end) {
-    // each read happened somewhere in its round trip: take the middle
-    const dt = (p.end.at - p.end.ms / 2 - (p.start.at - p.start.ms / 2)) / 1000;
-    const rates = p.end.status.robots.map((r) => (r.ticks - (p.start!.status.robots.find((s) => s.id === r.id)?.ticks ?? 0)) / dt);
-    hzMin = rates.length ? Math.min(...rates) : null;
-  }
+  // steps the journals hold from inside the window: each tick records one step (server/control/control-loop.ts)
+  const inWindow = p.journals?.robots.map((r) => r.inWindow) ?? [];
+  const hzMin = inWindow.length && p.windowS > 0 ? Math.min(...inWindow) / p.windowS : null;
   const t = p.clients.teleop ?? {};
   const e = p.clients.estop ?? {};
   const rec = (p.last ?? p.end)?.status.recorder ?? null;
@@ -76,6 +74,7 @@ export function phaseFigures(p: PhaseResult, configuredHz: number): Figures {
     jitterP999: spread(robots, 'jitterP999Ms'),
     jitterMax: spread(robots, 'jitterMaxMs'),
     ringTicks: robots?.length ? Math.min(...robots.map((r) => Math.min(4096, r.ticks))) : null,
+    ticksSinceStart: robots?.length && p.start ? Math.max(...robots.map((r) => r.ticks - (p.start!.status.robots.find((x) => x.id === r.id)?.ticks ?? 0))) : null,
     hzMin,
     configuredHz,
     rateNotOk: robots ? robots.filter((r) => !r.rateOk).length : null,

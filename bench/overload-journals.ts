@@ -1,11 +1,12 @@
 // After the server has exited: steps in the MCAP journals against the ticks the loops ran, and
 // the catalog rows against the journals. Journals are read with the project's reader
-// (readJournalFile in recordings/episode-reader.ts); files without a footer with scanJournal
-// (recordings/journal-scan.ts, the crash-recovery reader). Both sit on @mcap/core.
+// (openIndexed / readMetaRecords in recordings/episode-reader.ts: @mcap/core's indexed reader);
+// files without a footer with scanJournal (recordings/journal-scan.ts, the crash-recovery reader).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { readJournalFile } from '../recordings/episode-reader.ts';
+import { openIndexed, readMetaRecords } from '../recordings/episode-reader.ts';
+import { FileReadable } from '../recordings/file-readable.ts';
 import { scanJournal } from '../recordings/journal-scan.ts';
 import { TOPICS } from '../recordings/journal-schemas.ts';
 
@@ -18,6 +19,8 @@ export interface RobotSteps {
   gaps: number;
   /** max(gaps, ticks - steps): steps certainly not in the journals */
   lost: number;
+  /** steps recorded (logTime) inside the measured window */
+  inWindow: number;
 }
 
 export interface JournalCheck {
@@ -36,24 +39,39 @@ export interface JournalCheck {
 interface Read {
   robot: string;
   indices: number[];
+  /** logTime of each step (ns, the server's wall clock when the recorder got it) */
+  times: bigint[];
 }
 
-/** Reads one journal: episode id, robot and the step indices it holds. */
+const dec = new TextDecoder();
+const stepIndex = (data: Uint8Array) => (JSON.parse(dec.decode(data)) as { step: number }).step;
+
+/** Reads one journal's robot, step indices and step times (`/step` messages). */
 async function readOne(path: string): Promise<{ read: Read; scanned: boolean } | null> {
   try {
-    const j = await readJournalFile(path);
-    return { read: { robot: j.meta.robotId, indices: j.steps.map((s) => s.step) }, scanned: false };
+    const readable = await FileReadable.open(path);
+    try {
+      const reader = await openIndexed(readable);
+      const { meta } = await readMetaRecords(reader, path);
+      const r: Read = { robot: meta.robotId, indices: [], times: [] };
+      for await (const m of reader.readMessages({ topics: [TOPICS.step] })) {
+        r.indices.push(stepIndex(m.data));
+        r.times.push(m.logTime);
+      }
+      return { read: r, scanned: false };
+    } finally {
+      await readable.close();
+    }
   } catch {
     const scan = scanJournal(new Uint8Array(readFileSync(path)), path);
     if (!scan.meta) return null;
-    const dec = new TextDecoder();
-    const indices = scan.messages.filter((m) => m.topic === TOPICS.step).map((m) => (JSON.parse(dec.decode(m.data)) as { step: number }).step);
-    return { read: { robot: scan.meta.robotId, indices }, scanned: true };
+    const steps = scan.messages.filter((m) => m.topic === TOPICS.step);
+    return { read: { robot: scan.meta.robotId, indices: steps.map((m) => stepIndex(m.data)), times: steps.map((m) => m.logTime) }, scanned: true };
   }
 }
 
-/** Checks a stopped server's data dir against the tick counts of its robots. */
-export async function checkJournals(dataDir: string, ticks: Map<string, number>): Promise<JournalCheck> {
+/** Checks a stopped server's data dir against the tick counts of its robots; `window` in epoch ms. */
+export async function checkJournals(dataDir: string, ticks: Map<string, number>, window: { fromMs: number; toMs: number }): Promise<JournalCheck> {
   const dir = join(dataDir, 'episodes');
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.mcap')) : [];
   const quarantine = join(dataDir, 'quarantine');
@@ -61,7 +79,9 @@ export async function checkJournals(dataDir: string, ticks: Map<string, number>)
     journals: files.length, scanned: [], unreadable: [], quarantined: existsSync(quarantine) ? readdirSync(quarantine).length : 0, steps: 0, lost: 0, robots: [],
     catalog: { rows: 0, notComplete: 0, stepsDiffer: 0, rowWithoutFile: 0, fileWithoutRow: 0, error: null },
   };
-  const byRobot = new Map<string, { steps: number; gaps: number }>([...ticks.keys()].map((r) => [r, { steps: 0, gaps: 0 }]));
+  const byRobot = new Map<string, { steps: number; gaps: number; inWindow: number }>([...ticks.keys()].map((r) => [r, { steps: 0, gaps: 0, inWindow: 0 }]));
+  const from = BigInt(Math.round(window.fromMs * 1e6));
+  const to = BigInt(Math.round(window.toMs * 1e6));
   const stepsOf = new Map<string, number>();
   for (const f of files) {
     const r = await readOne(join(dir, f));
@@ -70,13 +90,14 @@ export async function checkJournals(dataDir: string, ticks: Map<string, number>)
       continue;
     }
     if (r.scanned) out.scanned.push(f);
-    const { robot, indices } = r.read;
+    const { robot, indices, times } = r.read;
     const distinct = new Set(indices).size;
     let last = -1;
     for (const i of indices) if (i > last) last = i;
-    const acc = byRobot.get(robot) ?? { steps: 0, gaps: 0 };
+    const acc = byRobot.get(robot) ?? { steps: 0, gaps: 0, inWindow: 0 };
     acc.steps += distinct;
     acc.gaps += last + 1 - distinct;
+    for (const t of times) if (t >= from && t < to) acc.inWindow++;
     byRobot.set(robot, acc);
     stepsOf.set(`episodes/${f}`, distinct);
     out.steps += distinct;
@@ -84,7 +105,7 @@ export async function checkJournals(dataDir: string, ticks: Map<string, number>)
   for (const [robot, a] of byRobot) {
     const t = ticks.get(robot) ?? 0;
     const lost = Math.max(0, a.gaps, t - a.steps);
-    out.robots.push({ robot, ticks: t, steps: a.steps, gaps: a.gaps, lost });
+    out.robots.push({ robot, ticks: t, steps: a.steps, gaps: a.gaps, lost, inWindow: a.inWindow });
     out.lost += lost;
   }
   try {

@@ -2,6 +2,7 @@
 // loads, a measured window, status reads, then SIGINT and the journal check.
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { checkJournals, type JournalCheck } from './overload-journals.ts';
 import { spawnClient, type ClientProc } from './overload-procs.ts';
 import { ServerProc, TOKENS, type StatusRead } from './overload-server.ts';
@@ -25,8 +26,15 @@ export interface PhaseResult {
   teleopRobots: string[];
   estopRobot: string;
   windowS: number;
+  /** the measured window, epoch ms (the recorder's logTime clock) */
+  window: { fromMs: number; toMs: number };
+  /** before the loads start */
   start: StatusRead | null;
+  /** right after the clients stopped */
   end: StatusRead | null;
+  /** seconds from the window's end to the end read's answer */
+  endReadS: number | null;
+  loadAverage: number | null;
   /** the last read, just before SIGINT (ticks and recorder stats for the journal check) */
   last: StatusRead | null;
   rss: { before: number | null; peak: number | null; end: number | null; afterLoads: number | null };
@@ -50,7 +58,7 @@ export function lockTiming(seconds: number): { delayS: number; holdS: number } {
 export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
   const ids = Array.from({ length: o.robots }, (_, i) => `arm${i}`);
   const r: PhaseResult = {
-    name: o.name, error: null, teleopRobots: ids.slice(0, -1), estopRobot: ids[ids.length - 1], windowS: 0, start: null, end: null, last: null,
+    name: o.name, error: null, teleopRobots: ids.slice(0, -1), estopRobot: ids[ids.length - 1], windowS: 0, window: { fromMs: NaN, toMs: NaN }, start: null, end: null, endReadS: null, loadAverage: null, last: null,
     rss: { before: null, peak: null, end: null, afterLoads: null }, clients: {}, loads: {}, childProblems: [], serverDied: null, stop: null, journals: null,
     logErrors: { count: 0, first: null },
   };
@@ -77,6 +85,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
     o.log(`${o.name}: clients connected; 2 s warm-up`);
     await sleep(2000);
     r.rss.before = s.rssMiB();
+    r.start = await s.status(10_000);
     const loads: ClientProc[] = [];
     if (o.loads) {
       const viewer = TOKENS.viewer.token;
@@ -91,9 +100,9 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
       await waitReady(loads, 30_000, r);
     }
     const all = [...base, ...loads];
-    r.start = await s.status(10_000);
     for (const c of all) c.line('mark');
     const t0 = performance.now();
+    r.window.fromMs = performance.timeOrigin + t0;
     o.log(`${o.name}: measuring ${o.seconds} s`);
     sampler = setInterval(() => {
       const m = s.rssMiB();
@@ -101,22 +110,27 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
     }, 500);
     while (performance.now() - t0 < o.seconds * 1000 && !s.exit) await sleep(100);
     r.windowS = (performance.now() - t0) / 1000;
-    r.end = await s.status(30_000);
+    r.window.toMs = performance.timeOrigin + performance.now();
     r.rss.end = s.rssMiB();
     clearInterval(sampler);
+    // Clients stop first (their figures cover the window), so that the status read is not stuck
+    // behind the loads; the rings it reads then hold a few calm ticks more.
     const results = await Promise.all(all.map((c) => c.stop()));
     all.forEach((c, i) => ((loads.includes(c) ? r.loads : r.clients)[c.name] = results[i]));
     for (const c of all) for (const e of c.errors) r.childProblems.push(`${c.name}: ${e}`);
+    r.end = await s.status(60_000);
+    r.endReadS = r.end ? (r.end.at - t0) / 1000 - r.windowS : null;
     await sleep(2000);
     r.rss.afterLoads = s.rssMiB();
     r.last = await s.status(30_000);
+    r.loadAverage = loadavg()[0];
     if (s.exit) r.serverDied = `server exited during the phase (code ${s.exit.code}, signal ${s.exit.signal}): ${s.logTail(3).join(' | ')}`;
     o.log(`${o.name}: SIGINT to the server`);
     r.stop = await s.stop();
     const read = r.last ?? r.end ?? r.start;
     const ticks = new Map<string, number>(ids.map((id) => [id, read?.status.robots.find((x) => x.id === id)?.ticks ?? 0]));
     o.log(`${o.name}: reading the journals`);
-    r.journals = await checkJournals(s.dataDir, ticks);
+    r.journals = await checkJournals(s.dataDir, ticks, r.window);
     r.logErrors = s.logErrors();
   } catch (err) {
     r.error = (err as Error).message;

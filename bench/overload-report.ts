@@ -12,7 +12,8 @@ export interface Row {
   pass: boolean | null;
 }
 
-const show = (x: number | null | undefined, d = 3): string => (typeof x === 'number' && Number.isFinite(x) ? fmt(x, d) : 'n/a');
+const show = (x: number | null | undefined, d = 3): string =>
+  typeof x === 'number' && Number.isFinite(x) ? (Number.isInteger(x) ? String(x) : fmt(x, d)) : 'n/a';
 const ratio = (b: number | null, o: number | null): string => (b !== null && o !== null && b > 0 ? `x${fmt(o / b, 3)}` : '-');
 const le = (x: number | null, max: number): boolean => x !== null && x <= max;
 const w = (s: Spread) => s.worst;
@@ -34,7 +35,7 @@ export function overloadRows(b: Figures, o: Figures): Row[] {
     row('tick jitter max ms, median robot', (f) => m(f.jitterMax)),
     row(`loop Hz, slowest robot (configured ${o.configuredHz})`, (f) => f.hzMin),
     row('robots with rateOk false', (f) => f.rateNotOk),
-    row('scheduler overruns (skipped ticks)', (f) => f.overruns),
+    row('scheduler overruns (ticks skipped) from the loads on', (f) => f.overruns),
     row('teleop latency p99 ms, server, worst robot', (f) => w(f.teleopServerP99)),
     row('teleop latency p99 ms, server, median robot', (f) => m(f.teleopServerP99)),
     row('teleop send->ack p99 ms, client', (f) => f.teleopClientP99),
@@ -91,7 +92,7 @@ export function phaseDetails(p: PhaseResult, f: Figures): string {
   if (p.error) out.push(`  phase error: ${p.error}`);
   if (p.serverDied) out.push(`  ${p.serverDied}`);
   for (const s of p.childProblems) out.push(`  client problem: ${s}`);
-  out.push(`  window ${show(p.windowS)} s; jitter rings hold the last ${show(f.ringTicks, 4)} ticks of each robot (since server start: rings are not reset between reads)`);
+  out.push(`  window ${show(p.windowS)} s; status read ${show(p.endReadS)} s after it (clients stopped first); jitter rings hold the last ${show(f.ringTicks)} ticks of each robot, which ran up to ${show(f.ticksSinceStart)} ticks since before the loads (rings are not reset: they reach back to the server's start when it has run fewer than 4096 ticks); load average ${show(p.loadAverage)}`);
   out.push(`  viewers: ${show(c.viewers?.framesPerS as number, 4)} frames/s received; closes ${j(c.viewers?.closes)}`);
   out.push(`  teleop: ${c.teleop?.sent ?? 'n/a'} sent, ${c.teleop?.acked ?? 'n/a'} acked, client p50 ${show(f.teleopClientP50)} ms, unanswered ${show(f.teleopUnanswered)}, errors ${j(c.teleop?.errors)}, pauses ${j(f.pauseReasons)}, other modes ${j(c.teleop?.otherModes)}`);
   out.push(`  e-stop (${p.estopRobot}): ${show(f.estops)} acked, ${show(f.estopUnanswered)} unanswered, ${c.estop?.skippedSeconds ?? 'n/a'} seconds skipped waiting, reset_estop p99 ${show(c.estop?.resetP99Ms as number)} ms, errors ${j(c.estop?.errors)}`);
