@@ -11,10 +11,11 @@ interface Params {
 }
 
 runChild<Params>((p, ready) => {
-  const r = { acquired: false, waitedMs: NaN, heldMs: NaN, committed: false, startS: NaN, error: null as string | null };
+  /** times in s from the mark (the window's start) */
+  const r = { acquired: false, waitedMs: NaN, heldMs: NaN, committed: false, acquiredAtS: NaN, releasedAtS: NaN, error: null as string | null };
   let db: Database.Database | null = null;
   let timer: NodeJS.Timeout | null = null;
-  const t0 = performance.now();
+  let t0 = performance.now();
   ready();
 
   const hold = () => {
@@ -24,7 +25,7 @@ runChild<Params>((p, ready) => {
       db.exec('BEGIN IMMEDIATE');
       r.acquired = true;
       r.waitedMs = performance.now() - t;
-      r.startS = (performance.now() - t0) / 1000;
+      r.acquiredAtS = (performance.now() - t0) / 1000;
       const held = performance.now();
       timer = setTimeout(() => {
         try {
@@ -34,6 +35,7 @@ runChild<Params>((p, ready) => {
           r.error = (err as Error).message;
         }
         r.heldMs = performance.now() - held;
+        r.releasedAtS = (performance.now() - t0) / 1000;
         db!.close();
         db = null;
       }, p.holdS * 1000);
@@ -44,6 +46,7 @@ runChild<Params>((p, ready) => {
 
   return {
     mark() {
+      t0 = performance.now();
       setTimeout(hold, p.delayS * 1000);
     },
     result: () => ({ ...r, delayS: p.delayS, holdS: p.holdS }),

@@ -33,6 +33,8 @@ export interface JournalCheck {
   steps: number;
   lost: number;
   robots: RobotSteps[];
+  /** the longest spells in which no robot recorded a step (the whole server stood still), s from the window's start */
+  stalls: Array<{ atS: number; ms: number }>;
   catalog: { rows: number; notComplete: number; stepsDiffer: number; rowWithoutFile: number; fileWithoutRow: number; error: string | null };
 }
 
@@ -76,13 +78,14 @@ export async function checkJournals(dataDir: string, ticks: Map<string, number>,
   const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.mcap')) : [];
   const quarantine = join(dataDir, 'quarantine');
   const out: JournalCheck = {
-    journals: files.length, scanned: [], unreadable: [], quarantined: existsSync(quarantine) ? readdirSync(quarantine).length : 0, steps: 0, lost: 0, robots: [],
+    journals: files.length, scanned: [], unreadable: [], quarantined: existsSync(quarantine) ? readdirSync(quarantine).length : 0, steps: 0, lost: 0, robots: [], stalls: [],
     catalog: { rows: 0, notComplete: 0, stepsDiffer: 0, rowWithoutFile: 0, fileWithoutRow: 0, error: null },
   };
   const byRobot = new Map<string, { steps: number; gaps: number; inWindow: number }>([...ticks.keys()].map((r) => [r, { steps: 0, gaps: 0, inWindow: 0 }]));
   const from = BigInt(Math.round(window.fromMs * 1e6));
   const to = BigInt(Math.round(window.toMs * 1e6));
   const stepsOf = new Map<string, number>();
+  const allMs: number[] = [];
   for (const f of files) {
     const r = await readOne(join(dir, f));
     if (!r) {
@@ -97,11 +100,18 @@ export async function checkJournals(dataDir: string, ticks: Map<string, number>,
     const acc = byRobot.get(robot) ?? { steps: 0, gaps: 0, inWindow: 0 };
     acc.steps += distinct;
     acc.gaps += last + 1 - distinct;
-    for (const t of times) if (t >= from && t < to) acc.inWindow++;
+    for (const t of times) {
+      if (t >= from && t < to) acc.inWindow++;
+      allMs.push(Number(t) / 1e6);
+    }
     byRobot.set(robot, acc);
     stepsOf.set(`episodes/${f}`, distinct);
     out.steps += distinct;
   }
+  allMs.sort((a, b) => a - b);
+  const gaps: Array<{ atS: number; ms: number }> = [];
+  for (let i = 1; i < allMs.length; i++) if (allMs[i] - allMs[i - 1] > 100) gaps.push({ atS: (allMs[i - 1] - window.fromMs) / 1000, ms: allMs[i] - allMs[i - 1] });
+  out.stalls = gaps.sort((a, b) => b.ms - a.ms).slice(0, 5);
   for (const [robot, a] of byRobot) {
     const t = ticks.get(robot) ?? 0;
     const lost = Math.max(0, a.gaps, t - a.steps);

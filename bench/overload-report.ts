@@ -38,7 +38,7 @@ export function overloadRows(b: Figures, o: Figures): Row[] {
     row('scheduler overruns (ticks skipped) from the loads on', (f) => f.overruns),
     row('teleop latency p99 ms, server, worst robot', (f) => w(f.teleopServerP99)),
     row('teleop latency p99 ms, server, median robot', (f) => m(f.teleopServerP99)),
-    row('teleop send->ack p99 ms, client', (f) => f.teleopClientP99),
+    row('teleop send->reply p99 ms, client', (f) => f.teleopClientP99),
     row('e-stop send->ack p99 ms, client', (f) => f.estopP99, '<= 20', (x) => le(x, 20)),
     row('e-stop send->ack max ms, client', (f) => f.estopMax),
     row('spurious pauses', (f) => f.pauses, '0', (x) => x === 0),
@@ -75,7 +75,7 @@ export function baselineTable(f: Figures): string {
     ['tick jitter max ms, worst robot', w(f.jitterMax), '', null],
     [`loop Hz, slowest robot (configured ${f.configuredHz})`, f.hzMin, '', null],
     ['teleop latency p99 ms, server, worst robot', w(f.teleopServerP99), '<= 1', le(w(f.teleopServerP99), 1)],
-    ['teleop send->ack p99 ms, client', f.teleopClientP99, '', null],
+    ['teleop send->reply p99 ms, client', f.teleopClientP99, '', null],
     ['e-stop send->ack p99 ms, client', f.estopP99, '', null],
     ['spurious pauses', f.pauses, '', null],
     ['steps lost', f.stepsLost, '', null],
@@ -94,8 +94,8 @@ export function phaseDetails(p: PhaseResult, f: Figures): string {
   for (const s of p.childProblems) out.push(`  client problem: ${s}`);
   out.push(`  window ${show(p.windowS)} s; status read ${show(p.endReadS)} s after it (clients stopped first); jitter rings hold the last ${show(f.ringTicks)} ticks of each robot, which ran up to ${show(f.ticksSinceStart)} ticks since before the loads (rings are not reset: they reach back to the server's start when it has run fewer than 4096 ticks); load average ${show(p.loadAverage)}`);
   out.push(`  viewers: ${show(c.viewers?.framesPerS as number, 4)} frames/s received; closes ${j(c.viewers?.closes)}`);
-  out.push(`  teleop: ${c.teleop?.sent ?? 'n/a'} sent, ${c.teleop?.acked ?? 'n/a'} acked, client p50 ${show(f.teleopClientP50)} ms, unanswered ${show(f.teleopUnanswered)}, errors ${j(c.teleop?.errors)}, pauses ${j(f.pauseReasons)}, other modes ${j(c.teleop?.otherModes)}`);
-  out.push(`  e-stop (${p.estopRobot}): ${show(f.estops)} acked, ${show(f.estopUnanswered)} unanswered, ${c.estop?.skippedSeconds ?? 'n/a'} seconds skipped waiting, reset_estop p99 ${show(c.estop?.resetP99Ms as number)} ms, errors ${j(c.estop?.errors)}`);
+  out.push(`  teleop (${p.teleopRobots.length} robots): ${c.teleop?.sent ?? 'n/a'} sent, ${c.teleop?.answered ?? 'n/a'} answered, send->reply p50 ${show(f.teleopClientP50)} ms, ${show(f.teleopUnanswered)} unanswered after 1 s, errors ${j(c.teleop?.errors)}, pauses ${j(f.pauseReasons)}, other modes ${j(c.teleop?.otherModes)}`);
+  out.push(`  e-stop (${p.estopRobot}): ${show(f.estops)} acked, ${show(f.estopUnanswered)} unanswered at the end, up to ${c.estop?.mostInFlight ?? 'n/a'} in flight at once, reset_estop p99 ${show(c.estop?.resetP99Ms as number)} ms, errors ${j(c.estop?.errors)}`);
   const l = p.loads;
   if (l['a-bad-frames'] !== undefined) {
     const a = l['a-bad-frames'] ?? {};
@@ -105,7 +105,7 @@ export function phaseDetails(p: PhaseResult, f: Figures): string {
     const r = l['c-rest'] ?? {};
     out.push(`  (c) REST: ${show(r.donePerS as number, 4)} GETs/s done of ${r.targetPerS ?? 'n/a'}/s, codes ${j(r.codes)}, latency p50 ${show(r.latP50Ms as number)} / p99 ${show(r.latP99Ms as number)} / max ${show(r.latMaxMs as number)} ms`);
     const d = l['d-catalog-lock'] ?? {};
-    out.push(`  (d) catalog lock: ${d.acquired ? `held ${show((d.heldMs as number) / 1000)} s from ${show(d.delayS as number)} s into the window (waited ${show(d.waitedMs as number)} ms), committed ${d.committed}` : `not acquired (${d.error ?? 'n/a'})`}`);
+    out.push(`  (d) catalog lock: ${d.acquired ? `held from ${show(d.acquiredAtS as number)} s to ${show(d.releasedAtS as number)} s into the window (${show((d.heldMs as number) / 1000)} s; waited ${show(d.waitedMs as number)} ms to get it), committed ${d.committed}` : `not acquired (${d.error ?? 'n/a'})`}`);
     const e = l['e-stalled-subscriber'] ?? {};
     out.push(`  (e) stalled subscriber: paused ${e.paused ?? 'n/a'} after ${e.bytesBeforePause ?? 'n/a'} bytes, closes ${j(e.closes)}`);
   }
@@ -116,6 +116,7 @@ export function phaseDetails(p: PhaseResult, f: Figures): string {
   if (jc) {
     const worst = [...jc.robots].sort((x, y) => y.lost - x.lost)[0];
     out.push(`  journals: ${jc.journals} files, ${jc.steps} steps vs ${jc.robots.reduce((a, r) => a + r.ticks, 0)} ticks at the last status read; lost ${jc.lost}${worst?.lost ? ` (most: ${worst.robot}, ${worst.steps} steps of ${worst.ticks} ticks, ${worst.gaps} gaps)` : ''}; recorder dropped ${show(f.recorderDropped)} rejected ${show(f.recorderRejected)}; ${jc.scanned.length} without footer, ${jc.unreadable.length} unreadable, ${jc.quarantined} quarantined`);
+    out.push(`  fleet stalls (no robot recorded a step), longest: ${jc.stalls.length ? jc.stalls.map((x) => `${show(x.ms / 1000)} s from ${show(x.atS)} s`).join(', ') : 'none over 0.1 s'} (times from the window's start)`);
     const k = jc.catalog;
     out.push(`  catalog: ${k.rows} rows; ${k.notComplete} not complete, ${k.stepsDiffer} with other step counts than their journal, ${k.rowWithoutFile} without a journal, ${k.fileWithoutRow} journals without a row${k.error ? `; error: ${k.error}` : ''}`);
   }

@@ -1,5 +1,6 @@
 // Client process of the overload bench: the operator that takes over and teleops its robots,
-// every command stamped with a `ref` so the ack times it; it counts PAUSED events it did not ask for.
+// every command stamped with a `ref` so its reply (ack, or error when refused) times it; it
+// counts the PAUSED events it did not ask for, and resumes.
 import type { ServerMessage } from '../protocol/messages.ts';
 import { countInto, send, signIn } from './overload-ws.ts';
 import { runChild } from './overload-child.ts';
@@ -35,18 +36,15 @@ runChild<Params>((p, ready) => {
   const ref = () => (nextRef = nextRef >= 2 ** 31 - 2 ? 1 : nextRef + 1);
 
   const onMsg = (m: ServerMessage) => {
-    if (m.type === 'ack') {
-      if (m.for === 'teleop' && m.ref !== undefined) {
-        const at = pending.get(m.ref);
-        if (at !== undefined) {
-          w.rttMs.push(performance.now() - at);
-          pending.delete(m.ref);
-        }
+    if ((m.type === 'ack' || m.type === 'error') && m.ref !== undefined) {
+      const at = pending.get(m.ref);
+      if (at !== undefined) {
+        w.rttMs.push(performance.now() - at);
+        pending.delete(m.ref);
       }
-    } else if (m.type === 'error') {
-      countInto(w.errors, `${m.for ?? '?'}:${m.code}`);
-      if (m.ref !== undefined) pending.delete(m.ref);
-    } else if (m.type === 'event' && m.event === 'mode' && mine.has(m.robot)) {
+    }
+    if (m.type === 'error') countInto(w.errors, `${m.for ?? '?'}:${m.code}`);
+    else if (m.type === 'event' && m.event === 'mode' && mine.has(m.robot)) {
       const d = m.data as { mode: string; lease: string | null; reason: string };
       const before = mode.get(m.robot);
       mode.set(m.robot, d.mode);
@@ -84,8 +82,8 @@ runChild<Params>((p, ready) => {
         w.sent++;
         send(ws!, { type: 'teleop', robot, kind: 'delta', action: [0.3 * s, 0.3 * Math.cos(k / 10), 0.2 * s, 0, 0, 0, -1], ref: r });
       }
-      // an ack older than 30 s is not coming
-      if (k % 100 === 0) for (const [r, at] of pending) if (now - at > 30_000) pending.delete(r);
+      // a reply older than 60 s is not coming
+      if (k % 100 === 0) for (const [r, at] of pending) if (now - at > 60_000) pending.delete(r);
     }, 1000 / p.rateHz);
     ready();
   })().catch((err: Error) => process.stdout.write(JSON.stringify({ type: 'error', message: err.message }) + '\n'));
@@ -94,14 +92,17 @@ runChild<Params>((p, ready) => {
     mark() {
       w = freshWindow();
       t0 = performance.now();
+      pending.clear();
     },
     result() {
       if (teleopTimer) clearInterval(teleopTimer);
+      // unanswered for over a second: counted with their age so far (a lower bound)
       const now = performance.now();
-      const unanswered = [...pending.values()].filter((at) => now - at > 1000).length;
+      const late = [...pending.values()].map((at) => now - at).filter((ms) => ms > 1000);
+      const all = [...w.rttMs, ...late];
       return {
-        sent: w.sent, acked: w.rttMs.length, unansweredAfter1s: unanswered,
-        rttP50Ms: percentile(w.rttMs, 50), rttP99Ms: percentile(w.rttMs, 99), rttMaxMs: percentile(w.rttMs, 100),
+        sent: w.sent, answered: w.rttMs.length, unansweredAfter1s: late.length,
+        rttP50Ms: percentile(all, 50), rttP99Ms: percentile(all, 99), rttMaxMs: percentile(all, 100),
         errors: w.errors, pauses: w.pauses, pauseReasons: w.pauseReasons, pauseLog: w.pauseLog, otherModes: w.otherModes, retakes: w.retakes,
         modesAtEnd: Object.fromEntries(mode), closes,
       };
