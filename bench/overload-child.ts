@@ -1,5 +1,5 @@
 // Child-process side of the overload bench (bench/overload-procs.ts is the parent side): params
-// from argv as JSON, JSON lines to stdout, `mark` / `stop` lines from stdin, and a hard deadline.
+// from argv as JSON, JSON lines to stdout, `go` / `mark` / `stop` lines from stdin, a hard deadline.
 
 /** What a child's main gives back: counters reset on `mark`, a result on `stop`, and a close. */
 export interface ChildHandle {
@@ -14,8 +14,9 @@ export function emit(msg: Record<string, unknown>): void {
 }
 
 /**
- * Runs a child: `main` returns its handle at once and calls `ready()` when set up (a load may
- * still be ramping up when the parent stops it); `stop`, stdin's end or the deadline end it.
+ * Runs a child: on `go` (so that a process can be started, and its modules loaded, ahead of
+ * time), `main` returns its handle at once and calls `ready()` when set up (a load may still be
+ * ramping up when the parent stops it); `stop`, stdin's end or the deadline end it.
  */
 export function runChild<P extends { maxSeconds: number }>(main: (p: P, ready: () => void) => ChildHandle): void {
   const p = JSON.parse(process.argv[2] ?? '{}') as P;
@@ -47,7 +48,8 @@ export function runChild<P extends { maxSeconds: number }>(main: (p: P, ready: (
     while ((i = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, i).trim();
       buf = buf.slice(i + 1);
-      if (line === 'mark') {
+      if (line === 'go') start();
+      else if (line === 'mark') {
         handle.mark?.();
         emit({ type: 'marked' });
       } else if (line === 'stop') finish('stop');
@@ -58,12 +60,18 @@ export function runChild<P extends { maxSeconds: number }>(main: (p: P, ready: (
     emit({ type: 'error', message: err?.message ?? String(err) });
     finish('uncaught exception');
   });
-  try {
-    handle = main(p, () => {
-      if (!done) emit({ type: 'ready' });
-    });
-  } catch (err) {
-    emit({ type: 'error', message: (err as Error)?.message ?? String(err) });
-    finish('setup failed');
-  }
+  let started = false;
+  const start = () => {
+    if (started || done) return;
+    started = true;
+    try {
+      handle = main(p, () => {
+        if (!done) emit({ type: 'ready' });
+      });
+    } catch (err) {
+      emit({ type: 'error', message: (err as Error)?.message ?? String(err) });
+      finish('setup failed');
+    }
+  };
+  emit({ type: 'loaded' });
 }

@@ -81,23 +81,26 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
       client('teleop', './overload-teleop.ts', { url: s.wsUrl, token: TOKENS.teleop.token, name: TOKENS.teleop.name, robots: r.teleopRobots, rateHz: o.rateHz }),
       client('estop', './overload-estop.ts', { url: s.wsUrl, token: TOKENS.estop.token, robot: r.estopRobot, periodMs: 1000 }),
     ];
-    await waitReady(base, 60_000, r);
+    // The loads' processes start now and wait for `go`: loading their modules at nice 19 takes a while on a busy machine.
+    const viewer = TOKENS.viewer.token;
+    const loads = !o.loads ? [] : [
+      client('a-bad-frames', './load-bad-frames.ts', { url: s.wsUrl, token: viewer, bufferCap: 1 << 20, maxReconnects: 1000 }, 19),
+      client('b-idle-sockets', './load-idle-sockets.ts', { url: s.wsUrl, token: viewer, signedIn: 2000, helloless: 20, concurrency: 32, maxReopen: 1000 }, 19, 8192),
+      client('c-rest', './load-rest.ts', { baseUrl: s.url, token: viewer, paths: ['/api/status', '/api/episodes'], ratePerS: 500, maxInFlight: 64 }, 19),
+      client('d-catalog-lock', './load-catalog-lock.ts', { dbPath: join(s.dataDir, 'catalog.sqlite'), ...lockTiming(o.seconds) }, 19),
+      client('e-stalled-subscriber', './load-stalled-subscriber.ts', { url: s.wsUrl, token: viewer }, 19),
+    ];
+    for (const c of base) c.line('go');
+    await waitFor(base, 'ready', 60_000, r);
     o.log(`${o.name}: clients connected; 2 s warm-up`);
     await sleep(2000);
+    await waitFor(loads, 'loaded', 60_000, r);
     r.rss.before = s.rssMiB();
     r.start = await s.status(10_000);
-    const loads: ClientProc[] = [];
-    if (o.loads) {
-      const viewer = TOKENS.viewer.token;
-      loads.push(
-        client('a-bad-frames', './load-bad-frames.ts', { url: s.wsUrl, token: viewer, bufferCap: 1 << 20, maxReconnects: 1000 }, 19),
-        client('b-idle-sockets', './load-idle-sockets.ts', { url: s.wsUrl, token: viewer, signedIn: 2000, helloless: 20, concurrency: 32, maxReopen: 1000 }, 19, 8192),
-        client('c-rest', './load-rest.ts', { baseUrl: s.url, token: viewer, paths: ['/api/status', '/api/episodes'], ratePerS: 500, maxInFlight: 64 }, 19),
-        client('d-catalog-lock', './load-catalog-lock.ts', { dbPath: join(s.dataDir, 'catalog.sqlite'), ...lockTiming(o.seconds) }, 19),
-        client('e-stalled-subscriber', './load-stalled-subscriber.ts', { url: s.wsUrl, token: viewer }, 19),
-      );
-      o.log(`${o.name}: loads started (nice 19); waiting for them to ramp up (at most 30 s)`);
-      await waitReady(loads, 30_000, r);
+    if (loads.length) {
+      for (const c of loads) c.line('go');
+      o.log(`${o.name}: loads on (nice 19); waiting for them to ramp up (at most 30 s)`);
+      await waitFor(loads, 'ready', 30_000, r);
     }
     const all = [...base, ...loads];
     for (const c of all) c.line('mark');
@@ -115,7 +118,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
     clearInterval(sampler);
     // Clients stop first (their figures cover the window), so that the status read is not stuck
     // behind the loads; the rings it reads then hold a few calm ticks more.
-    const results = await Promise.all(all.map((c) => c.stop()));
+    const results = await Promise.all(all.map((c) => c.stop(loads.includes(c) ? 15_000 : 5000)));
     all.forEach((c, i) => ((loads.includes(c) ? r.loads : r.clients)[c.name] = results[i]));
     for (const c of all) for (const e of c.errors) r.childProblems.push(`${c.name}: ${e}`);
     r.end = await s.status(60_000);
@@ -143,10 +146,10 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
   return r;
 }
 
-/** Waits for `ready` from each; notes the ones that did not get there. */
-async function waitReady(cs: ClientProc[], timeoutMs: number, r: PhaseResult): Promise<void> {
-  const got = await Promise.all(cs.map((c) => c.waitFor('ready', timeoutMs)));
+/** Waits for a message (`loaded`, `ready`) from each; notes the ones that did not send it. */
+async function waitFor(cs: ClientProc[], type: string, timeoutMs: number, r: PhaseResult): Promise<void> {
+  const got = await Promise.all(cs.map((c) => c.waitFor(type, timeoutMs)));
   cs.forEach((c, i) => {
-    if (!got[i]) r.childProblems.push(`${c.name}: not ready after ${timeoutMs / 1000} s${c.exited ? ` (exited ${c.exitCode})` : ''}${c.errors.length ? `: ${c.errors[0]}` : ''}`);
+    if (!got[i]) r.childProblems.push(`${c.name}: not ${type} after ${timeoutMs / 1000} s${c.exited ? ` (exited ${c.exitCode})` : ''}${c.errors.length ? `: ${c.errors[0]}` : ''}`);
   });
 }

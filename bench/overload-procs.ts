@@ -90,7 +90,7 @@ export class ClientProc {
     return this.messages.filter((m) => m.type === 'error').map((m) => String(m.message));
   }
 
-  line(s: 'mark' | 'stop'): void {
+  line(s: 'go' | 'mark' | 'stop'): void {
     if (!this.exited) this.proc.stdin!.write(s + '\n');
   }
 
