@@ -13,7 +13,8 @@ export interface PhaseOptions {
   rateHz: number;
   seconds: number;
   viewers: number;
-  loads: boolean;
+  /** which loads run, by letter: '' (baseline) or some of 'abcde' */
+  loads: string;
   dir: string;
   log: (line: string) => void;
 }
@@ -83,13 +84,14 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
     ];
     // The loads' processes start now and wait for `go`: loading their modules at nice 19 takes a while on a busy machine.
     const viewer = TOKENS.viewer.token;
-    const loads = !o.loads ? [] : [
-      client('a-bad-frames', './load-bad-frames.ts', { url: s.wsUrl, token: viewer, bufferCap: 1 << 20, maxReconnects: 1000 }, 19),
-      client('b-idle-sockets', './load-idle-sockets.ts', { url: s.wsUrl, token: viewer, signedIn: 2000, helloless: 20, concurrency: 32, maxReopen: 1000 }, 19, 8192),
-      client('c-rest', './load-rest.ts', { baseUrl: s.url, token: viewer, paths: ['/api/status', '/api/episodes'], ratePerS: 500, maxInFlight: 64 }, 19),
-      client('d-catalog-lock', './load-catalog-lock.ts', { dbPath: join(s.dataDir, 'catalog.sqlite'), ...lockTiming(o.seconds) }, 19),
-      client('e-stalled-subscriber', './load-stalled-subscriber.ts', { url: s.wsUrl, token: viewer }, 19),
-    ];
+    const spec: Record<string, () => ClientProc> = {
+      a: () => client('a-bad-frames', './load-bad-frames.ts', { url: s.wsUrl, token: viewer, bufferCap: 1 << 20, maxReconnects: 1000 }, 19),
+      b: () => client('b-idle-sockets', './load-idle-sockets.ts', { url: s.wsUrl, token: viewer, signedIn: 2000, helloless: 20, concurrency: 32, maxReopen: 1000 }, 19, 8192),
+      c: () => client('c-rest', './load-rest.ts', { baseUrl: s.url, token: viewer, paths: ['/api/status', '/api/episodes'], ratePerS: 500, maxInFlight: 64 }, 19),
+      d: () => client('d-catalog-lock', './load-catalog-lock.ts', { dbPath: join(s.dataDir, 'catalog.sqlite'), ...lockTiming(o.seconds) }, 19),
+      e: () => client('e-stalled-subscriber', './load-stalled-subscriber.ts', { url: s.wsUrl, token: viewer }, 19),
+    };
+    const loads = [...'abcde'].filter((k) => o.loads.includes(k)).map((k) => spec[k]());
     for (const c of base) c.line('go');
     await waitFor(base, 'ready', 60_000, r);
     o.log(`${o.name}: clients connected; 2 s warm-up`);

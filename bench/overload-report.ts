@@ -97,18 +97,17 @@ export function phaseDetails(p: PhaseResult, f: Figures): string {
   out.push(`  teleop (${p.teleopRobots.length} robots): ${c.teleop?.sent ?? 'n/a'} sent, ${c.teleop?.answered ?? 'n/a'} answered, send->reply p50 ${show(f.teleopClientP50)} ms, ${show(f.teleopUnanswered)} unanswered after 1 s, errors ${j(c.teleop?.errors)}, pauses ${j(f.pauseReasons)}, other modes ${j(c.teleop?.otherModes)}`);
   out.push(`  e-stop (${p.estopRobot}): ${show(f.estops)} acked, ${show(f.estopUnanswered)} unanswered at the end, up to ${c.estop?.mostInFlight ?? 'n/a'} in flight at once, reset_estop p99 ${show(c.estop?.resetP99Ms as number)} ms, errors ${j(c.estop?.errors)}`);
   const l = p.loads;
-  if (l['a-bad-frames'] !== undefined) {
-    const a = l['a-bad-frames'] ?? {};
-    out.push(`  (a) bad frames: ${show(a.sentPerS as number, 4)} sent/s, ${show(a.errorFramesPerS as number, 4)} error frames back/s, closes ${j(a.closes)}, reconnects ${a.reconnects ?? 'n/a'}`);
-    const b = l['b-idle-sockets'] ?? {};
-    out.push(`  (b) idle sockets: ${b.signedIn ?? 'n/a'} signed in (${b.open ?? 'n/a'} open at the end, ramp ${show(b.rampS as number)} s, ${b.signInFailures ?? 'n/a'} failures), ${b.helloless ?? 'n/a'} without hello open (${b.hellolessOpened ?? 'n/a'} opened), closes ${j(b.idleCloses)} / no-hello closes ${j(b.hellolessCloses)}`);
-    const r = l['c-rest'] ?? {};
-    out.push(`  (c) REST: ${show(r.donePerS as number, 4)} GETs/s done of ${r.targetPerS ?? 'n/a'}/s, codes ${j(r.codes)}, latency p50 ${show(r.latP50Ms as number)} / p99 ${show(r.latP99Ms as number)} / max ${show(r.latMaxMs as number)} ms`);
-    const d = l['d-catalog-lock'] ?? {};
-    out.push(`  (d) catalog lock: ${d.acquired ? `held from ${show(d.acquiredAtS as number)} s to ${show(d.releasedAtS as number)} s into the window (${show((d.heldMs as number) / 1000)} s; waited ${show(d.waitedMs as number)} ms to get it), committed ${d.committed}` : `not acquired (${d.error ?? 'n/a'})`}`);
-    const e = l['e-stalled-subscriber'] ?? {};
-    out.push(`  (e) stalled subscriber: paused ${e.paused ?? 'n/a'} after ${e.bytesBeforePause ?? 'n/a'} bytes, closes ${j(e.closes)}`);
-  }
+  const has = (k: string) => k in l;
+  const a = l['a-bad-frames'] ?? {};
+  if (has('a-bad-frames')) out.push(`  (a) bad frames: ${show(a.sentPerS as number, 4)} sent/s, ${show(a.errorFramesPerS as number, 4)} error frames back/s, closes ${j(a.closes)}, reconnects ${a.reconnects ?? 'n/a'}`);
+  const b = l['b-idle-sockets'] ?? {};
+  if (has('b-idle-sockets')) out.push(`  (b) idle sockets: ${b.signedIn ?? 'n/a'} signed in (${b.open ?? 'n/a'} open at the end, ramp ${show(b.rampS as number)} s, ${b.signInFailures ?? 'n/a'} failures), ${b.helloless ?? 'n/a'} without hello open (${b.hellolessOpened ?? 'n/a'} opened), closes ${j(b.idleCloses)} / no-hello closes ${j(b.hellolessCloses)}`);
+  const r = l['c-rest'] ?? {};
+  if (has('c-rest')) out.push(`  (c) REST: ${show(r.donePerS as number, 4)} GETs/s done of ${r.targetPerS ?? 'n/a'}/s, codes ${j(r.codes)}, latency p50 ${show(r.latP50Ms as number)} / p99 ${show(r.latP99Ms as number)} / max ${show(r.latMaxMs as number)} ms`);
+  const d = l['d-catalog-lock'] ?? {};
+  if (has('d-catalog-lock')) out.push(`  (d) catalog lock: ${d.acquired ? `held from ${show(d.acquiredAtS as number)} s to ${show(d.releasedAtS as number)} s into the window (${show((d.heldMs as number) / 1000)} s; waited ${show(d.waitedMs as number)} ms to get it), committed ${d.committed}` : `not acquired (${d.error ?? 'n/a'})`}`);
+  const e = l['e-stalled-subscriber'] ?? {};
+  if (has('e-stalled-subscriber')) out.push(`  (e) stalled subscriber: paused ${e.paused ?? 'n/a'} after ${e.bytesBeforePause ?? 'n/a'} bytes, closes ${j(e.closes)}`);
   out.push(`  server: RSS MiB before ${show(f.rssBefore, 4)}, peak ${show(f.rssPeak, 4)}, end ${show(f.rssEnd, 4)}, 2 s after the clients left ${show(f.rssAfterLoads, 4)}; end status read took ${show(p.end?.ms)} ms; ${p.end?.status.clients ?? 'n/a'} clients; log: ${p.logErrors.count} error lines${p.logErrors.first ? ` (first: ${p.logErrors.first})` : ''}`);
   const s = p.stop;
   out.push(`  exit on SIGINT: ${s ? (s.alreadyDead ? 'already dead' : `code ${s.code}${s.signal ? ` signal ${s.signal}` : ''} after ${show(s.ms / 1000)} s`) : 'n/a'}`);
