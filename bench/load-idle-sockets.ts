@@ -43,8 +43,10 @@ runChild<Params>((p, ready) => {
     }
   };
 
+  let claimed = 0;
   const worker = async (): Promise<void> => {
-    while (!stopped && idle.length < p.signedIn && signInFailures < p.signedIn) {
+    while (!stopped && claimed < p.signedIn && signInFailures < p.signedIn) {
+      claimed++;
       try {
         const ws = await signIn(p.url, p.token, 'bench-idle', () => {}, 20_000);
         ws.removeAllListeners('message');
@@ -53,6 +55,7 @@ runChild<Params>((p, ready) => {
         idle.push(ws);
       } catch {
         signInFailures++;
+        claimed--;
       }
     }
   };
