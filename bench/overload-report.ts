@@ -41,7 +41,7 @@ export function overloadRows(b: Figures, o: Figures): Row[] {
     row('teleop send->reply p99 ms, client', (f) => f.teleopClientP99),
     row('e-stop send->ack p99 ms, client', (f) => f.estopP99, '<= 20', (x) => le(x, 20)),
     row('e-stop send->ack max ms, client', (f) => f.estopMax),
-    row('spurious pauses', (f) => f.pauses, '0', (x) => x === 0),
+    row(`spurious pauses${Object.keys(o.pauseReasons).length ? ` (overload: ${Object.entries(o.pauseReasons).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`, (f) => f.pauses, '0', (x) => x === 0),
     row('steps lost', (f) => f.stepsLost, '0', (x, f) => x === 0 && f.cleanExit),
     row('catalog rows not matching journals', (f) => f.catalogMismatches, '0', (x) => x === 0),
     row('server RSS MiB before loads', (f) => f.rssBefore),
@@ -114,7 +114,7 @@ export function phaseDetails(p: PhaseResult, f: Figures): string {
   const jc = p.journals;
   if (jc) {
     const worst = [...jc.robots].sort((x, y) => y.lost - x.lost)[0];
-    out.push(`  journals: ${jc.journals} files, ${jc.steps} steps vs ${jc.robots.reduce((a, r) => a + r.ticks, 0)} ticks at the last status read; lost ${jc.lost}${worst?.lost ? ` (most: ${worst.robot}, ${worst.steps} steps of ${worst.ticks} ticks, ${worst.gaps} gaps)` : ''}; recorder dropped ${show(f.recorderDropped)} rejected ${show(f.recorderRejected)}; ${jc.scanned.length} without footer, ${jc.unreadable.length} unreadable, ${jc.quarantined} quarantined`);
+    out.push(`  journals (read with recordings/episode-reader.ts openIndexed, i.e. @mcap/core's indexed reader): ${jc.journals} files, ${jc.steps} steps vs ${jc.robots.reduce((a, r) => a + r.ticks, 0)} ticks at the last status read; lost ${jc.lost}${worst?.lost ? ` (most: ${worst.robot}, ${worst.steps} steps of ${worst.ticks} ticks, ${worst.gaps} gaps)` : ''}; recorder dropped ${show(f.recorderDropped)} rejected ${show(f.recorderRejected)}; ${jc.scanned.length} without footer, ${jc.unreadable.length} unreadable, ${jc.quarantined} quarantined`);
     out.push(`  fleet stalls (no robot recorded a step), longest: ${jc.stalls.length ? jc.stalls.map((x) => `${show(x.ms / 1000)} s from ${show(x.atS)} s`).join(', ') : 'none over 0.1 s'} (times from the window's start)`);
     const k = jc.catalog;
     out.push(`  catalog: ${k.rows} rows; ${k.notComplete} not complete, ${k.stepsDiffer} with other step counts than their journal, ${k.rowWithoutFile} without a journal, ${k.fileWithoutRow} journals without a row${k.error ? `; error: ${k.error}` : ''}`);
