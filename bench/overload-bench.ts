@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { phaseFigures } from './overload-figures.ts';
-import { lockTiming, runPhase, type PhaseOptions } from './overload-phase.ts';
+import { lockTiming, RESET_EVERY_S, runPhase, type PhaseOptions } from './overload-phase.ts';
 import { killAll } from './overload-procs.ts';
 import { baselineTable, overloadRows, overloadTable, phaseDetails } from './overload-report.ts';
 import type { Benchmark } from './run.ts';
@@ -40,7 +40,7 @@ export const overloadBench: Benchmark = {
       const lock = lockTiming(seconds);
       say(
         `${robots} sim robots at ${RATE_HZ} Hz (policy expert), recording on; the server is \`node bin/takeover.js serve\` in its own process at normal priority, one fresh server (and data dir) per phase.\n` +
-        `Clients at normal priority, each kind its own process: ${VIEWERS} viewers subscribed to every robot; operator '${'bench-op-teleop'}' takes over arm0..arm${robots - 2} and teleops each at ${RATE_HZ} Hz with a ref (acked: client send->ack); ` +
+        `Clients at normal priority, each kind its own process: ${VIEWERS} viewers subscribed to every robot; operator '${'bench-op-teleop'}' takes over arm0..arm${robots - 2}, teleops each at ${RATE_HZ} Hz with a ref (client send->reply) and starts a new episode on one of them every ${RESET_EVERY_S} s; ` +
         `operator 'bench-op-estop' e-stops arm${robots - 1} (the robot nobody teleops) every second, then reset_estop, timing each ack.\n` +
         `Overload phase adds${loads === 'abcde' ? '' : ` (this run: ${[...loads].join(', ')} only)`}, each in its own process at nice 19: (a) a viewer flooding 1-byte non-msgpack frames (reconnecting), (b) 2,000 idle signed-in sockets + 20 that never say hello, ` +
         `(c) REST GETs /api/status and /api/episodes at 500/s, (d) a BEGIN IMMEDIATE write lock on catalog.sqlite held ${lock.holdS} s from ${lock.delayS} s into the window, (e) a subscriber that never reads.\n` +

@@ -1,5 +1,4 @@
 // The overload bench's figures of one phase, from its status reads, client results and journals.
-import type { RobotStatus } from '../server/api/robots.ts';
 import type { PhaseResult } from './overload-phase.ts';
 import { percentile } from './percentiles.ts';
 
@@ -14,6 +13,11 @@ export interface Figures {
   jitterP99: Spread;
   jitterP999: Spread;
   jitterMax: Spread;
+  /** time between a robot's consecutive steps inside the window (journals) */
+  intervalP99: Spread;
+  intervalMax: Spread;
+  /** episodes of the teleoped robots that ended while the catalog was locked (each a catalog write) */
+  endsDuringLock: number | null;
   /** ticks in the smallest jitter ring read (rings hold 4096) */
   ringTicks: number | null;
   /** most ticks a robot ran from before the loads started to the end read */
@@ -50,7 +54,7 @@ export interface Figures {
 const fin = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x);
 const orNull = (x: unknown): number | null => (fin(x as number) ? (x as number) : null);
 
-function spread(robots: RobotStatus[] | undefined, key: keyof RobotStatus): Spread {
+function spread<T>(robots: T[] | undefined, key: keyof T): Spread {
   const xs = (robots ?? []).map((r) => r[key] as number | null).filter(fin);
   return xs.length ? { worst: Math.max(...xs), median: percentile(xs, 50) } : { worst: null, median: null };
 }
@@ -63,6 +67,9 @@ export function phaseFigures(p: PhaseResult, configuredHz: number): Figures {
   const inWindow = p.journals?.robots.map((r) => r.inWindow) ?? [];
   const hzMin = inWindow.length && p.windowS > 0 ? Math.min(...inWindow) / p.windowS : null;
   const t = p.clients.teleop ?? {};
+  const lock = p.loads['d-catalog-lock'];
+  const ends = t.episodeEndsAtS as number[] | undefined;
+  const endsDuringLock = lock?.acquired && ends ? ends.filter((x) => x >= (lock.acquiredAtS as number) && x <= (lock.releasedAtS as number)).length : null;
   const e = p.clients.estop ?? {};
   const rec = (p.last ?? p.end)?.status.recorder ?? null;
   const j = p.journals;
@@ -73,6 +80,9 @@ export function phaseFigures(p: PhaseResult, configuredHz: number): Figures {
     jitterP99: spread(robots, 'jitterP99Ms'),
     jitterP999: spread(robots, 'jitterP999Ms'),
     jitterMax: spread(robots, 'jitterMaxMs'),
+    intervalP99: spread(p.journals?.robots, 'intervalP99Ms'),
+    intervalMax: spread(p.journals?.robots, 'intervalMaxMs'),
+    endsDuringLock,
     ringTicks: robots?.length ? Math.min(...robots.map((r) => Math.min(4096, r.ticks))) : null,
     ticksSinceStart: robots?.length && p.start ? Math.max(...robots.map((r) => r.ticks - (p.start!.status.robots.find((x) => x.id === r.id)?.ticks ?? 0))) : null,
     hzMin,

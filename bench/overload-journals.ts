@@ -9,6 +9,7 @@ import { openIndexed, readMetaRecords } from '../recordings/episode-reader.ts';
 import { FileReadable } from '../recordings/file-readable.ts';
 import { scanJournal } from '../recordings/journal-scan.ts';
 import { TOPICS } from '../recordings/journal-schemas.ts';
+import { percentile } from './percentiles.ts';
 
 export interface RobotSteps {
   robot: string;
@@ -21,6 +22,9 @@ export interface RobotSteps {
   lost: number;
   /** steps recorded (logTime) inside the measured window */
   inWindow: number;
+  /** time between this robot's consecutive steps inside the window, ms (the period when on time) */
+  intervalP99Ms: number | null;
+  intervalMaxMs: number | null;
 }
 
 export interface JournalCheck {
@@ -81,7 +85,9 @@ export async function checkJournals(dataDir: string, ticks: Map<string, number>,
     journals: files.length, scanned: [], unreadable: [], quarantined: existsSync(quarantine) ? readdirSync(quarantine).length : 0, steps: 0, lost: 0, robots: [], stalls: [],
     catalog: { rows: 0, notComplete: 0, stepsDiffer: 0, rowWithoutFile: 0, fileWithoutRow: 0, error: null },
   };
-  const byRobot = new Map<string, { steps: number; gaps: number; inWindow: number }>([...ticks.keys()].map((r) => [r, { steps: 0, gaps: 0, inWindow: 0 }]));
+  type Acc = { steps: number; gaps: number; inWindow: number; windowMs: number[] };
+  const fresh = (): Acc => ({ steps: 0, gaps: 0, inWindow: 0, windowMs: [] });
+  const byRobot = new Map<string, Acc>([...ticks.keys()].map((r) => [r, fresh()]));
   const from = BigInt(Math.round(window.fromMs * 1e6));
   const to = BigInt(Math.round(window.toMs * 1e6));
   const stepsOf = new Map<string, number>();
@@ -97,12 +103,16 @@ export async function checkJournals(dataDir: string, ticks: Map<string, number>,
     const distinct = new Set(indices).size;
     let last = -1;
     for (const i of indices) if (i > last) last = i;
-    const acc = byRobot.get(robot) ?? { steps: 0, gaps: 0, inWindow: 0 };
+    const acc = byRobot.get(robot) ?? fresh();
     acc.steps += distinct;
     acc.gaps += last + 1 - distinct;
     for (const t of times) {
-      if (t >= from && t < to) acc.inWindow++;
-      allMs.push(Number(t) / 1e6);
+      const ms = Number(t) / 1e6;
+      if (t >= from && t < to) {
+        acc.inWindow++;
+        acc.windowMs.push(ms);
+      }
+      allMs.push(ms);
     }
     byRobot.set(robot, acc);
     stepsOf.set(`episodes/${f}`, distinct);
@@ -115,7 +125,10 @@ export async function checkJournals(dataDir: string, ticks: Map<string, number>,
   for (const [robot, a] of byRobot) {
     const t = ticks.get(robot) ?? 0;
     const lost = Math.max(0, a.gaps, t - a.steps);
-    out.robots.push({ robot, ticks: t, steps: a.steps, gaps: a.gaps, lost, inWindow: a.inWindow });
+    const sorted = a.windowMs.sort((x, y) => x - y);
+    const intervals = sorted.slice(1).map((x, i) => x - sorted[i]);
+    const iv = (q: number) => (intervals.length ? percentile(intervals, q) : null);
+    out.robots.push({ robot, ticks: t, steps: a.steps, gaps: a.gaps, lost, inWindow: a.inWindow, intervalP99Ms: iv(99), intervalMaxMs: iv(100) });
     out.lost += lost;
   }
   try {

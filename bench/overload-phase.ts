@@ -35,6 +35,8 @@ export interface PhaseResult {
   end: StatusRead | null;
   /** seconds from the window's end to the end read's answer */
   endReadS: number | null;
+  /** the end read was answered with the loads still on (else: after the clients stopped) */
+  endUnderLoad: boolean;
   loadAverage: number | null;
   /** the last read, just before SIGINT (ticks and recorder stats for the journal check) */
   last: StatusRead | null;
@@ -48,6 +50,9 @@ export interface PhaseResult {
   logErrors: { count: number; first: string | null };
 }
 
+/** the teleop operator starts a new episode on one of its robots this often (s) */
+export const RESET_EVERY_S = 5;
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The lock load's timing: 15 s from 3 s into a window of 20 s or more, scaled down for short runs. */
@@ -59,7 +64,7 @@ export function lockTiming(seconds: number): { delayS: number; holdS: number } {
 export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
   const ids = Array.from({ length: o.robots }, (_, i) => `arm${i}`);
   const r: PhaseResult = {
-    name: o.name, error: null, teleopRobots: ids.slice(0, -1), estopRobot: ids[ids.length - 1], windowS: 0, window: { fromMs: NaN, toMs: NaN }, start: null, end: null, endReadS: null, loadAverage: null, last: null,
+    name: o.name, error: null, teleopRobots: ids.slice(0, -1), estopRobot: ids[ids.length - 1], windowS: 0, window: { fromMs: NaN, toMs: NaN }, start: null, end: null, endReadS: null, endUnderLoad: false, loadAverage: null, last: null,
     rss: { before: null, peak: null, end: null, afterLoads: null }, clients: {}, loads: {}, childProblems: [], serverDied: null, stop: null, journals: null,
     logErrors: { count: 0, first: null },
   };
@@ -79,7 +84,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
     };
     const base = [
       client('viewers', './overload-viewers.ts', { url: s.wsUrl, token: TOKENS.viewer.token, viewers: o.viewers }),
-      client('teleop', './overload-teleop.ts', { url: s.wsUrl, token: TOKENS.teleop.token, name: TOKENS.teleop.name, robots: r.teleopRobots, rateHz: o.rateHz }),
+      client('teleop', './overload-teleop.ts', { url: s.wsUrl, token: TOKENS.teleop.token, name: TOKENS.teleop.name, robots: r.teleopRobots, rateHz: o.rateHz, resetEveryS: RESET_EVERY_S }),
       client('estop', './overload-estop.ts', { url: s.wsUrl, token: TOKENS.estop.token, robot: r.estopRobot, periodMs: 1000 }),
     ];
     // The loads' processes start now and wait for `go`: loading their modules at nice 19 takes a while on a busy machine.
@@ -118,12 +123,14 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
     r.window.toMs = performance.timeOrigin + performance.now();
     r.rss.end = s.rssMiB();
     clearInterval(sampler);
-    // Clients stop first (their figures cover the window), so that the status read is not stuck
-    // behind the loads; the rings it reads then hold a few calm ticks more.
+    // The end read comes with the loads still on (framesDropped counts connected clients only);
+    // if the server cannot answer in 10 s, it is read again once the clients have stopped.
+    r.end = await s.status(10_000);
+    r.endUnderLoad = r.end !== null;
     const results = await Promise.all(all.map((c) => c.stop(loads.includes(c) ? 15_000 : 5000)));
     all.forEach((c, i) => ((loads.includes(c) ? r.loads : r.clients)[c.name] = results[i]));
     for (const c of all) for (const e of c.errors) r.childProblems.push(`${c.name}: ${e}`);
-    r.end = await s.status(60_000);
+    r.end ??= await s.status(60_000);
     r.endReadS = r.end ? (r.end.at - t0) / 1000 - r.windowS : null;
     await sleep(2000);
     r.rss.afterLoads = s.rssMiB();

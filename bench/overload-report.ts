@@ -33,6 +33,8 @@ export function overloadRows(b: Figures, o: Figures): Row[] {
     row('tick jitter p99.9 ms, median robot', (f) => m(f.jitterP999)),
     row('tick jitter max ms, worst robot', (f) => w(f.jitterMax)),
     row('tick jitter max ms, median robot', (f) => m(f.jitterMax)),
+    row(`step interval p99 ms in the window, worst robot (journals; ${fmt(1000 / o.configuredHz)} = on time)`, (f) => w(f.intervalP99)),
+    row('step interval max ms in the window, worst robot (journals)', (f) => w(f.intervalMax)),
     row(`loop Hz, slowest robot (configured ${o.configuredHz})`, (f) => f.hzMin),
     row('robots with rateOk false', (f) => f.rateNotOk),
     row('scheduler overruns (ticks skipped) from the loads on', (f) => f.overruns),
@@ -73,6 +75,7 @@ export function baselineTable(f: Figures): string {
     ['tick jitter p99 ms, worst robot', w(f.jitterP99), '<= 1', le(w(f.jitterP99), 1)],
     ['tick jitter p99.9 ms, worst robot', w(f.jitterP999), '', null],
     ['tick jitter max ms, worst robot', w(f.jitterMax), '', null],
+    ['step interval p99 ms in the window, worst robot (journals)', w(f.intervalP99), '', null],
     [`loop Hz, slowest robot (configured ${f.configuredHz})`, f.hzMin, '', null],
     ['teleop latency p99 ms, server, worst robot', w(f.teleopServerP99), '<= 1', le(w(f.teleopServerP99), 1)],
     ['teleop send->reply p99 ms, client', f.teleopClientP99, '', null],
@@ -92,9 +95,9 @@ export function phaseDetails(p: PhaseResult, f: Figures): string {
   if (p.error) out.push(`  phase error: ${p.error}`);
   if (p.serverDied) out.push(`  ${p.serverDied}`);
   for (const s of p.childProblems) out.push(`  client problem: ${s}`);
-  out.push(`  window ${show(p.windowS)} s; status read ${show(p.endReadS)} s after it (clients stopped first); jitter rings hold the last ${show(f.ringTicks)} ticks of each robot, which ran up to ${show(f.ticksSinceStart)} ticks since before the loads (rings are not reset: they reach back to the server's start when it has run fewer than 4096 ticks); load average ${show(p.loadAverage)}`);
+  out.push(`  window ${show(p.windowS)} s; end status read answered ${show(p.endReadS)} s after it (${p.endUnderLoad ? 'loads still on' : 'after the clients stopped: no answer within 10 s under load'}); jitter rings hold the last ${show(f.ringTicks)} ticks of each robot, which ran up to ${show(f.ticksSinceStart)} ticks since before the loads (rings are not reset: they reach back to the server's start when it has run fewer than 4096 ticks); load average ${show(p.loadAverage)}`);
   out.push(`  viewers: ${show(c.viewers?.framesPerS as number, 4)} frames/s received; closes ${j(c.viewers?.closes)}`);
-  out.push(`  teleop (${p.teleopRobots.length} robots): ${c.teleop?.sent ?? 'n/a'} sent, ${c.teleop?.answered ?? 'n/a'} answered, send->reply p50 ${show(f.teleopClientP50)} ms, ${show(f.teleopUnanswered)} unanswered after 1 s, errors ${j(c.teleop?.errors)}, pauses ${j(f.pauseReasons)}, other modes ${j(c.teleop?.otherModes)}`);
+  out.push(`  teleop (${p.teleopRobots.length} robots): ${c.teleop?.resets ?? 'n/a'} new episodes asked, ${c.teleop?.sent ?? 'n/a'} teleops sent, ${c.teleop?.answered ?? 'n/a'} answered, send->reply p50 ${show(f.teleopClientP50)} ms, ${show(f.teleopUnanswered)} unanswered after 1 s, errors ${j(c.teleop?.errors)}, pauses ${j(f.pauseReasons)}, other modes ${j(c.teleop?.otherModes)}`);
   out.push(`  e-stop (${p.estopRobot}): ${show(f.estops)} acked, ${show(f.estopUnanswered)} unanswered at the end, up to ${c.estop?.mostInFlight ?? 'n/a'} in flight at once, reset_estop p99 ${show(c.estop?.resetP99Ms as number)} ms, errors ${j(c.estop?.errors)}`);
   const l = p.loads;
   const has = (k: string) => k in l;
@@ -105,7 +108,7 @@ export function phaseDetails(p: PhaseResult, f: Figures): string {
   const r = l['c-rest'] ?? {};
   if (has('c-rest')) out.push(`  (c) REST: ${show(r.donePerS as number, 4)} GETs/s done of ${r.targetPerS ?? 'n/a'}/s, codes ${j(r.codes)}, latency p50 ${show(r.latP50Ms as number)} / p99 ${show(r.latP99Ms as number)} / max ${show(r.latMaxMs as number)} ms`);
   const d = l['d-catalog-lock'] ?? {};
-  if (has('d-catalog-lock')) out.push(`  (d) catalog lock: ${d.acquired ? `held from ${show(d.acquiredAtS as number)} s to ${show(d.releasedAtS as number)} s into the window (${show((d.heldMs as number) / 1000)} s; waited ${show(d.waitedMs as number)} ms to get it), committed ${d.committed}` : `not acquired (${d.error ?? 'n/a'})`}`);
+  if (has('d-catalog-lock')) out.push(`  (d) catalog lock: ${d.acquired ? `held from ${show(d.acquiredAtS as number)} s to ${show(d.releasedAtS as number)} s into the window (${show((d.heldMs as number) / 1000)} s; waited ${show(d.waitedMs as number)} ms to get it), committed ${d.committed}; ${show(f.endsDuringLock)} episode ends (catalog writes) of the teleoped robots fell in it` : `not acquired (${d.error ?? 'n/a'})`}`);
   const e = l['e-stalled-subscriber'] ?? {};
   if (has('e-stalled-subscriber')) out.push(`  (e) stalled subscriber: paused ${e.paused ?? 'n/a'} after ${e.bytesBeforePause ?? 'n/a'} bytes, closes ${j(e.closes)}`);
   out.push(`  server: RSS MiB before ${show(f.rssBefore, 4)}, peak ${show(f.rssPeak, 4)}, end ${show(f.rssEnd, 4)}, 2 s after the clients left ${show(f.rssAfterLoads, 4)}; end status read took ${show(p.end?.ms)} ms; ${p.end?.status.clients ?? 'n/a'} clients; log: ${p.logErrors.count} error lines${p.logErrors.first ? ` (first: ${p.logErrors.first})` : ''}`);

@@ -1,6 +1,8 @@
 // Client process of the overload bench: the operator that takes over and teleops its robots,
 // every command stamped with a `ref` so its reply (ack, or error when refused) times it; it
-// counts the PAUSED events it did not ask for, and resumes.
+// counts the PAUSED events it did not ask for, and resumes. Every `resetEveryS` it starts a new
+// episode on one of its robots, in turn (the console's New episode), so that the catalog is
+// written to while the catalog-lock load holds it.
 import type { ServerMessage } from '../protocol/messages.ts';
 import { countInto, send, signIn } from './overload-ws.ts';
 import { runChild } from './overload-child.ts';
@@ -12,6 +14,7 @@ interface Params {
   name: string;
   robots: string[];
   rateHz: number;
+  resetEveryS: number;
   maxSeconds: number;
 }
 
@@ -20,6 +23,7 @@ function freshWindow() {
   return {
     rttMs: [] as number[], sent: 0, errors: {} as Record<string, number>, pauses: 0, pauseReasons: {} as Record<string, number>,
     pauseLog: [] as Array<{ robot: string; reason: string; atS: number }>, otherModes: {} as Record<string, number>, retakes: 0,
+    resets: 0, episodeEndsAtS: [] as number[],
   };
 }
 
@@ -32,6 +36,7 @@ runChild<Params>((p, ready) => {
   let t0 = performance.now();
   let nextRef = 1;
   let teleopTimer: NodeJS.Timeout | null = null;
+  let resetTimer: NodeJS.Timeout | null = null;
   let ws: Awaited<ReturnType<typeof signIn>> | null = null;
   const ref = () => (nextRef = nextRef >= 2 ** 31 - 2 ? 1 : nextRef + 1);
 
@@ -44,7 +49,9 @@ runChild<Params>((p, ready) => {
       }
     }
     if (m.type === 'error') countInto(w.errors, `${m.for ?? '?'}:${m.code}`);
-    else if (m.type === 'event' && m.event === 'mode' && mine.has(m.robot)) {
+    else if (m.type === 'event' && m.event === 'episode_end' && mine.has(m.robot)) {
+      if (w.episodeEndsAtS.length < 1000) w.episodeEndsAtS.push((performance.now() - t0) / 1000);
+    } else if (m.type === 'event' && m.event === 'mode' && mine.has(m.robot)) {
       const d = m.data as { mode: string; lease: string | null; reason: string };
       const before = mode.get(m.robot);
       mode.set(m.robot, d.mode);
@@ -85,6 +92,11 @@ runChild<Params>((p, ready) => {
       // a reply older than 60 s is not coming
       if (k % 100 === 0) for (const [r, at] of pending) if (now - at > 60_000) pending.delete(r);
     }, 1000 / p.rateHz);
+    let turn = 0;
+    resetTimer = setInterval(() => {
+      w.resets++;
+      send(ws!, { type: 'reset_episode', robot: p.robots[turn++ % p.robots.length], ref: ref() });
+    }, p.resetEveryS * 1000);
     ready();
   })().catch((err: Error) => process.stdout.write(JSON.stringify({ type: 'error', message: err.message }) + '\n'));
 
@@ -96,6 +108,7 @@ runChild<Params>((p, ready) => {
     },
     result() {
       if (teleopTimer) clearInterval(teleopTimer);
+      if (resetTimer) clearInterval(resetTimer);
       // unanswered for over a second: counted with their age so far (a lower bound)
       const now = performance.now();
       const late = [...pending.values()].map((at) => now - at).filter((ms) => ms > 1000);
@@ -104,6 +117,7 @@ runChild<Params>((p, ready) => {
         sent: w.sent, answered: w.rttMs.length, unansweredAfter1s: late.length,
         rttP50Ms: percentile(all, 50), rttP99Ms: percentile(all, 99), rttMaxMs: percentile(all, 100),
         errors: w.errors, pauses: w.pauses, pauseReasons: w.pauseReasons, pauseLog: w.pauseLog, otherModes: w.otherModes, retakes: w.retakes,
+        resets: w.resets, episodeEndsAtS: w.episodeEndsAtS,
         modesAtEnd: Object.fromEntries(mode), closes,
       };
     },
