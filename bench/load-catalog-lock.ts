@@ -11,11 +11,11 @@ interface Params {
 }
 
 runChild<Params>((p, ready) => {
-  /** times in s from the mark (the window's start) */
-  const r = { acquired: false, waitedMs: NaN, heldMs: NaN, committed: false, acquiredAtS: NaN, releasedAtS: NaN, error: null as string | null };
+  /** acquiredAtMs, releasedAtMs: epoch ms (the parent puts them on its window) */
+  const r = { acquired: false, waitedMs: NaN, heldMs: NaN, committed: false, acquiredAtMs: NaN, releasedAtMs: NaN, error: null as string | null };
+  const epoch = () => performance.timeOrigin + performance.now();
   let db: Database.Database | null = null;
   let timer: NodeJS.Timeout | null = null;
-  let t0 = performance.now();
   ready();
 
   const hold = () => {
@@ -25,7 +25,7 @@ runChild<Params>((p, ready) => {
       db.exec('BEGIN IMMEDIATE');
       r.acquired = true;
       r.waitedMs = performance.now() - t;
-      r.acquiredAtS = (performance.now() - t0) / 1000;
+      r.acquiredAtMs = epoch();
       const held = performance.now();
       timer = setTimeout(() => {
         try {
@@ -35,7 +35,7 @@ runChild<Params>((p, ready) => {
           r.error = (err as Error).message;
         }
         r.heldMs = performance.now() - held;
-        r.releasedAtS = (performance.now() - t0) / 1000;
+        r.releasedAtMs = epoch();
         db!.close();
         db = null;
       }, p.holdS * 1000);
@@ -46,7 +46,6 @@ runChild<Params>((p, ready) => {
 
   return {
     mark() {
-      t0 = performance.now();
       setTimeout(hold, p.delayS * 1000);
     },
     result: () => ({ ...r, delayS: p.delayS, holdS: p.holdS }),

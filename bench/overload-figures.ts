@@ -68,13 +68,13 @@ export function phaseFigures(p: PhaseResult, configuredHz: number): Figures {
   const hzMin = inWindow.length && p.windowS > 0 ? Math.min(...inWindow) / p.windowS : null;
   const t = p.clients.teleop ?? {};
   const lock = p.loads['d-catalog-lock'];
-  const ends = t.episodeEndsAtS as number[] | undefined;
-  const endsDuringLock = lock?.acquired && ends ? ends.filter((x) => x >= (lock.acquiredAtS as number) && x <= (lock.releasedAtS as number)).length : null;
+  const ends = t.episodeEndsAtMs as number[] | undefined;
+  const endsDuringLock = lock?.acquired && ends ? ends.filter((x) => x >= (lock.acquiredAtMs as number) && x <= ((lock.releasedAtMs as number | null) ?? Infinity)).length : null;
   const e = p.clients.estop ?? {};
   const rec = (p.last ?? p.end)?.status.recorder ?? null;
   const j = p.journals;
   const lost = j ? Math.max(j.lost, rec ? rec.dropped + rec.rejected : 0) : null;
-  const cat = j && !j.catalog.error ? j.catalog.notComplete + j.catalog.stepsDiffer + j.catalog.rowWithoutFile + j.catalog.fileWithoutRow : null;
+  const cat = j && !j.catalog.error ? j.catalog.mismatched : null;
   return {
     jitterP50: spread(robots, 'jitterP50Ms'),
     jitterP99: spread(robots, 'jitterP99Ms'),

@@ -39,7 +39,8 @@ export interface JournalCheck {
   robots: RobotSteps[];
   /** the longest spells in which no robot recorded a step (the whole server stood still), s from the window's start */
   stalls: Array<{ atS: number; ms: number }>;
-  catalog: { rows: number; notComplete: number; stepsDiffer: number; rowWithoutFile: number; fileWithoutRow: number; error: string | null };
+  /** mismatched: rows with any of the problems, plus journals without a row */
+  catalog: { rows: number; notComplete: number; stepsDiffer: number; rowWithoutFile: number; fileWithoutRow: number; mismatched: number; error: string | null };
 }
 
 interface Read {
@@ -83,7 +84,7 @@ export async function checkJournals(dataDir: string, ticks: Map<string, number>,
   const quarantine = join(dataDir, 'quarantine');
   const out: JournalCheck = {
     journals: files.length, scanned: [], unreadable: [], quarantined: existsSync(quarantine) ? readdirSync(quarantine).length : 0, steps: 0, lost: 0, robots: [], stalls: [],
-    catalog: { rows: 0, notComplete: 0, stepsDiffer: 0, rowWithoutFile: 0, fileWithoutRow: 0, error: null },
+    catalog: { rows: 0, notComplete: 0, stepsDiffer: 0, rowWithoutFile: 0, fileWithoutRow: 0, mismatched: 0, error: null },
   };
   type Acc = { steps: number; gaps: number; inWindow: number; windowMs: number[] };
   const fresh = (): Acc => ({ steps: 0, gaps: 0, inWindow: 0, windowMs: [] });
@@ -140,12 +141,15 @@ export async function checkJournals(dataDir: string, ticks: Map<string, number>,
     const seen = new Set<string>();
     for (const row of rows) {
       seen.add(row.file);
-      if (row.status !== 'complete') c.notComplete++;
       const s = stepsOf.get(row.file);
-      if (s === undefined) c.rowWithoutFile++;
-      else if (s !== row.steps) c.stepsDiffer++;
+      const bad = [row.status !== 'complete', s === undefined, s !== undefined && s !== row.steps];
+      c.notComplete += +bad[0];
+      c.rowWithoutFile += +bad[1];
+      c.stepsDiffer += +bad[2];
+      c.mismatched += +bad.some(Boolean);
     }
     c.fileWithoutRow = [...stepsOf.keys()].filter((f) => !seen.has(f)).length;
+    c.mismatched += c.fileWithoutRow;
   } catch (err) {
     out.catalog.error = (err as Error).message;
   }

@@ -1,7 +1,7 @@
 // The overload bench's server: `takeover serve` as its own process (normal priority, recording
 // on), its config, /api/status reads, VmRSS from /proc, and a clean SIGINT stop.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RobotStatus } from '../server/api/robots.ts';
@@ -90,7 +90,10 @@ export class ServerProc {
         reject(new Error(`server exited (${code}) before listening: ${s.logTail(5).join(' | ')}`));
       });
     });
-    proc.stdout!.resume();
+    // after that line the server's stdout carries its log (Fastify's logger writes to stdout)
+    const log = createWriteStream(logFile, { flags: 'a' });
+    proc.stdout!.removeAllListeners('data');
+    proc.stdout!.pipe(log);
     return s;
   }
 
@@ -143,7 +146,7 @@ export class ServerProc {
     return { clean: done && e.code === 0, code: e.code, signal: e.signal, ms: performance.now() - t, alreadyDead: false };
   }
 
-  /** The last lines of the server's log (stderr). */
+  /** The last lines of the server's output (its log). */
   logTail(n: number): string[] {
     try {
       return readFileSync(this.logFile, 'utf8').trimEnd().split('\n').slice(-n);

@@ -23,7 +23,7 @@ function freshWindow() {
   return {
     rttMs: [] as number[], sent: 0, errors: {} as Record<string, number>, pauses: 0, pauseReasons: {} as Record<string, number>,
     pauseLog: [] as Array<{ robot: string; reason: string; atS: number }>, otherModes: {} as Record<string, number>, retakes: 0,
-    resets: 0, episodeEndsAtS: [] as number[],
+    resets: 0, episodeEndsAtMs: [] as number[],
   };
 }
 
@@ -50,7 +50,7 @@ runChild<Params>((p, ready) => {
     }
     if (m.type === 'error') countInto(w.errors, `${m.for ?? '?'}:${m.code}`);
     else if (m.type === 'event' && m.event === 'episode_end' && mine.has(m.robot)) {
-      if (w.episodeEndsAtS.length < 1000) w.episodeEndsAtS.push((performance.now() - t0) / 1000);
+      if (w.episodeEndsAtMs.length < 1000) w.episodeEndsAtMs.push(performance.timeOrigin + performance.now());
     } else if (m.type === 'event' && m.event === 'mode' && mine.has(m.robot)) {
       const d = m.data as { mode: string; lease: string | null; reason: string };
       const before = mode.get(m.robot);
@@ -117,7 +117,7 @@ runChild<Params>((p, ready) => {
         sent: w.sent, answered: w.rttMs.length, unansweredAfter1s: late.length,
         rttP50Ms: percentile(all, 50), rttP99Ms: percentile(all, 99), rttMaxMs: percentile(all, 100),
         errors: w.errors, pauses: w.pauses, pauseReasons: w.pauseReasons, pauseLog: w.pauseLog, otherModes: w.otherModes, retakes: w.retakes,
-        resets: w.resets, episodeEndsAtS: w.episodeEndsAtS,
+        resets: w.resets, episodeEndsAtMs: w.episodeEndsAtMs,
         modesAtEnd: Object.fromEntries(mode), closes,
       };
     },
