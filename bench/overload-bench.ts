@@ -1,3 +1,4 @@
+// `npm run bench -- overload`: baseline and overload phases against a server process (bench/overload-phase.ts), printed by bench/overload-report.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
