@@ -11,6 +11,7 @@ const registry: Array<() => Promise<Benchmark>> = [
   () => import('./policy-bench.ts').then((m) => m.policyBench),
   () => import('./latency-bench.ts').then((m) => m.latencyBench),
   () => import('./ros-bench.ts').then((m) => m.rosBench),
+  () => import('./overload-bench.ts').then((m) => m.overloadBench),
 ];
 
 /** Runs the named benchmarks, or all of them; returns the exit code. */
@@ -24,7 +25,8 @@ export async function runBenchmarks(argv: string[]): Promise<number> {
     return 2;
   }
   for (const b of chosen) {
-    process.stdout.write(`\n== ${b.name}: ${b.summary}\n`);
+    // --json: stdout carries only the benchmark's JSON object
+    (argv.includes('--json') ? process.stderr : process.stdout).write(`\n== ${b.name}: ${b.summary}\n`);
     await b.run(argv);
   }
   return 0;

@@ -1,0 +1,73 @@
+// `npm run bench -- overload`: baseline and overload phases against a server process (bench/overload-phase.ts), printed by bench/overload-report.ts.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { phaseFigures } from './overload-figures.ts';
+import { lockTiming, RESET_EVERY_S, runPhase, type PhaseOptions } from './overload-phase.ts';
+import { killAll } from './overload-procs.ts';
+import { baselineTable, overloadRows, overloadTable, phaseDetails } from './overload-report.ts';
+import type { Benchmark } from './run.ts';
+
+const RATE_HZ = 50;
+const VIEWERS = 32;
+
+/** `--name=value` (the bench runner takes bare words as benchmark names). */
+function flag(args: string[], name: string, fallback: number): number {
+  const v = args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const n = Number(v);
+  return v !== undefined && Number.isFinite(n) ? n : fallback;
+}
+
+/** `npm run bench -- overload [--seconds=25] [--robots=16] [--json] [--keep] [--loads=abcde]` (--loads: a subset, to see which one hurts) */
+export const overloadBench: Benchmark = {
+  name: 'overload',
+  summary: 'a server process under five hostile loads at once (bad frames, 2,000 idle sockets, REST flood, a locked catalog, a stalled subscriber) against a baseline: jitter, teleop and e-stop latency, pauses, lost steps, memory',
+  async run(args) {
+    const seconds = Math.max(3, flag(args, 'seconds', 25));
+    const robots = Math.max(2, Math.round(flag(args, 'robots', 16)));
+    const json = args.includes('--json');
+    const loads = [...new Set(args.find((a) => a.startsWith('--loads='))?.slice(8) ?? 'abcde')].filter((k) => 'abcde'.includes(k)).join('');
+    const say = (s: string) => (json ? process.stderr : process.stdout).write(s);
+    const log = (line: string) => process.stderr.write(`[overload ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+    const dir = mkdtempSync(join(tmpdir(), 'takeover-overload-'));
+    // a Ctrl-C or kill of the bench takes every child with it
+    const onSignal = () => {
+      killAll();
+      process.exit(130);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      const lock = lockTiming(seconds);
+      say(
+        `${robots} sim robots at ${RATE_HZ} Hz (policy expert), recording on; the server is \`node bin/takeover.js serve\` in its own process at normal priority, one fresh server (and data dir) per phase.\n` +
+        `Clients at normal priority, each kind its own process: ${VIEWERS} viewers subscribed to every robot; operator '${'bench-op-teleop'}' takes over arm0..arm${robots - 2}, teleops each at ${RATE_HZ} Hz with a ref (client send->reply) and starts a new episode on one of them every ${RESET_EVERY_S} s; ` +
+        `operator 'bench-op-estop' e-stops arm${robots - 1} (the robot nobody teleops) every second, then reset_estop, timing each ack.\n` +
+        `Overload phase adds${loads === 'abcde' ? '' : ` (this run: ${[...loads].join(', ')} only)`}, each in its own process at nice 19: (a) a viewer flooding 1-byte non-msgpack frames (reconnecting), (b) 2,000 idle signed-in sockets + 20 that never say hello, ` +
+        `(c) REST GETs /api/status and /api/episodes at 500/s, (d) a BEGIN IMMEDIATE write lock on catalog.sqlite held ${lock.holdS} s from ${lock.delayS} s into the window, (e) a subscriber that never reads.\n` +
+        `${seconds} s measured per phase after a 2 s warm-up; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores.\n`,
+      );
+      const base: Omit<PhaseOptions, 'name' | 'loads' | 'dir'> = { robots, rateHz: RATE_HZ, seconds, viewers: VIEWERS, log };
+      const b = await runPhase({ ...base, name: 'baseline', loads: '', dir: join(dir, 'baseline') });
+      const o = await runPhase({ ...base, name: 'overload', loads, dir: join(dir, 'overload') });
+      const bf = phaseFigures(b, RATE_HZ);
+      const of = phaseFigures(o, RATE_HZ);
+      const rows = overloadRows(bf, of);
+      const failed = rows.filter((r) => r.pass === false).map((r) => r.figure);
+      if (json) {
+        process.stdout.write(JSON.stringify({ bench: 'overload', robots, rateHz: RATE_HZ, seconds, viewers: VIEWERS, loads, lock, estopRobot: o.estopRobot, baseline: { figures: bf, phase: b }, overload: { figures: of, phase: o }, table: rows, failed }) + '\n');
+      } else {
+        say(`\nbaseline (no loads):\n${phaseDetails(b, bf)}${baselineTable(bf)}`);
+        say(`\noverload (${loads === 'abcde' ? 'all five loads at once' : `loads ${[...loads].join(', ')} only`}):\n${phaseDetails(o, of)}`);
+        say(`\noverload against the targets (ratio = overload / baseline; worst robot = highest figure of the ${robots}):\n${overloadTable(rows)}`);
+        say(`${failed.length ? `FAIL: ${failed.join('; ')}` : 'all targets PASS'}\n`);
+      }
+    } finally {
+      killAll();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      if (!args.includes('--keep')) rmSync(dir, { recursive: true, force: true });
+      else process.stderr.write(`overload: kept ${dir}\n`);
+    }
+  },
+};
