@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, createWriteStream, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RobotStatus } from '../server/api/robots.ts';
+import type { RobotStatus } from '../server/control-plane/robot-status.ts';
 import { track } from './overload-procs.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -60,6 +60,9 @@ export class ServerProc {
       host: '127.0.0.1', port: 0, controlRateHz: rateHz, record: true, logLevel: 'warn', webDir: join(dir, 'no-console'),
       robots: Array.from({ length: robots }, (_, i) => ({ id: `arm${i}`, kind: 'sim', task: 'place', policy: 'expert', seed: 1000 * i })),
       tokens: Object.values(TOKENS),
+      // the 2,000 idle sockets are to be signed in for real: raise the connection caps above them
+      // (defaults: docs/configuration.md) so the load is the connections, not their refusal
+      wsLimits: { maxConnections: 4096, maxConnectionsPerToken: 4096 },
     }, null, 2));
     const logFile = join(dir, 'server.log');
     const err = openSync(logFile, 'a');
