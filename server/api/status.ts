@@ -27,8 +27,14 @@ const StatusSchema = Type.Object({
 export const statusApi: FastifyPluginAsync<StatusOptions> = async (app, o) => {
   const started = performance.now();
   app.get('/api/health', {
-    schema: { tags: ['server'], summary: 'liveness probe, no token needed', response: { 200: Type.Object({ ok: Type.Boolean(), robots: Type.Integer() }) } },
-  }, async () => ({ ok: true, robots: o.control.robotIds.length }));
+    schema: {
+      tags: ['server'], summary: 'liveness probe, no token needed: 503 once the control thread is gone',
+      response: { 200: Type.Object({ ok: Type.Boolean(), robots: Type.Integer() }), 503: Type.Object({ ok: Type.Boolean(), robots: Type.Integer() }) },
+    },
+  }, async (_req, reply) => {
+    if (!o.control.running) reply.code(503);
+    return { ok: o.control.running, robots: o.control.robotIds.length };
+  });
   app.get('/api/status', {
     preValidation: app.requireRole('viewer'),
     schema: { tags: ['server'], summary: 'server, robots and loop figures as measured', security: [{ bearer: [] }], response: { 200: StatusSchema } },

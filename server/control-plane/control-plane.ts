@@ -15,6 +15,8 @@ import type { PolicyRuntimeStats } from './policy-host.ts';
 export interface ControlPlane {
   /** the robot ids, in configuration order */
   readonly robotIds: readonly string[];
+  /** false once the control thread has died (the robots are then not controlled by this server) */
+  readonly running: boolean;
   has(robot: string): boolean;
   /** static description (current policy included); TKO_ERR_UNKNOWN_ROBOT if unknown */
   info(robot: string): RobotInfo;

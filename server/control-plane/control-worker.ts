@@ -21,8 +21,9 @@ async function main(): Promise<void> {
       clock: wallClock, recorder: relay, policies: data.policies, spinMs: data.spinMs, coalesceMs: data.coalesceMs,
       watched: (id) => dispatcher?.watched.has(id) ?? false,
       onFrames: (frames) => {
-        // copy each frame into its own buffer so it can be transferred, not cloned with its encoder's scratch
-        const own = frames.map((f) => ({ robot: f.robot, bytes: f.bytes.slice() }));
+        // copy each frame into an ArrayBuffer of its own, which is then transferred: the encoder hands
+        // out Buffers that share pooled memory (Buffer#slice would still share it)
+        const own = frames.map((f) => ({ robot: f.robot, bytes: new Uint8Array(f.bytes) }));
         post({ t: 'frames', frames: own }, own.map((f) => f.bytes.buffer as ArrayBuffer));
       },
       onEvent: (e) => post({ t: 'event', e }),

@@ -29,6 +29,7 @@ export interface LocalControlOptions {
 export class LocalControl implements ControlPlane {
   readonly host: ControlHost;
   readonly robotIds: readonly string[];
+  readonly running = true;
   #schedule: boolean;
   #frames: Array<(f: EncodedFrame[]) => void>;
   #events: Array<(e: LoopEvent) => void>;

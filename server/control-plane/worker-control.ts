@@ -55,7 +55,7 @@ export class WorkerControl implements ControlPlane {
     this.robotIds = infos.map((i) => i.id);
     this.#o = o;
     worker.on('message', (m: FromControl) => this.#onMessage(m));
-    worker.on('error', (err) => o.log('error', 'control thread failed', { err }));
+    worker.on("error", (err) => o.log("error", `control thread failed: ${err instanceof Error ? err.stack : JSON.stringify(err)}`, {}));
     worker.on('exit', (code) => {
       this.#exited = true;
       for (const p of this.#pending.values()) p.reject(new TakeoverError('TKO_ERR_INTERNAL', `control thread exited (${code})`));
@@ -133,6 +133,8 @@ export class WorkerControl implements ControlPlane {
         return;
     }
   }
+
+  get running(): boolean { return !this.#exited; }
 
   has(robot: string): boolean { return this.#infos.has(robot); }
 

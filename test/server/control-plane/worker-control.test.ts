@@ -72,7 +72,11 @@ describe('server with its control loops on a worker thread', () => {
   });
 
   it('serves status and a REST rewind from the control thread', async () => {
-    const st = await (await fetch(`${base}/api/status`, { headers: auth })).json();
+    let st = await (await fetch(`${base}/api/status`, { headers: auth })).json();
+    for (let i = 0; i < 100 && st.robots[1].ticks <= 10; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      st = await (await fetch(`${base}/api/status`, { headers: auth })).json();
+    }
     expect(st.robots.map((r: { id: string }) => r.id)).toEqual(['arm0', 'arm1']);
     const r1 = st.robots[1];
     expect(r1.ticks).toBeGreaterThan(10);
@@ -93,6 +97,33 @@ describe('server with its control loops on a worker thread', () => {
     expect(list.items.length).toBeGreaterThan(0);
     const live = list.items[0];
     expect(live.steps).toBeGreaterThan(0);
+  });
+});
+
+describe('control thread with more than four robots (frames coalesced per flush)', () => {
+  it("streams every robot's frames, several per message, and stays up", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'takeover-worker-'));
+    const config = validateConfig({
+      ...defaultConfig(), port: 0, dataDir, record: false, logLevel: 'silent', webDir: join(dataDir, 'no-web'), controlRateHz: 50,
+      robots: Array.from({ length: 6 }, (_, i) => ({ id: `arm${i}`, kind: 'mock' as const })), tokens: Object.values(TOKENS),
+    });
+    const app = await buildApp(config, { policies: false });
+    try {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const port = (app.server.address() as AddressInfo).port;
+      const { client } = await TestClient.signIn(`ws://127.0.0.1:${port}/ws`, TOKENS.eve.token);
+      client.send({ type: 'subscribe', robots: '*' });
+      const seen = new Set<string>();
+      for (let i = 0; i < 60 && seen.size < 6; i++) seen.add((await client.next<StateFrame>((m) => m.type === 'state')).robot);
+      expect(seen.size).toBe(6);
+      await new Promise((r) => setTimeout(r, 500));
+      // the control thread is still there and answers
+      expect((await app.control.status()).robots).toHaveLength(6);
+      client.close();
+    } finally {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
