@@ -16,6 +16,7 @@ import type { Fleet } from './robots/fleet.ts';
 import type { ControlPlane } from './control-plane/control-plane.ts';
 import { LocalControl } from './control-plane/local-control.ts';
 import { WorkerControl } from './control-plane/worker-control.ts';
+import { setThreadNice, type ThreadPriority } from './control-plane/thread-priority.ts';
 import { robotsApi } from './api/robots.ts';
 import { statusApi } from './api/status.ts';
 import { episodesApi } from './api/episodes.ts';
@@ -122,7 +123,11 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   const withPolicies = opts.policies !== false;
   let control: ControlPlane;
   let onSubscriptions: (() => void) | undefined;
+  let networkPriority: ThreadPriority | null = null;
   if (opts.threads ?? schedule) {
+    // the thread that parses e-stops and sends their acks must win the CPU from ordinary processes
+    networkPriority = setThreadNice(config.threadNice.network);
+    if (networkPriority.error) app.log.warn(`network thread priority: ${networkPriority.error}`);
     const wc: WorkerControl = await WorkerControl.create(config, {
       recorder, policies: withPolicies, spinMs: opts.spinMs, coalesceMs: opts.coalesceMs,
       watched: (): string[] => wc.robotIds.filter((id: string) => broadcaster.watched(id)),
@@ -177,7 +182,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   await app.register(wsRoutes, { router, broadcaster, maxBufferBytes: config.maxClientBufferBytes, limits: wsLimits, connections });
   const policies = withPolicies ? await setupPolicies(app, control, config.dataDir) : null;
   await app.register(statusApi, {
-    control, broadcaster, version: VERSION,
+    control, broadcaster, version: VERSION, threads: () => ({ control: control.priority, network: networkPriority }),
     backend: async () => {
       const kinds = new Set(control.robotIds.map((id) => control.info(id).kind));
       const running = new Set(control.robotIds.map((id) => control.info(id).policy?.name ?? 'idle'));

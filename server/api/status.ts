@@ -1,10 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type {} from '@fastify/swagger';
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import type { ControlPlane } from '../control-plane/control-plane.ts';
 import type { Broadcaster } from '../ws/broadcaster.ts';
 import { PROTOCOL_VERSION } from '../../protocol/messages.ts';
 import { RobotStatusSchema } from '../control-plane/robot-status.ts';
+import type { ThreadPriority } from '../control-plane/thread-priority.ts';
 
 export interface StatusOptions {
   control: ControlPlane;
@@ -13,7 +14,14 @@ export interface StatusOptions {
   /** what computes policies and physics, for the status page */
   backend: () => Promise<{ physics: string[]; policy: string }>;
   recorderStats: () => Record<string, number> | null;
+  /** the niceness of the server's threads (null: in-process loops) */
+  threads: () => { control: ThreadPriority | null; network: ThreadPriority | null };
 }
+
+const PrioritySchema = Type.Object({
+  wanted: Type.Integer(), nice: Type.Union([Type.Integer(), Type.Null()]), error: Type.String({ description: "'' when the thread has the niceness asked for" }),
+});
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 const StatusSchema = Type.Object({
   name: Type.Literal('takeover'), version: Type.String(), protocol: Type.Integer(), uptimeS: Type.Number(),
@@ -21,6 +29,7 @@ const StatusSchema = Type.Object({
   robots: Type.Array(RobotStatusSchema),
   clients: Type.Integer(), framesDropped: Type.Integer(), schedulerOverruns: Type.Integer(),
   recorder: Type.Union([Type.Record(Type.String(), Type.Number()), Type.Null()]),
+  threads: Type.Object({ control: Nullable(PrioritySchema), network: Nullable(PrioritySchema) }),
 });
 
 /** GET /api/status: version, robots with measured loop rates, backend, clients (viewer and above). */
@@ -45,6 +54,7 @@ export const statusApi: FastifyPluginAsync<StatusOptions> = async (app, o) => {
       backend, robots: st.robots,
       clients: o.broadcaster.sessions.size, framesDropped: o.broadcaster.dropped, schedulerOverruns: st.schedulerOverruns,
       recorder: o.recorderStats(),
+      threads: o.threads(),
     };
   });
 };

@@ -114,6 +114,15 @@ export const TakeoverConfigSchema = Type.Object(
     maxClientBufferBytes: Type.Integer({ minimum: 1024 }),
     wsLimits: WsLimitsSchema,
     restLimits: RestLimitsSchema,
+    /**
+     * niceness of the server's threads (-20 highest .. 19 lowest; below 0 needs root or CAP_SYS_NICE):
+     * the control thread must win the CPU from everything else on the machine, the network thread
+     * (e-stops, replies) from ordinary processes
+     */
+    threadNice: Type.Object(
+      { control: Type.Integer({ minimum: -20, maximum: 19 }), network: Type.Integer({ minimum: -20, maximum: 19 }) },
+      { additionalProperties: false },
+    ),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   },
   { additionalProperties: false, $id: 'takeover/Config' },
@@ -151,6 +160,7 @@ export function defaultConfig(): TakeoverConfig {
       closeTimeoutMs: 1000,
     },
     restLimits: { timeWindowMs: 1000, readMax: 1000, writeMax: 20 },
+    threadNice: { control: -15, network: -5 },
     logLevel: 'info',
   };
 }

@@ -5,6 +5,7 @@ import type { RobotInfo } from '../../protocol/messages.ts';
 import type { ControlSamples, ControlStatus } from './control-host.ts';
 import type { EncodedFrame } from './frame-collector.ts';
 import type { PolicyRuntimeStats } from './policy-host.ts';
+import type { ThreadPriority } from './thread-priority.ts';
 
 /**
  * The control side as the network thread sees it (docs/architecture.md "Threads"): explicit
@@ -15,6 +16,8 @@ import type { PolicyRuntimeStats } from './policy-host.ts';
 export interface ControlPlane {
   /** the robot ids, in configuration order */
   readonly robotIds: readonly string[];
+  /** the control thread's niceness (null: the loops run on the caller's thread) */
+  readonly priority: ThreadPriority | null;
   /** false once the control thread has died (the robots are then not controlled by this server) */
   readonly running: boolean;
   has(robot: string): boolean;

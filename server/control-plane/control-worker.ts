@@ -3,6 +3,7 @@ import { wallClock } from '../control/clock.ts';
 import { ControlDispatcher, toThreadError } from './control-dispatcher.ts';
 import { ControlHost } from './control-host.ts';
 import { RecorderRelay } from './recorder-relay.ts';
+import { setThreadNice } from './thread-priority.ts';
 import type { ControlWorkerData, FromControl } from './thread-messages.ts';
 
 // The control thread (docs/architecture.md "Threads"): bridges, loops, scheduler, policies and
@@ -13,6 +14,8 @@ const data = workerData as ControlWorkerData;
 const post = (m: FromControl, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
 
 async function main(): Promise<void> {
+  // before the loops exist: the control thread must win the CPU (docs/architecture.md "Threads")
+  const priority = setThreadNice(data.config.threadNice.control);
   const relay = data.record ? new RecorderRelay((ops) => post({ t: 'rec', ops })) : null;
   let dispatcher: ControlDispatcher | null = null;
   let host: ControlHost;
@@ -35,7 +38,7 @@ async function main(): Promise<void> {
   }
   dispatcher = new ControlDispatcher(host, post, relay);
   port.on('message', (m) => dispatcher!.receive(m));
-  post({ t: 'ready', robots: host.infos() });
+  post({ t: 'ready', robots: host.infos(), priority });
 }
 
 void main();

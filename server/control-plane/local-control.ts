@@ -30,6 +30,7 @@ export class LocalControl implements ControlPlane {
   readonly host: ControlHost;
   readonly robotIds: readonly string[];
   readonly running = true;
+  readonly priority = null;
   #schedule: boolean;
   #frames: Array<(f: EncodedFrame[]) => void>;
   #events: Array<(e: LoopEvent) => void>;

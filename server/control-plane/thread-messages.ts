@@ -5,6 +5,7 @@ import type { RobotCommand } from '../control/robot-command.ts';
 import type { RobotInfo } from '../../protocol/messages.ts';
 import type { EncodedFrame } from './frame-collector.ts';
 import type { RecorderOp } from './recorder-relay.ts';
+import type { ThreadPriority } from './thread-priority.ts';
 
 /** What the control worker is started with (workerData). */
 export interface ControlWorkerData {
@@ -33,7 +34,7 @@ export interface ThreadError {
 
 /** Control thread -> network thread. */
 export type FromControl =
-  | { t: 'ready'; robots: RobotInfo[] }
+  | { t: 'ready'; robots: RobotInfo[]; priority: ThreadPriority }
   | { t: 'failed'; error: ThreadError }
   | { t: 'reply'; id: number; value?: unknown; error?: ThreadError }
   | { t: 'refusals'; replies: Array<{ id: number; refusal: Refusal | null }> }

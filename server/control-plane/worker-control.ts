@@ -14,6 +14,7 @@ import type { EncodedFrame } from './frame-collector.ts';
 import type { PolicyRuntimeStats } from './policy-host.ts';
 import { applyRecorderOps } from './recorder-relay.ts';
 import type { FromControl, ThreadError, ToControl } from './thread-messages.ts';
+import type { ThreadPriority } from './thread-priority.ts';
 
 export interface WorkerControlOptions {
   recorder: RecorderPort | null;
@@ -49,8 +50,12 @@ export class WorkerControl implements ControlPlane {
   #lastWatch = '';
   #exited = false;
 
-  private constructor(worker: Worker, infos: RobotInfo[], o: WorkerControlOptions) {
+  /** the niceness the control thread got */
+  readonly priority: ThreadPriority;
+
+  private constructor(worker: Worker, infos: RobotInfo[], priority: ThreadPriority, o: WorkerControlOptions) {
     this.#worker = worker;
+    this.priority = priority;
     this.#infos = new Map(infos.map((i) => [i.id, i]));
     this.robotIds = infos.map((i) => i.id);
     this.#o = o;
@@ -69,9 +74,9 @@ export class WorkerControl implements ControlPlane {
     const worker = startTsWorker(new URL('./control-worker.ts', import.meta.url), {
       workerData: { config, record: o.recorder !== null, policies: o.policies, spinMs: o.spinMs, coalesceMs: o.coalesceMs },
     });
-    const infos = await new Promise<RobotInfo[]>((resolve, reject) => {
+    const ready = await new Promise<Extract<FromControl, { t: 'ready' }>>((resolve, reject) => {
       const onMsg = (m: FromControl) => {
-        if (m.t === 'ready') { off(); resolve(m.robots); }
+        if (m.t === 'ready') { off(); resolve(m); }
         else if (m.t === 'failed') { off(); reject(fromThreadError(m.error)); }
       };
       const onErr = (err: Error) => { off(); reject(err); };
@@ -84,7 +89,8 @@ export class WorkerControl implements ControlPlane {
       await worker.terminate();
       throw err;
     });
-    return new WorkerControl(worker, infos, o);
+    if (ready.priority.error) o.log('warn', `control thread priority: ${ready.priority.error}`, {});
+    return new WorkerControl(worker, ready.robots, ready.priority, o);
   }
 
   #post(m: ToControl): void {
