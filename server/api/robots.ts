@@ -10,9 +10,9 @@ const IdParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}
 
 /** GET /api/robots and /api/robots/:id (viewer and above). */
 export const robotsApi: FastifyPluginAsync<{ control: ControlPlane }> = async (app, { control }) => {
-  const statusOf = async (id: string): Promise<RobotStatus> => {
+  const statusOf = async (id: string, fresh = false): Promise<RobotStatus> => {
     const info = control.info(id);
-    const st = (await control.status()).robots.find((r) => r.id === info.id);
+    const st = (await control.status(fresh)).robots.find((r) => r.id === info.id);
     if (!st) throw new TakeoverError('TKO_ERR_UNKNOWN_ROBOT', `no robot '${id}'`);
     return st;
   };
@@ -43,7 +43,7 @@ export const robotsApi: FastifyPluginAsync<{ control: ControlPlane }> = async (a
     const cmd = toStep !== undefined ? { type: 'rewind' as const, robot: req.params.id, toStep } : { type: 'rewind' as const, robot: req.params.id, seconds: seconds! };
     const refusal = await control.command(req.params.id, { operatorId: p.name, role: p.role }, cmd, performance.now());
     if (refusal) throw new TakeoverError(refusal.code, refusal.message);
-    return statusOf(req.params.id);
+    return statusOf(req.params.id, true);
   });
 };
 

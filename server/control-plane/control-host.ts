@@ -107,6 +107,11 @@ export class ControlHost {
     for (const r of this.fleet.robots.values()) if (r.loop.lease === operatorId) r.loop.operatorGone(operatorId);
   }
 
+  /** Live figures of one robot (TKO_ERR_UNKNOWN_ROBOT if unknown). */
+  statusOf(robot: string): RobotStatus {
+    return robotStatus(this.fleet.get(robot));
+  }
+
   /** Live figures of every robot. */
   status(): ControlStatus {
     return { robots: [...this.fleet.robots.values()].map(robotStatus), schedulerOverruns: this.fleet.scheduler.overruns };

@@ -31,7 +31,8 @@ export interface ControlPlane {
   badInput(operatorId: string): void;
   /** an operator's last connection closed: robots it held hold and free the lease */
   gone(operatorId: string): void;
-  status(): Promise<ControlStatus>;
+  /** every robot's figures: a snapshot at most 0.5 s old on the worker, `fresh` asks the control side now */
+  status(fresh?: boolean): Promise<ControlStatus>;
   /** raw jitter and latency samples since the last reset (benchmarks) */
   samples(reset: boolean): Promise<ControlSamples>;
   assignPolicy(robot: string, version: string): Promise<{ previous: string | null }>;

@@ -4,6 +4,7 @@ import { ControlDispatcher, toThreadError } from './control-dispatcher.ts';
 import { ControlHost } from './control-host.ts';
 import { RecorderRelay } from './recorder-relay.ts';
 import { setThreadNice } from './thread-priority.ts';
+import { StatusPublisher } from './status-publisher.ts';
 import type { ControlWorkerData, FromControl } from './thread-messages.ts';
 
 // The control thread (docs/architecture.md "Threads"): bridges, loops, scheduler, policies and
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
   }
   dispatcher = new ControlDispatcher(host, post, relay);
   port.on('message', (m) => dispatcher!.receive(m));
+  new StatusPublisher(host, (status) => post({ t: 'status', status })).start();
   post({ t: 'ready', robots: host.infos(), priority });
 }
 

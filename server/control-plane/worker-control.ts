@@ -13,6 +13,7 @@ import type { ControlPlane } from './control-plane.ts';
 import type { EncodedFrame } from './frame-collector.ts';
 import type { PolicyRuntimeStats } from './policy-host.ts';
 import { applyRecorderOps } from './recorder-relay.ts';
+import { SignalThrottle } from './signal-throttle.ts';
 import type { FromControl, ThreadError, ToControl } from './thread-messages.ts';
 import type { ThreadPriority } from './thread-priority.ts';
 
@@ -49,6 +50,11 @@ export class WorkerControl implements ControlPlane {
   #watchTimer: NodeJS.Timeout | null = null;
   #lastWatch = '';
   #exited = false;
+  /** the control thread's last status snapshot (published every 0.5 s) */
+  #status: ControlStatus | null = null;
+  // at most one sign of life / bad-frame notice per operator per 20 ms crosses (watchdogs are 300 ms)
+  #alive = new SignalThrottle(20, (operatorId) => this.#post({ t: 'alive', operatorId }));
+  #badInput = new SignalThrottle(20, (operatorId) => this.#post({ t: 'bad_input', operatorId }));
 
   /** the niceness the control thread got */
   readonly priority: ThreadPriority;
@@ -127,6 +133,9 @@ export class WorkerControl implements ControlPlane {
       case 'event':
         for (const fn of this.#events) fn(m.e);
         return;
+      case 'status':
+        this.#status = m.status;
+        return;
       case 'rec':
         if (this.#o.recorder) {
           try { applyRecorderOps(this.#o.recorder, m.ops); } catch (err) { this.#o.log('error', 'recorder refused a relayed call', { err }); }
@@ -154,10 +163,14 @@ export class WorkerControl implements ControlPlane {
     return this.#request<Refusal | null>({ t: 'cmd', id: this.#nextId++, robot, actor, cmd, at: receivedAtMs });
   }
 
-  alive(operatorId: string): void { this.#post({ t: 'alive', operatorId }); }
-  badInput(operatorId: string): void { this.#post({ t: 'bad_input', operatorId }); }
+  alive(operatorId: string): void { this.#alive.signal(operatorId); }
+  badInput(operatorId: string): void { this.#badInput.signal(operatorId); }
   gone(operatorId: string): void { this.#post({ t: 'gone', operatorId }); }
-  status(): Promise<ControlStatus> { return this.#request({ t: 'status', id: this.#nextId++ }); }
+  /** The last snapshot (at most 0.5 s old; requests never reach the loops), or a fresh one when asked or before the first. */
+  status(fresh = false): Promise<ControlStatus> {
+    if (this.#status && !fresh) return Promise.resolve(this.#status);
+    return this.#request({ t: 'status', id: this.#nextId++ });
+  }
   samples(reset: boolean): Promise<ControlSamples> { return this.#request({ t: 'samples', id: this.#nextId++, reset }); }
   policyStats(): Promise<PolicyRuntimeStats | null> { return this.#request({ t: 'policy_stats', id: this.#nextId++ }); }
 
@@ -189,6 +202,8 @@ export class WorkerControl implements ControlPlane {
   /** Stops the loops (arms hold and disconnect), takes the last recorder calls, ends the thread. */
   async stop(): Promise<void> {
     if (this.#watchTimer) clearInterval(this.#watchTimer);
+    this.#alive.clear();
+    this.#badInput.clear();
     if (this.#exited) return;
     try {
       await this.#request({ t: 'stop', id: this.#nextId++ });

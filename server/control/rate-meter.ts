@@ -20,6 +20,13 @@ export class SampleRing {
     const s = this.#buf.slice(0, this.#n).sort();
     return s[Math.min(this.#n - 1, Math.max(0, Math.ceil((p / 100) * this.#n) - 1))];
   }
+  /** several percentiles (0..100, nearest rank) from one sort; NaN each when empty */
+  percentiles(ps: readonly number[]): number[] {
+    if (this.#n === 0) return ps.map(() => NaN);
+    const s = this.#buf.slice(0, this.#n).sort();
+    return ps.map((p) => s[Math.min(this.#n - 1, Math.max(0, Math.ceil((p / 100) * this.#n) - 1))]);
+  }
+
   /** a copy of the samples held, oldest first not guaranteed */
   values(): Float64Array {
     return this.#buf.slice(0, this.#n);

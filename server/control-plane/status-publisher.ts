@@ -1,0 +1,51 @@
+import type { ControlHost, ControlStatus } from './control-host.ts';
+import type { RobotStatus } from './robot-status.ts';
+
+/**
+ * Publishes the robots' status from the control thread every `intervalMs`, so that status requests
+ * (REST at any rate) are answered on the network thread from the last snapshot and never reach the
+ * loops. A robot's figures cost a sort of its timing rings (about half a millisecond), so the
+ * snapshot is built one robot per turn of the event loop: due ticks run in between.
+ */
+export class StatusPublisher {
+  #host: ControlHost;
+  #post: (s: ControlStatus) => void;
+  #intervalMs: number;
+  #timer: NodeJS.Timeout | null = null;
+  #step: NodeJS.Immediate | null = null;
+
+  constructor(host: ControlHost, post: (s: ControlStatus) => void, intervalMs = 500) {
+    this.#host = host;
+    this.#post = post;
+    this.#intervalMs = intervalMs;
+  }
+
+  start(): void {
+    if (this.#timer) return;
+    this.#build();
+    this.#timer = setInterval(() => this.#build(), this.#intervalMs);
+  }
+
+  stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    if (this.#step) clearImmediate(this.#step);
+    this.#timer = null;
+    this.#step = null;
+  }
+
+  #build(): void {
+    if (this.#step) return; // the previous snapshot is still being built
+    const ids = [...this.#host.fleet.robots.keys()];
+    const robots: RobotStatus[] = [];
+    const next = (i: number) => {
+      this.#step = null;
+      if (i < ids.length) {
+        robots.push(this.#host.statusOf(ids[i]));
+        this.#step = setImmediate(() => next(i + 1));
+        return;
+      }
+      this.#post({ robots, schedulerOverruns: this.#host.fleet.scheduler.overruns });
+    };
+    next(0);
+  }
+}
