@@ -27,6 +27,8 @@ export interface PhaseResult {
   teleopRobots: string[];
   estopRobot: string;
   windowS: number;
+  /** the server's timing samples were cleared at the window's start */
+  figuresReset: boolean;
   /** the measured window, epoch ms (the recorder's logTime clock) */
   window: { fromMs: number; toMs: number };
   /** before the loads start */
@@ -64,7 +66,7 @@ export function lockTiming(seconds: number): { delayS: number; holdS: number } {
 export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
   const ids = Array.from({ length: o.robots }, (_, i) => `arm${i}`);
   const r: PhaseResult = {
-    name: o.name, error: null, teleopRobots: ids.slice(0, -1), estopRobot: ids[ids.length - 1], windowS: 0, window: { fromMs: NaN, toMs: NaN }, start: null, end: null, endReadS: null, endUnderLoad: false, loadAverage: null, last: null,
+    name: o.name, error: null, teleopRobots: ids.slice(0, -1), estopRobot: ids[ids.length - 1], windowS: 0, figuresReset: false, window: { fromMs: NaN, toMs: NaN }, start: null, end: null, endReadS: null, endUnderLoad: false, loadAverage: null, last: null,
     rss: { before: null, peak: null, end: null, afterLoads: null }, clients: {}, loads: {}, childProblems: [], serverDied: null, stop: null, journals: null,
     logErrors: { count: 0, first: null },
   };
@@ -111,6 +113,8 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
     }
     const all = [...base, ...loads];
     for (const c of all) c.line('mark');
+    // the jitter and latency figures read at the end cover the window only (not the start-up)
+    r.figuresReset = await s.resetFigures();
     const t0 = performance.now();
     r.window.fromMs = performance.timeOrigin + t0;
     o.log(`${o.name}: measuring ${o.seconds} s`);

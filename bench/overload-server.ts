@@ -104,6 +104,16 @@ export class ServerProc {
     return this.proc.pid!;
   }
 
+  /** Starts a new measurement window on the server (jitter and latency samples cleared); false if refused. */
+  async resetFigures(): Promise<boolean> {
+    try {
+      const res = await fetch(`${this.url}/api/status/reset-figures`, { method: 'POST', headers: { authorization: `Bearer ${TOKENS.estop.token}` }, signal: AbortSignal.timeout(10_000) });
+      return res.ok;
+    } catch {
+      return false;
+    }
+  }
+
   /** GET /api/status with the viewer token; null if it fails or takes longer than `timeoutMs`. */
   async status(timeoutMs = 30_000): Promise<StatusRead | null> {
     if (this.exit) return null;

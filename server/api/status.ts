@@ -44,6 +44,16 @@ export const statusApi: FastifyPluginAsync<StatusOptions> = async (app, o) => {
     if (!o.control.running) reply.code(503);
     return { ok: o.control.running, robots: o.control.robotIds.length };
   });
+  app.post('/api/status/reset-figures', {
+    preValidation: app.requireRole('operator'),
+    schema: {
+      tags: ['server'], summary: "starts a new measurement window: every loop's jitter and command-latency samples are cleared (the next status snapshot, within 0.5 s, shows it)",
+      security: [{ bearer: [] }], response: { 200: Type.Object({ robots: Type.Integer() }) },
+    },
+  }, async () => {
+    await o.control.samples(true);
+    return { robots: o.control.robotIds.length };
+  });
   app.get('/api/status', {
     preValidation: app.requireRole('viewer'),
     schema: { tags: ['server'], summary: 'server, robots and loop figures as measured', security: [{ bearer: [] }], response: { 200: StatusSchema } },

@@ -83,6 +83,13 @@ describe('server with its control loops on a worker thread', () => {
     expect(r1.configuredRateHz).toBe(50);
     expect(typeof r1.rateOk).toBe('boolean');
     expect(r1.jitterP999Ms).not.toBeNull();
+    // a new measurement window: operators may clear the timing samples, viewers may not
+    const before = (await app.control.samples(false)).jitterMs.length;
+    const reset = await fetch(`${base}/api/status/reset-figures`, { method: 'POST', headers: auth });
+    expect(await reset.json()).toEqual({ robots: 2 });
+    expect((await app.control.samples(false)).jitterMs.length).toBeLessThan(before);
+    expect((await fetch(`${base}/api/status/reset-figures`, { method: 'POST', headers: { authorization: `Bearer ${TOKENS.eve.token}` } })).status).toBe(403);
+    expect((await app.control.status(true)).robots[1].ticks).toBeGreaterThanOrEqual(r1.ticks); // ticks count on; only the samples start over
     const one = await (await fetch(`${base}/api/robots/arm1`, { headers: auth })).json();
     expect(one.info.id).toBe('arm1');
     expect(one.status.id).toBe('arm1');
