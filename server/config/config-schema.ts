@@ -120,7 +120,12 @@ export const TakeoverConfigSchema = Type.Object(
      * (e-stops, replies) from ordinary processes
      */
     threadNice: Type.Object(
-      { control: Type.Integer({ minimum: -20, maximum: 19 }), network: Type.Integer({ minimum: -20, maximum: 19 }) },
+      {
+        control: Type.Integer({ minimum: -20, maximum: 19 }),
+        network: Type.Integer({ minimum: -20, maximum: 19 }),
+        /** SCHED_FIFO priority of the control thread (1..99; 0: ordinary scheduling at `control` niceness only) */
+        controlRealtime: Type.Integer({ minimum: 0, maximum: 99 }),
+      },
       { additionalProperties: false },
     ),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
@@ -160,7 +165,7 @@ export function defaultConfig(): TakeoverConfig {
       closeTimeoutMs: 1000,
     },
     restLimits: { timeWindowMs: 1000, readMax: 1000, writeMax: 20 },
-    threadNice: { control: -15, network: -5 },
+    threadNice: { control: -15, network: -5, controlRealtime: 20 },
     logLevel: 'info',
   };
 }

@@ -3,7 +3,7 @@ import { wallClock } from '../control/clock.ts';
 import { ControlDispatcher, toThreadError } from './control-dispatcher.ts';
 import { ControlHost } from './control-host.ts';
 import { RecorderRelay } from './recorder-relay.ts';
-import { setThreadNice } from './thread-priority.ts';
+import { setThreadNice, setThreadRealtime } from './thread-priority.ts';
 import { StatusPublisher } from './status-publisher.ts';
 import type { ControlWorkerData, FromControl } from './thread-messages.ts';
 
@@ -17,6 +17,8 @@ const post = (m: FromControl, transfer?: ArrayBuffer[]) => port.postMessage(m, t
 async function main(): Promise<void> {
   // before the loops exist: the control thread must win the CPU (docs/architecture.md "Threads")
   const priority = setThreadNice(data.config.threadNice.control);
+  const rt = data.config.threadNice.controlRealtime;
+  if (rt > 0) priority.realtime = setThreadRealtime(rt);
   const relay = data.record ? new RecorderRelay((ops) => post({ t: 'rec', ops })) : null;
   let dispatcher: ControlDispatcher | null = null;
   let host: ControlHost;

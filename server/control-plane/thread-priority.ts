@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
@@ -9,6 +10,35 @@ export interface ThreadPriority {
   nice: number | null;
   /** '' when the thread has the niceness asked for; why not otherwise */
   error: string;
+  /** SCHED_FIFO priority asked for (0: none) and whether the thread got it */
+  realtime?: { wanted: number; ok: boolean; error: string };
+}
+
+function threadId(): number | null {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop());
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Puts the calling thread in the SCHED_FIFO real-time class at `priority` (1..99) with chrt(1):
+ * a real-time thread runs as soon as it wakes, ahead of every ordinary thread, so a busy CPU
+ * cannot delay a tick (the kernel still keeps 5% of each second for ordinary threads). Needs root
+ * or CAP_SYS_NICE; the error says why not otherwise.
+ */
+export function setThreadRealtime(priority: number): { wanted: number; ok: boolean; error: string } {
+  const tid = threadId();
+  if (tid === null) return { wanted: priority, ok: false, error: 'real-time scheduling is set on Linux only' };
+  try {
+    execFileSync('chrt', ['-f', '-p', String(priority), String(tid)], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 2000 });
+    const out = execFileSync('chrt', ['-p', String(tid)], { encoding: 'utf8', timeout: 2000 });
+    return /SCHED_FIFO/.test(out) ? { wanted: priority, ok: true, error: '' } : { wanted: priority, ok: false, error: `chrt did not take: ${out.trim()}` };
+  } catch (err) {
+    const e = err as { stderr?: Buffer; message: string };
+    return { wanted: priority, ok: false, error: `could not set SCHED_FIFO ${priority}: ${(e.stderr?.toString() || e.message).trim()} (needs chrt, and root or CAP_SYS_NICE)` };
+  }
 }
 
 /**
@@ -18,12 +48,8 @@ export interface ThreadPriority {
  * keeps its priority and the error says so (the server runs on, less protected against a busy CPU).
  */
 export function setThreadNice(wanted: number): ThreadPriority {
-  let tid: number;
-  try {
-    tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-  } catch {
-    return { wanted, nice: null, error: 'thread priorities are set on Linux only (/proc/thread-self missing)' };
-  }
+  const tid = threadId();
+  if (tid === null) return { wanted, nice: null, error: 'thread priorities are set on Linux only (/proc/thread-self missing)' };
   try {
     setPriority(tid, wanted);
     return { wanted, nice: getPriority(tid), error: '' };

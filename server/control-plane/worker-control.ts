@@ -96,6 +96,7 @@ export class WorkerControl implements ControlPlane {
       throw err;
     });
     if (ready.priority.error) o.log('warn', `control thread priority: ${ready.priority.error}`, {});
+    if (ready.priority.realtime && !ready.priority.realtime.ok) o.log('warn', `control thread real-time scheduling: ${ready.priority.realtime.error}`, {});
     return new WorkerControl(worker, ready.robots, ready.priority, o);
   }
 
