@@ -50,6 +50,7 @@ export class WorkerControl implements ControlPlane {
   #watchTimer: NodeJS.Timeout | null = null;
   #lastWatch = '';
   #exited = false;
+  #stopping = false;
   /** the control thread's last status snapshot (published every 0.5 s) */
   #status: ControlStatus | null = null;
   // at most one sign of life / bad-frame notice per operator per 20 ms crosses (watchdogs are 300 ms)
@@ -71,7 +72,7 @@ export class WorkerControl implements ControlPlane {
       this.#exited = true;
       for (const p of this.#pending.values()) p.reject(new TakeoverError('TKO_ERR_INTERNAL', `control thread exited (${code})`));
       this.#pending.clear();
-      if (code !== 0) o.log('error', 'control thread exited', { code });
+      if (!this.#stopping) o.log('error', 'control thread exited: the robots are no longer controlled by this server', { code });
     });
   }
 
@@ -206,6 +207,7 @@ export class WorkerControl implements ControlPlane {
     this.#alive.clear();
     this.#badInput.clear();
     if (this.#exited) return;
+    this.#stopping = true;
     try {
       await this.#request({ t: 'stop', id: this.#nextId++ });
     } finally {
