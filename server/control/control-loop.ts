@@ -3,7 +3,7 @@ import { CommandPipeline } from './command-pipeline.ts';
 import type { Mode, Source } from '../../core/mode.ts';
 import { isObservationFinite, observationToRecord, type Observation } from '../../core/observation.ts';
 import type { Outcome } from '../../core/step.ts';
-import { isEpisodic, isMonitored, isStepped } from '../robots/bridge-extras.ts';
+import { isEpisodic, isEstoppable, isMonitored, isStepped } from '../robots/bridge-extras.ts';
 import type { RobotBridge } from '../robots/robot-bridge.ts';
 import type { ControlLoopOptions, LoopEvent, Refusal } from './control-loop-options.ts';
 import { PolicyProposer } from './policy-proposer.ts';
@@ -224,7 +224,7 @@ export class ControlLoop {
     if (before.mode !== d.state.mode) {
       this.episodes.event({ type: 'mode', t, step: (ep?.step ?? 0) - 1, from: before.mode, to: d.state.mode, reason: d.state.reason });
       if (d.state.mode !== 'INTERVENING') this.#teleop.clear();
-      if (d.state.mode === 'ESTOP') (this.bridge as { estop?: () => void }).estop?.();
+      if (d.state.mode === 'ESTOP' && isEstoppable(this.bridge)) this.bridge.estop();
       if (d.state.mode === 'PAUSED' || d.state.mode === 'ESTOP') this.#holdNow();
     }
     if (before.lease !== d.state.lease) {

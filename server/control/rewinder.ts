@@ -1,18 +1,7 @@
 import type { RobotBridge } from '../robots/robot-bridge.ts';
+import { isRestorable } from '../robots/bridge-extras.ts';
 import { DriveBack } from './drive-back.ts';
 import { RewindBuffer, type RewindTarget } from './rewind-buffer.ts';
-
-/** A bridge that can copy and restore its exact physics state (simulators). */
-interface RestorableBridge extends RobotBridge {
-  /** `reuse`: a snapshot this caller no longer needs, to fill instead of allocating (per-tick hot path) */
-  snapshot(reuse?: unknown): unknown;
-  restore(s: unknown): void;
-}
-
-function isRestorable(b: RobotBridge): b is RestorableBridge {
-  const r = b as Partial<RestorableBridge>;
-  return b.capabilities.restoreState && typeof r.snapshot === 'function' && typeof r.restore === 'function';
-}
 
 export type RewindStart =
   | { ok: true; how: 'restore' | 'drive_back'; toStep: number; seconds: number }

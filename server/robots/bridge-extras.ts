@@ -27,6 +27,26 @@ export interface MonitoredBridge extends RobotBridge {
   resume(): Error | null;
 }
 
+/** A bridge that can copy and restore its exact physics state (simulators): exact rewind. */
+export interface RestorableBridge extends RobotBridge {
+  /** `reuse`: a snapshot this caller no longer needs, to fill instead of allocating (per-tick hot path) */
+  snapshot(reuse?: unknown): unknown;
+  restore(s: unknown): void;
+}
+
+/** A bridge with an e-stop of its own (a real arm's controller), called when the loop latches ESTOP. */
+export interface EstoppableBridge extends RobotBridge {
+  estop(): void;
+}
+
+// The optional abilities of a bridge, each tested here and nowhere else.
+export function isRestorable(b: RobotBridge): b is RestorableBridge {
+  const r = b as Partial<RestorableBridge>;
+  return b.capabilities.restoreState && typeof r.snapshot === 'function' && typeof r.restore === 'function';
+}
+export function isEstoppable(b: RobotBridge): b is EstoppableBridge {
+  return typeof (b as Partial<EstoppableBridge>).estop === 'function';
+}
 export function isStepped(b: RobotBridge): b is SteppedBridge {
   return typeof (b as Partial<SteppedBridge>).stepTo === 'function';
 }
