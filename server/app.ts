@@ -115,10 +115,6 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   } else recorder = null;
 
   const onTickError = (id: string, err: unknown) => app.log.error({ err, robot: id }, 'control tick failed; robot e-stopped');
-  const learned = config.robots.filter((r) => r.policy && r.policy !== 'expert' && r.policy !== 'idle');
-  if (opts.policies === false && learned.length) {
-    throw new TakeoverError('TKO_ERR_CONFIG', `robot '${learned[0].id}' runs policy '${learned[0].policy}', but policies are switched off`);
-  }
   const broadcaster = new Broadcaster();
   const withPolicies = opts.policies !== false;
   let control: ControlPlane;
@@ -147,6 +143,9 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     const lc = await LocalControl.create(config, {
       clock, schedule, recorder, policies: withPolicies, spinMs: opts.spinMs, coalesceMs: opts.coalesceMs,
       watched: (id) => broadcaster.watched(id), onError: onTickError,
+    }).catch(async (err) => {
+      if (recording) await recording.close();
+      throw err;
     });
     control = lc;
     app.decorate('fleet', lc.fleet);

@@ -135,6 +135,19 @@ describe('control thread with more than four robots (frames coalesced per flush)
 });
 
 describe('control thread start-up', () => {
+  it('a learned policy with policies off is refused, and the recording it opened is closed again', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'takeover-worker-'));
+    try {
+      const config = validateConfig({ ...defaultConfig(), port: 0, dataDir, record: true, logLevel: 'silent', robots: [{ id: 'arm0', kind: 'mock', policy: 'v1' }] });
+      await expect(buildApp(config, { threads: false, policies: false })).rejects.toMatchObject({ code: 'TKO_ERR_CONFIG', message: /switched off/ });
+      // the data dir's lock was released: the same dir serves again
+      const app = await buildApp({ ...config, robots: [{ id: 'arm0', kind: 'mock' }] }, { threads: false, policies: false, schedule: false });
+      await app.close();
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('a robot the thread cannot build fails buildApp with the control side error', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'takeover-worker-'));
     try {
