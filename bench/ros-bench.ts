@@ -120,6 +120,6 @@ export const rosBench: Benchmark = {
     row('teleop frame -> rosbridge publish received (one way, IK+safety+JSON)', latency);
     row(`raw ws round trip (${payload.length} B JSON, same run)`, rtt);
     process.stdout.write(`commands published ${bridge.published}, refused ${bridge.refused}, joint states received ${bridge.statesReceived}\n`);
-    process.stdout.write('note: the rosbridge here is the test double (Node); facts.md measured a real rosbridge (ROS 1, Python) publish-echo round trip at ~1.1-1.5 ms p50.\n');
+    process.stdout.write('note: the rosbridge here is the test double (Node); a real rosbridge (ROS 1, Python) answered a publish-echo round trip at ~1.1-1.5 ms p50 on this machine (docs/ros.md).\n');
   },
 };

@@ -5,7 +5,7 @@ import { runEpisode } from '../sim/rollout.ts';
 import type { Benchmark } from './run.ts';
 import { fmt } from './percentiles.ts';
 
-// Baseline: a bare 7-hinge chain with no contacts (what facts.md measured at ~69x real time).
+// Baseline: a bare 7-hinge chain with no contacts (about 69x real time on one core here).
 const BARE_CHAIN = `<mujoco><option timestep="0.002"/><worldbody>${Array.from({ length: 7 })
   .map((_, i) => `<body pos="0 0 ${i ? 0.1 : 0}"><joint type="hinge" axis="${i % 2 ? '0 1 0' : '0 0 1'}"/><geom type="capsule" fromto="0 0 0 0 0 0.1" size="0.03"/>`)
   .join('')}${'</body>'.repeat(7)}</worldbody></mujoco>`;

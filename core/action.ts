@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 /**
- * The action space shared by policies and operators (design.md): an end-effector delta in the
+ * The action space shared by policies and operators (docs/architecture.md): an end-effector delta in the
  * robot base frame plus the gripper, as robosuite's OSC controller uses.
  *
  * Index: 0..2 translation (dx, dy, dz), 3..5 rotation (droll, dpitch, dyaw, an axis-angle

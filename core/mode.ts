@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 
-/** Control modes of one robot (design.md "Modes"). */
+/** Control modes of one robot (docs/architecture.md "Modes and the lease"). */
 export const ModeSchema = Type.Union(
   [
     Type.Literal('AUTONOMOUS'),

@@ -9,7 +9,7 @@ export const ObjectPoseSchema = Type.Object({ name: Type.String(), pos: Vec3, qu
 export type ObjectPose = Static<typeof ObjectPoseSchema>;
 
 /**
- * What a robot reports each tick (design.md "Observation"). Wire and recording form; the
+ * What a robot reports each tick (docs/architecture.md "The control tick"). Wire and recording form; the
  * control loop keeps the same fields in typed arrays (`Observation`).
  */
 export const ObservationSchema = Type.Object(

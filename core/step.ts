@@ -4,7 +4,7 @@ import { ObservationSchema } from './observation.ts';
 import { ModeSchema, SourceSchema } from './mode.ts';
 
 /**
- * One control tick as recorded (design.md "Steps and labels"). Training labels are derived
+ * One control tick as recorded (docs/recordings.md). Training labels are derived
  * from these fields by `recordings/step-labels.ts`, never stored by the loop.
  */
 export const StepSchema = Type.Object(

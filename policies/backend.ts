@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 
 /**
- * tfjs backend choice (design.md "Policies"): native GPU, native CPU, wasm, pure-JS cpu, in that
+ * tfjs backend choice (docs/training.md): native GPU, native CPU, wasm, pure-JS cpu, in that
  * order. The two native packages are optionalDependencies whose install downloads libtensorflow, so
  * they are often absent: they load by dynamic import and a failure just moves on to the next one.
  */

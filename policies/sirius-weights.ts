@@ -1,6 +1,6 @@
 /**
- * Per-sample loss weights for weighted behavioral cloning (design.md "Weighted behavioral cloning",
- * papers.md "Sirius"). Pure functions over Sirius class labels; the trainer multiplies each
+ * Per-sample loss weights for weighted behavioral cloning (docs/training.md,
+ * after Sirius). Pure functions over Sirius class labels; the trainer multiplies each
  * sample's loss by its weight, sampling stays uniform.
  */
 

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 /** Data dirs a Recorder in this process holds (a process-wide fact, hence module state). */
 const heldHere = new Set<string>();
 
-/** Where everything lives under one data directory (design.md "Recordings"). */
+/** Where everything lives under one data directory (docs/recordings.md). */
 export const dataDirLayout = (dataDir: string) => ({
   catalog: join(dataDir, 'catalog.sqlite'),
   episodes: join(dataDir, 'episodes'),

@@ -63,8 +63,8 @@ function stack(rows: number[][], name: string): { data: Float64Array; shape: num
 }
 
 /**
- * Writes episodes as one robomimic HDF5 dataset with Sirius's labels (design.md "Steps and
- * labels"): `data/demo_<k>/{actions, obs/*, next_obs/*, rewards, dones, action_modes,
+ * Writes episodes as one robomimic HDF5 dataset with Sirius's labels (docs/recordings.md):
+ * `data/demo_<k>/{actions, obs/*, next_obs/*, rewards, dones, action_modes,
  * intv_labels}` and `data.attrs.{total, env_args}`. A sample is a step the label function keeps
  * for training (rewound and recovery steps only when asked; idle steps never: nothing ran) with
  * the action that ran. Episodes without such a step are skipped and reported.

@@ -8,7 +8,7 @@ export const INTV_LABELS = { demo: -1, robot: 0, intervention: 1, preInterventio
 export const PRE_INTERVENTION_WINDOW = 15;
 
 /**
- * Training class of one recorded step (design.md "Steps and labels").
+ * Training class of one recorded step (docs/recordings.md).
  * `idle` is a step where nothing ran (source 'none': paused, e-stopped, policy late): it has
  * no executed action to learn from, so it never trains and the pre-intervention window walks
  * past it without counting it.

@@ -76,7 +76,7 @@ export function redactToken(url: string): string {
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
 /**
- * The whole server as a Fastify instance (style.md: build, never listen). Robots are built here;
+ * The whole server as a Fastify instance (build, never listen). Robots are built here;
  * their bridges connect and loops start on `ready`, and everything stops on `close`.
  */
 export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): Promise<FastifyInstance> {

@@ -150,7 +150,7 @@ export class ArmSim implements TaskScene {
     return out;
   }
 
-  /** The full observation of design.md. */
+  /** The full observation (docs/architecture.md "The control tick"). */
   observe(): Observation {
     const qpos = this.data.qpos as Float64Array;
     const qvel = this.data.qvel as Float64Array;

@@ -48,7 +48,7 @@ export type OperatorDecision =
 type SubTask = 'grasp' | 'finish';
 
 /**
- * A careful person supervising policy episodes (issue 6). It watches for imminent failure (no
+ * A careful person supervising policy episodes. It watches for imminent failure (no
  * progress, a missed or dropped cube, drifting away from what the expert would do), reacts after
  * a delay, optionally rewinds, corrects with the scripted expert until the current sub-task is
  * done, and hands back. Pure decision logic: the caller applies the decisions through the same

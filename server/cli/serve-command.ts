@@ -22,7 +22,7 @@ export const serveCommand: CliCommand = {
       dataDir: values['data-dir'] !== undefined || process.env.TAKEOVER_DATA_DIR ? flags.dataDir : undefined,
       robots: intFlag(values, 'robots'), controlRateHz: intFlag(values, 'rate'),
     });
-    // npm start builds the console once when it is missing (issue 7).
+    // npm start builds the console once when it is missing.
     const webDir = resolve(config.webDir);
     if (!values['no-build'] && !existsSync(join(webDir, 'index.html')) && existsSync('web/index.html')) {
       process.stderr.write('takeover: building the console (npm run build)...\n');

@@ -47,7 +47,7 @@ export function initialArbiterState(): ArbiterState {
   return { mode: 'AUTONOMOUS', lease: null, reason: 'start' };
 }
 
-/** Which source drives the arm in a mode (design.md control tick). */
+/** Which source drives the arm in a mode (docs/architecture.md "The control tick"). */
 export function sourceFor(mode: Mode): Source {
   if (mode === 'AUTONOMOUS') return 'policy';
   if (mode === 'INTERVENING' || mode === 'REWINDING') return 'operator';
@@ -133,7 +133,7 @@ export function arbitrate(state: ArbiterState, ev: ArbiterEvent): Decision {
     }
     case 'rewind_done': {
       if (state.mode !== 'REWINDING') return refuse(state, 'TKO_ERR_BAD_TRANSITION', `not rewinding (mode ${state.mode})`);
-      // After a rewind the operator corrects (design.md): INTERVENING.
+      // After a rewind the operator corrects (docs/architecture.md): INTERVENING.
       return { ok: true, state: { mode: 'INTERVENING', lease: state.lease, reason: 'rewind done' }, changed: true };
     }
     case 'heartbeat_timeout': {

@@ -24,7 +24,7 @@ import { loopStatus, type LoopStatus } from './loop-status.ts';
 export type { ControlLoopOptions, LoopEvent, Refusal } from './control-loop-options.ts';
 
 /**
- * One robot's control loop (design.md "The control tick"): observe -> propose (deadline) ->
+ * One robot's control loop (docs/architecture.md "The control tick"): observe -> propose (deadline) ->
  * arbiter -> IK -> safety -> command -> record -> listeners. `tick()` is synchronous and never
  * awaits; time comes from the injected clock. Operator teleop commands are applied on arrival
  * from the same tick reference, so their latency does not wait for the next tick.
@@ -285,7 +285,7 @@ export class ControlLoop {
   }
 
   /**
-   * Rewinds the current episode (issue 6) to a step or by some seconds: a sim robot is restored
+   * Rewinds the current episode to a step or by some seconds: a sim robot is restored
    * exactly and the operator is INTERVENING at once; a real arm drives back (REWINDING, recorded as
    * recovery) and then the operator is INTERVENING. The undone steps are marked by a rewind event.
    */
@@ -329,7 +329,7 @@ export class ControlLoop {
     this.#recovery = true;
   }
 
-  /** The holder's connection closed or went bad: hold (design.md watchdogs). */
+  /** The holder's connection closed or went bad: hold (docs/architecture.md "The control tick"). */
   operatorGone(operatorId: string): void {
     this.#arbitrate({ type: 'operator_gone', operatorId });
   }

@@ -1,5 +1,5 @@
 /**
- * A real arm's rewind (design.md, RaC's recovery): the recorded joint path played in reverse, one
+ * A real arm's rewind (docs/learning-loop.md, after RaC's recovery): the recorded joint path played in reverse, one
  * recorded tick per control tick (the speed it was recorded at, so within the limits it obeyed),
  * through the safety filter like any command, until the arm settles on the target joints.
  */

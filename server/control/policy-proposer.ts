@@ -4,7 +4,7 @@ import type { ActionSource } from './action-source.ts';
 import type { Clock } from './clock.ts';
 
 /**
- * Asks the policy for this tick's action under a deadline (design.md: late = hold this tick).
+ * Asks the policy for this tick's action under a deadline (late = hold this tick).
  * A late answer or a throwing policy is counted and yields null; the answer is clipped into the
  * action space in a reused buffer.
  */

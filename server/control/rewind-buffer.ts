@@ -11,7 +11,7 @@ export interface RewindEntry {
 export type RewindTarget = { toStep: number } | { seconds: number };
 
 /**
- * A bounded ring of the last `horizon` seconds of one robot's ticks (design.md "REWINDING"):
+ * A bounded ring of the last `horizon` seconds of one robot's ticks (docs/learning-loop.md):
  * exact physics snapshots for simulators, the joint path for real arms. Slots and their joint
  * arrays are allocated once.
  */

@@ -8,7 +8,7 @@ export type RewindStart =
   | { ok: false; message: string };
 
 /**
- * Rewind for one robot (issue 6): remembers the last `horizonSeconds` of ticks, then either
+ * Rewind for one robot: remembers the last `horizonSeconds` of ticks, then either
  * restores the exact state of a sim robot or drives a real arm back along its joint path.
  */
 export class Rewinder {

@@ -56,7 +56,7 @@ export interface LoopReport {
 }
 
 /**
- * The closed learning loop (issue 6): from a starting policy, each round deploys each weighting's
+ * The closed learning loop: from a starting policy, each round deploys each weighting's
  * current policy under the simulated operator (recorded like any episode), retrains it on all of
  * its data so far (expert demos plus every round of its own deployments) with its weighting, and
  * evaluates the new version on the same held-out seeds. A run lives in its own data folder.

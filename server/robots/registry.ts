@@ -31,7 +31,7 @@ export interface RobotContext {
 
 type Factory = (cfg: RobotConfig, ctx: RobotContext) => Promise<RobotParts>;
 
-/** kind -> factory. The only switch on `kind` in the server (style.md habit 3). */
+/** kind -> factory. The only switch on `kind` in the server . */
 const KINDS: Record<RobotConfig['kind'], Factory> = {
   async sim(cfg, ctx) {
     // Imported lazily: MuJoCo's WASM loads only when a sim robot is configured.

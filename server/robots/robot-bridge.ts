@@ -19,7 +19,7 @@ export interface JointCommand {
 }
 
 /**
- * The seam between the control loop and an arm (LeRobot's `Robot`, design.md's control tick).
+ * The seam between the control loop and an arm (after LeRobot's `Robot`).
  * `observe` returns the latest cached state and never waits; `command` hands targets to the arm
  * and returns what was really applied.
  */

@@ -19,7 +19,7 @@ export const OPERATOR = { name: 'alice', role: 'operator' as const, token: 'alic
 export const WATCHER = { name: 'watcher', role: 'viewer' as const, token: 'watcher-e2e-token-0123456789' };
 export const CHROMIUM = process.env.TAKEOVER_CHROMIUM ?? '/usr/bin/chromium';
 
-/** Flags that give WebGL2 on SwiftShader in headless Debian Chromium (shared/facts.md). */
+/** Flags that give WebGL2 on SwiftShader in headless Debian Chromium (checked on this machine). */
 export const CHROMIUM_ARGS = [
   '--no-sandbox', '--use-gl=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
