@@ -8,7 +8,7 @@ import { TakeoverError } from '../errors.ts';
 import { Fleet } from '../robots/fleet.ts';
 import type { RobotInfo } from '../../protocol/messages.ts';
 import { FrameCollector, type EncodedFrame } from './frame-collector.ts';
-import { PolicyHost, type PolicyRuntimeStats } from './policy-host.ts';
+import { isLearnedPolicy, PolicyHost, type PolicyRuntimeStats } from './policy-host.ts';
 import { robotStatus, type RobotStatus } from './robot-status.ts';
 
 /** Raw timing samples of every loop (benchmarks pool them across robots). */
@@ -62,7 +62,7 @@ export class ControlHost {
 
   /** Builds the robots (bridges not yet connected) and assigns configured learned policies. */
   static async create(config: TakeoverConfig, o: ControlHostOptions): Promise<ControlHost> {
-    const learned = config.robots.filter((r) => r.policy && r.policy !== 'expert' && r.policy !== 'idle');
+    const learned = config.robots.filter((r) => isLearnedPolicy(r.policy));
     if (!o.policies && learned.length) {
       throw new TakeoverError('TKO_ERR_CONFIG', `robot '${learned[0].id}' runs policy '${learned[0].policy}', but policies are switched off`);
     }

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   }
   dispatcher = new ControlDispatcher(host, post, relay);
   port.on('message', (m) => dispatcher!.receive(m));
-  new StatusPublisher(host, (status) => post({ t: 'status', status })).start();
+  new StatusPublisher(host, (status, policies) => post({ t: 'status', status, policies })).start();
   post({ t: 'ready', robots: host.infos(), priority });
 }
 

@@ -3,6 +3,11 @@ import { TakeoverError } from '../errors.ts';
 import type { Fleet } from '../robots/fleet.ts';
 import type { PolicyRuntime } from '../../policies/policy-runtime.ts';
 
+/** Whether a robot's configured policy is a learned version (not the scripted expert, not idle). */
+export function isLearnedPolicy(policy: string | undefined): policy is string {
+  return !!policy && policy !== 'expert' && policy !== 'idle';
+}
+
 /** What the status page and GET /api/policies say about the runtime that drives the robots. */
 export interface PolicyRuntimeStats {
   engine: string;
@@ -36,7 +41,7 @@ export class PolicyHost {
   /** Robots configured to start on a learned version get it, before their loops start (TKO_ERR_CONFIG when they cannot). */
   async assignConfigured(fleet: Fleet, robots: readonly RobotConfig[]): Promise<void> {
     for (const r of robots) {
-      if (!r.policy || r.policy === 'expert' || r.policy === 'idle') continue;
+      if (!isLearnedPolicy(r.policy)) continue;
       try {
         await this.assign(fleet, r.id, r.policy);
       } catch (err) {

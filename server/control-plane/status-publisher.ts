@@ -1,20 +1,21 @@
 import type { ControlHost, ControlStatus } from './control-host.ts';
+import type { PolicyRuntimeStats } from './policy-host.ts';
 import type { RobotStatus } from './robot-status.ts';
 
 /**
  * Publishes the robots' status from the control thread every `intervalMs`, so that status requests
  * (REST at any rate) are answered on the network thread from the last snapshot and never reach the
- * loops. A robot's figures cost a sort of its timing rings (about half a millisecond), so the
+ * loops (the policy runtime's figures ride along). A robot's figures cost a sort of its timing rings (about half a millisecond), so the
  * snapshot is built one robot per turn of the event loop: due ticks run in between.
  */
 export class StatusPublisher {
   #host: ControlHost;
-  #post: (s: ControlStatus) => void;
+  #post: (s: ControlStatus, policies: PolicyRuntimeStats | null) => void;
   #intervalMs: number;
   #timer: NodeJS.Timeout | null = null;
   #step: NodeJS.Immediate | null = null;
 
-  constructor(host: ControlHost, post: (s: ControlStatus) => void, intervalMs = 500) {
+  constructor(host: ControlHost, post: (s: ControlStatus, policies: PolicyRuntimeStats | null) => void, intervalMs = 500) {
     this.#host = host;
     this.#post = post;
     this.#intervalMs = intervalMs;
@@ -44,7 +45,8 @@ export class StatusPublisher {
         this.#step = setImmediate(() => next(i + 1));
         return;
       }
-      this.#post({ robots, schedulerOverruns: this.#host.fleet.scheduler.overruns });
+      const status = { robots, schedulerOverruns: this.#host.fleet.scheduler.overruns };
+      this.#host.policyStats().then((policies) => this.#post(status, policies), () => this.#post(status, null));
     };
     next(0);
   }

@@ -5,6 +5,7 @@ import type { RobotCommand } from '../control/robot-command.ts';
 import type { RobotInfo } from '../../protocol/messages.ts';
 import type { ControlStatus } from './control-host.ts';
 import type { EncodedFrame } from './frame-collector.ts';
+import type { PolicyRuntimeStats } from './policy-host.ts';
 import type { RecorderOp } from './recorder-relay.ts';
 import type { ThreadPriority } from './thread-priority.ts';
 
@@ -40,7 +41,7 @@ export type FromControl =
   | { t: 'reply'; id: number; value?: unknown; error?: ThreadError }
   | { t: 'refusals'; replies: Array<{ id: number; refusal: Refusal | null }> }
   | { t: 'frames'; frames: EncodedFrame[] }
-  | { t: 'status'; status: ControlStatus }
+  | { t: 'status'; status: ControlStatus; policies: PolicyRuntimeStats | null }
   | { t: 'event'; e: LoopEvent }
   | { t: 'rec'; ops: RecorderOp[] }
   | { t: 'log'; level: 'error' | 'warn'; msg: string; robot?: string; err?: ThreadError };

@@ -53,6 +53,8 @@ export class WorkerControl implements ControlPlane {
   #stopping = false;
   /** the control thread's last status snapshot (published every 0.5 s) */
   #status: ControlStatus | null = null;
+  /** the policy runtime's figures of the same snapshot; undefined until one arrives or after a swap */
+  #policies: PolicyRuntimeStats | null | undefined = undefined;
   // at most one sign of life / bad-frame notice per operator per 20 ms crosses (watchdogs are 300 ms)
   #alive = new SignalThrottle(20, (operatorId) => this.#post({ t: 'alive', operatorId }));
   #badInput = new SignalThrottle(20, (operatorId) => this.#post({ t: 'bad_input', operatorId }));
@@ -137,6 +139,7 @@ export class WorkerControl implements ControlPlane {
         return;
       case 'status':
         this.#status = m.status;
+        this.#policies = m.policies;
         return;
       case 'rec':
         if (this.#o.recorder) {
@@ -174,11 +177,16 @@ export class WorkerControl implements ControlPlane {
     return this.#request({ t: 'status', id: this.#nextId++ });
   }
   samples(reset: boolean): Promise<ControlSamples> { return this.#request({ t: 'samples', id: this.#nextId++, reset }); }
-  policyStats(): Promise<PolicyRuntimeStats | null> { return this.#request({ t: 'policy_stats', id: this.#nextId++ }); }
+  /** From the last snapshot (a status page asks on every request); asks the control side before the first and after a swap. */
+  policyStats(): Promise<PolicyRuntimeStats | null> {
+    if (this.#policies !== undefined) return Promise.resolve(this.#policies);
+    return this.#request({ t: 'policy_stats', id: this.#nextId++ });
+  }
 
   async assignPolicy(robot: string, version: string): Promise<{ previous: string | null }> {
     const r = await this.#request<{ previous: string | null; info: RobotInfo }>({ t: 'assign', id: this.#nextId++, robot, version });
     this.#infos.set(robot, r.info);
+    this.#policies = undefined;
     return { previous: r.previous };
   }
 
