@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { isSafeName } from '../core/safe-name.ts';
 import { initBackend } from './backend.ts';
 import { fileIOHandler, MODEL_JSON } from './file-io-handler.ts';
 import { paramShapes, type MlpArchitecture } from './mlp-policy.ts';
@@ -19,8 +20,6 @@ export interface LoadedPolicy {
   manifest: PolicyManifest;
   weights: Float32Array[];
 }
-
-const VERSION_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 /**
  * Policy versions as folders: `<dataDir>/policies/<version>/` plus the shipped ones. A folder is
@@ -61,7 +60,7 @@ export class PolicyRegistry {
 
   /** The folder of a version; throws naming the version when there is none. */
   dirOf(version: string): string {
-    if (!VERSION_RE.test(version)) throw new Error(`'${version}' is not a valid policy version name`);
+    if (!isSafeName(version)) throw new Error(`'${version}' is not a valid policy version name`);
     for (const dir of [path.join(this.root, version), path.join(this.builtinDir, version)]) {
       if (fs.existsSync(path.join(dir, POLICY_JSON))) return dir;
     }
@@ -103,7 +102,7 @@ export class PolicyRegistry {
     fs.mkdirSync(this.root, { recursive: true });
     for (let attempt = 0; attempt < 5; attempt++) {
       const name = version ?? this.nextVersionName();
-      if (!VERSION_RE.test(name)) throw new Error(`'${name}' is not a valid policy version name`);
+      if (!isSafeName(name)) throw new Error(`'${name}' is not a valid policy version name`);
       if (name === DEFAULT_VERSION || fs.existsSync(path.join(this.builtinDir, name))) throw new Error(`policy version '${name}' is reserved by a shipped policy`);
       const finalDir = path.join(this.root, name);
       if (fs.existsSync(finalDir)) {

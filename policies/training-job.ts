@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { ACTION_DIM } from '../core/action.ts';
+import { SafeNameSchema } from '../core/safe-name.ts';
 import { backendInfo, initBackend } from './backend.ts';
 import { loadEpisodes } from './episode-loader.ts';
 import { parseEpisodeQuery } from './episode-query.ts';
@@ -13,7 +14,7 @@ import { buildTrainingSet, type EpisodeSteps, type TrainingSetSummary } from './
 /** A training request (REST body of POST /api/training-jobs, and what the CLI sends). */
 export const TrainingJobSpecSchema = Type.Object(
   {
-    episodes: Type.String({ description: "catalog query: key=value pairs (task=place,kind=demo) or 'all'" }),
+    episodes: Type.String({ maxLength: 2000, description: "catalog query: key=value pairs (task=place,kind=demo) or 'all'" }),
     weighting: Type.Union([Type.Literal('sirius'), Type.Literal('iwr'), Type.Literal('none')]),
     epochs: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
     seed: Type.Optional(Type.Integer()),
@@ -21,13 +22,13 @@ export const TrainingJobSpecSchema = Type.Object(
     learningRate: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     hidden: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 4096 }), { maxItems: 8 })),
     /** the version this one improves on: its observation spec is kept */
-    parentVersion: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    parentVersion: Type.Optional(Type.Union([SafeNameSchema(), Type.Null()])),
     /** fine-tune from the parent version's weights (and keep its normalization) instead of a fresh network */
     warmStart: Type.Optional(Type.Boolean()),
     /** name for the new version (default: the next v<N>) */
-    version: Type.Optional(Type.String()),
+    version: Type.Optional(SafeNameSchema()),
     controlRateHz: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
-    task: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    task: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
   },
   { $id: 'takeover/TrainingJobSpec', additionalProperties: false },
 );

@@ -6,12 +6,13 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
 import { authPlugin } from './auth/auth-plugin.ts';
+import { routeRoles } from './api/route-roles.ts';
 import { resolveTokens } from './auth/token-store.ts';
 import type { TokenConfig } from './config/config-schema.ts';
 import type { TakeoverConfig } from './config/config-schema.ts';
 import { wallClock, type Clock } from './control/clock.ts';
 import type { RecorderPort } from './control/recorder-port.ts';
-import { TakeoverError } from './errors.ts';
+import { TakeoverError, withoutServerPaths } from './errors.ts';
 import type { Fleet } from './robots/fleet.ts';
 import type { ControlPlane } from './control-plane/control-plane.ts';
 import { LocalControl } from './control-plane/local-control.ts';
@@ -95,10 +96,11 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   });
 
   app.setErrorHandler((err: FastifyError | TakeoverError, req, reply) => {
-    if (err instanceof TakeoverError) return reply.status(err.statusCode).send({ statusCode: err.statusCode, code: err.code, message: err.message });
+    // messages may quote file errors: clients never see where the server keeps its files
+    if (err instanceof TakeoverError) return reply.status(err.statusCode).send({ statusCode: err.statusCode, code: err.code, message: withoutServerPaths(err.message, config.dataDir) });
     if ((err as FastifyError).validation) return reply.status(400).send({ statusCode: 400, code: 'TKO_ERR_BAD_REQUEST', message: err.message });
     const status = (err as FastifyError).statusCode;
-    if (status && status >= 400 && status < 500) return reply.status(status).send({ statusCode: status, code: 'TKO_ERR_BAD_REQUEST', message: err.message });
+    if (status && status >= 400 && status < 500) return reply.status(status).send({ statusCode: status, code: 'TKO_ERR_BAD_REQUEST', message: withoutServerPaths(err.message, config.dataDir) });
     req.log.error({ err }, 'request failed');
     return reply.status(500).send({ statusCode: 500, code: 'TKO_ERR_INTERNAL', message: 'internal server error' });
   });
@@ -169,6 +171,8 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(authPlugin, { tokens });
+  // every route's config.role becomes its auth check and its OpenAPI security (before any route)
+  await app.register(routeRoles, { requireRole: app.requireRole });
   // ws's hard cap; frames between 64 KiB and this get an error frame, bigger ones close with 1009.
   await app.register(websocket, {
     options: { maxPayload: 1024 * 1024 },
@@ -193,7 +197,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   await app.register(robotsApi, { control });
   if (recording) {
     const { recorder: rec } = recording;
-    await app.register(episodesApi, { catalog: recording.catalog, dataDir: config.dataDir, requireRole: app.requireRole, live: (id) => rec.progress(id) });
+    await app.register(episodesApi, { catalog: recording.catalog, dataDir: config.dataDir, live: (id) => rec.progress(id) });
   }
 
   const webDir = resolve(config.webDir);

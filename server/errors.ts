@@ -1,3 +1,5 @@
+import { resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ERROR_CODES, type ErrorCode } from '../protocol/error-codes.ts';
 
 export { ERROR_CODES, type ErrorCode };
@@ -46,4 +48,24 @@ export class TakeoverError extends Error {
 /** HTTP status of a code. */
 export function statusOf(code: ErrorCode): number {
   return STATUS[code];
+}
+
+/** The repository root (relative names for the shipped files: policies/models/..., web/...). */
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * `text` without absolute server paths, for anything a client reads: paths inside the data
+ * directory become `<data>/relative`, paths inside the repository become repo-relative, and any
+ * other absolute path is cut to `…/basename`. File errors (ENOENT, EACCES, ...) name the file
+ * they failed on; clients may learn which file, never where the server keeps it.
+ */
+export function withoutServerPaths(text: string, dataDir?: string): string {
+  let out = text;
+  if (dataDir) {
+    const abs = resolve(dataDir);
+    out = out.split(abs + sep).join('<data>/').split(abs).join('<data>');
+  }
+  out = out.split(REPO_ROOT).join('');
+  // whatever absolute path is left (tmp files, other roots): keep the file name only
+  return out.replace(/(?<![\w.:/~<>-])\/(?:[^\s'"`()\[\],:/]+\/)+([^\s'"`()\[\],:/]*)/g, '…/$1');
 }

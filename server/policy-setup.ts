@@ -22,7 +22,7 @@ export async function setupPolicies(app: FastifyInstance, control: ControlPlane,
     hasRobot: (id) => control.has(id),
     assignPolicy: (id, version) => control.assignPolicy(id, version),
     runtimeStats: () => control.policyStats(),
-    requireRole: app.requireRole,
+    dataDir,
   });
   return { close: () => jobs.close() };
 }

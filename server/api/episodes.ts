@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FastifyPluginAsync, preValidationHookHandler } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { OutcomeSchema } from '../../core/step.ts';
 import { EpisodeQuerySchema, EpisodeRowSchema, type Catalog, type EpisodeQuery, type EpisodeRow } from '../../recordings/catalog.ts';
@@ -9,14 +9,13 @@ import { deleteEpisode, EpisodeOpError } from '../../recordings/episode-delete.t
 import { readJournalFile, type Journal } from '../../recordings/episode-reader.ts';
 import { segmentsOf } from '../../recordings/episode-segments.ts';
 import { labelSteps } from '../../recordings/step-labels.ts';
-import { TakeoverError } from '../errors.ts';
+import { RecordIdSchema } from '../../core/safe-name.ts';
+import { TakeoverError, withoutServerPaths } from '../errors.ts';
 import { catalogForRequests } from './catalog-for-requests.ts';
 
 export interface EpisodesApiOptions {
   catalog: Catalog;
   dataDir: string;
-  /** the auth hook for a minimum role (the server's `app.requireRole`) */
-  requireRole: (role: 'viewer' | 'operator' | 'admin') => preValidationHookHandler;
   /** steps and bytes already written of an episode being recorded (the server's Recorder#progress) */
   live?: (episodeId: string) => { steps: number; bytes: number } | null;
 }
@@ -26,7 +25,7 @@ function plain(schema: TSchema): object {
   return JSON.parse(JSON.stringify(schema), (k, v) => (k === '$id' ? undefined : v));
 }
 
-const IdParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$' }) });
+const IdParams = Type.Object({ id: RecordIdSchema() });
 const PatchBody = Type.Object(
   { outcome: Type.Optional(OutcomeSchema), notes: Type.Optional(Type.String({ maxLength: 10_000 })), tags: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 64 })) },
   // `not: {}` rather than `false`: Fastify's Ajv silently strips extra fields under `false`; this rejects them.
@@ -53,10 +52,11 @@ const EpisodeDetail = Type.Object({
 /**
  * Episodes REST routes (docs/recordings.md): list and query, detail with segments, steps, the
  * MCAP file, edit outcome/notes/tags, delete (file and row together). Viewers read, operators
- * edit, admins delete.
+ * edit, admins delete (each route's `config.role`, enforced by server/api/route-roles.ts).
  */
-export const episodesApi: FastifyPluginAsync<EpisodesApiOptions> = async (app, { catalog: given, dataDir, requireRole, live }) => {
-  const viewer = requireRole('viewer');
+export const episodesApi: FastifyPluginAsync<EpisodesApiOptions> = async (app, { catalog: given, dataDir, live }) => {
+  const viewer = { role: 'viewer' } as const;
+  const tags = ['episodes'];
   // A locked catalog answers 503 TKO_ERR_CATALOG_BUSY rather than holding the request (docs/recordings.md "Catalog").
   const catalog = catalogForRequests(given);
 
@@ -76,14 +76,20 @@ export const episodesApi: FastifyPluginAsync<EpisodesApiOptions> = async (app, {
   async function journalOf(row: EpisodeRow): Promise<Journal> {
     if (row.status === 'recording') throw new TakeoverError('TKO_ERR_BAD_TRANSITION', `episode '${row.id}' is still recording; its journal is readable once it ends`);
     if (row.status === 'quarantined') throw new TakeoverError('TKO_ERR_NOT_FOUND', `episode '${row.id}' is quarantined; its journal is not available`);
-    return readJournalFile(join(dataDir, row.file));
+    try {
+      return await readJournalFile(join(dataDir, row.file));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'TKO_ERR_NOT_FOUND' : 'TKO_ERR_INTERNAL';
+      throw new TakeoverError(code, `episode '${row.id}': its journal ${row.file} could not be read (${withoutServerPaths((err as Error).message, dataDir)})`);
+    }
   }
 
   app.get<{ Querystring: EpisodeQuery }>(
     '/api/episodes',
     {
-      preValidation: viewer,
+      config: viewer,
       schema: {
+        tags, summary: 'episodes matching a query, newest first',
         querystring: plain(EpisodeQuerySchema),
         response: { 200: plain(Type.Object({ items: Type.Array(EpisodeRowSchema), total: Type.Integer(), limit: Type.Integer(), offset: Type.Integer() })) },
       },
@@ -97,7 +103,7 @@ export const episodesApi: FastifyPluginAsync<EpisodesApiOptions> = async (app, {
 
   app.get<{ Params: Static<typeof IdParams> }>(
     '/api/episodes/:id',
-    { preValidation: viewer, schema: { params: plain(IdParams), response: { 200: plain(EpisodeDetail) } } },
+    { config: viewer, schema: { tags, summary: 'one episode with its segments and events', params: plain(IdParams), response: { 200: plain(EpisodeDetail) } } },
     async (req) => {
       const row = await rowOr404(req.params.id);
       try {
@@ -105,14 +111,14 @@ export const episodesApi: FastifyPluginAsync<EpisodesApiOptions> = async (app, {
         const labels = labelSteps(j.steps, j.events, j.meta.kind);
         return { episode: row, segments: segmentsOf(j.steps, labels.map((l) => l.cls)), segmentsUnavailable: null, events: j.events };
       } catch (err) {
-        return { episode: row, segments: null, segmentsUnavailable: (err as Error).message, events: [] };
+        return { episode: row, segments: null, segmentsUnavailable: withoutServerPaths((err as Error).message, dataDir), events: [] };
       }
     },
   );
 
   app.get<{ Params: Static<typeof IdParams>; Querystring: Static<typeof StepsQuery> }>(
     '/api/episodes/:id/steps',
-    { preValidation: viewer, schema: { params: plain(IdParams), querystring: plain(StepsQuery) } },
+    { config: viewer, schema: { tags, summary: "a page of an episode's steps with their classes", params: plain(IdParams), querystring: plain(StepsQuery) } },
     async (req) => {
       const j = await journalOf(await rowOr404(req.params.id));
       const offset = req.query.offset ?? 0;
@@ -128,7 +134,7 @@ export const episodesApi: FastifyPluginAsync<EpisodesApiOptions> = async (app, {
     },
   );
 
-  app.get<{ Params: Static<typeof IdParams> }>('/api/episodes/:id/file', { preValidation: viewer, schema: { params: plain(IdParams) } }, async (req, reply) => {
+  app.get<{ Params: Static<typeof IdParams> }>('/api/episodes/:id/file', { config: viewer, schema: { tags, summary: "the episode's MCAP journal", params: plain(IdParams) } }, async (req, reply) => {
     const row = await rowOr404(req.params.id);
     if (row.status === 'recording') throw new TakeoverError('TKO_ERR_BAD_TRANSITION', `episode '${row.id}' is still recording`);
     const path = join(dataDir, row.file);
@@ -147,18 +153,18 @@ export const episodesApi: FastifyPluginAsync<EpisodesApiOptions> = async (app, {
 
   app.patch<{ Params: Static<typeof IdParams>; Body: Static<typeof PatchBody> }>(
     '/api/episodes/:id',
-    { preValidation: requireRole('operator'), schema: { params: plain(IdParams), body: plain(PatchBody), response: { 200: plain(EpisodeRowSchema) } } },
+    { config: { role: 'operator' }, schema: { tags, summary: 'edit outcome, notes or tags', params: plain(IdParams), body: plain(PatchBody), response: { 200: plain(EpisodeRowSchema) } } },
     async (req) => {
       await rowOr404(req.params.id);
       return (await catalog.patch(req.params.id, req.body))!;
     },
   );
 
-  app.delete<{ Params: Static<typeof IdParams> }>('/api/episodes/:id', { preValidation: requireRole('admin'), schema: { params: plain(IdParams) } }, async (req, reply) => {
+  app.delete<{ Params: Static<typeof IdParams> }>('/api/episodes/:id', { config: { role: 'admin' }, schema: { tags, summary: 'delete the journal file and the row', params: plain(IdParams) } }, async (req, reply) => {
     try {
       await deleteEpisode(dataDir, catalog, req.params.id);
     } catch (err) {
-      if (err instanceof EpisodeOpError) throw new TakeoverError(err.code === 'not_found' ? 'TKO_ERR_NOT_FOUND' : 'TKO_ERR_BAD_TRANSITION', err.message);
+      if (err instanceof EpisodeOpError) throw new TakeoverError(err.code === 'not_found' ? 'TKO_ERR_NOT_FOUND' : 'TKO_ERR_BAD_TRANSITION', withoutServerPaths(err.message, dataDir));
       throw err;
     }
     return reply.code(204).send();

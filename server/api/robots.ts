@@ -5,8 +5,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { ControlPlane } from '../control-plane/control-plane.ts';
 import { RobotStatusSchema, type RobotStatus } from '../control-plane/robot-status.ts';
 import { RobotInfoSchema } from '../../protocol/messages.ts';
+import { RobotIdSchema } from '../../core/safe-name.ts';
 
-const IdParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }) });
+const IdParams = Type.Object({ id: RobotIdSchema() });
 
 /** GET /api/robots and /api/robots/:id (viewer and above). */
 export const robotsApi: FastifyPluginAsync<{ control: ControlPlane }> = async (app, { control }) => {
@@ -16,24 +17,23 @@ export const robotsApi: FastifyPluginAsync<{ control: ControlPlane }> = async (a
     if (!st) throw new TakeoverError('TKO_ERR_UNKNOWN_ROBOT', `no robot '${id}'`);
     return st;
   };
-  const viewer = app.requireRole('viewer');
   app.get('/api/robots', {
-    preValidation: viewer,
-    schema: { tags: ['robots'], summary: 'every robot with its live status', security: [{ bearer: [] }], response: { 200: Type.Array(RobotStatusSchema) } },
+    config: { role: 'viewer' },
+    schema: { tags: ['robots'], summary: 'every robot with its live status', response: { 200: Type.Array(RobotStatusSchema) } },
   }, async () => (await control.status()).robots);
   app.get<{ Params: Static<typeof IdParams> }>('/api/robots/:id', {
-    preValidation: viewer,
+    config: { role: 'viewer' },
     schema: {
-      tags: ['robots'], summary: 'one robot: static description (joints, limits, model) and live status', security: [{ bearer: [] }],
+      tags: ['robots'], summary: 'one robot: static description (joints, limits, model) and live status',
       params: IdParams, response: { 200: Type.Object({ info: RobotInfoSchema, status: RobotStatusSchema }) },
     },
   }, async (req) => ({ info: control.info(req.params.id), status: await statusOf(req.params.id) }));
 
   app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof RewindBody> }>('/api/robots/:id/rewind', {
-    preValidation: app.requireRole('operator'),
+    config: { role: 'operator' },
     schema: {
       tags: ['robots'], summary: 'rewind the current episode to a step or by some seconds; the caller is then INTERVENING (docs/learning-loop.md)',
-      security: [{ bearer: [] }], params: IdParams, body: RewindBody, response: { 200: RobotStatusSchema },
+      params: IdParams, body: RewindBody, response: { 200: RobotStatusSchema },
     },
   }, async (req) => {
     control.info(req.params.id);

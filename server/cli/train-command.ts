@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { observationToRecord } from '../../core/observation.ts';
 import type { Step } from '../../core/step.ts';
+import { isSafeName } from '../../core/safe-name.ts';
 import { Recorder } from '../../recordings/recorder.ts';
 import { SqliteCatalog } from '../../recordings/sqlite-catalog.ts';
 import { dataDirLayout, ensureDataDir } from '../../recordings/data-dir.ts';
@@ -105,6 +106,11 @@ export const trainCommand: CliCommand = {
       parseEpisodeQuery(query);
       weighting = parseWeighting((values.weighting as string | undefined) ?? 'sirius');
       if (task) getTask(task);
+      // before hours of training, not after: the registry writes only safe version names
+      for (const flag of ['version', 'parent'] as const) {
+        const v = values[flag] as string | undefined;
+        if (v !== undefined && !isSafeName(v)) throw new Error(`--${flag} '${v}' is not a valid version name (a letter or digit, then letters, digits, '.', '_', '-'; at most 64; no '..')`);
+      }
     } catch (err) {
       throw new UsageError((err as Error).message);
     }

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { RosRobotSchema } from '../robots/ros/ros-config.ts';
+import { RobotIdSchema, SAFE_NAME_PATTERN } from '../../core/safe-name.ts';
 
 const Vec3 = Type.Array(Type.Number(), { minItems: 3, maxItems: 3 });
 
@@ -16,7 +17,7 @@ export const LimitsSchema = Type.Object(
 
 export const RobotConfigSchema = Type.Object(
   {
-    id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+    id: RobotIdSchema(),
     kind: Type.Union([Type.Literal('sim'), Type.Literal('mock'), Type.Literal('ros')], { description: "'sim' (MuJoCo Panda), 'mock' (test double), 'ros' (an arm behind rosbridge, docs/ros.md)" }),
     /** kind 'ros': rosbridge URL, topics, controller, URDF, EE link (docs/ros.md) */
     ros: Type.Optional(RosRobotSchema),
@@ -27,7 +28,7 @@ export const RobotConfigSchema = Type.Object(
     controlRateHz: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1000 })),
     /** the policy slot: 'expert' (sim's scripted expert), 'idle' (none), or a policy version ('default', 'v3', ...) */
     policy: Type.Optional(Type.String({
-      pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$',
+      pattern: SAFE_NAME_PATTERN,
       description: "'expert' (the sim's scripted expert), 'idle' (none) or a policy version name such as 'default'",
     })),
     limits: Type.Optional(LimitsSchema),

@@ -8,6 +8,7 @@ import { PolicyRegistry } from '../../policies/policy-registry.ts';
 import { PolicyRuntime, type RobotPolicySlot } from '../../policies/policy-runtime.ts';
 import { TrainingJobManager, type WorkerFactory, type WorkerLike } from '../../policies/training-jobs.ts';
 import { policiesApi } from '../../server/api/policies.ts';
+import { routeRoles } from '../../server/api/route-roles.ts';
 import { sampleObservation, smallPolicy } from './policy-test-fixtures.ts';
 
 /** A worker test double: reports one progress message and a failure, without training. */
@@ -29,9 +30,9 @@ const failingWorkerDouble: WorkerFactory = () => {
 };
 
 let app: FastifyInstance;
+const allowAll = () => async () => {};
 let dataDir: string;
 const slots = new Map<string, RobotPolicySlot>();
-const allowAll = () => async () => {};
 
 describe('policies API', () => {
   beforeAll(async () => {
@@ -45,8 +46,9 @@ describe('policies API', () => {
     const runtime = new PolicyRuntime({ source: registry });
     const jobs = new TrainingJobManager({ dataDir, workerFactory: failingWorkerDouble });
     app = Fastify();
+    await app.register(routeRoles, { requireRole: allowAll });
     await app.register(policiesApi, {
-      registry, jobs, requireRole: allowAll,
+      registry, jobs,
       hasRobot: (id) => id === 'sim-1',
       // the control side's part (server/control-plane/policy-host.ts), here on the runtime directly
       assignPolicy: async (id, version) => {

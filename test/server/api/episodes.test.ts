@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { McapIndexedReader } from '@mcap/core';
 import { episodesApi } from '../../../server/api/episodes.ts';
+import { routeRoles } from '../../../server/api/route-roles.ts';
 import { Recorder } from '../../../recordings/recorder.ts';
 import { SqliteCatalog } from '../../../recordings/sqlite-catalog.ts';
 import { recoverDataDir } from '../../../recordings/recovery.ts';
@@ -49,7 +50,8 @@ beforeAll(async () => {
   await rec.close();
   await catalog.insert({ id: 'live', robotId: 'arm-1', task: 'place', seed: 1, policyVersion: 'v4', kind: 'policy', startedAt: 4000, file: 'episodes/live.mcap' });
   app = Fastify();
-  await app.register(episodesApi, { catalog, dataDir, requireRole: headerRoleHook });
+  await app.register(routeRoles, { requireRole: headerRoleHook });
+  await app.register(episodesApi, { catalog, dataDir });
   await app.ready();
 });
 afterAll(async () => {
@@ -164,7 +166,8 @@ describe('episodes API while another process holds the catalog write lock', () =
     const recording = await openRecording(dir, (e) => errors.push(e.message));
     const rec = recording.recorder;
     const api = Fastify();
-    await api.register(episodesApi, { catalog: recording.catalog, dataDir: dir, requireRole: headerRoleHook, live: (id) => rec.progress(id) });
+    await api.register(routeRoles, { requireRole: headerRoleHook });
+    await api.register(episodesApi, { catalog: recording.catalog, dataDir: dir, live: (id) => rec.progress(id) });
     await api.ready();
     const other = new Database(join(dir, 'catalog.sqlite'));
     try {
@@ -234,7 +237,8 @@ describe('episodes API while another process holds the catalog write lock', () =
     };
     const catalog: Catalog = { insert: locked, finish: locked, upsert: locked, get: locked, list: locked, patch: locked, setStatus: locked, delete: locked, close: async () => {} };
     const api = Fastify();
-    await api.register(episodesApi, { catalog, dataDir: '/nonexistent', requireRole: headerRoleHook });
+    await api.register(routeRoles, { requireRole: headerRoleHook });
+    await api.register(episodesApi, { catalog, dataDir: '/nonexistent' });
     for (const url of ['/api/episodes', '/api/episodes/x', '/api/episodes/x/steps']) {
       const res = await api.inject({ url, headers: as('viewer') });
       expect(res.statusCode).toBe(503);

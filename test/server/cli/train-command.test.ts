@@ -1,0 +1,20 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../../server/cli/main.ts';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'takeover-train-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('takeover train', () => {
+  it('refuses an unsafe --version or --parent with a usage error before training', async () => {
+    for (const args of [['--version', '../../x'], ['--version', 'a..b'], ['--parent', '../v1']]) {
+      const err: string[] = [];
+      const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
+      const code = await main(['train', '--episodes', 'all', '--data-dir', dir, ...args]).finally(() => spy.mockRestore());
+      expect(code, args.join(' ')).toBe(2);
+      expect(err.join(''), args.join(' ')).toContain(`--${args[0].slice(2)} '${args[1]}' is not a valid version name`);
+    }
+  });
+});
