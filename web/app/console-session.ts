@@ -1,5 +1,6 @@
 import type { RobotInfo, ServerInfoMessage, StateMessage } from '../../protocol/messages.ts';
 import { Emitter } from '../net/emitter.ts';
+import { robotFreshness, stallAfterMs, type Freshness } from '../net/link-health.ts';
 import { TakeoverClient, type EventMessage } from '../net/takeover-client.ts';
 import type { TransportFactory } from '../net/transport.ts';
 
@@ -22,12 +23,15 @@ export class ConsoleSession extends Emitter<SessionEvents> {
   readonly outcomes = new Map<string, string[]>();
   /** wall-clock ms of the last state frame per robot */
   readonly lastFrameAt = new Map<string, number>();
+  /** performance.now() of the last state frame per robot (freshness; immune to clock steps) */
+  readonly #receivedAt = new Map<string, number>();
 
   private constructor(readonly client: TakeoverClient, readonly info: ServerInfoMessage, readonly token: string) {
     super();
     client.on('state', (s) => {
       this.states.set(s.robot, s);
       this.lastFrameAt.set(s.robot, Date.now());
+      this.#receivedAt.set(s.robot, performance.now());
       this.emit('state', s);
     });
     client.on('event', (e) => {
@@ -65,8 +69,39 @@ export class ConsoleSession extends Emitter<SessionEvents> {
     return this.states.get(robotId)?.lease === this.operatorId;
   }
 
-  /** Runs a command and reports a refusal as a notice instead of throwing. */
+  /** Shows a notice to the operator (views report what they did not send). */
+  notice(level: 'info' | 'error', text: string): void {
+    this.emit('notice', { level, text });
+  }
+
+  /** True when the socket has been silent for longer than two of the fastest robot's ticks. */
+  linkStalled(): boolean {
+    if (!this.client.isOpen) return true;
+    return this.client.silentMs() > stallAfterMs(this.info.robots.map((r) => r.controlRateHz), this.client.heartbeatEveryMs);
+  }
+
+  /** Whether a robot's newest state is older than two of its ticks (or the link is stalled). */
+  freshness(robotId: string): Freshness {
+    const rate = this.robot(robotId)?.controlRateHz ?? 20;
+    return robotFreshness(this.#receivedAt.get(robotId), performance.now(), rate, this.linkStalled());
+  }
+
+  /**
+   * Runs a command and reports a refusal as a notice instead of throwing. Only e-stop goes out
+   * while the robot's state is stale: anything else could land seconds later on a robot the
+   * operator no longer sees, so it is refused here and the notice says so.
+   */
   async run(cmd: Parameters<TakeoverClient['command']>[0]): Promise<boolean> {
+    // frames already queued behind a busy tab are not a stall: let them in before judging
+    if (this.freshness(cmd.robot).stale) await new Promise((r) => setTimeout(r, 0));
+    const f = this.freshness(cmd.robot);
+    const label = cmd.type.replace('_', ' ');
+    const age = Number.isFinite(f.ageMs) ? `${Math.round(f.ageMs)} ms` : 'ever';
+    if (f.stale && cmd.type !== 'estop') {
+      this.emit('notice', { level: 'error', text: `${label}: not sent: ${cmd.robot} is STALE (no state for ${age})` });
+      return false;
+    }
+    if (f.stale) this.emit('notice', { level: 'error', text: `e-stop sent while ${cmd.robot} is STALE (no state for ${age}): not confirmed yet` });
     try {
       await this.client.command(cmd);
       this.emit('notice', { level: 'info', text: `${cmd.type.replace('_', ' ')}: ok` });

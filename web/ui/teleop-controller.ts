@@ -93,7 +93,7 @@ export class TeleopController {
   pump(): void {
     const pad = this.#readPad();
     if (pad && this.#padEdge.pressed(pad)) this.onPadToggle?.();
-    if (!this.driving || this.#suspended) return;
+    if (!this.driving || this.#suspended || this.#stale()) return;
     const a = this.keyboard.action(this.#action) as Float64Array;
     let padMoving = false;
     if (pad) {
@@ -113,7 +113,7 @@ export class TeleopController {
 
   /** Sends an absolute EE target (gizmo drag, XR clutch) and shows it. */
   sendPose(t: EeTarget, gripper = this.keyboard.gripper): void {
-    if (!this.driving || this.#suspended) return;
+    if (!this.driving || this.#suspended || this.#stale()) return;
     this.target = t;
     this.targetMode = 'pose';
     this.keyboard.gripper = gripper;
@@ -127,6 +127,11 @@ export class TeleopController {
     this.gizmo.detach();
     this.gizmo.getHelper().removeFromParent();
     this.gizmo.dispose();
+  }
+
+  /** Motion is not sent on a picture the operator cannot trust (the server's watchdog holds the arm). */
+  #stale(): boolean {
+    return this.session.freshness(this.robotId).stale;
   }
 
   #gizmoMoved(): void {
