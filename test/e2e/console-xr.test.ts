@@ -54,7 +54,31 @@ describe('operator console in WebXR (IWER Quest 3)', () => {
     await poll(() => page.getByTestId('stat-xr').textContent()).toContain('in VR');
   });
 
-  it('takes over with the A button', async () => {
+  it('hides the desktop drag handles and wears the status panel on the left wrist, not on the head', async () => {
+    const rv = 'window.__takeover.robotView';
+    expect(await right(`${rv}.teleop.gizmo.getHelper().visible`)).toBe(false);
+    expect(await right(`${rv}.xr.panel.mesh.parent?.userData?.handedness ?? ${rv}.xr.hands.find((h) => h.grip === ${rv}.xr.panel.mesh.parent)?.source?.handedness ?? null`)).toBe('left');
+    const panelAt = () => page.evaluate(`(() => { const m = ${rv}.xr.panel.mesh; m.updateWorldMatrix(true, false); return [m.matrixWorld.elements[12], m.matrixWorld.elements[13], m.matrixWorld.elements[14]]; })()`) as Promise<number[]>;
+    const frames = async (n: number) => {
+      const f0 = (await right(`${rv}.scene.fps.frames`)) as number;
+      await page.waitForFunction((f) => (window as unknown as XrWindow).__takeover.robotView!.scene.fps.frames > f, f0 + n);
+    };
+    await frames(3);
+    const p0 = await panelAt();
+    // the head turns and moves: a wrist panel stays where the wrist is
+    await right(`window.__xrDevice.position.set(0.15, 1.5, 0.2)`);
+    await frames(3);
+    const p1 = await panelAt();
+    expect(Math.hypot(p1[0] - p0[0], p1[1] - p0[1], p1[2] - p0[2])).toBeLessThan(0.005);
+    await right(`window.__xrDevice.position.set(0, 1.6, 0)`);
+    // the left hand moves 10 cm right: the panel goes with it
+    await right(`window.__xrDevice.controllers.left.position.x += 0.1`);
+    await frames(3);
+    const p2 = await panelAt();
+    expect(p2[0] - p1[0]).toBeCloseTo(0.1, 2);
+  });
+
+    it('takes over with the A button', async () => {
     await right(`window.__xrDevice.controllers.right.updateButtonValue('a-button', 1)`);
     await until(() => loop().lease === OPERATOR.name && loop().mode === 'INTERVENING', 'take over from the A button');
     await right(`window.__xrDevice.controllers.right.updateButtonValue('a-button', 0)`);
@@ -89,5 +113,22 @@ describe('operator console in WebXR (IWER Quest 3)', () => {
     await right(`window.__xrDevice.controllers.right.updateButtonValue('trigger', 1)`);
     await waitInPage(page, () => (window as unknown as XrWindow).__takeover.robotView?.xr.gripper.closed === true);
     await until(() => loop().obs!.gripper < open - 0.02, 'the fingers to close');
+  });
+
+  it('B (right) and Y (left) e-stop the arm from the headset', async () => {
+    await right(`window.__xrDevice.controllers.right.updateButtonValue('b-button', 1)`);
+    await until(() => loop().mode === 'ESTOP', 'ESTOP from the B button');
+    await right(`window.__xrDevice.controllers.right.updateButtonValue('b-button', 0)`);
+    await page.getByTestId('reset-estop').click();
+    await until(() => loop().mode === 'PAUSED', 'PAUSED after the reset');
+    await right(`window.__xrDevice.controllers.left.updateButtonValue('y-button', 1)`);
+    await until(() => loop().mode === 'ESTOP', 'ESTOP from the Y button');
+    await right(`window.__xrDevice.controllers.left.updateButtonValue('y-button', 0)`);
+  });
+
+  it('leaving VR brings the desktop drag handles back', async () => {
+    await page.evaluate(() => (window as unknown as { __takeover: { robotView: { xr: { exit(): Promise<void> } } } }).__takeover.robotView.xr.exit());
+    await waitInPage(page, () => (window as unknown as XrWindow).__takeover.robotView?.xr.presenting === false);
+    expect(await right(`window.__takeover.robotView.teleop.gizmo.getHelper().visible`)).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import type { RobotInfo, ServerInfoMessage, StateMessage } from '../../protocol/messages.ts';
 import { Emitter } from '../net/emitter.ts';
-import { robotFreshness, stallAfterMs, type Freshness } from '../net/link-health.ts';
+import { robotFreshness, staleAfterMs, stallAfterMs, type Freshness } from '../net/link-health.ts';
 import { TakeoverClient, type EventMessage } from '../net/takeover-client.ts';
 import type { TransportFactory } from '../net/transport.ts';
 
@@ -10,6 +10,9 @@ export interface SessionEvents extends Record<string, unknown> {
   notice: { level: 'info' | 'error'; text: string };
   closed: { code: number; reason: string };
 }
+
+/** Commands that only ever stop or hold the arm: worth sending even on a stale picture. */
+const HOLDS_THE_ARM = new Set(['estop', 'pause', 'take_over']);
 
 /** Outcomes kept per robot for the fleet's "recent success". */
 const RECENT = 10;
@@ -76,7 +79,7 @@ export class ConsoleSession extends Emitter<SessionEvents> {
 
   /** True when the socket has been silent for longer than two of the fastest robot's ticks. */
   linkStalled(): boolean {
-    if (!this.client.isOpen) return true;
+    if (!this.client.isOpen) return false; // closed is not stalled: the pill says disconnected
     return this.client.silentMs() > stallAfterMs(this.info.robots.map((r) => r.controlRateHz), this.client.heartbeatEveryMs);
   }
 
@@ -87,21 +90,24 @@ export class ConsoleSession extends Emitter<SessionEvents> {
   }
 
   /**
-   * Runs a command and reports a refusal as a notice instead of throwing. Only e-stop goes out
-   * while the robot's state is stale: anything else could land seconds later on a robot the
-   * operator no longer sees, so it is refused here and the notice says so.
+   * Runs a command and reports a refusal as a notice instead of throwing. While the robot's state
+   * is stale, commands that hold the arm (e-stop, pause, take over) still go out with a warning
+   * that they are not confirmed; commands that restart motion are refused here, with a notice,
+   * since they could land seconds later on a robot the operator no longer sees.
    */
   async run(cmd: Parameters<TakeoverClient['command']>[0]): Promise<boolean> {
-    // frames already queued behind a busy tab are not a stall: let them in before judging
-    if (this.freshness(cmd.robot).stale) await new Promise((r) => setTimeout(r, 0));
+    // a busy tab can leave frames queued for a moment: give the robot two more ticks to show it is alive
+    if (this.freshness(cmd.robot).stale) await this.#nextFrame(cmd.robot, staleAfterMs(this.robot(cmd.robot)?.controlRateHz ?? 20));
     const f = this.freshness(cmd.robot);
     const label = cmd.type.replace('_', ' ');
-    const age = Number.isFinite(f.ageMs) ? `${Math.round(f.ageMs)} ms` : 'ever';
-    if (f.stale && cmd.type !== 'estop') {
-      this.emit('notice', { level: 'error', text: `${label}: not sent: ${cmd.robot} is STALE (no state for ${age})` });
-      return false;
+    if (f.stale && Number.isFinite(f.ageMs)) {
+      const why = `${cmd.robot} is STALE (no state for ${Math.round(f.ageMs)} ms)`;
+      if (!HOLDS_THE_ARM.has(cmd.type)) {
+        this.emit('notice', { level: 'error', text: `${label}: not sent: ${why}` });
+        return false;
+      }
+      this.emit('notice', { level: 'error', text: `${label} sent while ${why}: not confirmed yet` });
     }
-    if (f.stale) this.emit('notice', { level: 'error', text: `e-stop sent while ${cmd.robot} is STALE (no state for ${age}): not confirmed yet` });
     try {
       await this.client.command(cmd);
       this.emit('notice', { level: 'info', text: `${cmd.type.replace('_', ' ')}: ok` });
@@ -111,6 +117,21 @@ export class ConsoleSession extends Emitter<SessionEvents> {
       this.emit('notice', { level: 'error', text: `${cmd.type}: ${e.code ? `${e.code}: ` : ''}${e.message}` });
       return false;
     }
+  }
+
+  /** Resolves on the robot's next state frame or after `ms`, whichever comes first. */
+  #nextFrame(robotId: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        off();
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      const off = this.on('state', (m) => {
+        if (m.robot === robotId) done();
+      });
+    });
   }
 
   close(): void {

@@ -9,11 +9,11 @@ export function staleAfterMs(controlRateHz: number): number {
 /**
  * How long the socket may stay silent (ms) before the console calls the link stalled: the server
  * sends every subscribed robot's state each tick and answers every heartbeat, so silence longer
- * than two of the fastest robot's ticks (or two heartbeat periods, with no robots) is a stall.
+ * than two of the fastest robot's ticks and two heartbeat periods is a stall.
  */
 export function stallAfterMs(controlRatesHz: number[], heartbeatEveryMs: number): number {
   const fastest = Math.max(0, ...controlRatesHz);
-  return fastest > 0 ? staleAfterMs(fastest) : 2 * heartbeatEveryMs;
+  return Math.max(fastest > 0 ? staleAfterMs(fastest) : 0, 2 * heartbeatEveryMs);
 }
 
 /** A robot's freshness as the console judges it. */
