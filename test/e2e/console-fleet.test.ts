@@ -19,7 +19,7 @@ beforeAll(async () => {
     launchBrowser(),
   ]);
   page = await signIn(browser, srv.base);
-});
+}, 180_000); // a console build and a browser start on two loaded cores
 
 afterAll(async () => {
   await browser?.close();

@@ -162,4 +162,29 @@ describe('console safety', () => {
     expect(ends()[0].episodeId ?? episode).toBe(episode);
     expect(ends()[0].at - clicked).toBeGreaterThanOrEqual(2500);
   });
+
+  it('50 view switches leave one live WebGL context', async () => {
+    const p = await browser.newPage({ viewport: { width: 1024, height: 768 } });
+    // every WebGL context the page creates, to count the live ones after the switches
+    await p.addInitScript(() => {
+      const made: WebGLRenderingContext[] = [];
+      (window as unknown as { __glContexts: unknown }).__glContexts = made;
+      const get = HTMLCanvasElement.prototype.getContext;
+      HTMLCanvasElement.prototype.getContext = function (this: HTMLCanvasElement, kind: string, ...rest: unknown[]) {
+        const ctx = (get as (k: string, ...r: unknown[]) => RenderingContext | null).call(this, kind, ...rest);
+        if (ctx && /webgl/.test(kind) && !made.includes(ctx as WebGLRenderingContext)) made.push(ctx as WebGLRenderingContext);
+        return ctx;
+      } as typeof get;
+    });
+    await p.goto(`${srv.base}/?token=${OPERATOR.token}#/fleet`);
+    await p.getByTestId('fleet-table').waitFor();
+    const live = () => p.evaluate(() => (window as unknown as { __glContexts: WebGLRenderingContext[] }).__glContexts.filter((c) => !c.isContextLost()).length);
+    for (let i = 0; i < 50; i++) {
+      await p.evaluate((h) => (location.hash = h), i % 2 === 0 ? '#/robot/arm0' : '#/fleet');
+      await p.getByTestId(i % 2 === 0 ? 'mode-banner' : 'fleet-table').waitFor();
+    }
+    await p.getByTestId('fleet-table').waitFor();
+    expect(await live()).toBe(1);
+    await p.close();
+  });
 });

@@ -39,7 +39,7 @@ beforeAll(async () => {
   page = await signIn(browser, srv.base, '?xr-emulator=1');
   await page.getByTestId('open-arm0').click();
   await page.getByTestId('take-over').waitFor();
-});
+}, 180_000); // a console build and a browser start on two loaded cores
 
 afterAll(async () => {
   await browser?.close();
