@@ -144,6 +144,20 @@ describe('console safety', () => {
     await page.getByTestId('heartbeat-lost').waitFor({ state: 'hidden' });
   });
 
+  it('the EE drag handles sit in the robot base frame (X/Y/Z red/green/blue) and are labelled with their keys', async () => {
+    // INTERVENING with the lease since the previous test: the gizmo is attached
+    const g = await waitInPage(page, () => {
+      type O = { name: string; parent: O | null; visible: boolean; quaternion: { w: number }; children: O[]; getWorldQuaternion(q: unknown): { angleTo(q: unknown): number } };
+      const t = (window as unknown as { __takeover: { robotView: { teleop: { gizmo: { object?: O; space: string; mode: string }; handle: O; labels: O; slot: { base: O } } } } }).__takeover.robotView.teleop;
+      if (t.gizmo.object !== t.handle) return null;
+      const Q = (t.handle.quaternion as unknown as { constructor: new () => unknown }).constructor;
+      const angle = t.handle.getWorldQuaternion(new Q()).angleTo(t.slot.base.getWorldQuaternion(new Q()));
+      return { space: t.gizmo.space, mode: t.gizmo.mode, inBase: t.handle.parent === t.slot.base, angle, labels: t.labels.visible ? t.labels.children.map((c) => c.name) : [] };
+    });
+    expect(g).toMatchObject({ space: 'local', mode: 'translate', inBase: true, labels: ['label-x', 'label-y', 'label-z'] });
+    expect(g.angle).toBeLessThan(1e-6);
+  });
+
   it('Success / Failure wait 3 s with an Undo before the mark is sent', async () => {
     await until(() => watcher.episode !== null, 'an episode');
     const episode = watcher.episode!.id;

@@ -82,6 +82,10 @@ describe('operator console in WebXR (IWER Quest 3)', () => {
     await right(`window.__xrDevice.controllers.right.updateButtonValue('a-button', 1)`);
     await until(() => loop().lease === OPERATOR.name && loop().mode === 'INTERVENING', 'take over from the A button');
     await right(`window.__xrDevice.controllers.right.updateButtonValue('a-button', 0)`);
+    // with the lease the gizmo is attached, and still not drawn in the headset
+    await waitInPage(page, () => (window as unknown as { __takeover: { robotView: { teleop: { gizmo: { object?: unknown } } } } }).__takeover.robotView.teleop.gizmo.object !== undefined);
+    expect(await right(`window.__takeover.robotView.teleop.gizmo.getHelper().visible`)).toBe(false);
+    expect(await right(`window.__takeover.robotView.teleop.labels.visible`)).toBe(false);
   });
 
   it('with the grip held, the EE target and then the arm follow the controller', async () => {
@@ -119,7 +123,8 @@ describe('operator console in WebXR (IWER Quest 3)', () => {
     await right(`window.__xrDevice.controllers.right.updateButtonValue('b-button', 1)`);
     await until(() => loop().mode === 'ESTOP', 'ESTOP from the B button');
     await right(`window.__xrDevice.controllers.right.updateButtonValue('b-button', 0)`);
-    await page.getByTestId('reset-estop').click();
+    // the emulator's overlay covers the page while presenting: the desktop button is clicked from script
+    await page.getByTestId('reset-estop').dispatchEvent('click');
     await until(() => loop().mode === 'PAUSED', 'PAUSED after the reset');
     await right(`window.__xrDevice.controllers.left.updateButtonValue('y-button', 1)`);
     await until(() => loop().mode === 'ESTOP', 'ESTOP from the Y button');
@@ -127,8 +132,12 @@ describe('operator console in WebXR (IWER Quest 3)', () => {
   });
 
   it('leaving VR brings the desktop drag handles back', async () => {
+    await page.getByTestId('reset-estop').dispatchEvent('click');
+    await until(() => loop().mode === 'PAUSED', 'PAUSED after the reset');
+    await page.getByTestId('resume').dispatchEvent('click');
+    await until(() => loop().mode === 'INTERVENING' && loop().lease === OPERATOR.name, 'INTERVENING after resume');
     await page.evaluate(() => (window as unknown as { __takeover: { robotView: { xr: { exit(): Promise<void> } } } }).__takeover.robotView.xr.exit());
     await waitInPage(page, () => (window as unknown as XrWindow).__takeover.robotView?.xr.presenting === false);
-    expect(await right(`window.__takeover.robotView.teleop.gizmo.getHelper().visible`)).toBe(true);
+    await waitInPage(page, () => (window as unknown as { __takeover: { robotView: { teleop: { gizmo: { getHelper(): { visible: boolean } } } } } }).__takeover.robotView.teleop.gizmo.getHelper().visible === true);
   });
 });

@@ -20,7 +20,7 @@ export const KEY_LIST: Array<[string, string]> = [
   ['Esc', 'E-STOP (whatever has focus)'], ['Space', 'take over / hand back'], ['P', 'pause / resume'],
   ['W / S', 'EE ±x (red handle)'], ['A / D', 'EE ±y (green handle)'], ['R / F', 'EE ±z (blue handle)'],
   ['U / O', 'roll'], ['I / K', 'pitch'], ['J / L', 'yaw'], ['G', 'gripper open / close'], ['Shift', 'fine (half speed)'],
-  ['T', 'gizmo: translate / rotate'], ['mouse', 'drag the orange target'], ['gamepad', 'sticks, triggers, A'],
+  ['T', 'gizmo: translate / rotate'], ['mouse', 'drag the orange target (arrows: base frame X red, Y green, Z blue)'], ['gamepad', 'sticks, triggers, A'],
 ];
 
 export interface PanelStats {

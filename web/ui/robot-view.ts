@@ -87,8 +87,7 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
     stale: () => session.freshness(robotId).stale,
     // desktop drag handles and orbiting make no sense in the headset
     presentingChanged: (on) => {
-      teleop.gizmo.getHelper().visible = !on;
-      teleop.gizmo.enabled = !on;
+      teleop.setHandlesShown(!on);
       scene.controls.enabled = !on;
     },
   });
