@@ -200,5 +200,5 @@ describe('console safety', () => {
     await p.getByTestId('fleet-table').waitFor();
     expect(await live()).toBe(1);
     await p.close();
-  });
+  }, 400_000); // 50 scene builds on software GL and two loaded cores
 });
