@@ -2,6 +2,7 @@ import * as THREE from 'three';
 import type { StateMessage } from '../../protocol/messages.ts';
 import { XrClutch, TriggerGripper } from '../input/xr-clutch.ts';
 import type { ConsoleScene, RobotSlot } from '../scene/console-scene.ts';
+import { STALE_COLOR } from '../ui/control-panel.ts';
 import type { EeTarget } from '../ui/teleop-controller.ts';
 import { XrStatusPanel } from './xr-status-panel.ts';
 
@@ -162,7 +163,7 @@ export class XrTeleop {
   #drawPanel(s: StateMessage | undefined): void {
     const stale = this.hooks.stale();
     const mode = s?.mode ?? 'NO STATE';
-    const color = stale ? '#5b5f66' : mode === 'ESTOP' ? '#c62828' : mode === 'INTERVENING' ? '#ef6c00' : mode === 'PAUSED' ? '#9e8a00' : '#1565c0';
+    const color = stale ? STALE_COLOR : mode === 'ESTOP' ? '#c62828' : mode === 'INTERVENING' ? '#ef6c00' : mode === 'PAUSED' ? '#9e8a00' : '#1565c0';
     const lease = this.hooks.holdsLease();
     const heartbeatLost = lease && mode === 'PAUSED' && s?.modeReason === 'heartbeat_timeout';
     this.panel.set(
