@@ -2,9 +2,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { ARTIFACTS, canvasStats, launchBrowser, signIn, startE2eServer, waitInPage, poll, type E2eServer } from './e2e-harness.ts';
+import { defaultConfig } from '../../server/config/config-schema.ts';
+import { ARTIFACTS, OPERATOR, canvasStats, launchBrowser, signIn, startE2eServer, waitInPage, poll, type E2eServer } from './e2e-harness.ts';
 
-// Four sim arms in the fleet overview: all render, and the frame rate is measured (reported, not asserted).
+// Four sim arms in the fleet overview: all render, and the frame rate is measured (reported, not
+// asserted). The server keeps its default heartbeat timeout here, so the last test measures what the
+// console's heartbeat really achieves with four robots streaming (reported, not asserted).
 let srv: E2eServer;
 let browser: Browser;
 let page: Page;
@@ -12,11 +15,11 @@ const IDS = ['arm0', 'arm1', 'arm2', 'arm3'];
 
 beforeAll(async () => {
   [srv, browser] = await Promise.all([
-    startE2eServer(IDS.map((id, i) => ({ id, kind: 'sim' as const, task: 'place', seed: i, policy: 'expert' as const }))),
+    startE2eServer(IDS.map((id, i) => ({ id, kind: 'sim' as const, task: 'place', seed: i, policy: 'expert' as const, stepLimit: 100_000 })), { heartbeatTimeoutMs: defaultConfig().heartbeatTimeoutMs }),
     launchBrowser(),
   ]);
   page = await signIn(browser, srv.base);
-});
+}, 180_000); // a console build and a browser start on two loaded cores
 
 afterAll(async () => {
   await browser?.close();
@@ -56,5 +59,40 @@ describe('fleet view with 4 robots', () => {
     console.log(`[fleet] ${IDS.length} robots, canvas ${size}: ${fps.toFixed(1)} fps over ${(measured.ms / 1000).toFixed(1)} s (headless Chromium, SwiftShader)`);
     expect(measured.frames).toBeGreaterThan(0);
     await page.screenshot({ path: join(ARTIFACTS, 'fleet-view.png') });
+  });
+
+  it('measures the heartbeat the console achieves while driving one of 4 robots (default timeout)', async () => {
+    const watcher = await srv.watch('arm0');
+    const pauses: string[] = [];
+    watcher.on('event', (e) => {
+      if (e.type === 'mode' && e.mode === 'PAUSED') pauses.push(String(e.reason ?? e.modeReason ?? ''));
+    });
+    await page.getByTestId('open-arm0').click();
+    await page.getByTestId('take-over').click();
+    await poll(() => watcher.lease).toBe(OPERATOR.name);
+    const ms = 20_000;
+    // every heartbeat the console sends and every echo it gets, timed in the page, while it renders and drives
+    const m = await page.evaluate((ms) => new Promise<{ every: number; sends: number[]; acks: number[]; rtt: number[] }>((resolve) => {
+      const client = (window as unknown as { __takeover: { session: { client: { heartbeatEveryMs: number; heartbeat(): void; on(e: 'latency', f: (ms: number) => void): () => void } } } }).__takeover.session.client;
+      const sends: number[] = [];
+      const acks: number[] = [];
+      const rtt: number[] = [];
+      const beat = client.heartbeat.bind(client);
+      client.heartbeat = () => { sends.push(performance.now()); beat(); };
+      const off = client.on('latency', (l) => { acks.push(performance.now()); rtt.push(l); });
+      setTimeout(() => { off(); client.heartbeat = beat; resolve({ every: client.heartbeatEveryMs, sends, acks, rtt }); }, ms);
+    }), ms);
+    const gaps = (t: number[]) => t.slice(1).map((v, i) => v - t[i]);
+    const q = (v: number[], p: number) => { const s = [...v].sort((a, b) => a - b); return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))] : Number.NaN; };
+    const sum = (v: number[]) => ({ p50: q(v, 0.5), p99: q(v, 0.99), max: Math.max(...v) });
+    const heartbeatTimeoutMs = srv.config.heartbeatTimeoutMs;
+    const report = {
+      robots: IDS.length, heartbeatTimeoutMs, intervalMs: m.every, seconds: ms / 1000,
+      sendGapMs: sum(gaps(m.sends)), ackGapMs: sum(gaps(m.acks)), roundTripMs: sum(m.rtt),
+      heartbeatPauses: pauses.filter((r) => r === 'heartbeat_timeout').length,
+    };
+    writeFileSync(join(ARTIFACTS, 'heartbeat.json'), JSON.stringify(report, null, 2));
+    console.log(`[heartbeat] ${JSON.stringify(report)}`);
+    expect(m.sends.length).toBeGreaterThan(0);
   });
 });

@@ -44,7 +44,7 @@ beforeAll(async () => {
     if (!history.has(l.episode.step)) history.set(l.episode.step, Array.from(l.obs.eePos));
     ticks.push({ at: Date.now(), ee: Array.from(l.obs.eePos) });
   });
-});
+}, 180_000); // a console build and a browser start on two loaded cores
 
 afterAll(async () => {
   await browser?.close();

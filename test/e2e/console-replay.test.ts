@@ -61,7 +61,7 @@ beforeAll(async () => {
   [srv, browser] = await Promise.all([startE2eServer([{ id: 'arm0', kind: 'sim', task: 'place', policy: 'expert' }]), launchBrowser()]);
   watcher = await srv.watch('arm0');
   page = await signIn(browser, srv.base);
-});
+}, 180_000); // a console build and a browser start on two loaded cores
 
 afterAll(async () => {
   await browser?.close();

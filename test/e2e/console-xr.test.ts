@@ -39,7 +39,7 @@ beforeAll(async () => {
   page = await signIn(browser, srv.base, '?xr-emulator=1');
   await page.getByTestId('open-arm0').click();
   await page.getByTestId('take-over').waitFor();
-});
+}, 180_000); // a console build and a browser start on two loaded cores
 
 afterAll(async () => {
   await browser?.close();
@@ -54,10 +54,38 @@ describe('operator console in WebXR (IWER Quest 3)', () => {
     await poll(() => page.getByTestId('stat-xr').textContent()).toContain('in VR');
   });
 
-  it('takes over with the A button', async () => {
+  it('hides the desktop drag handles and wears the status panel on the left wrist, not on the head', async () => {
+    const rv = 'window.__takeover.robotView';
+    expect(await right(`${rv}.teleop.gizmo.getHelper().visible`)).toBe(false);
+    expect(await right(`${rv}.xr.panel.mesh.parent?.userData?.handedness ?? ${rv}.xr.hands.find((h) => h.grip === ${rv}.xr.panel.mesh.parent)?.source?.handedness ?? null`)).toBe('left');
+    const panelAt = () => page.evaluate(`(() => { const m = ${rv}.xr.panel.mesh; m.updateWorldMatrix(true, false); return [m.matrixWorld.elements[12], m.matrixWorld.elements[13], m.matrixWorld.elements[14]]; })()`) as Promise<number[]>;
+    const frames = async (n: number) => {
+      const f0 = (await right(`${rv}.scene.fps.frames`)) as number;
+      await page.waitForFunction((f) => (window as unknown as XrWindow).__takeover.robotView!.scene.fps.frames > f, f0 + n);
+    };
+    await frames(3);
+    const p0 = await panelAt();
+    // the head turns and moves: a wrist panel stays where the wrist is
+    await right(`window.__xrDevice.position.set(0.15, 1.5, 0.2)`);
+    await frames(3);
+    const p1 = await panelAt();
+    expect(Math.hypot(p1[0] - p0[0], p1[1] - p0[1], p1[2] - p0[2])).toBeLessThan(0.005);
+    await right(`window.__xrDevice.position.set(0, 1.6, 0)`);
+    // the left hand moves 10 cm right: the panel goes with it
+    await right(`window.__xrDevice.controllers.left.position.x += 0.1`);
+    await frames(3);
+    const p2 = await panelAt();
+    expect(p2[0] - p1[0]).toBeCloseTo(0.1, 2);
+  });
+
+    it('takes over with the A button', async () => {
     await right(`window.__xrDevice.controllers.right.updateButtonValue('a-button', 1)`);
     await until(() => loop().lease === OPERATOR.name && loop().mode === 'INTERVENING', 'take over from the A button');
     await right(`window.__xrDevice.controllers.right.updateButtonValue('a-button', 0)`);
+    // with the lease the gizmo is attached, and still not drawn in the headset
+    await waitInPage(page, () => (window as unknown as { __takeover: { robotView: { teleop: { gizmo: { object?: unknown } } } } }).__takeover.robotView.teleop.gizmo.object !== undefined);
+    expect(await right(`window.__takeover.robotView.teleop.gizmo.getHelper().visible`)).toBe(false);
+    expect(await right(`window.__takeover.robotView.teleop.labels.visible`)).toBe(false);
   });
 
   it('with the grip held, the EE target and then the arm follow the controller', async () => {
@@ -89,5 +117,27 @@ describe('operator console in WebXR (IWER Quest 3)', () => {
     await right(`window.__xrDevice.controllers.right.updateButtonValue('trigger', 1)`);
     await waitInPage(page, () => (window as unknown as XrWindow).__takeover.robotView?.xr.gripper.closed === true);
     await until(() => loop().obs!.gripper < open - 0.02, 'the fingers to close');
+  });
+
+  it('B (right) and Y (left) e-stop the arm from the headset', async () => {
+    await right(`window.__xrDevice.controllers.right.updateButtonValue('b-button', 1)`);
+    await until(() => loop().mode === 'ESTOP', 'ESTOP from the B button');
+    await right(`window.__xrDevice.controllers.right.updateButtonValue('b-button', 0)`);
+    // the emulator's overlay covers the page while presenting: the desktop button is clicked from script
+    await page.getByTestId('reset-estop').dispatchEvent('click');
+    await until(() => loop().mode === 'PAUSED', 'PAUSED after the reset');
+    await right(`window.__xrDevice.controllers.left.updateButtonValue('y-button', 1)`);
+    await until(() => loop().mode === 'ESTOP', 'ESTOP from the Y button');
+    await right(`window.__xrDevice.controllers.left.updateButtonValue('y-button', 0)`);
+  });
+
+  it('leaving VR brings the desktop drag handles back', async () => {
+    await page.getByTestId('reset-estop').dispatchEvent('click');
+    await until(() => loop().mode === 'PAUSED', 'PAUSED after the reset');
+    await page.getByTestId('resume').dispatchEvent('click');
+    await until(() => loop().mode === 'INTERVENING' && loop().lease === OPERATOR.name, 'INTERVENING after resume');
+    await page.evaluate(() => (window as unknown as { __takeover: { robotView: { xr: { exit(): Promise<void> } } } }).__takeover.robotView.xr.exit());
+    await waitInPage(page, () => (window as unknown as XrWindow).__takeover.robotView?.xr.presenting === false);
+    await waitInPage(page, () => (window as unknown as { __takeover: { robotView: { teleop: { gizmo: { getHelper(): { visible: boolean } } } } } }).__takeover.robotView.teleop.gizmo.getHelper().visible === true);
   });
 });

@@ -33,6 +33,11 @@ export interface E2eServer {
   config: TakeoverConfig;
   /** a viewer over the protocol that mirrors a robot's state and events */
   watch(robot: string): Promise<RobotWatcher>;
+  /**
+   * Freezes the server's outgoing stream: every frame to every open socket is dropped (as if the
+   * server or the network stalled) until the returned function is called.
+   */
+  freezeFrames(): () => void;
   close(): Promise<void>;
 }
 
@@ -57,6 +62,15 @@ export async function startE2eServer(robots: RobotConfig[], over: Partial<Takeov
       const w = await RobotWatcher.connect(`ws://127.0.0.1:${port}/ws`, WATCHER.token, robot);
       watchers.push(w);
       return w;
+    },
+    freezeFrames() {
+      const wss = (app as unknown as { websocketServer: { clients: Set<{ send: (...a: unknown[]) => void }> } }).websocketServer;
+      const patched = [...wss.clients].map((ws) => {
+        const send = ws.send;
+        ws.send = () => {};
+        return () => (ws.send = send);
+      });
+      return () => { for (const undo of patched) undo(); };
     },
     async close() {
       for (const w of watchers) w.close();

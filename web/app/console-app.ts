@@ -24,6 +24,7 @@ export class ConsoleApp {
   constructor(readonly root: HTMLElement, readonly conn: HTMLElement, readonly signOut: HTMLButtonElement) {
     this.#notices = h('div', { class: 'notices', 'data-testid': 'notices' });
     document.body.append(this.#notices);
+    setInterval(() => this.#watchLink(), 100);
     window.addEventListener('hashchange', () => this.render());
     signOut.addEventListener('click', () => {
       sessionStorage.removeItem('takeover.token');
@@ -84,10 +85,12 @@ export class ConsoleApp {
     this.handle.session = s;
     this.conn.textContent = `${s.info.operator.id} (${s.info.operator.role})`;
     this.conn.className = 'conn conn-on';
+    this.conn.dataset.link = 'live';
     s.on('notice', (n) => this.notify(n.level, n.text));
     s.on('closed', (c) => {
       this.conn.textContent = `disconnected (${c.code}), reconnecting…`;
       this.conn.className = 'conn conn-off';
+      this.conn.dataset.link = 'closed';
       this.notify('error', `connection closed: ${c.reason || c.code}`);
       if (this.handle.session === s) void this.#reconnect(s.token);
     });
@@ -110,6 +113,18 @@ export class ConsoleApp {
         }
       }
     }
+  }
+
+  /** The pill turns red while the open socket is silent (a stalled server or network looks live otherwise). */
+  #watchLink(): void {
+    const s = this.handle.session;
+    if (!s || this.conn.dataset.link === 'closed') return;
+    const stalled = s.client.isOpen && s.linkStalled();
+    const who = `${s.info.operator.id} (${s.info.operator.role})`;
+    const text = stalled ? `${who} · STALLED: no data for ${(s.client.silentMs() / 1000).toFixed(1)} s` : who;
+    if (this.conn.textContent !== text) this.conn.textContent = text;
+    this.conn.className = `conn ${stalled ? 'conn-stalled' : 'conn-on'}`;
+    this.conn.dataset.link = stalled ? 'stalled' : 'live';
   }
 
   #mount(v: View): void {

@@ -1,5 +1,6 @@
 import type { RobotInfo, ServerInfoMessage, StateMessage } from '../../protocol/messages.ts';
 import { Emitter } from '../net/emitter.ts';
+import { robotFreshness, staleAfterMs, stallAfterMs, type Freshness } from '../net/link-health.ts';
 import { TakeoverClient, type EventMessage } from '../net/takeover-client.ts';
 import type { TransportFactory } from '../net/transport.ts';
 
@@ -9,6 +10,9 @@ export interface SessionEvents extends Record<string, unknown> {
   notice: { level: 'info' | 'error'; text: string };
   closed: { code: number; reason: string };
 }
+
+/** Commands that only ever stop or hold the arm: worth sending even on a stale picture. */
+const HOLDS_THE_ARM = new Set(['estop', 'pause', 'take_over']);
 
 /** Outcomes kept per robot for the fleet's "recent success". */
 const RECENT = 10;
@@ -22,12 +26,15 @@ export class ConsoleSession extends Emitter<SessionEvents> {
   readonly outcomes = new Map<string, string[]>();
   /** wall-clock ms of the last state frame per robot */
   readonly lastFrameAt = new Map<string, number>();
+  /** performance.now() of the last state frame per robot (freshness; immune to clock steps) */
+  readonly #receivedAt = new Map<string, number>();
 
   private constructor(readonly client: TakeoverClient, readonly info: ServerInfoMessage, readonly token: string) {
     super();
     client.on('state', (s) => {
       this.states.set(s.robot, s);
       this.lastFrameAt.set(s.robot, Date.now());
+      this.#receivedAt.set(s.robot, performance.now());
       this.emit('state', s);
     });
     client.on('event', (e) => {
@@ -65,8 +72,42 @@ export class ConsoleSession extends Emitter<SessionEvents> {
     return this.states.get(robotId)?.lease === this.operatorId;
   }
 
-  /** Runs a command and reports a refusal as a notice instead of throwing. */
+  /** Shows a notice to the operator (views report what they did not send). */
+  notice(level: 'info' | 'error', text: string): void {
+    this.emit('notice', { level, text });
+  }
+
+  /** True when the socket has been silent for longer than two of the fastest robot's ticks. */
+  linkStalled(): boolean {
+    if (!this.client.isOpen) return false; // closed is not stalled: the pill says disconnected
+    return this.client.silentMs() > stallAfterMs(this.info.robots.map((r) => r.controlRateHz), this.client.heartbeatEveryMs);
+  }
+
+  /** Whether a robot's newest state is older than two of its ticks (or the link is stalled). */
+  freshness(robotId: string): Freshness {
+    const rate = this.robot(robotId)?.controlRateHz ?? 20;
+    return robotFreshness(this.#receivedAt.get(robotId), performance.now(), rate, this.linkStalled());
+  }
+
+  /**
+   * Runs a command and reports a refusal as a notice instead of throwing. While the robot's state
+   * is stale, commands that hold the arm (e-stop, pause, take over) still go out with a warning
+   * that they are not confirmed; commands that restart motion are refused here, with a notice,
+   * since they could land seconds later on a robot the operator no longer sees.
+   */
   async run(cmd: Parameters<TakeoverClient['command']>[0]): Promise<boolean> {
+    // a busy tab can leave frames queued for a moment: give the robot two more ticks to show it is alive
+    if (this.freshness(cmd.robot).stale) await this.#nextFrame(cmd.robot, staleAfterMs(this.robot(cmd.robot)?.controlRateHz ?? 20));
+    const f = this.freshness(cmd.robot);
+    const label = cmd.type.replace('_', ' ');
+    if (f.stale && Number.isFinite(f.ageMs)) {
+      const why = `${cmd.robot} is STALE (no state for ${Math.round(f.ageMs)} ms)`;
+      if (!HOLDS_THE_ARM.has(cmd.type)) {
+        this.emit('notice', { level: 'error', text: `${label}: not sent: ${why}` });
+        return false;
+      }
+      this.emit('notice', { level: 'error', text: `${label} sent while ${why}: not confirmed yet` });
+    }
     try {
       await this.client.command(cmd);
       this.emit('notice', { level: 'info', text: `${cmd.type.replace('_', ' ')}: ok` });
@@ -76,6 +117,21 @@ export class ConsoleSession extends Emitter<SessionEvents> {
       this.emit('notice', { level: 'error', text: `${cmd.type}: ${e.code ? `${e.code}: ` : ''}${e.message}` });
       return false;
     }
+  }
+
+  /** Resolves on the robot's next state frame or after `ms`, whichever comes first. */
+  #nextFrame(robotId: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        off();
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      const off = this.on('state', (m) => {
+        if (m.robot === robotId) done();
+      });
+    });
   }
 
   close(): void {

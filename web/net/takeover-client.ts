@@ -61,6 +61,10 @@ export class TakeoverClient extends Emitter<TakeoverClientEvents> {
   info: ServerInfoMessage | null = null;
   /** last heartbeat round trip, ms (NaN until measured) */
   latencyMs = Number.NaN;
+  /** `now()` when the last frame of any kind arrived from the server (NaN before the first) */
+  lastMessageAt = Number.NaN;
+  /** the heartbeat period in use, ms (0 = none) */
+  heartbeatEveryMs = 0;
   readonly #factory: TransportFactory;
   readonly #timeoutMs: number;
   readonly #heartbeatMs: number;
@@ -101,6 +105,8 @@ export class TakeoverClient extends Emitter<TakeoverClientEvents> {
     transport.onmessage = (bytes) => this.#dispatch(bytes);
     transport.onclose = (e) => this.#closed(e);
     const every = this.#heartbeatMs >= 0 ? this.#heartbeatMs : Math.max(50, Math.min(1000, info.heartbeatTimeoutMs / 3));
+    this.heartbeatEveryMs = every;
+    this.lastMessageAt = this.#now();
     if (every > 0) this.#heartbeatTimer = setInterval(() => this.heartbeat(), every);
     return info;
   }
@@ -138,6 +144,12 @@ export class TakeoverClient extends Emitter<TakeoverClientEvents> {
     this.#send({ type: 'teleop', robot, kind: 'pose', pos: Array.from(pos), quat: Array.from(quat), gripper });
   }
 
+  /** ms since the server last sent anything (Infinity when never connected) */
+  silentMs(): number {
+    return Number.isNaN(this.lastMessageAt) ? Number.POSITIVE_INFINITY : this.#now() - this.lastMessageAt;
+  }
+
+  /** Sends a heartbeat (the server's watchdog holds the arm when the lease holder's stop). */
   heartbeat(): void {
     this.#send({ type: 'heartbeat', t: this.#now() });
   }
@@ -161,6 +173,7 @@ export class TakeoverClient extends Emitter<TakeoverClientEvents> {
   }
 
   #dispatch(bytes: Uint8Array): void {
+    this.lastMessageAt = this.#now();
     const d = decodeServerMessage(bytes);
     if (!d.ok) {
       this.emit('error', { type: 'error', code: d.code, message: `from server: ${d.message}` });

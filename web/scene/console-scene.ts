@@ -118,6 +118,8 @@ export class ConsoleScene {
     this.#resize.disconnect();
     this.controls.dispose();
     this.renderer.dispose();
+    // dispose() keeps the context alive until GC: views come and go, and Chromium caps live contexts at 16
+    this.renderer.forceContextLoss();
     this.renderer.domElement.remove();
   }
 

@@ -5,6 +5,7 @@ import { ConsoleScene } from '../scene/console-scene.ts';
 import { XrTeleop } from '../xr/xr-teleop.ts';
 import { ControlPanel, type PanelAction } from './control-panel.ts';
 import { h, type View } from './dom.ts';
+import { OutcomeUndo, type Outcome } from './outcome-undo.ts';
 import { applyState } from './robot-sync.ts';
 import { TeleopController } from './teleop-controller.ts';
 import { TimelineBar } from './timeline-bar.ts';
@@ -27,8 +28,17 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
   }
   const sceneBox = h('div', { class: 'scene robot-scene' });
   const timelineBar = new TimelineBar('episode');
-  const panel = new ControlPanel((a) => void act(a), session.info.operator.role === 'viewer');
-  const el = h('section', { class: 'robot-view', 'data-robot': robotId }, panel.banner, h('div', { class: 'robot-main' }, sceneBox, panel.side), timelineBar.el);
+  const panel = new ControlPanel((a) => void act(a), session.info.operator.role === 'viewer', info.controlRateHz, info.policy);
+  // the outcome mark leaves after a grace with an Undo, and only for the episode it was meant for
+  const outcome = new OutcomeUndo((o: Outcome, episodeId) => {
+    const now = state()?.episode?.id ?? null;
+    if (episodeId !== null && now !== episodeId) session.notice('error', `${o}: not marked: episode ${episodeId} already ended`);
+    else void session.run({ type: 'mark_outcome', robot: robotId, outcome: o });
+  });
+  const rewoundLabel = h('span', { class: 'rewound-to', 'data-testid': 'rewound-to' });
+  timelineBar.el.append(rewoundLabel);
+  const el = h('section', { class: 'robot-view', 'data-robot': robotId }, panel.banner,
+    h('div', { class: 'robot-main' }, sceneBox, panel.side, panel.heartbeatLost, outcome.el), timelineBar.el);
 
   const scene = new ConsoleScene(sceneBox);
   const slot = scene.addRobot(robotId, info.model);
@@ -55,7 +65,12 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
     }
     await session.run({ type: i, robot: robotId });
   };
-  const toggleTakeOver = () => void intent(session.holdsLease(robotId) ? 'hand_back' : 'take_over');
+  // the pad's A and the headset's A: take over / hand back, or resume after a lost heartbeat
+  const toggleTakeOver = () => {
+    const s = state();
+    const lease = session.holdsLease(robotId);
+    void intent(lease && s?.mode === 'PAUSED' && s.modeReason === 'heartbeat_timeout' ? 'resume' : lease ? 'hand_back' : 'take_over');
+  };
   teleop.onPadToggle = toggleTakeOver;
   const xr = new XrTeleop(scene, slot, {
     state,
@@ -68,12 +83,19 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
       session.client.teleopDelta(robotId, [0, 0, 0, 0, 0, 0, g]);
     },
     toggleTakeOver,
+    estop: () => void intent('estop'),
+    stale: () => session.freshness(robotId).stale,
+    // desktop drag handles and orbiting make no sense in the headset
+    presentingChanged: (on) => {
+      teleop.setHandlesShown(!on);
+      scene.controls.enabled = !on;
+    },
   });
   handle.xr = xr;
 
   async function act(a: PanelAction): Promise<void> {
     if (a === 'success' || a === 'failure') {
-      await session.run({ type: 'mark_outcome', robot: robotId, outcome: a });
+      outcome.start(a, state()?.episode?.id ?? null);
     } else if (a === 'vr') {
       try {
         await xr.enter();
@@ -87,6 +109,12 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
   }
 
   const onKeyDown = (e: KeyboardEvent) => {
+    // Esc stops the arm whatever has focus (text fields included); other keys leave fields alone
+    if (e.code === 'Escape') {
+      e.preventDefault();
+      void intent('estop');
+      return;
+    }
     if ((e.target as HTMLElement)?.closest?.('input, textarea, select')) return;
     const s = state();
     const i = controlKeyIntent(e.code, s?.mode ?? null, session.holdsLease(robotId));
@@ -102,7 +130,8 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
     if (teleop.keyboard.keyUp(e.code)) e.preventDefault();
   };
   const onBlur = () => teleop.keyboard.releaseAll();
-  window.addEventListener('keydown', onKeyDown);
+  // capture phase: no widget below (gizmo, orbit controls, a field) can swallow the e-stop key
+  window.addEventListener('keydown', onKeyDown, true);
   window.addEventListener('keyup', onKeyUp);
   window.addEventListener('blur', onBlur);
 
@@ -127,6 +156,7 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
     if (!s?.episode || toStep >= s.episode.step) return;
     handle.rewoundTo = toStep;
     void session.run({ type: 'rewind', robot: robotId, toStep }).then((ok) => {
+      rewoundLabel.textContent = ok ? `rewound to step ${toStep}` : '';
       // the undone ticks turn grey on the server's rewind event, which every console receives
       const now = state();
       if (ok && now) teleop.startFrom(now.executed ? now.executed[6] : null, now.gripper, info.gripperRange as [number, number]);
@@ -140,7 +170,10 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
   const refresh = () => {
     const s = state();
     const age = session.lastFrameAt.get(robotId);
+    const fresh = session.freshness(robotId);
     panel.update(s, session.holdsLease(robotId), {
+      stale: fresh.stale,
+      staleAgeMs: fresh.ageMs,
       latencyMs: session.client.latencyMs,
       frameAgeMs: s ? Math.max(0, Date.now() - s.wall) : Number.NaN,
       fps: scene.fps.fps,
@@ -161,7 +194,8 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
       expose(null);
       offEvent();
       clearInterval(timer);
-      window.removeEventListener('keydown', onKeyDown);
+      window.removeEventListener('keydown', onKeyDown, true);
+      outcome.cancel();
       window.removeEventListener('keyup', onKeyUp);
       window.removeEventListener('blur', onBlur);
       offFrame();

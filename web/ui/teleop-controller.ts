@@ -1,4 +1,6 @@
+import * as THREE from 'three';
 import { TransformControls } from 'three/examples/jsm/controls/TransformControls.js';
+import { axisKeyLabels } from '../scene/axis-labels.ts';
 import type { ConsoleSession } from '../app/console-session.ts';
 import { KeyboardTeleop } from '../input/keyboard-teleop.ts';
 import { gamepadAction, padActive, PadButtonEdge, type PadSnapshot } from '../input/gamepad-teleop.ts';
@@ -20,6 +22,14 @@ export interface EeTarget {
 export class TeleopController {
   readonly keyboard = new KeyboardTeleop();
   readonly gizmo: TransformControls;
+  /**
+   * What the gizmo drags: a handle at the EE target in the robot's base frame. Translating, it has
+   * no rotation, so the arrows are the base frame's X/Y/Z (red/green/blue) and match the keys;
+   * rotating, it takes the target's orientation.
+   */
+  readonly handle = new THREE.Object3D();
+  readonly labels = axisKeyLabels();
+  #handlesShown = true;
   /** 'follow': the target marker shows the EE; 'pose': it shows the last absolute target sent */
   targetMode: 'follow' | 'pose' = 'follow';
   target: EeTarget | null = null;
@@ -37,6 +47,10 @@ export class TeleopController {
   constructor(readonly session: ConsoleSession, readonly robotId: string, scene: ConsoleScene, readonly slot: RobotSlot) {
     this.gizmo = new TransformControls(scene.camera, scene.renderer.domElement);
     this.gizmo.setSize(0.8);
+    this.gizmo.setSpace('local');
+    this.handle.name = 'ee-handle';
+    this.handle.add(this.labels);
+    slot.base.add(this.handle);
     this.gizmo.addEventListener('dragging-changed', (e) => {
       scene.controls.enabled = !e.value;
     });
@@ -85,15 +99,25 @@ export class TeleopController {
       this.targetMode = 'follow';
     }
     this.slot.markers.setTarget(this.target);
-    if (lease && this.gizmo.object !== this.slot.markers.target) this.gizmo.attach(this.slot.markers.target);
+    if (!this.gizmo.dragging) {
+      const t = this.slot.markers.target;
+      this.handle.position.copy(t.position);
+      if (this.gizmo.mode === 'rotate') this.handle.quaternion.copy(t.quaternion);
+      else this.handle.quaternion.identity();
+    }
+    this.labels.visible = lease && this.#handlesShown && this.gizmo.mode === 'translate';
+    if (lease && this.gizmo.object !== this.handle) this.gizmo.attach(this.handle);
     if (!lease && this.gizmo.object) this.gizmo.detach();
+    // attach() shows the helper again: in the headset it stays hidden
+    const shown = this.#handlesShown && this.gizmo.object !== undefined;
+    if (this.gizmo.getHelper().visible !== shown) this.gizmo.getHelper().visible = shown;
   }
 
   /** One teleop tick: keyboard plus gamepad -> a delta frame while something is held or changed. */
   pump(): void {
     const pad = this.#readPad();
     if (pad && this.#padEdge.pressed(pad)) this.onPadToggle?.();
-    if (!this.driving || this.#suspended) return;
+    if (!this.driving || this.#suspended || this.#stale()) return;
     const a = this.keyboard.action(this.#action) as Float64Array;
     let padMoving = false;
     if (pad) {
@@ -113,7 +137,7 @@ export class TeleopController {
 
   /** Sends an absolute EE target (gizmo drag, XR clutch) and shows it. */
   sendPose(t: EeTarget, gripper = this.keyboard.gripper): void {
-    if (!this.driving || this.#suspended) return;
+    if (!this.driving || this.#suspended || this.#stale()) return;
     this.target = t;
     this.targetMode = 'pose';
     this.keyboard.gripper = gripper;
@@ -122,19 +146,34 @@ export class TeleopController {
     this.slot.markers.setTarget(t);
   }
 
+  /** Shows or hides the desktop drag handles and their labels (hidden in the headset). */
+  setHandlesShown(on: boolean): void {
+    this.#handlesShown = on;
+    this.gizmo.getHelper().visible = on && this.gizmo.object !== undefined;
+    this.gizmo.enabled = on;
+    this.labels.visible = on && this.gizmo.object === this.handle && this.gizmo.mode === 'translate';
+  }
+
   dispose(): void {
     clearInterval(this.#timer);
+    this.handle.removeFromParent();
     this.gizmo.detach();
     this.gizmo.getHelper().removeFromParent();
     this.gizmo.dispose();
+  }
+
+  /** Motion is not sent on a picture the operator cannot trust (the server's watchdog holds the arm). */
+  #stale(): boolean {
+    return this.session.freshness(this.robotId).stale;
   }
 
   #gizmoMoved(): void {
     const now = performance.now();
     if (now - this.#lastPoseSent < 20) return;
     this.#lastPoseSent = now;
-    const o = this.slot.markers.target;
-    this.sendPose({ pos: [o.position.x, o.position.y, o.position.z], quat: [o.quaternion.w, o.quaternion.x, o.quaternion.y, o.quaternion.z] });
+    const o = this.handle;
+    const q = this.gizmo.mode === 'rotate' ? o.quaternion : this.slot.markers.target.quaternion;
+    this.sendPose({ pos: [o.position.x, o.position.y, o.position.z], quat: [q.w, q.x, q.y, q.z] });
   }
 
   #readPad(): PadSnapshot | null {

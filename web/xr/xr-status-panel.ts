@@ -1,6 +1,9 @@
 import * as THREE from 'three';
 
-/** A head-locked text panel for VR (mode, lease, rates): a canvas texture on a plane under the view. */
+/**
+ * A wrist-worn text panel for VR (mode, lease, rates): a canvas texture on a small plane above the
+ * left controller, tilted toward the eyes. Head-locked it covered the arm.
+ */
 export class XrStatusPanel {
   readonly mesh: THREE.Mesh;
   readonly #canvas = document.createElement('canvas');
@@ -12,12 +15,13 @@ export class XrStatusPanel {
     this.#canvas.height = 192;
     this.#texture = new THREE.CanvasTexture(this.#canvas);
     this.mesh = new THREE.Mesh(
-      new THREE.PlaneGeometry(0.36, 0.135),
+      new THREE.PlaneGeometry(0.16, 0.06),
       new THREE.MeshBasicMaterial({ map: this.#texture, transparent: true, depthTest: false }),
     );
     this.mesh.renderOrder = 10;
-    this.mesh.position.set(0, -0.22, -0.7);
-    this.mesh.rotation.x = -0.3;
+    // grip space: +y up the back of the hand, -z forward; sit just above the wrist, face up and back
+    this.mesh.position.set(0, 0.05, 0.06);
+    this.mesh.rotation.x = -1.0;
     this.mesh.name = 'xr-status-panel';
   }
 

@@ -2,11 +2,12 @@ import * as THREE from 'three';
 import type { StateMessage } from '../../protocol/messages.ts';
 import { XrClutch, TriggerGripper } from '../input/xr-clutch.ts';
 import type { ConsoleScene, RobotSlot } from '../scene/console-scene.ts';
+import { STALE_COLOR } from '../ui/control-panel.ts';
 import type { EeTarget } from '../ui/teleop-controller.ts';
 import { XrStatusPanel } from './xr-status-panel.ts';
 
 // xr-standard gamepad mapping
-const TRIGGER = 0, SQUEEZE = 1, BUTTON_A = 4;
+const TRIGGER = 0, SQUEEZE = 1, BUTTON_A = 4, BUTTON_B = 5;
 const SEND_EVERY_MS = 30;
 /** in VR the robot stands this far in front of the operator (m, three.js z) */
 const XR_ROBOT_DISTANCE = 0.7;
@@ -24,18 +25,25 @@ export interface XrTeleopHooks {
   sendPose(t: EeTarget, gripper: number): void;
   sendGripper(g: number): void;
   toggleTakeOver(): void;
+  /** B or Y: e-stop */
+  estop(): void;
+  /** the state on screen is older than two ticks (or the link stalled) */
+  stale(): boolean;
+  /** entering / leaving the headset (the view hides its desktop-only handles) */
+  presentingChanged(presenting: boolean): void;
 }
 
 interface Hand {
   grip: THREE.Group;
   source: XRInputSource | null;
   aWas: boolean;
+  bWas: boolean;
 }
 
 /**
  * WebXR immersive-vr teleop: grip (squeeze) is the clutch, the controller's motion while held
- * drives the EE target, the trigger closes the gripper, A/X takes over or hands back, and a
- * head-locked panel shows the status. Render code only reads poses; hooks do the sending.
+ * drives the EE target, the trigger closes the gripper, A/X takes over or hands back, B/Y
+ * e-stops, and a panel on the left wrist shows the status. Render code only reads poses; hooks do the sending.
  */
 export class XrTeleop {
   readonly clutch = new XrClutch();
@@ -50,7 +58,7 @@ export class XrTeleop {
   constructor(readonly scene: ConsoleScene, readonly slot: RobotSlot, readonly hooks: XrTeleopHooks) {
     for (let i = 0; i < 2; i++) {
       const grip = scene.renderer.xr.getControllerGrip(i);
-      const hand: Hand = { grip, source: null, aWas: false };
+      const hand: Hand = { grip, source: null, aWas: false, bWas: false };
       grip.addEventListener('connected', (e) => (hand.source = (e as unknown as { data: XRInputSource }).data));
       grip.addEventListener('disconnected', () => {
         hand.source = null;
@@ -77,12 +85,13 @@ export class XrTeleop {
     this.scene.renderer.xr.setReferenceSpaceType('local-floor');
     await this.scene.renderer.xr.setSession(session);
     this.#session = session;
-    this.scene.camera.add(this.panel.mesh);
+    this.hooks.presentingChanged(true);
     this.scene.world.position.set(-0.3, 0.75, -XR_ROBOT_DISTANCE); // robot base at table height ahead
     session.addEventListener('end', () => {
       this.#session = null;
       this.clutch.release();
       this.panel.mesh.removeFromParent();
+      this.hooks.presentingChanged(false);
       this.scene.world.position.set(0, 0, 0);
       this.scene.resize();
     });
@@ -106,7 +115,12 @@ export class XrTeleop {
       const a = pad.buttons[BUTTON_A]?.pressed ?? false;
       if (a && !hand.aWas) this.hooks.toggleTakeOver();
       hand.aWas = a;
+      // B (right) or Y (left): e-stop, on the press edge, whatever the lease or mode
+      const b = pad.buttons[BUTTON_B]?.pressed ?? false;
+      if (b && !hand.bWas) this.hooks.estop();
+      hand.bWas = b;
     }
+    this.#wearPanel();
     const hand = this.hands.find((h) => h.source?.handedness === 'right' && h.source.gamepad) ?? this.hands.find((h) => h.source?.gamepad);
     const pad = hand?.source?.gamepad;
     if (hand && pad && s && this.hooks.holdsLease()) {
@@ -140,14 +154,22 @@ export class XrTeleop {
     if (Math.floor(t / 200) !== Math.floor((t - 16) / 200) || !s) this.#drawPanel(s);
   }
 
+  /** The status panel rides on the left wrist (the right hand drives), else on whichever hand there is. */
+  #wearPanel(): void {
+    const wrist = this.hands.find((h) => h.source?.handedness === 'left') ?? this.hands.find((h) => h.source);
+    if (wrist && this.panel.mesh.parent !== wrist.grip) wrist.grip.add(this.panel.mesh);
+  }
+
   #drawPanel(s: StateMessage | undefined): void {
+    const stale = this.hooks.stale();
     const mode = s?.mode ?? 'NO STATE';
-    const color = mode === 'ESTOP' ? '#c62828' : mode === 'INTERVENING' ? '#ef6c00' : mode === 'PAUSED' ? '#9e8a00' : '#1565c0';
+    const color = stale ? STALE_COLOR : mode === 'ESTOP' ? '#c62828' : mode === 'INTERVENING' ? '#ef6c00' : mode === 'PAUSED' ? '#9e8a00' : '#1565c0';
     const lease = this.hooks.holdsLease();
+    const heartbeatLost = lease && mode === 'PAUSED' && s?.modeReason === 'heartbeat_timeout';
     this.panel.set(
       [
-        `${this.slot.id}: ${mode}`,
-        lease ? (this.clutch.engaged ? 'clutch engaged: moving target' : 'hold grip to move, trigger = gripper') : 'press A to take over',
+        stale ? `STALE (${this.slot.id}: ${mode}?)` : `${this.slot.id}: ${mode}`,
+        heartbeatLost ? 'HEARTBEAT LOST: press A to resume' : lease ? (this.clutch.engaged ? 'clutch engaged: moving target' : 'hold grip to move, trigger = gripper') : 'A take over · B/Y E-STOP',
         `loop ${s ? s.rateHz.toFixed(1) : '–'} Hz · step ${s?.episode?.step ?? '–'}`,
         `gripper ${this.gripper.closed ? 'closed' : 'open'}${s?.clamped.length ? ` · clamped: ${s.clamped.join(',')}` : ''}`,
       ],
