@@ -142,7 +142,7 @@ export function defaultConfig(): TakeoverConfig {
     port: 8080,
     dataDir: './data',
     controlRateHz: 20,
-    heartbeatTimeoutMs: 300,
+    heartbeatTimeoutMs: 1000,
     actionScale: { translation: 0.25, rotation: 1.5 },
     limits: {},
     robots: [{ id: 'arm0', kind: 'sim', task: 'place', policy: 'default' }],

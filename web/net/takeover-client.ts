@@ -104,7 +104,7 @@ export class TakeoverClient extends Emitter<TakeoverClientEvents> {
     this.info = info;
     transport.onmessage = (bytes) => this.#dispatch(bytes);
     transport.onclose = (e) => this.#closed(e);
-    const every = this.#heartbeatMs >= 0 ? this.#heartbeatMs : Math.max(50, Math.min(1000, info.heartbeatTimeoutMs / 3));
+    const every = this.#heartbeatMs >= 0 ? this.#heartbeatMs : Math.max(50, Math.min(250, info.heartbeatTimeoutMs / 10));
     this.heartbeatEveryMs = every;
     this.lastMessageAt = this.#now();
     if (every > 0) this.#heartbeatTimer = setInterval(() => this.heartbeat(), every);

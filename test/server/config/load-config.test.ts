@@ -10,7 +10,7 @@ const dir = () => mkdtempSync(join(tmpdir(), 'takeover-cfg-'));
 describe('loadConfig', () => {
   it('defaults: one sim arm on place, loopback:8080, 20 Hz', () => {
     const c = loadConfig({}, {}, dir());
-    expect(c).toMatchObject({ host: '127.0.0.1', port: 8080, controlRateHz: 20, heartbeatTimeoutMs: 300, dataDir: './data' });
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 8080, controlRateHz: 20, heartbeatTimeoutMs: 1000, dataDir: './data' });
     expect(c.robots).toEqual([{ id: 'arm0', kind: 'sim', task: 'place', policy: 'default' }]);
   });
 
