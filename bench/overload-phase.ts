@@ -17,6 +17,8 @@ export interface PhaseOptions {
   /** which loads run, by letter: '' (baseline) or some of 'abcde' */
   loads: string;
   dir: string;
+  /** config fields over the bench's (e.g. threadNice) */
+  serverConfig?: Record<string, unknown>;
   log: (line: string) => void;
 }
 
@@ -79,7 +81,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
   let sampler: NodeJS.Timeout | null = null;
   try {
     o.log(`${o.name}: starting the server`);
-    server = await ServerProc.start(o.dir, o.robots, o.rateHz);
+    server = await ServerProc.start(o.dir, o.robots, o.rateHz, o.serverConfig);
     const s = server;
     const bound = o.seconds + 240;
     const client = (name: string, module: string, params: Json, nice = 0, nofile = 4096) => {
