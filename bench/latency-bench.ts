@@ -92,7 +92,7 @@ export const latencyBench: Benchmark = {
     const counts = (flagValue(args, 'robots') ?? '1,16').split(',').map(Number);
     const spinMs = flagValue(args, 'spin') !== undefined ? flag(args, 'spin', 1) : undefined;
     const coalesceMs = flagValue(args, 'coalesce') !== undefined ? flag(args, 'coalesce', 0) : undefined;
-    process.stdout.write(`scheduler spin ${spinMs ?? 'default (1)'} ms, frame coalescing ${coalesceMs ?? 'default'} ms; load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores.\n`);
+    process.stdout.write(`scheduler precise sleep ${spinMs ?? 'default (2)'} ms, frame coalescing ${coalesceMs ?? 'default'} ms; load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores.\n`);
     process.stdout.write(`${kind} robots at ${rateHz} Hz, ${viewers} viewers subscribed to every robot, one operator teleoping every robot at ${rateHz} Hz; ${seconds} s measured after 2 s warm-up; clients in a worker thread.\n`);
     process.stdout.write('robots | cmd latency p50 / p99 ms (n) | tick jitter p50 / p99 ms (n) | loop Hz | raw ws RTT p50 / p99 ms | frames to viewers/s | dropped | overruns | server CPU\n');
     for (const n of counts) {

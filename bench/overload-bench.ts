@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { phaseFigures } from './overload-figures.ts';
 import { lockTiming, RESET_EVERY_S, runPhase, type PhaseOptions } from './overload-phase.ts';
 import { killAll } from './overload-procs.ts';
+import { floorTable } from './overload-floor-report.ts';
 import { baselineTable, overloadRows, overloadTable, phaseDetails } from './overload-report.ts';
 import type { Benchmark } from './run.ts';
 
@@ -18,7 +19,7 @@ function flag(args: string[], name: string, fallback: number): number {
   return v !== undefined && Number.isFinite(n) ? n : fallback;
 }
 
-/** `npm run bench -- overload [--seconds=25] [--robots=16] [--json] [--keep] [--loads=abcde]` (--loads: a subset, to see which one hurts) */
+/** `npm run bench -- overload [--seconds=25] [--robots=16] [--json] [--keep] [--loads=abcde] [--network-nice=N]` (--loads: a subset, to see which one hurts; --network-nice: the server's threadNice.network) */
 export const overloadBench: Benchmark = {
   name: 'overload',
   summary: 'a server process under five hostile loads at once (bad frames, 2,000 idle sockets, REST flood, a locked catalog, a stalled subscriber) against a baseline: jitter, teleop and e-stop latency, pauses, lost steps, memory',
@@ -47,7 +48,10 @@ export const overloadBench: Benchmark = {
         `(c) REST GETs /api/status and /api/episodes at 500/s, (d) a BEGIN IMMEDIATE write lock on catalog.sqlite held ${lock.holdS} s from ${lock.delayS} s into the window, (e) a subscriber that never reads.\n` +
         `${seconds} s measured per phase after a 2 s warm-up; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores.\n`,
       );
-      const base: Omit<PhaseOptions, 'name' | 'loads' | 'dir'> = { robots, rateHz: RATE_HZ, seconds, viewers: Math.max(0, Math.round(flag(args, "viewers", VIEWERS))), log };
+      const networkNice = args.some((a) => a.startsWith('--network-nice=')) ? flag(args, 'network-nice', -5) : null;
+      const serverConfig = networkNice === null ? {} : { threadNice: { network: networkNice } };
+      if (networkNice !== null) say(`server threadNice.network ${networkNice} (--network-nice)\n`);
+      const base: Omit<PhaseOptions, 'name' | 'loads' | 'dir'> = { robots, rateHz: RATE_HZ, seconds, viewers: Math.max(0, Math.round(flag(args, "viewers", VIEWERS))), serverConfig, log };
       const b = await runPhase({ ...base, name: 'baseline', loads: '', dir: join(dir, 'baseline') });
       const o = await runPhase({ ...base, name: 'overload', loads, dir: join(dir, 'overload') });
       const bf = phaseFigures(b, RATE_HZ);
@@ -60,6 +64,7 @@ export const overloadBench: Benchmark = {
         say(`\nbaseline (no loads):\n${phaseDetails(b, bf)}${baselineTable(bf)}`);
         say(`\noverload (${loads === 'abcde' ? 'all five loads at once' : `loads ${[...loads].join(', ')} only`}):\n${phaseDetails(o, of)}`);
         say(`\noverload against the targets (ratio = overload / baseline; worst robot = highest figure of the ${robots}):\n${overloadTable(rows)}`);
+        say(`\ntick jitter against the machine's floor (a bare thread at the control thread's priority, beside the server, same phase; bench/floor-probe.ts):\n${floorTable(bf, of)}`);
         say(`${failed.length ? `FAIL: ${failed.join('; ')}` : 'all targets PASS'}\n`);
       }
     } finally {

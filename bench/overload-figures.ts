@@ -8,7 +8,24 @@ export interface Spread {
   median: number | null;
 }
 
+/** Lateness of a 50 Hz wake-up, ms. */
+export interface Lateness {
+  p50: number | null;
+  p99: number | null;
+  p999: number | null;
+  max: number | null;
+}
+
 export interface Figures {
+  /** the floor probe (bench/floor-probe.ts): a thread at the control thread's priority on a libuv timer */
+  floorTimer: Lateness;
+  /** the same, sleeping in Atomics.wait to the due time (the kernel's and the VM's wake-up alone) */
+  floorWait: Lateness;
+  /** samples behind the floor figures (timer thread) */
+  floorSamples: number | null;
+  /** all CPUs over the window (/proc/stat), percent; steal = taken by the VM's host */
+  cpuBusyPct: number | null;
+  cpuStealPct: number | null;
   jitterP50: Spread;
   jitterP99: Spread;
   jitterP999: Spread;
@@ -59,6 +76,11 @@ function spread<T>(robots: T[] | undefined, key: keyof T): Spread {
   return xs.length ? { worst: Math.max(...xs), median: percentile(xs, 50) } : { worst: null, median: null };
 }
 
+function lateness(x: unknown): Lateness {
+  const o = (x ?? {}) as Record<string, unknown>;
+  return { p50: orNull(o.p50), p99: orNull(o.p99), p999: orNull(o.p999), max: orNull(o.max) };
+}
+
 /** Figures of a phase; missing reads give nulls (a FAIL where a target applies). */
 export function phaseFigures(p: PhaseResult, configuredHz: number): Figures {
   const robots = p.end?.status.robots;
@@ -75,7 +97,13 @@ export function phaseFigures(p: PhaseResult, configuredHz: number): Figures {
   const j = p.journals;
   const lost = j ? Math.max(j.lost, rec ? rec.dropped + rec.rejected : 0) : null;
   const cat = j && !j.catalog.error ? j.catalog.mismatched : null;
+  const floor = p.clients.floor ?? {};
   return {
+    floorTimer: lateness(floor.timer),
+    floorWait: lateness(floor.wait),
+    floorSamples: orNull((floor.timer as Record<string, unknown> | undefined)?.n),
+    cpuBusyPct: p.cpu ? p.cpu.busyPct : null,
+    cpuStealPct: p.cpu ? p.cpu.stealPct : null,
     jitterP50: spread(robots, 'jitterP50Ms'),
     jitterP99: spread(robots, 'jitterP99Ms'),
     jitterP999: spread(robots, 'jitterP999Ms'),

@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { cpuShares, readCpuTimes } from './cpu-times.ts';
 import { checkJournals, type JournalCheck } from './overload-journals.ts';
 import { spawnClient, type ClientProc } from './overload-procs.ts';
 import { ServerProc, TOKENS, type StatusRead } from './overload-server.ts';
@@ -16,6 +17,8 @@ export interface PhaseOptions {
   /** which loads run, by letter: '' (baseline) or some of 'abcde' */
   loads: string;
   dir: string;
+  /** config fields over the bench's (e.g. threadNice) */
+  serverConfig?: Record<string, unknown>;
   log: (line: string) => void;
 }
 
@@ -40,6 +43,8 @@ export interface PhaseResult {
   /** the end read was answered with the loads still on (else: after the clients stopped) */
   endUnderLoad: boolean;
   loadAverage: number | null;
+  /** all CPUs over the window (/proc/stat): busy, idle and steal (time the VM's host took), percent */
+  cpu: ReturnType<typeof cpuShares>;
   /** the last read, just before SIGINT (ticks and recorder stats for the journal check) */
   last: StatusRead | null;
   rss: { before: number | null; peak: number | null; end: number | null; afterLoads: number | null };
@@ -66,7 +71,7 @@ export function lockTiming(seconds: number): { delayS: number; holdS: number } {
 export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
   const ids = Array.from({ length: o.robots }, (_, i) => `arm${i}`);
   const r: PhaseResult = {
-    name: o.name, error: null, teleopRobots: ids.slice(0, -1), estopRobot: ids[ids.length - 1], windowS: 0, figuresReset: false, window: { fromMs: NaN, toMs: NaN }, start: null, end: null, endReadS: null, endUnderLoad: false, loadAverage: null, last: null,
+    name: o.name, error: null, teleopRobots: ids.slice(0, -1), estopRobot: ids[ids.length - 1], windowS: 0, figuresReset: false, window: { fromMs: NaN, toMs: NaN }, start: null, end: null, endReadS: null, endUnderLoad: false, loadAverage: null, cpu: null, last: null,
     rss: { before: null, peak: null, end: null, afterLoads: null }, clients: {}, loads: {}, childProblems: [], serverDied: null, stop: null, journals: null,
     logErrors: { count: 0, first: null },
   };
@@ -76,7 +81,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
   let sampler: NodeJS.Timeout | null = null;
   try {
     o.log(`${o.name}: starting the server`);
-    server = await ServerProc.start(o.dir, o.robots, o.rateHz);
+    server = await ServerProc.start(o.dir, o.robots, o.rateHz, o.serverConfig);
     const s = server;
     const bound = o.seconds + 240;
     const client = (name: string, module: string, params: Json, nice = 0, nofile = 4096) => {
@@ -88,6 +93,8 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
       client('viewers', './overload-viewers.ts', { url: s.wsUrl, token: TOKENS.viewer.token, viewers: o.viewers }),
       client('teleop', './overload-teleop.ts', { url: s.wsUrl, token: TOKENS.teleop.token, name: TOKENS.teleop.name, robots: r.teleopRobots, rateHz: o.rateHz, resetEveryS: RESET_EVERY_S }),
       client('estop', './overload-estop.ts', { url: s.wsUrl, token: TOKENS.estop.token, robot: r.estopRobot, periodMs: 1000 }),
+      // the machine's floor, at the server's priority with threads at the control thread's (bench/floor-probe.ts)
+      client('floor', './floor-probe.ts', { rateHz: o.rateHz, nice: -15, realtime: 20 }),
     ];
     // The loads' processes start now and wait for `go`: loading their modules at nice 19 takes a while on a busy machine.
     const viewer = TOKENS.viewer.token;
@@ -115,6 +122,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
     for (const c of all) c.line('mark');
     // the jitter and latency figures read at the end cover the window only (not the start-up)
     r.figuresReset = await s.resetFigures();
+    const cpu0 = readCpuTimes();
     const t0 = performance.now();
     r.window.fromMs = performance.timeOrigin + t0;
     o.log(`${o.name}: measuring ${o.seconds} s`);
@@ -126,6 +134,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
     r.windowS = (performance.now() - t0) / 1000;
     r.window.toMs = performance.timeOrigin + performance.now();
     r.rss.end = s.rssMiB();
+    r.cpu = cpuShares(cpu0, readCpuTimes());
     clearInterval(sampler);
     // The end read comes with the loads still on (framesDropped counts connected clients only);
     // if the server cannot answer in 10 s, it is read again once the clients have stopped.

@@ -51,8 +51,8 @@ export class ServerProc {
     return this.url.replace(/^http/, 'ws') + '/ws';
   }
 
-  /** Writes a config (N sim robots at `rateHz`, expert policy, tokens, recording on) and starts the server. */
-  static async start(dir: string, robots: number, rateHz: number, timeoutMs = 180_000): Promise<ServerProc> {
+  /** Writes a config (N sim robots at `rateHz`, expert policy, tokens, recording on; `extra`: more config fields) and starts the server. */
+  static async start(dir: string, robots: number, rateHz: number, extra: Record<string, unknown> = {}, timeoutMs = 180_000): Promise<ServerProc> {
     const dataDir = join(dir, 'data');
     mkdirSync(dataDir, { recursive: true });
     const config = join(dir, 'takeover.config.json');
@@ -63,6 +63,7 @@ export class ServerProc {
       // the 2,000 idle sockets are to be signed in for real: raise the connection caps above them
       // (defaults: docs/configuration.md) so the load is the connections, not their refusal
       wsLimits: { maxConnections: 4096, maxConnectionsPerToken: 4096 },
+      ...extra,
     }, null, 2));
     const logFile = join(dir, 'server.log');
     const err = openSync(logFile, 'a');

@@ -21,6 +21,7 @@ export interface StatusOptions {
 const PrioritySchema = Type.Object({
   wanted: Type.Integer(), nice: Type.Union([Type.Integer(), Type.Null()]), error: Type.String({ description: "'' when the thread has the niceness asked for" }),
   realtime: Type.Optional(Type.Object({ wanted: Type.Integer(), ok: Type.Boolean(), error: Type.String() })),
+  helpers: Type.Optional(Type.Object({ wanted: Type.Integer(), threads: Type.Integer(), ok: Type.Boolean(), error: Type.String() })),
 });
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 

@@ -23,9 +23,9 @@ function laneOf(cmd: RobotCommand): InboxItem['lane'] {
 }
 
 /**
- * The control thread's side of the channel: takes the network thread's messages, queues commands
- * in the priority inbox, drains it right after the batch that brought them (setImmediate), and
- * answers. Separate from the worker entry so that tests drive it in-process.
+ * The control thread's side of the channel: takes the network thread's messages, runs e-stops and
+ * signs of life at once, queues other commands in the priority inbox, drains it right after the
+ * batch that brought them (setImmediate), and answers. Separate from the worker entry so that tests drive it in-process.
  */
 export class ControlDispatcher {
   readonly inbox = new CommandInbox<Item>();
@@ -78,6 +78,14 @@ export class ControlDispatcher {
   }
 
   #queue(it: Item): void {
+    // e-stops and signs of life run as their message arrives: they would go first in the drain
+    // anyway, and waiting for the batch's end (a setImmediate, behind a tick's precise sleep) only
+    // delays the e-stop's answer
+    if (it.lane === 'urgent') {
+      this.#run(it, []);
+      this.#flushReplies();
+      return;
+    }
     if (!this.inbox.push(it)) this.#replies.push({ id: it.id, refusal: { code: 'TKO_ERR_BUSY', message: 'too many commands waiting for the control thread' } });
     this.#draining ??= setImmediate(() => this.drain());
   }
@@ -86,25 +94,30 @@ export class ControlDispatcher {
   drain(): void {
     if (this.#draining) clearImmediate(this.#draining);
     this.#draining = null;
+    this.inbox.drain((it, superseded) => this.#run(it, superseded));
+    this.#flushReplies();
+  }
+
+  #run(it: Item, superseded: readonly Item[]): void {
     const host = this.#host;
-    this.inbox.drain((it, superseded) => {
-      if (it.id === 0) {
-        const { signal, operatorId } = it as Signal;
-        if (signal === 'alive') host.alive(operatorId);
-        else if (signal === 'bad_input') host.badInput(operatorId);
-        else host.gone(operatorId);
-        return;
-      }
-      const c = it as Cmd;
-      const refusal = host.command(c.robotId, c.actor, c.cmd, c.at);
-      this.#replies.push({ id: c.id, refusal });
-      for (const s of superseded) this.#replies.push({ id: s.id, refusal });
-    });
+    if (it.id === 0) {
+      const { signal, operatorId } = it as Signal;
+      if (signal === 'alive') host.alive(operatorId);
+      else if (signal === 'bad_input') host.badInput(operatorId);
+      else host.gone(operatorId);
+      return;
+    }
+    const c = it as Cmd;
+    const refusal = host.command(c.robotId, c.actor, c.cmd, c.at);
+    this.#replies.push({ id: c.id, refusal });
+    for (const s of superseded) this.#replies.push({ id: s.id, refusal });
+  }
+
+  #flushReplies(): void {
+    if (!this.#replies.length) return;
     // the steps and events the commands caused leave before their answers
     this.#relay?.flush();
-    if (this.#replies.length) {
-      this.#post({ t: 'refusals', replies: this.#replies });
-      this.#replies = [];
-    }
+    this.#post({ t: 'refusals', replies: this.#replies });
+    this.#replies = [];
   }
 }

@@ -3,7 +3,7 @@ import { wallClock } from '../control/clock.ts';
 import { ControlDispatcher, toThreadError } from './control-dispatcher.ts';
 import { ControlHost } from './control-host.ts';
 import { RecorderRelay } from './recorder-relay.ts';
-import { setThreadNice, setThreadRealtime } from './thread-priority.ts';
+import { setOtherThreadsRealtime, setThreadNice, setThreadRealtime } from './thread-priority.ts';
 import { StatusPublisher } from './status-publisher.ts';
 import type { ControlWorkerData, FromControl } from './thread-messages.ts';
 
@@ -19,6 +19,8 @@ async function main(): Promise<void> {
   const priority = setThreadNice(data.config.threadNice.control);
   const rt = data.config.threadNice.controlRealtime;
   if (rt > 0) priority.realtime = setThreadRealtime(rt);
+  // the control thread's garbage collections wait for V8's helper threads: they must not be starved (docs/architecture.md "Threads")
+  if (rt > 1) priority.helpers = setOtherThreadsRealtime(rt - 1);
   const relay = data.record ? new RecorderRelay((ops) => post({ t: 'rec', ops })) : null;
   let dispatcher: ControlDispatcher | null = null;
   let host: ControlHost;

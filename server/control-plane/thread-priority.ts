@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readlinkSync } from 'node:fs';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
 /** What raising a thread's priority achieved (reported in /api/status). */
@@ -12,6 +12,8 @@ export interface ThreadPriority {
   error: string;
   /** SCHED_FIFO priority asked for (0: none) and whether the thread got it */
   realtime?: { wanted: number; ok: boolean; error: string };
+  /** SCHED_FIFO priority asked for the process's helper threads (V8's, libuv's), how many, and whether they got it */
+  helpers?: { wanted: number; threads: number; ok: boolean; error: string };
 }
 
 function threadId(): number | null {
@@ -38,6 +40,30 @@ export function setThreadRealtime(priority: number): { wanted: number; ok: boole
   } catch (err) {
     const e = err as { stderr?: Buffer; message: string };
     return { wanted: priority, ok: false, error: `could not set SCHED_FIFO ${priority}: ${(e.stderr?.toString() || e.message).trim()} (needs chrt, and root or CAP_SYS_NICE)` };
+  }
+}
+
+/**
+ * Puts the process's other threads (V8's platform threads, libuv's pool), except the main thread
+ * and the caller, in SCHED_FIFO at `priority`. A garbage collection of the control thread hands
+ * work to V8's platform threads and waits for them; at ordinary priority on a busy machine they
+ * are preempted and the control thread's pause grows by their wait. Give them a priority below the
+ * control thread's, so that they never delay a tick by themselves. Linux only.
+ */
+export function setOtherThreadsRealtime(priority: number): { wanted: number; threads: number; ok: boolean; error: string } {
+  const self = threadId();
+  let tids: number[];
+  try {
+    tids = readdirSync('/proc/self/task').map(Number).filter((t) => t !== process.pid && t !== self);
+  } catch {
+    return { wanted: priority, threads: 0, ok: false, error: 'real-time scheduling is set on Linux only' };
+  }
+  try {
+    for (const t of tids) execFileSync('chrt', ['-f', '-p', String(priority), String(t)], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 2000 });
+    return { wanted: priority, threads: tids.length, ok: true, error: '' };
+  } catch (err) {
+    const e = err as { stderr?: Buffer; message: string };
+    return { wanted: priority, threads: tids.length, ok: false, error: `could not set SCHED_FIFO ${priority} on the helper threads: ${(e.stderr?.toString() || e.message).trim()}` };
   }
 }
 

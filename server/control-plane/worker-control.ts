@@ -100,6 +100,7 @@ export class WorkerControl implements ControlPlane {
     });
     if (ready.priority.error) o.log('warn', `control thread priority: ${ready.priority.error}`, {});
     if (ready.priority.realtime && !ready.priority.realtime.ok) o.log('warn', `control thread real-time scheduling: ${ready.priority.realtime.error}`, {});
+    if (ready.priority.helpers && !ready.priority.helpers.ok) o.log('warn', `helper threads real-time scheduling: ${ready.priority.helpers.error}`, {});
     return new WorkerControl(worker, ready.robots, ready.priority, o);
   }
 

@@ -13,13 +13,17 @@ export type RewindTarget = { toStep: number } | { seconds: number };
 /**
  * A bounded ring of the last `horizon` seconds of one robot's ticks (docs/learning-loop.md):
  * exact physics snapshots for simulators, the joint path for real arms. Slots and their joint
- * arrays are allocated once.
+ * arrays are allocated once; a slot keeps its snapshot after its entry is forgotten (new episode,
+ * undone steps) to be filled again, because episodes are shorter than the horizon and a ring that
+ * dropped them would allocate a snapshot per tick, each living for the episode (old-generation
+ * garbage that makes every young-generation collection of the control thread slow).
  */
 export class RewindBuffer {
   readonly capacity: number;
   readonly #slots: RewindEntry[];
   #start = 0;
   #size = 0;
+  /** bytes of the snapshots the slots hold, in use or kept for reuse */
   #snapshotBytes = 0;
 
   constructor({ horizonSeconds = 60, rateHz, dof }: { horizonSeconds?: number; rateHz: number; dof: number }) {
@@ -42,24 +46,24 @@ export class RewindBuffer {
     return this.#size < 2 ? 0 : this.#at(this.#size - 1).t - this.#at(0).t;
   }
 
-  /** The snapshot the next push will overwrite (full ring), for reuse; null while the ring fills. */
+  /** The snapshot the next push will overwrite (the oldest entry's when full, else one kept from a forgotten entry), for reuse; null if none. */
   evictable(): unknown | null {
-    return this.#size === this.capacity ? this.#slots[this.#start].snapshot : null;
+    return this.#slots[(this.#start + this.#size) % this.capacity].snapshot;
   }
 
   /** Remembers the start of a step. */
   push(step: number, t: number, q: ArrayLike<number>, snapshot: unknown | null): void {
     const idx = (this.#start + this.#size) % this.capacity;
-    if (this.#size === this.capacity) {
-      this.#snapshotBytes -= sizeOf(this.#slots[this.#start].snapshot);
-      this.#start = (this.#start + 1) % this.capacity;
-    } else this.#size++;
+    if (this.#size === this.capacity) this.#start = (this.#start + 1) % this.capacity;
+    else this.#size++;
     const slot = this.#slots[idx];
     slot.step = step;
     slot.t = t;
     slot.q.set(q as ArrayLike<number>);
-    slot.snapshot = snapshot;
-    this.#snapshotBytes += sizeOf(snapshot);
+    if (slot.snapshot !== snapshot) {
+      this.#snapshotBytes += sizeOf(snapshot) - sizeOf(slot.snapshot);
+      slot.snapshot = snapshot;
+    }
   }
 
   /** The newest entry at or before the target, or null when the target is beyond the horizon or in the future. */
@@ -87,22 +91,14 @@ export class RewindBuffer {
     return path;
   }
 
-  /** Forgets entries after `step` (they were undone). */
+  /** Forgets entries after `step` (they were undone); their slots keep the snapshots for reuse. */
   truncateAfter(step: number): void {
-    while (this.#size > 0 && this.#at(this.#size - 1).step > step) {
-      const e = this.#at(this.#size - 1);
-      this.#snapshotBytes -= sizeOf(e.snapshot);
-      e.snapshot = null;
-      this.#size--;
-    }
+    while (this.#size > 0 && this.#at(this.#size - 1).step > step) this.#size--;
   }
 
-  /** Forgets everything (new episode). */
+  /** Forgets everything (new episode); the slots keep their snapshots for reuse. */
   clear(): void {
-    for (let i = 0; i < this.#size; i++) this.#at(i).snapshot = null;
-    this.#start = 0;
     this.#size = 0;
-    this.#snapshotBytes = 0;
   }
 
   #at(i: number): RewindEntry {

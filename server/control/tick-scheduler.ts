@@ -6,6 +6,14 @@ export interface Tickable {
   tick(due: number): void;
 }
 
+// the cell Atomics.wait sleeps on: nobody ever notifies it, so every wait runs to its timeout
+const cell = new Int32Array(new SharedArrayBuffer(4));
+
+/** Sleeps the calling thread in the kernel for `ms` (fractions count). */
+function sleepThread(ms: number): void {
+  Atomics.wait(cell, 0, 0, ms);
+}
+
 interface Entry {
   loop: Tickable;
   next: number;
@@ -14,11 +22,14 @@ interface Entry {
 export interface TickSchedulerOptions {
   clock?: Clock;
   /**
-   * The last `spinMs` before a tick are waited out with setImmediate instead of a timer, because
-   * Node timers fire up to ~1 ms late. Costs CPU in proportion, so it is cut down to keep the
-   * busy-wait under a quarter of a core (16 loops at 50 Hz: 0.31 ms each); 0 = timers only.
+   * The last `spinMs` before a tick are slept out with Atomics.wait instead of trusting a timer:
+   * libuv timers count whole milliseconds of a cached loop time and fire up to ~1-2 ms late, while
+   * the kernel wakes a sleeping thread within tens of microseconds. The thread sleeps (no CPU),
+   * so messages arriving meanwhile wait at most this long. 0 = timers only (fake-timer tests).
    */
   spinMs?: number;
+  /** sleeps the thread for `ms` (tests: a fake clock); default Atomics.wait */
+  sleep?: (ms: number) => void;
   /** a tick that threw (the loop is then e-stopped by its owner) */
   onError?: (loop: Tickable, err: unknown) => void;
 }
@@ -26,29 +37,30 @@ export interface TickSchedulerOptions {
 /**
  * Runs control loops on the wall clock. Loops are spread over the period (phase offsets) so that
  * many robots at the same rate do not queue behind each other; each tick learns when it was due,
- * so loops measure their own jitter. A loop that falls more than a period behind skips ahead
+ * so loops measure their own jitter. A timer wakes the thread shortly before a tick is due and the
+ * rest is slept out precisely (`spinMs`). A loop that falls more than a period behind skips ahead
  * (counted in `overruns`) instead of bursting.
  */
 export class TickScheduler {
   readonly #clock: Clock;
-  readonly #spinMax: number;
-  #spin: number;
+  readonly #spin: number;
   readonly #onError: (loop: Tickable, err: unknown) => void;
   #entries: Entry[] = [];
   #timer: NodeJS.Timeout | null = null;
   #immediate: NodeJS.Immediate | null = null;
   #running = false;
+  readonly #sleep: (ms: number) => void;
   overruns = 0;
 
-  /** the busy-wait in use before each tick, ms */
+  /** the precise sleep before each tick, ms */
   get spinMs(): number {
     return this.#spin * 1000;
   }
 
-  constructor({ clock = wallClock, spinMs = 1, onError = () => {} }: TickSchedulerOptions = {}) {
+  constructor({ clock = wallClock, spinMs = 2, sleep = sleepThread, onError = () => {} }: TickSchedulerOptions = {}) {
     this.#clock = clock;
-    this.#spinMax = spinMs / 1000;
-    this.#spin = this.#spinMax;
+    this.#sleep = sleep;
+    this.#spin = spinMs / 1000;
     this.#onError = onError;
   }
 
@@ -56,10 +68,6 @@ export class TickScheduler {
   add(loops: Tickable[]): void {
     const t0 = this.#clock.now();
     loops.forEach((loop, i) => this.#entries.push({ loop, next: t0 + loop.dt * (1 + i / loops.length) }));
-    // Busy-waiting is bounded to a quarter of a core: many robots get a shorter spin each.
-    let ticksPerSecond = 0;
-    for (const e of this.#entries) ticksPerSecond += 1 / e.loop.dt;
-    this.#spin = Math.min(this.#spinMax, 0.25 / ticksPerSecond);
     if (this.#running) this.#schedule();
   }
 
@@ -86,14 +94,19 @@ export class TickScheduler {
     let next = Infinity;
     for (const e of this.#entries) if (e.next < next) next = e.next;
     const wait = next - this.#clock.now() - this.#spin;
-    if (wait > 0.0005) this.#timer = setTimeout(() => this.#run(), wait * 1000);
-    else this.#immediate = setImmediate(() => this.#run());
+    // the timer aims spinMs early; the event loop turns once more (messages) before the sleep
+    if (wait > 0.0005) this.#timer = setTimeout(() => this.#run(next), wait * 1000);
+    else this.#immediate = setImmediate(() => this.#run(next));
   }
 
-  #run(): void {
+  #run(next: number): void {
     this.#timer = null;
     this.#immediate = null;
     if (!this.#running) return;
+    if (this.#spin > 0) {
+      const left = next - this.#clock.now();
+      if (left > 0) this.#sleep(Math.min(left, 2 * this.#spin) * 1000);
+    }
     for (const e of this.#entries) {
       const now = this.#clock.now();
       // 1 us of tolerance: float sums of periods must not leave a tick forever "almost due"

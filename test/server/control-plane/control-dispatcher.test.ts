@@ -50,6 +50,18 @@ describe('ControlDispatcher (the control thread side of the channel)', () => {
     expect(loop.commandLatencyMs.count).toBe(before);
   });
 
+  it('runs and answers an e-stop as its message arrives, without waiting for the batch to end', async () => {
+    const { d, replies, loop } = await setup();
+    d.receive({ t: 'cmd', id: 1, robot: 'arm0', actor: alice, cmd: { type: 'take_over', robot: 'arm0' }, at: 0 });
+    d.receive({ t: 'cmd', id: 2, robot: 'arm0', actor: bob, cmd: { type: 'estop', robot: 'arm0' }, at: 0 });
+    // no turn of the event loop yet: the take_over still waits in the inbox, the e-stop is done
+    expect(loop.mode).toBe('ESTOP');
+    expect(replies()).toEqual([{ id: 2, refusal: null }]);
+    await nextTurn();
+    expect(replies().map((r) => r.id)).toEqual([2, 1]);
+    expect(replies()[1].refusal?.code).toBe('TKO_ERR_ESTOP_LATCHED');
+  });
+
   it('signs of life and a lost operator overtake queued commands; answers keep ids', async () => {
     const { d, replies, loop } = await setup();
     d.receive({ t: 'cmd', id: 1, robot: 'arm0', actor: alice, cmd: { type: 'take_over', robot: 'arm0' }, at: 0 });

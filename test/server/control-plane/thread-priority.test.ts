@@ -27,4 +27,21 @@ describe('thread priorities', () => {
     if (process.getuid?.() === 0) expect(r).toEqual({ wanted: 5, ok: true, error: '' });
     else if (!r.ok) expect(r.error).toMatch(/SCHED_FIFO 5/);
   });
+
+  it('puts the helper threads, not the main thread nor the caller, in SCHED_FIFO when permitted', async () => {
+    const r = (await inWorker(`const h = tp.setOtherThreadsRealtime(3);
+      const cp = require('node:child_process'); const fs = require('node:fs');
+      const self = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+      const policy = (t) => cp.execFileSync('chrt', ['-p', String(t)], { encoding: 'utf8' });
+      const others = fs.readdirSync('/proc/self/task').map(Number).filter((t) => t !== process.pid && t !== self);
+      return { h, main: policy(process.pid), self: policy(self), fifo: others.filter((t) => /SCHED_FIFO/.test(policy(t))).length };`)) as {
+      h: { ok: boolean; threads: number; error: string }; main: string; self: string; fifo: number;
+    };
+    if (process.getuid?.() !== 0) return void expect(r.h.ok ? '' : r.h.error).toMatch(/^$|SCHED_FIFO 3/);
+    expect(r.h).toMatchObject({ ok: true, error: '' });
+    expect(r.h.threads).toBeGreaterThan(0);
+    expect(r.fifo).toBeGreaterThanOrEqual(r.h.threads);
+    expect(r.main).toMatch(/SCHED_OTHER/);
+    expect(r.self).toMatch(/SCHED_OTHER/);
+  });
 });

@@ -33,6 +33,29 @@ describe('RewindBuffer', () => {
     expect(b.evictable()).toBe(snaps[1]);
   });
 
+  it('keeps the snapshots of forgotten entries for reuse: episodes shorter than the horizon allocate none after the first', () => {
+    const b = new RewindBuffer({ horizonSeconds: 10, rateHz: 10, dof: 3 });
+    const snaps = Array.from({ length: 4 }, (_, i) => ({ state: new Float64Array(2).fill(i) }));
+    for (let s = 0; s < 4; s++) b.push(s, s * 0.1, q(s), snaps[s]);
+    const held = b.bytes;
+    b.clear(); // a new episode
+    expect(b.size).toBe(0);
+    expect(b.find({ toStep: 0 })).toBeNull();
+    const reused: unknown[] = [];
+    for (let s = 0; s < 4; s++) {
+      const spare = b.evictable();
+      expect(spare).not.toBeNull();
+      reused.push(spare);
+      b.push(s, s * 0.1, q(s), spare);
+    }
+    expect(new Set(reused)).toEqual(new Set(snaps));
+    expect(b.bytes).toBe(held);
+    // undone steps leave their snapshots too
+    b.truncateAfter(1);
+    expect(b.size).toBe(2);
+    expect(b.evictable()).toBe(reused[2]);
+  });
+
   it('gives the joint path back newest first and forgets undone steps', () => {
     const b = new RewindBuffer({ horizonSeconds: 10, rateHz: 10, dof: 3 });
     for (let s = 0; s < 6; s++) b.push(s, s * 0.1, q(s), null);

@@ -73,12 +73,36 @@ describe('TickScheduler', () => {
     expect(a.dues.length).toBe(n);
   });
 
-  it('bounds its busy-wait to a quarter of a core', () => {
-    const one = new TickScheduler({ clock, spinMs: 1 });
-    one.add([new Probe(0.05)]);
-    expect(one.spinMs).toBe(1);
-    const many = new TickScheduler({ clock, spinMs: 1 });
-    many.add(Array.from({ length: 16 }, () => new Probe(0.02)));
-    expect(many.spinMs).toBeCloseTo(0.3125, 9);
+  it('sleeps out the last spinMs before a tick, so a tick starts when due whatever the timer does', () => {
+    const sleeps: number[] = [];
+    // the sleep moves the fake clock, as the kernel's would move the real one
+    const sleep = (ms: number) => {
+      sleeps.push(ms);
+      vi.setSystemTime(Date.now() + ms);
+    };
+    const s = new TickScheduler({ clock, spinMs: 2, sleep });
+    const loops = Array.from({ length: 4 }, () => new Probe(0.02));
+    s.add(loops);
+    s.start();
+    vi.advanceTimersByTime(1000);
+    s.stop();
+    expect(sleeps.length).toBeGreaterThan(150);
+    for (const ms of sleeps) expect(ms).toBeLessThanOrEqual(4);
+    // fake timers fire on whole milliseconds; the sleep makes up the rest: no tick starts late
+    for (const p of loops) {
+      expect(p.dues.length).toBeGreaterThanOrEqual(49);
+      p.dues.forEach((d, i) => expect(p.starts[i] - d).toBeLessThan(1e-6));
+    }
+  });
+
+  it('only trusts timers with spinMs 0', () => {
+    const sleeps: number[] = [];
+    const s = new TickScheduler({ clock, spinMs: 0, sleep: (ms) => sleeps.push(ms) });
+    s.add([new Probe(0.02)]);
+    s.start();
+    vi.advanceTimersByTime(200);
+    s.stop();
+    expect(sleeps).toEqual([]);
+    expect(s.spinMs).toBe(0);
   });
 });
