@@ -190,7 +190,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     },
     recorderStats: () => (recording ? recording.recorder.stats() : null),
   });
-  await app.register(robotsApi, { control });
+  await app.register(robotsApi, { control, signedIn: (name) => broadcaster.signedIn(name) });
   if (recording) {
     const { recorder: rec } = recording;
     await app.register(episodesApi, { catalog: recording.catalog, dataDir: config.dataDir, requireRole: app.requireRole, live: (id) => rec.progress(id) });
