@@ -148,8 +148,10 @@ describe('ControlLoop', () => {
     expect(s.loop.executed).toBeNull();
     expect(s.loop.teleop('alice', { kind: 'delta', action: [1, 0, 0, 0, 0, 0, 0] })?.code).toBe('TKO_ERR_ESTOP_LATCHED');
     expect(s.loop.request({ type: 'resume', actor: alice })?.code).toBe('TKO_ERR_ESTOP_LATCHED');
-    expect(s.loop.request({ type: 'reset_estop', actor: alice })).toBeNull();
-    expect(s.loop.mode).toBe('PAUSED');
+    // bob pressed it: by default only bob (or an admin) resets it, not the lease holder
+    expect(s.loop.request({ type: 'reset_estop', actor: alice })?.code).toBe('TKO_ERR_FORBIDDEN');
+    expect(s.loop.request({ type: 'reset_estop', actor: bob })).toBeNull();
+    expect(s.loop).toMatchObject({ mode: 'PAUSED', lease: 'alice' });
   });
 
   it('ends an episode on the step limit and starts the next with a new seed', async () => {
