@@ -49,6 +49,15 @@ describe('leases and e-stops (real server, ephemeral port)', () => {
     expect(await answer(bob, 3)).toMatchObject({ type: 'ack' });
   });
 
+  it('holds the robot of a holder whose frame decodes but fails validation (bad_input)', async () => {
+    const alice = await signIn(TOKENS.alice.token);
+    alice.send({ type: 'take_over', robot: 'arm0', ref: 1 });
+    expect(await answer(alice, 1)).toMatchObject({ type: 'ack' });
+    alice.send({ type: 'teleop', robot: 'arm0', kind: 'delta', action: [2, 0, 0, 0, 0, 0, 0], ref: 2 });
+    expect(await answer(alice, 2)).toMatchObject({ type: 'error', code: 'TKO_ERR_INVALID_MESSAGE' });
+    expect(loop()).toMatchObject({ mode: 'PAUSED', modeReason: 'bad_input', lease: 'alice' });
+  });
+
   it("refuses a hello token that names another identity than the upgrade's (4001)", async () => {
     const c = await TestClient.connect(srv.url, TOKENS.alice.token);
     clients.push(c);
