@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The marker a running server keeps in its data dir; removed on a clean stop (docs/architecture.md "Restarts"). */
+/** The marker a running server keeps in its data dir; removed on a clean stop (docs/protocol.md "Leases, e-stops and restarts"). */
 export const RUN_MARKER = 'server.running';
 
 /** A previous run that did not stop cleanly: what its marker said. */
