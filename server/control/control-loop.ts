@@ -194,7 +194,8 @@ export class ControlLoop {
     const ep = this.episodes.current;
     if (ep) {
       ep.step++;
-      const verdict = this.episodes.verdict(isEpisodic(b) && b.taskSuccess());
+      // an e-stopped episode does not end (and the next one does not reset the arm) until the reset
+      const verdict = this.#arb.mode === 'ESTOP' ? null : this.episodes.verdict(isEpisodic(b) && b.taskSuccess());
       if (verdict) this.#endEpisode(verdict, null);
     }
   }

@@ -154,6 +154,20 @@ describe('ControlLoop', () => {
     expect(s.loop).toMatchObject({ mode: 'PAUSED', lease: 'alice' });
   });
 
+  it('does not end or reset an e-stopped episode by itself (the step limit waits for reset_estop)', async () => {
+    const t = await setup({ stepLimit: 5 });
+    t.run(2);
+    expect(t.loop.request({ type: 'estop', actor: alice })).toBeNull();
+    const q = Array.from(t.bridge.observe().q);
+    t.run(10);
+    expect(t.recorder.ended).toEqual([]);
+    expect(t.loop.episode).toMatchObject({ id: 'ep0', step: 12 });
+    expect(Array.from(t.bridge.observe().q)).toEqual(q);
+    expect(t.loop.request({ type: 'reset_estop', actor: alice })).toBeNull();
+    t.run(1);
+    expect(t.recorder.ended).toEqual([{ episodeId: 'ep0', outcome: 'timeout' }]);
+  });
+
   it('ends an episode on the step limit and starts the next with a new seed', async () => {
     const t = await setup({ stepLimit: 5 });
     t.run(5);
