@@ -1,4 +1,4 @@
-import { Packr } from 'msgpackr';
+import { C1, Packr } from 'msgpackr';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
 import type { ErrorCode } from './error-codes.ts';
@@ -36,6 +36,7 @@ function decodeWith<T>(bytes: Uint8Array, checkers: Checkers): Decoded<T> {
   } catch (err) {
     return { ok: false, code: 'TKO_ERR_BAD_FRAME', message: `not msgpack: ${(err as Error).message}`.slice(0, 200) };
   }
+  if (holdsNeverUsed(value)) return { ok: false, code: 'TKO_ERR_BAD_FRAME', message: 'not msgpack: byte 0xc1 is never used in msgpack' };
   if (typeof value !== 'object' || value === null || Array.isArray(value) || Object.getPrototypeOf(value) !== Object.prototype) {
     return { ok: false, code: 'TKO_ERR_INVALID_MESSAGE', message: 'a message is a map with a string field `type`' };
   }
@@ -58,6 +59,17 @@ function decodeWith<T>(bytes: Uint8Array, checkers: Checkers): Decoded<T> {
     if (n < 0.5) return { ok: false, code: 'TKO_ERR_INVALID_MESSAGE', message: `teleop: /quat: norm ${n.toFixed(3)} is not a rotation`, ref, type };
   }
   return { ok: true, msg: value as T };
+}
+
+/** Whether msgpackr's stand-in for the never-used byte 0xc1 is anywhere in a decoded value (it decodes instead of failing). */
+function holdsNeverUsed(value: unknown): boolean {
+  const stack = [value];
+  while (stack.length) {
+    const v = stack.pop();
+    if (v === C1) return true;
+    if (typeof v === 'object' && v !== null && !ArrayBuffer.isView(v)) for (const x of Object.values(v)) stack.push(x);
+  }
+  return false;
 }
 
 /** Decodes and validates a client frame (server side). Never throws. */

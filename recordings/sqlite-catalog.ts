@@ -224,6 +224,12 @@ export class SqliteCatalog implements Catalog {
     return r ? fromRow(r) : null;
   }
 
+  /** The highest seed recorded per robot (a restarted robot continues after it instead of repeating scenes). */
+  async highestSeeds(): Promise<Map<string, number>> {
+    const rows = run('highestSeeds', () => this.#db.prepare('SELECT robot_id AS robot, MAX(seed) AS seed FROM episodes GROUP BY robot_id').all() as { robot: string; seed: number }[]);
+    return new Map(rows.map((r) => [r.robot, r.seed]));
+  }
+
   async list(q: EpisodeQuery): Promise<{ items: EpisodeRow[]; total: number }> {
     const where: string[] = [];
     const p: Record<string, unknown> = {};

@@ -31,6 +31,7 @@ import { PROTOCOL_VERSION } from '../protocol/messages.ts';
 import { CLOSE_CODES } from '../protocol/error-codes.ts';
 import { openRecording, type Recording } from './recording-setup.ts';
 import { setupPolicies } from './policy-setup.ts';
+import { markRunning, uncleanReason } from './run-marker.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -116,6 +117,13 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     recorder = recording.recorder;
   } else recorder = null;
 
+  // After a crash nothing may drive on by itself: every robot starts PAUSED until an operator resumes it.
+  const run = markRunning(config.dataDir);
+  const startPaused = run.unclean ? uncleanReason(run.unclean) : undefined;
+  if (startPaused) app.log.warn({ previous: run.unclean }, 'the previous run did not stop cleanly: every robot starts PAUSED');
+  // a start that fails leaves an unclean marker as it found it, so the next start still pauses
+  const abandon = () => { if (!run.unclean) run.release(); };
+  const runConfig = continueSeeds(config, recording?.seeds);
   const onTickError = (id: string, err: unknown) => app.log.error({ err, robot: id }, 'control tick failed; robot e-stopped');
   const broadcaster = new Broadcaster();
   const withPolicies = opts.policies !== false;
@@ -126,12 +134,13 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     // the thread that parses e-stops and sends their acks must win the CPU from ordinary processes
     networkPriority = setThreadNice(config.threadNice.network);
     if (networkPriority.error) app.log.warn(`network thread priority: ${networkPriority.error}`);
-    const wc: WorkerControl = await WorkerControl.create(config, {
-      recorder, policies: withPolicies, spinMs: opts.spinMs, coalesceMs: opts.coalesceMs,
+    const wc: WorkerControl = await WorkerControl.create(runConfig, {
+      recorder, policies: withPolicies, spinMs: opts.spinMs, coalesceMs: opts.coalesceMs, startPaused,
       watched: (): string[] => wc.robotIds.filter((id: string) => broadcaster.watched(id)),
       log: (level, msg, extra) => app.log[level](extra, msg),
     }).catch(async (err) => {
       if (recording) await recording.close();
+      abandon();
       throw err;
     });
     control = wc;
@@ -142,11 +151,12 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
       },
     });
   } else {
-    const lc = await LocalControl.create(config, {
+    const lc = await LocalControl.create(runConfig, {
       clock, schedule, recorder, policies: withPolicies, spinMs: opts.spinMs, coalesceMs: opts.coalesceMs,
-      watched: (id) => broadcaster.watched(id), onError: onTickError,
+      watched: (id) => broadcaster.watched(id), onError: onTickError, startPaused,
     }).catch(async (err) => {
       if (recording) await recording.close();
+      abandon();
       throw err;
     });
     control = lc;
@@ -194,7 +204,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     },
     recorderStats: () => (recording ? recording.recorder.stats() : null),
   });
-  await app.register(robotsApi, { control });
+  await app.register(robotsApi, { control, signedIn: (name) => broadcaster.signedIn(name) });
   if (recording) {
     const { recorder: rec } = recording;
     await app.register(episodesApi, { catalog: recording.catalog, dataDir: config.dataDir, live: (id) => rec.progress(id) });
@@ -216,6 +226,19 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     await control.stop();
     await policies?.close();
     if (recording) await recording.close();
+    run.release(); // a clean stop: the next start drives as configured
   });
   return app;
+}
+
+/** The configuration with each robot's first seed after the highest one recorded for it (no scene is repeated across restarts). */
+function continueSeeds(config: TakeoverConfig, recorded: Map<string, number> | undefined): TakeoverConfig {
+  if (!recorded?.size) return config;
+  return {
+    ...config,
+    robots: config.robots.map((r) => {
+      const highest = recorded.get(r.id);
+      return highest === undefined ? r : { ...r, seed: Math.max(r.seed ?? 0, highest + 1) };
+    }),
+  };
 }

@@ -14,6 +14,8 @@ export interface Recording {
   /** the catalog for request handlers: reads answer at once (or CatalogBusyError), writes queue behind the recorder's for at most REQUEST_WRITE_DEADLINE_MS */
   catalog: Catalog;
   recovery: RecoveryReport;
+  /** the highest seed recorded per robot, after recovery */
+  seeds: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -22,13 +24,16 @@ export async function openRecording(dataDir: string, onError: (err: Error) => vo
   ensureDataDir(dataDir);
   // One write queue for the recorder, recovery and the REST routes: nothing waits for a lock on the
   // server's thread, and writes to one row stay in order whoever makes them.
-  const writes = new CatalogWriteQueue(new SqliteCatalog(dataDirLayout(dataDir).catalog));
+  const sqlite = new SqliteCatalog(dataDirLayout(dataDir).catalog);
+  const writes = new CatalogWriteQueue(sqlite);
   const recovery = await recoverDataDir(dataDir, writes);
+  const seeds = await sqlite.highestSeeds();
   const recorder = new Recorder({ dataDir, catalog: writes, onError });
   return {
     recorder,
     catalog: writes.withWriteDeadline(REQUEST_WRITE_DEADLINE_MS),
     recovery,
+    seeds,
     async close() {
       await recorder.close(); // waits a bounded time for the recorder's catalog writes
       await writes.close(); // what a lock still holds back is left for recovery

@@ -9,8 +9,14 @@ import { RobotIdSchema } from '../../core/safe-name.ts';
 
 const IdParams = Type.Object({ id: RobotIdSchema() });
 
-/** GET /api/robots and /api/robots/:id (viewer and above). */
-export const robotsApi: FastifyPluginAsync<{ control: ControlPlane }> = async (app, { control }) => {
+export interface RobotsApiOptions {
+  control: ControlPlane;
+  /** whether this operator has a live, signed-in WebSocket session */
+  signedIn: (operatorId: string) => boolean;
+}
+
+/** GET /api/robots and /api/robots/:id (viewer and above); POST /api/robots/:id/rewind (the lease holder). */
+export const robotsApi: FastifyPluginAsync<RobotsApiOptions> = async (app, { control, signedIn }) => {
   const statusOf = async (id: string, fresh = false): Promise<RobotStatus> => {
     const info = control.info(id);
     const st = (await control.status(fresh)).robots.find((r) => r.id === info.id);
@@ -32,7 +38,8 @@ export const robotsApi: FastifyPluginAsync<{ control: ControlPlane }> = async (a
   app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof RewindBody> }>('/api/robots/:id/rewind', {
     config: { role: 'operator' },
     schema: {
-      tags: ['robots'], summary: 'rewind the current episode to a step or by some seconds; the caller is then INTERVENING (docs/learning-loop.md)',
+      tags: ['robots'],
+      summary: 'rewind the current episode to a step or by some seconds; the caller must hold the lease through a live WebSocket session, and is then INTERVENING (docs/learning-loop.md)',
       params: IdParams, body: RewindBody, response: { 200: RobotStatusSchema },
     },
   }, async (req) => {
@@ -40,7 +47,11 @@ export const robotsApi: FastifyPluginAsync<{ control: ControlPlane }> = async (a
     const { toStep, seconds } = req.body;
     if ((toStep === undefined) === (seconds === undefined)) throw new TakeoverError('TKO_ERR_BAD_REQUEST', 'give exactly one of toStep or seconds');
     const p = req.principal!;
-    const cmd = toStep !== undefined ? { type: 'rewind' as const, robot: req.params.id, toStep } : { type: 'rewind' as const, robot: req.params.id, seconds: seconds! };
+    // A lease lives as long as its holder's connection; a request has none, so it may only use a lease
+    // held through a live session (which frees it when it closes).
+    if (!signedIn(p.name)) throw new TakeoverError('TKO_ERR_NO_SESSION', `'${p.name}' has no live WebSocket session: connect, hello and take_over first`);
+    const target = toStep !== undefined ? { toStep } : { seconds: seconds! };
+    const cmd = { type: 'rewind' as const, robot: req.params.id, ...target, leaseRequired: true };
     const refusal = await control.command(req.params.id, { operatorId: p.name, role: p.role }, cmd, performance.now());
     if (refusal) throw new TakeoverError(refusal.code, refusal.message);
     return statusOf(req.params.id, true);

@@ -101,6 +101,8 @@ export const TakeoverConfigSchema = Type.Object(
     dataDir: Type.String({ minLength: 1 }),
     controlRateHz: Type.Number({ exclusiveMinimum: 0, maximum: 1000 }),
     heartbeatTimeoutMs: Type.Number({ minimum: 10, maximum: 60_000 }),
+    /** who may reset an e-stop: the operator who pressed it or an admin (default), or any operator */
+    estopReset: Type.Optional(Type.Union([Type.Literal('presser-or-admin'), Type.Literal('any-operator')])),
     /** time the policy has to answer in a tick; default half a tick */
     policyDeadlineMs: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     actionScale: Type.Object({ translation: Type.Number({ exclusiveMinimum: 0 }), rotation: Type.Number({ exclusiveMinimum: 0 }) }, { additionalProperties: false }),

@@ -40,6 +40,8 @@ export interface ControlHostOptions {
   coalesceMs?: number;
   /** learned policies may be loaded (tfjs) */
   policies: boolean;
+  /** every robot starts PAUSED with this reason (after an unclean shutdown) */
+  startPaused?: string;
 }
 
 /**
@@ -66,7 +68,7 @@ export class ControlHost {
     if (!o.policies && learned.length) {
       throw new TakeoverError('TKO_ERR_CONFIG', `robot '${learned[0].id}' runs policy '${learned[0].policy}', but policies are switched off`);
     }
-    const fleet = await Fleet.create(config, { clock: o.clock, recorder: o.recorder, spinMs: o.spinMs, onError: o.onError });
+    const fleet = await Fleet.create(config, { clock: o.clock, recorder: o.recorder, spinMs: o.spinMs, onError: o.onError, startPaused: o.startPaused });
     // With many robots, frames wait up to a quarter of the fastest period so that several robots'
     // frames leave in one write per viewer; with a few, they go right after each tick.
     const fastest = Math.max(...config.robots.map((r) => r.controlRateHz ?? config.controlRateHz), config.controlRateHz);

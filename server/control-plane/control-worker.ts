@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   let host: ControlHost;
   try {
     host = await ControlHost.create(data.config, {
-      clock: wallClock, recorder: relay, policies: data.policies, spinMs: data.spinMs, coalesceMs: data.coalesceMs,
+      clock: wallClock, recorder: relay, policies: data.policies, spinMs: data.spinMs, coalesceMs: data.coalesceMs, startPaused: data.startPaused,
       watched: (id) => dispatcher?.watched.has(id) ?? false,
       onFrames: (frames) => {
         // copy each frame into an ArrayBuffer of its own, which is then transferred: the encoder hands

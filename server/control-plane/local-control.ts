@@ -20,6 +20,8 @@ export interface LocalControlOptions {
   coalesceMs?: number;
   watched?: (robot: string) => boolean;
   onError: (robotId: string, err: unknown) => void;
+  /** every robot starts PAUSED with this reason */
+  startPaused?: string;
 }
 
 /**

@@ -17,6 +17,8 @@ export interface ControlWorkerData {
   policies: boolean;
   spinMs?: number;
   coalesceMs?: number;
+  /** every robot starts PAUSED with this reason */
+  startPaused?: string;
 }
 
 /** Network thread -> control thread. Requests carry an id; the answer is a `reply` with it. */

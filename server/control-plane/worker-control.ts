@@ -25,6 +25,8 @@ export interface WorkerControlOptions {
   /** robots some client watches (frames of the others are not built) */
   watched: () => string[];
   log: (level: 'error' | 'warn', msg: string, extra: Record<string, unknown>) => void;
+  /** every robot starts PAUSED with this reason */
+  startPaused?: string;
 }
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
@@ -81,7 +83,7 @@ export class WorkerControl implements ControlPlane {
   /** Starts the worker and waits until its robots are built (bridges not yet connected). */
   static async create(config: TakeoverConfig, o: WorkerControlOptions): Promise<WorkerControl> {
     const worker = startTsWorker(new URL('./control-worker.ts', import.meta.url), {
-      workerData: { config, record: o.recorder !== null, policies: o.policies, spinMs: o.spinMs, coalesceMs: o.coalesceMs },
+      workerData: { config, record: o.recorder !== null, policies: o.policies, spinMs: o.spinMs, coalesceMs: o.coalesceMs, startPaused: o.startPaused },
     });
     const ready = await new Promise<Extract<FromControl, { t: 'ready' }>>((resolve, reject) => {
       const onMsg = (m: FromControl) => {

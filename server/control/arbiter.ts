@@ -22,7 +22,23 @@ export interface ArbiterState {
   /** operator id holding the control lease, null when the policy may run unsupervised */
   lease: string | null;
   reason: string;
+  /** in ESTOP: the operator who pressed it (null: the system stopped the robot) */
+  estopBy?: string | null;
 }
+
+/**
+ * Who may reset an e-stop (docs/configuration.md `estopReset`): `presser-or-admin` — the operator
+ * who pressed it or an admin (a system stop: the lease holder, or anyone when nobody holds it, or an
+ * admin); `any-operator` — any operator the lease does not block.
+ */
+export type EstopResetRule = 'presser-or-admin' | 'any-operator';
+
+/** Site rules the arbiter applies. */
+export interface ArbiterRules {
+  estopReset: EstopResetRule;
+}
+
+export const DEFAULT_ARBITER_RULES: ArbiterRules = { estopReset: 'presser-or-admin' };
 
 export type ArbiterEvent =
   | { type: 'take_over'; actor: Actor; force?: boolean }
@@ -42,9 +58,9 @@ export type Decision =
   | { ok: true; state: ArbiterState; changed: boolean }
   | { ok: false; state: ArbiterState; code: ErrorCode; message: string };
 
-/** The state a robot starts in. */
-export function initialArbiterState(): ArbiterState {
-  return { mode: 'AUTONOMOUS', lease: null, reason: 'start' };
+/** The state a robot starts in: AUTONOMOUS, or PAUSED with `pausedReason` (e.g. after an unclean shutdown). */
+export function initialArbiterState(pausedReason?: string): ArbiterState {
+  return pausedReason ? { mode: 'PAUSED', lease: null, reason: pausedReason } : { mode: 'AUTONOMOUS', lease: null, reason: 'start' };
 }
 
 /** Which source drives the arm in a mode (docs/architecture.md "The control tick"). */
@@ -60,7 +76,21 @@ function refuse(state: ArbiterState, code: ErrorCode, message: string): Decision
 
 function to(state: ArbiterState, mode: Mode, lease: string | null, reason: string): Decision {
   const changed = state.mode !== mode || state.lease !== lease;
-  return { ok: true, state: changed ? { mode, lease, reason } : state, changed };
+  return { ok: true, state: changed ? withEstopBy(state, { mode, lease, reason }) : state, changed };
+}
+
+/** A next state that stays in ESTOP keeps who pressed it. */
+function withEstopBy(from: ArbiterState, next: ArbiterState): ArbiterState {
+  return next.mode === 'ESTOP' && from.mode === 'ESTOP' && from.estopBy !== undefined ? { ...next, estopBy: from.estopBy } : next;
+}
+
+/** Refusal when `actor` may not reset the current e-stop under `rule`. */
+function estopResetBlocks(state: ArbiterState, actor: Actor, rule: EstopResetRule): Decision | null {
+  if (rule === 'any-operator' || actor.role === 'admin') return leaseBlocks(state, actor);
+  const presser = state.estopBy ?? null;
+  if (presser === null) return leaseBlocks(state, actor);
+  if (presser !== actor.operatorId) return refuse(state, 'TKO_ERR_FORBIDDEN', `the e-stop was pressed by '${presser}': only they or an admin may reset it`);
+  return null;
 }
 
 /** Refusal when the lease belongs to someone else; admins pass (they may always intervene). */
@@ -75,7 +105,7 @@ function leaseBlocks(state: ArbiterState, actor: Actor): Decision | null {
  * The arbiter: a pure transition function over (mode, lease). Every refusal carries a code and a
  * message naming why; every accepted transition records its reason.
  */
-export function arbitrate(state: ArbiterState, ev: ArbiterEvent): Decision {
+export function arbitrate(state: ArbiterState, ev: ArbiterEvent, rules: ArbiterRules = DEFAULT_ARBITER_RULES): Decision {
   if ('actor' in ev && ev.actor && !roleAtLeast(ev.actor.role, 'operator')) {
     return refuse(state, 'TKO_ERR_FORBIDDEN', `role '${ev.actor.role}' may only watch`);
   }
@@ -116,12 +146,13 @@ export function arbitrate(state: ArbiterState, ev: ArbiterEvent): Decision {
       // Anyone at operator level (or the system) may stop any robot, lease or not.
       const who = ev.actor ? `'${ev.actor.operatorId}'` : 'system';
       if (state.mode === 'ESTOP') return { ok: true, state, changed: false };
-      return to(state, 'ESTOP', state.lease, ev.reason ? `estop by ${who}: ${ev.reason}` : `estop by ${who}`);
+      const reason = ev.reason ? `estop by ${who}: ${ev.reason}` : `estop by ${who}`;
+      return { ok: true, state: { mode: 'ESTOP', lease: state.lease, reason, estopBy: ev.actor?.operatorId ?? null }, changed: true };
     }
     case 'reset_estop': {
-      const blocked = leaseBlocks(state, ev.actor);
+      if (state.mode !== 'ESTOP') return leaseBlocks(state, ev.actor) ?? refuse(state, 'TKO_ERR_BAD_TRANSITION', `not e-stopped (mode ${state.mode})`);
+      const blocked = estopResetBlocks(state, ev.actor, rules.estopReset);
       if (blocked) return blocked;
-      if (state.mode !== 'ESTOP') return refuse(state, 'TKO_ERR_BAD_TRANSITION', `not e-stopped (mode ${state.mode})`);
       // Leaving ESTOP lands in PAUSED: motion restarts only on a further explicit command.
       return { ok: true, state: { mode: 'PAUSED', lease: state.lease, reason: `reset_estop by '${ev.actor.operatorId}'` }, changed: true };
     }
@@ -143,7 +174,7 @@ export function arbitrate(state: ArbiterState, ev: ArbiterEvent): Decision {
     case 'operator_gone': {
       if (state.lease !== ev.operatorId) return { ok: true, state, changed: false };
       const mode = state.mode === 'INTERVENING' || state.mode === 'REWINDING' ? 'PAUSED' : state.mode;
-      return { ok: true, state: { mode, lease: null, reason: 'operator_disconnected' }, changed: true };
+      return { ok: true, state: withEstopBy(state, { mode, lease: null, reason: 'operator_disconnected' }), changed: true };
     }
     case 'robot_unavailable': {
       // A real arm lost its link or its joint state: hold, keep the lease; an operator resumes. An

@@ -8,7 +8,8 @@ import { SafetyFilter, type ClampKind } from './safety-filter.ts';
 /**
  * The tail of a control tick: EE-delta action -> target pose -> IK -> safety filter -> bridge.
  * Every command of a tick starts from the same reference (the joints at the tick's start), so a
- * teleop command applied between ticks cannot add up past the per-tick limits. Preallocated:
+ * teleop command applied between ticks cannot add up past the per-tick limits, and each target
+ * is also within one tick's joint step of the one before (a reversal within a tick). Preallocated:
  * no allocation per command.
  */
 export class CommandPipeline {
@@ -29,6 +30,8 @@ export class CommandPipeline {
   #executed = new Float64Array(ACTION_DIM);
   #qRef: Float64Array;
   #qIk: Float64Array;
+  /** the target sent last, while #hasCmd (the filter bounds the step from it) */
+  #qPrev: Float64Array;
   #cmd: { q: Float64Array; gripper: number };
   #tgtPos = new Float64Array(3);
   #tgtQuat = new Float64Array(4);
@@ -43,6 +46,7 @@ export class CommandPipeline {
     const n = o.kinematics.dof;
     this.#qRef = new Float64Array(n);
     this.#qIk = new Float64Array(n);
+    this.#qPrev = new Float64Array(n);
     this.jointTargets = new Float64Array(n);
     this.#cmd = { q: new Float64Array(n), gripper: -1 };
   }
@@ -72,7 +76,7 @@ export class CommandPipeline {
     applyEeDelta(this.refPos, this.refQuat, a, this.#scale, this.#dt, this.#tgtPos, this.#tgtQuat);
     this.#note(this.safety.clampEeTarget(this.refPos, this.#tgtPos));
     this.#kin.ik(this.#qRef, this.#tgtPos, this.#tgtQuat, this.#qIk);
-    this.#note(this.safety.filterJoints(this.#qRef, this.#qIk, this.#cmd.q));
+    this.#filter();
     this.#gripper = SafetyFilter.gripper(a[6], this.#gripper);
     this.#cmd.gripper = this.#gripper;
     this.#bridge.command(this.#cmd);
@@ -84,7 +88,7 @@ export class CommandPipeline {
   /** Commands joint targets directly (a rewind's drive-back), through the same joint limits. */
   commandJoints(q: ArrayLike<number>): void {
     for (let i = 0; i < this.#qIk.length; i++) this.#qIk[i] = q[i];
-    this.#note(this.safety.filterJoints(this.#qRef, this.#qIk, this.#cmd.q));
+    this.#filter();
     this.#cmd.gripper = this.#gripper;
     this.#bridge.command(this.#cmd);
     this.jointTargets.set(this.#cmd.q);
@@ -102,6 +106,12 @@ export class CommandPipeline {
   reset(): void {
     this.#hasCmd = false;
     this.#gripper = -1;
+  }
+
+  /** #qIk through the safety filter into #cmd.q, from the tick reference and the last target sent. */
+  #filter(): void {
+    if (this.#hasCmd) this.#qPrev.set(this.#cmd.q);
+    this.#note(this.safety.filterJoints(this.#qRef, this.#qIk, this.#cmd.q, this.#hasCmd ? this.#qPrev : null));
   }
 
   #note(from: readonly ClampKind[]): void {

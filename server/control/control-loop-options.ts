@@ -2,6 +2,7 @@ import type { ActionScale } from '../../core/action.ts';
 import type { ErrorCode } from '../../protocol/error-codes.ts';
 import type { RobotBridge } from '../robots/robot-bridge.ts';
 import type { ActionSource } from './action-source.ts';
+import type { EstopResetRule } from './arbiter.ts';
 import type { ArmKinematics } from '../../sim/kinematics.ts';
 import type { Clock } from './clock.ts';
 import type { RecorderPort } from './recorder-port.ts';
@@ -34,6 +35,10 @@ export interface ControlLoopOptions {
   newEpisodeId?: () => string;
   /** seconds of history kept for rewind (default 60) */
   rewindHorizon?: number;
+  /** who may reset an e-stop (default presser-or-admin) */
+  estopReset?: EstopResetRule;
+  /** start PAUSED with this reason instead of AUTONOMOUS (after an unclean shutdown) */
+  startPaused?: string;
 }
 
 export interface LoopEvent {

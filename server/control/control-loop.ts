@@ -9,7 +9,7 @@ import type { ControlLoopOptions, LoopEvent, Refusal } from './control-loop-opti
 import { PolicyProposer } from './policy-proposer.ts';
 import { LoopListeners } from './loop-listeners.ts';
 import type { ActionSource } from './action-source.ts';
-import { arbitrate, initialArbiterState, sourceFor, type Actor, type ArbiterEvent, type ArbiterState, type Decision } from './arbiter.ts';
+import { arbitrate, DEFAULT_ARBITER_RULES, initialArbiterState, sourceFor, type Actor, type ArbiterEvent, type ArbiterRules, type ArbiterState, type Decision } from './arbiter.ts';
 import type { RewindTarget } from './rewind-buffer.ts';
 import { Rewinder } from './rewinder.ts';
 import type { ArmKinematics } from '../../sim/kinematics.ts';
@@ -54,7 +54,8 @@ export class ControlLoop {
   readonly #proposer: PolicyProposer;
   #kin: ArmKinematics;
   #clock: Clock;
-  #arb: ArbiterState = initialArbiterState();
+  #arb: ArbiterState;
+  readonly #rules: ArbiterRules;
   #teleop = new TeleopInput();
   #recorder: RecorderPort | null;
   #lastSeen = -Infinity;
@@ -77,6 +78,8 @@ export class ControlLoop {
     this.policy = o.policy ?? null;
     this.heartbeatTimeout = o.heartbeatTimeout ?? 0.3;
     this.#recorder = o.recorder ?? null;
+    this.#arb = initialArbiterState(o.startPaused);
+    this.#rules = { estopReset: o.estopReset ?? DEFAULT_ARBITER_RULES.estopReset };
     this.#o = {
       actionScale: o.actionScale ?? DEFAULT_ACTION_SCALE,
       autoReset: o.autoReset ?? true,
@@ -191,7 +194,8 @@ export class ControlLoop {
     const ep = this.episodes.current;
     if (ep) {
       ep.step++;
-      const verdict = this.episodes.verdict(isEpisodic(b) && b.taskSuccess());
+      // an e-stopped episode does not end (and the next one does not reset the arm) until the reset
+      const verdict = this.#arb.mode === 'ESTOP' ? null : this.episodes.verdict(isEpisodic(b) && b.taskSuccess());
       if (verdict) this.#endEpisode(verdict, null);
     }
   }
@@ -215,7 +219,7 @@ export class ControlLoop {
 
   #arbitrate(ev: ArbiterEvent): Decision {
     const before = this.#arb;
-    const d = arbitrate(before, ev);
+    const d = arbitrate(before, ev, this.#rules);
     if (!d.ok || !d.changed) return d;
     this.#arb = d.state;
     const ep = this.episodes.current;
@@ -293,7 +297,7 @@ export class ControlLoop {
     const ep = this.episodes.current;
     if (!ep || ep.outcome) return { code: 'TKO_ERR_BAD_TRANSITION', message: 'no episode running' };
     const ev: ArbiterEvent = { type: 'rewind', actor };
-    const check = arbitrate(this.#arb, ev);
+    const check = arbitrate(this.#arb, ev, this.#rules);
     if (!check.ok) return { code: check.code, message: check.message };
     const r = this.rewinder.start(target, ep.step);
     if (!r.ok) return { code: 'TKO_ERR_REWIND_RANGE', message: r.message };

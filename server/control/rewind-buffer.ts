@@ -41,6 +41,11 @@ export class RewindBuffer {
     return this.capacity * (dof * 8 + 48) + this.#snapshotBytes;
   }
 
+  /** The oldest remembered step, null when empty. */
+  get oldestStep(): number | null {
+    return this.#size === 0 ? null : this.#at(0).step;
+  }
+
   /** Seconds of history available now. */
   get horizonAvailable(): number {
     return this.#size < 2 ? 0 : this.#at(this.#size - 1).t - this.#at(0).t;

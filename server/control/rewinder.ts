@@ -42,6 +42,11 @@ export class Rewinder {
     if ('seconds' in target && !(target.seconds > 0)) return { ok: false, message: `seconds must be > 0, got ${target.seconds}` };
     if ('toStep' in target && target.toStep >= currentStep) return { ok: false, message: `step ${target.toStep} is not in the past (current step ${currentStep})` };
     const entry = this.buffer.find(target);
+    const oldest = this.buffer.oldestStep;
+    if (!entry && 'toStep' in target && oldest !== null && target.toStep >= oldest) {
+      // inside the remembered range but not in effect: an earlier rewind undid it
+      return { ok: false, message: `step ${target.toStep} was undone by an earlier rewind; rewind to a step still in effect (the episode's state frames show them)` };
+    }
     if (!entry) {
       return { ok: false, message: `nothing to rewind to: ${describe(target)} is beyond the ${this.buffer.horizonAvailable.toFixed(1)} s remembered` };
     }

@@ -2,8 +2,12 @@ import type { RobotCommandMessage } from '../../protocol/messages.ts';
 import type { Actor } from './arbiter.ts';
 import type { ControlLoop, Refusal } from './control-loop.ts';
 
-/** A robot command as the control side executes it: the protocol message without its reply ref. */
-export type RobotCommand = DistributiveOmit<RobotCommandMessage, 'ref'>;
+/**
+ * A robot command as the control side executes it: the protocol message without its reply ref.
+ * `leaseRequired` (REST commands, which have no connection to free a lease on) refuses the command
+ * unless the actor already holds the robot's lease.
+ */
+export type RobotCommand = DistributiveOmit<RobotCommandMessage, 'ref'> & { leaseRequired?: boolean };
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** Commands that must overtake everything else on their way to a loop (docs/architecture.md "Threads"). */
@@ -25,6 +29,10 @@ export function executeCommand(loop: ControlLoop, actor: Actor, cmd: RobotComman
 }
 
 function run(loop: ControlLoop, actor: Actor, cmd: RobotCommand, receivedAtMs?: number): Refusal | null {
+  if (cmd.leaseRequired && loop.lease !== actor.operatorId) {
+    const held = loop.lease === null ? 'nobody holds the lease' : `the lease is held by '${loop.lease}'`;
+    return { code: 'TKO_ERR_NOT_LEASE_HOLDER', message: `${held}: take_over over a live WebSocket session first` };
+  }
   switch (cmd.type) {
     case 'take_over': return loop.request({ type: 'take_over', actor, force: cmd.force });
     case 'hand_back': return loop.request({ type: 'hand_back', actor });
@@ -45,6 +53,8 @@ function run(loop: ControlLoop, actor: Actor, cmd: RobotCommand, receivedAtMs?: 
       if (loop.lease !== null && loop.lease !== actor.operatorId && actor.role !== 'admin') {
         return { code: 'TKO_ERR_LEASE_HELD', message: `robot is held by operator '${loop.lease}'` };
       }
+      // a reset moves the arm (a sim jumps to the new scene): never while the stop is latched
+      if (loop.mode === 'ESTOP') return { code: 'TKO_ERR_ESTOP_LATCHED', message: `robot is e-stopped; reset_estop before ${cmd.type}` };
       if (cmd.type === 'mark_outcome') return loop.markOutcome(cmd.outcome, actor.operatorId);
       loop.resetEpisode(cmd.seed, actor.operatorId);
       return null;

@@ -71,9 +71,11 @@ export class SafetyFilter {
   /**
    * Filters requested joint targets `qReq` given the joints `qRef` at the start of the tick.
    * Writes a command within every limit into `outQ` and returns the limits that acted (a
-   * reused array: copy it to keep it).
+   * reused array: copy it to keep it). `qPrev`, the target sent last (none after a hold), bounds the
+   * step between consecutive targets too: several commands in one tick, a reversal among them,
+   * never move the target by more than velocity x dt from one command to the next.
    */
-  filterJoints(qRef: ArrayLike<number>, qReq: ArrayLike<number>, outQ: Float64Array): readonly ClampKind[] {
+  filterJoints(qRef: ArrayLike<number>, qReq: ArrayLike<number>, outQ: Float64Array, qPrev?: ArrayLike<number> | null): readonly ClampKind[] {
     const { lower, upper, velocityLimit, dt } = this.limits;
     const c = this.#clamped;
     c.length = 0;
@@ -90,6 +92,12 @@ export class SafetyFilter {
         refBad = true;
       }
     }
+    // The reference itself moves at most one step from the last target, so that every candidate
+    // below (and the fallback, the reference) is within one step of it.
+    if (qPrev) for (let i = 0; i < n; i++) {
+      const step = Math.abs(velocityLimit[i]) * dt;
+      ref[i] = clamp(ref[i], qPrev[i] - step, qPrev[i] + step);
+    }
     let reqBad = refBad;
     for (let i = 0; i < n; i++) if (!Number.isFinite(qReq[i])) reqBad = true;
     const cand = this.#cand;
@@ -101,7 +109,9 @@ export class SafetyFilter {
       let pos = false;
       for (let i = 0; i < n; i++) {
         const step = Math.abs(velocityLimit[i]) * dt;
-        const v = clamp(qReq[i], ref[i] - step, ref[i] + step);
+        const lo = qPrev ? Math.max(ref[i], qPrev[i]) - step : ref[i] - step;
+        const hi = qPrev ? Math.min(ref[i], qPrev[i]) + step : ref[i] + step;
+        const v = clamp(qReq[i], lo, hi);
         if (v !== qReq[i]) vel = true;
         const p = clamp(v, lower[i], upper[i]);
         if (p !== v) pos = true;

@@ -28,6 +28,8 @@ export interface FleetOptions {
   onError?: (robotId: string, err: unknown) => void;
   /** TickScheduler's busy-wait before each due tick, ms (default 1) */
   spinMs?: number;
+  /** every robot starts PAUSED with this reason (after an unclean shutdown) */
+  startPaused?: string;
 }
 
 /** The robots this server drives: their bridges, loops and (on the wall clock) the scheduler. */
@@ -50,7 +52,7 @@ export class Fleet {
   }
 
   /** Builds every configured robot (bridges not yet connected). */
-  static async create(config: TakeoverConfig, { clock, recorder = null, onError = () => {}, spinMs }: FleetOptions): Promise<Fleet> {
+  static async create(config: TakeoverConfig, { clock, recorder = null, onError = () => {}, spinMs, startPaused }: FleetOptions): Promise<Fleet> {
     const fleet = new Fleet(clock, onError, spinMs);
     for (const rc of config.robots) {
       const rate = rc.controlRateHz ?? config.controlRateHz;
@@ -65,6 +67,7 @@ export class Fleet {
         policy: parts.policy, actionScale: config.actionScale, heartbeatTimeout: config.heartbeatTimeoutMs / 1000,
         policyDeadline: config.policyDeadlineMs !== undefined ? config.policyDeadlineMs / 1000 : undefined,
         task: parts.task, seed: rc.seed ?? 0, stepLimit: rc.stepLimit ?? parts.stepLimit, recorder,
+        estopReset: config.estopReset, startPaused,
       });
       const model = isDescribed(parts.bridge) ? parts.bridge.modelDescription() : null;
       fleet.robots.set(rc.id, { id: rc.id, kind: rc.kind, task: parts.task, loop, limits, actionScale: config.actionScale, model });

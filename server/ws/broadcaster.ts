@@ -10,6 +10,8 @@ import type { ClientSession } from './client-session.ts';
  */
 export class Broadcaster {
   readonly sessions = new Set<ClientSession>();
+  /** frames dropped for sessions that have closed */
+  #droppedGone = 0;
 
   /** whether any session watches this robot (frames of unwatched robots need not be built) */
   watched(robot: string): boolean {
@@ -38,9 +40,20 @@ export class Broadcaster {
     }
   }
 
-  /** Frames dropped for slow clients, summed over connected clients. */
+  /** Whether `operatorId` has a signed-in session open. */
+  signedIn(operatorId: string): boolean {
+    for (const s of this.sessions) if (s.open && s.protocol !== null && s.principal?.name === operatorId) return true;
+    return false;
+  }
+
+  /** Forgets a closed session; its dropped frames stay counted. */
+  remove(s: ClientSession): void {
+    if (this.sessions.delete(s)) this.#droppedGone += s.dropped;
+  }
+
+  /** Frames dropped for slow clients since the start, closed connections included (never falls back). */
   get dropped(): number {
-    let n = 0;
+    let n = this.#droppedGone;
     for (const s of this.sessions) n += s.dropped;
     return n;
   }

@@ -92,6 +92,9 @@ export class CommandRouter {
   }
 
   #hello(s: ClientSession, msg: Extract<ClientMessage, { type: 'hello' }>): void {
+    // A connection's identity is fixed by its first hello: a second one would move the connection
+    // (and, on close, the release of its lease) to another operator.
+    if (s.protocol !== null) return this.#error(s, 'TKO_ERR_HELLO_REPEATED', `this connection already signed in as '${s.principal?.name}'; open another connection to sign in again`, undefined, 'hello');
     if (!SUPPORTED_PROTOCOLS.includes(msg.protocol)) {
       this.#error(s, 'TKO_ERR_PROTOCOL_VERSION', `protocol ${msg.protocol} is not supported; this server speaks ${SUPPORTED_PROTOCOLS.join(', ')}`);
       s.socket.close(CLOSE_CODES.PROTOCOL_VERSION, 'protocol version');
@@ -99,8 +102,10 @@ export class CommandRouter {
     }
     if (msg.token !== undefined) {
       const p = this.#o.tokens.lookup(msg.token);
-      if (!p) {
-        this.#error(s, 'TKO_ERR_UNAUTHENTICATED', 'unknown token');
+      // a hello token may repeat the upgrade's identity but never replace it
+      const conflict = p && s.principal && p.name !== s.principal.name;
+      if (!p || conflict) {
+        this.#error(s, 'TKO_ERR_UNAUTHENTICATED', p ? `hello.token names '${p.name}' but the upgrade signed in '${s.principal!.name}'` : 'unknown token');
         s.socket.close(CLOSE_CODES.UNAUTHENTICATED, 'unauthenticated');
         return;
       }

@@ -73,7 +73,7 @@ export const wsRoutes: FastifyPluginAsync<WsRouteOptions> = async (app, o) => {
 
     /** Runs a message through the router; a close the router starts (bad token, protocol) is cut if the client does not complete it. */
     const route = (msg: ClientMessage, at: number) => {
-      if (msg.type === 'hello') {
+      if (msg.type === 'hello' && s.protocol === null) {
         const name = msg.token !== undefined ? app.tokens.lookup(msg.token)?.name : s.principal?.name;
         if (name && !connections.identify(s, name)) return refuse('TKO_ERR_TOO_MANY_CONNECTIONS', CAP_MESSAGE.token, CLOSE_CODES.TOO_MANY_CONNECTIONS);
       }
@@ -135,7 +135,7 @@ export const wsRoutes: FastifyPluginAsync<WsRouteOptions> = async (app, o) => {
     socket.on('close', () => {
       clearTimeout(helloTimer);
       connections.close(s);
-      broadcaster.sessions.delete(s);
+      broadcaster.remove(s);
       const name = s.principal?.name;
       if (!name || s.protocol === null) return;
       for (const other of broadcaster.sessions) if (other.principal?.name === name && other.protocol !== null) return;

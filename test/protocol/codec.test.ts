@@ -44,7 +44,9 @@ describe('codec', () => {
 
   const bad: Array<[string, Uint8Array, string, RegExp?]> = [
     ['not msgpack', Uint8Array.from([0xc1, 0xff, 0x00]), 'TKO_ERR_BAD_FRAME'],
-    ['reserved msgpack byte', Uint8Array.from([0xc1]), 'TKO_ERR_INVALID_MESSAGE'],
+    ['reserved msgpack byte', Uint8Array.from([0xc1]), 'TKO_ERR_BAD_FRAME'],
+    ['reserved msgpack byte as a value', Uint8Array.from([0x81, 0xa4, 0x74, 0x79, 0x70, 0x65, 0xc1]), 'TKO_ERR_BAD_FRAME'],
+    ['reserved msgpack byte in an array', Uint8Array.from([0x91, 0xc1]), 'TKO_ERR_BAD_FRAME'],
     ['internal checker name', enc({ type: 'teleop:pose' }), 'TKO_ERR_UNKNOWN_TYPE'],
     ['truncated msgpack', enc({ type: 'pause', robot: 'arm0' }).subarray(0, 6), 'TKO_ERR_BAD_FRAME'],
     ['trailing bytes', Uint8Array.from([...enc({ type: 'heartbeat' }), 1, 2]), 'TKO_ERR_BAD_FRAME'],

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, TOKENS } from '../support/test-server.ts';
+import { startTestServer, TestClient, TOKENS } from '../support/test-server.ts';
 
 describe('POST /api/robots/:id/rewind', () => {
   let srv: Awaited<ReturnType<typeof startTestServer>>;
@@ -25,16 +25,33 @@ describe('POST /api/robots/:id/rewind', () => {
     expect(both.statusCode).toBe(400);
     expect(both.json()).toMatchObject({ code: 'TKO_ERR_BAD_REQUEST' });
     expect((await post({ seconds: 'soon' })).statusCode).toBe(400);
+    // a request has no connection whose close would free a lease: it never takes one
+    const noSession = await post({ seconds: 1 });
+    expect(noSession.statusCode).toBe(409);
+    expect(noSession.json()).toMatchObject({ code: 'TKO_ERR_NO_SESSION' });
+    const { client: alice } = await TestClient.signIn(srv.url, TOKENS.alice.token);
+    const noLease = await post({ seconds: 1 });
+    expect(noLease.statusCode).toBe(409);
+    expect(noLease.json()).toMatchObject({ code: 'TKO_ERR_NOT_LEASE_HOLDER' });
+    expect(srv.app.fleet.get('arm0').loop).toMatchObject({ mode: 'AUTONOMOUS', lease: null });
+
+    alice.send({ type: 'take_over', robot: 'arm0', ref: 1 });
+    await alice.next((m) => m.type === 'ack' && m.ref === 1);
     const far = await post({ seconds: 1000 });
     expect(far.statusCode).toBe(409);
     expect(far.json()).toMatchObject({ code: 'TKO_ERR_REWIND_RANGE' });
-
     const ok = await post({ seconds: 1 });
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toMatchObject({ mode: 'INTERVENING', lease: 'alice' });
     expect(ok.json().rewind.horizonS).toBeLessThan(st.rewind.horizonS);
+    const { client: bobWs } = await TestClient.signIn(srv.url, TOKENS.bob.token);
     const bob = await post({ seconds: 0.5 }, TOKENS.bob.token);
     expect(bob.statusCode).toBe(409);
-    expect(bob.json()).toMatchObject({ code: 'TKO_ERR_LEASE_HELD' });
+    expect(bob.json()).toMatchObject({ code: 'TKO_ERR_NOT_LEASE_HOLDER' });
+    bobWs.close();
+    // the lease goes with the session that holds it
+    alice.close();
+    await alice.waitClose();
+    await expect.poll(() => srv.app.fleet.get('arm0').loop.lease).toBeNull();
   });
 });

@@ -94,9 +94,14 @@ describe('server with its control loops on a worker thread', () => {
     expect(one.info.id).toBe('arm1');
     expect(one.status.id).toBe('arm1');
     expect((await fetch(`${base}/api/robots/nope`, { headers: auth })).status).toBe(404);
+    // a REST rewind uses the lease its caller holds through a live session
+    const { client } = await TestClient.signIn(`${base.replace('http', 'ws')}/ws`, TOKENS.alice.token);
+    client.send({ type: 'take_over', robot: 'arm1', ref: 1 });
+    await client.next((m) => m.type === 'ack' && m.ref === 1);
     const rw = await fetch(`${base}/api/robots/arm1/rewind`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ seconds: 0.1 }) });
     expect(rw.status).toBe(200);
     expect((await rw.json()).lease).toBe('alice');
+    client.close();
   });
 
   it('records what the loops did: the episodes arrive in the catalog with their steps', async () => {

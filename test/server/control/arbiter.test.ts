@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arbitrate, sourceFor, type Actor, type ArbiterEvent, type ArbiterState } from '../../../server/control/arbiter.ts';
+import { arbitrate, initialArbiterState, sourceFor, type Actor, type ArbiterEvent, type ArbiterState } from '../../../server/control/arbiter.ts';
 import type { Mode } from '../../../core/mode.ts';
 
 const alice: Actor = { operatorId: 'alice', role: 'operator' };
@@ -84,6 +84,28 @@ describe('arbitrate', () => {
     const from = Object.freeze(s('INTERVENING', 'alice'));
     for (const [, , ev] of table) arbitrate(from, ev);
     expect(from).toEqual(s('INTERVENING', 'alice'));
+  });
+
+  it('lets the presser or an admin reset an e-stop by default, any operator when configured', () => {
+    const stopped = arbitrate(s('INTERVENING', 'alice'), { type: 'estop', actor: bob }).state;
+    expect(stopped).toMatchObject({ mode: 'ESTOP', lease: 'alice', estopBy: 'bob' });
+    // the lease holder is not the presser
+    expect(arbitrate(stopped, { type: 'reset_estop', actor: alice })).toMatchObject({ ok: false, code: 'TKO_ERR_FORBIDDEN' });
+    expect(arbitrate(stopped, { type: 'reset_estop', actor: bob }).state).toMatchObject({ mode: 'PAUSED', lease: 'alice' });
+    expect(arbitrate(stopped, { type: 'reset_estop', actor: root }).state.mode).toBe('PAUSED');
+    expect(arbitrate(stopped, { type: 'reset_estop', actor: alice }, { estopReset: 'any-operator' }).state.mode).toBe('PAUSED');
+    // who pressed it survives the holder leaving
+    const gone = arbitrate(stopped, { type: 'operator_gone', operatorId: 'alice' }).state;
+    expect(gone).toMatchObject({ mode: 'ESTOP', lease: null, estopBy: 'bob' });
+    expect(arbitrate(gone, { type: 'reset_estop', actor: alice })).toMatchObject({ ok: false, code: 'TKO_ERR_FORBIDDEN' });
+    // a stop the system made: whoever may command the robot
+    const system = arbitrate(s('AUTONOMOUS'), { type: 'estop', actor: null, reason: 'tick failed' }).state;
+    expect(arbitrate(system, { type: 'reset_estop', actor: alice }).state.mode).toBe('PAUSED');
+  });
+
+  it('starts PAUSED with a reason when asked (after an unclean shutdown)', () => {
+    expect(initialArbiterState()).toEqual({ mode: 'AUTONOMOUS', lease: null, reason: 'start' });
+    expect(initialArbiterState('unclean shutdown')).toEqual({ mode: 'PAUSED', lease: null, reason: 'unclean shutdown' });
   });
 
   it('maps modes to sources', () => {

@@ -76,6 +76,22 @@ describe('ControlLoop rewind', () => {
     expect(loop.mode).toBe('INTERVENING');
   });
 
+  it('says a step undone by an earlier rewind was undone, not that it is beyond the remembered seconds', async () => {
+    const bridge = await SimBridge.create({ id: 'sim3', task: 'place', seed: 5 });
+    const { loop, run } = await setup(bridge);
+    run(30);
+    loop.request({ type: 'take_over', actor: alice });
+    expect(loop.rewind(alice, { toStep: 10 })).toBeNull(); // undoes 10..29
+    run(5); // steps 30..34
+    const undone = loop.rewind(alice, { toStep: 20 });
+    expect(undone).toMatchObject({ code: 'TKO_ERR_REWIND_RANGE' });
+    expect(undone!.message).toContain('step 20 was undone by an earlier rewind');
+    expect(undone!.message).not.toContain('remembered');
+    // a step still in effect on either side of the undone ones can be rewound to
+    expect(loop.rewind(alice, { toStep: 31 })).toBeNull();
+    expect(loop.rewind(alice, { toStep: 5 })).toBeNull();
+  });
+
   it('drives a robot without restoreState back along its joint path, within limits, recorded as recovery', async () => {
     const bridge = new MockBridge({ id: 'real1' });
     expect(bridge.capabilities.restoreState).toBe(false);

@@ -148,8 +148,24 @@ describe('ControlLoop', () => {
     expect(s.loop.executed).toBeNull();
     expect(s.loop.teleop('alice', { kind: 'delta', action: [1, 0, 0, 0, 0, 0, 0] })?.code).toBe('TKO_ERR_ESTOP_LATCHED');
     expect(s.loop.request({ type: 'resume', actor: alice })?.code).toBe('TKO_ERR_ESTOP_LATCHED');
-    expect(s.loop.request({ type: 'reset_estop', actor: alice })).toBeNull();
-    expect(s.loop.mode).toBe('PAUSED');
+    // bob pressed it: by default only bob (or an admin) resets it, not the lease holder
+    expect(s.loop.request({ type: 'reset_estop', actor: alice })?.code).toBe('TKO_ERR_FORBIDDEN');
+    expect(s.loop.request({ type: 'reset_estop', actor: bob })).toBeNull();
+    expect(s.loop).toMatchObject({ mode: 'PAUSED', lease: 'alice' });
+  });
+
+  it('does not end or reset an e-stopped episode by itself (the step limit waits for reset_estop)', async () => {
+    const t = await setup({ stepLimit: 5 });
+    t.run(2);
+    expect(t.loop.request({ type: 'estop', actor: alice })).toBeNull();
+    const q = Array.from(t.bridge.observe().q);
+    t.run(10);
+    expect(t.recorder.ended).toEqual([]);
+    expect(t.loop.episode).toMatchObject({ id: 'ep0', step: 12 });
+    expect(Array.from(t.bridge.observe().q)).toEqual(q);
+    expect(t.loop.request({ type: 'reset_estop', actor: alice })).toBeNull();
+    t.run(1);
+    expect(t.recorder.ended).toEqual([{ episodeId: 'ep0', outcome: 'timeout' }]);
   });
 
   it('ends an episode on the step limit and starts the next with a new seed', async () => {

@@ -209,8 +209,9 @@ describe('WebSocket protocol (real server, ephemeral port)', () => {
     expect((await tickAndRead(alice)).mode).toBe('ESTOP');
     alice.send({ type: 'resume', robot: 'arm0' });
     expect(await alice.next((m) => m.type === 'error')).toMatchObject({ code: 'TKO_ERR_ESTOP_LATCHED' });
-    alice.send({ type: 'reset_estop', robot: 'arm0', ref: 2 });
-    await alice.next((m) => m.type === 'ack' && m.ref === 2);
+    // bob pressed it: bob (or an admin) resets it
+    bob.send({ type: 'reset_estop', robot: 'arm0', ref: 2 });
+    await bob.next((m) => m.type === 'ack' && m.ref === 2);
     expect((await tickAndRead(alice)).mode).toBe('PAUSED');
   });
 
