@@ -1,5 +1,6 @@
 import type { Actor } from '../control/arbiter.ts';
 import { roleAtLeast } from '../control/arbiter.ts';
+import { COMMAND_ROLES } from '../../protocol/command-roles.ts';
 import type { Refusal } from '../control/control-loop.ts';
 import type { RobotCommand } from '../control/robot-command.ts';
 import type { TokenStore } from '../auth/token-store.ts';
@@ -128,7 +129,7 @@ export class CommandRouter {
   #command(s: ClientSession, msg: RobotCommandMessage, receivedAtMs: number): void {
     const p = s.principal!;
     const { ref, ...cmd } = msg;
-    if (!roleAtLeast(p.role, 'operator')) return this.#error(s, 'TKO_ERR_FORBIDDEN', `role '${p.role}' may only watch`, ref, msg.type);
+    if (!roleAtLeast(p.role, COMMAND_ROLES[msg.type])) return this.#error(s, 'TKO_ERR_FORBIDDEN', `role '${p.role}' may only watch`, ref, msg.type);
     if (!this.#o.control.has(msg.robot)) return this.#error(s, 'TKO_ERR_UNKNOWN_ROBOT', `no robot '${msg.robot}'`, ref, msg.type);
     const actor: Actor = { operatorId: p.name, role: p.role };
     const answer = this.#o.control.command(msg.robot, actor, cmd as RobotCommand, receivedAtMs);

@@ -23,6 +23,8 @@ export async function startTestServer(over: Partial<TakeoverConfig> = {}, opts: 
   const dataDir = mkdtempSync(join(tmpdir(), 'takeover-test-'));
   const config = validateConfig({
     ...defaultConfig(), port: 0, dataDir, record: false, logLevel: 'silent', webDir: join(dataDir, 'no-web'),
+    // the manual clock makes a short watchdog deterministic; tests count ticks against 0.3 s
+    heartbeatTimeoutMs: 300,
     robots: [{ id: 'arm0', kind: 'mock' }], tokens: Object.values(TOKENS), ...over,
   });
   const clock = new ManualClock(0);
