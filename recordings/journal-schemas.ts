@@ -132,4 +132,14 @@ export function topicOfEvent(type: string): Topic {
 
 export const META_EPISODE = 'takeover.episode';
 export const META_END = 'takeover.episode_end';
+/** Metadata record that recovery writes into a journal it rebuilt past damaged records: `json` is a JournalGap[]. */
+export const META_GAPS = 'takeover.gaps';
+
+/** A stretch of a journal that recovery skipped: damaged bytes whose messages are lost. */
+export interface JournalGap {
+  /** byte offset of the damaged stretch in the original file */
+  offset: number;
+  bytes: number;
+  problem: string;
+}
 export const MCAP_PROFILE = 'takeover';

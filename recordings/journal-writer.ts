@@ -6,6 +6,7 @@ import {
   JOURNAL_VERSION,
   META_END,
   META_EPISODE,
+  META_GAPS,
   MCAP_PROFILE,
   TOPIC_SCHEMAS,
   TOPICS,
@@ -13,6 +14,7 @@ import {
   type EpisodeEnd,
   type EpisodeEvent,
   type EpisodeMeta,
+  type JournalGap,
   type Topic,
 } from './journal-schemas.ts';
 
@@ -83,6 +85,11 @@ export class JournalWriter {
   /** Encodes an event into the open chunk, on the channel for its type. */
   writeEvent(e: EpisodeEvent, recordedAtMs: number): void {
     this.writeRaw(topicOfEvent(e.type), this.#logTime(recordedAtMs), this.#publishTime(e.t), json(withoutNulls(e)));
+  }
+
+  /** Records the damaged stretches recovery skipped (metadata record `takeover.gaps`). */
+  writeGaps(gaps: readonly JournalGap[]): void {
+    this.#mcap.addMetadata(META_GAPS, { json: JSON.stringify(gaps), count: String(gaps.length) });
   }
 
   /** Adds an already-encoded message (recovery copies messages through this). */
