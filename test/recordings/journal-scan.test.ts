@@ -62,7 +62,9 @@ describe('scanJournal', () => {
     expect(scan.state).toBe('complete');
     expect(scan.steps).toBe(ends.at(-1)!.steps - (ends[3].steps - ends[2].steps));
     expect(scan.gaps).toHaveLength(1);
-    expect(scan.gaps[0]).toMatchObject({ offset: ends[2].size, bytes: ends[3].size - ends[2].size });
+    expect(scan.gaps[0].offset).toBe(ends[2].size); // the chunk record; its message indexes after it read whole
+    expect(scan.gaps[0].bytes).toBeGreaterThan(at - ends[2].size);
+    expect(scan.gaps[0].bytes).toBeLessThan(ends[3].size - ends[2].size);
     expect(scan.problem).toBeNull();
   });
 
