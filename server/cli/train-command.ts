@@ -27,7 +27,8 @@ export async function recordExpertDemos(dataDir: string, taskName: string, episo
   const catalog = new SqliteCatalog(dataDirLayout(dataDir).catalog);
   const errors: string[] = [];
   // the sim outruns the timed flush within an episode: a generous queue drops nothing
-  const rec = new Recorder({ dataDir, catalog, queueLimit: 10_000_000, onError: (e) => errors.push(e.message) });
+  // simulated episodes carry simulated time as log time (the sim outruns the wall clock)
+  const rec = new Recorder({ dataDir, catalog, queueLimit: 10_000_000, logClock: 'loop', onError: (e) => errors.push(e.message) });
   const sim = await ArmSim.create({ task });
   const expert = new ScriptedExpert(task.name, { controlHz });
   const run = Date.now().toString(36);
