@@ -62,7 +62,7 @@ export const exportCommand: CliCommand = {
     let summary;
     try {
       summary = await exportRobomimic(
-        loaded.map((e) => ({ id: e.id, kind: e.kind, task: e.row.task, outcome: e.row.outcome, steps: e.steps, events: e.events })),
+        loaded.map((e) => ({ id: e.id, kind: e.kind, task: e.row.task, outcome: e.row.outcome, steps: e.steps, events: e.events, tags: e.row.tags })),
         file,
         { includeRewound: values['include-rewound'] === true, includeRecovery: values['include-recovery'] === true, controlHz: hz },
       );
