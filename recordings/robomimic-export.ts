@@ -12,6 +12,8 @@ export interface ExportEpisode {
   outcome: Outcome | null;
   steps: readonly Step[];
   events: readonly { type: string; [k: string]: unknown }[];
+  /** the journal's path (the MCAP export copies it) */
+  file?: string;
   /** catalog tags; `round<N>` (the learning loop's) gives Sirius's `round` */
   tags?: readonly string[];
 }
