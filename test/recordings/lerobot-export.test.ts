@@ -93,6 +93,12 @@ describe('takeover export --format lerobot', () => {
       [1, expected[0].length, total, expected[1].length],
     ]);
     expect(await rows(path.join(out, 'meta', 'tasks.parquet'))).toEqual([{ task: 'place', task_index: 0n }]);
+    // pandas (which LeRobot reads tasks.parquet with) makes `task` the index
+    const tb = readFileSync(path.join(out, 'meta', 'tasks.parquet'));
+    const arrowSchema = parquetMetadata(tb.buffer.slice(tb.byteOffset, tb.byteOffset + tb.byteLength)).key_value_metadata?.find((k) => k.key === 'ARROW:schema');
+    const schemaText = Buffer.from(arrowSchema!.value!, 'base64').toString('latin1');
+    expect(schemaText).toContain('pandas');
+    expect(schemaText).toContain('"index_columns":["task"]');
 
     let i = 0;
     for (const [e, steps] of expected.entries()) {
