@@ -2,16 +2,36 @@ import path from 'node:path';
 import type { EpisodeQuery, EpisodeRow } from '../recordings/catalog.ts';
 import { dataDirLayout } from '../recordings/data-dir.ts';
 import { readJournalFile } from '../recordings/episode-reader.ts';
+import { quarantineEpisode, type DamagedEpisode } from '../recordings/episode-quarantine.ts';
 import { SqliteCatalog } from '../recordings/sqlite-catalog.ts';
 import type { EpisodeSteps } from './training-set.ts';
 
 const PAGE = 1000;
 
+export type { DamagedEpisode } from '../recordings/episode-quarantine.ts';
+
+export interface LoadEpisodesOptions {
+  /** called after each episode read (or skipped) */
+  onEpisode?: (done: number, total: number) => void;
+  /** keep recovered episodes whose journal has gaps (chunks lost to damage); default false */
+  includeGapped?: boolean;
+}
+
+/** The episodes read, and those left out with the reason. */
+export interface LoadedEpisodes {
+  episodes: Array<EpisodeSteps & { row: EpisodeRow }>;
+  /** finished journals that could not be read: moved to quarantine/, rows marked 'quarantined' */
+  damaged: DamagedEpisode[];
+  /** recovered journals with gaps, left out (includeGapped keeps them) */
+  gapped: string[];
+}
+
 /**
  * Reads the episodes a catalog query selects, through the catalog and the journal reader.
- * Journals still being recorded or quarantined are skipped (their rows say so).
+ * Journals still being recorded or quarantined are skipped (their rows say so). A finished
+ * journal that does not read is quarantined and reported, and the others are still read.
  */
-export async function loadEpisodes(dataDir: string, query: Omit<EpisodeQuery, 'limit' | 'offset'>, onEpisode?: (done: number, total: number) => void): Promise<Array<EpisodeSteps & { row: EpisodeRow }>> {
+export async function loadEpisodeSet(dataDir: string, query: Omit<EpisodeQuery, 'limit' | 'offset'>, opts: LoadEpisodesOptions = {}): Promise<LoadedEpisodes> {
   const catalog = new SqliteCatalog(dataDirLayout(dataDir).catalog);
   try {
     const rows = [];
@@ -21,14 +41,26 @@ export async function loadEpisodes(dataDir: string, query: Omit<EpisodeQuery, 'l
       if (items.length === 0 || offset + items.length >= total) break;
     }
     const usable = rows.filter((r) => r.status === 'complete' || r.status === 'recovered');
-    const out: Array<EpisodeSteps & { row: EpisodeRow }> = [];
+    const out: LoadedEpisodes = { episodes: [], damaged: [], gapped: [] };
+    let done = 0;
     for (const row of usable) {
-      const j = await readJournalFile(path.join(dataDir, row.file));
-      out.push({ id: row.id, kind: row.kind, steps: j.steps, events: j.events as unknown as EpisodeSteps['events'], row });
-      onEpisode?.(out.length, usable.length);
+      let j;
+      try {
+        j = await readJournalFile(path.join(dataDir, row.file));
+      } catch (err) {
+        out.damaged.push(await quarantineEpisode(dataDir, catalog, row, (err as Error).message));
+      }
+      if (j && j.gaps.length > 0 && !opts.includeGapped) out.gapped.push(row.id);
+      else if (j) out.episodes.push({ id: row.id, kind: row.kind, steps: j.steps, events: j.events as unknown as EpisodeSteps['events'], row });
+      opts.onEpisode?.(++done, usable.length);
     }
     return out;
   } finally {
     await catalog.close();
   }
+}
+
+/** The episodes of `loadEpisodeSet` alone (damaged ones quarantined, gapped ones left out). */
+export async function loadEpisodes(dataDir: string, query: Omit<EpisodeQuery, 'limit' | 'offset'>, onEpisode?: (done: number, total: number) => void): Promise<Array<EpisodeSteps & { row: EpisodeRow }>> {
+  return (await loadEpisodeSet(dataDir, query, { onEpisode })).episodes;
 }

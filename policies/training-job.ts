@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { ACTION_DIM } from '../core/action.ts';
 import { SafeNameSchema } from '../core/safe-name.ts';
 import { backendInfo, initBackend } from './backend.ts';
-import { loadEpisodes } from './episode-loader.ts';
+import { loadEpisodeSet, type DamagedEpisode } from './episode-loader.ts';
 import { parseEpisodeQuery } from './episode-query.ts';
 import { featureSpecFromObservation, type FeatureSpec } from './observation-features.ts';
 import type { Evaluation, PolicyManifest } from './policy-manifest.ts';
@@ -29,6 +29,8 @@ export const TrainingJobSpecSchema = Type.Object(
     version: Type.Optional(SafeNameSchema()),
     controlRateHz: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     task: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+    /** also train on recovered episodes with gaps (chunks lost to damage); left out by default */
+    includeGapped: Type.Optional(Type.Boolean()),
   },
   { $id: 'takeover/TrainingJobSpec', additionalProperties: false },
 );
@@ -46,6 +48,10 @@ export interface JobProgress {
 export interface TrainingJobResult {
   manifest: PolicyManifest;
   summary: TrainingSetSummary;
+  /** selected episodes whose journal was damaged: quarantined and left out */
+  damaged: DamagedEpisode[];
+  /** selected episodes with gaps, left out (includeGapped keeps them) */
+  gapped: string[];
 }
 
 export interface RunTrainingJobOptions {
@@ -71,8 +77,14 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
   const parent = spec.parentVersion ? registry.manifest(spec.parentVersion) : null;
   const query = parseEpisodeQuery(spec.episodes);
   opts.onProgress?.({ phase: 'loading', done: 0, total: 0 });
-  const episodes = opts.episodes ?? (await loadEpisodes(opts.dataDir, query, (done, total) => opts.onProgress?.({ phase: 'loading', done, total })));
-  if (episodes.length === 0) throw new Error(`no recorded episodes match '${spec.episodes}'`);
+  const loaded = opts.episodes
+    ? { episodes: opts.episodes, damaged: [], gapped: [] }
+    : await loadEpisodeSet(opts.dataDir, query, { includeGapped: spec.includeGapped, onEpisode: (done, total) => opts.onProgress?.({ phase: 'loading', done, total }) });
+  const { episodes, damaged, gapped } = loaded;
+  if (episodes.length === 0) {
+    const left = [damaged.length && `${damaged.length} damaged (quarantined)`, gapped.length && `${gapped.length} with gaps (includeGapped keeps them)`].filter(Boolean);
+    throw new Error(`no recorded episodes match '${spec.episodes}'${left.length ? `: ${left.join(', ')}` : ''}`);
+  }
   const first = episodes.find((e) => e.steps.length > 0);
   if (!first) throw new Error(`the ${episodes.length} episodes matching '${spec.episodes}' have no steps`);
   const featureSpec: FeatureSpec = parent?.observation ?? featureSpecFromObservation(first.steps[0].obs);
@@ -135,7 +147,7 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
       manifest = await writePolicyFolder(opts.outDir, { ...draft, version });
       await saveWeights(opts.outDir, draft.architecture, weights);
     } else manifest = await registry.create(draft, weights, spec.version);
-    return { manifest, summary };
+    return { manifest, summary, damaged, gapped };
   } finally {
     result.policy.dispose();
   }

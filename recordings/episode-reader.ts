@@ -3,7 +3,7 @@ import type { Step } from '../core/step.ts';
 import { decompressHandlers } from './chunk-compression.ts';
 import { FileReadable } from './file-readable.ts';
 import { JournalAssembler } from './journal-assembler.ts';
-import { META_END, META_EPISODE, TOPICS, type EpisodeEnd, type EpisodeEvent, type EpisodeMeta } from './journal-schemas.ts';
+import { META_END, META_EPISODE, META_GAPS, TOPICS, type EpisodeEnd, type EpisodeEvent, type EpisodeMeta, type JournalGap } from './journal-schemas.ts';
 
 /** An episode read back from its journal. */
 export interface Journal {
@@ -12,6 +12,8 @@ export interface Journal {
   end: EpisodeEnd | null;
   steps: Step[];
   events: EpisodeEvent[];
+  /** damaged stretches recovery skipped (empty for an intact recording) */
+  gaps: JournalGap[];
 }
 
 const STEP_TOPICS = [TOPICS.step, TOPICS.proposed, TOPICS.executed];
@@ -23,15 +25,17 @@ export async function openIndexed(readable: McapTypes.IReadable): Promise<McapIn
 }
 
 /** Reads the episode meta and end records from an indexed journal. */
-export async function readMetaRecords(reader: McapIndexedReader, source: string): Promise<{ meta: EpisodeMeta; end: EpisodeEnd | null }> {
+export async function readMetaRecords(reader: McapIndexedReader, source: string): Promise<{ meta: EpisodeMeta; end: EpisodeEnd | null; gaps: JournalGap[] }> {
   let meta: EpisodeMeta | null = null;
   let end: EpisodeEnd | null = null;
+  let gaps: JournalGap[] = [];
   for await (const m of reader.readMetadata()) {
     if (m.name === META_EPISODE) meta = parseJsonField(m.metadata, source, m.name) as EpisodeMeta;
     else if (m.name === META_END) end = parseJsonField(m.metadata, source, m.name) as EpisodeEnd;
+    else if (m.name === META_GAPS) gaps = parseJsonField(m.metadata, source, m.name) as JournalGap[];
   }
   if (!meta) throw new Error(`${source}: no '${META_EPISODE}' metadata record`);
-  return { meta, end };
+  return { meta, end, gaps };
 }
 
 /** Parses the `json` entry of a metadata record. */
@@ -48,7 +52,7 @@ export function parseJsonField(map: Map<string, string>, source: string, name: s
 /** Reads a whole journal: meta, end, steps in recording order and events. */
 export async function readJournal(readable: McapTypes.IReadable, source = 'journal'): Promise<Journal> {
   const reader = await openIndexed(readable);
-  const { meta, end } = await readMetaRecords(reader, source);
+  const { meta, end, gaps } = await readMetaRecords(reader, source);
   const topicOf = topicsById(reader);
   const asm = new JournalAssembler(source);
   const steps: Step[] = [];
@@ -64,7 +68,7 @@ export async function readJournal(readable: McapTypes.IReadable, source = 'journ
     if (asm.events.length > before) events.push({ seq: msg.sequence, e: asm.events[before] });
   }
   events.sort((a, b) => a.seq - b.seq);
-  return { meta, end, steps, events: events.map((x) => x.e) };
+  return { meta, end, steps, events: events.map((x) => x.e), gaps };
 }
 
 /** Reads a finished journal file. */

@@ -28,6 +28,7 @@ export class EpisodeSession {
   #unflushed = 0;
   #lastT = 0;
   #inflight = 0;
+  #outcomeWritten = false;
   lastStep = -1;
   failed = false;
   ended = false;
@@ -37,6 +38,7 @@ export class EpisodeSession {
     meta: EpisodeMeta,
     catalog: Catalog,
     compressor: ChunkCompressor | null | undefined,
+    private readonly loopClock: boolean,
     private readonly onError: (err: Error) => void,
     private readonly onFlushed: (steps: number, bytes: number) => void,
   ) {
@@ -59,7 +61,7 @@ export class EpisodeSession {
       return false;
     }
     try {
-      this.#writer.writeStep(step, at);
+      this.#writer.writeStep(step, this.loopClock ? this.#loopMs(step.t) : at);
     } catch (err) {
       this.onError(new Error(`recorder: episode ${this.meta.episodeId} step ${step.step} could not be encoded: ${(err as Error).message}`));
       return false;
@@ -76,8 +78,9 @@ export class EpisodeSession {
   addEvent(e: EpisodeEvent, at: number): void {
     if (this.failed || this.ended) return;
     try {
-      this.#writer.writeEvent(e, at);
+      this.#writer.writeEvent(e, this.loopClock ? this.#loopMs(e.t) : at);
       if (e.type === 'rewind') this.#rewinds.push(e);
+      if (e.type === 'outcome') this.#outcomeWritten = true;
     } catch (err) {
       this.onError(new Error(`recorder: episode ${this.meta.episodeId} event '${String(e.type)}' could not be encoded: ${(err as Error).message}`));
     }
@@ -108,7 +111,8 @@ export class EpisodeSession {
   /** Writes the outcome event, finishes the journal and records the end in the catalog. */
   end(outcome: Outcome, endedAt: number, dropped: number): Promise<void> {
     if (this.ended) return this.#chain;
-    this.addEvent({ type: 'outcome', t: this.#lastT, step: this.lastStep, outcome }, endedAt);
+    // one outcome event per episode: the loop's own, if it sent one, else this one
+    if (!this.#outcomeWritten) this.addEvent({ type: 'outcome', t: this.#lastT, step: this.lastStep, outcome }, endedAt);
     this.ended = true;
     if (this.failed) return this.#chain;
     const steps = this.#labelInputs.length;
@@ -135,6 +139,11 @@ export class EpisodeSession {
       })
       .catch((err) => this.#fail(err));
     return this.#chain;
+  }
+
+  /** The episode clock as ms since the epoch (loop-clock log times). */
+  #loopMs(t: number): number {
+    return this.meta.startedAt + (Number.isFinite(t) ? t * 1000 : 0);
   }
 
   /** Resolves when everything queued so far is written to the file. */

@@ -5,8 +5,8 @@ const decoder = new TextDecoder();
 
 interface Parts {
   state?: Record<string, unknown>;
-  proposed?: { action: number[] | null };
-  executed?: { action: number[] | null };
+  proposed?: { action?: number[] | null };
+  executed?: { action?: number[] | null };
 }
 
 /**
@@ -41,7 +41,9 @@ export class JournalAssembler {
       else parts.executed = msg as Parts['executed'];
       if (!parts.state || !parts.proposed || !parts.executed) return undefined;
       this.#pending.delete(index as number);
-      return { ...parts.state, proposed: parts.proposed.action, executed: parts.executed.action } as Step;
+      // journals of version 2 leave null fields out; version 1 wrote them as null
+      const { operatorId = null, policyVersion = null } = parts.state as { operatorId?: string | null; policyVersion?: string | null };
+      return { ...parts.state, operatorId, policyVersion, proposed: parts.proposed.action ?? null, executed: parts.executed.action ?? null } as Step;
     }
     this.events.push(msg as EpisodeEvent);
     return undefined;

@@ -3,8 +3,10 @@ import type { ByteSink } from './byte-sink.ts';
 import { McapChunkWriter, type ChunkCompressor } from './mcap-chunk-writer.ts';
 import { lz4Compressor } from './chunk-compression.ts';
 import {
+  JOURNAL_VERSION,
   META_END,
   META_EPISODE,
+  META_GAPS,
   MCAP_PROFILE,
   TOPIC_SCHEMAS,
   TOPICS,
@@ -12,6 +14,7 @@ import {
   type EpisodeEnd,
   type EpisodeEvent,
   type EpisodeMeta,
+  type JournalGap,
   type Topic,
 } from './journal-schemas.ts';
 
@@ -30,6 +33,7 @@ export function metaToRecord(meta: EpisodeMeta): Record<string, string> {
     policyVersion: meta.policyVersion ?? '',
     kind: meta.kind,
     startedAt: new Date(meta.startedAt).toISOString(),
+    journalVersion: String(JOURNAL_VERSION),
   };
 }
 
@@ -68,18 +72,24 @@ export class JournalWriter {
 
   /** Encodes a step into the open chunk: `/step` plus its two action messages. */
   writeStep(step: Step, recordedAtMs: number): void {
-    const { proposed, executed, ...state } = step;
+    const { proposed, executed, operatorId, policyVersion, ...state } = step;
     const log = this.#logTime(recordedAtMs);
     const pub = this.#publishTime(step.t);
-    this.writeRaw(TOPICS.step, log, pub, json(state));
+    // null fields are left out: every schema field has one plain type (docs/recordings.md)
+    this.writeRaw(TOPICS.step, log, pub, json(operatorId === null && policyVersion === null ? state : { ...state, ...(operatorId !== null && { operatorId }), ...(policyVersion !== null && { policyVersion }) }));
     const base = { episodeId: step.episodeId, step: step.step, t: step.t };
-    this.writeRaw(TOPICS.proposed, log, pub, json({ ...base, action: proposed }));
-    this.writeRaw(TOPICS.executed, log, pub, json({ ...base, action: executed }));
+    this.writeRaw(TOPICS.proposed, log, pub, json(proposed === null ? base : { ...base, action: proposed }));
+    this.writeRaw(TOPICS.executed, log, pub, json(executed === null ? base : { ...base, action: executed }));
   }
 
   /** Encodes an event into the open chunk, on the channel for its type. */
   writeEvent(e: EpisodeEvent, recordedAtMs: number): void {
-    this.writeRaw(topicOfEvent(e.type), this.#logTime(recordedAtMs), this.#publishTime(e.t), json(e));
+    this.writeRaw(topicOfEvent(e.type), this.#logTime(recordedAtMs), this.#publishTime(e.t), json(withoutNulls(e)));
+  }
+
+  /** Records the damaged stretches recovery skipped (metadata record `takeover.gaps`). */
+  writeGaps(gaps: readonly JournalGap[]): void {
+    this.#mcap.addMetadata(META_GAPS, { json: JSON.stringify(gaps), count: String(gaps.length) });
   }
 
   /** Adds an already-encoded message (recovery copies messages through this). */
@@ -132,4 +142,10 @@ export class JournalWriter {
     const ns = Number.isFinite(t) ? this.#startNs + BigInt(Math.round(t * 1e9)) : this.#startNs;
     return ns < 0n ? 0n : ns; // MCAP times are unsigned
   }
+}
+
+/** The event without its null-valued fields (a missing value is a field left out). */
+function withoutNulls(e: EpisodeEvent): EpisodeEvent {
+  if (!Object.values(e).includes(null)) return e;
+  return Object.fromEntries(Object.entries(e).filter(([, v]) => v !== null)) as EpisodeEvent;
 }

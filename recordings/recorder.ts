@@ -23,6 +23,12 @@ export interface RecorderOptions {
   onError?: (err: Error) => void;
   /** how long close() waits for catalog writes a lock holds back, ms (default 3000); what is left, recovery rebuilds at the next start */
   closeWaitMs?: number;
+  /**
+   * What the journal's logTime is: 'received' (default) the wall clock when the recorder got the
+   * record; 'loop' the episode's own clock, startedAt + t, for simulated episodes that run faster
+   * than real time (their log time is then simulated time and plays back at its real pace).
+   */
+  logClock?: 'received' | 'loop';
 }
 
 /** Recorder figures (all numbers, so /api/status passes them through; a type, not an interface, so it is a Record<string, number>). */
@@ -76,6 +82,7 @@ export class Recorder {
   #known = new Set<string>();
   #droppedBy = new Map<string, number>();
   #compressor: ChunkCompressor | null | undefined;
+  #loopClock: boolean;
   #onError: (err: Error) => void;
   #timer: NodeJS.Timeout;
   #soon: NodeJS.Immediate | null = null;
@@ -85,7 +92,9 @@ export class Recorder {
   /** steps and bytes in the file of each episode begun, kept until its row has its final counts */
   #live = new Map<string, { steps: number; bytes: number }>();
 
-  constructor({ dataDir, catalog, queueLimit = 8192, flushIntervalMs = 50, compressor, onError, closeWaitMs = 3000 }: RecorderOptions) {
+  constructor({ dataDir, catalog, queueLimit = 8192, flushIntervalMs = 50, compressor, onError, closeWaitMs = 3000, logClock = 'received' }: RecorderOptions) {
+    if (logClock !== 'received' && logClock !== 'loop') throw new RangeError(`Recorder: logClock must be 'received' or 'loop', got '${String(logClock)}'`);
+    this.#loopClock = logClock === 'loop';
     if (!(flushIntervalMs > 0 && flushIntervalMs <= 100)) throw new RangeError(`Recorder: flushIntervalMs must be in (0, 100], got ${flushIntervalMs}`);
     if (!(Number.isInteger(queueLimit) && queueLimit > 0)) throw new RangeError(`Recorder: queueLimit must be a positive integer, got ${queueLimit}`);
     this.#dataDir = dataDir;
@@ -194,7 +203,7 @@ export class Recorder {
   #apply(op: Op): void {
     if (op.k === 'begin') {
       const live = { steps: 0, bytes: 0 };
-      const s = new EpisodeSession(this.#dataDir, op.meta, this.#catalog, this.#compressor, this.#onError, (steps, bytes) => {
+      const s = new EpisodeSession(this.#dataDir, op.meta, this.#catalog, this.#compressor, this.#loopClock, this.#onError, (steps, bytes) => {
         this.#stats.written += steps;
         this.#stats.bytes += bytes - live.bytes;
         live.bytes = bytes;

@@ -1,4 +1,5 @@
-import { copyFile, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { quarantineFile } from './episode-quarantine.ts';
 import { basename, join } from 'node:path';
 import type { Outcome } from '../core/step.ts';
 import type { Catalog, EpisodeRow } from './catalog.ts';
@@ -9,6 +10,7 @@ import { BytesReadable } from './file-readable.ts';
 import { FileSink } from './file-sink.ts';
 import { scanJournal, type JournalScan } from './journal-scan.ts';
 import { JournalWriter } from './journal-writer.ts';
+import type { JournalGap } from './journal-schemas.ts';
 import { finishPendingDeletes } from './episode-delete.ts';
 
 export interface RecoveryReport {
@@ -16,11 +18,15 @@ export interface RecoveryReport {
   checked: number;
   /** finished files whose catalog row was missing or stale, now indexed */
   indexed: string[];
-  recovered: { episodeId: string; steps: number; discardedBytes: number; problem: string | null; originalKeptAt: string | null }[];
+  /** `gaps`: damaged stretches skipped in the middle (the episode is tagged `gaps` and left out of training by default) */
+  recovered: { episodeId: string; steps: number; discardedBytes: number; gaps: JournalGap[]; problem: string | null; originalKeptAt: string | null }[];
   quarantined: { file: string; reason: string; movedTo: string | null }[];
   /** per-file failures that left the file untouched */
   errors: { file: string; error: string }[];
 }
+
+/** The catalog tag of an episode recovered with gaps (a filter for `train --episodes tag=gaps`). */
+export const GAPS_TAG = 'gaps';
 
 const nsToMs = (ns: bigint) => Number(ns / 1_000_000n);
 
@@ -71,13 +77,13 @@ async function recoverFile(dataDir: string, name: string, row: EpisodeRow | null
   const path = join(layout.episodes, name);
   const file = `episodes/${name}`;
   const bytes = new Uint8Array(await readFile(path));
-  const keep = row ? { notes: row.notes, tags: row.tags } : undefined;
+  const keep = row ? { notes: row.notes, tags: row.tags } : { notes: '', tags: [] };
 
   // A finished journal (footer and summary present) only needs its catalog row.
   const whole = await readJournal(new BytesReadable(bytes), file).catch(() => null);
   if (whole) {
     const end = { endedAt: whole.end?.endedAt ?? null, outcome: whole.end?.outcome ?? null, droppedSteps: whole.end?.dropped ?? 0, bytes: bytes.byteLength, status: 'complete' as const };
-    await catalog.upsert(rowFromJournal(whole.meta, whole.steps, whole.events, end, keep));
+    await catalog.upsert(rowFromJournal(whole.meta, whole.steps, whole.events, end, whole.gaps.length && !keep.tags.includes(GAPS_TAG) ? { ...keep, tags: [...keep.tags, GAPS_TAG] } : keep));
     report.indexed.push(whole.meta.episodeId);
     return;
   }
@@ -86,23 +92,25 @@ async function recoverFile(dataDir: string, name: string, row: EpisodeRow | null
   const id = basename(name, '.mcap');
   if (scan.state === 'garbage' || !scan.meta || scan.meta.episodeId !== id) {
     const reason = scan.state === 'garbage' ? (scan.problem ?? 'not a journal') : !scan.meta ? `no episode metadata (${scan.problem})` : `metadata names episode '${scan.meta.episodeId}'`;
-    const movedTo = await quarantine(dataDir, name);
+    const movedTo = await quarantineFile(dataDir, name);
     if (row) await catalog.setStatus(row.id, 'quarantined');
     report.quarantined.push({ file, reason, movedTo });
     return;
   }
   const tmp = `${path}.recovering`;
   const recoveredBytes = await rewrite(tmp, scan);
-  const cut = scan.discardedBytes > 0 || scan.problem !== null;
-  const originalKeptAt = cut && scan.discardedBytes > 0 ? await quarantine(dataDir, name, true) : null;
+  const originalKeptAt = scan.discardedBytes > 0 || scan.gaps.length > 0 ? await quarantineFile(dataDir, name, true) : null;
   await rename(tmp, path);
   const steps = scan.messages.filter((m) => m.topic === '/step').map((m) => JSON.parse(new TextDecoder().decode(m.data)));
   const events = scan.messages.filter((m) => !m.topic.startsWith('/step') && !m.topic.startsWith('/action')).map((m) => JSON.parse(new TextDecoder().decode(m.data)));
   const last = scan.messages.at(-1);
   await catalog.upsert(
-    rowFromJournal(scan.meta, steps, events, { endedAt: last ? nsToMs(last.logTime) : scan.meta.startedAt, outcome: outcomeOf(events), droppedSteps: 0, bytes: recoveredBytes, status: 'recovered' }, keep),
+    rowFromJournal(scan.meta, steps, events, { endedAt: last ? nsToMs(last.logTime) : scan.meta.startedAt, outcome: outcomeOf(events), droppedSteps: 0, bytes: recoveredBytes, status: 'recovered' }, {
+      ...keep,
+      tags: scan.gaps.length && !keep.tags.includes(GAPS_TAG) ? [...keep.tags, GAPS_TAG] : keep.tags,
+    }),
   );
-  report.recovered.push({ episodeId: id, steps: scan.steps, discardedBytes: scan.discardedBytes, problem: scan.problem, originalKeptAt });
+  report.recovered.push({ episodeId: id, steps: scan.steps, discardedBytes: scan.discardedBytes, gaps: scan.gaps, problem: scan.problem, originalKeptAt });
 }
 
 /** The outcome the loop recorded before the crash, else 'aborted' (the episode was cut short). */
@@ -115,6 +123,7 @@ async function rewrite(tmp: string, scan: JournalScan): Promise<number> {
   await rm(tmp, { force: true });
   const sink = new FileSink(tmp);
   const w = new JournalWriter(sink, scan.meta!);
+  if (scan.gaps.length) w.writeGaps(scan.gaps);
   let n = 0;
   for (const m of scan.messages) {
     w.writeRaw(m.topic, m.logTime, m.publishTime, m.data);
@@ -124,14 +133,4 @@ async function rewrite(tmp: string, scan: JournalScan): Promise<number> {
   const events = scan.messages.filter((m) => m.topic === '/episode/events').map((m) => JSON.parse(new TextDecoder().decode(m.data)));
   await w.finish({ endedAt: last ? nsToMs(last.logTime) : scan.meta!.startedAt, outcome: outcomeOf(events), steps: scan.steps, dropped: 0 });
   return (await stat(tmp)).size;
-}
-
-/** Moves (or copies) a journal into quarantine/ under a unique name; returns the new relative path. */
-async function quarantine(dataDir: string, name: string, copy = false): Promise<string> {
-  const layout = dataDirLayout(dataDir);
-  const target = `${basename(name, '.mcap')}.${new Date().toISOString().replace(/[:.]/g, '-')}.${process.pid}.mcap`;
-  const from = join(layout.episodes, name);
-  if (copy) await copyFile(from, join(layout.quarantine, target));
-  else await rename(from, join(layout.quarantine, target));
-  return `quarantine/${target}`;
 }

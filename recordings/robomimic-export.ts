@@ -12,6 +12,24 @@ export interface ExportEpisode {
   outcome: Outcome | null;
   steps: readonly Step[];
   events: readonly { type: string; [k: string]: unknown }[];
+  /** the journal's path (the MCAP export copies it) */
+  file?: string;
+  /** catalog tags; `round<N>` (the learning loop's) gives Sirius's `round` */
+  tags?: readonly string[];
+}
+
+/** Sirius's deployment round of an episode: N of its `round<N>` tag, 0 (the initial demos) without one. */
+export function roundOf(tags: readonly string[] = []): number {
+  for (const t of tags) {
+    const m = /^round(\d+)$/.exec(t);
+    if (m) return Number(m[1]);
+  }
+  return 0;
+}
+
+/** Every tenth demo (k % 10 === 9) is held out for validation; at least one once there are two demos. */
+export function isValidationDemo(k: number, demos: number): boolean {
+  return demos >= 2 && (k % 10 === 9 || (demos < 10 && k === demos - 1));
 }
 
 export interface RobomimicExportOptions extends Pick<LabelOptions, 'includeRewound' | 'includeRecovery'> {
@@ -99,6 +117,7 @@ export async function exportRobomimic(episodes: readonly ExportEpisode[], file: 
       demo.create_attribute('num_samples', steps.length);
       demo.create_attribute('takeover_episode_id', ep.id);
       demo.create_attribute('takeover_outcome', ep.outcome ?? 'unknown');
+      demo.create_attribute('round', roundOf(ep.tags));
       const actions = stack(steps.map((s) => Array.from(s.executed!)), `${ep.id} actions`);
       demo.create_dataset({ name: 'actions', data: actions.data, shape: actions.shape });
       for (const [group, rows] of [['obs', steps], ['next_obs', next]] as const) {
@@ -123,16 +142,18 @@ export async function exportRobomimic(episodes: readonly ExportEpisode[], file: 
       summary.samples += n;
     }
     data.create_attribute('total', summary.samples);
-    data.create_attribute('env_args', JSON.stringify({
-      env_name: `takeover-${task || 'unknown'}`,
-      type: 2,
-      env_kwargs: {
-        source: 'takeover',
-        control_hz: opts.controlHz ?? null,
-        action: 'normalized EE delta [dx, dy, dz, droll, dpitch, dyaw, gripper] in [-1, 1], base frame (docs/recordings.md)',
-        object_layout: [...objectNames].map((name) => `${name}: pos xyz, quat xyzw`),
-      },
-    }));
+    // robomimic passes env_kwargs to the env constructor: nothing descriptive goes there (docs/recordings.md)
+    data.create_attribute('env_args', JSON.stringify({ env_name: `takeover-${task || 'unknown'}`, type: 2, env_kwargs: {} }));
+    data.create_attribute('takeover_control_hz', opts.controlHz ?? 0);
+    data.create_attribute('takeover_action', 'normalized EE delta [dx, dy, dz, droll, dpitch, dyaw, gripper] in [-1, 1], base frame');
+    data.create_attribute('takeover_object_layout', JSON.stringify([...objectNames].map((name) => `${name}: pos xyz, quat xyzw`)));
+    // robomimic's filter keys: demo names under mask/<key>
+    const names = Array.from({ length: summary.demos }, (_, k) => `demo_${k}`);
+    const mask = h5.create_group('mask');
+    const train = names.filter((_, k) => !isValidationDemo(k, names.length));
+    const valid = names.filter((_, k) => isValidationDemo(k, names.length));
+    if (train.length) mask.create_dataset({ name: 'train', data: train });
+    if (valid.length) mask.create_dataset({ name: 'valid', data: valid });
   } finally {
     h5.close();
   }

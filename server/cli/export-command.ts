@@ -1,33 +1,36 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseEpisodeQuery } from '../../policies/episode-query.ts';
-import { loadEpisodes } from '../../policies/episode-loader.ts';
+import { loadEpisodeSet } from '../../policies/episode-loader.ts';
 import { dataDirLayout } from '../../recordings/data-dir.ts';
-import { exportRobomimic } from '../../recordings/robomimic-export.ts';
+import { EXPORTERS, EXPORT_FORMATS, type ExportFormat } from '../../recordings/exporter.ts';
 import { intFlag, UsageError, type CliCommand } from './cli-command.ts';
 import { printJson } from './json-output.ts';
 import { ProgressBar } from './progress-bar.ts';
 
-/** `takeover export`: recorded episodes as a robomimic HDF5 dataset with Sirius's labels. */
+/** `takeover export`: recorded episodes for other tools: robomimic HDF5 (Sirius labels), a LeRobot v3 dataset, or the MCAP journals for Foxglove. */
 export const exportCommand: CliCommand = {
   name: 'export',
-  summary: 'export recorded episodes for Python training stacks (robomimic HDF5 with Sirius labels)',
+  summary: 'export recorded episodes: robomimic HDF5 with Sirius labels, LeRobot v3 dataset, or MCAP journals for Foxglove',
   usage:
-    'takeover export --episodes QUERY --out FILE.hdf5 [--format robomimic] [--include-rewound] [--include-recovery] [--control-hz N] [--data-dir DIR] [--json]\n' +
-    '  QUERY: key=value filters of the catalog, e.g. task=place,outcome=success (or all)',
+    'takeover export --episodes QUERY --out FILE.hdf5|DIR [--format robomimic|lerobot|mcap-foxglove] [--include-rewound] [--include-recovery] [--include-gapped] [--control-hz N] [--data-dir DIR] [--json]\n' +
+    '  QUERY: key=value filters of the catalog, as for train, e.g. task=place,outcome=success (or all)\n' +
+    '  robomimic writes FILE.hdf5; lerobot writes a dataset into DIR (new or empty); mcap-foxglove copies the journals into DIR',
   options: {
     episodes: { type: 'string' },
     out: { type: 'string' },
     format: { type: 'string' },
     'include-rewound': { type: 'boolean' },
     'include-recovery': { type: 'boolean' },
+    'include-gapped': { type: 'boolean' },
     'control-hz': { type: 'string' },
   },
   async run(flags, values) {
     const format = (values.format as string | undefined) ?? 'robomimic';
-    if (format !== 'robomimic') throw new UsageError(`--format must be robomimic, got '${format}'`);
+    if (!(EXPORT_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be ${EXPORT_FORMATS.join(', ')}; got '${format}'`);
+    const exporter = EXPORTERS[format as ExportFormat];
     const out = values.out as string | undefined;
-    if (!out) throw new UsageError('--out FILE.hdf5 is required');
+    if (!out) throw new UsageError(`--out ${exporter.target === 'file' ? 'FILE.hdf5' : 'DIR'} is required`);
     if (values.episodes === undefined) throw new UsageError('--episodes QUERY is required (for example task=place, or all)');
     let query;
     try {
@@ -40,33 +43,39 @@ export const exportCommand: CliCommand = {
     if (!existsSync(dataDirLayout(flags.dataDir).catalog)) throw new UsageError(`no recordings catalog in ${flags.dataDir} (set --data-dir)`);
 
     let bar: ProgressBar | null = null;
-    const loaded = await loadEpisodes(flags.dataDir, query, (done, total) => {
-      bar ??= new ProgressBar('reading episodes', total, { enabled: Boolean(process.stderr.isTTY) && !flags.json });
-      bar.update(done);
+    const set = await loadEpisodeSet(flags.dataDir, query, {
+      includeGapped: values['include-gapped'] === true,
+      onEpisode: (done, total) => {
+        bar ??= new ProgressBar('reading episodes', total, { enabled: Boolean(process.stderr.isTTY) && !flags.json });
+        bar.update(done);
+      },
     });
     (bar as ProgressBar | null)?.finish();
+    const { episodes: loaded, damaged, gapped } = set;
+    // damage stays local: each damaged journal is quarantined and named, the others are exported
+    for (const d of damaged) process.stderr.write(`takeover export: skipped damaged ${d.id}: ${d.error}${d.movedTo ? ` (moved to ${d.movedTo})` : ''}${d.catalogError ? ` (${d.catalogError})` : ''}\n`);
+    if (gapped.length) process.stderr.write(`takeover export: left out ${gapped.length} episode(s) recovered with gaps (--include-gapped exports them): ${gapped.join(', ')}\n`);
     if (loaded.length === 0) {
-      process.stderr.write(`takeover export: no finished episode matches '${String(values.episodes)}'\n`);
+      process.stderr.write(`takeover export: no finished episode matches '${String(values.episodes)}'${damaged.length ? ` that reads (${damaged.length} damaged)` : ''}\n`);
       return 1;
     }
     loaded.sort((a, b) => a.row.startedAt - b.row.startedAt || a.id.localeCompare(b.id));
-    const file = resolve(out);
-    let summary;
+    const target = resolve(out);
+    let result;
     try {
-      summary = await exportRobomimic(
-        loaded.map((e) => ({ id: e.id, kind: e.kind, task: e.row.task, outcome: e.row.outcome, steps: e.steps, events: e.events })),
-        file,
+      result = await exporter.write(
+        loaded.map((e) => ({ id: e.id, kind: e.kind, task: e.row.task, outcome: e.row.outcome, steps: e.steps, events: e.events, tags: e.row.tags, file: join(flags.dataDir, e.row.file) })),
+        target,
         { includeRewound: values['include-rewound'] === true, includeRecovery: values['include-recovery'] === true, controlHz: hz },
       );
     } catch (err) {
       process.stderr.write(`takeover export: ${(err as Error).message}\n`);
       return 1;
     }
-    if (flags.json) printJson({ format, episodes: loaded.length, ...summary });
+    if (flags.json) printJson({ format, episodes: loaded.length, ...(format === 'robomimic' ? { file: target } : { dir: target }), ...result.details, skipped: result.skipped, damaged, gapped });
     else {
-      const classes = Object.entries(summary.classes).map(([k, v]) => `${k} ${v}`).join(', ');
-      process.stdout.write(`wrote ${summary.demos} demos, ${summary.samples} samples (${classes}) to ${file}\n`);
-      for (const s of summary.skipped) process.stdout.write(`skipped ${s.id}: ${s.reason}\n`);
+      process.stdout.write(result.line + '\n');
+      for (const s of result.skipped) process.stdout.write(`skipped ${s.id}: ${s.reason}\n`);
     }
     return 0;
   },

@@ -5,6 +5,7 @@ import { deleteEpisode, EpisodeOpError } from '../../recordings/episode-delete.t
 import { readJournalFile } from '../../recordings/episode-reader.ts';
 import { segmentsOf } from '../../recordings/episode-segments.ts';
 import { recoverDataDir } from '../../recordings/recovery.ts';
+import { verifyDataDir } from '../../recordings/journal-verify.ts';
 import { SqliteCatalog } from '../../recordings/sqlite-catalog.ts';
 import { labelSteps } from '../../recordings/step-labels.ts';
 import type { EpisodeQuery, EpisodeRow } from '../../recordings/catalog.ts';
@@ -17,6 +18,7 @@ const USAGE = [
   '       takeover recordings show <episode-id> [--json]',
   '       takeover recordings rm <episode-id>... [--json]',
   '       takeover recordings recover [--json]',
+  '       takeover recordings verify [--json]    (checks CRCs and structure of every journal; exit 1 if one is damaged)',
 ].join('\n');
 
 const out = (s: string) => process.stdout.write(s + '\n');
@@ -111,7 +113,7 @@ async function show(flags: CommonFlags, c: SqliteCatalog, id: string): Promise<n
 /** `takeover recordings`: list, show, delete and recover recorded episodes in the data directory. */
 export const recordingsCommand: CliCommand = {
   name: 'recordings',
-  summary: 'list, show, delete and recover recorded episodes',
+  summary: 'list, show, delete, recover and verify recorded episodes',
   usage: USAGE,
   options: {
     robot: { type: 'string' },
@@ -186,8 +188,19 @@ export const recordingsCommand: CliCommand = {
           }
           return report.errors.length ? 1 : 0;
         });
+      case 'verify':
+        return withCatalog(flags, async (c) => {
+          const checks = await verifyDataDir(flags.dataDir, c);
+          const damaged = checks.filter((x) => x.status === 'damaged');
+          if (flags.json) printJson({ checked: checks.length, damaged: damaged.length, files: checks });
+          else {
+            for (const x of checks) if (x.status !== 'ok') out(`${x.status} ${x.file}${x.problems.length ? `: ${x.problems.join('; ')}` : ' (recovered past damage; left out of training by default)'}`);
+            out(`checked ${checks.length} journal(s): ${checks.length - damaged.length} intact, ${damaged.length} damaged${damaged.length ? ' (unfinished ones: takeover recordings recover)' : ''}`);
+          }
+          return damaged.length ? 1 : 0;
+        });
       default:
-        throw new UsageError(sub ? `unknown subcommand '${sub}'` : 'missing subcommand (list, show, rm, recover)');
+        throw new UsageError(sub ? `unknown subcommand '${sub}'` : 'missing subcommand (list, show, rm, recover, verify)');
     }
   },
 };

@@ -28,7 +28,8 @@ export async function recordExpertDemos(dataDir: string, taskName: string, episo
   const catalog = new SqliteCatalog(dataDirLayout(dataDir).catalog);
   const errors: string[] = [];
   // the sim outruns the timed flush within an episode: a generous queue drops nothing
-  const rec = new Recorder({ dataDir, catalog, queueLimit: 10_000_000, onError: (e) => errors.push(e.message) });
+  // simulated episodes carry simulated time as log time (the sim outruns the wall clock)
+  const rec = new Recorder({ dataDir, catalog, queueLimit: 10_000_000, logClock: 'loop', onError: (e) => errors.push(e.message) });
   const sim = await ArmSim.create({ task });
   const expert = new ScriptedExpert(task.name, { controlHz });
   const run = Date.now().toString(36);
@@ -75,10 +76,11 @@ export const trainCommand: CliCommand = {
   usage:
     'takeover train --episodes QUERY [--weighting sirius|iwr|none] [--epochs N] [--seed N] [--batch-size N] [--hidden 256,256] [--lr X]\n' +
     '               [--parent VERSION] [--version NAME] [--task T] [--sim-demos N [--demo-seed-base N]] [--eval-episodes N [--eval-seed-base 10000]]\n' +
-    '               [--out DIR] [--json]\n' +
+    '               [--include-gapped] [--out DIR] [--json]\n' +
     '  QUERY: key=value filters of the catalog, e.g. task=place,kind=demo,outcome=success (or all)\n' +
     '  --sim-demos N first records N scripted-expert demos of --task through the recordings pipeline\n' +
     '  --eval-episodes N evaluates the trained policy in the simulator before writing it (results go into policy.json)\n' +
+    '  damaged journals are quarantined and reported, the rest train; --include-gapped also trains on episodes recovered with gaps\n' +
     '  --out DIR writes the version into DIR (building a shipped policy) instead of <data-dir>/policies/',
   options: {
     episodes: { type: 'string' },
@@ -95,6 +97,7 @@ export const trainCommand: CliCommand = {
     'eval-episodes': { type: 'string' },
     'eval-seed-base': { type: 'string' },
     out: { type: 'string' },
+    'include-gapped': { type: 'boolean' },
   },
   async run(flags, values) {
     const simDemos = intFlag(values, 'sim-demos', 0)!;
@@ -129,6 +132,7 @@ export const trainCommand: CliCommand = {
       parentVersion: (values.parent as string | undefined) ?? null,
       version: values.version as string | undefined,
       task: task ?? null,
+      ...(values['include-gapped'] === true ? { includeGapped: true } : {}),
     };
     const tty = Boolean(process.stderr.isTTY) && !flags.json;
     const log = (s: string) => {
@@ -173,11 +177,13 @@ export const trainCommand: CliCommand = {
           }
         : undefined;
     const source = demos ? `scripted-expert demos recorded through recordings/ (takeover train --sim-demos ${simDemos}), selected by '${query}'` : undefined;
-    const { manifest, summary } = await runTrainingJob(spec, { dataDir: flags.dataDir, onProgress, evaluate, outDir: values.out as string | undefined, source });
+    const { manifest, summary, damaged, gapped } = await runTrainingJob(spec, { dataDir: flags.dataDir, onProgress, evaluate, outDir: values.out as string | undefined, source });
     (bar as ProgressBar | null)?.finish();
     const t = manifest.training!;
-    if (flags.json) printJson({ version: manifest.version, demos, summary, training: t, evaluation: manifest.evaluation });
+    if (flags.json) printJson({ version: manifest.version, demos, summary, training: t, evaluation: manifest.evaluation, damaged, gapped });
     else {
+      for (const d of damaged) process.stdout.write(`skipped damaged ${d.id}: ${d.error}${d.movedTo ? ` (moved to ${d.movedTo})` : ''}\n`);
+      if (gapped.length) process.stdout.write(`left out ${gapped.length} episode(s) recovered with gaps (--include-gapped trains on them): ${gapped.join(', ')}\n`);
       process.stdout.write(
         `wrote policy ${manifest.version}: ${t.samples} samples from ${t.episodes.length} episodes (+${t.validationEpisodes.length} held out), ` +
           `weighting ${t.weighting}, ${t.epochs} epochs in ${t.seconds.toFixed(1)} s; ` +

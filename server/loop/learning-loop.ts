@@ -88,7 +88,7 @@ export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopRepor
   log(`  start: ${(100 * startEval.successRate).toFixed(0)}%`);
 
   const current = new Map<Weighting, string>(o.weightings.map((w) => [w, o.startVersion]));
-  const recorder = new Recorder({ dataDir: dir, catalog, queueLimit: 1_000_000 });
+  const recorder = new Recorder({ dataDir: dir, catalog, queueLimit: 1_000_000, logClock: 'loop' });
   const runtime = new PolicyRuntime({ source: registry, maxBatch: 1 });
   try {
     for (let round = 1; round <= o.rounds; round++) {

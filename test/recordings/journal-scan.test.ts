@@ -53,15 +53,19 @@ describe('scanJournal', () => {
     );
   });
 
-  it('stops at a damaged chunk (CRC) and keeps what came before', async () => {
+  it('skips a damaged chunk (CRC), keeps what came before and after, and lists the gap', async () => {
     const { bytes, ends } = await journal(5, true);
     const damaged = bytes.slice();
     const at = Math.floor((ends[2].size + ends[3].size) / 2); // inside the third chunk
     damaged[at] ^= 0xff;
     const scan = scanJournal(damaged, 'test');
-    expect(scan.state).toBe('truncated');
-    expect(scan.steps).toBe(ends[2].steps);
-    expect(scan.problem).toBeTruthy();
+    expect(scan.state).toBe('complete');
+    expect(scan.steps).toBe(ends.at(-1)!.steps - (ends[3].steps - ends[2].steps));
+    expect(scan.gaps).toHaveLength(1);
+    expect(scan.gaps[0].offset).toBe(ends[2].size); // the chunk record; its message indexes after it read whole
+    expect(scan.gaps[0].bytes).toBeGreaterThan(at - ends[2].size);
+    expect(scan.gaps[0].bytes).toBeLessThan(ends[3].size - ends[2].size);
+    expect(scan.problem).toBeNull();
   });
 
   it('calls anything without the MCAP magic garbage', () => {

@@ -19,7 +19,7 @@ const rand = rng(3);
 const policySteps: Step[] = Array.from({ length: 60 }, (_, i) => makeStep('p', i, rand, { recovery: undefined }));
 const rewind = { type: 'rewind', t: 0.9, step: 45, fromStep: 45, toStep: 40 };
 const episodes: ExportEpisode[] = [
-  { id: 'p', kind: 'policy', task: 'place', outcome: 'success', steps: policySteps, events: [rewind] },
+  { id: 'p', kind: 'policy', task: 'place', outcome: 'success', steps: policySteps, events: [rewind], tags: ['wsirius', 'round2'] },
   { id: 'idle', kind: 'policy', task: 'place', outcome: 'aborted', steps: [0, 1, 2].map((i) => makeStep('idle', i, rand, { source: 'none', mode: 'PAUSED', executed: null })), events: [] },
   { id: 'd', kind: 'demo', task: 'place', outcome: 'failure', steps: Array.from({ length: 8 }, (_, i) => makeStep('d', i, rand, { source: 'operator', mode: 'INTERVENING', recovery: undefined })), events: [] },
 ];
@@ -47,7 +47,14 @@ describe('exportRobomimic', () => {
       const data = f.get('data') as InstanceType<typeof h5wasm.Group>;
       expect(data.keys()).toEqual(['demo_0', 'demo_1']);
       expect(data.attrs['total'].value).toBe(kept.length + demoKept);
-      expect(JSON.parse(String(data.attrs['env_args'].value))).toMatchObject({ env_name: 'takeover-place', env_kwargs: { control_hz: 20 } });
+      // env_kwargs go to the env constructor in robomimic: empty, the description lives in takeover_* attributes
+      expect(JSON.parse(String(data.attrs['env_args'].value))).toEqual({ env_name: 'takeover-place', type: 2, env_kwargs: {} });
+      expect(data.attrs['takeover_control_hz'].value).toBe(20);
+      // filter keys, and Sirius's round per demo from the loop's tags
+      expect(Array.from((f.get('mask/train') as { value: ArrayLike<string> }).value)).toEqual(['demo_0']);
+      expect(Array.from((f.get('mask/valid') as { value: ArrayLike<string> }).value)).toEqual(['demo_1']);
+      expect((f.get('data/demo_0') as InstanceType<typeof h5wasm.Group>).attrs['round'].value).toBe(2);
+      expect((f.get('data/demo_1') as InstanceType<typeof h5wasm.Group>).attrs['round'].value).toBe(0);
       const n = kept.length;
       const actions = read(f, 'data/demo_0/actions');
       expect(actions.shape).toEqual([n, 7]);

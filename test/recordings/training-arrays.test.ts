@@ -13,7 +13,7 @@ function journal(n: number, kind: 'policy' | 'demo' = 'policy'): Journal {
     }),
   );
   if (n > 4) steps[4].obs.q[1] = null as unknown as number; // what JSON makes of NaN
-  return { meta: testMeta('ep', { kind }), end: null, steps, events: [{ type: 'rewind', t: 0, step: 12, fromStep: 12, toStep: 10 }] };
+  return { meta: testMeta('ep', { kind }), end: null, steps, events: [{ type: 'rewind', t: 0, step: 12, fromStep: 12, toStep: 10 }], gaps: [] };
 }
 
 describe('toTrainingArrays', () => {

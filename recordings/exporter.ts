@@ -1,0 +1,61 @@
+import { exportLeRobot } from './lerobot-export.ts';
+import { exportMcap } from './mcap-export.ts';
+import { exportRobomimic, type ExportEpisode } from './robomimic-export.ts';
+import type { LabelOptions } from './step-labels.ts';
+
+export const EXPORT_FORMATS = ['robomimic', 'lerobot', 'mcap-foxglove'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** Options every exporter takes (each uses what applies to it). */
+export interface ExportOptions extends Pick<LabelOptions, 'includeRewound' | 'includeRecovery'> {
+  controlHz: number;
+}
+
+/** What an export wrote, for the command's JSON and its one-line report. */
+export interface ExportResult {
+  out: string;
+  /** episodes written */
+  written: number;
+  /** samples, frames or files, per format */
+  details: Record<string, unknown>;
+  skipped: { id: string; reason: string }[];
+  line: string;
+}
+
+/** One export format: where it writes (a file or a directory) and how. */
+export interface Exporter {
+  format: ExportFormat;
+  target: 'file' | 'directory';
+  write(episodes: readonly ExportEpisode[], out: string, opts: ExportOptions): Promise<ExportResult>;
+}
+
+const robomimic: Exporter = {
+  format: 'robomimic',
+  target: 'file',
+  async write(episodes, out, opts) {
+    const s = await exportRobomimic(episodes, out, { ...opts, controlHz: opts.controlHz });
+    const classes = Object.entries(s.classes).map(([k, v]) => `${k} ${v}`).join(', ');
+    return { out, written: s.demos, details: { demos: s.demos, samples: s.samples, classes: s.classes }, skipped: s.skipped, line: `wrote ${s.demos} demos, ${s.samples} samples (${classes}) to ${out}` };
+  },
+};
+
+const lerobot: Exporter = {
+  format: 'lerobot',
+  target: 'directory',
+  async write(episodes, out, opts) {
+    const s = await exportLeRobot(episodes, out, { ...opts, fps: opts.controlHz });
+    return { out, written: s.episodes, details: { frames: s.frames, fps: opts.controlHz }, skipped: s.skipped, line: `wrote a LeRobot v3.0 dataset of ${s.episodes} episodes, ${s.frames} frames at ${opts.controlHz} fps to ${out}` };
+  },
+};
+
+const mcap: Exporter = {
+  format: 'mcap-foxglove',
+  target: 'directory',
+  async write(episodes, out) {
+    const s = await exportMcap(episodes, out);
+    return { out, written: s.files, details: { files: s.files }, skipped: s.skipped, line: `copied ${s.files} journals (open them in Foxglove or Lichtblick) to ${out}` };
+  },
+};
+
+/** The exporter of each format. */
+export const EXPORTERS: Record<ExportFormat, Exporter> = { robomimic, lerobot, 'mcap-foxglove': mcap };
