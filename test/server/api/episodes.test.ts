@@ -205,7 +205,7 @@ describe('episodes API while another process holds the catalog write lock', () =
       // on a loaded machine the timer may not have reached the end yet: finish the episode by hand
       while (steps < 150) rec.appendStep(makeStep('during', steps++, rand, { recovery: undefined }));
       if (steps === 150) rec.endEpisode('during', 'success');
-      expect(Math.max(...latencies)).toBeLessThan(1000); // a busy wait on the thread would show as 5 s here
+      expect(Math.max(...latencies)).toBeLessThan(2500); // a busy wait on the thread would show as 5 s here (loaded machines take over 1 s)
       expect(latencies.length).toBeGreaterThanOrEqual(3); // at least one round of reads while the lock was held
       expect(edit.statusCode).toBe(503);
       expect(edit.json().code).toBe('TKO_ERR_CATALOG_BUSY');
