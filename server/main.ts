@@ -12,7 +12,7 @@ export interface RunningServer {
 export async function startServer(config: TakeoverConfig, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<RunningServer> {
   const app = await buildApp(config, {
     onTokenCreated: (t, file) => {
-      log(`takeover: no tokens configured; created an admin token (saved in ${file}):`);
+      log(`takeover: no tokens configured; created an admin token (its digest is in ${file}; the token is shown only now):`);
       log(`  ${t.token}`);
     },
   });
