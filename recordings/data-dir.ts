@@ -1,4 +1,4 @@
-import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** Data dirs a Recorder in this process holds (a process-wide fact, hence module state). */
@@ -27,7 +27,15 @@ export function ensureDataDir(dataDir: string): void {
   chmodSync(dataDir, 0o700);
   mkdirSync(l.episodes, { recursive: true, mode: 0o700 });
   mkdirSync(l.quarantine, { recursive: true, mode: 0o700 });
-  closeSync(openSync(l.catalog, 'a', 0o600));
+  // Only a missing catalog is opened here: closing any descriptor of a file SQLite has open in this
+  // process would drop that connection's POSIX locks on it.
+  if (!existsSync(l.catalog)) {
+    try {
+      closeSync(openSync(l.catalog, 'wx', 0o600));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
   chmodSync(l.catalog, 0o600);
 }
 
