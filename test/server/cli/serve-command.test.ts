@@ -7,7 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 const root = resolve(import.meta.dirname, '../../..');
 
 describe('takeover serve', () => {
-  it('starts from a config file, creates and prints an admin token, serves, and stops cleanly on SIGTERM', async () => {
+  it('starts from a config file, creates and prints an admin token, serves, and stops cleanly on SIGTERM', { timeout: 180_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'takeover-serve-'));
     const cfg = join(dir, 'takeover.config.yaml');
     writeFileSync(cfg, 'robots:\n  - { id: m0, kind: mock }\nrecord: false\nlogLevel: warn\n');

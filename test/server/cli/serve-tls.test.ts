@@ -40,7 +40,7 @@ function wssHello(url: string, ca: Buffer): Promise<string> {
 }
 
 describe('takeover serve --tls-cert --tls-key', () => {
-  it('serves HTTPS and WSS with a self-signed certificate, and never logs a token, however it is encoded', async () => {
+  it('serves HTTPS and WSS with a self-signed certificate, and never logs a token, however it is encoded', { timeout: 180_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'takeover-tls-'));
     const cert = join(dir, 'cert.pem');
     const key = join(dir, 'key.pem');
@@ -66,7 +66,7 @@ describe('takeover serve --tls-cert --tls-key', () => {
         const line = stdout.split('\n').find((l) => l.startsWith('{"url"'));
         if (!line) throw new Error('not started yet');
         return JSON.parse(line) as { url: string };
-      }, { timeout: 60_000, interval: 50 })]);
+      }, { timeout: 150_000, interval: 50 })]);
       expect(started.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
 
       expect(await httpsGet(`${started.url}/api/health`, ca)).toMatchObject({ status: 200 });
