@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** Data dirs a Recorder in this process holds (a process-wide fact, hence module state). */
@@ -17,11 +17,26 @@ export function journalFile(episodeId: string): string {
   return `episodes/${episodeId}.mcap`;
 }
 
-/** Creates the data directory's folders if missing. */
+/**
+ * Creates the data directory's folders if missing: all owner-only (0700), and the catalog file
+ * 0600 before SQLite opens it (its -wal and -shm files take the catalog's mode).
+ */
 export function ensureDataDir(dataDir: string): void {
   const l = dataDirLayout(dataDir);
-  mkdirSync(l.episodes, { recursive: true });
-  mkdirSync(l.quarantine, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
+  mkdirSync(l.episodes, { recursive: true, mode: 0o700 });
+  mkdirSync(l.quarantine, { recursive: true, mode: 0o700 });
+  // Only a missing catalog is opened here: closing any descriptor of a file SQLite has open in this
+  // process would drop that connection's POSIX locks on it.
+  if (!existsSync(l.catalog)) {
+    try {
+      closeSync(openSync(l.catalog, 'wx', 0o600));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+  chmodSync(l.catalog, 0o600);
 }
 
 /** The pid of a live process (this one included) with a Recorder open on `dataDir`, or null. */

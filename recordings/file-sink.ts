@@ -13,7 +13,7 @@ export class FileSink implements ByteSink {
    */
   constructor(path: string) {
     this.path = path;
-    this.#opening = open(path, 'wx');
+    this.#opening = open(path, 'wx', 0o600); // journals are owner-only, like the data dir
     this.#opening.catch(() => {}); // reported by the first write or close
   }
 

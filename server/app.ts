@@ -7,7 +7,14 @@ import swaggerUi from '@fastify/swagger-ui';
 import fastifyStatic from '@fastify/static';
 import { authPlugin } from './auth/auth-plugin.ts';
 import { routeRoles } from './api/route-roles.ts';
-import { resolveTokens } from './auth/token-store.ts';
+import { resolveTokens } from './auth/resolve-tokens.ts';
+import { redactToken } from './auth/redact-token.ts';
+import { AuditLog } from './audit/audit-log.ts';
+import { auditPlugin } from './audit/audit-plugin.ts';
+import { auditOfLoopEvent } from './audit/loop-event-audit.ts';
+import { auditRecord } from './audit/audit-record.ts';
+import { readTlsFiles } from './config/tls-files.ts';
+import { originCheck } from './ws/origin-check.ts';
 import type { TokenConfig } from './config/config-schema.ts';
 import type { TakeoverConfig } from './config/config-schema.ts';
 import { wallClock, type Clock } from './control/clock.ts';
@@ -69,10 +76,7 @@ export interface AppOptions {
   onTokenCreated?: (token: TokenConfig, file: string) => void;
 }
 
-/** The URL with the value of a `token` query parameter replaced by `***`. */
-export function redactToken(url: string): string {
-  return url.replace(/([?&]token=)[^&#]*/gi, '$1***');
-}
+export { redactToken };
 
 /** The package version (status page, server_info). */
 export const VERSION: string = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
@@ -94,7 +98,9 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     },
     // REST bodies are small; the WebSocket has its own limits.
     bodyLimit: 256 * 1024,
-  });
+    // HTTPS and WSS with tls configured (the listener type is the same to every route)
+    ...(config.tls ? { https: readTlsFiles(config.tls) } : {}),
+  }) as unknown as FastifyInstance;
 
   app.setErrorHandler((err: FastifyError | TakeoverError, req, reply) => {
     // messages may quote file errors: clients never see where the server keeps its files
@@ -106,7 +112,8 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     return reply.status(500).send({ statusCode: 500, code: 'TKO_ERR_INTERNAL', message: 'internal server error' });
   });
 
-  const { store: tokens, created, source } = resolveTokens(config.tokens, config.dataDir);
+  const { store: tokens, created, source } = resolveTokens(config.tokens, config.dataDir, (level, msg) => app.log[level](msg));
+  const audit = new AuditLog(config.dataDir, { ...config.audit, onError: (err) => app.log.error({ err }, 'audit log write failed') });
   if (created) opts.onTokenCreated?.(created, source);
 
   let recording: Recording | null = null;
@@ -164,6 +171,10 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   }
   control.onFrames((frames) => broadcaster.fanOut(frames));
   control.onEvent((e) => broadcaster.event(e));
+  control.onEvent((e) => {
+    const r = auditOfLoopEvent(e);
+    if (r) audit.record(r);
+  });
   const router = new CommandRouter({ control, tokens, version: VERSION, heartbeatTimeoutMs: config.heartbeatTimeoutMs, onSubscriptions });
   app.decorate('control', control);
   app.decorate('broadcaster', broadcaster);
@@ -183,6 +194,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   await app.register(authPlugin, { tokens });
   // every route's config.role becomes its auth check and its OpenAPI security (before any route)
   await app.register(routeRoles, { requireRole: app.requireRole });
+  await app.register(auditPlugin, { audit, keepFiles: config.audit.keepFiles });
   // ws's hard cap; frames between 64 KiB and this get an error frame, bigger ones close with 1009.
   await app.register(websocket, {
     options: { maxPayload: 1024 * 1024 },
@@ -192,7 +204,11 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
       app.websocketServer.close(() => done());
     },
   });
-  await app.register(wsRoutes, { router, broadcaster, maxBufferBytes: config.maxClientBufferBytes, limits: wsLimits, connections });
+  await app.register(wsRoutes, {
+    router, broadcaster, maxBufferBytes: config.maxClientBufferBytes, limits: wsLimits, connections,
+    checkOrigin: originCheck(config.allowedOrigins, (req, origin) => audit.record(auditRecord('origin_refused', null, { origin: origin.slice(0, 200), ip: req.ip }))),
+    onSignInFailure: (req, reason) => audit.record(auditRecord('sign_in_failed', null, { method: 'WS', route: '/ws', ip: req.ip, reason })),
+  });
   const policies = withPolicies ? await setupPolicies(app, control, config.dataDir) : null;
   await app.register(statusApi, {
     control, broadcaster, version: VERSION, threads: () => ({ control: control.priority, network: networkPriority }),
@@ -227,6 +243,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     await policies?.close();
     if (recording) await recording.close();
     run.release(); // a clean stop: the next start drives as configured
+    await audit.flush();
   });
   return app;
 }

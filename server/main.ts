@@ -12,7 +12,7 @@ export interface RunningServer {
 export async function startServer(config: TakeoverConfig, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<RunningServer> {
   const app = await buildApp(config, {
     onTokenCreated: (t, file) => {
-      log(`takeover: no tokens configured; created an admin token (saved in ${file}):`);
+      log(`takeover: no tokens configured; created an admin token (its digest is in ${file}; the token is shown only now):`);
       log(`  ${t.token}`);
     },
   });
@@ -20,7 +20,7 @@ export async function startServer(config: TakeoverConfig, log: (line: string) =>
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = `http://${host}:${port}`;
+  const url = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
   log(`takeover: listening on ${url} (console /, API /api, docs /docs, WebSocket /ws); robots: ${app.control.robotIds.join(', ')}`);
   return { app, url, close: () => app.close() };
 }

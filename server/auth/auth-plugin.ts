@@ -16,10 +16,14 @@ declare module 'fastify' {
   }
 }
 
-/** The token a request carries: Bearer header first, then the `token` query parameter (browsers cannot set WebSocket headers). */
+/**
+ * The token a request carries: Bearer header first (the scheme name is case-insensitive, RFC 9110),
+ * then the `token` query parameter (browsers cannot set WebSocket headers, nor download links).
+ */
 export function requestToken(req: FastifyRequest): string | null {
   const h = req.headers.authorization;
-  if (typeof h === 'string' && h.startsWith('Bearer ')) return h.slice(7).trim();
+  const bearer = typeof h === 'string' ? /^bearer[ \t]+(.+)$/i.exec(h.trim()) : null;
+  if (bearer) return bearer[1].trim();
   const q = (req.query as Record<string, unknown> | undefined)?.token;
   return typeof q === 'string' ? q : null;
 }
@@ -28,14 +32,17 @@ export function requestToken(req: FastifyRequest): string | null {
 export const authPlugin = fp(
   async (app, opts: { tokens: TokenStore }) => {
     app.decorate('tokens', opts.tokens);
+    // last-used times are written on close as well as once a minute
+    app.addHook('onClose', async () => opts.tokens.close());
     app.decorateRequest('principal', null);
     app.decorate('requireRole', (role: Role): preValidationHookHandler => {
       return async (req: FastifyRequest, _reply: FastifyReply) => {
         const token = requestToken(req);
         const p = opts.tokens.lookup(token);
         if (!p) throw new TakeoverError('TKO_ERR_UNAUTHENTICATED', token ? 'unknown token' : 'send Authorization: Bearer <token>');
-        if (!roleAtLeast(p.role, role)) throw new TakeoverError('TKO_ERR_FORBIDDEN', `needs role ${role}, token '${p.name}' is ${p.role}`);
+        // set before the role check, so that a refusal names who was refused (audit log)
         req.principal = p;
+        if (!roleAtLeast(p.role, role)) throw new TakeoverError('TKO_ERR_FORBIDDEN', `needs role ${role}, token '${p.name}' is ${p.role}`);
       };
     });
   },

@@ -1,11 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Value } from '@sinclair/typebox/value';
-import { Type } from '@sinclair/typebox';
-import { TokenConfigSchema, type TokenConfig } from '../config/config-schema.ts';
 import type { Role } from '../control/arbiter.ts';
-import { TakeoverError } from '../errors.ts';
 
 /** Who a valid token belongs to. */
 export interface Principal {
@@ -13,14 +7,67 @@ export interface Principal {
   role: Role;
 }
 
-const digest = (s: string) => createHash('sha256').update(s).digest();
+/** A token as stored: its owner, role and a salted SHA-256 digest, never the token itself. */
+export interface TokenRecord {
+  name: string;
+  role: Role;
+  /** ISO date-time the token was created (or first migrated to digests) */
+  created: string;
+  /** per-token random salt, base64url */
+  salt: string;
+  /** SHA-256 of salt bytes followed by the token's UTF-8 bytes, base64url */
+  sha256: string;
+}
 
-/** Bearer tokens with roles. Lookups compare SHA-256 digests in constant time. */
+/** The salted digest a token is stored and compared as. */
+export function digestToken(token: string, salt: Buffer): Buffer {
+  return createHash('sha256').update(salt).update(token, 'utf8').digest();
+}
+
+/** A new random token (24 bytes, base64url): high entropy, so one SHA-256 round is enough. */
+export function generateToken(): string {
+  return randomBytes(24).toString('base64url');
+}
+
+/** The record to store for `token`, with a fresh salt. */
+export function tokenRecord(name: string, role: Role, token: string, created = new Date()): TokenRecord {
+  const salt = randomBytes(16);
+  return { name, role, created: created.toISOString(), salt: salt.toString('base64url'), sha256: digestToken(token, salt).toString('base64url') };
+}
+
+interface Entry {
+  salt: Buffer;
+  digest: Buffer;
+  principal: Principal;
+}
+
+const toEntry = (r: TokenRecord): Entry => ({ salt: Buffer.from(r.salt, 'base64url'), digest: Buffer.from(r.sha256, 'base64url'), principal: { name: r.name, role: r.role } });
+
+export interface TokenStoreOptions {
+  /** the records anew when their file changed since the last call, else null (checked on lookups) */
+  refresh?: () => TokenRecord[] | null;
+  /** a token was used successfully (last-used bookkeeping; must not do I/O per call) */
+  onUse?: (name: string, atMs: number) => void;
+  /** called once when the server closes */
+  onClose?: () => Promise<void> | void;
+}
+
+/**
+ * Bearer tokens with roles. Only salted digests are held; a lookup hashes the candidate with
+ * every entry's salt and compares all of them in constant time (no early exit on a match).
+ */
 export class TokenStore {
-  #entries: Array<{ digest: Buffer; principal: Principal }>;
+  #entries: Entry[];
+  #o: TokenStoreOptions;
 
-  constructor(tokens: TokenConfig[]) {
-    this.#entries = tokens.map((t) => ({ digest: digest(t.token), principal: { name: t.name, role: t.role } }));
+  constructor(records: TokenRecord[], o: TokenStoreOptions = {}) {
+    this.#entries = records.map(toEntry);
+    this.#o = o;
+  }
+
+  /** A store over plain tokens (the configuration's): digested at once, the plain text is not kept. */
+  static fromPlain(tokens: Array<{ name: string; role: Role; token: string }>, o: TokenStoreOptions = {}): TokenStore {
+    return new TokenStore(tokens.map((t) => tokenRecord(t.name, t.role, t.token)), o);
   }
 
   get size(): number {
@@ -29,43 +76,17 @@ export class TokenStore {
 
   /** The principal of a token, or null. */
   lookup(token: string | undefined | null): Principal | null {
+    const fresh = this.#o.refresh?.();
+    if (fresh) this.#entries = fresh.map(toEntry);
     if (typeof token !== 'string' || token.length === 0 || token.length > 256) return null;
-    const d = digest(token);
     let found: Principal | null = null;
-    for (const e of this.#entries) if (timingSafeEqual(e.digest, d)) found = e.principal;
+    for (const e of this.#entries) if (timingSafeEqual(e.digest, digestToken(token, e.salt))) found = e.principal;
+    if (found) this.#o.onUse?.(found.name, Date.now());
     return found;
   }
-}
 
-const TokenFileSchema = Type.Array(TokenConfigSchema);
-
-/** Path of the generated tokens file in a data dir. */
-export const tokensFile = (dataDir: string) => join(dataDir, 'tokens.json');
-
-/**
- * The tokens to use: the configured ones; with none configured, those in `<dataDir>/tokens.json`;
- * with no such file, a new admin token written there (mode 0600) and returned as `created` so
- * the caller can print it once.
- */
-export function resolveTokens(configured: TokenConfig[], dataDir: string): { store: TokenStore; created: TokenConfig | null; source: string } {
-  if (configured.length > 0) return { store: new TokenStore(configured), created: null, source: 'config' };
-  const file = tokensFile(dataDir);
-  if (existsSync(file)) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(readFileSync(file, 'utf8'));
-    } catch (err) {
-      throw new TakeoverError('TKO_ERR_CONFIG', `cannot read ${file}: ${(err as Error).message}`);
-    }
-    if (!Value.Check(TokenFileSchema, parsed)) {
-      const e = [...Value.Errors(TokenFileSchema, parsed)][0];
-      throw new TakeoverError('TKO_ERR_CONFIG', `${file}: ${e?.path || '/'}: ${e?.message}`);
-    }
-    return { store: new TokenStore(parsed), created: null, source: file };
+  /** Persists what must outlive the process (last-used times). */
+  async close(): Promise<void> {
+    await this.#o.onClose?.();
   }
-  const created: TokenConfig = { name: 'admin', role: 'admin', token: randomBytes(24).toString('base64url') };
-  mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, JSON.stringify([created], null, 2) + '\n', { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return { store: new TokenStore([created]), created, source: file };
 }

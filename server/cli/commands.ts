@@ -8,6 +8,7 @@ import { loopCommand } from './loop-command.ts';
 import { demosCommand } from './demos-command.ts';
 import { operateCommand } from './operate-command.ts';
 import { exportCommand } from './export-command.ts';
+import { tokensCommand } from './tokens-command.ts';
 
 /** Every `takeover` subcommand; each lives in its own module (one line to add one here). */
 export const commands: CliCommand[] = [
@@ -20,4 +21,5 @@ export const commands: CliCommand[] = [
   demosCommand,
   operateCommand,
   exportCommand,
+  tokensCommand,
 ];

@@ -10,17 +10,20 @@ import { printJson } from './json-output.ts';
 export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'run the server: robots, control loops, WebSocket /ws, REST /api, console at /',
-  usage: 'takeover serve [--config FILE] [--host H] [--port N] [--data-dir DIR] [--robots N] [--rate HZ] [--seed N] [--no-build] [--json]',
+  usage: 'takeover serve [--config FILE] [--host H] [--port N] [--data-dir DIR] [--robots N] [--rate HZ] [--seed N] [--tls-cert FILE --tls-key FILE] [--no-build] [--json]',
   options: {
     robots: { type: 'string' },
     rate: { type: 'string' },
     'no-build': { type: 'boolean' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
   },
   async run(flags, values) {
     const config = loadConfig({
       config: flags.config, host: flags.host, port: flags.port, seed: flags.seed,
       dataDir: values['data-dir'] !== undefined || process.env.TAKEOVER_DATA_DIR ? flags.dataDir : undefined,
       robots: intFlag(values, 'robots'), controlRateHz: intFlag(values, 'rate'),
+      tlsCert: values['tls-cert'] as string | undefined, tlsKey: values['tls-key'] as string | undefined,
     });
     // npm start builds the console once when it is missing.
     const webDir = resolve(config.webDir);

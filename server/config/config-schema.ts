@@ -93,6 +93,28 @@ export const RestLimitsSchema = Type.Object(
 );
 export type RestLimits = Static<typeof RestLimitsSchema>;
 
+/** HTTPS and WSS instead of HTTP and WS: PEM files (docs/configuration.md, "TLS"). */
+export const TlsSchema = Type.Object(
+  {
+    cert: Type.String({ minLength: 1, description: 'PEM certificate (chain) file' }),
+    key: Type.String({ minLength: 1, description: 'PEM private key file' }),
+  },
+  { additionalProperties: false },
+);
+export type TlsConfig = Static<typeof TlsSchema>;
+
+/** The audit log in `<dataDir>/audit.log` (docs/security.md, "Audit log"). */
+export const AuditSchema = Type.Object(
+  {
+    /** audit.log is rotated to audit.log.1 once a write would take it past this */
+    maxFileBytes: Type.Integer({ minimum: 4096 }),
+    /** rotated files kept (audit.log.1 .. audit.log.N); older ones are deleted */
+    keepFiles: Type.Integer({ minimum: 1, maximum: 100 }),
+  },
+  { additionalProperties: false },
+);
+export type AuditConfig = Static<typeof AuditSchema>;
+
 /** The whole server configuration (docs/configuration.md). */
 export const TakeoverConfigSchema = Type.Object(
   {
@@ -117,6 +139,14 @@ export const TakeoverConfigSchema = Type.Object(
     maxClientBufferBytes: Type.Integer({ minimum: 1024 }),
     wsLimits: WsLimitsSchema,
     restLimits: RestLimitsSchema,
+    /**
+     * browser origins allowed to open /ws besides the server's own and localhost on any port,
+     * e.g. 'https://console.lab.example:8443' (docs/security.md, "Origin allowlist")
+     */
+    allowedOrigins: Type.Array(Type.String({ pattern: '^https?://[^/?#\\s]+$' })),
+    /** serve HTTPS and WSS (omit: HTTP and WS) */
+    tls: Type.Optional(TlsSchema),
+    audit: AuditSchema,
     /**
      * niceness of the server's threads (-20 highest .. 19 lowest; below 0 needs root or CAP_SYS_NICE):
      * the control thread must win the CPU from everything else on the machine, the network thread
@@ -168,6 +198,8 @@ export function defaultConfig(): TakeoverConfig {
       closeTimeoutMs: 1000,
     },
     restLimits: { timeWindowMs: 1000, readMax: 1000, writeMax: 20 },
+    allowedOrigins: [],
+    audit: { maxFileBytes: 10 * 1024 * 1024, keepFiles: 5 },
     threadNice: { control: -15, network: -5, controlRealtime: 20 },
     logLevel: 'info',
   };

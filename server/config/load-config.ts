@@ -15,6 +15,9 @@ export interface ConfigFlags {
   /** N robots of the first configured robot's kind and task */
   robots?: number;
   seed?: number;
+  /** PEM certificate and key files: serve HTTPS and WSS */
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 const DEFAULT_FILES = ['takeover.config.json', 'takeover.config.yaml', 'takeover.config.yml'];
@@ -70,7 +73,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   if (file) {
     const fromFile = readFile(resolve(cwd, file));
     // the limit blocks merge over their defaults, so that a file names only the limits it changes
-    for (const k of ['wsLimits', 'restLimits', 'threadNice'] as const) {
+    for (const k of ['wsLimits', 'restLimits', 'threadNice', 'audit'] as const) {
       const v = fromFile[k];
       if (typeof v === 'object' && v !== null && !Array.isArray(v)) fromFile[k] = { ...defaults[k], ...v };
     }
@@ -91,6 +94,12 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     const first = (cfg.robots as RobotConfig[] | undefined)?.[0] ?? defaultConfig().robots[0];
     cfg.robots = replicateRobots(first, robotsN);
   }
+  const tlsCert = flags.tlsCert ?? (env.TAKEOVER_TLS_CERT || undefined);
+  const tlsKey = flags.tlsKey ?? (env.TAKEOVER_TLS_KEY || undefined);
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+    throw new TakeoverError('TKO_ERR_CONFIG', 'TLS needs both a certificate and a key: give --tls-cert and --tls-key (or TAKEOVER_TLS_CERT and TAKEOVER_TLS_KEY) together');
+  }
+  if (tlsCert !== undefined) cfg.tls = { cert: tlsCert, key: tlsKey };
   if (flags.seed !== undefined && Array.isArray(cfg.robots)) {
     cfg.robots = (cfg.robots as RobotConfig[]).map((r, i) => ({ ...r, seed: flags.seed! + 1000 * i }));
   }

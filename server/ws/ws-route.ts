@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type {} from '@fastify/websocket';
 import type { RawData } from 'ws';
 import { requestToken } from '../auth/auth-plugin.ts';
@@ -23,6 +23,10 @@ export interface WsRouteOptions {
   limits: WsLimits;
   /** the open connections and their caps */
   connections: ConnectionLimits;
+  /** why a browser origin may not connect, or null (origin-check.ts) */
+  checkOrigin?: (req: FastifyRequest) => string | null;
+  /** a hello failed to sign in (audit log) */
+  onSignInFailure?: (req: FastifyRequest, reason: string) => void;
 }
 
 function toBytes(data: RawData): Uint8Array {
@@ -46,6 +50,8 @@ export const wsRoutes: FastifyPluginAsync<WsRouteOptions> = async (app, o) => {
     websocket: true,
     schema: { hide: true } as Record<string, unknown>,
     preValidation: async (req) => {
+      const refused = o.checkOrigin?.(req);
+      if (refused) throw new TakeoverError('TKO_ERR_FORBIDDEN', refused);
       const token = requestToken(req);
       const p = token === null ? null : app.tokens.lookup(token);
       if (token !== null && !p) throw new TakeoverError('TKO_ERR_UNAUTHENTICATED', 'unknown token');
@@ -74,7 +80,9 @@ export const wsRoutes: FastifyPluginAsync<WsRouteOptions> = async (app, o) => {
     /** Runs a message through the router; a close the router starts (bad token, protocol) is cut if the client does not complete it. */
     const route = (msg: ClientMessage, at: number) => {
       if (msg.type === 'hello' && s.protocol === null) {
-        const name = msg.token !== undefined ? app.tokens.lookup(msg.token)?.name : s.principal?.name;
+        const p = msg.token !== undefined ? app.tokens.lookup(msg.token) : s.principal;
+        if (!p) o.onSignInFailure?.(req, msg.token !== undefined ? 'unknown token in hello' : 'no token');
+        const name = p?.name;
         if (name && !connections.identify(s, name)) return refuse('TKO_ERR_TOO_MANY_CONNECTIONS', CAP_MESSAGE.token, CLOSE_CODES.TOO_MANY_CONNECTIONS);
       }
       router.handle(s, msg, at);

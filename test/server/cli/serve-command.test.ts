@@ -2,12 +2,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../../..');
 
 describe('takeover serve', () => {
-  it('starts from a config file, creates and prints an admin token, serves, and stops cleanly on SIGTERM', async () => {
+  it('starts from a config file, creates and prints an admin token, serves, and stops cleanly on SIGTERM', { timeout: 180_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'takeover-serve-'));
     const cfg = join(dir, 'takeover.config.yaml');
     writeFileSync(cfg, 'robots:\n  - { id: m0, kind: mock }\nrecord: false\nlogLevel: warn\n');
@@ -26,8 +26,10 @@ describe('takeover serve', () => {
     });
     const started = JSON.parse(line) as { url: string; robots: string[] };
     expect(started.robots).toEqual(['m0']);
-    const token = JSON.parse(readFileSync(join(dir, 'data', 'tokens.json'), 'utf8'))[0].token as string;
-    expect(stderr).toContain(token); // printed once for the operator to copy
+    // printed once for the operator to copy; the file keeps only its digest
+    const token = await vi.waitFor(() => /shown only now\):\n {2}(\S+)\n/.exec(stderr)![1]);
+    expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(readFileSync(join(dir, 'data', 'tokens.json'), 'utf8')).not.toContain(token);
     const status = await fetch(`${started.url}/api/status`, { headers: { authorization: `Bearer ${token}` } });
     expect(status.status).toBe(200);
     expect((await status.json()).robots[0].id).toBe('m0');

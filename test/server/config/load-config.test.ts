@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../server/config/load-config.ts';
-import { resolveTokens } from '../../../server/auth/token-store.ts';
+import { resolveTokens } from '../../../server/auth/resolve-tokens.ts';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'takeover-cfg-'));
 
@@ -69,7 +69,9 @@ describe('resolveTokens', () => {
     const again = resolveTokens([], d);
     expect(again.created).toBeNull();
     expect(again.store.lookup(first.created!.token)?.role).toBe('admin');
-    expect(JSON.parse(readFileSync(first.source, 'utf8'))).toHaveLength(1);
+    const stored = JSON.parse(readFileSync(first.source, 'utf8'));
+    expect(stored.tokens).toHaveLength(1);
+    expect(JSON.stringify(stored)).not.toContain(first.created!.token); // a digest, never the token
   });
 
   it('uses configured tokens and never writes a file then', () => {
