@@ -7,6 +7,7 @@ import { authPlugin } from '../../../server/auth/auth-plugin.ts';
 import { TokenStore } from '../../../server/auth/token-store.ts';
 import { AuditLog } from '../../../server/audit/audit-log.ts';
 import { auditPlugin } from '../../../server/audit/audit-plugin.ts';
+import { routeRoles } from '../../../server/api/route-roles.ts';
 import { TakeoverError } from '../../../server/errors.ts';
 import { TOKENS } from '../support/test-server.ts';
 
@@ -18,16 +19,16 @@ async function edgeApp(): Promise<FastifyInstance> {
     reply.status(e.statusCode ?? 500).send({ code: e.code, message: e.message });
   });
   await app.register(authPlugin, { tokens: TokenStore.fromPlain(Object.values(TOKENS)) });
+  await app.register(routeRoles, { requireRole: app.requireRole });
   const audit = new AuditLog(mkdtempSync(join(tmpdir(), 'takeover-audit-')), { maxFileBytes: 1 << 20, keepFiles: 2 });
   await app.register(auditPlugin, { audit, keepFiles: 2 });
-  const operator = app.requireRole('operator');
-  app.post('/api/robots/:id/policy', { preValidation: operator }, async () => ({ ok: true }));
-  app.delete('/api/training-jobs/:id', { preValidation: operator }, async () => ({ ok: true }));
-  app.delete('/api/episodes/:id', { preValidation: app.requireRole('admin') }, async (req) => {
+  app.post('/api/robots/:id/policy', { config: { role: 'operator' } }, async () => ({ ok: true }));
+  app.delete('/api/training-jobs/:id', { config: { role: 'operator' } }, async () => ({ ok: true }));
+  app.delete('/api/episodes/:id', { config: { role: 'admin' } }, async (req) => {
     if ((req.params as { id: string }).id === 'missing') throw new TakeoverError('TKO_ERR_NOT_FOUND', 'no episode');
     return { ok: true };
   });
-  app.get('/api/status', { preValidation: app.requireRole('viewer') }, async () => ({ ok: true }));
+  app.get('/api/status', { config: { role: 'viewer' } }, async () => ({ ok: true }));
   return app;
 }
 
