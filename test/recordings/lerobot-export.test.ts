@@ -56,9 +56,13 @@ async function record(): Promise<string[]> {
   return ids;
 }
 
+let recorded: Promise<string[]> | null = null;
+/** Records the two episodes once per file, whichever test runs first (each test may run alone). */
+const recordOnce = (): Promise<string[]> => (recorded ??= record());
+
 describe('takeover export --format lerobot', () => {
   it('writes the LeRobot v3 layout that an independent Parquet reader reads back as the journals say', async () => {
-    const ids = await record();
+    const ids = await recordOnce();
     const out = path.join(dir, 'ds');
     const r = await run(['export', '--format', 'lerobot', '--episodes', 'task=place', '--out', out, '--data-dir', dir, '--json']);
     expect(r.err).toBe('');
@@ -126,6 +130,7 @@ describe('takeover export --format lerobot', () => {
   });
 
   it('mcap-foxglove copies the selected journals', async () => {
+    await recordOnce();
     const out = path.join(dir, 'mcap');
     const r = await run(['export', '--format', 'mcap-foxglove', '--episodes', 'kind=demo', '--out', out, '--data-dir', dir, '--json']);
     expect(r.code).toBe(0);
