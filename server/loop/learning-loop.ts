@@ -45,7 +45,10 @@ export interface LoopRow {
   eval: Evaluation;
   deploy: (Omit<DeployResult, 'episodeIds'> & { interventionsPerEpisode: number }) | null;
   trainSeconds: number;
+  /** rows the trainer used (positive weight, training split; weight-0 rows are not counted) */
   trainSamples: number;
+  /** sum of those rows' weights */
+  trainWeight: number;
 }
 
 export interface LoopReport {
@@ -84,7 +87,7 @@ export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopRepor
 
   log(`evaluating the starting policy '${o.startVersion}' on ${o.evalEpisodes} seeds from ${o.evalSeedBase}`);
   const startEval = await evaluate(o.startVersion);
-  rows.push({ round: 0, weighting: 'start', version: o.startVersion, eval: startEval, deploy: null, trainSeconds: 0, trainSamples: 0 });
+  rows.push({ round: 0, weighting: 'start', version: o.startVersion, eval: startEval, deploy: null, trainSeconds: 0, trainSamples: 0, trainWeight: 0 });
   log(`  start: ${(100 * startEval.successRate).toFixed(0)}%`);
 
   const current = new Map<Weighting, string>(o.weightings.map((w) => [w, o.startVersion]));
@@ -122,7 +125,8 @@ export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopRepor
         const { episodeIds: _ids, ...d } = deploy;
         rows.push({
           round, weighting: w, version: name, eval: ev, trainSeconds,
-          trainSamples: trained.summary.samples,
+          trainSamples: trained.manifest.training!.samples,
+          trainWeight: trained.manifest.training!.trainWeight ?? 0,
           deploy: { ...d, interventionsPerEpisode: d.interventions / Math.max(1, d.episodes) },
         });
         current.set(w, name);
