@@ -7,6 +7,7 @@ import { PolicyRuntime } from '../../policies/policy-runtime.ts';
 import type { Evaluation } from '../../policies/policy-manifest.ts';
 import { runTrainingJob } from '../../policies/training-job.ts';
 import type { Weighting } from '../../policies/sirius-weights.ts';
+import type { PreInterventionAfterRewind } from '../../recordings/step-labels.ts';
 import type { OperatorKnobs } from '../../sim/simulated-operator.ts';
 import type { TaskName } from '../../sim/tasks/task.ts';
 import { evaluatePolicy } from '../cli/eval-command.ts';
@@ -31,6 +32,8 @@ export interface LearningLoopOptions {
   /** fine-tune each weighting's current version instead of training a fresh network each round */
   warmStart?: boolean;
   learningRate?: number;
+  /** where the pre-intervention window goes after a rewind (recordings/step-labels.ts; default 'kept') */
+  preInterventionAfterRewind?: PreInterventionAfterRewind;
   operator?: Partial<OperatorKnobs>;
   controlHz?: number;
   /** progress lines for people (stderr) */
@@ -116,6 +119,7 @@ export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopRepor
           {
             episodes: `tag=${tagOf(w)}`, weighting: w, epochs: o.epochs, seed: o.seed, version: name, task: o.task, controlRateHz: hz,
             parentVersion: o.warmStart ? version : o.startVersion, warmStart: o.warmStart ?? false, learningRate: o.learningRate,
+            ...(o.preInterventionAfterRewind ? { preInterventionAfterRewind: o.preInterventionAfterRewind } : {}),
           },
           { dataDir: dir, source: `takeover loop ${runId} round ${round}` },
         );
