@@ -89,18 +89,22 @@ export function labelSteps(
   const cls: StepClass[] = new Array(n);
   const prev = new Int32Array(n).fill(-1); // position of the step in effect just before this one
   const path: number[] = []; // positions of the steps currently in effect
-  // positions undone by the rewinds just before each step, most recent first (only kept when some were)
+  // positions undone by rewinds since the last acting step (idle and drive-back steps do not
+  // count), most recent first, stored at the next acting step
   const undoneBefore = new Map<number, number[]>();
+  let pending: number[] = [];
   let r = 0;
   for (let i = 0; i < n; i++) {
     const s = steps[i];
     if (i > 0 && !(s.step > steps[i - 1].step)) {
       throw new RangeError(`labelSteps: step indices must increase, got ${steps[i - 1].step} then ${s.step} at position ${i}`);
     }
-    const undone: number[] = [];
-    while (r < rewinds.length && rewinds[r].fromStep < s.step) undo(path, steps, cls, rewinds[r++].toStep, undone);
-    if (undone.length) undoneBefore.set(i, undone);
+    while (r < rewinds.length && rewinds[r].fromStep < s.step) undo(path, steps, cls, rewinds[r++].toStep, pending);
     cls[i] = baseClass(s, kind);
+    if (cls[i] !== 'idle' && cls[i] !== 'recovery') {
+      if (pending.length) undoneBefore.set(i, pending);
+      pending = [];
+    }
     prev[i] = path.length ? path[path.length - 1] : -1;
     path.push(i);
   }

@@ -90,6 +90,9 @@ describe('labelSteps', () => {
     const u = labelSteps(steps, ev, 'policy', { preInterventionAfterRewind: 'undone', window: 4 });
     expect(classes(u)).toBe('r'.repeat(20) + 'xxxxxx' + 'pppp' + 'ooo');
     expect(u[29]).toEqual({ cls: 'pre_intervention', actionMode: 0, intvLabel: -10, train: true });
+    // idle or drive-back steps between the rewind and the onset do not hide the rewind
+    const gap = seq('r'.repeat(30) + 'nvooo');
+    expect(classes(labelSteps(gap, ev, 'policy', { preInterventionAfterRewind: 'none' }))).toBe('r'.repeat(20) + 'x'.repeat(10) + 'nvooo');
     // an onset without a rewind before it is labelled the same under every option
     for (const opt of ['kept', 'undone', 'none'] as const) {
       expect(classes(labelSteps(seq('rrrrroo'), [], 'policy', { preInterventionAfterRewind: opt, window: 3 }))).toBe('rrpppoo');
