@@ -21,6 +21,11 @@ export const StepSchema = Type.Object(
     mode: ModeSchema,
     operatorId: Type.Union([Type.String(), Type.Null()]),
     policyVersion: Type.Union([Type.String(), Type.Null()]),
+    label: Type.Optional(
+      Type.Union([ActionSchema, Type.Null()], {
+        description: 'the training target when it is not the executed action: the clean expert action of a noise-injected demonstration',
+      }),
+    ),
     /** set on steps of a real-robot rewind's automatic drive-back (RaC's recovery segment) */
     recovery: Type.Optional(Type.Boolean()),
   },

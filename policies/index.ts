@@ -1,6 +1,6 @@
 // The policies package: backend choice, features, weights, model, trainer, versions, runtime, jobs.
 export { BACKEND_CANDIDATES, BACKEND_ENV, backendInfo, describeBackend, initBackend, type BackendCandidate, type BackendInfo } from './backend.ts';
-export { extractFeatures, featureSpecFromObservation, makeFeatureSpec, FeatureSpecSchema, type FeatureSpec, type ObservationLike } from './observation-features.ts';
+export { CURRENT_FEATURE_SPEC_VERSION, FEATURE_SPEC_VERSIONS, checkFeatureSpecVersion, extractFeatures, featureSpecFromObservation, makeFeatureSpec, FeatureSpecSchema, type FeatureSpec, type ObservationLike } from './observation-features.ts';
 export { SIRIUS_CLASS, WEIGHTINGS, iwrClassWeights, parseWeighting, sampleWeights, siriusClassWeights, type Weighting } from './sirius-weights.ts';
 export { MlpPolicy, paramShapes, type MlpArchitecture, type PolicyModel } from './mlp-policy.ts';
 export { JsMlpForward } from './js-mlp-forward.ts';

@@ -6,7 +6,8 @@ import { Type, type Static } from '@sinclair/typebox';
  */
 export const FeatureSpecSchema = Type.Object(
   {
-    version: Type.Literal(1),
+    /** which extraction reads observations: 1 = sign-normalized quaternions, 2 = 6-number rotations */
+    version: Type.Union([Type.Literal(1), Type.Literal(2)]),
     jointCount: Type.Integer({ minimum: 1 }),
     /** task objects in input order, by name */
     objects: Type.Array(Type.String()),
@@ -28,25 +29,42 @@ export interface ObservationLike {
   objects: ReadonlyArray<{ name: string; pos: ArrayLike<number>; quat: ArrayLike<number> }>;
 }
 
+/** The feature spec versions this build can extract; new versions are trained with the last. */
+export const FEATURE_SPEC_VERSIONS = [1, 2] as const;
+export type FeatureSpecVersion = (typeof FEATURE_SPEC_VERSIONS)[number];
+export const CURRENT_FEATURE_SPEC_VERSION: FeatureSpecVersion = 2;
+
 /**
- * Layout: joint positions and velocities, EE position and quaternion (w >= 0, so q and -q are one
- * input), gripper opening, then per object its position, quaternion (w >= 0) and position relative to
- * the EE; objects after the first also relative to the first (cube -> target for place).
+ * Layout: joint positions and velocities, EE position and orientation, gripper opening, then per
+ * object its position, orientation and position relative to the EE; objects after the first also
+ * relative to the first (cube -> target for place). Orientation in version 2 is the first two
+ * columns of the rotation matrix (6 numbers, continuous in the rotation); version 1 used the
+ * quaternion made w >= 0, which jumps to its mirror image whenever w crosses 0 (a gripper pointing
+ * down has w near 0), and is kept only so older policies read observations as they were trained.
  */
-export function makeFeatureSpec(jointCount: number, objects: string[]): FeatureSpec {
+export function makeFeatureSpec(jointCount: number, objects: string[], version: FeatureSpecVersion = CURRENT_FEATURE_SPEC_VERSION): FeatureSpec {
   if (!Number.isInteger(jointCount) || jointCount < 1) throw new Error(`jointCount must be a positive integer, got ${jointCount}`);
+  checkFeatureSpecVersion(version);
+  const rot = version === 1 ? { suffix: 'Quat', obj: 'quat', size: 4 } : { suffix: 'Rot6', obj: 'rot6', size: 6 };
   const fields = [
     { name: 'q', size: jointCount },
     { name: 'qd', size: jointCount },
     { name: 'eePos', size: 3 },
-    { name: 'eeQuat', size: 4 },
+    { name: `ee${rot.suffix}`, size: rot.size },
     { name: 'gripper', size: 1 },
   ];
   objects.forEach((o, i) => {
-    fields.push({ name: `${o}.pos`, size: 3 }, { name: `${o}.quat`, size: 4 }, { name: `${o}.relEe`, size: 3 });
+    fields.push({ name: `${o}.pos`, size: 3 }, { name: `${o}.${rot.obj}`, size: rot.size }, { name: `${o}.relEe`, size: 3 });
     if (i > 0) fields.push({ name: `${o}.rel${objects[0]}`, size: 3 });
   });
-  return { version: 1, jointCount, objects: [...objects], fields, dim: fields.reduce((s, f) => s + f.size, 0) };
+  return { version, jointCount, objects: [...objects], fields, dim: fields.reduce((s, f) => s + f.size, 0) };
+}
+
+/** Throws a clear error for a feature spec version this build cannot extract. */
+export function checkFeatureSpecVersion(version: unknown): asserts version is FeatureSpecVersion {
+  if (!(FEATURE_SPEC_VERSIONS as readonly unknown[]).includes(version)) {
+    throw new Error(`observation feature spec version ${JSON.stringify(version)} is not supported (this build extracts versions ${FEATURE_SPEC_VERSIONS.join(', ')})`);
+  }
 }
 
 /** The spec an observation implies (its joint count and object names, in order). */
@@ -66,6 +84,7 @@ export function extractFeatures(spec: FeatureSpec, obs: ObservationLike, out: Fl
     throw new Error(`observation has ${obs.q.length} joint positions and ${obs.qd.length} velocities; the policy expects ${n}`);
   }
   if (out.length < offset + spec.dim) throw new Error(`feature buffer too small: ${out.length} < ${offset + spec.dim}`);
+  const writeRot = spec.version === 1 ? writeQuat : spec.version === 2 ? writeRot6 : unsupported(spec.version);
   let k = offset;
   for (let i = 0; i < n; i++) out[k++] = obs.q[i];
   for (let i = 0; i < n; i++) out[k++] = obs.qd[i];
@@ -73,7 +92,7 @@ export function extractFeatures(spec: FeatureSpec, obs: ObservationLike, out: Fl
   out[k++] = ep[0];
   out[k++] = ep[1];
   out[k++] = ep[2];
-  k = writeQuat(obs.eeQuat, out, k);
+  k = writeRot(obs.eeQuat, out, k);
   out[k++] = obs.gripper;
   let first: { pos: ArrayLike<number> } | null = null;
   for (const name of spec.objects) {
@@ -81,7 +100,7 @@ export function extractFeatures(spec: FeatureSpec, obs: ObservationLike, out: Fl
     out[k++] = o.pos[0];
     out[k++] = o.pos[1];
     out[k++] = o.pos[2];
-    k = writeQuat(o.quat, out, k);
+    k = writeRot(o.quat, out, k);
     out[k++] = o.pos[0] - ep[0];
     out[k++] = o.pos[1] - ep[1];
     out[k++] = o.pos[2] - ep[2];
@@ -97,6 +116,12 @@ export function extractFeatures(spec: FeatureSpec, obs: ObservationLike, out: Fl
   return out;
 }
 
+function unsupported(version: never): never {
+  checkFeatureSpecVersion(version);
+  throw new Error('unreachable');
+}
+
+/** Version 1: the quaternion [w, x, y, z] made w >= 0 (q and -q are one rotation). */
 function writeQuat(q: ArrayLike<number>, out: Float32Array, k: number): number {
   const s = q[0] < 0 ? -1 : 1;
   out[k] = s * q[0];
@@ -104,4 +129,25 @@ function writeQuat(q: ArrayLike<number>, out: Float32Array, k: number): number {
   out[k + 2] = s * q[2];
   out[k + 3] = s * q[3];
   return k + 4;
+}
+
+/**
+ * Version 2: the first two columns of the rotation matrix of quaternion [w, x, y, z] (the same for
+ * q and -q, continuous in the rotation; Zhou et al. 2019). Scaled by |q|^2 so a slightly
+ * unnormalized quaternion still gives a rotation.
+ */
+function writeRot6(q: ArrayLike<number>, out: Float32Array, k: number): number {
+  const w = q[0];
+  const x = q[1];
+  const y = q[2];
+  const z = q[3];
+  const n = w * w + x * x + y * y + z * z;
+  const s = n > 0 ? 2 / n : 0;
+  out[k] = 1 - s * (y * y + z * z);
+  out[k + 1] = s * (x * y + w * z);
+  out[k + 2] = s * (x * z - w * y);
+  out[k + 3] = s * (x * y - w * z);
+  out[k + 4] = 1 - s * (x * x + z * z);
+  out[k + 5] = s * (y * z + w * x);
+  return k + 6;
 }

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { FeatureSpecSchema } from './observation-features.ts';
+import { checkFeatureSpecVersion, FeatureSpecSchema } from './observation-features.ts';
 import { MlpArchitectureSchema } from './mlp-policy.ts';
 import { NormalizationSchema } from './normalization.ts';
 
@@ -33,7 +33,10 @@ export const TrainingInfoSchema = Type.Object({
   weighting: Type.Union([Type.Literal('sirius'), Type.Literal('iwr'), Type.Literal('none')]),
   episodes: Type.Array(Type.String()),
   validationEpisodes: Type.Array(Type.String()),
+  /** training rows with positive weight (the rows the trainer used) */
   samples: Type.Integer(),
+  /** sum of those rows' weights */
+  trainWeight: Type.Optional(Type.Number()),
   validationSamples: Type.Integer(),
   classes: Type.Optional(Type.Record(Type.String(), Type.Integer())),
   epochs: Type.Integer(),
@@ -43,6 +46,9 @@ export const TrainingInfoSchema = Type.Object({
   finalTrainLoss: Type.Number(),
   finalValidationLoss: Type.Union([Type.Number(), Type.Null()]),
   initialValidationLoss: Type.Union([Type.Number(), Type.Null()]),
+  /** the epoch whose weights were kept (lowest validation loss) and its validation loss */
+  keptEpoch: Type.Optional(Type.Integer({ minimum: 1 })),
+  keptValidationLoss: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
   seconds: Type.Number(),
   backend: Type.String(),
   /** fine-tuned from the parent version's weights */
@@ -82,6 +88,15 @@ export function parseManifest(text: string, source: string): PolicyManifest {
     raw = JSON.parse(text);
   } catch (err) {
     throw new Error(`${source}: not JSON (${(err as Error).message})`);
+  }
+  // a version from a newer build gets its own message rather than a schema union mismatch
+  const observation = (raw as { observation?: { version?: unknown } } | null)?.observation;
+  if (observation && typeof observation === 'object' && 'version' in observation) {
+    try {
+      checkFeatureSpecVersion(observation.version);
+    } catch (err) {
+      throw new Error(`${source}: ${(err as Error).message}`);
+    }
   }
   if (!Value.Check(PolicyManifestSchema, raw)) {
     const first = Value.Errors(PolicyManifestSchema, raw).First();

@@ -50,34 +50,30 @@ export function countClasses(labels: ArrayLike<number>, included: (i: number) =>
 }
 
 /**
- * Sirius per-class weights from class counts. With r_c the share of class c the reference
- * formulas are w_intv = 0.5/r_intv, w_preintv = 0.002/r_preintv, w_demo = 1,
- * w_robot = (1 - 0.5 - r_demo - 0.002)/r_robot, i.e. each class gets a share s_c of the total
- * weight and w_c = s_c / r_c. Guards the reference code lacks:
- * - the robot share is clamped at 0 when demos exceed 49.8% (the weight is never negative);
- * - an empty class gets weight 0 instead of a division by zero, and the shares of the classes
- *   present are rescaled to sum to 1, so the mean weight stays exactly 1 (when nothing is
- *   missing and demos are at most 49.8%, the rescale is by 1 and the formulas hold as written).
+ * Sirius per-class weights from class counts. Demos keep weight 1 (their natural share of the
+ * total, as in the reference); the rest of the weight, 1 - r_demo, is split over the non-demo
+ * classes with Sirius's fixed shares computed over non-demo data: interventions 0.5, pre-
+ * intervention 0.002, robot 0.498. With r'_c the share of class c among non-demo samples,
+ * w_c = s_c / r'_c for those classes, so w_intv = 0.5 / r'_intv, w_robot = 0.498 / r'_robot.
+ * Without demos this is the reference formula exactly. Where the reference takes the shares over
+ * all data (s_robot = 1 - 0.5 - r_demo - 0.002), demos above 49.8% leave robot steps a negative
+ * share; computing them over non-demo data keeps robot steps weighted however many demos there
+ * are (docs/training.md). An empty class gets weight 0 and the shares of the non-demo classes
+ * present are rescaled to sum to 1, so the mean weight is exactly 1.
  */
 export function siriusClassWeights(counts: ClassCounts): ClassWeights {
-  const n = NAMES.reduce((s, k) => s + counts[k], 0);
-  const w: ClassWeights = { demo: 0, robot: 0, intervention: 0, preIntervention: 0 };
-  if (n === 0) return w;
-  const r = (k: SiriusClassName) => counts[k] / n;
-  const share: ClassWeights = {
+  const w: ClassWeights = { demo: counts.demo > 0 ? 1 : 0, robot: 0, intervention: 0, preIntervention: 0 };
+  const share: Record<Exclude<SiriusClassName, 'demo'>, number> = {
     intervention: SIRIUS_INTERVENTION_SHARE,
     preIntervention: SIRIUS_PRE_INTERVENTION_SHARE,
-    demo: r('demo'),
-    robot: Math.max(0, 1 - SIRIUS_INTERVENTION_SHARE - r('demo') - SIRIUS_PRE_INTERVENTION_SHARE),
+    robot: 1 - SIRIUS_INTERVENTION_SHARE - SIRIUS_PRE_INTERVENTION_SHARE,
   };
+  const kinds = ['robot', 'intervention', 'preIntervention'] as const;
+  const nonDemo = kinds.reduce((s, k) => s + counts[k], 0);
   let present = 0;
-  for (const k of NAMES) if (counts[k] > 0) present += share[k];
-  if (present <= 0) {
-    // cannot happen with the shares above (robot alone has 0.498), kept so no input divides by 0
-    for (const k of NAMES) w[k] = counts[k] > 0 ? 1 : 0;
-    return w;
-  }
-  for (const k of NAMES) w[k] = counts[k] > 0 ? share[k] / present / r(k) : 0;
+  for (const k of kinds) if (counts[k] > 0) present += share[k];
+  if (nonDemo === 0 || present <= 0) return w;
+  for (const k of kinds) w[k] = counts[k] > 0 ? ((share[k] / present) * nonDemo) / counts[k] : 0;
   return w;
 }
 

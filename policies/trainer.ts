@@ -14,6 +14,11 @@ export interface TrainOptions {
   seed?: number;
   /** share of episodes held out for validation (at least one when there are two or more) */
   validationFraction?: number;
+  /**
+   * return the weights of the epoch with the lowest validation loss (default true); false keeps the
+   * last epoch's. Without validation episodes the last epoch is kept either way.
+   */
+  keepBest?: boolean;
   onProgress?: (p: TrainProgress) => void;
   signal?: AbortSignal;
   /**
@@ -41,13 +46,17 @@ export interface TrainResult {
   trainEpisodes: string[];
   validationEpisodes: string[];
   trainSamples: number;
+  /** sum of the training samples' weights (what the loss actually saw) */
+  trainWeight: number;
   validationSamples: number;
+  /** the epoch whose weights were returned (1-based) */
+  keptEpoch: number;
   /** validation loss of the untrained network, to show training lowered it */
   initialValLoss: number | null;
   seconds: number;
 }
 
-const DEFAULTS = { hidden: [256, 256], epochs: 50, batchSize: 256, learningRate: 1e-3, seed: 0, validationFraction: 0.1 };
+const DEFAULTS = { hidden: [256, 256], epochs: 50, batchSize: 256, learningRate: 1e-3, seed: 0, validationFraction: 0.1, keepBest: true };
 
 /**
  * Weighted behavioral cloning: per-sample weighted MSE, Adam, uniform shuffled minibatches, whole
@@ -87,6 +96,8 @@ export async function trainPolicy(set: TrainingSet, opts: TrainOptions = {}): Pr
   const valT = val.length ? tensorsFor(set, val, norm) : null;
   const history: TrainProgress[] = [];
   const perm = Int32Array.from({ length: n }, (_, i) => i);
+  // a copy of the best epoch's parameters, kept on the backend (cheap next to an epoch)
+  let best: { epoch: number; loss: number; params: tf.Tensor[] } | null = null;
   try {
     const initialValLoss = valT ? evalLoss(policy, valT) : null;
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
@@ -98,9 +109,19 @@ export async function trainPolicy(set: TrainingSet, opts: TrainOptions = {}): Pr
       const valLoss = valT ? evalLoss(policy, valT) : null;
       const p: TrainProgress = { epoch, epochs: o.epochs, trainLoss, valLoss, samplesPerSecond: n / dt };
       history.push(p);
+      if (o.keepBest && valLoss !== null && epoch < o.epochs && (best === null || valLoss < best.loss)) {
+        if (best) tf.dispose(best.params);
+        best = { epoch, loss: valLoss, params: policy.params.map((v) => tf.clone(v)) };
+      }
       o.onProgress?.(p);
       // let timers, messages and cancellation through between epochs
       await new Promise((r) => setImmediate(r));
+    }
+    let keptEpoch = o.epochs;
+    const lastVal = history.at(-1)!.valLoss;
+    if (best && lastVal !== null && best.loss < lastVal) {
+      policy.params.forEach((v, i) => v.assign(best!.params[i]));
+      keptEpoch = best.epoch;
     }
     return {
       policy,
@@ -110,7 +131,9 @@ export async function trainPolicy(set: TrainingSet, opts: TrainOptions = {}): Pr
       trainEpisodes: uniqueEpisodes(set, train),
       validationEpisodes: uniqueEpisodes(set, val),
       trainSamples: n,
+      trainWeight: trainW.reduce((a, b) => a + b, 0),
       validationSamples: val.length,
+      keptEpoch,
       initialValLoss,
       seconds: (performance.now() - started) / 1000,
     };
@@ -119,6 +142,7 @@ export async function trainPolicy(set: TrainingSet, opts: TrainOptions = {}): Pr
     throw err;
   } finally {
     tf.dispose([xAll, yAll, wAll]);
+    if (best) tf.dispose(best.params);
     if (valT) tf.dispose([valT.x, valT.y, valT.w]);
     optimizer.dispose();
   }

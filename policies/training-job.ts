@@ -25,6 +25,8 @@ export const TrainingJobSpecSchema = Type.Object(
     parentVersion: Type.Optional(Type.Union([SafeNameSchema(), Type.Null()])),
     /** fine-tune from the parent version's weights (and keep its normalization) instead of a fresh network */
     warmStart: Type.Optional(Type.Boolean()),
+    /** where the pre-intervention window goes when a rewind preceded the onset (recordings/step-labels.ts) */
+    preInterventionAfterRewind: Type.Optional(Type.Union([Type.Literal('kept'), Type.Literal('undone'), Type.Literal('none')])),
     /** name for the new version (default: the next v<N>) */
     version: Type.Optional(SafeNameSchema()),
     controlRateHz: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
@@ -88,7 +90,8 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
   const first = episodes.find((e) => e.steps.length > 0);
   if (!first) throw new Error(`the ${episodes.length} episodes matching '${spec.episodes}' have no steps`);
   const featureSpec: FeatureSpec = parent?.observation ?? featureSpecFromObservation(first.steps[0].obs);
-  const { set, summary } = buildTrainingSet(episodes, featureSpec, spec.weighting);
+  const labelOptions = spec.preInterventionAfterRewind ? { preInterventionAfterRewind: spec.preInterventionAfterRewind } : {};
+  const { set, summary } = buildTrainingSet(episodes, featureSpec, spec.weighting, labelOptions);
   const epochs = spec.epochs ?? 50;
   const seed = spec.seed ?? 0;
   const batchSize = spec.batchSize ?? 256;
@@ -123,6 +126,7 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
         episodes: result.trainEpisodes,
         validationEpisodes: result.validationEpisodes,
         samples: result.trainSamples,
+        trainWeight: result.trainWeight,
         validationSamples: result.validationSamples,
         classes: { ...summary.classes },
         epochs,
@@ -132,6 +136,8 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
         finalTrainLoss: last.trainLoss,
         finalValidationLoss: last.valLoss,
         initialValidationLoss: result.initialValLoss,
+        keptEpoch: result.keptEpoch,
+        keptValidationLoss: result.history[result.keptEpoch - 1].valLoss,
         seconds: result.seconds,
         backend: backendInfo()?.candidate ?? 'unknown',
         ...(init ? { warmStart: true } : {}),

@@ -36,7 +36,8 @@ export interface TrainingSetSummary {
 /**
  * Episodes -> weighted samples. Labels come from recordings/step-labels.ts (the one labelling
  * function), the weights from the chosen scheme over the whole set, the input from the policy's
- * feature spec and the target from the executed action.
+ * feature spec and the target from the step's label when it has one (noise-injected demos), else
+ * the executed action.
  */
 export function buildTrainingSet(episodes: readonly EpisodeSteps[], spec: FeatureSpec, weighting: Weighting, labelOptions: LabelOptions = {}): { set: TrainingSet; summary: TrainingSetSummary } {
   const rows: { ep: number; step: Step; label: number }[] = [];
@@ -63,7 +64,8 @@ export function buildTrainingSet(episodes: readonly EpisodeSteps[], spec: Featur
     } catch (err) {
       throw new Error(`episode ${episodes[r.ep].id} step ${r.step.step}: ${(err as Error).message}`);
     }
-    actions.set(r.step.executed!, i * ACTION_DIM);
+    // a noise-injected demo trains on its clean label, not on the noisy action that ran
+    actions.set(r.step.label ?? r.step.executed!, i * ACTION_DIM);
     episode[i] = r.ep;
     labels[i] = r.label;
   });

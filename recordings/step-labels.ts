@@ -47,7 +47,21 @@ export interface LabelOptions {
   includeRewound?: boolean;
   /** train on the automatic drive-back of a real-robot rewind (default false) */
   includeRecovery?: boolean;
+  /**
+   * which steps get the pre-intervention window when the operator rewound right before taking
+   * over (docs/training.md, "Pre-intervention after a rewind"):
+   * - 'kept' (default): the robot steps still in effect before the onset, i.e. before the rewind
+   *   target (states the operator chose to keep);
+   * - 'undone': the robot steps the rewind undid, most recent first (the behaviour that failed);
+   *   they become training samples labelled pre-intervention instead of rewound;
+   * - 'none': no window; the undone steps stay rewound (excluded), the kept ones stay robot.
+   * Onsets not preceded by a rewind are labelled the same way under all three.
+   */
+  preInterventionAfterRewind?: PreInterventionAfterRewind;
 }
+
+export const PRE_INTERVENTION_AFTER_REWIND = ['kept', 'undone', 'none'] as const;
+export type PreInterventionAfterRewind = (typeof PRE_INTERVENTION_AFTER_REWIND)[number];
 
 /**
  * Derives the training class of every step, in the order given (recording order, step indices
@@ -66,26 +80,43 @@ export function labelSteps(
 ): StepLabel[] {
   const window = opts.window ?? PRE_INTERVENTION_WINDOW;
   if (!Number.isInteger(window) || window < 0) throw new RangeError(`labelSteps: window must be a whole number >= 0, got ${window}`);
+  const afterRewind = opts.preInterventionAfterRewind ?? 'kept';
+  if (!(PRE_INTERVENTION_AFTER_REWIND as readonly string[]).includes(afterRewind)) {
+    throw new RangeError(`labelSteps: preInterventionAfterRewind must be one of ${PRE_INTERVENTION_AFTER_REWIND.join(', ')}, got ${String(afterRewind)}`);
+  }
   const rewinds = rewindsOf(events);
   const n = steps.length;
   const cls: StepClass[] = new Array(n);
   const prev = new Int32Array(n).fill(-1); // position of the step in effect just before this one
   const path: number[] = []; // positions of the steps currently in effect
+  // positions undone by rewinds since the last acting step (idle and drive-back steps do not
+  // count), most recent first, stored at the next acting step
+  const undoneBefore = new Map<number, number[]>();
+  let pending: number[] = [];
   let r = 0;
   for (let i = 0; i < n; i++) {
     const s = steps[i];
     if (i > 0 && !(s.step > steps[i - 1].step)) {
       throw new RangeError(`labelSteps: step indices must increase, got ${steps[i - 1].step} then ${s.step} at position ${i}`);
     }
-    while (r < rewinds.length && rewinds[r].fromStep < s.step) undo(path, steps, cls, rewinds[r++].toStep);
+    while (r < rewinds.length && rewinds[r].fromStep < s.step) undo(path, steps, cls, rewinds[r++].toStep, pending);
     cls[i] = baseClass(s, kind);
+    if (cls[i] !== 'idle' && cls[i] !== 'recovery') {
+      if (pending.length) undoneBefore.set(i, pending);
+      pending = [];
+    }
     prev[i] = path.length ? path[path.length - 1] : -1;
     path.push(i);
   }
-  while (r < rewinds.length) undo(path, steps, cls, rewinds[r++].toStep);
+  while (r < rewinds.length) undo(path, steps, cls, rewinds[r++].toStep, []);
 
   for (let i = 0; i < n; i++) {
     if (cls[i] !== 'intervention' || (prev[i] >= 0 && cls[prev[i]] === 'intervention')) continue;
+    const undone = undoneBefore.get(i);
+    if (undone && afterRewind !== 'kept') {
+      if (afterRewind === 'undone') markUndone(undone, steps, kind, cls, window);
+      continue;
+    }
     let marked = 0;
     for (let j = prev[i]; j >= 0 && marked < window; j = prev[j]) {
       const c = cls[j];
@@ -127,8 +158,26 @@ function baseClass(s: LabelInput, kind: 'policy' | 'demo'): StepClass {
   return s.source === 'operator' ? 'intervention' : 'robot';
 }
 
-function undo(path: number[], steps: readonly LabelInput[], cls: StepClass[], toStep: number): void {
-  while (path.length && steps[path[path.length - 1]].step > toStep) cls[path.pop()!] = 'rewound';
+function undo(path: number[], steps: readonly LabelInput[], cls: StepClass[], toStep: number, undone: number[]): void {
+  while (path.length && steps[path[path.length - 1]].step > toStep) {
+    const j = path.pop()!;
+    cls[j] = 'rewound';
+    undone.push(j);
+  }
+}
+
+/** 'undone' option: the undone robot steps nearest the rewind (most recent first) become pre-intervention. */
+function markUndone(undone: readonly number[], steps: readonly LabelInput[], kind: 'policy' | 'demo', cls: StepClass[], window: number): void {
+  let marked = 0;
+  for (const j of undone) {
+    if (marked >= window) break;
+    const c = baseClass(steps[j], kind);
+    if (c === 'intervention' || c === 'demo') break;
+    if (c === 'robot') {
+      cls[j] = 'pre_intervention';
+      marked++;
+    }
+  }
 }
 
 function rewindsOf(events: readonly { type: string; [k: string]: unknown }[]): RewindEvent[] {

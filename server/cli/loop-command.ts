@@ -1,3 +1,4 @@
+import { PRE_INTERVENTION_AFTER_REWIND, type PreInterventionAfterRewind } from '../../recordings/step-labels.ts';
 import { initBackend } from '../../policies/backend.ts';
 import { parseWeighting, type Weighting } from '../../policies/sirius-weights.ts';
 import { getTask } from '../../sim/tasks/task-registry.ts';
@@ -13,7 +14,9 @@ export const loopCommand: CliCommand = {
   usage:
     'takeover loop --task place [--rounds 3] [--episodes-per-round 30] [--weighting sirius,iwr,none] [--seed N]\n' +
     '              [--rewind on|off] [--start-policy default] [--demos 140] [--demo-seed-base 0] [--epochs 40]\n' +
-    '              [--eval-episodes 100] [--eval-seed-base 10000] [--finish-task] [--warm-start [--lr 3e-4]] [--json]\n' +
+    '              [--eval-episodes 100] [--eval-seed-base 10000] [--finish-task] [--warm-start [--lr 3e-4]]\n' +
+    '              [--pre-after-rewind kept|undone|none] [--json]\n' +
+    '  --pre-after-rewind: which steps get the pre-intervention window when a rewind preceded the onset (docs/training.md)\n' +
     '  --warm-start: each round fine-tunes the weighting\'s current version instead of training a fresh network\n' +
     '  --finish-task: the simulated operator follows RaC rule 2 (corrects until the task is done; the episode then ends)',
   options: {
@@ -31,6 +34,7 @@ export const loopCommand: CliCommand = {
     'finish-task': { type: 'boolean' },
     'warm-start': { type: 'boolean' },
     lr: { type: 'string' },
+    'pre-after-rewind': { type: 'string' },
   },
   async run(flags, values) {
     const taskName = (values.task as string | undefined) ?? 'place';
@@ -44,6 +48,10 @@ export const loopCommand: CliCommand = {
     }
     const rewindFlag = String(values.rewind ?? 'on');
     if (rewindFlag !== 'on' && rewindFlag !== 'off') throw new UsageError(`--rewind takes on or off, got '${rewindFlag}'`);
+    const pre = String(values['pre-after-rewind'] ?? 'kept');
+    if (!(PRE_INTERVENTION_AFTER_REWIND as readonly string[]).includes(pre)) {
+      throw new UsageError(`--pre-after-rewind takes ${PRE_INTERVENTION_AFTER_REWIND.join(', ')}, got '${pre}'`);
+    }
     const positive = (name: string, fallback: number, min = 1) => {
       const v = intFlag(values, name, fallback)!;
       if (v < min) throw new UsageError(`--${name} must be at least ${min}`);
@@ -65,6 +73,7 @@ export const loopCommand: CliCommand = {
       rewind: rewindFlag === 'on',
       operator: { finishTask: Boolean(values['finish-task']) },
       warmStart: Boolean(values['warm-start']),
+      preInterventionAfterRewind: pre as PreInterventionAfterRewind,
       learningRate: values.lr !== undefined ? Number(values.lr) : values['warm-start'] ? 3e-4 : undefined,
       log: (line: string) => process.stderr.write(line + '\n'),
     };

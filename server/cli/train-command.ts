@@ -6,6 +6,7 @@ import { Recorder } from '../../recordings/recorder.ts';
 import { SqliteCatalog } from '../../recordings/sqlite-catalog.ts';
 import { dataDirLayout, ensureDataDir } from '../../recordings/data-dir.ts';
 import { ArmSim } from '../../sim/arm-sim.ts';
+import { NoisyActionSource } from '../../sim/noisy-action-source.ts';
 import { ScriptedExpert } from '../../sim/scripted-expert.ts';
 import { runEpisode } from '../../sim/rollout.ts';
 import { getTask } from '../../sim/tasks/task-registry.ts';
@@ -21,8 +22,13 @@ import { ProgressBar } from './progress-bar.ts';
 /**
  * Records scripted-expert demonstrations of a task through the recordings pipeline (Recorder,
  * journal files, catalog), as kind 'demo' episodes tagged by their episode ids `expert-<task>-...`.
+ * With `noise` > 0 (DART-style) the arm executes the expert's action plus Gaussian noise of that
+ * sigma and each step records the clean expert action as its `label` (the training target).
  */
-export async function recordExpertDemos(dataDir: string, taskName: string, episodes: number, seedBase: number, controlHz: number, onEpisode?: (i: number) => void): Promise<{ recorded: number; successes: number }> {
+export async function recordExpertDemos(
+  dataDir: string, taskName: string, episodes: number, seedBase: number, controlHz: number, onEpisode?: (i: number) => void, noise = 0,
+): Promise<{ recorded: number; successes: number }> {
+  if (!(noise >= 0) || !Number.isFinite(noise)) throw new Error(`demo noise must be a finite sigma >= 0, got ${noise}`);
   const task = getTask(taskName);
   ensureDataDir(dataDir);
   const catalog = new SqliteCatalog(dataDirLayout(dataDir).catalog);
@@ -39,7 +45,9 @@ export async function recordExpertDemos(dataDir: string, taskName: string, episo
       const seed = seedBase + i;
       const episodeId = `expert-${task.name}-${run}-s${seed}`;
       rec.beginEpisode({ episodeId, robotId: 'sim', task: task.name, seed, policyVersion: null, kind: 'demo', startedAt: Date.now() });
-      const r = runEpisode(sim, expert, {
+      // the noise generator is seeded per episode, so one episode reruns alone
+      const noisy = noise > 0 ? new NoisyActionSource(expert, noise, 0x5eed0000 ^ seed) : null;
+      const r = runEpisode(sim, noisy ?? expert, {
         seed,
         controlHz,
         onStep(step, obs, action) {
@@ -48,6 +56,7 @@ export async function recordExpertDemos(dataDir: string, taskName: string, episo
             episodeId, step, t: step / controlHz, obs: observationToRecord(obs), proposed: null, executed: a,
             // the rollout does not expose its IK targets; the journal says so by leaving them empty
             jointTargets: [], clamped: [], source: 'operator', mode: 'INTERVENING', operatorId: expert.name, policyVersion: null,
+            ...(noisy ? { label: Array.from(noisy.clean) } : {}),
           };
           rec.appendStep(s);
         },

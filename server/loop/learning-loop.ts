@@ -7,6 +7,7 @@ import { PolicyRuntime } from '../../policies/policy-runtime.ts';
 import type { Evaluation } from '../../policies/policy-manifest.ts';
 import { runTrainingJob } from '../../policies/training-job.ts';
 import type { Weighting } from '../../policies/sirius-weights.ts';
+import type { PreInterventionAfterRewind } from '../../recordings/step-labels.ts';
 import type { OperatorKnobs } from '../../sim/simulated-operator.ts';
 import type { TaskName } from '../../sim/tasks/task.ts';
 import { evaluatePolicy } from '../cli/eval-command.ts';
@@ -31,6 +32,8 @@ export interface LearningLoopOptions {
   /** fine-tune each weighting's current version instead of training a fresh network each round */
   warmStart?: boolean;
   learningRate?: number;
+  /** where the pre-intervention window goes after a rewind (recordings/step-labels.ts; default 'kept') */
+  preInterventionAfterRewind?: PreInterventionAfterRewind;
   operator?: Partial<OperatorKnobs>;
   controlHz?: number;
   /** progress lines for people (stderr) */
@@ -45,7 +48,10 @@ export interface LoopRow {
   eval: Evaluation;
   deploy: (Omit<DeployResult, 'episodeIds'> & { interventionsPerEpisode: number }) | null;
   trainSeconds: number;
+  /** rows the trainer used (positive weight, training split; weight-0 rows are not counted) */
   trainSamples: number;
+  /** sum of those rows' weights */
+  trainWeight: number;
 }
 
 export interface LoopReport {
@@ -84,7 +90,7 @@ export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopRepor
 
   log(`evaluating the starting policy '${o.startVersion}' on ${o.evalEpisodes} seeds from ${o.evalSeedBase}`);
   const startEval = await evaluate(o.startVersion);
-  rows.push({ round: 0, weighting: 'start', version: o.startVersion, eval: startEval, deploy: null, trainSeconds: 0, trainSamples: 0 });
+  rows.push({ round: 0, weighting: 'start', version: o.startVersion, eval: startEval, deploy: null, trainSeconds: 0, trainSamples: 0, trainWeight: 0 });
   log(`  start: ${(100 * startEval.successRate).toFixed(0)}%`);
 
   const current = new Map<Weighting, string>(o.weightings.map((w) => [w, o.startVersion]));
@@ -113,6 +119,7 @@ export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopRepor
           {
             episodes: `tag=${tagOf(w)}`, weighting: w, epochs: o.epochs, seed: o.seed, version: name, task: o.task, controlRateHz: hz,
             parentVersion: o.warmStart ? version : o.startVersion, warmStart: o.warmStart ?? false, learningRate: o.learningRate,
+            ...(o.preInterventionAfterRewind ? { preInterventionAfterRewind: o.preInterventionAfterRewind } : {}),
           },
           { dataDir: dir, source: `takeover loop ${runId} round ${round}` },
         );
@@ -122,7 +129,8 @@ export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopRepor
         const { episodeIds: _ids, ...d } = deploy;
         rows.push({
           round, weighting: w, version: name, eval: ev, trainSeconds,
-          trainSamples: trained.summary.samples,
+          trainSamples: trained.manifest.training!.samples,
+          trainWeight: trained.manifest.training!.trainWeight ?? 0,
           deploy: { ...d, interventionsPerEpisode: d.interventions / Math.max(1, d.episodes) },
         });
         current.set(w, name);

@@ -7,8 +7,8 @@ export function formatLoopTable(r: LoopReport): string {
   const lines = [
     `run ${r.runId} (seed ${r.options.seed}, rewind ${r.options.rewind ? 'on' : 'off'}, ${r.options.episodesPerRound} episodes/round, eval ${r.options.evalEpisodes} seeds from ${r.options.evalSeedBase})`,
     '',
-    '| round | weighting | success (95% CI) | deploy success | interventions/ep | operator steps | rewinds | train samples | train s |',
-    '|---|---|---|---|---|---|---|---|---|',
+    '| round | weighting | success (95% CI) | deploy success | interventions/ep | operator steps | rewinds | train samples | train weight | train s |',
+    '|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const row of r.rows) {
     const e = row.eval;
@@ -16,8 +16,8 @@ export function formatLoopTable(r: LoopReport): string {
     lines.push(
       `| ${row.round} | ${row.weighting} | ${pct(e.successRate)} (${pct(e.ci95[0])}-${pct(e.ci95[1])}) | ` +
         (d
-          ? `${d.successes}/${d.episodes} | ${d.interventionsPerEpisode.toFixed(2)} | ${d.operatorSteps} | ${d.rewinds} | ${row.trainSamples} | ${row.trainSeconds.toFixed(0)} |`
-          : '- | - | - | - | - | - |'),
+          ? `${d.successes}/${d.episodes} | ${d.interventionsPerEpisode.toFixed(2)} | ${d.operatorSteps} | ${d.rewinds} | ${row.trainSamples} | ${row.trainWeight.toFixed(0)} | ${row.trainSeconds.toFixed(0)} |`
+          : '- | - | - | - | - | - | - |'),
     );
   }
   return lines.join('\n');

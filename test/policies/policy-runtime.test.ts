@@ -33,6 +33,19 @@ describe('PolicyRuntime', () => {
   });
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
+  it('runs a version-1 feature spec policy with its own (quaternion) extraction', async () => {
+    const { manifest, weights } = smallPolicy(3, [16, 16], 1);
+    const saved = await registry.create(manifest, weights);
+    expect(registry.manifest(saved.version).observation).toMatchObject({ version: 1, dim: 45 });
+    const rt = new PolicyRuntime({ source: registry });
+    await rt.assign('old', saved.version);
+    const obs = sampleObservation(2);
+    const out = new Float32Array(7);
+    rt.propose('old', obs as never, out);
+    expect(Array.from(out)).toEqual(Array.from(await expected(saved.version, obs)));
+    rt.dispose();
+  });
+
   it('answers one robot with its version, the same as an independent forward pass', async () => {
     const rt = new PolicyRuntime({ source: registry });
     await rt.assign('r1', 'v1');

@@ -1,11 +1,11 @@
-import { makeFeatureSpec } from '../../policies/observation-features.ts';
+import { makeFeatureSpec, type FeatureSpecVersion } from '../../policies/observation-features.ts';
 import { MlpPolicy, type MlpArchitecture } from '../../policies/mlp-policy.ts';
 import type { NewPolicyManifest } from '../../policies/policy-registry.ts';
 import type { Normalization } from '../../policies/normalization.ts';
 
 /** A small untrained policy and its manifest, for registry and runtime tests. */
-export function smallPolicy(seed = 1, hidden = [16, 16]): { manifest: NewPolicyManifest; weights: Float32Array[] } {
-  const spec = makeFeatureSpec(7, ['cube', 'target']);
+export function smallPolicy(seed = 1, hidden = [16, 16], featureVersion?: FeatureSpecVersion): { manifest: NewPolicyManifest; weights: Float32Array[] } {
+  const spec = makeFeatureSpec(7, ['cube', 'target'], featureVersion);
   const arch: MlpArchitecture = { kind: 'mlp', inputDim: spec.dim, hidden, outputDim: 7 };
   const norm: Normalization = {
     inputMean: new Array(spec.dim).fill(0),

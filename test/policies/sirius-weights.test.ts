@@ -9,15 +9,28 @@ function labels(demo: number, robot: number, intv: number, pre: number): Int8Arr
 const mean = (w: Float32Array) => w.reduce((s, x) => s + x, 0) / w.length;
 
 describe('Sirius weights', () => {
-  it('match the formulas on a set with every class present', () => {
-    // N = 1000: 200 demo, 600 robot, 150 intervention, 50 pre-intervention
+  it('match the reference formulas without demos, every other class present', () => {
+    // N = 1000: 750 robot, 200 intervention, 50 pre-intervention
+    const w = sampleWeights('sirius', labels(0, 750, 200, 50));
+    const r = { robot: 0.75, intv: 0.2, pre: 0.05 };
+    expect(w[0]).toBeCloseTo((1 - 0.5 - 0.002) / r.robot, 6);
+    expect(w[750]).toBeCloseTo(0.5 / r.intv, 6);
+    expect(w[950]).toBeCloseTo(0.002 / r.pre, 6);
+    expect(mean(w)).toBeCloseTo(1, 5);
+  });
+
+  it('with demos: demos weigh 1, the shares are taken over non-demo data', () => {
+    // N = 1000: 200 demo, then 800 non-demo: 600 robot, 150 intervention, 50 pre-intervention
     const w = sampleWeights('sirius', labels(200, 600, 150, 50));
-    const r = { demo: 0.2, robot: 0.6, intv: 0.15, pre: 0.05 };
+    const r = { robot: 600 / 800, intv: 150 / 800, pre: 50 / 800 };
     expect(w[0]).toBeCloseTo(1, 6);
-    expect(w[200]).toBeCloseTo((1 - 0.5 - r.demo - 0.002) / r.robot, 6);
+    expect(w[200]).toBeCloseTo(0.498 / r.robot, 6);
     expect(w[800]).toBeCloseTo(0.5 / r.intv, 6);
     expect(w[950]).toBeCloseTo(0.002 / r.pre, 6);
     expect(mean(w)).toBeCloseTo(1, 5);
+    // interventions carry half of the non-demo weight
+    const intvWeight = w.slice(800, 950).reduce((a, b) => a + b, 0);
+    expect(intvWeight / 800).toBeCloseTo(0.5, 4);
   });
 
   it('an empty class gets weight 0, no NaN, and the mean stays 1', () => {
@@ -33,15 +46,27 @@ describe('Sirius weights', () => {
     expect(cw.preIntervention).toBe(0);
   });
 
-  it('demos over 49.8% never make the robot weight negative', () => {
-    // 70% demos: the reference formula gives (1 - 0.5 - 0.7 - 0.002) / 0.1 = -2.02
+  it('robot steps keep a positive weight when demos dominate (60-83% of the samples)', () => {
+    // 70% demos: the reference share 1 - 0.5 - 0.7 - 0.002 would be negative (clamped to 0 before)
     const w = sampleWeights('sirius', labels(700, 100, 150, 50));
-    expect(w[700]).toBe(0);
-    expect(Math.min(...w)).toBeGreaterThanOrEqual(0);
-    // remaining shares intv 0.5 + pre 0.002 + demo 0.7 = 1.202, rescaled to 1
-    expect(w[0]).toBeCloseTo(0.7 / 1.202 / 0.7, 6);
-    expect(w[800]).toBeCloseTo(0.5 / 1.202 / 0.15, 6);
+    expect(w[700]).toBeCloseTo(0.498 / (100 / 300), 6);
+    expect(w[800]).toBeCloseTo(0.5 / (150 / 300), 6);
+    expect(w[0]).toBeCloseTo(1, 6);
     expect(mean(w)).toBeCloseTo(1, 5);
+    // the loop's mix: demos 60-83%, interventions a few percent, a few pre-intervention steps
+    fc.assert(
+      fc.property(fc.double({ min: 0.6, max: 0.83, noNaN: true }), fc.double({ min: 0.01, max: 0.1, noNaN: true }), fc.integer({ min: 0, max: 30 }), (demoShare, intvShare, pre) => {
+        const n = 2000;
+        const d = Math.round(demoShare * n);
+        const i = Math.max(1, Math.round(intvShare * n));
+        const r = n - d - i - pre;
+        fc.pre(r > 0);
+        const ws = sampleWeights('sirius', labels(d, r, i, pre));
+        const robot = ws[d];
+        // robot steps keep weight, and interventions do not swamp them: 11-18x was the old ratio
+        return robot > 0.1 && ws[d + r] / robot < 60 && Math.abs(mean(ws) - 1) < 1e-4;
+      }),
+    );
   });
 
   it('demos alone and robot steps alone weigh 1; no samples gives no weights', () => {

@@ -99,13 +99,35 @@ describe('trainPolicy', () => {
     const init = { arch: base.arch, norm: base.norm, weights: base.policy.weights() };
     const zero = await trainPolicy(set, { ...small, epochs: 1, learningRate: 1e-9, seed: 7, validationFraction: 0.25, init });
     // the same split (same seed), almost no learning: the warm start begins where the base ended
-    expect(zero.initialValLoss).toBeCloseTo(base.history.at(-1)!.valLoss!, 5);
+    expect(zero.initialValLoss).toBeCloseTo(base.history[base.keptEpoch - 1].valLoss!, 5);
     expect(zero.norm).toBe(base.norm);
     const cold = await trainPolicy(set, { ...small, epochs: 1, learningRate: 1e-9, seed: 7, validationFraction: 0.25 });
     expect(cold.initialValLoss!).toBeGreaterThan(zero.initialValLoss! * 2);
     const wrong = { ...init, arch: { ...init.arch, inputDim: D + 1 } };
     await expect(trainPolicy(set, { ...small, init: wrong })).rejects.toThrow(/warm start from a 7->7 network, but the data is 6->7/);
     for (const r of [base, zero, cold]) r.policy.dispose();
+  });
+
+  it('keeps the epoch with the lowest validation loss, not the last', async () => {
+    // targets unrelated to the inputs: the network can only overfit, so validation loss rises
+    const set = syntheticSet(6, 8, 30);
+    const rng = new SeededRandom(11);
+    for (let i = 0; i < set.actions.length; i++) set.actions[i] = rng.next() * 2 - 1;
+    const opts = { hidden: [64, 64], batchSize: 16, learningRate: 1e-2, seed: 3, validationFraction: 0.25 };
+    const best = await trainPolicy(set, { ...opts, epochs: 10 });
+    const vals = best.history.map((h) => h.valLoss!);
+    const argmin = vals.indexOf(Math.min(...vals)) + 1;
+    expect(argmin).toBeLessThan(10); // the setup overfits, so the check can fail
+    expect(best.keptEpoch).toBe(argmin);
+    // the kept weights are exactly those of a run stopped at that epoch (same seed, same shuffles)
+    const stopped = await trainPolicy(set, { ...opts, epochs: argmin, keepBest: false });
+    best.policy.weights().forEach((w, i) => expect(Array.from(w)).toEqual(Array.from(stopped.policy.weights()[i])));
+    const last = await trainPolicy(set, { ...opts, epochs: 10, keepBest: false });
+    expect(last.keptEpoch).toBe(10);
+    expect(Array.from(last.policy.weights()[0])).not.toEqual(Array.from(best.policy.weights()[0]));
+    // the weight the loss saw: every training row weighs 1 here
+    expect(best.trainWeight).toBe(best.trainSamples);
+    for (const r of [best, stopped, last]) r.policy.dispose();
   });
 
   it('refuses a set with no positive weight', async () => {

@@ -78,6 +78,28 @@ describe('labelSteps', () => {
     expect(labelSteps(steps, [{ type: 'rewind', fromStep: 29, toStep: 19 }], 'policy', { includeRewound: true })[25].train).toBe(true);
   });
 
+  it('after a rewind, the pre-intervention window goes where preInterventionAfterRewind says', () => {
+    // 0..29 robot, rewind 29 -> 19 (20..29 undone), the operator takes over at 30
+    const steps = seq('r'.repeat(30) + 'ooo');
+    const ev = [{ type: 'rewind', fromStep: 29, toStep: 19 }];
+    // kept (default): the 15 kept steps before the rewind target
+    expect(classes(labelSteps(steps, ev, 'policy', { preInterventionAfterRewind: 'kept' }))).toBe('rrrrr' + 'p'.repeat(15) + 'x'.repeat(10) + 'ooo');
+    // none: the kept steps stay robot, the undone ones stay excluded
+    expect(classes(labelSteps(steps, ev, 'policy', { preInterventionAfterRewind: 'none' }))).toBe('r'.repeat(20) + 'x'.repeat(10) + 'ooo');
+    // undone: the undone steps nearest the rewind, up to the window, become (trainable) pre-intervention
+    const u = labelSteps(steps, ev, 'policy', { preInterventionAfterRewind: 'undone', window: 4 });
+    expect(classes(u)).toBe('r'.repeat(20) + 'xxxxxx' + 'pppp' + 'ooo');
+    expect(u[29]).toEqual({ cls: 'pre_intervention', actionMode: 0, intvLabel: -10, train: true });
+    // idle or drive-back steps between the rewind and the onset do not hide the rewind
+    const gap = seq('r'.repeat(30) + 'nvooo');
+    expect(classes(labelSteps(gap, ev, 'policy', { preInterventionAfterRewind: 'none' }))).toBe('r'.repeat(20) + 'x'.repeat(10) + 'nvooo');
+    // an onset without a rewind before it is labelled the same under every option
+    for (const opt of ['kept', 'undone', 'none'] as const) {
+      expect(classes(labelSteps(seq('rrrrroo'), [], 'policy', { preInterventionAfterRewind: opt, window: 3 }))).toBe('rrpppoo');
+    }
+    expect(() => labelSteps(steps, ev, 'policy', { preInterventionAfterRewind: 'later' as never })).toThrow(/preInterventionAfterRewind must be one of kept, undone, none, got later/);
+  });
+
   it('handles rewinds to the start, nested rewinds and rewound corrections', () => {
     expect(classes(labelSteps(seq('rrrroo'), [{ type: 'rewind', fromStep: 3, toStep: -1 }], 'policy'))).toBe('xxxxoo');
     // 0..9 robot; rewind 9->5; 10..14 robot; rewind 14->2 undoes 3..5 and 10..14; then operator

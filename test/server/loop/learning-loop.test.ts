@@ -22,6 +22,11 @@ describe('learning loop', () => {
       expect(row.deploy!.episodes).toBe(3);
       expect(row.eval.episodes).toBe(3);
       expect(row.trainSamples).toBeGreaterThan(100);
+      // the report counts the rows the trainer used (positive weight, training split) and their weight
+      const t = new PolicyRegistry({ dataDir: report.dir }).manifest(row.version).training!;
+      expect(row.trainSamples).toBe(t.samples);
+      expect(row.trainWeight).toBeCloseTo(t.trainWeight!, 3);
+      expect(row.trainWeight).toBeGreaterThan(0);
     }
     // both weightings met the same scenes, so the same supervision happened on the same starting policy
     expect(report.rows[1].deploy).toEqual(report.rows[2].deploy);
