@@ -76,6 +76,7 @@ export const StepStateSchema = Type.Object(
     operatorId: Type.Optional(Type.String({ description: 'absent when no operator held the lease' })),
     policyVersion: Type.Optional(Type.String({ description: 'absent when no policy was loaded' })),
     recovery: Type.Optional(Type.Boolean()),
+    label: Type.Optional(Type.Array(Type.Number(), { minItems: 7, maxItems: 7, description: 'training target when it is not the executed action (noise-injected demos): the clean expert action' })),
   },
   { $id: 'takeover/StepState' },
 );
