@@ -55,6 +55,8 @@ describe('operator console, live', () => {
   it('refuses a wrong token, then signs in and lists the robot in the fleet', async () => {
     const p = await browser.newPage();
     await p.goto(`${srv.base}/#/fleet`);
+    // a new operator learns where the token is
+    expect(await p.getByTestId('token-hint').textContent()).toMatch(/printed an admin token.*first start.*tokens add/);
     await p.getByTestId('token-input').fill('not-a-valid-token-at-all');
     await p.getByTestId('sign-in').click();
     await poll(() => p.getByTestId('sign-in-error').textContent()).toMatch(/failed/i);
