@@ -73,7 +73,8 @@ export class RobotModel {
   readonly root = new THREE.Group();
   readonly bodies: THREE.Group[];
 
-  constructor(model: FlatModel, { floor = true }: { floor?: boolean } = {}) {
+  /** `material` replaces every geom's own (the translucent rewind ghost). */
+  constructor(model: FlatModel, { floor = true, material }: { floor?: boolean; material?: THREE.Material } = {}) {
     this.bodies = model.bodies.map((name) => {
       const g = new THREE.Group();
       g.name = name;
@@ -86,7 +87,7 @@ export class RobotModel {
       if (geom.rgba[3] <= 0) continue;
       const geo = geometryFor(geom);
       if (!geo) continue;
-      const mesh = new THREE.Mesh(geo, materialFor(geom.rgba, geom.type === 'plane'));
+      const mesh = new THREE.Mesh(geo, material ?? materialFor(geom.rgba, geom.type === 'plane'));
       mesh.position.set(geom.pos[0], geom.pos[1], geom.pos[2]);
       mesh.quaternion.set(geom.quat[1], geom.quat[2], geom.quat[3], geom.quat[0]);
       mesh.receiveShadow = geom.type === 'plane';
