@@ -24,10 +24,16 @@ export class RewindGhost {
     return this.model?.root.visible ?? false;
   }
 
-  /** Shows the ghost at these body poses ([x y z qw qx qy qz] per body), or hides it (null). */
-  show(poses: ArrayLike<number> | null): void {
+  /**
+   * Shows the ghost at these body poses ([x y z qw qx qy qz] per body), or hides it (null). Bodies
+   * that stand where they stand now (table, base) are left out: only what the rewind moves shows.
+   */
+  show(poses: ArrayLike<number> | null, live: ArrayLike<number> | null = null): void {
     if (!this.model) return;
-    if (poses) this.model.applyBodyPoses(poses);
+    if (poses) {
+      this.model.applyBodyPoses(poses);
+      this.model.bodies.forEach((b, i) => (b.visible = !live || !samePose(poses, live, i)));
+    }
     this.model.root.visible = poses !== null;
   }
 
@@ -35,4 +41,13 @@ export class RewindGhost {
     this.model?.root.removeFromParent();
     this.#material.dispose();
   }
+}
+
+/** Body i within 1 mm and about 0.1 degree in both pose arrays. */
+function samePose(a: ArrayLike<number>, b: ArrayLike<number>, i: number): boolean {
+  const o = 7 * i;
+  if (b.length < o + 7) return false;
+  const d = Math.hypot(a[o] - b[o], a[o + 1] - b[o + 1], a[o + 2] - b[o + 2]);
+  const dot = Math.abs(a[o + 3] * b[o + 3] + a[o + 4] * b[o + 4] + a[o + 5] * b[o + 5] + a[o + 6] * b[o + 6]);
+  return d < 1e-3 && dot > 1 - 1e-6;
 }

@@ -108,13 +108,16 @@ export class TimelineBar {
   /** Step ticks with "step (seconds)" labels under the bar; entries past the episode by the rate. */
   #drawAxis(g: CanvasRenderingContext2D, n: number, y: number, axis: TimelineAxis): void {
     const first = axis.steps[0] ?? 0;
+    const last = axis.steps.length - 1;
+    // entries are the frames seen (a step may be skipped): past the end, go on at the mean stride
+    const stride = last > 0 ? (axis.steps[last] - first) / last : 1;
     const every = tickStep(n);
     g.fillStyle = '#8a94a1';
     g.font = '10px sans-serif';
     g.textBaseline = 'top';
     for (let i = 0; i < n; i += every) {
       const x = (i / n) * this.canvas.width;
-      const step = axis.steps[i] ?? first + i;
+      const step = i <= last ? axis.steps[i] : Math.round((axis.steps[last] ?? first) + (i - last) * stride);
       g.fillRect(x, y - 4, 1, 4);
       g.fillText(`${step} (${((step - first) / axis.rateHz).toFixed(1)} s)`, x + 2, y);
     }
