@@ -33,17 +33,34 @@ function geometryFor(g: FlatGeom): THREE.BufferGeometry | null {
       break;
     case 'mesh': {
       if (!g.vertices || !g.faces) return null;
+      // each robot's description arrives as its own arrays: key by content so arms share buffers
+      const meshKey = `mesh:${contentHash(g.vertices)}:${contentHash(g.faces)}`;
+      const shared = geometryCache.get(meshKey);
+      if (shared) return shared;
       geo = new THREE.BufferGeometry();
       geo.setAttribute('position', new THREE.Float32BufferAttribute(g.vertices, 3));
       geo.setIndex(g.faces);
       geo.computeVertexNormals();
-      return geo; // not cached: meshes are unique per geom
+      geometryCache.set(meshKey, geo);
+      return geo;
     }
     default:
       return null;
   }
   geometryCache.set(key, geo);
   return geo;
+}
+
+/** A 32-bit FNV-1a hash of the numbers' float32 values, with the length (cache key of a mesh). */
+function contentHash(values: ArrayLike<number>): string {
+  const f = new Float32Array(1);
+  const u = new Uint32Array(f.buffer);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < values.length; i++) {
+    f[0] = values[i];
+    h = Math.imul(h ^ u[0], 0x01000193);
+  }
+  return `${values.length}:${(h >>> 0).toString(16)}`;
 }
 
 function materialFor(rgba: number[], plane: boolean): THREE.Material {
