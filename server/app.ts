@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -96,6 +96,8 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
         req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactToken(req.url), remoteAddress: req.ip }),
       },
     },
+    // a line per request drowns everything else: request lines only at debug and trace
+    logController: new LogController({ disableRequestLogging: !['debug', 'trace'].includes(config.logLevel) }),
     // REST bodies are small; the WebSocket has its own limits.
     bodyLimit: 256 * 1024,
     // HTTPS and WSS with tls configured (the listener type is the same to every route)

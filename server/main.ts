@@ -11,10 +11,7 @@ export interface RunningServer {
 /** Builds the app, listens, and prints where it is (the only place that listens). */
 export async function startServer(config: TakeoverConfig, log: (line: string) => void = (l) => process.stderr.write(l + '\n')): Promise<RunningServer> {
   const app = await buildApp(config, {
-    onTokenCreated: (t, file) => {
-      log(`takeover: no tokens configured; created an admin token (its digest is in ${file}; the token is shown only now):`);
-      log(`  ${t.token}`);
-    },
+    onTokenCreated: (t, file) => log(adminTokenBanner(t.token, file)),
   });
   await app.listen({ port: config.port, host: config.host });
   const addr = app.server.address();
@@ -23,4 +20,19 @@ export async function startServer(config: TakeoverConfig, log: (line: string) =>
   const url = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
   log(`takeover: listening on ${url} (console /, API /api, docs /docs, WebSocket /ws); robots: ${app.control.robotIds.join(', ')}`);
   return { app, url, close: () => app.close() };
+}
+
+const RULE = '='.repeat(72);
+
+/** The first start's admin token as a banner that stands out from the JSON log lines around it. */
+export function adminTokenBanner(token: string, file: string): string {
+  return [
+    '', RULE,
+    '  takeover: no tokens configured, so this first start created an ADMIN TOKEN.',
+    '  Paste it into the console\'s sign-in page. It is shown only now:',
+    `  ${file} keeps only its digest. More tokens: npx takeover tokens add`,
+    '',
+    `      ${token}`,
+    '', RULE, '',
+  ].join('\n');
 }

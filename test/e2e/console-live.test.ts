@@ -55,6 +55,8 @@ describe('operator console, live', () => {
   it('refuses a wrong token, then signs in and lists the robot in the fleet', async () => {
     const p = await browser.newPage();
     await p.goto(`${srv.base}/#/fleet`);
+    // a new operator learns where the token is
+    expect(await p.getByTestId('token-hint').textContent()).toMatch(/printed an admin token.*first start.*tokens add/);
     await p.getByTestId('token-input').fill('not-a-valid-token-at-all');
     await p.getByTestId('sign-in').click();
     await poll(() => p.getByTestId('sign-in-error').textContent()).toMatch(/failed/i);
@@ -131,8 +133,35 @@ describe('operator console, live', () => {
     const before = ee();
     const clickAt = Date.now();
     const box = (await page.getByTestId('timeline').boundingBox())!;
-    await page.mouse.click(box.x + box.width * 0.3, box.y + box.height / 2);
-    // the step the scrubber picked at 30 % of the bar; the teleop above moved the EE well away since
+    // the bar spans whole 30 s windows (a short episode is not stretched over it): aim at 30 % of the filled part
+    const filled = await page.evaluate(() => {
+      const v = (window as unknown as { __takeover: { robotView: { timeline: { kinds: string[] }; timelineScale: number } } }).__takeover.robotView;
+      return v.timeline.kinds.length / v.timelineScale;
+    });
+    expect(filled).toBeLessThan(1);
+    const x = box.x + box.width * 0.3 * filled;
+    await page.mouse.move(x + 4, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(x, box.y + box.height / 2);
+    // while dragging: the translucent ghost arm stands at the scrubbed step, away from the live arm
+    const ghostGap = await waitInPage(page, () => {
+      type Body = { updateWorldMatrix(parents: boolean, children: boolean): void; matrixWorld: { elements: number[] } };
+      const v = (window as unknown as { __takeover: { robotView: { ghost: { visible: boolean; model: { bodies: Body[] } }; scene: { robots: Map<string, { model: { bodies: Body[] } }> } } } }).__takeover.robotView;
+      if (!v.ghost.visible) return null;
+      const live = v.scene.robots.get('arm0')!.model.bodies;
+      const at = (b: Body) => (b.updateWorldMatrix(true, false), b.matrixWorld.elements.slice(12, 15));
+      let gap = 0;
+      v.ghost.model.bodies.forEach((b, i) => {
+        const [g, l] = [at(b), at(live[i])];
+        gap = Math.max(gap, Math.hypot(g[0] - l[0], g[1] - l[1], g[2] - l[2]));
+      });
+      return { gap };
+    });
+    expect(ghostGap.gap).toBeGreaterThan(0.02);
+    await page.screenshot({ path: `${ARTIFACTS}/robot-rewind-ghost.png` });
+    await page.mouse.up();
+    await waitInPage(page, () => !(window as unknown as { __takeover: { robotView: { ghost: { visible: boolean } } } }).__takeover.robotView.ghost.visible);
+    // the step the scrubber picked; the teleop above moved the EE well away since
     const { toStep } = await waitInPage(page, () => {
       const s = (window as unknown as { __takeover: { robotView: { rewoundTo: number | null } } }).__takeover.robotView.rewoundTo;
       return s === null ? null : { toStep: s };

@@ -10,6 +10,7 @@ import { buildApp } from '../../server/app.ts';
 import { defaultConfig, type RobotConfig, type TakeoverConfig } from '../../server/config/config-schema.ts';
 import { validateConfig } from '../../server/config/load-config.ts';
 import { ensureConsoleBuilt } from '../../web/build-console.ts';
+import { chooseBrowser } from './browser-path.ts';
 import { RobotWatcher } from './robot-watcher.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -17,14 +18,6 @@ export const ARTIFACTS = join(ROOT, 'test-artifacts');
 export const OPERATOR = { name: 'alice', role: 'operator' as const, token: 'alice-e2e-token-0123456789' };
 /** the tests' own eyes on the robots (test/e2e/robot-watcher.ts) */
 export const WATCHER = { name: 'watcher', role: 'viewer' as const, token: 'watcher-e2e-token-0123456789' };
-export const CHROMIUM = process.env.TAKEOVER_CHROMIUM ?? '/usr/bin/chromium';
-
-/** Flags that give WebGL2 on SwiftShader in headless Debian Chromium (checked on this machine). */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox', '--use-gl=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
-  '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
-];
 
 export interface E2eServer {
   app: FastifyInstance;
@@ -80,10 +73,11 @@ export async function startE2eServer(robots: RobotConfig[], over: Partial<Takeov
   };
 }
 
-/** One headless Chromium per test file. */
-export function launchBrowser(): Promise<Browser> {
+/** One headless Chromium per test file: Debian's when installed, else the npm one (test/e2e/browser-path.ts). */
+export async function launchBrowser(): Promise<Browser> {
   mkdirSync(ARTIFACTS, { recursive: true });
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  const { executablePath, args, env } = await chooseBrowser();
+  return chromium.launch({ executablePath, headless: true, args, env });
 }
 
 /** Opens the console and signs in through the form; resolves once the fleet table is shown. */

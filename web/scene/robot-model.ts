@@ -33,17 +33,34 @@ function geometryFor(g: FlatGeom): THREE.BufferGeometry | null {
       break;
     case 'mesh': {
       if (!g.vertices || !g.faces) return null;
+      // each robot's description arrives as its own arrays: key by content so arms share buffers
+      const meshKey = `mesh:${contentHash(g.vertices)}:${contentHash(g.faces)}`;
+      const shared = geometryCache.get(meshKey);
+      if (shared) return shared;
       geo = new THREE.BufferGeometry();
       geo.setAttribute('position', new THREE.Float32BufferAttribute(g.vertices, 3));
       geo.setIndex(g.faces);
       geo.computeVertexNormals();
-      return geo; // not cached: meshes are unique per geom
+      geometryCache.set(meshKey, geo);
+      return geo;
     }
     default:
       return null;
   }
   geometryCache.set(key, geo);
   return geo;
+}
+
+/** A 32-bit FNV-1a hash of the numbers' float32 values, with the length (cache key of a mesh). */
+function contentHash(values: ArrayLike<number>): string {
+  const f = new Float32Array(1);
+  const u = new Uint32Array(f.buffer);
+  let h = 0x811c9dc5;
+  for (let i = 0; i < values.length; i++) {
+    f[0] = values[i];
+    h = Math.imul(h ^ u[0], 0x01000193);
+  }
+  return `${values.length}:${(h >>> 0).toString(16)}`;
 }
 
 function materialFor(rgba: number[], plane: boolean): THREE.Material {
@@ -73,7 +90,8 @@ export class RobotModel {
   readonly root = new THREE.Group();
   readonly bodies: THREE.Group[];
 
-  constructor(model: FlatModel, { floor = true }: { floor?: boolean } = {}) {
+  /** `material` replaces every geom's own (the translucent rewind ghost). */
+  constructor(model: FlatModel, { floor = true, material }: { floor?: boolean; material?: THREE.Material } = {}) {
     this.bodies = model.bodies.map((name) => {
       const g = new THREE.Group();
       g.name = name;
@@ -86,7 +104,7 @@ export class RobotModel {
       if (geom.rgba[3] <= 0) continue;
       const geo = geometryFor(geom);
       if (!geo) continue;
-      const mesh = new THREE.Mesh(geo, materialFor(geom.rgba, geom.type === 'plane'));
+      const mesh = new THREE.Mesh(geo, material ?? materialFor(geom.rgba, geom.type === 'plane'));
       mesh.position.set(geom.pos[0], geom.pos[1], geom.pos[2]);
       mesh.quaternion.set(geom.quat[1], geom.quat[2], geom.quat[3], geom.quat[0]);
       mesh.receiveShadow = geom.type === 'plane';

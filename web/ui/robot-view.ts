@@ -8,7 +8,10 @@ import { h, type View } from './dom.ts';
 import { OutcomeUndo, type Outcome } from './outcome-undo.ts';
 import { applyState } from './robot-sync.ts';
 import { TeleopController } from './teleop-controller.ts';
-import { TimelineBar } from './timeline-bar.ts';
+import { TimelineBar, timelineScale } from './timeline-bar.ts';
+import { RewindGhost } from '../scene/rewind-ghost.ts';
+import { StepPoses } from '../replay/step-poses.ts';
+import { pollRewindHorizon } from '../net/rewind-horizon.ts';
 
 /** Handles the view exposes to browser tests (window.__takeover.robotView). */
 export interface RobotViewHandle {
@@ -18,6 +21,10 @@ export interface RobotViewHandle {
   timeline: LiveTimeline;
   /** the step of the last rewind this console asked for (null before any) */
   rewoundTo: number | null;
+  /** the translucent arm at the scrubbed step while the timeline is dragged */
+  ghost: RewindGhost;
+  /** entries the timeline bar spans (it grows in whole windows, never stretches a short episode) */
+  timelineScale: number;
 }
 
 /** One robot: live 3D scene, mode banner, control buttons and keys, teleop, VR, episode timeline. */
@@ -47,7 +54,11 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
   const state = () => session.states.get(robotId);
   const timeline = new LiveTimeline();
   let xrStatus = 'not started';
-  const handle: RobotViewHandle = { teleop, xr: null as unknown as XrTeleop, scene, timeline, rewoundTo: null };
+  const ghost = new RewindGhost(slot.base, info.model);
+  const poses = new StepPoses(timeline.maxEntries);
+  let horizonS: number | null = null;
+  const stopHorizon = pollRewindHorizon(session.token, robotId, (v) => (horizonS = v));
+  const handle: RobotViewHandle = { teleop, xr: null as unknown as XrTeleop, scene, timeline, rewoundTo: null, ghost, timelineScale: 1 };
 
   const intent = async (i: ControlIntent | 'reset_estop' | 'reset_episode'): Promise<void> => {
     const s = state();
@@ -140,7 +151,10 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
     const s = state();
     if (s && applyState(slot, info, s, lastSeq)) {
       teleop.sync(s.eePos, s.eeQuat);
-      if (s.episode) timeline.push(s.episode.id, s.episode.step, s);
+      if (s.episode) {
+        timeline.push(s.episode.id, s.episode.step, s);
+        if (s.bodies) poses.push(s.episode.id, s.episode.step, s.bodies);
+      }
     }
   });
 
@@ -148,7 +162,10 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
   // and the operator is then INTERVENING with the lease.
   let scrubStep: number | null = null;
   timelineBar.onScrub = (f, done) => {
-    scrubStep = timeline.stepAt(f);
+    // the bar spans whole windows: map the fraction of the bar onto the ticks it holds
+    const filled = timeline.kinds.length / Math.max(1, handle.timelineScale);
+    scrubStep = timeline.stepAt(Math.min(1, f / Math.max(1e-9, filled)));
+    ghost.show(!done && scrubStep !== null ? poses.at(scrubStep) : null, state()?.bodies ?? null);
     if (!done || scrubStep === null) return;
     const toStep = scrubStep;
     scrubStep = null;
@@ -182,7 +199,10 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
     });
     const segs = timeline.segments();
     const cursor = scrubStep !== null ? timeline.steps.indexOf(scrubStep) : timeline.kinds.length - 1;
-    timelineBar.set(segs, timeline.kinds.length, cursor >= 0 ? cursor : null);
+    const n = timeline.kinds.length;
+    handle.timelineScale = timelineScale(n, info.controlRateHz);
+    const horizonFrom = horizonS === null ? null : Math.max(0, n - Math.round(horizonS * info.controlRateHz));
+    timelineBar.set(segs, handle.timelineScale, cursor >= 0 ? cursor : null, { steps: timeline.steps, rateHz: info.controlRateHz, horizonFrom });
   };
   const timer = setInterval(refresh, 100);
   refresh();
@@ -193,6 +213,8 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
     dispose: () => {
       expose(null);
       offEvent();
+      stopHorizon();
+      ghost.dispose();
       clearInterval(timer);
       window.removeEventListener('keydown', onKeyDown, true);
       outcome.cancel();

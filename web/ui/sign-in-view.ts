@@ -33,6 +33,10 @@ export function signInView(onSignedIn: (s: ConsoleSession) => void, initialError
     h('h1', { text: 'takeover console' }),
     h('label', {}, 'Token ', input),
     button,
+    h('p', { class: 'hint', 'data-testid': 'token-hint' },
+      'The server printed an admin token in a banner on its first start (in the terminal that ran ',
+      h('code', { text: 'takeover serve' }), ' or ', h('code', { text: 'npm start' }),
+      '; shown only once). More tokens: ', h('code', { text: 'npx takeover tokens add' }), '.'),
     error,
   );
   queueMicrotask(() => input.focus());
