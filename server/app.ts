@@ -91,6 +91,8 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : {
       level: config.logLevel,
+      // stdout belongs to --json output (one object); logs go to stderr
+      stream: process.stderr,
       // tokens may ride in the query string (browsers cannot set WebSocket headers): never log them
       serializers: {
         req: (req: { method: string; url: string; ip?: string }) => ({ method: req.method, url: redactToken(req.url), remoteAddress: req.ip }),

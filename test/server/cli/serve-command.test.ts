@@ -43,6 +43,9 @@ describe('takeover serve', () => {
     const logs = stdout + stderr;
     expect(logs).not.toMatch(/incoming request|request completed|"reqId"/);
     expect(logs).toMatch(/"level":30/); // info lines do get through: the check above can fail
+    // --json: stdout holds the one JSON object, the logs went to stderr
+    expect(stdout.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/"level":30/);
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
