@@ -56,7 +56,7 @@ async function serve(dir: string): Promise<Serving> {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('exit', (code, signal) => r({ code, signal })));
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
-  // stdout carries the server's log lines too: the start line is the one with the url
+  // --json puts one object on stdout (logs go to stderr): the start line is the one with the url
   const line = await new Promise<string>((ok, fail) => {
     let out = '';
     child.stdout!.on('data', (d) => {
