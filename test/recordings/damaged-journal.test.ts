@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import h5wasm from 'h5wasm/node';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../server/cli/main.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../server/support/run-cli.ts';
 import { JournalWriter } from '../../recordings/journal-writer.ts';
 import { FileSink } from '../../recordings/file-sink.ts';
 import { SqliteCatalog } from '../../recordings/sqlite-catalog.ts';
@@ -13,18 +13,7 @@ import { makeStep, rng, testMeta } from './fixtures/step-factory.ts';
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  try {
-    return { code: await main(args), out: out.join(''), err: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runCli;
 
 /** 30 finished demo episodes of 12 steps; the journal of `ep-13` is then damaged the way a bad disk block would. */
 async function dataDirWithOneDamaged(): Promise<string> {

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../server/cli/main.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../server/support/run-cli.ts';
 import { JournalWriter } from '../../recordings/journal-writer.ts';
 import { FileSink } from '../../recordings/file-sink.ts';
 import { SqliteCatalog } from '../../recordings/sqlite-catalog.ts';
@@ -15,18 +15,7 @@ import { makeStep, rng, testMeta } from './fixtures/step-factory.ts';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tko-lerobot-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  try {
-    return { code: await main(args), out: out.join(''), err: err.join('') };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const run = runCli;
 
 /** Reads a Parquet file with hyparquet: a reader independent of the writer (parquet-wasm). */
 async function rows(file: string): Promise<Record<string, unknown>[]> {
