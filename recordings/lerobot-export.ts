@@ -4,7 +4,7 @@ import { Bool, Field, FixedSizeList, Float32, Int64, List, Table, Utf8, tableToI
 import { Table as WasmTable, writeParquet } from 'parquet-wasm/node';
 import type { Step } from '../core/step.ts';
 import type { ExportEpisode } from './robomimic-export.ts';
-import { labelSteps, type LabelOptions } from './step-labels.ts';
+import { exportableSteps, type LabelOptions } from './step-labels.ts';
 
 export interface LeRobotExportOptions extends Pick<LabelOptions, 'includeRewound' | 'includeRecovery'> {
   /** frames per second: the loop rate the episodes were recorded at */
@@ -63,10 +63,9 @@ export async function exportLeRobot(episodes: readonly ExportEpisode[], dir: str
   const eps = { index: [] as number[], tasks: [] as string[][], length: [] as number[], from: [] as number[], to: [] as number[], id: [] as string[], outcome: [] as string[] };
   let envDim = -1;
   for (const ep of episodes) {
-    const labels = labelSteps(ep.steps, ep.events, ep.kind, opts);
-    const keep = labels.flatMap((l, i) => (l.train && ep.steps[i].executed !== null ? [i] : []));
-    if (keep.length === 0) {
-      summary.skipped.push({ id: ep.id, reason: ep.steps.length ? 'no step to train on (all idle, rewound or recovery)' : 'no steps' });
+    const { labels, keep, skip } = exportableSteps(ep.steps, ep.events, ep.kind, opts);
+    if (skip !== null) {
+      summary.skipped.push({ id: ep.id, reason: skip });
       continue;
     }
     const e = summary.episodes++;

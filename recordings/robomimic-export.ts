@@ -2,7 +2,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import type { Outcome, Step } from '../core/step.ts';
-import { labelSteps, type LabelOptions, type StepClass } from './step-labels.ts';
+import { exportableSteps, type LabelOptions, type StepClass } from './step-labels.ts';
 
 /** One recorded episode to export: its catalog facts and its journal's steps and events. */
 export interface ExportEpisode {
@@ -103,10 +103,9 @@ export async function exportRobomimic(episodes: readonly ExportEpisode[], file: 
     const objectNames = new Set<string>();
     let task = '';
     for (const ep of episodes) {
-      const labels = labelSteps(ep.steps, ep.events, ep.kind, opts);
-      const keep = labels.flatMap((l, i) => (l.train && ep.steps[i].executed !== null ? [i] : []));
-      if (keep.length === 0) {
-        summary.skipped.push({ id: ep.id, reason: ep.steps.length ? 'no step to train on (all idle, rewound or recovery)' : 'no steps' });
+      const { labels, keep, skip } = exportableSteps(ep.steps, ep.events, ep.kind, opts);
+      if (skip !== null) {
+        summary.skipped.push({ id: ep.id, reason: skip });
         continue;
       }
       task ||= ep.task;

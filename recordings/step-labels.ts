@@ -212,3 +212,19 @@ function toLabel(cls: StepClass, opts: LabelOptions): StepLabel {
       return { cls, actionMode: null, intvLabel: null, train: false };
   }
 }
+
+/**
+ * The steps an export writes: labelled to train and with an executed action. `skip` names why an
+ * episode yields none (exports list it instead of writing an empty demo).
+ */
+export function exportableSteps(
+  steps: readonly (LabelInput & { executed: unknown })[],
+  events: readonly { type: string; [k: string]: unknown }[],
+  kind: 'policy' | 'demo',
+  opts: LabelOptions = {},
+): { labels: StepLabel[]; keep: number[]; skip: string | null } {
+  const labels = labelSteps(steps, events, kind, opts);
+  const keep = labels.flatMap((l, i) => (l.train && steps[i].executed !== null ? [i] : []));
+  const skip = keep.length > 0 ? null : steps.length ? 'no step to train on (all idle, rewound or recovery)' : 'no steps';
+  return { labels, keep, skip };
+}
