@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { phaseFigures } from './overload-figures.ts';
 import { lockTiming, RESET_EVERY_S, runPhase, type PhaseOptions } from './overload-phase.ts';
 import { killAll } from './overload-procs.ts';
-import { floorTable } from './overload-floor-report.ts';
+import { floorTable, threadTable } from './overload-floor-report.ts';
 import { baselineTable, overloadRows, overloadTable, phaseDetails } from './overload-report.ts';
 import type { Benchmark } from './run.ts';
 
@@ -65,6 +65,7 @@ export const overloadBench: Benchmark = {
         say(`\noverload (${loads === 'abcde' ? 'all five loads at once' : `loads ${[...loads].join(', ')} only`}):\n${phaseDetails(o, of)}`);
         say(`\noverload against the targets (ratio = overload / baseline; worst robot = highest figure of the ${robots}):\n${overloadTable(rows)}`);
         say(`\ntick jitter against the machine's floor (a bare thread at the control thread's priority, beside the server, same phase; bench/floor-probe.ts):\n${floorTable(bf, of)}`);
+        say(`\nwhere the control thread's time went (a late tick = a late wake-up, or queued behind other robots' ticks, or a collection):\n${threadTable(bf, of)}`);
         say(`${failed.length ? `FAIL: ${failed.join('; ')}` : 'all targets PASS'}\n`);
       }
     } finally {

@@ -1,5 +1,6 @@
 // The overload bench's figures of one phase, from its status reads, client results and journals.
 import type { PhaseResult } from './overload-phase.ts';
+import type { ThreadFigures } from '../server/control-plane/thread-figures.ts';
 import { percentile } from './percentiles.ts';
 
 /** Worst and median robot of one figure. */
@@ -66,6 +67,8 @@ export interface Figures {
   rssGrowth: number | null;
   framesDropped: number | null;
   overruns: number | null;
+  /** the control thread's wake-ups, tick times and collections over the window (GET /api/status) */
+  thread: ThreadFigures | null;
 }
 
 const fin = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x);
@@ -138,5 +141,6 @@ export function phaseFigures(p: PhaseResult, configuredHz: number): Figures {
     rssGrowth: fin(p.rss.before) && fin(p.rss.end) ? p.rss.end - p.rss.before : null,
     framesDropped: p.end ? p.end.status.framesDropped : null,
     overruns: p.start && p.end ? p.end.status.schedulerOverruns - p.start.status.schedulerOverruns : null,
+    thread: p.end?.status.controlThread ?? null,
   };
 }

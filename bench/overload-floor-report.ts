@@ -40,3 +40,26 @@ export function floorTable(b: Figures, o: Figures): string {
     : `floor under load within the targets (p99 <= ${TARGET.p99}, p99.9 <= ${TARGET.p999} ms): what the loops add above it is ours`);
   return out.join('\n') + '\n';
 }
+
+/** Where the control thread's time went in each phase: late wake-ups, long ticks, collections. */
+export function threadTable(b: Figures, o: Figures): string {
+  const rows: Array<[string, (f: Figures) => number | null | undefined]> = [
+    ['wake-up late p50 ms', (f) => f.thread?.wakeLateP50Ms],
+    ['wake-up late p99 ms', (f) => f.thread?.wakeLateP99Ms],
+    ['wake-up late max ms', (f) => f.thread?.wakeLateMaxMs],
+    ['one tick p50 ms', (f) => f.thread?.tickP50Ms],
+    ['one tick p99 ms', (f) => f.thread?.tickP99Ms],
+    ['one tick max ms', (f) => f.thread?.tickMaxMs],
+    ['share of wall time in ticks', (f) => f.thread?.busyShare],
+    ['collections (GC)', (f) => f.thread?.gc.count],
+    ['  of them full (mark-compact)', (f) => f.thread?.gc.major],
+    ['  total ms', (f) => f.thread?.gc.totalMs],
+    ['  p99 ms', (f) => f.thread?.gc.p99Ms],
+    ['  max ms', (f) => f.thread?.gc.maxMs],
+  ];
+  const head = ['control thread (server, GET /api/status controlThread)', 'baseline', 'overload'];
+  const body = rows.map(([n, pick]) => [n, show(pick(b)), show(pick(o))]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(head), `|${widths.map((x) => '-'.repeat(x + 2)).join('|')}|`, ...body.map(line)].join('\n') + '\n';
+}

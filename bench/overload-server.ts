@@ -5,6 +5,7 @@ import { closeSync, createWriteStream, mkdirSync, openSync, readFileSync, writeF
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RobotStatus } from '../server/control-plane/robot-status.ts';
+import type { ThreadFigures } from '../server/control-plane/thread-figures.ts';
 import { track } from './overload-procs.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -23,6 +24,7 @@ export interface Status {
   framesDropped: number;
   schedulerOverruns: number;
   recorder: Record<string, number> | null;
+  controlThread: ThreadFigures;
 }
 
 /** A status read and when its answer came (performance.now(), ms). */

@@ -37,16 +37,26 @@ export interface Observation {
   objects: ObjectPose[];
 }
 
+/**
+ * A plain array copy of numbers. Called for every recorded step on the control thread: a counted
+ * loop allocates only the array, where Array.from and spreads allocate an iterator result per element.
+ */
+export function plainNumbers(xs: ArrayLike<number>): number[] {
+  const out = new Array<number>(xs.length);
+  for (let i = 0; i < xs.length; i++) out[i] = xs[i];
+  return out;
+}
+
 /** Converts an in-memory observation to its plain wire/recording form. */
 export function observationToRecord(o: Observation): ObservationRecord {
   return {
     t: o.t,
-    q: Array.from(o.q),
-    qd: Array.from(o.qd),
-    eePos: Array.from(o.eePos),
-    eeQuat: Array.from(o.eeQuat),
+    q: plainNumbers(o.q),
+    qd: plainNumbers(o.qd),
+    eePos: plainNumbers(o.eePos),
+    eeQuat: plainNumbers(o.eeQuat),
     gripper: o.gripper,
-    objects: o.objects.map((p) => ({ name: p.name, pos: [...p.pos], quat: [...p.quat] })),
+    objects: o.objects.map((p) => ({ name: p.name, pos: plainNumbers(p.pos), quat: plainNumbers(p.quat) })),
   };
 }
 

@@ -6,6 +6,7 @@ import type { Broadcaster } from '../ws/broadcaster.ts';
 import { PROTOCOL_VERSION } from '../../protocol/messages.ts';
 import { RobotStatusSchema } from '../control-plane/robot-status.ts';
 import type { ThreadPriority } from '../control-plane/thread-priority.ts';
+import { ThreadFiguresSchema } from '../control-plane/thread-figures.ts';
 
 export interface StatusOptions {
   control: ControlPlane;
@@ -32,6 +33,7 @@ const StatusSchema = Type.Object({
   clients: Type.Integer(), framesDropped: Type.Integer(), schedulerOverruns: Type.Integer(),
   recorder: Type.Union([Type.Record(Type.String(), Type.Number()), Type.Null()]),
   threads: Type.Object({ control: Nullable(PrioritySchema), network: Nullable(PrioritySchema) }),
+  controlThread: ThreadFiguresSchema,
 });
 
 /** GET /api/status: version, robots with measured loop rates, backend, clients (viewer and above). */
@@ -68,6 +70,7 @@ export const statusApi: FastifyPluginAsync<StatusOptions> = async (app, o) => {
       clients: o.broadcaster.sessions.size, framesDropped: o.broadcaster.dropped, schedulerOverruns: st.schedulerOverruns,
       recorder: o.recorderStats(),
       threads: o.threads(),
+      controlThread: st.thread,
     };
   });
 };

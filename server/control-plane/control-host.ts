@@ -9,7 +9,9 @@ import { Fleet } from '../robots/fleet.ts';
 import type { RobotInfo } from '../../protocol/messages.ts';
 import { FrameCollector, type EncodedFrame } from './frame-collector.ts';
 import { isLearnedPolicy, PolicyHost, type PolicyRuntimeStats } from './policy-host.ts';
+import { GcPauses } from './gc-pauses.ts';
 import { robotStatus, type RobotStatus } from './robot-status.ts';
+import { threadFigures, type ThreadFigures } from './thread-figures.ts';
 
 /** Raw timing samples of every loop (benchmarks pool them across robots). */
 export interface ControlSamples {
@@ -23,6 +25,8 @@ export interface ControlSamples {
 export interface ControlStatus {
   robots: RobotStatus[];
   schedulerOverruns: number;
+  /** the control thread's wake-ups, tick times and collections over the window */
+  thread: ThreadFigures;
 }
 
 export interface ControlHostOptions {
@@ -55,6 +59,7 @@ export class ControlHost {
   readonly fleet: Fleet;
   readonly frames: FrameCollector;
   readonly #policies: PolicyHost | null;
+  readonly #gc = new GcPauses();
 
   private constructor(fleet: Fleet, frames: FrameCollector, policies: PolicyHost | null) {
     this.fleet = fleet;
@@ -116,7 +121,12 @@ export class ControlHost {
 
   /** Live figures of every robot. */
   status(): ControlStatus {
-    return { robots: [...this.fleet.robots.values()].map(robotStatus), schedulerOverruns: this.fleet.scheduler.overruns };
+    return { robots: [...this.fleet.robots.values()].map(robotStatus), schedulerOverruns: this.fleet.scheduler.overruns, thread: this.threadFigures() };
+  }
+
+  /** Where the control thread's time went since the last reset. */
+  threadFigures(): ThreadFigures {
+    return threadFigures(this.fleet.scheduler.figures.read(), this.#gc.read());
   }
 
   /** The loops' jitter and latency samples since the last reset; `reset` starts a new window. */
@@ -128,7 +138,11 @@ export class ControlHost {
       rateHz: loops.map((l) => l.rate.rateHz),
       overruns: this.fleet.scheduler.overruns,
     };
-    if (reset) for (const l of loops) { l.rate.jitter.clear(); l.commandLatencyMs.clear(); }
+    if (reset) {
+      for (const l of loops) { l.rate.jitter.clear(); l.commandLatencyMs.clear(); }
+      this.fleet.scheduler.figures.reset();
+      this.#gc.reset();
+    }
     return out;
   }
 
@@ -148,12 +162,15 @@ export class ControlHost {
 
   /** Connects the bridges and starts the first episodes; with `schedule`, runs the loops on the wall clock. */
   start(schedule: boolean): Promise<void> {
+    // on the wall clock this is the control thread: its collections are its pauses
+    if (schedule) this.#gc.start();
     return this.fleet.start({ schedule });
   }
 
   /** Stops ticking, then holds and disconnects every arm. */
   async stop(): Promise<void> {
     this.frames.close();
+    this.#gc.stop();
     await this.fleet.stop();
   }
 }

@@ -45,7 +45,7 @@ export class StatusPublisher {
         this.#step = setImmediate(() => next(i + 1));
         return;
       }
-      const status = { robots, schedulerOverruns: this.#host.fleet.scheduler.overruns };
+      const status = { robots, schedulerOverruns: this.#host.fleet.scheduler.overruns, thread: this.#host.threadFigures() };
       this.#host.policyStats().then((policies) => this.#post(status, policies), () => this.#post(status, null));
     };
     next(0);

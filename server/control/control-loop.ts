@@ -1,7 +1,7 @@
 import { ACTION_DIM, DEFAULT_ACTION_SCALE, type ActionScale } from '../../core/action.ts';
 import { CommandPipeline } from './command-pipeline.ts';
 import type { Mode, Source } from '../../core/mode.ts';
-import { isObservationFinite, observationToRecord, type Observation } from '../../core/observation.ts';
+import { isObservationFinite, observationToRecord, plainNumbers, type Observation } from '../../core/observation.ts';
 import type { Outcome } from '../../core/step.ts';
 import { isEpisodic, isEstoppable, isMonitored, isStepped } from '../robots/bridge-extras.ts';
 import type { RobotBridge } from '../robots/robot-bridge.ts';
@@ -211,8 +211,8 @@ export class ControlLoop {
     if (!this.#recorder || !ep || !this.obs) return;
     this.#recorder.appendStep({
       episodeId: ep.id, step: ep.step, t: now - ep.startT, obs: observationToRecord(this.obs),
-      proposed: this.proposed ? Array.from(this.proposed) : null, executed: this.executed ? Array.from(this.executed) : null,
-      jointTargets: Array.from(this.jointTargets), clamped: [...this.pipeline.clamped], source: this.source, mode: this.#arb.mode,
+      proposed: this.proposed ? plainNumbers(this.proposed) : null, executed: this.executed ? plainNumbers(this.executed) : null,
+      jointTargets: plainNumbers(this.jointTargets), clamped: [...this.pipeline.clamped], source: this.source, mode: this.#arb.mode,
       operatorId: this.#arb.lease, policyVersion: this.policy?.version ?? null, ...(this.#recovery ? { recovery: true } : {}),
     });
   }

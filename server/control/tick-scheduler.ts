@@ -1,4 +1,5 @@
 import { wallClock, type Clock } from './clock.ts';
+import { TickFigures } from './tick-figures.ts';
 
 /** Something the scheduler ticks: `tick(due)` with the time the tick was due. */
 export interface Tickable {
@@ -51,6 +52,8 @@ export class TickScheduler {
   #running = false;
   readonly #sleep: (ms: number) => void;
   overruns = 0;
+  /** wake-up lateness and tick durations of this thread (status, benchmarks) */
+  readonly figures = new TickFigures();
 
   /** the precise sleep before each tick, ms */
   get spinMs(): number {
@@ -107,6 +110,8 @@ export class TickScheduler {
       const left = next - this.#clock.now();
       if (left > 0) this.#sleep(Math.min(left, 2 * this.#spin) * 1000);
     }
+    const woke = this.#clock.now();
+    this.figures.woke(woke - next, woke);
     for (const e of this.#entries) {
       const now = this.#clock.now();
       // 1 us of tolerance: float sums of periods must not leave a tick forever "almost due"
@@ -118,6 +123,7 @@ export class TickScheduler {
       }
       e.next += e.loop.dt;
       const after = this.#clock.now();
+      this.figures.ticked(after - now, after);
       if (e.next < after - e.loop.dt) {
         this.overruns++;
         e.next = after + e.loop.dt;

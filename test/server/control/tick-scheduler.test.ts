@@ -106,3 +106,35 @@ describe('TickScheduler', () => {
     expect(s.spinMs).toBe(0);
   });
 });
+
+describe('TickScheduler figures', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'Date'] });
+    vi.setSystemTime(1_000_000);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("splits a late tick into the thread's late wake-up and the time spent in other robots' ticks", () => {
+    const s = new TickScheduler({ clock, spinMs: 0 });
+    // two robots phased 10 ms apart; the first takes 15 ms, so the second starts 5 ms late although
+    // the thread woke on time
+    const slow = new Probe(0.02, 0.015);
+    const next = new Probe(0.02);
+    s.add([slow, next]);
+    s.start();
+    vi.advanceTimersByTime(400);
+    s.stop();
+    const f = s.figures.read();
+    expect(f.tickMaxMs).toBeCloseTo(15, 3);
+    expect(f.tickP50Ms).toBeLessThan(1); // half the ticks take no time
+    expect(f.wakeLateMaxMs).toBeLessThan(0.5); // fake timers fire on time: the lateness is queueing
+    expect(f.busyShare).toBeGreaterThan(0.6);
+    expect(f.busyShare).toBeLessThan(0.9);
+    const lateNext = next.starts.map((t, i) => t - next.dues[i]);
+    expect(Math.max(...lateNext)).toBeCloseTo(0.005, 3);
+    s.figures.reset();
+    expect(s.figures.read()).toMatchObject({ tickMaxMs: null, wakeLateMaxMs: null, busyShare: null });
+  });
+});

@@ -1,0 +1,24 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { TickFiguresReading } from '../control/tick-figures.ts';
+import type { GcPausesReading } from './gc-pauses.ts';
+
+const Ms = (description: string) => Type.Union([Type.Number(), Type.Null()], { description });
+
+/** Where the control thread's time went over the window (GET /api/status `controlThread`). */
+export const ThreadFiguresSchema = Type.Object({
+  wakeLateP50Ms: Ms('how late the thread started a run of due ticks: timer, kernel, a busy event loop'),
+  wakeLateP99Ms: Ms(''), wakeLateMaxMs: Ms(''),
+  tickP50Ms: Ms("one robot's tick: bridge I/O, policy, arbiter, pipeline, rewind, recording"),
+  tickP99Ms: Ms(''), tickMaxMs: Ms(''),
+  busyShare: Type.Union([Type.Number(), Type.Null()], { description: "share of the window's wall time inside ticks" }),
+  gc: Type.Object({
+    count: Type.Integer(), totalMs: Type.Number(), p99Ms: Ms('a collection stops every tick of this thread'), maxMs: Ms(''),
+    major: Type.Integer({ description: 'full (mark-compact) collections among them' }),
+  }),
+}, { $id: 'takeover/ThreadFigures' });
+export type ThreadFigures = Static<typeof ThreadFiguresSchema>;
+
+/** The scheduler's and the collector's figures as one block. */
+export function threadFigures(ticks: TickFiguresReading, gc: GcPausesReading): ThreadFigures {
+  return { ...ticks, gc };
+}

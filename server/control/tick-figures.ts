@@ -1,0 +1,63 @@
+import { SampleRing } from './rate-meter.ts';
+
+/** What the control thread's own time went to, over the current measurement window (ms unless named). */
+export interface TickFiguresReading {
+  /** scheduler wake-ups: how late the thread started a run of due ticks (timer, kernel, a busy event loop) */
+  wakeLateP50Ms: number | null;
+  wakeLateP99Ms: number | null;
+  wakeLateMaxMs: number | null;
+  /** one loop's tick: bridge I/O, policy, arbiter, pipeline, rewind capture, recording */
+  tickP50Ms: number | null;
+  tickP99Ms: number | null;
+  tickMaxMs: number | null;
+  /** share of the window's wall time spent inside ticks (0..1; null before a window has run) */
+  busyShare: number | null;
+}
+
+const ms = (s: number) => (Number.isFinite(s) ? s * 1000 : null);
+
+/**
+ * The scheduler's own figures, to split a late tick into "the thread woke late" and "it queued
+ * behind other robots' ticks" (docs/architecture.md "Threads"). Fixed rings: nothing grows per tick.
+ */
+export class TickFigures {
+  readonly wakeLate = new SampleRing(4096);
+  readonly tickTime = new SampleRing(4096);
+  #busy = 0;
+  #since = NaN;
+  #last = NaN;
+
+  /** a run of due ticks began `lateS` after the earliest was due, at `now` */
+  woke(lateS: number, now: number): void {
+    this.wakeLate.push(Math.max(0, lateS));
+    if (!Number.isFinite(this.#since)) this.#since = now;
+    this.#last = now;
+  }
+
+  /** one loop's tick took `s` seconds, ending at `now` */
+  ticked(s: number, now: number): void {
+    this.tickTime.push(s);
+    this.#busy += s;
+    this.#last = now;
+  }
+
+  /** starts a new window */
+  reset(): void {
+    this.wakeLate.clear();
+    this.tickTime.clear();
+    this.#busy = 0;
+    this.#since = NaN;
+    this.#last = NaN;
+  }
+
+  read(): TickFiguresReading {
+    const [w50, w99, wMax] = this.wakeLate.percentiles([50, 99, 100]);
+    const [t50, t99, tMax] = this.tickTime.percentiles([50, 99, 100]);
+    const span = this.#last - this.#since;
+    return {
+      wakeLateP50Ms: ms(w50), wakeLateP99Ms: ms(w99), wakeLateMaxMs: ms(wMax),
+      tickP50Ms: ms(t50), tickP99Ms: ms(t99), tickMaxMs: ms(tMax),
+      busyShare: span > 0 ? Math.min(1, this.#busy / span) : null,
+    };
+  }
+}
