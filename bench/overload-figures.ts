@@ -51,6 +51,9 @@ export interface Figures {
   teleopUnanswered: number | null;
   estopP99: number | null;
   estopMax: number | null;
+  /** the server's share: an e-stop frame's arrival to its answer handed to the socket (GET /api/status estopAck) */
+  estopServerP99: number | null;
+  estopServerMax: number | null;
   estops: number | null;
   estopUnanswered: number | null;
   pauses: number | null;
@@ -125,6 +128,8 @@ export function phaseFigures(p: PhaseResult, configuredHz: number): Figures {
     teleopUnanswered: orNull(t.unansweredAfter1s),
     estopP99: orNull(e.estopP99Ms),
     estopMax: orNull(e.estopMaxMs),
+    estopServerP99: orNull(p.end?.status.estopAck.p99Ms),
+    estopServerMax: orNull(p.end?.status.estopAck.maxMs),
     estops: orNull(e.estops),
     estopUnanswered: orNull(e.unanswered),
     pauses: orNull(t.pauses),

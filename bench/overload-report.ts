@@ -43,6 +43,8 @@ export function overloadRows(b: Figures, o: Figures): Row[] {
     row('teleop send->reply p99 ms, client', (f) => f.teleopClientP99),
     row('e-stop send->ack p99 ms, client', (f) => f.estopP99, '<= 20', (x) => le(x, 20)),
     row('e-stop send->ack max ms, client', (f) => f.estopMax),
+    row('e-stop arrival->answer p99 ms, server', (f) => f.estopServerP99),
+    row('e-stop arrival->answer max ms, server', (f) => f.estopServerMax),
     row(`spurious pauses${Object.keys(o.pauseReasons).length ? ` (overload: ${Object.entries(o.pauseReasons).map(([k, v]) => `${k} ${v}`).join(', ')})` : ''}`, (f) => f.pauses, '0', (x) => x === 0),
     row('steps lost', (f) => f.stepsLost, '0', (x, f) => x === 0 && f.cleanExit),
     row('catalog rows not matching journals', (f) => f.catalogMismatches, '0', (x) => x === 0),
@@ -80,6 +82,7 @@ export function baselineTable(f: Figures): string {
     ['teleop latency p99 ms, server, worst robot', w(f.teleopServerP99), '<= 1', le(w(f.teleopServerP99), 1)],
     ['teleop send->reply p99 ms, client', f.teleopClientP99, '', null],
     ['e-stop send->ack p99 ms, client', f.estopP99, '', null],
+    ['e-stop arrival->answer p99 ms, server', f.estopServerP99, '', null],
     ['spurious pauses', f.pauses, '', null],
     ['steps lost', f.stepsLost, '', null],
   ];

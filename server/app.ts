@@ -215,7 +215,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   });
   const policies = withPolicies ? await setupPolicies(app, control, config.dataDir) : null;
   await app.register(statusApi, {
-    control, broadcaster, version: VERSION, threads: () => ({ control: control.priority, network: networkPriority }),
+    control, broadcaster, version: VERSION, threads: () => ({ control: control.priority, network: networkPriority }), estopAckMs: router.estopAckMs,
     backend: async () => {
       const kinds = new Set(control.robotIds.map((id) => control.info(id).kind));
       const running = new Set(control.robotIds.map((id) => control.info(id).policy?.name ?? 'idle'));

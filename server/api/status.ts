@@ -7,6 +7,7 @@ import { PROTOCOL_VERSION } from '../../protocol/messages.ts';
 import { RobotStatusSchema } from '../control-plane/robot-status.ts';
 import type { ThreadPriority } from '../control-plane/thread-priority.ts';
 import { ThreadFiguresSchema } from '../control-plane/thread-figures.ts';
+import type { SampleRing } from '../control/rate-meter.ts';
 
 export interface StatusOptions {
   control: ControlPlane;
@@ -17,6 +18,8 @@ export interface StatusOptions {
   recorderStats: () => Record<string, number> | null;
   /** the niceness of the server's threads (null: in-process loops) */
   threads: () => { control: ThreadPriority | null; network: ThreadPriority | null };
+  /** e-stop frames' arrival to their answer handed to the socket, ms (the network thread's share of an e-stop) */
+  estopAckMs: SampleRing;
 }
 
 const PrioritySchema = Type.Object({
@@ -34,7 +37,15 @@ const StatusSchema = Type.Object({
   recorder: Type.Union([Type.Record(Type.String(), Type.Number()), Type.Null()]),
   threads: Type.Object({ control: Nullable(PrioritySchema), network: Nullable(PrioritySchema) }),
   controlThread: ThreadFiguresSchema,
+  estopAck: Type.Object({
+    count: Type.Integer(), p50Ms: Nullable(Type.Number()), p99Ms: Nullable(Type.Number()), maxMs: Nullable(Type.Number()),
+  }, { description: "e-stops since the window's start: from the frame's arrival to the answer handed to the socket (decode excluded, network excluded)" }),
 });
+
+function estopAck(r: SampleRing): { count: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null } {
+  const [p50, p99, max] = r.percentiles([50, 99, 100]).map((x) => (Number.isFinite(x) ? x : null));
+  return { count: r.count, p50Ms: p50, p99Ms: p99, maxMs: max };
+}
 
 /** GET /api/status: version, robots with measured loop rates, backend, clients (viewer and above). */
 export const statusApi: FastifyPluginAsync<StatusOptions> = async (app, o) => {
@@ -57,6 +68,7 @@ export const statusApi: FastifyPluginAsync<StatusOptions> = async (app, o) => {
     },
   }, async () => {
     await o.control.samples(true);
+    o.estopAckMs.clear();
     return { robots: o.control.robotIds.length };
   });
   app.get('/api/status', {
@@ -71,6 +83,7 @@ export const statusApi: FastifyPluginAsync<StatusOptions> = async (app, o) => {
       recorder: o.recorderStats(),
       threads: o.threads(),
       controlThread: st.thread,
+      estopAck: estopAck(o.estopAckMs),
     };
   });
 };

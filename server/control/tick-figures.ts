@@ -1,4 +1,4 @@
-import { SampleRing } from './rate-meter.ts';
+import { LogHistogram } from './log-histogram.ts';
 
 /** What the control thread's own time went to, over the current measurement window (ms unless named). */
 export interface TickFiguresReading {
@@ -18,11 +18,11 @@ const ms = (s: number) => (Number.isFinite(s) ? s * 1000 : null);
 
 /**
  * The scheduler's own figures, to split a late tick into "the thread woke late" and "it queued
- * behind other robots' ticks" (docs/architecture.md "Threads"). Fixed rings: nothing grows per tick.
+ * behind other robots' ticks" (docs/architecture.md "Threads"). Histograms: the whole window, nothing grows per tick.
  */
 export class TickFigures {
-  readonly wakeLate = new SampleRing(4096);
-  readonly tickTime = new SampleRing(4096);
+  readonly wakeLate = new LogHistogram();
+  readonly tickTime = new LogHistogram();
   #busy = 0;
   #since = NaN;
   #last = NaN;
@@ -51,8 +51,8 @@ export class TickFigures {
   }
 
   read(): TickFiguresReading {
-    const [w50, w99, wMax] = this.wakeLate.percentiles([50, 99, 100]);
-    const [t50, t99, tMax] = this.tickTime.percentiles([50, 99, 100]);
+    const [w50, w99, wMax] = [50, 99, 100].map((p) => this.wakeLate.percentile(p));
+    const [t50, t99, tMax] = [50, 99, 100].map((p) => this.tickTime.percentile(p));
     const span = this.#last - this.#since;
     return {
       wakeLateP50Ms: ms(w50), wakeLateP99Ms: ms(w99), wakeLateMaxMs: ms(wMax),

@@ -8,6 +8,7 @@ import type { ControlPlane } from '../control-plane/control-plane.ts';
 import { CLOSE_CODES, type ErrorCode } from '../../protocol/error-codes.ts';
 import { MAX_FRAME_BYTES } from '../../protocol/codec.ts';
 import { PROTOCOL_VERSION, SUPPORTED_PROTOCOLS, type ClientMessage, type RobotCommandMessage, type ServerMessage } from '../../protocol/messages.ts';
+import { SampleRing } from '../control/rate-meter.ts';
 import type { ClientSession } from './client-session.ts';
 
 export interface RouterOptions {
@@ -29,6 +30,8 @@ export class CommandRouter {
   #o: RouterOptions;
   /** per session: the reply chain of commands still waiting for the control side */
   #tail = new WeakMap<ClientSession, Promise<void>>();
+  /** e-stops: from the frame's arrival to its answer handed to the socket, ms (status, benchmarks) */
+  readonly estopAckMs = new SampleRing(1024);
 
   constructor(o: RouterOptions) {
     this.#o = o;
@@ -134,6 +137,7 @@ export class CommandRouter {
     const actor: Actor = { operatorId: p.name, role: p.role };
     const answer = this.#o.control.command(msg.robot, actor, cmd as RobotCommand, receivedAtMs);
     const replyTo = (refusal: Refusal | null): ServerMessage | null => {
+      if (msg.type === 'estop') this.estopAckMs.push(performance.now() - receivedAtMs);
       if (refusal) return this.#errorMessage(s, refusal.code, refusal.message, ref, msg.type);
       // Teleop streams at input rate: acknowledge only when the client asks (ref).
       if (msg.type !== 'teleop' || ref !== undefined) return { type: 'ack', ...(ref !== undefined ? { ref } : {}), for: msg.type, robot: msg.robot };
