@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, TOKENS } from '../support/test-server.ts';
+import { startTestServer, TestClient, TOKENS } from '../support/test-server.ts';
 import { redactToken } from '../../../server/app.ts';
 
 describe('REST API', () => {
@@ -47,6 +47,24 @@ describe('REST API', () => {
     expect(arm0).toMatchObject({ mode: 'AUTONOMOUS', configuredRateHz: 20, ticks: 5 });
     expect(arm0.measuredRateHz).toBeCloseTo(20, 6); // the manual clock ticks exactly at 20 Hz
     expect(s.robots[1].configuredRateHz).toBe(50);
+  });
+
+  it("times each e-stop from its frame's arrival to its answer (estopAck), and starts over on reset-figures", async () => {
+    const { client } = await TestClient.signIn(srv.url, TOKENS.bob.token);
+    client.send({ type: 'estop', robot: 'arm1', ref: 7 });
+    await client.next((m) => m.type === 'ack' && m.ref === 7);
+    client.send({ type: 'reset_estop', robot: 'arm1', ref: 8 });
+    await client.next((m) => m.type === 'ack' && m.ref === 8);
+    client.close();
+    const s = (await get('/api/status', TOKENS.eve.token)).json();
+    expect(s.estopAck.count).toBe(1);
+    expect(s.estopAck.p99Ms).toBeGreaterThanOrEqual(0);
+    expect(s.estopAck.maxMs).toBe(s.estopAck.p99Ms);
+    // the control thread's figures are there (this server ticks by hand: nothing measured yet)
+    expect(s.controlThread).toMatchObject({ gc: { count: 0 }, busyShare: null });
+    const reset = await srv.app.inject({ method: 'POST', url: '/api/status/reset-figures', headers: { authorization: `Bearer ${TOKENS.bob.token}` } });
+    expect(reset.statusCode).toBe(200);
+    expect((await get('/api/status', TOKENS.eve.token)).json().estopAck).toEqual({ count: 0, p50Ms: null, p99Ms: null, maxMs: null });
   });
 
   it('GET /api/robots and /api/robots/:id', async () => {
