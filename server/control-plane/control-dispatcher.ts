@@ -42,8 +42,15 @@ export class ControlDispatcher {
     this.#relay = relay;
   }
 
-  /** One message from the network thread. */
+  /** One message from the network thread (its handling counts as the thread's work between ticks). */
   receive(m: ToControl): void {
+    const t0 = performance.now();
+    this.#receive(m);
+    const t1 = performance.now();
+    this.#host.fleet.scheduler.figures.worked((t1 - t0) / 1000, t1 / 1000);
+  }
+
+  #receive(m: ToControl): void {
     const host = this.#host;
     const answer = (id: number, p: Promise<unknown>) =>
       p.then((value) => this.#post({ t: 'reply', id, value }), (err) => this.#post({ t: 'reply', id, error: toThreadError(err) }));
@@ -94,8 +101,11 @@ export class ControlDispatcher {
   drain(): void {
     if (this.#draining) clearImmediate(this.#draining);
     this.#draining = null;
+    const t0 = performance.now();
     this.inbox.drain((it, superseded) => this.#run(it, superseded));
     this.#flushReplies();
+    const t1 = performance.now();
+    this.#host.fleet.scheduler.figures.worked((t1 - t0) / 1000, t1 / 1000);
   }
 
   #run(it: Item, superseded: readonly Item[]): void {

@@ -77,7 +77,10 @@ export class ControlHost {
     // With many robots, frames wait up to a quarter of the fastest period so that several robots'
     // frames leave in one write per viewer; with a few, they go right after each tick.
     const fastest = Math.max(...config.robots.map((r) => r.controlRateHz ?? config.controlRateHz), config.controlRateHz);
-    const frames = new FrameCollector({ emit: o.onFrames, coalesceMs: o.coalesceMs ?? (config.robots.length > 4 ? 250 / fastest : 0), watched: o.watched });
+    const frames = new FrameCollector({
+      emit: o.onFrames, coalesceMs: o.coalesceMs ?? (config.robots.length > 4 ? 250 / fastest : 0), watched: o.watched,
+      onWork: (sec) => fleet.scheduler.figures.worked(sec, performance.now() / 1000),
+    });
     for (const r of fleet.robots.values()) {
       frames.attach(r);
       r.loop.on('event', o.onEvent);

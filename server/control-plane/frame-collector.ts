@@ -26,8 +26,11 @@ export class FrameCollector {
   framesBuilt = 0;
   flushes = 0;
 
-  constructor(o: { emit: (frames: EncodedFrame[]) => void; coalesceMs?: number; wallNow?: () => number; watched?: (robot: string) => boolean }) {
+  #onWork: (seconds: number) => void;
+
+  constructor(o: { emit: (frames: EncodedFrame[]) => void; coalesceMs?: number; wallNow?: () => number; watched?: (robot: string) => boolean; onWork?: (seconds: number) => void }) {
     this.#emit = o.emit;
+    this.#onWork = o.onWork ?? (() => {});
     this.coalesceMs = o.coalesceMs ?? 0;
     this.#wallNow = o.wallNow ?? Date.now;
     this.#watched = o.watched ?? (() => true);
@@ -58,7 +61,8 @@ export class FrameCollector {
     if (this.#fallback) clearTimeout(this.#fallback);
     this.#fallback = null;
     if (this.#dirty.size === 0) return;
-    this.#lastFlush = performance.now();
+    const t0 = performance.now();
+    this.#lastFlush = t0;
     this.flushes++;
     const wall = this.#wallNow();
     const frames: EncodedFrame[] = [];
@@ -69,6 +73,7 @@ export class FrameCollector {
     }
     this.#dirty.clear();
     if (frames.length) this.#emit(frames);
+    this.#onWork((performance.now() - t0) / 1000);
   }
 
   close(): void {

@@ -11,6 +11,8 @@ export const ThreadFiguresSchema = Type.Object({
   tickP50Ms: Ms("one robot's tick: bridge I/O, policy, arbiter, pipeline, rewind, recording"),
   tickP99Ms: Ms(''), tickMaxMs: Ms(''),
   busyShare: Type.Union([Type.Number(), Type.Null()], { description: "share of the window's wall time inside ticks" }),
+  workP99Ms: Ms('other work between ticks (a batch of commands, a frame flush): one task'), workMaxMs: Ms(''),
+  workShare: Type.Union([Type.Number(), Type.Null()], { description: "share of the window's wall time in that other work" }),
   gc: Type.Object({
     count: Type.Integer(), totalMs: Type.Number(), p99Ms: Ms('a collection stops every tick of this thread'), maxMs: Ms(''),
     major: Type.Integer({ description: 'full (mark-compact) collections among them' }),

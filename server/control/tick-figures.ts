@@ -12,6 +12,11 @@ export interface TickFiguresReading {
   tickMaxMs: number | null;
   /** share of the window's wall time spent inside ticks (0..1; null before a window has run) */
   busyShare: number | null;
+  /** other work on the thread between ticks (commands, frames, status): each task's duration */
+  workP99Ms: number | null;
+  workMaxMs: number | null;
+  /** share of the window's wall time in that other work */
+  workShare: number | null;
 }
 
 const ms = (s: number) => (Number.isFinite(s) ? s * 1000 : null);
@@ -23,7 +28,9 @@ const ms = (s: number) => (Number.isFinite(s) ? s * 1000 : null);
 export class TickFigures {
   readonly wakeLate = new LogHistogram();
   readonly tickTime = new LogHistogram();
+  readonly workTime = new LogHistogram();
   #busy = 0;
+  #work = 0;
   #since = NaN;
   #last = NaN;
 
@@ -41,11 +48,21 @@ export class TickFigures {
     this.#last = now;
   }
 
+  /** a task between ticks (a batch of commands, a frame flush) took `s` seconds, ending at `now` */
+  worked(s: number, now: number): void {
+    this.workTime.push(s);
+    this.#work += s;
+    if (!Number.isFinite(this.#since)) this.#since = now - s;
+    this.#last = Math.max(this.#last, now);
+  }
+
   /** starts a new window */
   reset(): void {
     this.wakeLate.clear();
     this.tickTime.clear();
+    this.workTime.clear();
     this.#busy = 0;
+    this.#work = 0;
     this.#since = NaN;
     this.#last = NaN;
   }
@@ -53,11 +70,14 @@ export class TickFigures {
   read(): TickFiguresReading {
     const [w50, w99, wMax] = [50, 99, 100].map((p) => this.wakeLate.percentile(p));
     const [t50, t99, tMax] = [50, 99, 100].map((p) => this.tickTime.percentile(p));
+    const [k99, kMax] = [99, 100].map((p) => this.workTime.percentile(p));
     const span = this.#last - this.#since;
     return {
       wakeLateP50Ms: ms(w50), wakeLateP99Ms: ms(w99), wakeLateMaxMs: ms(wMax),
       tickP50Ms: ms(t50), tickP99Ms: ms(t99), tickMaxMs: ms(tMax),
-      busyShare: span > 0 ? Math.min(1, this.#busy / span) : null,
+      busyShare: span > 0 && this.tickTime.count > 0 ? Math.min(1, this.#busy / span) : null,
+      workP99Ms: ms(k99), workMaxMs: ms(kMax),
+      workShare: span > 0 && this.workTime.count > 0 ? Math.min(1, this.#work / span) : null,
     };
   }
 }

@@ -134,7 +134,9 @@ describe('TickScheduler figures', () => {
     expect(f.busyShare).toBeLessThan(0.9);
     const lateNext = next.starts.map((t, i) => t - next.dues[i]);
     expect(Math.max(...lateNext)).toBeCloseTo(0.005, 3);
+    s.figures.worked(0.003, clock.now());
+    expect(s.figures.read().workMaxMs).toBeCloseTo(3, 9);
     s.figures.reset();
-    expect(s.figures.read()).toMatchObject({ tickMaxMs: null, wakeLateMaxMs: null, busyShare: null });
+    expect(s.figures.read()).toMatchObject({ tickMaxMs: null, wakeLateMaxMs: null, busyShare: null, workMaxMs: null, workShare: null });
   });
 });
