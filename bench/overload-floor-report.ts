@@ -64,5 +64,7 @@ export function threadTable(b: Figures, o: Figures): string {
   const body = rows.map(([n, pick]) => [n, show(pick(b)), show(pick(o))]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  return [line(head), `|${widths.map((x) => '-'.repeat(x + 2)).join('|')}|`, ...body.map(line)].join('\n') + '\n';
+  const slow = (f: Figures) => (f.thread?.slowest ?? []).map((x) => `${x.what} ${fmt(x.ms, 3)} ms`).join('; ') || 'none over 1 ms';
+  return [line(head), `|${widths.map((x) => '-'.repeat(x + 2)).join('|')}|`, ...body.map(line),
+    `longest tasks on the control thread, baseline: ${slow(b)}`, `longest tasks on the control thread, overload: ${slow(o)}`].join('\n') + '\n';
 }

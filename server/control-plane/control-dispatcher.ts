@@ -47,7 +47,9 @@ export class ControlDispatcher {
     const t0 = performance.now();
     this.#receive(m);
     const t1 = performance.now();
-    this.#host.fleet.scheduler.figures.worked((t1 - t0) / 1000, t1 / 1000);
+    const f = this.#host.fleet.scheduler.figures;
+    f.worked((t1 - t0) / 1000, t1 / 1000);
+    if ((t1 - t0) / 1000 > f.slowFloorS) f.noteSlow(m.t === 'cmd' ? `message cmd ${m.cmd.type}` : `message ${m.t}`, (t1 - t0) / 1000);
   }
 
   #receive(m: ToControl): void {
@@ -118,7 +120,11 @@ export class ControlDispatcher {
       return;
     }
     const c = it as Cmd;
+    const t0 = performance.now();
     const refusal = host.command(c.robotId, c.actor, c.cmd, c.at);
+    const s = (performance.now() - t0) / 1000;
+    const f = host.fleet.scheduler.figures;
+    if (s > f.slowFloorS) f.noteSlow(`command ${c.cmd.type} ${c.robotId}`, s);
     this.#replies.push({ id: c.id, refusal });
     for (const s of superseded) this.#replies.push({ id: s.id, refusal });
   }

@@ -79,7 +79,11 @@ export class ControlHost {
     const fastest = Math.max(...config.robots.map((r) => r.controlRateHz ?? config.controlRateHz), config.controlRateHz);
     const frames = new FrameCollector({
       emit: o.onFrames, coalesceMs: o.coalesceMs ?? (config.robots.length > 4 ? 250 / fastest : 0), watched: o.watched,
-      onWork: (sec) => fleet.scheduler.figures.worked(sec, performance.now() / 1000),
+      onWork: (sec, what) => {
+        const f = fleet.scheduler.figures;
+        f.worked(sec, performance.now() / 1000);
+        if (sec > f.slowFloorS) f.noteSlow(what, sec);
+      },
     });
     for (const r of fleet.robots.values()) {
       frames.attach(r);

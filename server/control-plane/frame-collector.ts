@@ -26,9 +26,9 @@ export class FrameCollector {
   framesBuilt = 0;
   flushes = 0;
 
-  #onWork: (seconds: number) => void;
+  #onWork: (seconds: number, what: string) => void;
 
-  constructor(o: { emit: (frames: EncodedFrame[]) => void; coalesceMs?: number; wallNow?: () => number; watched?: (robot: string) => boolean; onWork?: (seconds: number) => void }) {
+  constructor(o: { emit: (frames: EncodedFrame[]) => void; coalesceMs?: number; wallNow?: () => number; watched?: (robot: string) => boolean; onWork?: (seconds: number, what: string) => void }) {
     this.#emit = o.emit;
     this.#onWork = o.onWork ?? (() => {});
     this.coalesceMs = o.coalesceMs ?? 0;
@@ -73,7 +73,7 @@ export class FrameCollector {
     }
     this.#dirty.clear();
     if (frames.length) this.#emit(frames);
-    this.#onWork((performance.now() - t0) / 1000);
+    this.#onWork((performance.now() - t0) / 1000, 'frames');
   }
 
   close(): void {

@@ -41,7 +41,12 @@ export class StatusPublisher {
     const next = (i: number) => {
       this.#step = null;
       if (i < ids.length) {
+        const t0 = performance.now();
         robots.push(this.#host.statusOf(ids[i]));
+        const sec = (performance.now() - t0) / 1000;
+        const f = this.#host.fleet.scheduler.figures;
+        f.worked(sec, performance.now() / 1000);
+        if (sec > f.slowFloorS) f.noteSlow(`status ${ids[i]}`, sec);
         this.#step = setImmediate(() => next(i + 1));
         return;
       }

@@ -17,7 +17,13 @@ export interface TickFiguresReading {
   workMaxMs: number | null;
   /** share of the window's wall time in that other work */
   workShare: number | null;
+  /** the longest tasks of the window (ticks and other work over 1 ms), longest first */
+  slowest: Array<{ what: string; ms: number }>;
 }
+
+/** how many of the longest tasks are kept, and the least a task must take to be one */
+const SLOWEST = 5;
+const SLOW_FLOOR_S = 0.001;
 
 const ms = (s: number) => (Number.isFinite(s) ? s * 1000 : null);
 
@@ -31,6 +37,7 @@ export class TickFigures {
   readonly workTime = new LogHistogram();
   #busy = 0;
   #work = 0;
+  #slowest: Array<{ what: string; s: number }> = [];
   #since = NaN;
   #last = NaN;
 
@@ -56,6 +63,19 @@ export class TickFigures {
     this.#last = Math.max(this.#last, now);
   }
 
+  /** the least a task must take to enter the longest tasks (callers build a label only above it) */
+  get slowFloorS(): number {
+    return this.#slowest.length < SLOWEST ? SLOW_FLOOR_S : this.#slowest[SLOWEST - 1].s;
+  }
+
+  /** a task that took `s` seconds, longer than slowFloorS */
+  noteSlow(what: string, s: number): void {
+    if (s <= this.slowFloorS) return;
+    this.#slowest.push({ what, s });
+    this.#slowest.sort((a, b) => b.s - a.s);
+    if (this.#slowest.length > SLOWEST) this.#slowest.length = SLOWEST;
+  }
+
   /** starts a new window */
   reset(): void {
     this.wakeLate.clear();
@@ -63,6 +83,7 @@ export class TickFigures {
     this.workTime.clear();
     this.#busy = 0;
     this.#work = 0;
+    this.#slowest = [];
     this.#since = NaN;
     this.#last = NaN;
   }
@@ -78,6 +99,7 @@ export class TickFigures {
       busyShare: span > 0 && this.tickTime.count > 0 ? Math.min(1, this.#busy / span) : null,
       workP99Ms: ms(k99), workMaxMs: ms(kMax),
       workShare: span > 0 && this.workTime.count > 0 ? Math.min(1, this.#work / span) : null,
+      slowest: this.#slowest.map((x) => ({ what: x.what, ms: x.s * 1000 })),
     };
   }
 }

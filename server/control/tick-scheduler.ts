@@ -4,6 +4,8 @@ import { TickFigures } from './tick-figures.ts';
 /** Something the scheduler ticks: `tick(due)` with the time the tick was due. */
 export interface Tickable {
   readonly dt: number;
+  /** names the loop in the thread's figures (its robot) */
+  readonly robotId?: string;
   tick(due: number): void;
 }
 
@@ -124,6 +126,7 @@ export class TickScheduler {
       e.next += e.loop.dt;
       const after = this.#clock.now();
       this.figures.ticked(after - now, after);
+      if (after - now > this.figures.slowFloorS) this.figures.noteSlow(`tick ${e.loop.robotId ?? '?'}`, after - now);
       if (e.next < after - e.loop.dt) {
         this.overruns++;
         e.next = after + e.loop.dt;

@@ -120,7 +120,7 @@ describe('TickScheduler figures', () => {
     const s = new TickScheduler({ clock, spinMs: 0 });
     // two robots phased 10 ms apart; the first takes 15 ms, so the second starts 5 ms late although
     // the thread woke on time
-    const slow = new Probe(0.02, 0.015);
+    const slow = Object.assign(new Probe(0.02, 0.015), { robotId: 'slow' });
     const next = new Probe(0.02);
     s.add([slow, next]);
     s.start();
@@ -134,9 +134,12 @@ describe('TickScheduler figures', () => {
     expect(f.busyShare).toBeLessThan(0.9);
     const lateNext = next.starts.map((t, i) => t - next.dues[i]);
     expect(Math.max(...lateNext)).toBeCloseTo(0.005, 3);
+    // the longest tasks name their loop: the 15 ms ticks of the first robot
+    expect(f.slowest.length).toBe(5);
+    expect(f.slowest[0]).toEqual({ what: 'tick slow', ms: expect.closeTo(15, 3) });
     s.figures.worked(0.003, clock.now());
     expect(s.figures.read().workMaxMs).toBeCloseTo(3, 9);
     s.figures.reset();
-    expect(s.figures.read()).toMatchObject({ tickMaxMs: null, wakeLateMaxMs: null, busyShare: null, workMaxMs: null, workShare: null });
+    expect(s.figures.read()).toMatchObject({ tickMaxMs: null, wakeLateMaxMs: null, busyShare: null, workMaxMs: null, workShare: null, slowest: [] });
   });
 });
