@@ -67,7 +67,7 @@ export const statusApi: FastifyPluginAsync<StatusOptions> = async (app, o) => {
       response: { 200: Type.Object({ robots: Type.Integer() }) },
     },
   }, async () => {
-    await o.control.samples(true);
+    await o.control.resetFigures();
     o.estopAckMs.clear();
     return { robots: o.control.robotIds.length };
   });

@@ -70,6 +70,9 @@ export class ControlDispatcher {
         return this.#post({ t: 'reply', id: m.id, value: host.status() });
       case 'samples':
         return this.#post({ t: 'reply', id: m.id, value: host.samples(m.reset) });
+      case 'reset_figures':
+        host.resetFigures();
+        return this.#post({ t: 'reply', id: m.id, value: null });
       case 'policy_stats':
         void answer(m.id, host.policyStats());
         return;

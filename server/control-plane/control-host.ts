@@ -145,12 +145,15 @@ export class ControlHost {
       rateHz: loops.map((l) => l.rate.rateHz),
       overruns: this.fleet.scheduler.overruns,
     };
-    if (reset) {
-      for (const l of loops) { l.rate.jitter.clear(); l.commandLatencyMs.clear(); }
-      this.fleet.scheduler.figures.reset();
-      this.#gc.reset();
-    }
+    if (reset) this.resetFigures();
     return out;
+  }
+
+  /** Starts a new measurement window: the loops' rings, the thread's figures, the collections. */
+  resetFigures(): void {
+    for (const r of this.fleet.robots.values()) { r.loop.rate.jitter.clear(); r.loop.commandLatencyMs.clear(); }
+    this.fleet.scheduler.figures.reset();
+    this.#gc.reset();
   }
 
   /** Swaps the learned version a robot runs (TKO_ERR_CONFIG with policies off or a task mismatch). */

@@ -35,6 +35,8 @@ export interface ControlPlane {
   status(fresh?: boolean): Promise<ControlStatus>;
   /** raw jitter and latency samples since the last reset (benchmarks) */
   samples(reset: boolean): Promise<ControlSamples>;
+  /** starts a new measurement window (clears every figure; copies nothing) */
+  resetFigures(): Promise<void>;
   assignPolicy(robot: string, version: string): Promise<{ previous: string | null }>;
   policyStats(): Promise<PolicyRuntimeStats | null>;
   /** state frames and loop events, as they come */

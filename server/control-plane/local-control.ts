@@ -71,6 +71,7 @@ export class LocalControl implements ControlPlane {
   gone(operatorId: string): void { this.host.gone(operatorId); }
   async status(): Promise<ControlStatus> { return this.host.status(); }
   async samples(reset: boolean): Promise<ControlSamples> { return this.host.samples(reset); }
+  async resetFigures(): Promise<void> { this.host.resetFigures(); }
   async assignPolicy(robot: string, version: string): Promise<{ previous: string | null }> {
     const { previous } = await this.host.assignPolicy(robot, version);
     return { previous };

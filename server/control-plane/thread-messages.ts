@@ -28,6 +28,7 @@ export type ToControl =
   | { t: 'status' | 'policy_stats' | 'start' | 'stop'; id: number }
   | { t: 'assign'; id: number; robot: string; version: string }
   | { t: 'samples'; id: number; reset: boolean }
+  | { t: 'reset_figures'; id: number }
   | { t: 'watch'; robots: string[] };
 
 /** An error crossing the thread boundary (TakeoverError's code survives). */

@@ -180,6 +180,7 @@ export class WorkerControl implements ControlPlane {
     return this.#request({ t: 'status', id: this.#nextId++ });
   }
   samples(reset: boolean): Promise<ControlSamples> { return this.#request({ t: 'samples', id: this.#nextId++, reset }); }
+  resetFigures(): Promise<void> { return this.#request({ t: 'reset_figures', id: this.#nextId++ }); }
   /** From the last snapshot (a status page asks on every request); asks the control side before the first and after a swap. */
   policyStats(): Promise<PolicyRuntimeStats | null> {
     if (this.#policies !== undefined) return Promise.resolve(this.#policies);

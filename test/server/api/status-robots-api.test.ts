@@ -64,7 +64,10 @@ describe('REST API', () => {
     expect(s.controlThread).toMatchObject({ gc: { count: 0 }, busyShare: null });
     const reset = await srv.app.inject({ method: 'POST', url: '/api/status/reset-figures', headers: { authorization: `Bearer ${TOKENS.bob.token}` } });
     expect(reset.statusCode).toBe(200);
-    expect((await get('/api/status', TOKENS.eve.token)).json().estopAck).toEqual({ count: 0, p50Ms: null, p99Ms: null, maxMs: null });
+    const after = (await get('/api/status', TOKENS.eve.token)).json();
+    expect(after.estopAck).toEqual({ count: 0, p50Ms: null, p99Ms: null, maxMs: null });
+    expect(s.robots[0].jitterP99Ms).not.toBeNull();
+    expect(after.robots[0].jitterP99Ms).toBeNull();
   });
 
   it('GET /api/robots and /api/robots/:id', async () => {
