@@ -59,6 +59,11 @@ export function threadTable(b: Figures, o: Figures): string {
     ['  total ms', (f) => f.thread?.gc.totalMs],
     ['  p99 ms', (f) => f.thread?.gc.p99Ms],
     ['  max ms', (f) => f.thread?.gc.maxMs],
+    ['kernel: CPU ms', (f) => f.thread?.os?.cpuMs],
+    ['  runnable, waiting for a CPU ms', (f) => f.thread?.os?.runQueueMs],
+    ['  context switches, voluntary (sleeps, lock waits)', (f) => f.thread?.os?.voluntarySwitches],
+    ['  context switches, involuntary', (f) => f.thread?.os?.involuntarySwitches],
+    ['  minor page faults', (f) => f.thread?.os?.minorFaults],
   ];
   const head = ['control thread (server, GET /api/status controlThread)', 'baseline', 'overload'];
   const body = rows.map(([n, pick]) => [n, show(pick(b)), show(pick(o))]);

@@ -10,6 +10,7 @@ import type { RobotInfo } from '../../protocol/messages.ts';
 import { FrameCollector, type EncodedFrame } from './frame-collector.ts';
 import { isLearnedPolicy, PolicyHost, type PolicyRuntimeStats } from './policy-host.ts';
 import { GcPauses } from './gc-pauses.ts';
+import { ThreadOsStats } from './thread-os-stats.ts';
 import { robotStatus, type RobotStatus } from './robot-status.ts';
 import { threadFigures, type ThreadFigures } from './thread-figures.ts';
 
@@ -60,6 +61,8 @@ export class ControlHost {
   readonly frames: FrameCollector;
   readonly #policies: PolicyHost | null;
   readonly #gc = new GcPauses();
+  // created on the thread that runs the loops: the counters are that thread's
+  readonly #os = new ThreadOsStats();
 
   private constructor(fleet: Fleet, frames: FrameCollector, policies: PolicyHost | null) {
     this.fleet = fleet;
@@ -133,7 +136,7 @@ export class ControlHost {
 
   /** Where the control thread's time went since the last reset. */
   threadFigures(): ThreadFigures {
-    return threadFigures(this.fleet.scheduler.figures.read(), this.#gc.read());
+    return threadFigures(this.fleet.scheduler.figures.read(), this.#gc.read(), this.#os.read());
   }
 
   /** The loops' jitter and latency samples since the last reset; `reset` starts a new window. */
@@ -154,6 +157,7 @@ export class ControlHost {
     for (const r of this.fleet.robots.values()) { r.loop.rate.jitter.clear(); r.loop.commandLatencyMs.clear(); }
     this.fleet.scheduler.figures.reset();
     this.#gc.reset();
+    this.#os.reset();
   }
 
   /** Swaps the learned version a robot runs (TKO_ERR_CONFIG with policies off or a task mismatch). */

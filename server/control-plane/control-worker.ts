@@ -29,10 +29,20 @@ async function main(): Promise<void> {
       clock: wallClock, recorder: relay, policies: data.policies, spinMs: data.spinMs, coalesceMs: data.coalesceMs, startPaused: data.startPaused,
       watched: (id) => dispatcher?.watched.has(id) ?? false,
       onFrames: (frames) => {
-        // copy each frame into an ArrayBuffer of its own, which is then transferred: the encoder hands
-        // out Buffers that share pooled memory (Buffer#slice would still share it)
-        const own = frames.map((f) => ({ robot: f.robot, bytes: new Uint8Array(f.bytes) }));
-        post({ t: 'frames', frames: own }, own.map((f) => f.bytes.buffer as ArrayBuffer));
+        // copy the flush's frames into one ArrayBuffer, which is then transferred: the encoder hands
+        // out Buffers that share pooled memory (Buffer#slice would still share it); one allocation a
+        // flush, not one a frame, keeps the control thread's allocations (and page faults) down
+        let total = 0;
+        for (const f of frames) total += f.bytes.byteLength;
+        const buf = new ArrayBuffer(total);
+        let at = 0;
+        const own = frames.map((f) => {
+          const bytes = new Uint8Array(buf, at, f.bytes.byteLength);
+          bytes.set(f.bytes);
+          at += f.bytes.byteLength;
+          return { robot: f.robot, bytes };
+        });
+        post({ t: 'frames', frames: own }, [buf]);
       },
       onEvent: (e) => post({ t: 'event', e }),
       onError: (robot, err) => post({ t: 'log', level: 'error', msg: 'control tick failed; robot e-stopped', robot, err: toThreadError(err) }),

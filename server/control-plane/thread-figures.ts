@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { TickFiguresReading } from '../control/tick-figures.ts';
 import type { GcPausesReading } from './gc-pauses.ts';
+import type { ThreadOsReading } from './thread-os-stats.ts';
 
 const Ms = (description: string) => Type.Union([Type.Number(), Type.Null()], { description });
 
@@ -18,10 +19,17 @@ export const ThreadFiguresSchema = Type.Object({
     count: Type.Integer(), totalMs: Type.Number(), p99Ms: Ms('a collection stops every tick of this thread'), maxMs: Ms(''),
     major: Type.Integer({ description: 'full (mark-compact) collections among them' }),
   }),
+  os: Type.Union([Type.Object({
+    minorFaults: Type.Integer({ description: 'page faults without I/O (each may wait on the memory-map lock of the process)' }),
+    majorFaults: Type.Integer(),
+    voluntarySwitches: Type.Integer({ description: 'the thread gave up the CPU: a sleep, or a wait on a lock' }),
+    involuntarySwitches: Type.Integer({ description: 'taken off the CPU while it wanted to run' }),
+    cpuMs: Type.Number(), runQueueMs: Type.Number({ description: 'runnable but waiting for a CPU' }),
+  }), Type.Null()], { description: "the kernel's counters for the thread over the window (Linux)" }),
 }, { $id: 'takeover/ThreadFigures' });
 export type ThreadFigures = Static<typeof ThreadFiguresSchema>;
 
 /** The scheduler's and the collector's figures as one block. */
-export function threadFigures(ticks: TickFiguresReading, gc: GcPausesReading): ThreadFigures {
-  return { ...ticks, gc };
+export function threadFigures(ticks: TickFiguresReading, gc: GcPausesReading, os: ThreadOsReading | null): ThreadFigures {
+  return { ...ticks, gc, os };
 }
