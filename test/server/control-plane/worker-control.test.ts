@@ -83,6 +83,10 @@ describe('server with its control loops on a worker thread', () => {
     expect(r1.configuredRateHz).toBe(50);
     expect(typeof r1.rateOk).toBe('boolean');
     expect(r1.jitterP999Ms).not.toBeNull();
+    // the control thread accounts for its own time: ticks, wake-ups, the kernel's counters
+    expect(st.controlThread.tickP50Ms).toBeGreaterThan(0);
+    expect(st.controlThread.busyShare).toBeGreaterThan(0);
+    expect(st.controlThread.os.cpuMs).toBeGreaterThan(0);
     // a new measurement window: operators may clear the timing samples, viewers may not
     const before = (await app.control.samples(false)).jitterMs.length;
     const reset = await fetch(`${base}/api/status/reset-figures`, { method: 'POST', headers: auth });
