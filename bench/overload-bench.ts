@@ -19,7 +19,7 @@ function flag(args: string[], name: string, fallback: number): number {
   return v !== undefined && Number.isFinite(n) ? n : fallback;
 }
 
-/** `npm run bench -- overload [--seconds=25] [--robots=16] [--json] [--keep] [--loads=abcde] [--network-nice=N]` (--loads: a subset, to see which one hurts; --network-nice: the server's threadNice.network) */
+/** `npm run bench -- overload [--seconds=25] [--robots=16] [--json] [--keep] [--loads=abcde] [--network-nice=N] [--gc=own-thread|helper-threads]` (--loads: a subset, to see which one hurts; --network-nice: the server's threadNice.network; --gc=own-thread: the server runs under node --single-threaded-gc) */
 export const overloadBench: Benchmark = {
   name: 'overload',
   summary: 'a server process under five hostile loads at once (bad frames, 2,000 idle sockets, REST flood, a locked catalog, a stalled subscriber) against a baseline: jitter, teleop and e-stop latency, pauses, lost steps, memory',
@@ -51,7 +51,11 @@ export const overloadBench: Benchmark = {
       const networkNice = args.some((a) => a.startsWith('--network-nice=')) ? flag(args, 'network-nice', -5) : null;
       const serverConfig = networkNice === null ? {} : { threadNice: { network: networkNice } };
       if (networkNice !== null) say(`server threadNice.network ${networkNice} (--network-nice)\n`);
-      const base: Omit<PhaseOptions, 'name' | 'loads' | 'dir'> = { robots, rateHz: RATE_HZ, seconds, viewers: Math.max(0, Math.round(flag(args, "viewers", VIEWERS))), serverConfig, log };
+      const gc = args.find((a) => a.startsWith('--gc='))?.slice(5);
+      if (gc !== undefined && gc !== 'own-thread' && gc !== 'helper-threads') throw new Error(`--gc must be own-thread or helper-threads, got '${gc}'`);
+      const serverNodeFlags = gc === 'own-thread' ? ['--single-threaded-gc'] : [];
+      say(`server garbage collection: ${gc ?? 'helper-threads'} (--gc)\n`);
+      const base: Omit<PhaseOptions, 'name' | 'loads' | 'dir'> = { robots, rateHz: RATE_HZ, seconds, viewers: Math.max(0, Math.round(flag(args, "viewers", VIEWERS))), serverConfig, serverNodeFlags, log };
       const b = await runPhase({ ...base, name: 'baseline', loads: '', dir: join(dir, 'baseline') });
       const o = await runPhase({ ...base, name: 'overload', loads, dir: join(dir, 'overload') });
       const bf = phaseFigures(b, RATE_HZ);

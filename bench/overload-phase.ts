@@ -19,6 +19,8 @@ export interface PhaseOptions {
   dir: string;
   /** config fields over the bench's (e.g. threadNice) */
   serverConfig?: Record<string, unknown>;
+  /** node flags of the server process (--single-threaded-gc) */
+  serverNodeFlags?: string[];
   log: (line: string) => void;
 }
 
@@ -81,7 +83,7 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
   let sampler: NodeJS.Timeout | null = null;
   try {
     o.log(`${o.name}: starting the server`);
-    server = await ServerProc.start(o.dir, o.robots, o.rateHz, o.serverConfig);
+    server = await ServerProc.start(o.dir, o.robots, o.rateHz, o.serverConfig, undefined, o.serverNodeFlags);
     const s = server;
     const bound = o.seconds + 240;
     const client = (name: string, module: string, params: Json, nice = 0, nofile = 4096) => {

@@ -55,7 +55,7 @@ export class ServerProc {
   }
 
   /** Writes a config (N sim robots at `rateHz`, expert policy, tokens, recording on; `extra`: more config fields) and starts the server. */
-  static async start(dir: string, robots: number, rateHz: number, extra: Record<string, unknown> = {}, timeoutMs = 180_000): Promise<ServerProc> {
+  static async start(dir: string, robots: number, rateHz: number, extra: Record<string, unknown> = {}, timeoutMs = 180_000, nodeFlags: string[] = []): Promise<ServerProc> {
     const dataDir = join(dir, 'data');
     mkdirSync(dataDir, { recursive: true });
     const config = join(dir, 'takeover.config.json');
@@ -71,7 +71,7 @@ export class ServerProc {
     const logFile = join(dir, 'server.log');
     const err = openSync(logFile, 'a');
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('TAKEOVER_')));
-    const proc = spawn(process.execPath, [join(root, 'bin/takeover.js'), 'serve', '--config', config, '--data-dir', dataDir, '--no-build', '--json'], {
+    const proc = spawn(process.execPath, [...nodeFlags, join(root, 'bin/takeover.js'), 'serve', '--config', config, '--data-dir', dataDir, '--no-build', '--json'], {
       cwd: root, env, stdio: ['ignore', 'pipe', err],
     });
     closeSync(err);

@@ -20,7 +20,8 @@ async function main(): Promise<void> {
   const rt = data.config.threadNice.controlRealtime;
   if (rt > 0) priority.realtime = setThreadRealtime(rt);
   // the control thread's garbage collections wait for V8's helper threads: they must not be starved (docs/architecture.md "Threads")
-  if (rt > 1) priority.helpers = setOtherThreadsRealtime(rt - 1);
+  // (under node --single-threaded-gc they do not use them, and are left alone)
+  if (rt > 1 && !data.singleThreadedGc) priority.helpers = setOtherThreadsRealtime(rt - 1);
   const relay = data.record ? new RecorderRelay((ops) => post({ t: 'rec', ops })) : null;
   let dispatcher: ControlDispatcher | null = null;
   let host: ControlHost;

@@ -19,6 +19,8 @@ export interface ControlWorkerData {
   coalesceMs?: number;
   /** every robot starts PAUSED with this reason */
   startPaused?: string;
+  /** the process runs with node's --single-threaded-gc: collections use no helper threads */
+  singleThreadedGc?: boolean;
 }
 
 /** Network thread -> control thread. Requests carry an id; the answer is a `reply` with it. */

@@ -83,7 +83,10 @@ export class WorkerControl implements ControlPlane {
   /** Starts the worker and waits until its robots are built (bridges not yet connected). */
   static async create(config: TakeoverConfig, o: WorkerControlOptions): Promise<WorkerControl> {
     const worker = startTsWorker(new URL('./control-worker.ts', import.meta.url), {
-      workerData: { config, record: o.recorder !== null, policies: o.policies, spinMs: o.spinMs, coalesceMs: o.coalesceMs, startPaused: o.startPaused },
+      workerData: {
+        config, record: o.recorder !== null, policies: o.policies, spinMs: o.spinMs, coalesceMs: o.coalesceMs, startPaused: o.startPaused,
+        singleThreadedGc: process.execArgv.includes('--single-threaded-gc'),
+      },
     });
     const ready = await new Promise<Extract<FromControl, { t: 'ready' }>>((resolve, reject) => {
       const onMsg = (m: FromControl) => {
