@@ -24,12 +24,14 @@ interface Vec3Like { x: number; y: number; z: number }
 interface ReplayWindow {
   __takeover: {
     replay: {
-      steps: { obs: { eePos: number[] } }[];
+      steps: { step: number; source: string; obs: { eePos: number[]; q: number[] } }[];
       segments: { kind: string; from: number; to: number }[];
       shown(): number;
       clock: { playing: boolean };
       armDrawn: boolean;
       model: { bodies: { name: string; visible: boolean; position: Vec3Like }[] } | null;
+      path: { line: { geometry: { getAttribute(n: string): { count: number; getX(i: number): number; getY(i: number): number; getZ(i: number): number } } } };
+      plots: { pageX(i: number): number; el: HTMLElement; plot: { ctx: CanvasRenderingContext2D; bbox: { top: number; height: number }; valToPos(v: number, s: string, c?: boolean): number } }[];
     } | null;
   };
 }
@@ -48,6 +50,19 @@ function setArmVisible(page: Page, visible: boolean): Promise<void> {
   return page.evaluate((v) => {
     for (const b of (window as unknown as ReplayWindow).__takeover.replay!.model!.bodies) if (/^(link\d|hand|.*finger)$/.test(b.name)) b.visible = v;
   }, visible);
+}
+
+/** Where two renders differ (of canvasRgb's 160 x 100 samples): how many, and their centre as fractions of the canvas. */
+function pixelBox(a: number[], b: number[]): { count: number; cx: number; cy: number } {
+  let count = 0, sx = 0, sy = 0;
+  for (let i = 0; i < a.length; i += 3) {
+    if (Math.abs(a[i] - b[i]) + Math.abs(a[i + 1] - b[i + 1]) + Math.abs(a[i + 2] - b[i + 2]) <= 24) continue;
+    const k = i / 3;
+    count++;
+    sx += (k % 160) / 160;
+    sy += Math.floor(k / 160) / 100;
+  }
+  return { count, cx: count ? sx / count : Number.NaN, cy: count ? sy / count : Number.NaN };
 }
 
 const dist = (a: number[], b: number[]) => Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
@@ -104,7 +119,8 @@ describe('replay', () => {
     const all = await episodes('?hasInterventions=true');
     expect(all.items.map((e) => [e.id, e.interventionCount, e.status])).toEqual([[ep.id, 1, 'complete']]);
     await poll(() => page.getByTestId('episode-count').textContent()).toMatch(/^1 of 1 episodes/);
-    await page.locator(`tr[data-episode="${ep.id}"] a`).click();
+    // a click anywhere on the row opens it (here the task cell, not the id link)
+    await page.locator(`tr[data-episode="${ep.id}"] td:nth-child(3)`).click();
     await waitInPage(page, () => document.querySelector('.replay-player')?.getAttribute('data-loaded') === 'true');
     expect(await page.locator('.plot canvas').count()).toBeGreaterThanOrEqual(3);
     const kinds = await page.evaluate(() => (window as unknown as ReplayWindow).__takeover.replay!.segments.map((s) => s.kind));
@@ -150,6 +166,99 @@ describe('replay', () => {
     await page.mouse.click(box.x + box.width * 0.25, box.y + box.height / 2);
     await nextFrames(page);
     expect(differingPixels(withArm, await canvasRgb(page, '.replay-scene canvas'))).toBeGreaterThan(50);
+    await page.screenshot({ path: join(ARTIFACTS, 'replay-view.png') });
+  });
+
+  it('frames the arm large, colours the EE path and the plots by who was in control', async () => {
+    const r = 'window.__takeover.replay';
+    // the view is large, and the arm fills a good part of it near the middle
+    const sceneBox = (await page.locator('.replay-scene canvas').boundingBox())!;
+    expect(sceneBox.height).toBeGreaterThan(0.45 * 800);
+    await nextFrames(page);
+    const withArm = await canvasRgb(page, '.replay-scene canvas');
+    await setArmVisible(page, false);
+    await nextFrames(page);
+    const withoutArm = await canvasRgb(page, '.replay-scene canvas');
+    await setArmVisible(page, true);
+    const arm = pixelBox(withArm, withoutArm);
+    expect(arm.count).toBeGreaterThan(800); // of 16000 samples; about 220 when the arm was drawn small
+    expect(arm.cx).toBeGreaterThan(0.25);
+    expect(arm.cx).toBeLessThan(0.75);
+    expect(arm.cy).toBeGreaterThan(0.2);
+    expect(arm.cy).toBeLessThan(0.8);
+
+    // each EE path point has the colour of its step's control segment; the legend names them
+    const colours = (await page.evaluate(`(() => {
+      const r = ${r};
+      const c = r.path.line.geometry.getAttribute('color');
+      if (!c) return null;
+      const at = (i) => [c.getX(i), c.getY(i), c.getZ(i)];
+      const op = r.segments.find((s) => s.kind === 'operator');
+      const po = r.segments.find((s) => s.kind === 'policy');
+      return { count: c.count, operator: at(op.from), policy: at(po.from) };
+    })()`)) as { count: number; operator: number[]; policy: number[] } | null;
+    expect(colours).not.toBeNull();
+    expect(colours!.count).toBe(await page.evaluate(() => (window as unknown as ReplayWindow).__takeover.replay!.steps.length));
+    expect(colours!.operator[0]).toBeGreaterThan(colours!.operator[2]); // orange
+    expect(colours!.policy[2]).toBeGreaterThan(colours!.policy[0]); // blue
+    expect(await page.locator('[data-testid="control-legend"] [data-kind]').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')))).toEqual(expect.arrayContaining(['policy', 'operator']));
+
+    // the plots are shaded by segment: orange behind an operator stretch, blue behind the policy's
+    const tint = (await page.evaluate(`(() => {
+      const r = ${r};
+      const p = r.plots[0].plot;
+      const column = (i) => {
+        const x = Math.round(p.valToPos(i, 'x', true));
+        const px = p.ctx.getImageData(x, Math.round(p.bbox.top), 1, Math.round(p.bbox.height)).data;
+        const d = [];
+        for (let k = 0; k < px.length; k += 4) d.push(px[k] - px[k + 2]);
+        d.sort((a, b) => a - b);
+        return d[d.length >> 1];
+      };
+      const mid = (s) => Math.floor((s.from + s.to - 1) / 2);
+      return { operator: column(mid(r.segments.find((s) => s.kind === 'operator'))), policy: column(mid(r.segments.find((s) => s.kind === 'policy'))) };
+    })()`)) as { operator: number; policy: number };
+    expect(tint.operator).toBeGreaterThan(8); // red above blue
+    expect(tint.policy).toBeLessThan(-8); // blue above red
+  });
+
+  it('lines the plots up with the scrubber, and their legends follow the replayed step', async () => {
+    const box = (await page.getByTestId('timeline').boundingBox())!;
+    await page.mouse.click(box.x + box.width * 0.3, box.y + box.height / 2);
+    await nextFrames(page);
+    const got = await page.evaluate(() => {
+      const r = (window as unknown as ReplayWindow).__takeover.replay!;
+      const bar = document.querySelector('[data-testid="timeline"]')!.getBoundingClientRect();
+      const n = r.steps.length;
+      const barX = (i: number) => bar.left + ((i + 0.5) / n) * bar.width;
+      const i = r.shown();
+      const legend = Array.from(r.plots[0].el.querySelectorAll('.u-legend .u-series')).map((tr) => tr.querySelector('.u-value')?.textContent ?? '');
+      return {
+        offsets: r.plots.flatMap((p) => [0, i, n - 1].map((k) => p.pageX(k) - barX(k))),
+        legend,
+        step: r.steps[i].step,
+        q0: r.steps[i].obs.q[0],
+      };
+    });
+    for (const d of got.offsets) expect(Math.abs(d)).toBeLessThanOrEqual(2);
+    expect(got.legend[0]).toContain(`step ${got.step}`);
+    expect(Number(got.legend[1])).toBeCloseTo(got.q0, 3);
+  });
+
+  it('says what happened in words an operator reads', async () => {
+    const status = await page.getByTestId('replay-status').textContent();
+    expect(status).toContain('succeeded');
+    expect(status).toMatch(/ 1 intervention$/);
+    const op = await page.evaluate(() => (window as unknown as ReplayWindow).__takeover.replay!.segments.find((s) => s.kind === 'operator')!);
+    const n = await page.evaluate(() => (window as unknown as ReplayWindow).__takeover.replay!.steps.length);
+    const box = (await page.getByTestId('timeline').boundingBox())!;
+    const words: string[] = [];
+    for (const i of [0, Math.floor((op.from + op.to) / 2), n - 1]) {
+      await page.mouse.click(box.x + (box.width * (i + 0.5)) / n, box.y + box.height / 2);
+      words.push((await page.getByTestId('replay-position').textContent())!);
+    }
+    expect(words[1]).toContain('operator driving');
+    for (const w of words) expect(w).not.toMatch(/\bnone\b|AUTONOMOUS|INTERVENING|PAUSED|ESTOP|REWINDING/);
     await page.screenshot({ path: join(ARTIFACTS, 'replay-view.png') });
   });
 

@@ -96,6 +96,23 @@ export class ConsoleScene {
     this.controls.update();
   }
 
+  /**
+   * Points the camera at a box of the three.js world (y up) from the usual oblique angle, as close
+   * as keeps the box in view: `fill` > 1 goes closer (a bounding sphere overstates a slim arm).
+   */
+  frameBox(box: THREE.Box3, fill = 1): void {
+    if (box.isEmpty()) return;
+    this.resize();
+    const sphere = box.getBoundingSphere(new THREE.Sphere());
+    const vfov = THREE.MathUtils.degToRad(this.camera.fov);
+    const hfov = 2 * Math.atan(Math.tan(vfov / 2) * this.camera.aspect);
+    const d = sphere.radius / Math.sin(Math.min(vfov, hfov) / 2) / fill;
+    const dir = new THREE.Vector3(0.75, 0.55, 0.75).normalize();
+    this.controls.target.copy(sphere.center);
+    this.camera.position.copy(sphere.center).addScaledVector(dir, d);
+    this.controls.update();
+  }
+
   /** Runs fn before every rendered frame (XR frames included); returns its remover. */
   onBeforeRender(fn: (t: number, frame?: XRFrame) => void): () => void {
     this.#beforeRender.add(fn);
