@@ -204,22 +204,79 @@ describe('replay', () => {
     expect(await page.locator('[data-testid="control-legend"] [data-kind]').evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')))).toEqual(expect.arrayContaining(['policy', 'operator']));
 
     // the plots are shaded by segment: orange behind an operator stretch, blue behind the policy's
+    // (the replay cursor, a white line, parked at the last step)
+    const bar = (await page.getByTestId('timeline').boundingBox())!;
+    await page.mouse.click(bar.x + bar.width - 1, bar.y + bar.height / 2);
+    await nextFrames(page);
     const tint = (await page.evaluate(`(() => {
       const r = ${r};
       const p = r.plots[0].plot;
-      const column = (i) => {
-        const x = Math.round(p.valToPos(i, 'x', true));
-        const px = p.ctx.getImageData(x, Math.round(p.bbox.top), 1, Math.round(p.bbox.height)).data;
+      // median red minus blue over the middle fifth of a segment (grid lines and curves are a minority there)
+      const block = (s) => {
+        const x0 = Math.round(p.valToPos(s.from + 0.4 * (s.to - s.from), 'x', true));
+        const x1 = Math.round(p.valToPos(s.from + 0.6 * (s.to - s.from), 'x', true));
+        const px = p.ctx.getImageData(x0, Math.round(p.bbox.top), Math.max(1, x1 - x0), Math.round(p.bbox.height)).data;
         const d = [];
         for (let k = 0; k < px.length; k += 4) d.push(px[k] - px[k + 2]);
         d.sort((a, b) => a - b);
         return d[d.length >> 1];
       };
-      const mid = (s) => Math.floor((s.from + s.to - 1) / 2);
-      return { operator: column(mid(r.segments.find((s) => s.kind === 'operator'))), policy: column(mid(r.segments.find((s) => s.kind === 'policy'))) };
+      return { operator: block(r.segments.find((s) => s.kind === 'operator')), policy: block(r.segments.find((s) => s.kind === 'policy')) };
     })()`)) as { operator: number; policy: number };
     expect(tint.operator).toBeGreaterThan(8); // red above blue
     expect(tint.policy).toBeLessThan(-8); // blue above red
+  });
+
+  it('draws the scene right: the grid stays under the table, the arm stands on its base', async () => {
+    const r = 'window.__takeover.replay';
+    // table-coloured pixels (full resolution: a 1 px grid line vanishes when scaled down) that
+    // change when the grid is shown: the grid showing through the table top
+    const snapshot = (key: string) => page.$eval('.replay-scene canvas', (c, k) => {
+      const canvas = c as HTMLCanvasElement;
+      const g = document.createElement('canvas');
+      g.width = canvas.width;
+      g.height = canvas.height;
+      const ctx = g.getContext('2d')!;
+      ctx.drawImage(canvas, 0, 0);
+      (window as unknown as Record<string, Uint8ClampedArray>)[k] = ctx.getImageData(0, 0, g.width, g.height).data;
+    }, key);
+    const setGrid = (on: boolean) => page.evaluate(`${r}.scene.grid.visible = ${on}`);
+    const count = async () => {
+      await setGrid(false);
+      await nextFrames(page);
+      await snapshot('__gridOff');
+      await setGrid(true);
+      await nextFrames(page);
+      await snapshot('__gridOn');
+      return page.evaluate(() => {
+        const w = window as unknown as Record<string, Uint8ClampedArray>;
+        const off = w.__gridOff, on = w.__gridOn;
+        let table = 0, through = 0;
+        for (let i = 0; i < off.length; i += 4) {
+          if (!(off[i] > 90 && off[i] - off[i + 2] > 15)) continue; // beige table (the arm is grey, the sky dark)
+          table++;
+          if (Math.abs(on[i] - off[i]) + Math.abs(on[i + 1] - off[i + 1]) + Math.abs(on[i + 2] - off[i + 2]) > 24) through++;
+        }
+        return { table, through };
+      });
+    };
+    // as framed, and from afar at a grazing angle (where depth precision is worst)
+    const framed = await count();
+    const saved = await page.evaluate(`(() => { const s = ${r}.scene; const p = s.camera.position.clone(), t = s.controls.target.clone(); s.camera.position.set(2.6, 0.45, 2.2); s.controls.target.set(0.3, 0, 0); s.controls.update(); return [p.toArray(), t.toArray()]; })()`) as number[][];
+    const far = await count();
+    await page.evaluate(`(() => { const s = ${r}.scene; s.camera.position.fromArray(${JSON.stringify(saved[0])}); s.controls.target.fromArray(${JSON.stringify(saved[1])}); s.controls.update(); })()`);
+    for (const { table, through } of [framed, far]) {
+      expect(table).toBeGreaterThan(3000);
+      expect(through).toBeLessThan(0.0005 * table); // a few edge pixels at most; hundreds when the grid fought the table top
+    }
+    // link0 reaches up to joint 1 (33 cm): the arm does not float over a 4 cm plate
+    const link0Top = await page.evaluate(`(() => {
+      const b = ${r}.model.bodies.find((b) => b.name === 'link0');
+      let top = -Infinity;
+      for (const m of b.children) { m.geometry.computeBoundingBox(); const bb = m.geometry.boundingBox.clone().applyMatrix4(m.matrix); top = Math.max(top, bb.max.z); }
+      return top;
+    })()`);
+    expect(link0Top).toBeGreaterThan(0.25);
   });
 
   it('lines the plots up with the scrubber, and their legends follow the replayed step', async () => {
