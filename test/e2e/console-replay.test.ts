@@ -73,7 +73,7 @@ async function episodes(query = ''): Promise<{ items: { id: string; outcome: str
 }
 
 beforeAll(async () => {
-  [srv, browser] = await Promise.all([startE2eServer([{ id: 'arm0', kind: 'sim', task: 'place', policy: 'expert' }]), launchBrowser()]);
+  [srv, browser] = await Promise.all([startE2eServer([{ id: 'arm0', kind: 'sim', task: 'place', policy: 'expert', stepLimit: 0 }]), launchBrowser()]);
   watcher = await srv.watch('arm0');
   page = await signIn(browser, srv.base);
 }, 180_000); // a console build and a browser start on two loaded cores
@@ -86,6 +86,8 @@ afterAll(async () => {
 describe('replay', () => {
   it('records an episode with an intervention, ended by the Success button', async () => {
     await page.getByTestId('open-arm0').click();
+    // No step limit: on loaded cores the take-over, hand back and the Success button's 3 s undo
+    // can outlast the place task's 15 s, and the episode would end as a timeout.
     // Start a fresh episode so the expert (about 80 steps on place) cannot finish the task during the
     // take-over: an episode ending under the operator would carry the intervention into the next one.
     await until(() => loop().episode !== null, 'the first episode');
