@@ -11,6 +11,8 @@ let page: Page;
 let watcher: RobotWatcher;
 /** arm0 as a subscribed viewer sees it */
 const loop = () => watcher;
+/** the episode the first test records */
+let recordedId = '';
 
 async function until(pred: () => boolean | Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -103,10 +105,23 @@ describe('replay', () => {
     await until(() => start() > s0 + 12, 'operator steps');
     await page.keyboard.up('KeyR');
     await page.keyboard.press('Space');
-    await until(() => loop().mode === 'AUTONOMOUS', 'hand back');
+    // A tab lagging on loaded cores shows STALE, and the console then refuses a hand back (by
+    // design): ask again with the button until it lands. A late first one leaves the button
+    // hidden or the server refuses the repeat (no lease): never a second toggle.
+    for (let tries = 0; ; tries++) {
+      try {
+        await until(() => loop().mode === 'AUTONOMOUS', 'hand back', 4000);
+        break;
+      } catch (err) {
+        if (tries >= 5) throw err;
+        const button = page.getByTestId('hand-back');
+        if (await button.isVisible()) await button.click();
+      }
+    }
     const s1 = start();
     await until(() => start() > s1 + 6, 'policy steps after the hand back');
     const id = loop().episode!.id;
+    recordedId = id;
     await page.getByTestId('success').click();
     await until(async () => (await episodes()).items.some((e) => e.id === id && e.status !== 'recording'), 'the episode to be catalogued');
     const row = (await episodes()).items.find((e) => e.id === id)!;
@@ -115,12 +130,14 @@ describe('replay', () => {
   });
 
   it('lists it with filters, replays it with plots, playback, scrubbing and 3D', async () => {
-    const [ep] = (await episodes('?hasInterventions=true')).items;
+    // by id: on loaded cores the expert may finish an episode of its own under a late take-over
+    const all = await episodes('?hasInterventions=true');
+    const ep = all.items.find((e) => e.id === recordedId)!;
+    expect([ep.id, ep.interventionCount, ep.status]).toEqual([recordedId, 1, 'complete']);
+    expect(all.items.every((e) => e.interventionCount > 0)).toBe(true);
     await page.goto(`${srv.base}/#/replay`);
     await page.getByTestId('filter-interventions').check();
-    const all = await episodes('?hasInterventions=true');
-    expect(all.items.map((e) => [e.id, e.interventionCount, e.status])).toEqual([[ep.id, 1, 'complete']]);
-    await poll(() => page.getByTestId('episode-count').textContent()).toMatch(/^1 of 1 episodes/);
+    await poll(() => page.getByTestId('episode-count').textContent()).toMatch(new RegExp(`^${all.items.length} of ${all.items.length} episodes`));
     // a click anywhere on the row opens it (here the task cell, not the id link)
     await page.locator(`tr[data-episode="${ep.id}"] td:nth-child(3)`).click();
     await waitInPage(page, () => document.querySelector('.replay-player')?.getAttribute('data-loaded') === 'true');
@@ -183,7 +200,7 @@ describe('replay', () => {
     const withoutArm = await canvasRgb(page, '.replay-scene canvas');
     await setArmVisible(page, true);
     const arm = pixelBox(withArm, withoutArm);
-    expect(arm.count).toBeGreaterThan(800); // of 16000 samples; about 220 when the arm was drawn small
+    expect(arm.count).toBeGreaterThan(600); // of 16000 samples (766 to 1000+ seen, by episode); about 220 when the arm was drawn small
     expect(arm.cx).toBeGreaterThan(0.25);
     expect(arm.cx).toBeLessThan(0.75);
     expect(arm.cy).toBeGreaterThan(0.2);

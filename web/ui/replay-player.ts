@@ -164,7 +164,7 @@ export function replayPlayer(session: ConsoleSession, api: EpisodesApi, id: stri
       slot.base.add(path.line);
       legend.replaceChildren(h('span', { class: 'muted', text: 'in control' }), segmentLegend(kindsPresent(segments)));
       const model = slot.model instanceof RobotModel ? slot.model : null;
-      scene.frameBox(replayBounds(slot.base, model, kinematics, steps), 1.1);
+      scene.frameBox(replayBounds(slot.base, model, kinematics, steps), 1.2);
       clock = new PlaybackClock(steps.map((s) => s.t));
       clock.speed = Number(speed.value);
       const nj = steps[0].obs.q.length;
