@@ -119,6 +119,49 @@ describe('operator console in WebXR (IWER Quest 3)', () => {
     await until(() => loop().obs!.gripper < open - 0.02, 'the fingers to close');
   });
 
+  it('the headset shows the rewind ghost while the timeline is scrubbed', async () => {
+    const rv = 'window.__takeover.robotView';
+    // the emulator's overlay covers the page: the drag is dispatched on the timeline canvas from script
+    const scrub = (type: string, fraction: number) => page.evaluate(`(() => {
+      const v = ${rv};
+      const c = document.querySelector('[data-testid="timeline"]');
+      const r = c.getBoundingClientRect();
+      const filled = v.timeline.kinds.length / v.timelineScale;
+      c.dispatchEvent(new PointerEvent('${type}', { bubbles: true, pointerId: 1, isPrimary: true, clientX: r.left + r.width * filled * ${fraction}, clientY: r.top + r.height / 2 }));
+    })()`);
+    const xrFrames = async (n: number) => {
+      const f0 = (await right(`${rv}.scene.fps.frames`)) as number;
+      await page.waitForFunction((f) => (window as unknown as XrWindow).__takeover.robotView!.scene.fps.frames > f, f0 + n);
+    };
+    const pixels = () => page.$eval('[data-testid="scene-canvas"]', (c) => {
+      const g = document.createElement('canvas');
+      g.width = 320;
+      g.height = 160;
+      const ctx = g.getContext('2d')!;
+      ctx.drawImage(c as HTMLCanvasElement, 0, 0, g.width, g.height);
+      return Array.from(ctx.getImageData(0, 0, g.width, g.height).data);
+    });
+    // back to the first tenth of the ticks seen, before the grip moved the arm
+    await scrub('pointerdown', 0.1);
+    await waitInPage(page, () => (window as unknown as { __takeover: { robotView: { ghost: { visible: boolean } } } }).__takeover.robotView.ghost.visible);
+    expect(await right(`${rv}.xr.presenting`)).toBe(true);
+    await xrFrames(3);
+    const withGhost = await pixels();
+    // the same XR frame without the ghost: the difference is the ghost as the headset draws it
+    await right(`${rv}.ghost.model.root.visible = false`);
+    await xrFrames(3);
+    const without = await pixels();
+    await right(`${rv}.ghost.model.root.visible = true`);
+    let differ = 0;
+    for (let i = 0; i < withGhost.length; i += 4) if (Math.abs(withGhost[i] - without[i]) + Math.abs(withGhost[i + 1] - without[i + 1]) + Math.abs(withGhost[i + 2] - without[i + 2]) > 24) differ++;
+    expect(differ).toBeGreaterThan(40); // of 51200 samples of both eyes' views
+    await page.screenshot({ path: join(ARTIFACTS, 'robot-view-xr-rewind-ghost.png') });
+    // released at the live end: no rewind is asked for, and the ghost goes
+    await scrub('pointerup', 1);
+    await waitInPage(page, () => !(window as unknown as { __takeover: { robotView: { ghost: { visible: boolean } } } }).__takeover.robotView.ghost.visible);
+    expect(await right(`${rv}.rewoundTo`)).toBeNull();
+  });
+
   it('B (right) and Y (left) e-stop the arm from the headset', async () => {
     await right(`window.__xrDevice.controllers.right.updateButtonValue('b-button', 1)`);
     await until(() => loop().mode === 'ESTOP', 'ESTOP from the B button');

@@ -119,3 +119,16 @@ export function segmentsFromApi(api: readonly { kind: string; steps: number }[])
   }
   return out;
 }
+
+/** The kind of each of `n` entries, from segments over them ('hold' where none covers one). */
+export function stepKinds(segments: readonly Segment[], n: number): SegmentKind[] {
+  const out: SegmentKind[] = new Array(n).fill('hold');
+  for (const s of segments) for (let i = Math.max(0, s.from); i < Math.min(n, s.to); i++) out[i] = s.kind;
+  return out;
+}
+
+/** The kinds that occur in segments, in legend order. */
+export function kindsPresent(segments: readonly Segment[]): SegmentKind[] {
+  const seen = new Set(segments.filter((s) => s.to > s.from).map((s) => s.kind));
+  return (Object.keys(SEGMENT_COLORS) as SegmentKind[]).filter((k) => seen.has(k));
+}

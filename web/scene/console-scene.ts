@@ -2,6 +2,7 @@ import * as THREE from 'three';
 import { OrbitControls } from 'three/examples/jsm/controls/OrbitControls.js';
 import { EeMarkers } from './ee-markers.ts';
 import type { ModelDescription } from '../../protocol/model-description.ts';
+import { withBaseColumns } from './base-column.ts';
 import { flattenModel } from './model-geoms.ts';
 import { RobotModel } from './robot-model.ts';
 import { UrdfRobot } from './urdf-robot.ts';
@@ -32,6 +33,8 @@ export class ConsoleScene {
   readonly world = new THREE.Group();
   readonly robots = new Map<string, RobotSlot>();
   readonly fps = new FrameRateMeter();
+  /** the floor grid: under every robot's world geoms (a table top level with it would show its lines) */
+  readonly grid = new THREE.GridHelper(6, 30, 0x44505c, 0x2c333b);
   readonly #beforeRender = new Set<(t: number, frame?: XRFrame) => void>();
   readonly #resize: ResizeObserver;
 
@@ -49,9 +52,9 @@ export class ConsoleScene {
     const sun = new THREE.DirectionalLight(0xffffff, 1.8);
     sun.position.set(2, 4, 3);
     this.scene.add(sun);
-    const grid = new THREE.GridHelper(6, 30, 0x44505c, 0x2c333b);
-    grid.position.y = -0.001;
-    this.scene.add(grid);
+    this.grid.name = 'grid';
+    this.grid.position.y = -0.001;
+    this.scene.add(this.grid);
     this.camera.position.set(1.5, 1.1, 1.5);
     this.controls = new OrbitControls(this.camera, this.renderer.domElement);
     this.controls.target.set(0.3, 0.3, 0);
@@ -74,12 +77,27 @@ export class ConsoleScene {
       const urdf = new UrdfRobot(desc.urdf, desc.packages);
       slot = { id, base, model: urdf, markers, joints: (names, q) => urdf.setJoints(names, q) };
     } else {
-      slot = { id, base, model: new RobotModel(desc ? flattenModel(desc) : { bodies: [], geoms: [] }), markers };
+      const model = new RobotModel(desc ? withBaseColumns(flattenModel(desc), desc) : { bodies: [], geoms: [] });
+      this.#lowerGrid(model, offset[2]);
+      slot = { id, base, model, markers };
     }
     base.add(slot.model.root, markers.root);
     this.world.add(base);
     this.robots.set(id, slot);
     return slot;
+  }
+
+  /**
+   * Puts the grid 5 mm under the lowest world geom (the table's underside): a grid just below a
+   * table top shows through it where the depth buffer cannot tell the two apart (software GL, far away).
+   */
+  #lowerGrid(model: RobotModel, baseZ: number): void {
+    const world = model.bodies[0];
+    if (!world) return;
+    model.root.updateMatrixWorld(true);
+    const box = new THREE.Box3();
+    for (const mesh of world.children) if (!(mesh instanceof THREE.Mesh && mesh.geometry.type === 'PlaneGeometry')) box.expandByObject(mesh);
+    if (!box.isEmpty()) this.grid.position.y = Math.min(this.grid.position.y, baseZ + box.min.z - 0.005);
   }
 
   removeRobot(id: string): void {
@@ -93,6 +111,23 @@ export class ConsoleScene {
     const c = new THREE.Vector3(center[0], center[2], -center[1]);
     this.controls.target.copy(c);
     this.camera.position.set(c.x + distance * 0.75, c.y + distance * 0.55, c.z + distance * 0.75);
+    this.controls.update();
+  }
+
+  /**
+   * Points the camera at a box of the three.js world (y up) from the usual oblique angle, as close
+   * as keeps the box in view: `fill` > 1 goes closer (a bounding sphere overstates a slim arm).
+   */
+  frameBox(box: THREE.Box3, fill = 1): void {
+    if (box.isEmpty()) return;
+    this.resize();
+    const sphere = box.getBoundingSphere(new THREE.Sphere());
+    const vfov = THREE.MathUtils.degToRad(this.camera.fov);
+    const hfov = 2 * Math.atan(Math.tan(vfov / 2) * this.camera.aspect);
+    const d = sphere.radius / Math.sin(Math.min(vfov, hfov) / 2) / fill;
+    const dir = new THREE.Vector3(0.75, 0.55, 0.75).normalize();
+    this.controls.target.copy(sphere.center);
+    this.camera.position.copy(sphere.center).addScaledVector(dir, d);
     this.controls.update();
   }
 

@@ -44,14 +44,24 @@ export function episodeBrowser(api: EpisodesApi, robots: string[], selected: str
 }
 
 function row(e: EpisodeRowView, selected: boolean): HTMLTableRowElement {
+  const href = `#/replay/${encodeURIComponent(e.id)}`;
   return h(
     'tr',
-    { class: selected ? 'selected' : '', 'data-episode': e.id },
+    {
+      class: selected ? 'selected' : '',
+      'data-episode': e.id,
+      title: `Replay ${e.id}`,
+      // the whole row opens the episode, not only its id (the link stays for keyboard and new tabs)
+      onclick: (ev) => {
+        if ((ev.target as HTMLElement).closest('a')) return;
+        location.hash = href;
+      },
+    },
     // ids are UUIDs: the first 8 characters tell them apart in a list; the full id is the tooltip
-    h('td', {}, h('a', { href: `#/replay/${encodeURIComponent(e.id)}`, text: e.id.length > 12 ? `${e.id.slice(0, 8)}…` : e.id, title: e.id })),
+    h('td', {}, h('a', { href, text: e.id.length > 12 ? `${e.id.slice(0, 8)}…` : e.id, title: e.id })),
     h('td', { text: e.robotId }),
     h('td', { text: e.task }),
-    h('td', { class: `outcome-${e.outcome ?? 'none'}`, text: e.outcome ?? (e.status === 'recording' ? 'recording' : '–') }),
+    h('td', { class: `outcome-${e.outcome ?? 'none'}`, text: e.outcome ?? (e.status === 'recording' ? 'recording' : 'not marked') }),
     h('td', { text: String(e.steps) }),
     h('td', { text: String(e.interventionCount) }),
     h('td', { text: shortTime(e.startedAt), title: new Date(e.startedAt).toLocaleString() }),

@@ -1,16 +1,18 @@
-import * as THREE from 'three';
 import type { Step } from '../../core/step.ts';
 import type { KinematicBody, ModelDescription } from '../../protocol/model-description.ts';
 import type { ConsoleSession } from '../app/console-session.ts';
 import type { EpisodesApi } from '../net/episodes-api.ts';
 import { PlaybackClock } from '../replay/playback-clock.ts';
-import { runsOf, kindOf, segmentsFromApi, type Segment } from '../replay/segments.ts';
+import { replayBounds } from '../replay/replay-framing.ts';
+import { runsOf, kindOf, kindsPresent, segmentsFromApi, type Segment } from '../replay/segments.ts';
 import { plotColumns, StepPlot } from '../replay/step-plots.ts';
+import { ControlPath } from '../scene/control-path.ts';
 import { bodyPosesFromObservation, unobservedBodies } from '../scene/body-poses-from-observation.ts';
 import { ConsoleScene } from '../scene/console-scene.ts';
 import { RobotModel } from '../scene/robot-model.ts';
 import { h, fmt, type View } from './dom.ts';
-import { TimelineBar } from './timeline-bar.ts';
+import { countOf, controlWords, episodeOutcomeWords } from './status-words.ts';
+import { segmentLegend, TimelineBar } from './timeline-bar.ts';
 
 export interface ReplayHandle {
   clock: PlaybackClock;
@@ -21,6 +23,10 @@ export interface ReplayHandle {
   model: RobotModel | null;
   /** true when the arm links are drawn from the recorded joints (the description has kinematics) */
   armDrawn: boolean;
+  scene: ConsoleScene;
+  /** the EE path, coloured by who was in control */
+  path: ControlPath;
+  plots: StepPlot[];
 }
 
 /** The description's kinematic tree if it covers every body and reads a recorded observation; else null. */
@@ -35,14 +41,17 @@ function replayKinematics(desc: ModelDescription | null | undefined, first: Step
 }
 
 /**
- * Playback of one recorded episode: 3D (the arm from the recorded joints when the model description
- * has a kinematic tree, objects and the EE pose as recorded), a scrubber colored
- * by source, play/pause and speed, plots of joints and actions, and the MCAP download.
+ * Playback of one recorded episode: 3D framed on the arm (drawn from the recorded joints when the
+ * model description has a kinematic tree, objects and the EE pose as recorded, the EE path coloured
+ * by who was in control), a scrubber coloured the same way, play/pause and speed, plots of joints
+ * and actions shaded by control segment and lined up with the scrubber, and the MCAP download.
  */
 export function replayPlayer(session: ConsoleSession, api: EpisodesApi, id: string, expose: (r: ReplayHandle | null) => void): View {
   const head = h('div', { class: 'replay-head' }, h('h2', { text: id }), h('span', { class: 'muted', 'data-testid': 'replay-status', text: 'loading…' }));
-  const sceneBox = h('div', { class: 'scene replay-scene' });
-  const bar = new TimelineBar('recording');
+  const legend = h('div', { class: 'scene-legend', 'data-testid': 'control-legend' });
+  const sceneBox = h('div', { class: 'scene replay-scene' }, legend);
+  // no label or legend beside the bar: it spans exactly the plots' x range below it
+  const bar = new TimelineBar('', { legend: false });
   const play = h('button', { type: 'button', class: 'primary', 'data-testid': 'replay-play', text: 'Play' });
   const speed = h('select', { 'data-testid': 'replay-speed' }, ...[0.25, 0.5, 1, 2, 4, 8].map((s) => h('option', { value: String(s), text: `${s}×`, selected: s === 1 })));
   const pos = h('span', { 'data-testid': 'replay-position', text: '–' });
@@ -58,7 +67,7 @@ export function replayPlayer(session: ConsoleSession, api: EpisodesApi, id: stri
   let kinematics: KinematicBody[] | null = null;
   let poses = new Float64Array(0);
   const charts: StepPlot[] = [];
-  const path = new THREE.Line(new THREE.BufferGeometry(), new THREE.LineBasicMaterial({ color: 0xffa640 }));
+  const path = new ControlPath();
   let last = performance.now();
   let lastPlotAt = 0;
 
@@ -77,7 +86,7 @@ export function replayPlayer(session: ConsoleSession, api: EpisodesApi, id: stri
       } else if (slot.model instanceof RobotModel) for (const o of s.obs.objects) slot.model.setBodyPose(o.name, o.pos, o.quat);
       slot.markers.setTarget({ pos: s.obs.eePos, quat: s.obs.eeQuat });
     }
-    pos.textContent = `step ${s.step} · t ${fmt(s.t, 2, ' s')} · ${s.source} · ${s.mode}`;
+    pos.textContent = `step ${s.step} · ${fmt(s.t, 2, ' s')} · ${controlWords(s.source, s.mode)}`;
   };
   const offFrame = scene.onBeforeRender((t) => {
     const dt = (t - last) / 1000;
@@ -87,7 +96,7 @@ export function replayPlayer(session: ConsoleSession, api: EpisodesApi, id: stri
     play.textContent = clock.playing ? 'Pause' : 'Play';
     if (t - lastPlotAt > 100) {
       lastPlotAt = t;
-      for (const c of charts) c.setCursor(steps[shown]?.t ?? Number.NaN);
+      for (const c of charts) c.setCursor(shown);
       bar.set(segments, steps.length, shown);
     }
   });
@@ -98,9 +107,31 @@ export function replayPlayer(session: ConsoleSession, api: EpisodesApi, id: stri
   speed.addEventListener('change', () => (clock.speed = Number(speed.value)));
   bar.onScrub = (f) => {
     clock.playing = false;
-    show(clock.scrubToIndex(f * (steps.length - 1)));
+    // the bar draws step i over [i, i + 1) / n of its width
+    show(clock.scrubToIndex(f * steps.length - 0.5));
+    for (const c of charts) c.setCursor(shown);
     bar.set(segments, steps.length, shown);
   };
+
+  const plotWidth = () => Math.max(320, plots.clientWidth - 24 || 600); // .plots has 12 px padding each side
+  // the scrubber's canvas spans exactly the plots' data area: step i sits at the same x in both
+  const alignBar = () => {
+    const over = charts[0]?.plot.over.getBoundingClientRect();
+    if (!over || over.width === 0) return;
+    const row = bar.el.getBoundingClientRect();
+    bar.el.style.paddingLeft = `${Math.max(0, over.left - row.left)}px`;
+    bar.el.style.paddingRight = `${Math.max(0, row.right - over.right)}px`;
+    bar.draw();
+  };
+  let lastWidth = 0;
+  const plotsResize = new ResizeObserver(() => {
+    const w = plotWidth();
+    if (w !== lastWidth) {
+      lastWidth = w;
+      for (const c of charts) c.resize(w);
+    }
+    alignBar();
+  });
 
   void (async () => {
     try {
@@ -108,7 +139,7 @@ export function replayPlayer(session: ConsoleSession, api: EpisodesApi, id: stri
       const e = detail.episode;
       head.replaceChildren(
         h('h2', { text: `${e.id}` }),
-        h('span', { class: 'muted', 'data-testid': 'replay-status', text: `${e.robotId} · ${e.task} · seed ${e.seed} · ${e.outcome ?? e.status} · ${e.steps} steps · ${e.interventionCount} interventions` }),
+        h('span', { class: 'muted', 'data-testid': 'replay-status', text: `${e.robotId} · ${e.task} · seed ${e.seed} · ${episodeOutcomeWords(e.outcome, e.status)} · ${countOf(e.steps, 'step')} · ${countOf(e.interventionCount, 'intervention')}` }),
         h('a', { href: api.fileUrl(e.id), download: `${e.id}.mcap`, class: 'button', 'data-testid': 'mcap-download', text: 'Download MCAP' }),
       );
       steps = await api.steps(id);
@@ -129,23 +160,28 @@ export function replayPlayer(session: ConsoleSession, api: EpisodesApi, id: stri
         const objects = new Set(steps[0].obs.objects.map((o) => o.name));
         slot.model.bodies.forEach((b, i) => (b.visible = i === 0 || objects.has(b.name)));
       }
-      const pts = steps.map((s) => new THREE.Vector3(s.obs.eePos[0], s.obs.eePos[1], s.obs.eePos[2]));
-      path.geometry.setFromPoints(pts);
-      slot.base.add(path);
-      scene.frame([0.45, 0, 0.2], 1.4);
+      path.set(steps.map((s) => s.obs.eePos), segments);
+      slot.base.add(path.line);
+      legend.replaceChildren(h('span', { class: 'muted', text: 'in control' }), segmentLegend(kindsPresent(segments)));
+      const model = slot.model instanceof RobotModel ? slot.model : null;
+      scene.frameBox(replayBounds(slot.base, model, kinematics, steps), 1.2);
       clock = new PlaybackClock(steps.map((s) => s.t));
       clock.speed = Number(speed.value);
-      const width = Math.max(320, plots.clientWidth || 600);
       const nj = steps[0].obs.q.length;
-      const joints = new StepPlot('joint positions (rad)', Array.from({ length: nj }, (_, k) => `q${k + 1}`), plotColumns(steps, (s) => s.obs.q, nj), width);
-      const actions = new StepPlot('executed action (normalized)', ['dx', 'dy', 'dz', 'droll', 'dpitch', 'dyaw', 'gripper'], plotColumns(steps, (s) => s.executed, 7), width);
-      const proposed = new StepPlot("policy's proposed action", ['dx', 'dy', 'dz', 'droll', 'dpitch', 'dyaw', 'gripper'], plotColumns(steps, (s) => s.proposed, 7), width);
+      const opts = { segments, xLabel: (i: number) => (steps[i] ? `step ${steps[i].step} · ${fmt(steps[i].t, 2, ' s')}` : '') };
+      const ACTION = ['dx', 'dy', 'dz', 'droll', 'dpitch', 'dyaw', 'gripper'];
+      const joints = new StepPlot('joint positions (rad)', Array.from({ length: nj }, (_, k) => `q${k + 1}`), plotColumns(steps, (s) => s.obs.q, nj), plotWidth(), opts);
+      const actions = new StepPlot('executed action (normalized)', ACTION, plotColumns(steps, (s) => s.executed, 7), plotWidth(), opts);
+      const proposed = new StepPlot("policy's proposed action", ACTION, plotColumns(steps, (s) => s.proposed, 7), plotWidth(), opts);
       charts.push(joints, actions, proposed);
       plots.replaceChildren(...charts.map((c) => c.el));
       show(0);
+      for (const c of charts) c.setCursor(0);
+      alignBar();
       bar.set(segments, steps.length, 0);
+      plotsResize.observe(plots);
       el.dataset.loaded = 'true';
-      expose({ clock, steps, segments, shown: () => shown, model: slot.model instanceof RobotModel ? slot.model : null, armDrawn: kinematics !== null });
+      expose({ clock, steps, segments, shown: () => shown, model, armDrawn: kinematics !== null, scene, path, plots: charts });
     } catch (err) {
       head.append(h('p', { class: 'error', 'data-testid': 'replay-error', text: (err as Error).message }));
     }
@@ -157,6 +193,8 @@ export function replayPlayer(session: ConsoleSession, api: EpisodesApi, id: stri
       disposed = true;
       expose(null);
       offFrame();
+      plotsResize.disconnect();
+      path.dispose();
       for (const c of charts) c.dispose();
       scene.dispose();
     },

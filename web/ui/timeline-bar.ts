@@ -17,6 +17,11 @@ function tickStep(span: number, want = 6): number {
   return [1, 2, 5, 10].map((m) => m * p).find((m) => m >= raw) ?? 10 * p;
 }
 
+/** Colour swatches naming segment kinds (the timeline's, the replay's path and plots'). */
+export function segmentLegend(kinds: readonly SegmentKind[]): HTMLElement {
+  return h('div', { class: 'legend' }, ...kinds.map((k) => h('span', { 'data-kind': k }, h('i', { style: `background:${SEGMENT_COLORS[k]}` }), k)));
+}
+
 export interface TimelineAxis {
   /** episode step of each entry (labels show steps, and seconds at `rateHz`) */
   steps: readonly number[];
@@ -39,10 +44,10 @@ export class TimelineBar {
   #dragging = false;
   #axis: TimelineAxis | null = null;
 
-  constructor(label: string) {
+  /** An empty label and `legend: false` leave the row to the bar alone (the replay lines it up with its plots). */
+  constructor(label: string, { legend = true }: { legend?: boolean } = {}) {
     this.canvas = h('canvas', { class: 'timeline-canvas', height: 42, 'data-testid': 'timeline' });
-    const legend = h('div', { class: 'legend' }, ...(['policy', 'operator', 'rewound', 'recovery', 'hold'] as SegmentKind[]).map((k) => h('span', {}, h('i', { style: `background:${SEGMENT_COLORS[k]}` }), k)));
-    this.el = h('div', { class: 'timeline' }, h('span', { class: 'muted', text: label }), this.canvas, legend);
+    this.el = h('div', { class: 'timeline' }, label ? h('span', { class: 'muted', text: label }) : null, this.canvas, legend ? segmentLegend(['policy', 'operator', 'rewound', 'recovery', 'hold']) : null);
     const at = (e: PointerEvent) => {
       const r = this.canvas.getBoundingClientRect();
       return Math.min(1, Math.max(0, (e.clientX - r.left) / Math.max(1, r.width)));

@@ -121,3 +121,22 @@ describe('router', () => {
     expect(parseRoute('')).toEqual({ name: 'fleet' });
   });
 });
+
+describe('step kinds and path colours', () => {
+  it('gives every entry its segment kind, hold where none covers it', async () => {
+    const { stepKinds, kindsPresent } = await import('../../../web/replay/segments.ts');
+    const segs = [{ kind: 'policy' as const, from: 0, to: 2 }, { kind: 'operator' as const, from: 3, to: 5 }];
+    expect(stepKinds(segs, 6)).toEqual(['policy', 'policy', 'hold', 'operator', 'operator', 'hold']);
+    expect(kindsPresent(segs)).toEqual(['policy', 'operator']);
+  });
+
+  it('colours each path point like its segment on the scrubber', async () => {
+    const THREE = await import('three');
+    const { controlPathColors } = await import('../../../web/scene/control-path.ts');
+    const { SEGMENT_COLORS } = await import('../../../web/replay/segments.ts');
+    const c = controlPathColors([{ kind: 'policy', from: 0, to: 1 }, { kind: 'operator', from: 1, to: 2 }], 2);
+    const op = new THREE.Color(SEGMENT_COLORS.operator);
+    const po = new THREE.Color(SEGMENT_COLORS.policy);
+    expect(Array.from(c)).toEqual([po.r, po.g, po.b, op.r, op.g, op.b].map((v) => Math.fround(v)));
+  });
+});
