@@ -88,7 +88,7 @@ export class ControlLoop {
       anchorTolerance: o.anchorTolerance ?? 0.03,
       perfNow: o.perfNow ?? (() => performance.now()),
     };
-    this.#proposer = new PolicyProposer(o.clock, o.policyDeadline ?? this.dt / 2);
+    this.#proposer = new PolicyProposer(o.clock, o.policyDeadline ?? this.dt / 2, o.onPolicyError);
     const f = o.bridge.features;
     this.safety = new SafetyFilter({ lower: f.lower, upper: f.upper, velocityLimit: f.velocityLimit, dt: this.dt, ...o.limits }, o.kinematics);
     this.pipeline = new CommandPipeline({
@@ -105,6 +105,8 @@ export class ControlLoop {
   get lateProposals(): number { return this.#proposer.lateProposals; }
   /** policy calls that threw */
   get policyErrors(): number { return this.#proposer.policyErrors; }
+  /** the message of the last policy call that threw, or null */
+  get lastPolicyError(): string | null { return this.#proposer.lastPolicyError; }
   get mode(): Mode { return this.#arb.mode; }
   get lease(): string | null { return this.#arb.lease; }
   get modeReason(): string { return this.#arb.reason; }
@@ -118,7 +120,7 @@ export class ControlLoop {
   status(): LoopStatus {
     return loopStatus({
       mode: this.#arb.mode, modeReason: this.#arb.reason, lease: this.#arb.lease, episode: this.episodes.current, recent: this.episodes.recent,
-      dt: this.dt, rate: this.rate, lateProposals: this.lateProposals, policyErrors: this.policyErrors, commandLatencyMs: this.commandLatencyMs,
+      dt: this.dt, rate: this.rate, lateProposals: this.lateProposals, policyErrors: this.policyErrors, lastPolicyError: this.lastPolicyError, commandLatencyMs: this.commandLatencyMs,
       bridge: this.bridge, rewind: this.rewinder.buffer,
     });
   }
