@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   TKO_ERR_NOT_FOUND: 'no such resource',
   TKO_ERR_BAD_REQUEST: 'the request does not match its schema',
   TKO_ERR_CONFIG: 'the configuration is invalid',
+  TKO_ERR_POLICY_INCOMPATIBLE: 'the robot cannot supply the observation the policy reads (joints, objects, frame); the message names what is missing',
   TKO_ERR_NOT_CONNECTED: 'the robot bridge is not connected',
   TKO_ERR_ALREADY_CONNECTED: 'the robot bridge is already connected',
   TKO_ERR_BUSY: 'the control thread has too many commands queued; this one was refused, send it again',

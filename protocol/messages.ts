@@ -127,6 +127,8 @@ export const StateSchema = Type.Object(
     bodies: Type.Optional(Nums),
     rateHz: Type.Number({ description: 'measured loop rate (NaN-free: 0 until known)' }),
     rateOk: Type.Boolean({ description: 'the measured rate is at least 90% of the configured one (true until measured)' }),
+    policyErrors: Type.Optional(Type.Integer({ description: 'policy calls that threw so far (absent: none)' })),
+    lastPolicyError: Type.Optional(Type.String({ description: 'the message of the last policy call that threw (absent: none)' })),
   },
   { $id: 'takeover/State' },
 );

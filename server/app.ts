@@ -165,6 +165,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     const lc = await LocalControl.create(runConfig, {
       clock, schedule, recorder, policies: withPolicies, spinMs: opts.spinMs, coalesceMs: opts.coalesceMs,
       watched: (id) => broadcaster.watched(id), onError: onTickError, startPaused,
+      log: (level, msg, robot) => app.log[level]({ robot }, msg),
     }).catch(async (err) => {
       if (recording) await recording.close();
       abandon();

@@ -6,6 +6,7 @@ import type { RecorderPort } from '../control/recorder-port.ts';
 import { executeCommand, type RobotCommand } from '../control/robot-command.ts';
 import { TakeoverError } from '../errors.ts';
 import { Fleet } from '../robots/fleet.ts';
+import type { RobotLogSink } from '../robots/ros/ros-logger.ts';
 import type { RobotInfo } from '../../protocol/messages.ts';
 import { FrameCollector, type EncodedFrame } from './frame-collector.ts';
 import { isLearnedPolicy, PolicyHost, type PolicyRuntimeStats } from './policy-host.ts';
@@ -47,6 +48,8 @@ export interface ControlHostOptions {
   policies: boolean;
   /** every robot starts PAUSED with this reason (after an unclean shutdown) */
   startPaused?: string;
+  /** the server's structured log (bridge lines, policy errors) */
+  log?: RobotLogSink;
 }
 
 /**
@@ -76,7 +79,7 @@ export class ControlHost {
     if (!o.policies && learned.length) {
       throw new TakeoverError('TKO_ERR_CONFIG', `robot '${learned[0].id}' runs policy '${learned[0].policy}', but policies are switched off`);
     }
-    const fleet = await Fleet.create(config, { clock: o.clock, recorder: o.recorder, spinMs: o.spinMs, onError: o.onError, startPaused: o.startPaused });
+    const fleet = await Fleet.create(config, { clock: o.clock, recorder: o.recorder, spinMs: o.spinMs, onError: o.onError, startPaused: o.startPaused, log: o.log });
     // With many robots, frames wait up to a quarter of the fastest period so that several robots'
     // frames leave in one write per viewer; with a few, they go right after each tick.
     const fastest = Math.max(...config.robots.map((r) => r.controlRateHz ?? config.controlRateHz), config.controlRateHz);

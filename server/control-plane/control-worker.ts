@@ -47,6 +47,7 @@ async function main(): Promise<void> {
       },
       onEvent: (e) => post({ t: 'event', e }),
       onError: (robot, err) => post({ t: 'log', level: 'error', msg: 'control tick failed; robot e-stopped', robot, err: toThreadError(err) }),
+      log: (level, msg, robot) => post({ t: 'log', level, msg, robot }),
     });
   } catch (err) {
     post({ t: 'failed', error: toThreadError(err) });

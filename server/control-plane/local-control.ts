@@ -5,6 +5,7 @@ import type { LoopEvent, Refusal } from '../control/control-loop.ts';
 import type { RecorderPort } from '../control/recorder-port.ts';
 import type { RobotCommand } from '../control/robot-command.ts';
 import type { Fleet } from '../robots/fleet.ts';
+import type { RobotLogSink } from '../robots/ros/ros-logger.ts';
 import type { RobotInfo } from '../../protocol/messages.ts';
 import { ControlHost, type ControlSamples, type ControlStatus } from './control-host.ts';
 import type { ControlPlane } from './control-plane.ts';
@@ -22,6 +23,8 @@ export interface LocalControlOptions {
   onError: (robotId: string, err: unknown) => void;
   /** every robot starts PAUSED with this reason */
   startPaused?: string;
+  /** the server's structured log (bridge lines, policy errors) */
+  log?: RobotLogSink;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { RobotConfig } from '../config/config-schema.ts';
 import { TakeoverError } from '../errors.ts';
 import type { Fleet } from '../robots/fleet.ts';
+import { checkPolicyFits, observationSupplyOf } from '../robots/observation-supply.ts';
 import type { PolicyRuntime } from '../../policies/policy-runtime.ts';
 
 /** Whether a robot's configured policy is a learned version (not the scripted expert, not idle). */
@@ -46,14 +47,18 @@ export class PolicyHost {
         await this.assign(fleet, r.id, r.policy);
       } catch (err) {
         const msg = (err as Error).message;
-        throw new TakeoverError('TKO_ERR_CONFIG', err instanceof TakeoverError && err.code === 'TKO_ERR_CONFIG' ? msg : `robot '${r.id}': policy '${r.policy}' could not be loaded: ${msg}`);
+        const code = err instanceof TakeoverError ? err.code : null;
+        throw new TakeoverError('TKO_ERR_CONFIG', code === 'TKO_ERR_CONFIG' ? msg
+          : code === 'TKO_ERR_POLICY_INCOMPATIBLE' ? `${code}: ${msg}` : `robot '${r.id}': policy '${r.policy}' could not be loaded: ${msg}`);
       }
     }
   }
 
   /**
    * Loads and warms `version` beside the loop, then switches the robot's slot between two ticks.
-   * Refused (TKO_ERR_CONFIG) when the version was trained for another task than the robot runs.
+   * Refused (TKO_ERR_CONFIG) when the version was trained for another task than the robot runs,
+   * and (TKO_ERR_POLICY_INCOMPATIBLE, naming what is missing) when the robot cannot supply the
+   * observation it reads: joints, object poses, frame.
    */
   async assign(fleet: Fleet, robotId: string, version: string): Promise<{ previous: string | null }> {
     const robot = fleet.get(robotId);
@@ -63,6 +68,7 @@ export class PolicyHost {
     if (manifest.task && manifest.task !== robot.task) {
       throw new TakeoverError('TKO_ERR_CONFIG', `robot '${robotId}': policy '${version}' was trained for task '${manifest.task}', the robot runs '${robot.task}'`);
     }
+    checkPolicyFits(robotId, version, manifest.observation, observationSupplyOf(robot.loop.bridge));
     await rt.assign(robotId, version);
     robot.loop.setPolicy(rt.slotFor(robotId));
     return { previous };

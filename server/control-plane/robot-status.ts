@@ -14,7 +14,9 @@ export const RobotStatusSchema = Type.Object(
     configuredRateHz: Type.Number(), measuredRateHz: Nullable(),
     rateOk: Type.Boolean({ description: 'measured rate at least 90% of the configured rate (true until measured)' }),
     jitterP50Ms: Nullable(), jitterP99Ms: Nullable(), jitterP999Ms: Nullable(), jitterMaxMs: Nullable(),
-    ticks: Type.Integer(), lateProposals: Type.Integer(), policyErrors: Type.Integer(),
+    ticks: Type.Integer(), lateProposals: Type.Integer(),
+    policyErrors: Type.Integer({ description: 'policy calls that threw (the robot held those ticks; logged, rate-limited)' }),
+    lastPolicyError: Type.Union([Type.String(), Type.Null()], { description: 'the message of the last policy call that threw' }),
     commandLatencyP50Ms: Nullable(), commandLatencyP99Ms: Nullable(),
     link: Type.Object(
       { ready: Type.Boolean(), reason: Type.String() },

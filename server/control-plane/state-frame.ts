@@ -26,6 +26,11 @@ export function buildStateFrame(r: RobotRuntime, wallMs: number): StateMessage {
     rateHz: finite(loop.rate.rateHz),
     rateOk: rateOk(loop.rate.rateHz, 1 / loop.dt),
   };
+  // only once a policy has failed: frames of healthy robots stay as small as they were
+  if (loop.policyErrors > 0) {
+    frame.policyErrors = loop.policyErrors;
+    frame.lastPolicyError = loop.lastPolicyError ?? '';
+  }
   const b = loop.bridge;
   if (isDescribed(b) && b.isConnected) frame.bodies = b.bodyPoses([]);
   return frame;

@@ -49,4 +49,4 @@ export type FromControl =
   | { t: 'status'; status: ControlStatus; policies: PolicyRuntimeStats | null }
   | { t: 'event'; e: LoopEvent }
   | { t: 'rec'; ops: RecorderOp[] }
-  | { t: 'log'; level: 'error' | 'warn'; msg: string; robot?: string; err?: ThreadError };
+  | { t: 'log'; level: 'error' | 'warn' | 'info'; msg: string; robot?: string; err?: ThreadError };

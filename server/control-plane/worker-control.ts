@@ -24,7 +24,7 @@ export interface WorkerControlOptions {
   coalesceMs?: number;
   /** robots some client watches (frames of the others are not built) */
   watched: () => string[];
-  log: (level: 'error' | 'warn', msg: string, extra: Record<string, unknown>) => void;
+  log: (level: 'error' | 'warn' | 'info', msg: string, extra: Record<string, unknown>) => void;
   /** every robot starts PAUSED with this reason */
   startPaused?: string;
 }

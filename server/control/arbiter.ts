@@ -52,7 +52,8 @@ export type ArbiterEvent =
   | { type: 'heartbeat_timeout' }
   | { type: 'operator_gone'; operatorId: string }
   | { type: 'bad_input'; operatorId: string }
-  | { type: 'robot_unavailable'; reason: string };
+  | { type: 'robot_unavailable'; reason: string }
+  | { type: 'robot_available' };
 
 export type Decision =
   | { ok: true; state: ArbiterState; changed: boolean }
@@ -177,11 +178,18 @@ export function arbitrate(state: ArbiterState, ev: ArbiterEvent, rules: ArbiterR
       return { ok: true, state: withEstopBy(state, { mode, lease: null, reason: 'operator_disconnected' }), changed: true };
     }
     case 'robot_unavailable': {
-      // A real arm lost its link or its joint state: hold, keep the lease; an operator resumes. An
-      // already paused robot shows the new reason once (later reasons, e.g. a growing age, are not news).
+      // A real arm lost its link, its joint state or its object poses: hold, keep the lease; an
+      // operator resumes. A paused robot shows the current reason (the caller sends a new cause
+      // once, not a growing age every tick).
       const moving = state.mode === 'AUTONOMOUS' || state.mode === 'INTERVENING' || state.mode === 'REWINDING';
-      if (!moving && (state.mode !== 'PAUSED' || state.reason.startsWith('robot unavailable'))) return { ok: true, state, changed: false };
-      return { ok: true, state: { mode: 'PAUSED', lease: state.lease, reason: `robot unavailable: ${ev.reason}` }, changed: true };
+      const reason = `robot unavailable: ${ev.reason}`;
+      if (!moving && (state.mode !== 'PAUSED' || state.reason === reason)) return { ok: true, state, changed: false };
+      return { ok: true, state: { mode: 'PAUSED', lease: state.lease, reason }, changed: true };
+    }
+    case 'robot_available': {
+      // the cause is gone, but the robot stays paused until an operator resumes: say so, not the old cause
+      if (state.mode !== 'PAUSED' || !state.reason.startsWith('robot unavailable')) return { ok: true, state, changed: false };
+      return { ok: true, state: { ...state, reason: 'robot available again; paused until an operator resumes' }, changed: true };
     }
     case 'bad_input': {
       if (state.lease !== ev.operatorId || (state.mode !== 'INTERVENING' && state.mode !== 'REWINDING')) return { ok: true, state, changed: false };

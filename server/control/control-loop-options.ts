@@ -39,6 +39,8 @@ export interface ControlLoopOptions {
   estopReset?: EstopResetRule;
   /** start PAUSED with this reason instead of AUTONOMOUS (after an unclean shutdown) */
   startPaused?: string;
+  /** a policy call threw (`count`: errors so far); the loop counts it and holds that tick */
+  onPolicyError?: (message: string, count: number) => void;
 }
 
 export interface LoopEvent {

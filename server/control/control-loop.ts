@@ -7,6 +7,7 @@ import { isEpisodic, isEstoppable, isMonitored, isStepped } from '../robots/brid
 import type { RobotBridge } from '../robots/robot-bridge.ts';
 import type { ControlLoopOptions, LoopEvent, Refusal } from './control-loop-options.ts';
 import { PolicyProposer } from './policy-proposer.ts';
+import { AvailabilityWatch } from './availability-watch.ts';
 import { LoopListeners } from './loop-listeners.ts';
 import type { ActionSource } from './action-source.ts';
 import { arbitrate, DEFAULT_ARBITER_RULES, initialArbiterState, sourceFor, type Actor, type ArbiterEvent, type ArbiterRules, type ArbiterState, type Decision } from './arbiter.ts';
@@ -64,6 +65,7 @@ export class ControlLoop {
   readonly #listeners = new LoopListeners<ControlLoop>();
   /** the step being recorded is part of a real-arm drive-back */
   #recovery = false;
+  readonly #availability = new AvailabilityWatch();
   // scratch
   #act = new Float64Array(ACTION_DIM);
 
@@ -86,7 +88,7 @@ export class ControlLoop {
       anchorTolerance: o.anchorTolerance ?? 0.03,
       perfNow: o.perfNow ?? (() => performance.now()),
     };
-    this.#proposer = new PolicyProposer(o.clock, o.policyDeadline ?? this.dt / 2);
+    this.#proposer = new PolicyProposer(o.clock, o.policyDeadline ?? this.dt / 2, o.onPolicyError);
     const f = o.bridge.features;
     this.safety = new SafetyFilter({ lower: f.lower, upper: f.upper, velocityLimit: f.velocityLimit, dt: this.dt, ...o.limits }, o.kinematics);
     this.pipeline = new CommandPipeline({
@@ -103,6 +105,8 @@ export class ControlLoop {
   get lateProposals(): number { return this.#proposer.lateProposals; }
   /** policy calls that threw */
   get policyErrors(): number { return this.#proposer.policyErrors; }
+  /** the message of the last policy call that threw, or null */
+  get lastPolicyError(): string | null { return this.#proposer.lastPolicyError; }
   get mode(): Mode { return this.#arb.mode; }
   get lease(): string | null { return this.#arb.lease; }
   get modeReason(): string { return this.#arb.reason; }
@@ -116,7 +120,7 @@ export class ControlLoop {
   status(): LoopStatus {
     return loopStatus({
       mode: this.#arb.mode, modeReason: this.#arb.reason, lease: this.#arb.lease, episode: this.episodes.current, recent: this.episodes.recent,
-      dt: this.dt, rate: this.rate, lateProposals: this.lateProposals, policyErrors: this.policyErrors, commandLatencyMs: this.commandLatencyMs,
+      dt: this.dt, rate: this.rate, lateProposals: this.lateProposals, policyErrors: this.policyErrors, lastPolicyError: this.lastPolicyError, commandLatencyMs: this.commandLatencyMs,
       bridge: this.bridge, rewind: this.rewinder.buffer,
     });
   }
@@ -158,16 +162,20 @@ export class ControlLoop {
     this.obs = obs;
     this.obsStep = this.episodes.current?.step ?? -1;
     if (!isObservationFinite(obs)) this.#arbitrate({ type: 'estop', actor: null, reason: 'non-finite observation' });
+    // a real arm without the object poses its policy reads: the policy is not asked (nothing to count)
+    let policyInputs = true;
     if (isMonitored(b)) {
       const h = b.health();
-      if (!h.ready) this.#arbitrate({ type: 'robot_unavailable', reason: h.reason });
+      policyInputs = h.policyInputs?.ready ?? true;
+      const ev = this.#availability.next(h, this.#arb.mode, this.#arb.reason);
+      if (ev) this.#arbitrate(ev);
     }
     const m0 = this.#arb.mode;
     if (this.#arb.lease !== null && (m0 === 'INTERVENING' || m0 === 'REWINDING') && now - this.#lastSeen > this.heartbeatTimeout) {
       this.#arbitrate({ type: 'heartbeat_timeout' });
       this.#teleop.clear();
     }
-    this.proposed = this.#arb.mode === 'ESTOP' ? null : this.#proposer.propose(this.policy, obs);
+    this.proposed = this.#arb.mode === 'ESTOP' || !policyInputs ? null : this.#proposer.propose(this.policy, obs);
     this.#tickOpen = false;
     this.#recovery = false;
     const cur = this.episodes.current;

@@ -23,6 +23,8 @@ export interface LoopStatus {
   ticks: number;
   lateProposals: number;
   policyErrors: number;
+  /** the last policy error's message, null when none */
+  lastPolicyError: string | null;
   commandLatencyP50Ms: number | null;
   commandLatencyP99Ms: number | null;
   link: { ready: boolean; reason: string };
@@ -52,7 +54,7 @@ export function linkOf(b: RobotBridge): { ready: boolean; reason: string } {
 /** Assembles a LoopStatus from the loop's parts (called by ControlLoop#status). */
 export function loopStatus(p: {
   mode: Mode; modeReason: string; lease: string | null; episode: EpisodeInfo | null; recent: ReadonlyArray<{ outcome: string }>; dt: number;
-  rate: RateMeter; lateProposals: number; policyErrors: number; commandLatencyMs: SampleRing; bridge: RobotBridge; rewind: RewindBuffer;
+  rate: RateMeter; lateProposals: number; policyErrors: number; lastPolicyError: string | null; commandLatencyMs: SampleRing; bridge: RobotBridge; rewind: RewindBuffer;
 }): LoopStatus {
   const { rate, episode: ep } = p;
   // one sort per ring: status is read often (REST) and the rings hold thousands of samples
@@ -64,7 +66,7 @@ export function loopStatus(p: {
     recentOutcomes: p.recent.map((e) => e.outcome),
     configuredRateHz: 1 / p.dt, measuredRateHz: num(rate.rateHz), rateOk: rateOk(rate.rateHz, 1 / p.dt),
     jitterP50Ms: ms(j50), jitterP99Ms: ms(j99), jitterP999Ms: ms(j999), jitterMaxMs: ms(jMax),
-    ticks: rate.ticks, lateProposals: p.lateProposals, policyErrors: p.policyErrors,
+    ticks: rate.ticks, lateProposals: p.lateProposals, policyErrors: p.policyErrors, lastPolicyError: p.lastPolicyError,
     commandLatencyP50Ms: num(l50), commandLatencyP99Ms: num(l99),
     link: linkOf(p.bridge),
     rewind: { horizonS: p.rewind.horizonAvailable, bytes: p.rewind.bytes, exact: p.bridge.capabilities.restoreState },

@@ -1,4 +1,5 @@
 import type { ModelDescription } from '../../protocol/model-description.ts';
+import type { ArmHealth } from '../control/availability-watch.ts';
 import type { RobotBridge } from './robot-bridge.ts';
 
 /** A bridge whose physics advances on the loop clock (simulators); real arms run on their own. */
@@ -22,7 +23,7 @@ export interface DescribedBridge extends RobotBridge {
 
 /** A bridge to a real arm whose link or state can fail: the loop pauses it while it is not ready. */
 export interface MonitoredBridge extends RobotBridge {
-  health(): { ready: boolean; reason: string };
+  health(): ArmHealth;
   /** an operator resumes: clears a hold the bridge latched (after a reconnection), or says why it cannot */
   resume(): Error | null;
 }

@@ -8,7 +8,9 @@ import { TakeoverError } from '../errors.ts';
 import type { ModelDescription } from '../../protocol/model-description.ts';
 import type { RobotInfo } from '../../protocol/messages.ts';
 import { isDescribed } from './bridge-extras.ts';
+import { PolicyErrorLog } from '../control/policy-error-log.ts';
 import { createRobot, type WorkspaceLimits } from './registry.ts';
+import { robotLogger, type RobotLogSink } from './ros/ros-logger.ts';
 
 /** One configured robot at run time. */
 export interface RobotRuntime {
@@ -30,6 +32,8 @@ export interface FleetOptions {
   spinMs?: number;
   /** every robot starts PAUSED with this reason (after an unclean shutdown) */
   startPaused?: string;
+  /** the server's structured log: bridge lines (ROS) and policy errors (rate-limited) */
+  log?: RobotLogSink;
 }
 
 /** The robots this server drives: their bridges, loops and (on the wall clock) the scheduler. */
@@ -52,11 +56,12 @@ export class Fleet {
   }
 
   /** Builds every configured robot (bridges not yet connected). */
-  static async create(config: TakeoverConfig, { clock, recorder = null, onError = () => {}, spinMs, startPaused }: FleetOptions): Promise<Fleet> {
+  static async create(config: TakeoverConfig, { clock, recorder = null, onError = () => {}, spinMs, startPaused, log }: FleetOptions): Promise<Fleet> {
     const fleet = new Fleet(clock, onError, spinMs);
     for (const rc of config.robots) {
       const rate = rc.controlRateHz ?? config.controlRateHz;
-      const parts = await createRobot(rc, { controlRateHz: rate, actionScale: config.actionScale });
+      const parts = await createRobot(rc, { controlRateHz: rate, actionScale: config.actionScale, log: log ? robotLogger(log, rc.id) : undefined });
+      const policyErrors = new PolicyErrorLog(clock, (msg) => log?.('warn', msg, rc.id));
       const limits: WorkspaceLimits = {
         workspaceMin: (rc.limits?.workspaceMin ?? config.limits.workspaceMin ?? parts.defaultLimits.workspaceMin) as WorkspaceLimits['workspaceMin'],
         workspaceMax: (rc.limits?.workspaceMax ?? config.limits.workspaceMax ?? parts.defaultLimits.workspaceMax) as WorkspaceLimits['workspaceMax'],
@@ -67,7 +72,7 @@ export class Fleet {
         policy: parts.policy, actionScale: config.actionScale, heartbeatTimeout: config.heartbeatTimeoutMs / 1000,
         policyDeadline: config.policyDeadlineMs !== undefined ? config.policyDeadlineMs / 1000 : undefined,
         task: parts.task, seed: rc.seed ?? 0, stepLimit: rc.stepLimit ?? parts.stepLimit, recorder,
-        estopReset: config.estopReset, startPaused,
+        estopReset: config.estopReset, startPaused, onPolicyError: (msg, count) => policyErrors.report(msg, count),
       });
       const model = isDescribed(parts.bridge) ? parts.bridge.modelDescription() : null;
       fleet.robots.set(rc.id, { id: rc.id, kind: rc.kind, task: parts.task, loop, limits, actionScale: config.actionScale, model });

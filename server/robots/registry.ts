@@ -4,6 +4,7 @@ import { fromActingSource, type ActionSource } from '../control/action-source.ts
 import type { ArmKinematics } from '../../sim/kinematics.ts';
 import { TakeoverError } from '../errors.ts';
 import { MockBridge } from './mock-bridge.ts';
+import type { RosLogger } from './ros/ros-logger.ts';
 import type { RobotBridge } from './robot-bridge.ts';
 
 /** Workspace box and EE step, as the safety filter takes them. */
@@ -27,6 +28,8 @@ export interface RobotParts {
 export interface RobotContext {
   controlRateHz: number;
   actionScale: ActionScale;
+  /** this robot's lines in the server's structured log */
+  log?: RosLogger;
 }
 
 type Factory = (cfg: RobotConfig, ctx: RobotContext) => Promise<RobotParts>;
@@ -51,11 +54,11 @@ const KINDS: Record<RobotConfig['kind'], Factory> = {
       defaultLimits: { workspaceMin: [0.1, -0.6, 0.005], workspaceMax: [0.85, 0.6, 0.8], maxEeStep: 0.03 },
     };
   },
-  async ros(cfg) {
+  async ros(cfg, ctx) {
     // Imported lazily: roslib and MuJoCo load only when a ROS arm is configured.
     const { RosBridge } = await import('./ros-bridge.ts');
     if (!cfg.ros) throw new TakeoverError('TKO_ERR_CONFIG', `robot '${cfg.id}': kind 'ros' needs a 'ros' section (docs/ros.md)`);
-    const bridge = await RosBridge.create(cfg.id, cfg.ros);
+    const bridge = await RosBridge.create(cfg.id, cfg.ros, { log: ctx.log });
     return { bridge, kinematics: bridge.kinematics, policy: null, task: cfg.task ?? 'none', stepLimit: cfg.stepLimit ?? 0, defaultLimits: bridge.defaultLimits() };
   },
   async mock(cfg, ctx) {

@@ -6,6 +6,8 @@ import { TakeoverError } from '../errors.ts';
 import type { Scheduler } from './ros/backoff.ts';
 import { CommandEncoder, encodeGripper } from './ros/command-encoder.ts';
 import { JointStateDecoder } from './ros/joint-state-decoder.ts';
+import { ObjectPoseSources } from './ros/object-pose-sources.ts';
+import { resolveObjectSources } from './ros/object-source-config.ts';
 import { resolveRosConfig, type ResolvedRosConfig } from './ros/ros-config.ts';
 import type { RosHealth } from './ros/ros-health.ts';
 import { RosHealthWatch } from './ros/ros-health-watch.ts';
@@ -17,6 +19,7 @@ import { loadUrdfArm, type UrdfArmModel } from './ros/urdf-arm-model.ts';
 import { loadRobotDescription, withTimeout } from './ros/robot-description-source.ts';
 import { UrdfError } from './ros/urdf-robot.ts';
 import type { DescribedBridge, MonitoredBridge } from './bridge-extras.ts';
+import type { ObservationSupply } from './observation-supply.ts';
 import type { JointCommand, RobotCapabilities, RobotFeatures } from './robot-bridge.ts';
 
 /** What a RosBridge takes from its surroundings; everything has a live default. */
@@ -33,10 +36,11 @@ export interface RosBridgeDeps {
  * A ROS arm behind rosbridge (ROS 1 or ROS 2) as a RobotBridge. Joint states arrive on a topic and
  * are reordered by name; joint targets leave as the configured controller's message. The URDF
  * (from a file or the robot_description parameter) loads into MuJoCo for FK, IK, the safety
- * filter and the console. No joint state for `staleAfter` (up to the time the input was last read:
- * a stall of the server is not a stale arm) -> hold and refuse commands; a lost link
- * reconnects with backoff and then holds until an operator calls `resume()`. No `restoreState`:
- * rewinds drive back along the recorded joint path.
+ * filter and the console. Object poses come from perception topics (ros.objects), expressed in
+ * the base frame. No joint state for `staleAfter` (up to the time the input was last read: a
+ * stall of the server is not a stale arm) -> hold and refuse commands; a stale object pose holds
+ * the policy (`health().policyInputs`); a lost link reconnects with backoff and then holds until
+ * an operator calls `resume()`. No `restoreState`: rewinds drive back along the recorded joint path.
  */
 export class RosBridge implements DescribedBridge, MonitoredBridge {
   readonly id: string;
@@ -47,6 +51,9 @@ export class RosBridge implements DescribedBridge, MonitoredBridge {
   readonly arm: UrdfArmModel;
   readonly client: RosbridgeClient;
   readonly urdf: string;
+  /** the frame observations are expressed in: ros.baseFrame, or the URDF's root link */
+  readonly baseFrame: string;
+  readonly objectSources: ObjectPoseSources;
   /** arm joint states accepted, and messages on the joint-state topic rejected (logged, never fatal) */
   statesReceived = 0;
   rejectedStates = 0;
@@ -102,7 +109,10 @@ export class RosBridge implements DescribedBridge, MonitoredBridge {
     this.#applied = { q: this.#holdQ, gripper: -1 };
     this.#obs = { t: 0, q: this.#decoder.q, qd: this.#decoder.qd, eePos: new Float64Array(3), eeQuat: new Float64Array([1, 0, 0, 0]), gripper: gripperMax, objects: [] };
     this.#t0 = this.#clock.now();
-    this.#watch = new RosHealthWatch(this.#clock, config.staleAfter, config.jointStateTopic);
+    this.baseFrame = config.baseFrame ?? arm.robot.links.find((l) => !arm.robot.joints.some((j) => j.child === l)) ?? arm.robot.links[0];
+    this.objectSources = new ObjectPoseSources(id, resolveObjectSources(id, this.baseFrame, config.objects ?? []), this.#clock, this.#log);
+    this.#obs.objects = this.objectSources.objects;
+    this.#watch = new RosHealthWatch(this.#clock, config.staleAfter, config.jointStateTopic, this.objectSources);
     this.#watch.onChange((h) => this.#healthChanged(h)); // before onHealth listeners: the hold starts first
     this.#poses = new ArmBodyPoses(arm.mujoco, arm.model, config.jointNames);
     client.onState(() => this.#onLink());
@@ -145,6 +155,7 @@ export class RosBridge implements DescribedBridge, MonitoredBridge {
     this.#unsubscribe = this.client.subscribe(c.jointStateTopic, 'sensor_msgs/JointState', (m) => this.#onJointState(m));
     this.#cmdPub = this.client.publisher(c.command.topic, this.#encoder.messageType);
     if (c.gripper) this.#gripPub = this.client.publisher(c.gripper.topic, c.gripper.messageType);
+    this.objectSources.subscribe(this.client);
     try {
       await withTimeout(Promise.all([this.client.open(), first]), c.connectTimeout,
         `RosBridge#connect: '${this.id}': no sensor_msgs/JointState with ${c.jointNames.join(', ')} on ${c.jointStateTopic} within ${c.connectTimeout} s`);
@@ -161,6 +172,7 @@ export class RosBridge implements DescribedBridge, MonitoredBridge {
     this.#wanted = false;
     this.#unsubscribe?.();
     this.#unsubscribe = null;
+    this.objectSources.unsubscribe();
     this.#cmdPub?.unadvertise();
     this.#gripPub?.unadvertise();
     this.#cmdPub = this.#gripPub = null;
@@ -179,12 +191,21 @@ export class RosBridge implements DescribedBridge, MonitoredBridge {
     this.#watch.onChange(fn);
   }
 
-  /** An operator's resume after a reconnection: refused (with the reason) unless the link is open and the state fresh. */
+  /**
+   * An operator's resume after a reconnection: refused (with the reason) unless the link is open,
+   * the state fresh and the object poses a policy reads fresh.
+   */
   resume(): TakeoverError | null {
     if (!this.#wanted || !this.client.isOpen) return new TakeoverError('TKO_ERR_NOT_CONNECTED', `RosBridge#resume: '${this.id}': ${this.#evaluate().reason}`);
     this.#awaitingResume = false;
     const h = this.#evaluate();
-    return h.ready ? null : new TakeoverError('TKO_ERR_NOT_CONNECTED', `RosBridge#resume: '${this.id}': ${h.reason}`);
+    if (!h.ready) return new TakeoverError('TKO_ERR_NOT_CONNECTED', `RosBridge#resume: '${this.id}': ${h.reason}`);
+    return h.policyInputs.ready ? null : new TakeoverError('TKO_ERR_NOT_CONNECTED', `RosBridge#resume: '${this.id}': ${h.policyInputs.reason}`);
+  }
+
+  /** What this arm's observations hold: joints and object names (one per configured source), all in its base frame. */
+  observationSupply(): ObservationSupply {
+    return { jointCount: this.config.jointNames.length, objects: this.objectSources.names, frame: 'base' };
   }
 
   /** The newest joint state (never waits); EE pose by FK of the measured joints. */
@@ -222,13 +243,15 @@ export class RosBridge implements DescribedBridge, MonitoredBridge {
 
   /**
    * Holds: commands the joints measured when the hold began, latched so that a sagging arm does
-   * not creep. Stale or offline: publishes nothing (the controllers keep their last setpoint) and
-   * latches afresh once the state is fresh again, so the arm stops where it really is.
+   * not creep, at the loop rate. Stale or offline: publishes nothing (the controllers keep their
+   * last setpoint) and latches afresh once the state is fresh again, so the arm stops where it
+   * really is. The same after a stale recovery and after a reconnection awaiting an operator's
+   * resume: link open and state fresh is enough to hold actively.
    */
   hold(): void {
     const h = this.#evaluate();
     this.#startHold();
-    if (!h.ready || !this.#cmdPub) return;
+    if (h.link !== 'open' || h.stale || !this.#cmdPub) return;
     if (!this.#holdLatched) {
       this.#holdQ.set(this.#decoder.q);
       this.#holdLatched = true;
@@ -313,6 +336,7 @@ export class RosBridge implements DescribedBridge, MonitoredBridge {
       this.#startHold();
       this.#holdLatched = false;
       if (this.#wanted) this.#log.warn(`robot '${this.id}': holding: ${h.reason}`);
-    } else this.#log.info(`robot '${this.id}': ready`);
+    } else if (!h.policyInputs.ready) this.#log.warn(`robot '${this.id}': policy holds: ${h.policyInputs.reason}`);
+    else this.#log.info(`robot '${this.id}': ready`);
   }
 }

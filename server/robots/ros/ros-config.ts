@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { TakeoverError } from '../../errors.ts';
+import { ObjectSourceSchema } from './object-source-config.ts';
 
 const Vec3 = Type.Array(Type.Number(), { minItems: 3, maxItems: 3 });
 const TopicName = Type.String({ pattern: '^/?[A-Za-z~][A-Za-z0-9_/~]*$' });
@@ -65,6 +66,10 @@ export const RosRobotSchema = Type.Object({
   /** per-joint limits that tighten the URDF's */
   jointLimits: Type.Optional(Type.Record(Type.String(), JointLimitSchema)),
   gripper: Type.Optional(RosGripperSchema),
+  /** the frame observations are expressed in (eePos, object poses): default the URDF's root link */
+  baseFrame: Type.Optional(Type.String({ minLength: 1, pattern: '^[^\\s]+$' })),
+  /** object poses from perception (PoseStamped topics or /tf frames), each mapped to an object name */
+  objects: Type.Optional(Type.Array(ObjectSourceSchema, { maxItems: 32 })),
   /** no joint state for this long -> hold and refuse commands, s */
   staleAfter: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10 })),
   /** connect() gives up after this long without a joint state, s */

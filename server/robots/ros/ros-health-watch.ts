@@ -2,11 +2,13 @@ import type { Clock } from '../../control/clock.ts';
 import { InputDrainMark } from './input-drain-mark.ts';
 import { assessHealth, type RosHealth } from './ros-health.ts';
 import type { LinkState } from './rosbridge-client.ts';
+import type { ObjectPoseSources } from './object-pose-sources.ts';
 
 /**
  * The staleness watchdog of a ROS arm: when its last joint state was read, up to when the input
- * has been read since (InputDrainMark: a stall of the server is not a stale arm), and the news
- * for the alerts: a change of readiness or of its reason, not a stale age that grows.
+ * has been read since (InputDrainMark: a stall of the server is not a stale arm), the freshness
+ * of the object poses judged the same way, and the news for the alerts: a change of readiness or
+ * of its cause (arm or object poses), not a stale age that grows.
  */
 export class RosHealthWatch {
   #clock: Clock;
@@ -15,17 +17,20 @@ export class RosHealthWatch {
   #drain: InputDrainMark;
   #lastStateAt = -Infinity;
   #wasReady = false;
-  #lastReason = '';
+  #lastCause = '';
+  #lastInputsCause = '';
+  #objects: ObjectPoseSources | null;
   #listeners: Array<(h: RosHealth) => void> = [];
 
-  constructor(clock: Clock, staleAfter: number, topic: string) {
+  constructor(clock: Clock, staleAfter: number, topic: string, objects: ObjectPoseSources | null = null) {
     this.#clock = clock;
+    this.#objects = objects;
     this.#staleAfter = staleAfter;
     this.#topic = topic;
     this.#drain = new InputDrainMark(clock);
   }
 
-  /** Called when readiness or its reason changes, in the order registered. */
+  /** Called when readiness or its cause changes (the arm's or the object poses'), in the order registered. */
   onChange(fn: (h: RosHealth) => void): void {
     this.#listeners.push(fn);
   }
@@ -45,11 +50,12 @@ export class RosHealthWatch {
       link, now: this.#clock.now(), drainedAt: this.#drain.drainedAt, lastStateAt: this.#lastStateAt,
       staleAfter: this.#staleAfter, awaitingResume, topic: this.#topic,
     });
-    if (h.ready === this.#wasReady && h.reason === this.#lastReason) return h;
-    const readinessChanged = h.ready !== this.#wasReady;
+    if (this.#objects) h.policyInputs = this.#objects.judge(Math.min(this.#clock.now(), this.#drain.drainedAt));
+    // a stale age that ticks up is the same cause: not news
+    if (h.ready === this.#wasReady && h.cause === this.#lastCause && h.policyInputs.cause === this.#lastInputsCause) return h;
     this.#wasReady = h.ready;
-    this.#lastReason = h.reason;
-    if (!readinessChanged && /^joint state stale: nothing/.test(h.reason)) return h; // the age ticks up; not news
+    this.#lastCause = h.cause;
+    this.#lastInputsCause = h.policyInputs.cause;
     for (const fn of this.#listeners) fn(h);
     return h;
   }

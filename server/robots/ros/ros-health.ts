@@ -14,6 +14,10 @@ export interface RosHealth {
   drainedAt: number;
   /** '' when ready */
   reason: string;
+  /** stable while the cause of not being ready is the same (a growing stale age is one cause); '' when ready */
+  cause: string;
+  /** the object poses a policy reads: when not ready the policy holds, while an operator may still drive the arm */
+  policyInputs: { ready: boolean; reason: string; cause: string };
 }
 
 /**
@@ -28,10 +32,19 @@ export function assessHealth(o: { link: LinkState; now: number; drainedAt: numbe
   const stateAge = Number.isFinite(o.lastStateAt) ? Math.max(0, judgedAt - o.lastStateAt) : Infinity;
   const stale = stateAge > o.staleAfter;
   let reason = '';
-  if (o.link !== 'open') reason = o.link === 'closed' || o.link === 'idle' ? 'not connected to rosbridge' : 'rosbridge connection lost; reconnecting';
-  else if (o.awaitingResume) reason = 'rosbridge reconnected; holding until an operator resumes';
-  else if (stale) reason = Number.isFinite(stateAge)
-    ? `joint state stale: nothing on ${o.topic} for ${stateAge.toFixed(3)} s (limit ${o.staleAfter} s)`
-    : `no joint state received on ${o.topic} yet`;
-  return { link: o.link, ready: reason === '', stale, awaitingResume: o.awaitingResume, stateAge, drainedAt: o.drainedAt, reason };
+  let cause = '';
+  if (o.link !== 'open') {
+    cause = o.link === 'closed' || o.link === 'idle' ? 'not-connected' : 'link-lost';
+    reason = cause === 'not-connected' ? 'not connected to rosbridge' : 'rosbridge connection lost; reconnecting';
+  } else if (o.awaitingResume) {
+    cause = 'reconnected';
+    reason = 'rosbridge reconnected; holding until an operator resumes';
+  } else if (stale) {
+    cause = Number.isFinite(stateAge) ? 'state-stale' : 'no-state';
+    reason = Number.isFinite(stateAge)
+      ? `joint state stale: nothing on ${o.topic} for ${stateAge.toFixed(3)} s (limit ${o.staleAfter} s)`
+      : `no joint state received on ${o.topic} yet`;
+  }
+  const policyInputs = { ready: true, reason: '', cause: '' };
+  return { link: o.link, ready: reason === '', stale, awaitingResume: o.awaitingResume, stateAge, drainedAt: o.drainedAt, reason, cause, policyInputs };
 }

@@ -211,7 +211,7 @@ describe('RosBridge against the rosbridge test double', () => {
     expect(bridge.lastRefusal?.message).toMatch(/connection lost/);
     expect(bridge.resume()?.code).toBe('TKO_ERR_NOT_CONNECTED');
     const subs = server.ops('subscribe', '/joint_states').length;
-    const pubs = server.ops('publish', POSITION_TOPIC).length;
+    let pubs = server.ops('publish', POSITION_TOPIC).length;
     server.accepting = true;
     await until(() => bridge.client.state === 'open', 'the reconnection');
     await until(() => server.ops('subscribe', '/joint_states').length > subs, 're-subscription');
@@ -220,8 +220,13 @@ describe('RosBridge against the rosbridge test double', () => {
     expect(bridge.isConnected).toBe(true);
     expect(bridge.health()).toMatchObject({ ready: false, awaitingResume: true, reason: 'rosbridge reconnected; holding until an operator resumes' });
     bridge.command({ q, gripper: -1 });
-    bridge.hold();
-    expect(server.ops('publish', POSITION_TOPIC).length).toBe(pubs); // nothing moved the arm before the resume
+    expect(bridge.lastRefusal?.message).toMatch(/holding until an operator resumes/);
+    bridge.hold(); // link open, state fresh: holds the measured joints, as after a stale recovery
+    const held = (await h.published(POSITION_TOPIC, pubs + 1)).at(-1)!.msg as { data: number[] };
+    const measured = bridge.observe().q;
+    CONTROLLER_ORDER.forEach((j, k) => expect(held.data[k]).toBeCloseTo(measured[Number(j.slice(-1)) - 1], 6));
+    expect(server.ops('publish', POSITION_TOPIC).length).toBe(pubs + 1);
+    pubs++;
     expect(bridge.resume()).toBeNull();
     bridge.command({ q, gripper: -1 });
     await h.published(POSITION_TOPIC, pubs + 1);

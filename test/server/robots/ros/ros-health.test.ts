@@ -60,7 +60,9 @@ describe("arbiter event 'robot_unavailable' (a MonitoredBridge that is not ready
     [{ mode: 'INTERVENING', lease: 'alice', reason: 'take_over' }, 'PAUSED', true],
     [{ mode: 'REWINDING', lease: 'alice', reason: 'rewind' }, 'PAUSED', true],
     [{ mode: 'PAUSED', lease: 'alice', reason: 'pause by alice' }, 'PAUSED', true],
-    [{ mode: 'PAUSED', lease: 'alice', reason: 'robot unavailable: joint state stale' }, 'PAUSED', false],
+    // paused by an earlier cause: the reason becomes the current one
+    [{ mode: 'PAUSED', lease: 'alice', reason: 'robot unavailable: joint state stale' }, 'PAUSED', true],
+    [{ mode: 'PAUSED', lease: 'alice', reason: 'robot unavailable: rosbridge connection lost; reconnecting' }, 'PAUSED', false],
     [{ mode: 'ESTOP', lease: null, reason: 'estop' }, 'ESTOP', false],
   ] as const)('%j -> %s (changed %s), lease kept', (state, mode, changed) => {
     const d = arbitrate({ ...state }, ev);
@@ -70,5 +72,19 @@ describe("arbiter event 'robot_unavailable' (a MonitoredBridge that is not ready
     expect(d.state.lease).toBe(state.lease);
     expect(d.changed).toBe(changed);
     if (changed) expect(d.state.reason).toBe('robot unavailable: rosbridge connection lost; reconnecting');
+  });
+});
+
+describe("arbiter event 'robot_available' (the cause is gone; the robot waits for a resume)", () => {
+  it.each([
+    [{ mode: 'PAUSED', lease: 'alice', reason: 'robot unavailable: joint state stale' }, true],
+    [{ mode: 'PAUSED', lease: null, reason: 'pause by alice' }, false],
+    [{ mode: 'AUTONOMOUS', lease: null, reason: 'start' }, false],
+    [{ mode: 'ESTOP', lease: null, reason: 'estop' }, false],
+  ] as const)('%j -> changed %s, mode and lease kept', (state, changed) => {
+    const d = arbitrate({ ...state }, { type: 'robot_available' });
+    expect(d.ok && d.changed).toBe(changed);
+    expect(d.state).toMatchObject({ mode: state.mode, lease: state.lease });
+    if (changed) expect(d.state.reason).toBe('robot available again; paused until an operator resumes');
   });
 });

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ActionSource } from '../../../../server/control/action-source.ts';
 import type { Actor } from '../../../../server/control/arbiter.ts';
 import { MemoryRecorder } from '../../support/memory-recorder.ts';
-import { POSITION_TOPIC, rosHarness } from './ros-harness.ts';
+import { CONTROLLER_ORDER, POSITION_TOPIC, rosHarness } from './ros-harness.ts';
 import { until } from './wait-until.ts';
 
 const alice: Actor = { operatorId: 'alice', role: 'operator' };
@@ -33,6 +33,7 @@ describe('ControlLoop driving a RosBridge', () => {
     await h.tick(loop); // fresh again, but a paused robot stays paused
     await h.tick(loop);
     expect(loop.mode).toBe('PAUSED');
+    expect(loop.modeReason).toBe('robot available again; paused until an operator resumes'); // not the stale age any more
     expect(h.bridge.published).toBe(sent + 2); // holds: the latched hold target, not motion
     const held = await h.lastCommand();
     expect(held.data).toEqual((h.server.ops('publish', POSITION_TOPIC).at(-2)!.msg as { data: number[] }).data);
@@ -67,7 +68,13 @@ describe('ControlLoop driving a RosBridge', () => {
     for (let i = 0; i < 3; i++) await h.tick(loop);
     expect(loop.mode).toBe('PAUSED');
     expect(h.bridge.health().reason).toBe('rosbridge reconnected; holding until an operator resumes');
-    expect(h.bridge.published).toBe(sent);
+    // the reason is the current cause, not the first one
+    expect(loop.modeReason).toBe('robot unavailable: rosbridge reconnected; holding until an operator resumes');
+    // held as after a stale recovery: the measured joints, latched, at the loop rate
+    expect(h.bridge.published).toBe(sent + 3);
+    const held = await h.lastCommand();
+    const measured = h.bridge.observe().q;
+    CONTROLLER_ORDER.forEach((j, k) => expect(held.data[k]).toBeCloseTo(measured[Number(j.slice(-1)) - 1], 6));
     expect(loop.request({ type: 'resume', actor: alice })).toBeNull();
     const y0 = h.bridge.observe().eePos[1];
     for (let i = 0; i < 4; i++) await h.tick(loop);

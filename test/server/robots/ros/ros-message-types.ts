@@ -23,6 +23,14 @@ function types(v: RosVersion): Record<string, Record<string, Field>> {
       positions: 'float64[]', velocities: 'float64[]', accelerations: 'float64[]', effort: 'float64[]', time_from_start: { msg: 'duration' },
     },
     'trajectory_msgs/JointTrajectory': { header: { msg: 'std_msgs/Header' }, joint_names: 'string[]', points: { msgArray: 'trajectory_msgs/JointTrajectoryPoint' } },
+    'geometry_msgs/Point': { x: 'float64', y: 'float64', z: 'float64' },
+    'geometry_msgs/Vector3': { x: 'float64', y: 'float64', z: 'float64' },
+    'geometry_msgs/Quaternion': { x: 'float64', y: 'float64', z: 'float64', w: 'float64' },
+    'geometry_msgs/Pose': { position: { msg: 'geometry_msgs/Point' }, orientation: { msg: 'geometry_msgs/Quaternion' } },
+    'geometry_msgs/PoseStamped': { header: { msg: 'std_msgs/Header' }, pose: { msg: 'geometry_msgs/Pose' } },
+    'geometry_msgs/Transform': { translation: { msg: 'geometry_msgs/Vector3' }, rotation: { msg: 'geometry_msgs/Quaternion' } },
+    'geometry_msgs/TransformStamped': { header: { msg: 'std_msgs/Header' }, child_frame_id: 'string', transform: { msg: 'geometry_msgs/Transform' } },
+    'tf2_msgs/TFMessage': { transforms: { msgArray: 'geometry_msgs/TransformStamped' } },
   };
 }
 

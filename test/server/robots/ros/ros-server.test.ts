@@ -91,6 +91,8 @@ describe("the server with a ROS arm (kind 'ros') against the rosbridge test doub
     await new Promise((r) => setTimeout(r, 50));
     s = await read();
     expect(s.mode).toBe('PAUSED');
+    // the frames say what holds the robot now, not the first cause
+    expect(s.modeReason).toBe('robot unavailable: rosbridge reconnected; holding until an operator resumes');
     // back online, but it holds until an operator resumes
     expect((await srv.app.inject({ method: 'GET', url: '/api/robots/panda', headers: auth })).json().status.link).toMatchObject({ ready: false, reason: expect.stringMatching(/resume/) });
     client.send({ type: 'resume', robot: 'panda', ref: 8 });

@@ -2,6 +2,14 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { checkMessage, knownType, normalizeType, type RosVersion } from './ros-message-types.ts';
 
+/** One object pose as perception publishes it: position, and quaternion in ROS order (x, y, z, w). */
+export interface PerceivedPose {
+  frame: string;
+  pos: readonly [number, number, number];
+  /** x, y, z, w (ROS order); default identity */
+  quat?: readonly [number, number, number, number];
+}
+
 /** A fake controller: a command topic and the joints its message addresses. */
 export interface FakeController {
   topic: string;
@@ -23,6 +31,8 @@ export interface RosbridgeTestServerOptions {
   /** the fake arm's joint speed, rad/s (or m/s) */
   maxVelocity?: number;
   rosVersion?: RosVersion;
+  /** perception topics the double serves, topic -> message type (PoseStamped topics, /tf) */
+  topics?: Record<string, 'geometry_msgs/PoseStamped' | 'tf2_msgs/TFMessage'>;
 }
 
 /** One op the double received, parsed, with its arrival time (performance.now(), ms). */
@@ -82,7 +92,7 @@ export class RosbridgeTestServer {
   /** Listens on 127.0.0.1, an ephemeral port unless `port` is given (a restart reuses its port). */
   static async start(opts: RosbridgeTestServerOptions, port = 0): Promise<RosbridgeTestServer> {
     const o: Required<RosbridgeTestServerOptions> = {
-      publishOrder: [...opts.joints].reverse(), initial: {}, params: {}, jointStateTopic: '/joint_states', maxVelocity: 1.5, rosVersion: 2, ...opts,
+      publishOrder: [...opts.joints].reverse(), initial: {}, params: {}, jointStateTopic: '/joint_states', maxVelocity: 1.5, rosVersion: 2, topics: {}, ...opts,
     };
     let server: RosbridgeTestServer | null = null;
     const wss = new WebSocketServer({ host: '127.0.0.1', port, verifyClient: () => server?.accepting ?? true });
@@ -134,14 +144,37 @@ export class RosbridgeTestServer {
     }
     if (this.jointStatesPaused) return;
     const names = this.#o.publishOrder;
+    this.publish(this.#o.jointStateTopic, {
+      header: this.#header(''), name: names, position: names.map((n) => this.positions.get(n)!), velocity: names.map((n) => this.velocities.get(n)!), effort: [],
+    });
+    this.published++;
+  }
+
+  /** Publishes a geometry_msgs/PoseStamped, as a pose estimator does (checked against the message type). */
+  publishPose(topic: string, p: PerceivedPose): void {
+    this.#publishChecked(topic, 'geometry_msgs/PoseStamped', { header: this.#header(p.frame), pose: { position: xyz(p.pos), orientation: xyzw(p.quat) } });
+  }
+
+  /** Publishes a tf2_msgs/TFMessage with one transform per child frame, as an AprilTag detector or a mocap system does. */
+  publishTf(transforms: Record<string, PerceivedPose>, topic = '/tf'): void {
+    this.#publishChecked(topic, 'tf2_msgs/TFMessage', {
+      transforms: Object.entries(transforms).map(([child, p]) => ({
+        header: this.#header(p.frame), child_frame_id: child, transform: { translation: xyz(p.pos), rotation: xyzw(p.quat) },
+      })),
+    });
+  }
+
+  #publishChecked(topic: string, type: string, msg: unknown): void {
+    const problem = checkMessage(type, msg, this.#o.rosVersion);
+    if (problem) throw new Error(`RosbridgeTestServer: a malformed ${type}: ${problem}`);
+    this.publish(topic, msg);
+  }
+
+  #header(frame: string) {
     const sec = Math.floor(this.#t);
     const frac = Math.round((this.#t - sec) * 1e9);
     const stamp = this.#o.rosVersion === 1 ? { secs: sec, nsecs: frac } : { sec, nanosec: frac };
-    const header = this.#o.rosVersion === 1 ? { seq: this.#seq++, stamp, frame_id: '' } : { stamp, frame_id: '' };
-    this.publish(this.#o.jointStateTopic, {
-      header, name: names, position: names.map((n) => this.positions.get(n)!), velocity: names.map((n) => this.velocities.get(n)!), effort: [],
-    });
-    this.published++;
+    return this.#o.rosVersion === 1 ? { seq: this.#seq++, stamp, frame_id: frame } : { stamp, frame_id: frame };
   }
 
   /** Sends a message on a topic to every client subscribed to it. */
@@ -180,6 +213,7 @@ export class RosbridgeTestServer {
 
   #typeOf(topic: string): string | null {
     if (topic === this.#o.jointStateTopic) return 'sensor_msgs/JointState';
+    if (this.#o.topics[topic]) return this.#o.topics[topic];
     const ctl = this.#o.controllers.find((k) => k.topic === topic);
     if (ctl) return ctl.type;
     for (const c of this.#clients) if (c.advertised.has(topic)) return c.advertised.get(topic)!;
@@ -293,3 +327,6 @@ export class RosbridgeTestServer {
     }
   }
 }
+
+const xyz = (v: readonly number[]) => ({ x: v[0], y: v[1], z: v[2] });
+const xyzw = (q: readonly number[] = [0, 0, 0, 1]) => ({ x: q[0], y: q[1], z: q[2], w: q[3] });
