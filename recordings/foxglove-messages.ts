@@ -121,7 +121,7 @@ export function stepTransforms(step: Step, model: FoxgloveRobotModel | null, tim
   return out;
 }
 
-/** Joint names for the `/joints` topic: the model's arm joints by observation index, else joint1..N; then the gripper. */
+/** Joint names for the `/joints` topic: joint1..N in observation order, then the gripper. */
 export function jointNames(count: number): string[] {
   return [...Array.from({ length: count }, (_, i) => `joint${i + 1}`), 'gripper'];
 }
