@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { McapIndexedReader } from '@mcap/core';
@@ -210,6 +210,33 @@ describe('Foxglove export', () => {
     expect(logs.map((l) => [l.name, l.level])).toEqual([['mode', 3], ['rewind', 3], ['mode', 4], ['outcome', 2]]);
     expect(logs[0].message).toMatch(/take-over: mode AUTONOMOUS -> INTERVENING/);
     expect(logs[2].message).toMatch(/e-stop/);
+  });
+
+  it('docs/foxglove-layout.json reads only topics and fields an export has', () => {
+    const layout = JSON.parse(readFileSync(path.join(import.meta.dirname, '../../docs/foxglove-layout.json'), 'utf8')) as { configById: Record<string, Record<string, unknown>> };
+    const first = (topic: string) => exported.msgs.find((m) => m.topic === topic)?.data;
+    /** Resolves a message path like `/joints.position[3]` or `/step.mode` on the first message of its topic. */
+    const resolve = (p: string): unknown => {
+      const m = /^(\/[^.]+)\.(.+)$/.exec(p);
+      if (!m) throw new Error(`not a message path: ${p}`);
+      let v: unknown = first(m[1]);
+      for (const part of m[2].split('.')) {
+        const [, key, index] = /^([^[]+)(?:\[(\d+)\])?$/.exec(part)!;
+        v = (v as Record<string, unknown> | undefined)?.[key];
+        if (index !== undefined) v = (v as unknown[] | undefined)?.[Number(index)];
+      }
+      return v;
+    };
+    const paths: string[] = [];
+    const topics: string[] = [];
+    for (const [id, config] of Object.entries(layout.configById)) {
+      if (id.startsWith('Plot!') || id.startsWith('StateTransitions!')) paths.push(...(config.paths as { value: string }[]).map((p) => p.value));
+      if (id.startsWith('RawMessages!')) topics.push(config.topicPath as string);
+      if (id.startsWith('3D!')) topics.push(...Object.keys(config.topics as object));
+    }
+    expect(paths.length).toBeGreaterThanOrEqual(16);
+    for (const p of paths) expect(['number', 'string'], p).toContain(typeof resolve(p));
+    for (const t of topics) expect(first(t), t).toBeDefined();
   });
 
   it('without a robot model: world -> EE from the recorded EE pose, and the objects', async () => {
