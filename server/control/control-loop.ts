@@ -3,7 +3,7 @@ import { CommandPipeline } from './command-pipeline.ts';
 import type { Mode, Source } from '../../core/mode.ts';
 import { isObservationFinite, observationToRecord, type Observation } from '../../core/observation.ts';
 import type { Outcome } from '../../core/step.ts';
-import { isEpisodic, isEstoppable, isMonitored, isStepped } from '../robots/bridge-extras.ts';
+import { hasPhysicsState, isEpisodic, isEstoppable, isMonitored, isStepped } from '../robots/bridge-extras.ts';
 import type { RobotBridge } from '../robots/robot-bridge.ts';
 import type { ControlLoopOptions, LoopEvent, Refusal } from './control-loop-options.ts';
 import { PolicyProposer } from './policy-proposer.ts';
@@ -214,6 +214,7 @@ export class ControlLoop {
       proposed: this.proposed ? Array.from(this.proposed) : null, executed: this.executed ? Array.from(this.executed) : null,
       jointTargets: Array.from(this.jointTargets), clamped: [...this.pipeline.clamped], source: this.source, mode: this.#arb.mode,
       operatorId: this.#arb.lease, policyVersion: this.policy?.version ?? null, ...(this.#recovery ? { recovery: true } : {}),
+      ...(hasPhysicsState(this.bridge) ? { physicsState: this.bridge.physicsState() } : {}),
     });
   }
 
