@@ -38,7 +38,7 @@ const robomimic: Exporter = {
   async write(episodes, out, opts) {
     const s = await exportRobomimic(episodes, out, { ...opts, controlHz: opts.controlHz });
     const classes = Object.entries(s.classes).map(([k, v]) => `${k} ${v}`).join(', ');
-    return { out, written: s.demos, details: { demos: s.demos, samples: s.samples, classes: s.classes }, skipped: s.skipped, line: `wrote ${s.demos} demos, ${s.samples} samples (${classes}) to ${out}` };
+    return { out, written: s.demos, details: { demos: s.demos, samples: s.samples, classes: s.classes, withStates: s.withStates, withoutStates: s.withoutStates }, skipped: s.skipped, line: `wrote ${s.demos} demos (${s.withStates} with simulator states), ${s.samples} samples (${classes}) to ${out}${s.withoutStates.map((w) => `\n${w.id}: written without states: ${w.reason}`).join('')}` };
   },
 };
 
