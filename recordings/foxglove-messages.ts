@@ -156,7 +156,8 @@ function addGeom(e: SceneEntity, g: GeomDescription): void {
 }
 
 /**
- * The scene, sent once at the start: each body's geoms locked to its frame with a model,
+ * The scene, sent once at the start: each body's geoms locked to its frame with a model (bodies
+ * that stand for an object the task does not observe are left out, as the console hides them),
  * else a sphere on the EE and a 5 cm box on each object's frame.
  */
 export function sceneEntities(model: FoxgloveRobotModel | null, objectNames: readonly string[], timestamp: FoxgloveTime): SceneEntity[] {
@@ -165,6 +166,9 @@ export function sceneEntities(model: FoxgloveRobotModel | null, objectNames: rea
   const drawn = new Set<string>();
   if (model) {
     model.geoms.forEach((b, i) => {
+      const k = model.kinematics[i];
+      const src = k?.joint?.type === 'free' ? k.joint.source : k?.mocap ? k.source : undefined;
+      if (src?.kind === 'object' && !objectNames.includes(src.name)) return;
       const e = entity(i === 0 ? ROOT_FRAME : model.names[i], `body/${model.names[i]}`);
       for (const g of b.geoms) addGeom(e, g);
       if (e.cubes.length + e.spheres.length + e.cylinders.length > 0) out.push(e);

@@ -197,7 +197,8 @@ describe('Foxglove export', () => {
     }
   });
 
-  it('joint positions are plottable by name, the scene draws the links, events are log lines with levels', () => {
+  it('joint positions are plottable by name, the scene draws the links, events are log lines with levels', async () => {
+    const model = await simPandaFoxgloveModel();
     const joints = exported.msgs.filter((m) => m.topic === '/joints').map((m) => m.data as { name: string[]; position: number[] });
     expect(joints[7].name).toEqual(['joint1', 'joint2', 'joint3', 'joint4', 'joint5', 'joint6', 'joint7', 'gripper']);
     expect(joints[7].position).toEqual([...steps[7].obs.q, steps[7].obs.gripper]);
@@ -206,6 +207,14 @@ describe('Foxglove export', () => {
     for (const f of ['world', 'ee', 'cube']) expect(frames).toContain(f);
     expect(scene.entities.filter((e) => e.cylinders.length + e.cubes.length + e.spheres.length > 0).length).toBeGreaterThan(8);
     expect(scene.entities.every((e) => e.frame_locked)).toBe(true);
+    // bodies that stand for objects the task does not observe (a mocap marker of another task) are not drawn
+    const observed = steps[0].obs.objects.map((o) => o.name);
+    const objectBodies = model.names.filter((_, i) => {
+      const k = model.kinematics[i];
+      return (k.joint?.type === 'free' ? k.joint.source : k.mocap ? k.source : undefined)?.kind === 'object';
+    });
+    expect(objectBodies.filter((n) => !observed.includes(n)).length).toBeGreaterThan(0);
+    for (const n of objectBodies) expect(frames.has(n)).toBe(observed.includes(n));
     const logs = exported.msgs.filter((m) => m.topic === '/log').map((m) => m.data as { level: number; name: string; message: string });
     expect(logs.map((l) => [l.name, l.level])).toEqual([['mode', 3], ['rewind', 3], ['mode', 4], ['outcome', 2]]);
     expect(logs[0].message).toMatch(/take-over: mode AUTONOMOUS -> INTERVENING/);
