@@ -3,6 +3,9 @@ import { ActionSchema } from './action.ts';
 import { ObservationSchema } from './observation.ts';
 import { ModeSchema, SourceSchema } from './mode.ts';
 
+/** Most numbers a step's simulator state may hold (the Panda scene's is 175). */
+export const PHYSICS_STATE_MAX = 4096;
+
 /**
  * One control tick as recorded (docs/recordings.md). Training labels are derived
  * from these fields by `recordings/step-labels.ts`, never stored by the loop.
@@ -28,6 +31,8 @@ export const StepSchema = Type.Object(
     ),
     /** set on steps of a real-robot rewind's automatic drive-back (RaC's recovery segment) */
     recovery: Type.Optional(Type.Boolean()),
+    /** simulated robots only: the whole MuJoCo state after this step's command (docs/recordings.md "Simulator state") */
+    physicsState: Type.Optional(Type.Array(Type.Number(), { maxItems: PHYSICS_STATE_MAX, description: 'mj_getState(mjSTATE_INTEGRATION) with time since the reset' })),
   },
   { $id: 'takeover/Step' },
 );

@@ -1,4 +1,5 @@
 import { exportLeRobot } from './lerobot-export.ts';
+import type { RobotModelLookup } from './foxglove-export.ts';
 import { exportMcap } from './mcap-export.ts';
 import { exportRobomimic, type ExportEpisode } from './robomimic-export.ts';
 import type { LabelOptions } from './step-labels.ts';
@@ -9,6 +10,8 @@ export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 /** Options every exporter takes (each uses what applies to it). */
 export interface ExportOptions extends Pick<LabelOptions, 'includeRewound' | 'includeRecovery'> {
   controlHz: number;
+  /** mcap-foxglove: the model to draw each robot's links with (default: the simulated Panda for robot id `sim`) */
+  robotModels?: RobotModelLookup;
 }
 
 /** What an export wrote, for the command's JSON and its one-line report. */
@@ -35,7 +38,7 @@ const robomimic: Exporter = {
   async write(episodes, out, opts) {
     const s = await exportRobomimic(episodes, out, { ...opts, controlHz: opts.controlHz });
     const classes = Object.entries(s.classes).map(([k, v]) => `${k} ${v}`).join(', ');
-    return { out, written: s.demos, details: { demos: s.demos, samples: s.samples, classes: s.classes }, skipped: s.skipped, line: `wrote ${s.demos} demos, ${s.samples} samples (${classes}) to ${out}` };
+    return { out, written: s.demos, details: { demos: s.demos, samples: s.samples, classes: s.classes, withStates: s.withStates, withoutStates: s.withoutStates }, skipped: s.skipped, line: `wrote ${s.demos} demos (${s.withStates} with simulator states), ${s.samples} samples (${classes}) to ${out}${s.withoutStates.map((w) => `\n${w.id}: written without states: ${w.reason}`).join('')}` };
   },
 };
 
@@ -51,9 +54,9 @@ const lerobot: Exporter = {
 const mcap: Exporter = {
   format: 'mcap-foxglove',
   target: 'directory',
-  async write(episodes, out) {
-    const s = await exportMcap(episodes, out);
-    return { out, written: s.files, details: { files: s.files }, skipped: s.skipped, line: `copied ${s.files} journals (open them in Foxglove or Lichtblick) to ${out}` };
+  async write(episodes, out, opts) {
+    const s = await exportMcap(episodes, out, opts.robotModels);
+    return { out, written: s.files, details: { files: s.files, withLinks: s.withLinks }, skipped: s.skipped, line: `wrote ${s.files} journals with Foxglove topics (${s.withLinks} with the arm's links; open them in Foxglove or Lichtblick with docs/foxglove-layout.json) to ${out}` };
   },
 };
 

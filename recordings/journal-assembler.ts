@@ -1,5 +1,6 @@
 import type { Step } from '../core/step.ts';
 import { TOPICS, type EpisodeEvent } from './journal-schemas.ts';
+import { decodeFloat64 } from './float64-base64.ts';
 
 const decoder = new TextDecoder();
 
@@ -42,8 +43,16 @@ export class JournalAssembler {
       if (!parts.state || !parts.proposed || !parts.executed) return undefined;
       this.#pending.delete(index as number);
       // journals of version 2 leave null fields out; version 1 wrote them as null
-      const { operatorId = null, policyVersion = null } = parts.state as { operatorId?: string | null; policyVersion?: string | null };
-      return { ...parts.state, operatorId, policyVersion, proposed: parts.proposed.action ?? null, executed: parts.executed.action ?? null } as Step;
+      const { operatorId = null, policyVersion = null, physicsState } = parts.state as { operatorId?: string | null; policyVersion?: string | null; physicsState?: unknown };
+      const step = { ...parts.state, operatorId, policyVersion, proposed: parts.proposed.action ?? null, executed: parts.executed.action ?? null } as Step;
+      if (typeof physicsState === 'string') {
+        try {
+          step.physicsState = decodeFloat64(physicsState);
+        } catch (err) {
+          throw new Error(`${this.#source}: step ${String(index)}: ${(err as Error).message}`);
+        }
+      }
+      return step;
     }
     this.events.push(msg as EpisodeEvent);
     return undefined;

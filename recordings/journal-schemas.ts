@@ -77,6 +77,12 @@ export const StepStateSchema = Type.Object(
     policyVersion: Type.Optional(Type.String({ description: 'absent when no policy was loaded' })),
     recovery: Type.Optional(Type.Boolean()),
     label: Type.Optional(Type.Array(Type.Number(), { minItems: 7, maxItems: 7, description: 'training target when it is not the executed action (noise-injected demos): the clean expert action' })),
+    physicsState: Type.Optional(
+      Type.String({
+        contentEncoding: 'base64',
+        description: 'simulated robots: the whole MuJoCo state after the command (mj_getState, mjSTATE_INTEGRATION, time since the reset), float64 little-endian, base64',
+      }),
+    ),
   },
   { $id: 'takeover/StepState' },
 );

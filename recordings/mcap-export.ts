@@ -1,31 +1,48 @@
-import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { writeFoxgloveJournal, type RobotModelLookup } from './foxglove-export.ts';
+import { simPandaFoxgloveModel } from './foxglove-robot-model.ts';
 import type { ExportEpisode } from './robomimic-export.ts';
 
 export interface McapExportSummary {
   dir: string;
   files: number;
+  /** of the files, those whose links were drawn from a robot model */
+  withLinks: number;
   skipped: { id: string; reason: string }[];
 }
 
+/** The default model lookup: the simulated Panda for the robot id `sim` (expert demos), nothing for others. */
+export const defaultRobotModels: RobotModelLookup = async (robotId) => (robotId === 'sim' ? simPandaFoxgloveModel() : null);
+
 /**
- * Copies the journals of the episodes into `dir`, one `<episode-id>.mcap` each: they open in
- * Foxglove and Lichtblick as they are (every channel schema parses there; docs/recordings.md).
+ * Writes each episode's journal into `dir` as `<episode-id>.mcap`: every record of the journal
+ * as it is, plus the Foxglove topics (`/tf`, `/scene`, `/log`, `/joints`; recordings/foxglove-export.ts)
+ * that let Foxglove and Lichtblick show the arm, the objects, the events and the joints with no
+ * custom panel (docs/recordings.md). A journal that fails to convert is skipped and named; its
+ * partial output is removed.
  */
-export async function exportMcap(episodes: readonly ExportEpisode[], dir: string): Promise<McapExportSummary> {
-  if (statSync(dir, { throwIfNoEntry: false })?.isFile()) throw new Error(`cannot copy journals to ${dir}: it is a file`);
+export async function exportMcap(episodes: readonly ExportEpisode[], dir: string, robotModels: RobotModelLookup = defaultRobotModels): Promise<McapExportSummary> {
+  if (statSync(dir, { throwIfNoEntry: false })?.isFile()) throw new Error(`cannot write journals to ${dir}: it is a file`);
   mkdirSync(dir, { recursive: true });
   const existing = new Set(readdirSync(dir));
-  const out: McapExportSummary = { dir, files: 0, skipped: [] };
+  const out: McapExportSummary = { dir, files: 0, withLinks: 0, skipped: [] };
   for (const ep of episodes) {
     if (!ep.file) {
       out.skipped.push({ id: ep.id, reason: 'no journal file' });
       continue;
     }
     const name = basename(ep.file);
-    if (existing.has(name)) throw new Error(`cannot copy ${name} to ${dir}: a file of that name is there (journals are never overwritten)`);
-    copyFileSync(ep.file, join(dir, name));
-    out.files++;
+    if (existing.has(name)) throw new Error(`cannot write ${name} to ${dir}: a file of that name is there (journals are never overwritten)`);
+    const dest = join(dir, name);
+    try {
+      const s = await writeFoxgloveJournal(ep.file, dest, robotModels);
+      out.files++;
+      if (s.links) out.withLinks++;
+    } catch (err) {
+      rmSync(dest, { force: true });
+      out.skipped.push({ id: ep.id, reason: `could not convert ${ep.file}: ${(err as Error).message}` });
+    }
   }
   return out;
 }

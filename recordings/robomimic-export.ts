@@ -2,6 +2,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import h5wasm from 'h5wasm/node';
 import type { Outcome, Step } from '../core/step.ts';
+import { simStateModel, stackStates } from './sim-states.ts';
 import { exportableSteps, type LabelOptions, type StepClass } from './step-labels.ts';
 
 /** One recorded episode to export: its catalog facts and its journal's steps and events. */
@@ -43,6 +44,10 @@ export interface RobomimicExportSummary {
   samples: number;
   /** exported samples per class */
   classes: Partial<Record<StepClass, number>>;
+  /** demos written with `states` and `model_file` (simulated episodes with a recorded state at every sample) */
+  withStates: number;
+  /** simulated episodes written without `states`, and why (a step without a recorded state) */
+  withoutStates: { id: string; reason: string }[];
   /** episodes with no sample to export, and why */
   skipped: { id: string; reason: string }[];
 }
@@ -83,7 +88,8 @@ function stack(rows: number[][], name: string): { data: Float64Array; shape: num
 /**
  * Writes episodes as one robomimic HDF5 dataset with Sirius's labels (docs/recordings.md):
  * `data/demo_<k>/{actions, obs/*, next_obs/*, rewards, dones, action_modes,
- * intv_labels}` and `data.attrs.{total, env_args}`. A sample is a step the label function keeps
+ * intv_labels}` (plus `states` and the `model_file` attribute for simulated episodes) and
+ * `data.attrs.{total, env_args}`. A sample is a step the label function keeps
  * for training (rewound and recovery steps only when asked; idle steps never: nothing ran) with
  * the action that ran. Episodes without such a step are skipped and reported.
  */
@@ -96,7 +102,7 @@ export async function exportRobomimic(episodes: readonly ExportEpisode[], file: 
   }
   if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`cannot write ${file}: it is a directory`);
   await h5wasm.ready;
-  const summary: RobomimicExportSummary = { file, demos: 0, samples: 0, classes: {}, skipped: [] };
+  const summary: RobomimicExportSummary = { file, demos: 0, samples: 0, classes: {}, withStates: 0, withoutStates: [], skipped: [] };
   const h5 = new h5wasm.File(file, 'w');
   try {
     const data = h5.create_group('data');
@@ -119,6 +125,18 @@ export async function exportRobomimic(episodes: readonly ExportEpisode[], file: 
       demo.create_attribute('round', roundOf(ep.tags));
       const actions = stack(steps.map((s) => Array.from(s.executed!)), `${ep.id} actions`);
       demo.create_dataset({ name: 'actions', data: actions.data, shape: actions.shape });
+      // robomimic restores a demo from its states and the model (env.reset_to): only simulated episodes have them
+      if (steps.some((s) => s.physicsState)) {
+        const m = await simStateModel();
+        const states = stackStates(steps, m);
+        if ('missing' in states) summary.withoutStates.push({ id: ep.id, reason: states.missing });
+        else {
+          demo.create_dataset({ name: 'states', data: states.data, shape: states.shape });
+          demo.create_attribute('model_file', m.xml);
+          demo.create_attribute('takeover_state_spec', m.spec);
+          summary.withStates++;
+        }
+      }
       for (const [group, rows] of [['obs', steps], ['next_obs', next]] as const) {
         const g = demo.create_group(group);
         for (const key of OBS_KEYS) {

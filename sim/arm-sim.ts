@@ -22,7 +22,7 @@ export interface SimSnapshot {
 
 // mjSTATE_INTEGRATION: time, qpos, qvel, act, warmstart, ctrl, applied forces, mocap, userdata:
 // everything mj_step reads, so restore -> step reproduces the original steps bit for bit.
-const STATE_SPEC = 8191;
+export const STATE_SPEC = 8191;
 
 const id = (mujoco: MainModule, model: MjModel, type: 'BODY' | 'JOINT' | 'SITE' | 'GEOM', name: string): number => {
   const obj = mujoco.mjtObj[`mjOBJ_${type}`].value as never;
@@ -179,6 +179,18 @@ export class ArmSim implements TaskScene {
     out.state[0] -= this.#tReset; // store robot time relative to the reset
     out.seed = this.seed;
     out.task = this.task.name;
+    return out;
+  }
+
+  /**
+   * The whole physics state as plain numbers: mj_getState with mjSTATE_INTEGRATION (time since
+   * the reset, qpos, qvel, act, warmstart, ctrl, applied forces, mocap, userdata), the layout of
+   * a snapshot's `state`. `restore({ state, seed, task })` puts it back.
+   */
+  physicsState(): number[] {
+    this.mujoco.mj_getState(this.model, this.data, this.#stateBuf, STATE_SPEC as never);
+    const out = Array.from(this.#stateBuf.GetView() as Float64Array);
+    out[0] -= this.#tReset;
     return out;
   }
 

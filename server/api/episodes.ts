@@ -128,7 +128,8 @@ export const episodesApi: FastifyPluginAsync<EpisodesApiOptions> = async (app, {
         episodeId: j.meta.episodeId,
         total: j.steps.length,
         offset,
-        steps: j.steps.slice(offset, offset + limit),
+        // the simulator state (175 numbers a step for the Panda) is for replay tools, not the console: it stays in the journal
+        steps: j.steps.slice(offset, offset + limit).map(({ physicsState: _state, ...s }) => s),
         classes: labels.slice(offset, offset + limit).map((l) => l.cls),
       };
     },

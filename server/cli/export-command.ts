@@ -3,6 +3,9 @@ import { join, resolve } from 'node:path';
 import { parseEpisodeQuery } from '../../policies/episode-query.ts';
 import { loadEpisodeSet } from '../../policies/episode-loader.ts';
 import { dataDirLayout } from '../../recordings/data-dir.ts';
+import { simPandaFoxgloveModel } from '../../recordings/foxglove-robot-model.ts';
+import type { RobotModelLookup } from '../../recordings/foxglove-export.ts';
+import { loadConfig } from '../config/load-config.ts';
 import { EXPORTERS, EXPORT_FORMATS, type ExportFormat } from '../../recordings/exporter.ts';
 import { intFlag, UsageError, type CliCommand } from './cli-command.ts';
 import { printJson } from './json-output.ts';
@@ -15,7 +18,7 @@ export const exportCommand: CliCommand = {
   usage:
     'takeover export --episodes QUERY --out FILE.hdf5|DIR [--format robomimic|lerobot|mcap-foxglove] [--include-rewound] [--include-recovery] [--include-gapped] [--control-hz N] [--data-dir DIR] [--json]\n' +
     '  QUERY: key=value filters of the catalog, as for train, e.g. task=place,outcome=success (or all)\n' +
-    '  robomimic writes FILE.hdf5; lerobot writes a dataset into DIR (new or empty); mcap-foxglove copies the journals into DIR',
+    '  robomimic writes FILE.hdf5; lerobot writes a dataset into DIR (new or empty); mcap-foxglove writes the journals with Foxglove topics into DIR',
   options: {
     episodes: { type: 'string' },
     out: { type: 'string' },
@@ -66,7 +69,7 @@ export const exportCommand: CliCommand = {
       result = await exporter.write(
         loaded.map((e) => ({ id: e.id, kind: e.kind, task: e.row.task, outcome: e.row.outcome, steps: e.steps, events: e.events, tags: e.row.tags, file: join(flags.dataDir, e.row.file) })),
         target,
-        { includeRewound: values['include-rewound'] === true, includeRecovery: values['include-recovery'] === true, controlHz: hz },
+        { includeRewound: values['include-rewound'] === true, includeRecovery: values['include-recovery'] === true, controlHz: hz, ...(format === 'mcap-foxglove' && { robotModels: simRobotModels(flags.config) }) },
       );
     } catch (err) {
       process.stderr.write(`takeover export: ${(err as Error).message}\n`);
@@ -80,3 +83,17 @@ export const exportCommand: CliCommand = {
     return 0;
   },
 };
+
+/**
+ * Foxglove links for the simulated robots: robot id `sim` (expert demos) and the configured
+ * robots of kind 'sim'. A configuration that does not load leaves only `sim` (said on stderr).
+ */
+function simRobotModels(config: string | undefined): RobotModelLookup {
+  const sim = new Set(['sim']);
+  try {
+    for (const r of loadConfig({ config }).robots) if (r.kind === 'sim') sim.add(r.id);
+  } catch (err) {
+    process.stderr.write(`takeover export: configuration not read (${(err as Error).message}); only robot 'sim' gets its links drawn\n`);
+  }
+  return async (robotId) => (sim.has(robotId) ? simPandaFoxgloveModel() : null);
+}

@@ -3,7 +3,7 @@ import { CommandPipeline } from './command-pipeline.ts';
 import type { Mode, Source } from '../../core/mode.ts';
 import { isObservationFinite, observationToRecord, plainNumbers, type Observation } from '../../core/observation.ts';
 import type { Outcome } from '../../core/step.ts';
-import { isEpisodic, isEstoppable, isMonitored, isStepped } from '../robots/bridge-extras.ts';
+import { hasPhysicsState, isEpisodic, isEstoppable, isMonitored, isStepped } from '../robots/bridge-extras.ts';
 import type { RobotBridge } from '../robots/robot-bridge.ts';
 import type { ControlLoopOptions, LoopEvent, Refusal } from './control-loop-options.ts';
 import { PolicyProposer } from './policy-proposer.ts';
@@ -222,6 +222,7 @@ export class ControlLoop {
       proposed: this.proposed ? plainNumbers(this.proposed) : null, executed: this.executed ? plainNumbers(this.executed) : null,
       jointTargets: plainNumbers(this.jointTargets), clamped: [...this.pipeline.clamped], source: this.source, mode: this.#arb.mode,
       operatorId: this.#arb.lease, policyVersion: this.policy?.version ?? null, ...(this.#recovery ? { recovery: true } : {}),
+      ...(hasPhysicsState(this.bridge) ? { physicsState: this.bridge.physicsState() } : {}),
     });
   }
 

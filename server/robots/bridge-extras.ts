@@ -35,6 +35,11 @@ export interface RestorableBridge extends RobotBridge {
   restore(s: unknown): void;
 }
 
+/** A simulator that hands the loop its whole physics state, recorded with each step (robomimic's `states`). */
+export interface PhysicsStateBridge extends RobotBridge {
+  physicsState(): number[];
+}
+
 /** A bridge with an e-stop of its own (a real arm's controller), called when the loop latches ESTOP. */
 export interface EstoppableBridge extends RobotBridge {
   estop(): void;
@@ -58,6 +63,9 @@ export function isEpisodic(b: RobotBridge): b is EpisodicBridge {
 export function isDescribed(b: RobotBridge): b is DescribedBridge {
   const d = b as Partial<DescribedBridge>;
   return typeof d.modelDescription === 'function' && typeof d.bodyPoses === 'function';
+}
+export function hasPhysicsState(b: RobotBridge): b is PhysicsStateBridge {
+  return typeof (b as Partial<PhysicsStateBridge>).physicsState === 'function';
 }
 export function isMonitored(b: RobotBridge): b is MonitoredBridge {
   const m = b as Partial<MonitoredBridge>;

@@ -113,6 +113,11 @@ export class SimBridge implements RobotBridge {
     this.#gripperCmd = 1 - (2 * (this.sim.data.ctrl as Float64Array)[7]) / (this.features.gripperRange[1] / 2);
   }
 
+  /** The whole MuJoCo state now (time since the reset first), recorded with each step. */
+  physicsState(): number[] {
+    return this.sim.physicsState();
+  }
+
   modelDescription(): GeomsDescription {
     return this.sim.modelDescription();
   }

@@ -19,6 +19,9 @@ describe('journal schemas under Lichtblick’s JSON-schema parser rules', () => 
     expect(() => parseLikeLichtblick(obj({ a: { type: ['string', 'null'] } }), 'x')).toThrow(/Unsupported/);
     expect(() => parseLikeLichtblick(obj({ a: { type: 'array', items: { type: 'array', items: { type: 'number' } } } }), 'x')).toThrow(/array item type/);
     expect(() => parseLikeLichtblick({ type: 'array' }, 'x')).toThrow(/Expected "type": "object"/);
+    // the one exception, used by the well-known foxglove.* schemas: an integer enum as oneOf of numeric consts
+    expect(parseLikeLichtblick(obj({ level: { oneOf: [{ title: 'A', const: 0 }, { title: 'B', const: 1 }] } }), 'x').get('x')).toEqual([{ name: 'level', type: 'uint32' }]);
+    expect(() => parseLikeLichtblick(obj({ a: { oneOf: [{ const: 'on' }, { const: 1 }] } }), 'x')).toThrow(/numeric constants/);
     expect(parseLikeLichtblick(obj({ a: { type: 'string', enum: ['x'] }, b: { type: 'array', items: obj({ c: { type: 'integer' } }) } }), 'x').get('x.b')).toEqual([{ name: 'c', type: 'float64' }]);
   });
 

@@ -116,6 +116,29 @@ describe('JournalWriter', () => {
   });
 });
 
+describe('simulator state in the journal', () => {
+  it('round-trips a step’s physicsState bit for bit (NaN, -0, subnormals included) as base64 float64', async () => {
+    const state = [0.123456789012345, -0, Number.NaN, 5e-324, -1.7976931348623157e308, 1 / 3, Infinity, ...Array.from({ length: 168 }, (_, i) => Math.sin(i) * 1e-7)];
+    const sink = new MemorySink();
+    const w = new JournalWriter(sink, testMeta('ep-state'));
+    const s = makeStep('ep-state', 0, rng(21), { physicsState: state });
+    w.writeStep(s, 1);
+    w.writeStep(makeStep('ep-state', 1, rng(22)), 2);
+    await w.finish({ endedAt: 3, outcome: 'success', steps: 2, dropped: 0 });
+    const reader = await McapIndexedReader.Initialize({ readable: new BytesReadable(sink.bytes()), decompressHandlers });
+    const raw: Record<string, unknown>[] = [];
+    for await (const m of reader.readMessages({ topics: [TOPICS.step] })) raw.push(JSON.parse(new TextDecoder().decode(m.data)));
+    expect(typeof raw[0].physicsState).toBe('string');
+    expect(Buffer.from(raw[0].physicsState as string, 'base64').length).toBe(8 * state.length);
+    expect('physicsState' in raw[1]).toBe(false);
+    const back = await readJournal(new BytesReadable(sink.bytes()));
+    expect(Object.is(back.steps[0].physicsState![1], -0)).toBe(true);
+    expect(back.steps[0].physicsState).toEqual(state);
+    expect(back.steps[0]).toStrictEqual(s);
+    expect(back.steps[1].physicsState).toBeUndefined();
+  });
+});
+
 describe('journal channel schemas', () => {
   it('describe every message written on their channel (checked with Ajv, as a JSON Schema reader would)', async () => {
     // Ajv comes with Fastify; imported here only to check the schemas as an outside reader would.

@@ -2,7 +2,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { McapIndexedReader } from '@mcap/core';
 import { afterAll, describe, expect, it } from 'vitest';
+import { decompressHandlers } from '../../recordings/chunk-compression.ts';
+import { FileReadable } from '../../recordings/file-readable.ts';
 import { runCli } from '../server/support/run-cli.ts';
 import { JournalWriter } from '../../recordings/journal-writer.ts';
 import { FileSink } from '../../recordings/file-sink.ts';
@@ -118,12 +121,18 @@ describe('takeover export --format lerobot', () => {
     expect([again.code, again.err]).toEqual([1, expect.stringMatching(/not empty/)]);
   });
 
-  it('mcap-foxglove copies the selected journals', async () => {
+  it('mcap-foxglove writes the selected journals with the Foxglove topics, links drawn for the simulated robot', async () => {
     await recordOnce();
     const out = path.join(dir, 'mcap');
     const r = await run(['export', '--format', 'mcap-foxglove', '--episodes', 'kind=demo', '--out', out, '--data-dir', dir, '--json']);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.out)).toMatchObject({ format: 'mcap-foxglove', files: 1 });
+    // robot 'arm-1' is not a simulated robot of the (default) configuration: EE and objects, no links
+    expect(JSON.parse(r.out).withLinks).toBe(0);
     expect((await readJournalFile(path.join(out, 'demo.mcap'))).steps).toHaveLength(12);
+    const fr = await FileReadable.open(path.join(out, 'demo.mcap'));
+    const reader = await McapIndexedReader.Initialize({ readable: fr, decompressHandlers });
+    expect([...reader.channelsById.values()].map((c) => c.topic)).toEqual(expect.arrayContaining(['/step', '/tf', '/scene', '/log', '/joints']));
+    await fr.close();
   });
 });

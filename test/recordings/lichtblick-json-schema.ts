@@ -5,7 +5,8 @@
  * exactly one plain `type` among boolean, string, number, integer, object, array (no `anyOf`,
  * no type list, no `null`); strings may only carry `contentEncoding: "base64"`; array `items`
  * must be boolean, string (without contentEncoding), number, integer or object (so no arrays of
- * arrays). Returns the datatypes it would build (name -> field list) or throws like the viewer.
+ * arrays). The one exception to "one plain type": a `oneOf` whose alternatives are all numeric
+ * `const`s is an integer enum (uint32, as in the well-known `foxglove.*` schemas). Returns the datatypes it would build (name -> field list) or throws like the viewer.
  */
 export interface ViewerField {
   name: string;
@@ -21,6 +22,11 @@ export function parseLikeLichtblick(root: Record<string, unknown>, rootTypeName:
     if (schema.properties === null || typeof schema.properties !== 'object') throw new TypeError(`schema ${typeName} has no properties object`);
     const fields: ViewerField[] = [];
     for (const [name, field] of Object.entries(schema.properties as Record<string, Record<string, unknown>>)) {
+      if (Array.isArray(field.oneOf)) {
+        if (!field.oneOf.every((alt: Record<string, unknown>) => typeof alt.const === 'number')) throw new Error(`Unsupported type for ${typeName}.${name}: oneOf alternatives must all be numeric constants`);
+        fields.push({ name, type: 'uint32' });
+        continue;
+      }
       switch (field.type) {
         case 'boolean':
           fields.push({ name, type: 'bool' });

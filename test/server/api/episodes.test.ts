@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { McapIndexedReader } from '@mcap/core';
 import { episodesApi } from '../../../server/api/episodes.ts';
 import { routeRoles } from '../../../server/api/route-roles.ts';
+import { readJournalFile } from '../../../recordings/episode-reader.ts';
 import { Recorder } from '../../../recordings/recorder.ts';
 import { SqliteCatalog } from '../../../recordings/sqlite-catalog.ts';
 import { recoverDataDir } from '../../../recordings/recovery.ts';
@@ -45,7 +46,7 @@ beforeAll(async () => {
   for (let i = 0; i < 10; i++) rec.appendStep(makeStep('b', i, rand, { source: 'operator', mode: 'INTERVENING', recovery: undefined }));
   rec.endEpisode('b', 'success');
   rec.beginEpisode(testMeta('c', { policyVersion: 'v4', startedAt: 3000 }));
-  for (let i = 0; i < 5; i++) rec.appendStep(makeStep('c', i, rand, { source: 'policy', mode: 'AUTONOMOUS', operatorId: null, recovery: undefined }));
+  for (let i = 0; i < 5; i++) rec.appendStep(makeStep('c', i, rand, { source: 'policy', mode: 'AUTONOMOUS', operatorId: null, recovery: undefined, physicsState: [i, 0.5, -1] }));
   rec.endEpisode('c', 'success');
   await rec.close();
   await catalog.insert({ id: 'live', robotId: 'arm-1', task: 'place', seed: 1, policyVersion: 'v4', kind: 'policy', startedAt: 4000, file: 'episodes/live.mcap' });
@@ -112,6 +113,13 @@ describe('episodes API', () => {
     expect(body.classes).toEqual(['policy', 'policy', 'policy', 'policy', 'policy', 'policy', 'rewound', 'rewound'].map((k) => (k === 'policy' ? 'robot' : k)));
     expect(body.steps[0].obs.q).toHaveLength(7);
     expect((await app.inject({ url: '/api/episodes/live/steps', headers: as('viewer') })).statusCode).toBe(409);
+  });
+
+  it('leaves the simulator state out of steps (it stays in the journal)', async () => {
+    const steps = (await app.inject({ url: '/api/episodes/c/steps', headers: as('viewer') })).json().steps as Record<string, unknown>[];
+    expect(steps).toHaveLength(5);
+    for (const s of steps) expect(s).not.toHaveProperty('physicsState');
+    expect((await readJournalFile(join(dataDir, 'episodes', 'c.mcap'))).steps[2].physicsState).toEqual([2, 0.5, -1]);
   });
 
   it('serves the MCAP file', async () => {
