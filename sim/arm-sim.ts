@@ -1,6 +1,6 @@
 import type { MainModule, MjData, MjModel } from 'mujoco-js';
 import type { ArmFeatures } from '../core/arm-features.ts';
-import type { Observation } from '../core/observation.ts';
+import { plainNumbers, type Observation } from '../core/observation.ts';
 import { compileModel } from './mujoco-runtime.ts';
 import { MujocoKinematics } from './kinematics.ts';
 import { describeModel, type GeomsDescription } from './model-description.ts';
@@ -189,7 +189,8 @@ export class ArmSim implements TaskScene {
    */
   physicsState(): number[] {
     this.mujoco.mj_getState(this.model, this.data, this.#stateBuf, STATE_SPEC as never);
-    const out = Array.from(this.#stateBuf.GetView() as Float64Array);
+    // recorded every tick on the control thread: a counted copy, no iterator garbage
+    const out = plainNumbers(this.#stateBuf.GetView() as Float64Array);
     out[0] -= this.#tReset;
     return out;
   }
