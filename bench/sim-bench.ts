@@ -1,7 +1,8 @@
-import { ArmSim } from '../sim/arm-sim.ts';
 import { compileModel } from '../sim/mujoco-runtime.ts';
 import { ScriptedExpert } from '../sim/scripted-expert.ts';
-import { runEpisode } from '../sim/rollout.ts';
+import { fromActingSource } from '../server/control/action-source.ts';
+import { runEpisodes } from '../server/control/episode-runner.ts';
+import { createSimLoop } from '../server/control/sim-loop.ts';
 import type { Benchmark } from './run.ts';
 import { fmt } from './percentiles.ts';
 
@@ -26,32 +27,30 @@ export const simBench: Benchmark = {
     timeSteps(() => mujoco.mj_step(model, data), 1000);
     const bare = timeSteps(() => mujoco.mj_step(model, data), N);
 
-    const sim = await ArmSim.create({ task: 'place', seed: 1 });
-    // hold the cube in the gripper mid-air for part of the run so contacts are realistic
     const expert = new ScriptedExpert('place');
-    runEpisode(sim, expert, { seed: 1, stopOnSuccess: false, onStep: (i) => void i });
+    const { loop, clock, bridge } = await createSimLoop({ robotId: 'bench', task: 'place', policy: fromActingSource(expert) });
+    const sim = bridge.sim;
+    // warm up on one expert episode, then time physics alone on the scene
+    await runEpisodes(loop, clock, [1]);
     sim.reset(1);
     sim.step(500);
     const t1 = process.hrtime.bigint();
     sim.step(N);
     const scene = N / (Number(process.hrtime.bigint() - t1) / 1e9);
 
-    const t0 = process.hrtime.bigint();
-    let phys = 0;
-    let ok = 0;
+    // the deployed tick: observe, expert, IK, safety filter, command, physics (no recorder)
     const episodes = 20;
-    for (let s = 0; s < episodes; s++) {
-      const r = runEpisode(sim, expert, { seed: 500 + s });
-      phys += r.physicsSteps;
-      if (r.success) ok++;
-    }
-    const rolloutRate = phys / (Number(process.hrtime.bigint() - t0) / 1e9);
+    const phys0 = sim.physicsSteps;
+    const t0 = process.hrtime.bigint();
+    const results = await runEpisodes(loop, clock, Array.from({ length: episodes }, (_, s) => 500 + s));
+    const rolloutRate = (sim.physicsSteps - phys0) / (Number(process.hrtime.bigint() - t0) / 1e9);
+    const ok = results.filter((r) => r.outcome === 'success').length;
 
     const rtf = (rate: number) => rate * 0.002;
     const rows = [
       ['bare 7-hinge chain (baseline)', bare],
       ['arm + gripper + table + cube (physics only)', scene],
-      [`expert rollouts incl. IK and observations (${ok}/${episodes} ok)`, rolloutRate],
+      [`expert episodes through the control loop (${ok}/${episodes} ok)`, rolloutRate],
     ] as const;
     for (const [label, rate] of rows) {
       process.stdout.write(`${label.padEnd(62)} ${fmt(rate, 4).padStart(8)} steps/s  ${fmt(rtf(rate), 3).padStart(6)}x real time  ${fmt(rate / bare, 3)} of baseline\n`);

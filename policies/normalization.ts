@@ -17,7 +17,14 @@ export const NormalizationSchema = Type.Object(
 );
 export type Normalization = Static<typeof NormalizationSchema>;
 
+/** absolute std floor: an input that varies less is treated as constant */
 const MIN_STD = 1e-3;
+/**
+ * With the feature fields given, an input's std is at least this share of the largest std in its
+ * field (same units): a component that hardly moves in the data (the tilt entries of a
+ * downward gripper's rotation) is then not blown up to hundreds of sigma by a few degrees of tilt.
+ */
+export const FIELD_STD_SHARE = 0.1;
 const MIN_SCALE = 1e-3;
 /** widening of the action range so targets at the extremes stay inside tanh's open range */
 const OUTPUT_MARGIN = 1.1;
@@ -25,10 +32,14 @@ const OUTPUT_MARGIN = 1.1;
 /**
  * Statistics over the samples with positive weight only, so that a sample with weight 0 (say a
  * rewound step) has no influence on the trained policy at all, not even through normalization.
+ * `fieldSizes` (the sizes of the feature spec's fields, in order) turns on the floor relative to
+ * each field's spread (FIELD_STD_SHARE); without it only the absolute floor applies. The std
+ * is stored in policy.json, so a policy normalizes as it was trained whichever floor made it.
  */
-export function computeNormalization(x: Float32Array, y: Float32Array, weights: Float32Array, inputDim: number, outputDim: number): Normalization {
+export function computeNormalization(x: Float32Array, y: Float32Array, weights: Float32Array, inputDim: number, outputDim: number, fieldSizes?: readonly number[]): Normalization {
   const n = weights.length;
   if (x.length !== n * inputDim || y.length !== n * outputDim) throw new Error(`computeNormalization: ${n} weights but ${x.length / inputDim} inputs and ${y.length / outputDim} targets`);
+  if (fieldSizes && fieldSizes.reduce((a, b) => a + b, 0) !== inputDim) throw new Error(`computeNormalization: field sizes add up to ${fieldSizes.reduce((a, b) => a + b, 0)}, not the input size ${inputDim}`);
   const mean = new Float64Array(inputDim);
   const sq = new Float64Array(inputDim);
   const lo = new Float64Array(outputDim).fill(Infinity);
@@ -51,6 +62,15 @@ export function computeNormalization(x: Float32Array, y: Float32Array, weights: 
     for (let j = 0; j < inputDim; j++) sq[j] += (x[i * inputDim + j] - mean[j]) ** 2;
   }
   const std = Array.from(sq, (s) => Math.max(MIN_STD, Math.sqrt(s / count)));
+  if (fieldSizes) {
+    let at = 0;
+    for (const size of fieldSizes) {
+      let widest = 0;
+      for (let j = at; j < at + size; j++) widest = Math.max(widest, std[j]);
+      for (let j = at; j < at + size; j++) std[j] = Math.max(std[j], FIELD_STD_SHARE * widest);
+      at += size;
+    }
+  }
   return {
     inputMean: Array.from(mean),
     inputStd: std,

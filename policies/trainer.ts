@@ -21,6 +21,8 @@ export interface TrainOptions {
   keepBest?: boolean;
   onProgress?: (p: TrainProgress) => void;
   signal?: AbortSignal;
+  /** sizes of the feature spec's fields: the input std floor becomes relative to each field's spread (policies/normalization.ts) */
+  inputFields?: readonly number[];
   /**
    * warm start: begin from these weights (fine-tuning). Their normalization and architecture are
    * kept, so the weights keep their meaning; `hidden` is then ignored.
@@ -82,7 +84,7 @@ export async function trainPolicy(set: TrainingSet, opts: TrainOptions = {}): Pr
   if (o.init && (o.init.arch.inputDim !== D || o.init.arch.outputDim !== A)) {
     throw new Error(`trainPolicy: warm start from a ${o.init.arch.inputDim}->${o.init.arch.outputDim} network, but the data is ${D}->${A}`);
   }
-  const norm = o.init?.norm ?? computeNormalization(trainX, trainY, trainW, D, A);
+  const norm = o.init?.norm ?? computeNormalization(trainX, trainY, trainW, D, A, o.inputFields);
   const arch: MlpArchitecture = o.init?.arch ?? { kind: 'mlp', inputDim: D, hidden: o.hidden, outputDim: A };
   const policy = o.init ? MlpPolicy.fromWeights(arch, norm, o.init.weights) : MlpPolicy.init(arch, norm, initSeed);
   const optimizer = tf.train.adam(o.learningRate);

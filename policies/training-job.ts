@@ -105,6 +105,7 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
     batchSize,
     learningRate,
     hidden: spec.hidden,
+    inputFields: featureSpec.fields.map((f) => f.size),
     signal: opts.signal,
     onProgress: (p) => opts.onProgress?.({ phase: 'training', done: p.epoch, total: p.epochs, epoch: p }),
   });

@@ -90,6 +90,9 @@ export class ArmSim implements TaskScene {
     return sim;
   }
 
+  /** physics steps taken since the simulator was built (speed figures) */
+  physicsSteps = 0;
+
   /** Robot time since the last reset, s. */
   get time(): number {
     return this.data.time - this.#tReset;
@@ -131,6 +134,7 @@ export class ArmSim implements TaskScene {
   /** Advances physics by n steps of 2 ms. */
   step(n = 1): void {
     for (let i = 0; i < n; i++) this.mujoco.mj_step(this.model, this.data);
+    if (n > 0) this.physicsSteps += n;
     // mj_step leaves poses (site_xpos, xpos) computed from the state before its last integration;
     // refresh them so observations match qpos exactly (and match a restored snapshot).
     if (n > 0) this.mujoco.mj_kinematics(this.model, this.data);

@@ -1,8 +1,7 @@
-import { ArmSim } from '../../sim/arm-sim.ts';
-import { runEpisode } from '../../sim/rollout.ts';
 import { getTask } from '../../sim/tasks/task-registry.ts';
-import type { Observation } from '../../core/observation.ts';
-import { ACTION_DIM } from '../../core/action.ts';
+import type { ControlLoop } from '../control/control-loop.ts';
+import { runEpisodes } from '../control/episode-runner.ts';
+import { createSimLoop } from '../control/sim-loop.ts';
 import { backendInfo, describeBackend, initBackend } from '../../policies/backend.ts';
 import type { Evaluation, PolicyManifest } from '../../policies/policy-manifest.ts';
 import { PolicyRegistry, type LoadedPolicy } from '../../policies/policy-registry.ts';
@@ -19,12 +18,15 @@ export interface EvaluateOptions {
   /** default tfjs: the engine the shipped evaluations were made with (float rounding differs between engines) */
   engine?: InferenceEngine;
   onEpisode?: (done: number, successes: number) => void;
+  /** after every control tick (tests read what the loop executed) */
+  onTick?: (loop: ControlLoop) => void;
 }
 
 /**
- * Runs a policy in the simulator on seeds seedBase .. seedBase + episodes - 1, as fast as the
- * simulation goes (simulated time, the policy's control rate), and scores success. The same seeds
- * and weights give the same result: physics and inference are deterministic.
+ * Runs a policy in the simulator on seeds seedBase .. seedBase + episodes - 1 through the control
+ * loop a deployed sim robot runs (IK, safety filter, workspace limits), as fast as the simulation
+ * goes (simulated time, the policy's control rate), and scores success. The same seeds and
+ * weights give the same result: physics and inference are deterministic.
  */
 export async function evaluatePolicy(policy: LoadedPolicy, o: EvaluateOptions): Promise<Evaluation> {
   if (!Number.isInteger(o.episodes) || o.episodes < 1) throw new Error(`episodes must be at least 1, got ${o.episodes}`);
@@ -33,27 +35,23 @@ export async function evaluatePolicy(policy: LoadedPolicy, o: EvaluateOptions): 
   const m = policy.manifest;
   const runtime = new PolicyRuntime({ source: { load: async () => policy }, engine: o.engine ?? 'tfjs', maxBatch: 1 });
   await runtime.assign('eval', m.version);
-  const out = new Float32Array(ACTION_DIM);
-  const source = {
-    name: `policy:${m.version}`,
-    act(obs: Observation): Float32Array {
-      if (!runtime.propose('eval', obs, out)) out.fill(0);
-      return out;
-    },
-  };
-  const sim = await ArmSim.create({ task });
+  const { loop, clock } = await createSimLoop({ robotId: 'eval', task: task.name, controlHz: m.controlRateHz, policy: runtime.slotFor('eval') });
+  if (o.onTick) loop.on('tick', o.onTick);
   let successes = 0;
   let steps = 0;
   const failedSeeds: number[] = [];
   try {
-    for (let i = 0; i < o.episodes; i++) {
-      const r = runEpisode(sim, source, { seed: o.seedBase + i, controlHz: m.controlRateHz });
-      if (r.success) successes++;
-      else failedSeeds.push(r.seed);
-      steps += r.steps;
-      o.onEpisode?.(i + 1, successes);
-    }
+    const seeds = Array.from({ length: o.episodes }, (_, i) => o.seedBase + i);
+    await runEpisodes(loop, clock, seeds, {
+      onEpisode(i, r) {
+        if (r.outcome === 'success') successes++;
+        else failedSeeds.push(r.seed);
+        steps += r.steps;
+        o.onEpisode?.(i + 1, successes);
+      },
+    });
   } finally {
+    runtime.release('eval');
     runtime.dispose();
   }
   return {
@@ -65,7 +63,7 @@ export async function evaluatePolicy(policy: LoadedPolicy, o: EvaluateOptions): 
     ci95: wilsonInterval(successes, o.episodes),
     meanEpisodeLength: steps / o.episodes,
     failedSeeds,
-    maxSteps: Math.ceil(task.maxSeconds * m.controlRateHz),
+    maxSteps: loop.episodes.stepLimit,
     backend: backendInfo()?.candidate,
     at: new Date().toISOString(),
   };

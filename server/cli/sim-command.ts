@@ -1,12 +1,16 @@
-import { ArmSim } from '../../sim/arm-sim.ts';
 import { ScriptedExpert } from '../../sim/scripted-expert.ts';
-import { runEpisode } from '../../sim/rollout.ts';
 import { getTask } from '../../sim/tasks/task-registry.ts';
+import { fromActingSource } from '../control/action-source.ts';
+import { runEpisodes } from '../control/episode-runner.ts';
+import { createSimLoop } from '../control/sim-loop.ts';
 import { intFlag, UsageError, type CliCommand } from './cli-command.ts';
 import { printJson } from './json-output.ts';
 import { ProgressBar } from './progress-bar.ts';
 
-/** `takeover sim`: runs the scripted expert headless and reports success and simulation speed. */
+/**
+ * `takeover sim`: runs the scripted expert headless, through the control loop a sim robot runs
+ * (IK, safety filter, workspace limits) on simulated time, and reports success and simulation speed.
+ */
 export const simCommand: CliCommand = {
   name: 'sim',
   summary: 'run the scripted expert in MuJoCo headless; success rate and physics speed',
@@ -31,22 +35,25 @@ export const simCommand: CliCommand = {
     if (episodes < 1) throw new UsageError('--episodes must be at least 1');
     if (controlHz < 1 || controlHz > 500) throw new UsageError('--control-hz must be in 1..500');
 
-    const sim = await ArmSim.create({ task });
     const expert = new ScriptedExpert(task.name, { controlHz });
+    const { loop, clock, bridge } = await createSimLoop({ robotId: 'sim', task: task.name, controlHz, policy: fromActingSource(expert) });
+    const sim = bridge.sim;
     const bar = new ProgressBar(`sim ${task.name}`, episodes, { enabled: Boolean(process.stderr.isTTY) && !flags.json });
     let successes = 0;
-    let physicsSteps = 0;
     let steps = 0;
     const failedSeeds: number[] = [];
+    const physics0 = sim.physicsSteps;
     const t0 = process.hrtime.bigint();
-    for (let i = 0; i < episodes; i++) {
-      const r = runEpisode(sim, expert, { seed: seedBase + i, controlHz });
-      physicsSteps += r.physicsSteps;
-      steps += r.steps;
-      if (r.success) successes++;
-      else failedSeeds.push(r.seed);
-      bar.update(i + 1, `${successes} ok`);
-    }
+    const seeds = Array.from({ length: episodes }, (_, i) => seedBase + i);
+    await runEpisodes(loop, clock, seeds, {
+      onEpisode(i, r) {
+        steps += r.steps;
+        if (r.outcome === 'success') successes++;
+        else failedSeeds.push(r.seed);
+        bar.update(i + 1, `${successes} ok`);
+      },
+    });
+    const physicsSteps = sim.physicsSteps - physics0;
     bar.finish();
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;
     const result = {

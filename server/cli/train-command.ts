@@ -5,11 +5,13 @@ import { isSafeName } from '../../core/safe-name.ts';
 import { Recorder } from '../../recordings/recorder.ts';
 import { SqliteCatalog } from '../../recordings/sqlite-catalog.ts';
 import { dataDirLayout, ensureDataDir } from '../../recordings/data-dir.ts';
-import { ArmSim } from '../../sim/arm-sim.ts';
+import type { ActionSource as ActingSource } from '../../sim/action-source.ts';
 import { NoisyActionSource } from '../../sim/noisy-action-source.ts';
 import { ScriptedExpert } from '../../sim/scripted-expert.ts';
-import { runEpisode } from '../../sim/rollout.ts';
 import { getTask } from '../../sim/tasks/task-registry.ts';
+import { fromActingSource } from '../control/action-source.ts';
+import { runEpisodes } from '../control/episode-runner.ts';
+import { createSimLoop } from '../control/sim-loop.ts';
 import { describeBackend, initBackend } from '../../policies/backend.ts';
 import { parseEpisodeQuery } from '../../policies/episode-query.ts';
 import { parseWeighting } from '../../policies/sirius-weights.ts';
@@ -22,6 +24,8 @@ import { ProgressBar } from './progress-bar.ts';
 /**
  * Records scripted-expert demonstrations of a task through the recordings pipeline (Recorder,
  * journal files, catalog), as kind 'demo' episodes tagged by their episode ids `expert-<task>-...`.
+ * The expert drives the arm through the control loop a sim robot runs (IK, safety filter,
+ * workspace limits); each step records what that loop executed and the joint targets it sent.
  * With `noise` > 0 (DART-style) the arm executes the expert's action plus Gaussian noise of that
  * sigma and each step records the clean expert action as its `label` (the training target).
  */
@@ -36,34 +40,38 @@ export async function recordExpertDemos(
   // the sim outruns the timed flush within an episode: a generous queue drops nothing
   // simulated episodes carry simulated time as log time (the sim outruns the wall clock)
   const rec = new Recorder({ dataDir, catalog, queueLimit: 10_000_000, logClock: 'loop', onError: (e) => errors.push(e.message) });
-  const sim = await ArmSim.create({ task });
   const expert = new ScriptedExpert(task.name, { controlHz });
   const run = Date.now().toString(36);
+  // the slot's source changes per episode (the noise generator is seeded per episode, so one episode reruns alone)
+  let acting: ActingSource = expert;
+  let noisy: NoisyActionSource | null = null;
+  const slot = fromActingSource({ name: expert.name, act: (obs) => acting.act(obs), reset: (obs) => acting.reset?.(obs) });
+  let episodeId = '';
+  const { loop, clock } = await createSimLoop({ robotId: 'sim', task: task.name, controlHz, policy: slot });
+  loop.on('tick', (l) => {
+    const ep = l.episode;
+    if (!ep || !l.obs) return;
+    const s: Step = {
+      episodeId, step: ep.step, t: ep.step / controlHz, obs: observationToRecord(l.obs), proposed: null,
+      executed: l.executed ? Array.from(l.executed) : null, jointTargets: Array.from(l.jointTargets), clamped: [...l.clamped],
+      source: 'operator', mode: 'INTERVENING', operatorId: expert.name, policyVersion: null,
+      ...(noisy ? { label: Array.from(noisy.clean) } : {}),
+    };
+    rec.appendStep(s);
+  });
   let successes = 0;
   try {
-    for (let i = 0; i < episodes; i++) {
-      const seed = seedBase + i;
-      const episodeId = `expert-${task.name}-${run}-s${seed}`;
+    const seeds = Array.from({ length: episodes }, (_, i) => seedBase + i);
+    let i = 0;
+    for (const seed of seeds) {
+      episodeId = `expert-${task.name}-${run}-s${seed}`;
       rec.beginEpisode({ episodeId, robotId: 'sim', task: task.name, seed, policyVersion: null, kind: 'demo', startedAt: Date.now() });
-      // the noise generator is seeded per episode, so one episode reruns alone
-      const noisy = noise > 0 ? new NoisyActionSource(expert, noise, 0x5eed0000 ^ seed) : null;
-      const r = runEpisode(sim, noisy ?? expert, {
-        seed,
-        controlHz,
-        onStep(step, obs, action) {
-          const a = Array.from(action);
-          const s: Step = {
-            episodeId, step, t: step / controlHz, obs: observationToRecord(obs), proposed: null, executed: a,
-            // the rollout does not expose its IK targets; the journal says so by leaving them empty
-            jointTargets: [], clamped: [], source: 'operator', mode: 'INTERVENING', operatorId: expert.name, policyVersion: null,
-            ...(noisy ? { label: Array.from(noisy.clean) } : {}),
-          };
-          rec.appendStep(s);
-        },
-      });
-      if (r.success) successes++;
-      rec.endEpisode(episodeId, r.success ? 'success' : 'failure');
-      onEpisode?.(i + 1);
+      noisy = noise > 0 ? new NoisyActionSource(expert, noise, 0x5eed0000 ^ seed) : null;
+      acting = noisy ?? expert;
+      const [r] = await runEpisodes(loop, clock, [seed]);
+      if (r.outcome === 'success') successes++;
+      rec.endEpisode(episodeId, r.outcome === 'success' ? 'success' : 'failure');
+      onEpisode?.(++i);
       // let the recorder's timed flush write this episode out instead of queueing the whole batch
       await new Promise((resolve) => setTimeout(resolve, 0));
     }

@@ -93,3 +93,51 @@ export class EpisodeRunner {
     if (this.#ep) this.#o.recorder?.appendEvent(this.#ep.id, e);
   }
 }
+
+/** What `runEpisodes` needs of a control loop (ControlLoop has it). */
+export interface SteppedLoop {
+  readonly dt: number;
+  readonly episode: EpisodeInfo | null;
+  readonly episodes: { readonly stepLimit: number };
+  start(seed?: number): void;
+  resetEpisode(seed?: number): EpisodeInfo;
+  tick(): void;
+}
+
+/** One finished headless episode. */
+export interface EpisodeResult {
+  seed: number;
+  id: string;
+  outcome: Outcome;
+  /** control ticks the episode took */
+  steps: number;
+}
+
+export interface RunEpisodesHooks {
+  /** after each episode (awaited, so a recorder can drain before the next one) */
+  onEpisode?(i: number, r: EpisodeResult): Promise<void> | void;
+}
+
+/**
+ * Runs a loop headless on a manual clock, one episode per seed, each until its outcome (success
+ * or the step limit), as fast as the machine goes: the deployed tick, on simulated time. This is
+ * the only way evaluation, demos, `takeover sim`, the learning loop and the sim bench drive an arm.
+ */
+export async function runEpisodes(loop: SteppedLoop, clock: { advance(dt: number): void }, seeds: readonly number[], hooks: RunEpisodesHooks = {}): Promise<EpisodeResult[]> {
+  // a loop without a step limit would never end an episode that does not succeed
+  if (!(loop.episodes.stepLimit > 0)) throw new Error('runEpisodes: the loop needs a step limit (stepLimit > 0)');
+  const out: EpisodeResult[] = [];
+  for (let i = 0; i < seeds.length; i++) {
+    if (loop.episode === null) loop.start(seeds[i]);
+    else loop.resetEpisode(seeds[i]);
+    const ep = loop.episode!;
+    while (!ep.outcome) {
+      clock.advance(loop.dt);
+      loop.tick();
+    }
+    const r: EpisodeResult = { seed: ep.seed, id: ep.id, outcome: ep.outcome, steps: ep.step };
+    out.push(r);
+    await hooks.onEpisode?.(i, r);
+  }
+  return out;
+}

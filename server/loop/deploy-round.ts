@@ -2,10 +2,9 @@ import type { Recorder } from '../../recordings/recorder.ts';
 import type { PolicyRuntime } from '../../policies/policy-runtime.ts';
 import { SimulatedOperator, type OperatorKnobs } from '../../sim/simulated-operator.ts';
 import type { TaskName } from '../../sim/tasks/task.ts';
-import { ManualClock } from '../control/clock.ts';
-import { ControlLoop } from '../control/control-loop.ts';
+import { runEpisodes } from '../control/episode-runner.ts';
+import { createSimLoop } from '../control/sim-loop.ts';
 import { SimulatedOperatorAgent } from '../control/simulated-operator-agent.ts';
-import { SimBridge } from '../robots/sim-bridge.ts';
 
 export interface DeployOptions {
   robotId: string;
@@ -31,8 +30,6 @@ export interface DeployResult {
   episodeIds: string[];
 }
 
-const LIMITS = { workspaceMin: [0.15, -0.5, 0.0] as const, workspaceMax: [0.85, 0.5, 0.7] as const, maxEeStep: 0.05 };
-
 /**
  * Deploys a policy on simulated episodes under a simulated operator, through the same control
  * loop, arbiter, safety filter and recorder as a live robot, on simulated time (as fast as the
@@ -40,36 +37,26 @@ const LIMITS = { workspaceMin: [0.15, -0.5, 0.0] as const, workspaceMax: [0.85, 
  */
 export async function deployRound(o: DeployOptions): Promise<DeployResult> {
   const controlHz = o.controlHz ?? 20;
-  const bridge = await SimBridge.create({ id: o.robotId, task: o.task, seed: o.seeds[0] ?? 0 });
-  await bridge.connect();
   await o.runtime.assign(o.robotId, o.version);
-  const clock = new ManualClock();
   let n = 0;
   const ids: string[] = [];
-  const loop = new ControlLoop({
-    robotId: o.robotId, bridge, kinematics: bridge.kinematics, limits: LIMITS, clock, rateHz: controlHz,
-    policy: o.runtime.slotFor(o.robotId), recorder: o.recorder, task: o.task, seed: o.seeds[0] ?? 0,
-    stepLimit: Math.ceil(bridge.maxEpisodeSeconds * controlHz), autoReset: false,
+  const { loop, clock, bridge } = await createSimLoop({
+    robotId: o.robotId, task: o.task, controlHz, policy: o.runtime.slotFor(o.robotId), recorder: o.recorder,
     newEpisodeId: () => `${o.robotId}-${Date.now().toString(36)}-${n++}`,
   });
   const agent = new SimulatedOperatorAgent(loop, new SimulatedOperator(o.task, o.operator, { controlHz }));
   const result: DeployResult = { episodes: 0, successes: 0, interventions: 0, rewinds: 0, operatorSteps: 0, steps: 0, episodeIds: ids };
   try {
-    for (let i = 0; i < o.seeds.length; i++) {
-      if (i === 0) loop.start(o.seeds[0]);
-      else loop.resetEpisode(o.seeds[i]);
-      const ep = loop.episode!;
-      while (!ep.outcome) {
-        clock.advance(loop.dt);
-        loop.tick();
-      }
-      ids.push(ep.id);
-      result.episodes++;
-      result.steps += ep.step;
-      if (ep.outcome === 'success') result.successes++;
-      await waitDrained(o.recorder);
-      await o.onEpisode?.(i, ep.id);
-    }
+    await runEpisodes(loop, clock, o.seeds, {
+      async onEpisode(i, r) {
+        ids.push(r.id);
+        result.episodes++;
+        result.steps += r.steps;
+        if (r.outcome === 'success') result.successes++;
+        await waitDrained(o.recorder);
+        await o.onEpisode?.(i, r.id);
+      },
+    });
   } finally {
     o.runtime.release(o.robotId);
     await bridge.disconnect();

@@ -6,6 +6,7 @@ import { TakeoverError } from '../errors.ts';
 import { MockBridge } from './mock-bridge.ts';
 import type { RosLogger } from './ros/ros-logger.ts';
 import type { RobotBridge } from './robot-bridge.ts';
+import { simLimits } from './sim-limits.ts';
 
 /** Workspace box and EE step, as the safety filter takes them. */
 export interface WorkspaceLimits {
@@ -50,8 +51,7 @@ const KINDS: Record<RobotConfig['kind'], Factory> = {
     return {
       bridge, kinematics: bridge.kinematics, policy, task,
       stepLimit: Math.round(bridge.maxEpisodeSeconds * (cfg.controlRateHz ?? ctx.controlRateHz)),
-      // Panda base at the origin on the table top (z = 0): keep the TCP over the table, below 0.8 m.
-      defaultLimits: { workspaceMin: [0.1, -0.6, 0.005], workspaceMax: [0.85, 0.6, 0.8], maxEeStep: 0.03 },
+      defaultLimits: simLimits(),
     };
   },
   async ros(cfg, ctx) {

@@ -59,20 +59,15 @@ describe('observation features', () => {
 
 describe('orientation features along an expert episode', () => {
   it('version 2 is continuous (no sign jumps); version 1 jumps to its mirror image', async () => {
-    const { ArmSim } = await import('../../sim/arm-sim.ts');
     const { ScriptedExpert } = await import('../../sim/scripted-expert.ts');
-    const { runEpisode } = await import('../../sim/rollout.ts');
-    const { getTask } = await import('../../sim/tasks/task-registry.ts');
-    const sim = await ArmSim.create({ task: getTask('place') });
+    const { actingLoop, runActing } = await import('../sim/support/acting-episode.ts');
+    const sim = await actingLoop('place');
     const v1 = makeFeatureSpec(7, ['cube', 'target'], 1);
     const v2 = makeFeatureSpec(7, ['cube', 'target'], 2);
     expect(v2.version).toBe(2);
     expect(v2.dim).toBe(v1.dim + 6);
     const rows: { a: Float32Array; b: Float32Array }[] = [];
-    runEpisode(sim, new ScriptedExpert('place', { controlHz: 20 }), {
-      seed: 3,
-      onStep: (_s, o) => rows.push({ a: extractFeatures(v1, o), b: extractFeatures(v2, o) }),
-    });
+    await runActing(sim, new ScriptedExpert('place', { controlHz: 20 }), 3, (_s, o) => rows.push({ a: extractFeatures(v1, o), b: extractFeatures(v2, o) }));
     expect(rows.length).toBeGreaterThan(50);
     // the EE orientation block: q, qd, eePos come first
     const maxStep = (key: 'a' | 'b', size: number) => {

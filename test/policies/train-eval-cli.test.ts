@@ -43,6 +43,25 @@ describe('takeover train / eval', () => {
     expect(ci[1]).toBeGreaterThanOrEqual(e.json!.successRate as number);
   });
 
+  it('floors each input std relative to its feature field (place demos: the gripper tilt entries hardly move)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'takeover-cli-floor-'));
+    try {
+      const t = await run(['train', '--sim-demos', '3', '--task', 'place', '--epochs', '1', '--hidden', '8', '--seed', '1', '--version', 'f1', '--data-dir', dir, '--json']);
+      expect(t.code).toBe(0);
+      const m = JSON.parse(fs.readFileSync(path.join(dir, 'policies', 'f1', 'policy.json'), 'utf8'));
+      let at = 0;
+      const rot = m.observation.fields.findIndex((f: { name: string }) => f.name === 'eeRot6');
+      for (const [i, f] of (m.observation.fields as { name: string; size: number }[]).entries()) {
+        const std = (m.normalization.inputStd as number[]).slice(at, (at += f.size));
+        for (const s of std) expect(s, f.name).toBeGreaterThanOrEqual(0.1 * Math.max(...std) * (1 - 1e-9));
+        // the tilt entries (z of the two columns) are the ones the floor lifts
+        if (i === rot) expect(Math.min(std[2], std[5])).toBeGreaterThan(0.005);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('names bad flags: an unknown weighting, a missing query, an unknown version', async () => {
     expect((await run(['train', '--episodes', 'all', '--weighting', 'dagger', '--data-dir', dataDir])).stderr).toMatch(/unknown weighting 'dagger'/);
     expect((await run(['train', '--data-dir', dataDir])).stderr).toMatch(/--episodes QUERY is required/);

@@ -1,30 +1,26 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Observation } from '../../core/observation.ts';
 import type { ActionSource } from '../../sim/action-source.ts';
-import { ArmSim } from '../../sim/arm-sim.ts';
-import { runEpisode } from '../../sim/rollout.ts';
 import { ScriptedExpert } from '../../sim/scripted-expert.ts';
 import { SimulatedOperator, type OperatorDecision } from '../../sim/simulated-operator.ts';
+import type { SimLoop } from '../../server/control/sim-loop.ts';
+import { actingLoop, runActing } from './support/acting-episode.ts';
 
 /** Runs a policy with the operator only watching (mode stays AUTONOMOUS); returns its first take-over. */
-function watch(sim: ArmSim, policy: ActionSource, seed: number, op = new SimulatedOperator('place')) {
+async function watch(sim: SimLoop, policy: ActionSource, seed: number, op = new SimulatedOperator('place')) {
   let first: (OperatorDecision & { type: 'take_over' }) | null = null;
   let firstT = -1;
   let resetDone = false;
-  runEpisode(sim, policy, {
-    seed,
-    stopOnSuccess: true,
-    onStep: (_i, obs: Observation, action) => {
-      if (!resetDone) {
-        op.reset(obs);
-        resetDone = true;
-      }
-      const d = op.decide(obs, { mode: 'AUTONOMOUS', proposed: action });
-      if (d.type === 'take_over' && !first) {
-        first = d;
-        firstT = obs.t;
-      }
-    },
+  await runActing(sim, policy, seed, (_i, obs: Observation, action) => {
+    if (!resetDone) {
+      op.reset(obs);
+      resetDone = true;
+    }
+    const d = op.decide(obs, { mode: 'AUTONOMOUS', proposed: action ?? [0, 0, 0, 0, 0, 0, 0] });
+    if (d.type === 'take_over' && !first) {
+      first = d;
+      firstT = obs.t;
+    }
   });
   return { first: first as (OperatorDecision & { type: 'take_over' }) | null, t: firstT };
 }
@@ -44,35 +40,35 @@ class DroppingExpert implements ActionSource {
 }
 
 describe('simulated operator', () => {
-  let sim: ArmSim;
+  let sim: SimLoop;
   beforeAll(async () => {
-    sim = await ArmSim.create({ task: 'place' });
+    sim = await actingLoop('place');
   });
 
-  it('does not fire on clean expert episodes', () => {
+  it('does not fire on clean expert episodes', async () => {
     for (const seed of [1, 2, 3, 4, 5]) {
-      const { first } = watch(sim, new ScriptedExpert('place'), seed);
+      const { first } = await watch(sim, new ScriptedExpert('place'), seed);
       expect(first, `seed ${seed}`).toBeNull();
     }
   });
 
-  it('fires after its reaction delay when the cube is dropped', () => {
-    const { first, t } = watch(sim, new DroppingExpert(), 2);
+  it('fires after its reaction delay when the cube is dropped', async () => {
+    const { first, t } = await watch(sim, new DroppingExpert(), 2);
     expect(first?.reason).toBe('dropped');
     expect(first?.rewindSeconds).toBe(2);
     expect(t).toBeGreaterThan(0);
   });
 
-  it('fires on a policy that stalls, and on one that drifts away', () => {
+  it('fires on a policy that stalls, and on one that drifts away', async () => {
     const frozen = { name: 'frozen', act: () => [0, 0, 0, 0, 0, 0, -1] };
-    expect(watch(sim, frozen, 3).first?.reason).toMatch(/no progress|drift/);
+    expect((await watch(sim, frozen, 3)).first?.reason).toMatch(/no progress|drift/);
     const away = { name: 'away', act: () => [0, 0.8, 0.3, 0, 0, 0, -1] };
-    const r = watch(sim, away, 3);
+    const r = await watch(sim, away, 3);
     expect(r.first?.reason).toBe('drift');
     expect(r.t).toBeLessThan(2.5); // before the no-progress timer could have fired
   });
 
-  it('corrects with the expert until the sub-task is done, then hands back', () => {
+  it('corrects with the expert until the sub-task is done, then hands back', async () => {
     const op = new SimulatedOperator('place', { rewind: false });
     const expert = new ScriptedExpert('place');
     const frozen = { name: 'frozen', act: () => [0, 0, 0, 0, 0, 0, -1] };
@@ -102,13 +98,13 @@ describe('simulated operator', () => {
         return d.type === 'correct' ? d.action : proposed;
       },
     };
-    runEpisode(sim, supervised, { seed: 4, stopOnSuccess: true });
+    await runActing(sim, supervised, 4);
     expect(log[0]).toMatch(/^take_over:/);
     expect(log).toContain('hand_back:grasp done');
     expect(op.interventions).toBeGreaterThanOrEqual(1);
   });
 
-  it('with RaC rule 2 (finishTask) corrects until the task is done instead of handing back', () => {
+  it('with RaC rule 2 (finishTask) corrects until the task is done instead of handing back', async () => {
     const op = new SimulatedOperator('place', { rewind: false, finishTask: true });
     const expert = new ScriptedExpert('place');
     let mode: 'AUTONOMOUS' | 'INTERVENING' = 'AUTONOMOUS';
@@ -134,7 +130,7 @@ describe('simulated operator', () => {
         return d.type === 'correct' ? d.action : mode === 'INTERVENING' ? expert.act(obs) : frozen;
       },
     };
-    const r = runEpisode(sim, supervised, { seed: 6, stopOnSuccess: true });
+    const r = await runActing(sim, supervised, 6);
     expect(r.success).toBe(true);
     expect(op.interventions).toBe(1);
     expect(handBacks).toBe(0);

@@ -25,6 +25,9 @@ describe('takeover demos', () => {
     await catalog.close();
     expect(items.map((e) => e.seed).sort()).toEqual([5, 6]);
     expect(items.every((e) => e.outcome === 'success' && e.steps > 20)).toBe(true);
+    // the expert drove the arm through the deployed control loop: every step has the joint targets it sent
+    const eps = await loadEpisodes(dir, { kind: 'demo' });
+    for (const ep of eps) for (const s of ep.steps) expect(s.jointTargets).toHaveLength(7);
   });
 
   it('--noise: the arm runs a noisy action, the recorded label is the clean expert action (what training uses)', async () => {
