@@ -1,3 +1,4 @@
+import { hasPhysicsState } from '../robots/bridge-extras.ts';
 import path from 'node:path';
 import { observationToRecord } from '../../core/observation.ts';
 import type { Step } from '../../core/step.ts';
@@ -56,6 +57,8 @@ export async function recordExpertDemos(
       executed: l.executed ? Array.from(l.executed) : null, jointTargets: Array.from(l.jointTargets), clamped: [...l.clamped],
       source: 'operator', mode: 'INTERVENING', operatorId: expert.name, policyVersion: null,
       ...(noisy ? { label: Array.from(noisy.clean) } : {}),
+      // the exact simulator state, as the control loop records it (robomimic `states`)
+      ...(hasPhysicsState(l.bridge) ? { physicsState: l.bridge.physicsState() } : {}),
     };
     rec.appendStep(s);
   });

@@ -28,6 +28,8 @@ describe('takeover demos', () => {
     // the expert drove the arm through the deployed control loop: every step has the joint targets it sent
     const eps = await loadEpisodes(dir, { kind: 'demo' });
     for (const ep of eps) for (const s of ep.steps) expect(s.jointTargets).toHaveLength(7);
+    // and the exact simulator state after it (robomimic's `states`): 175 numbers for the Panda scene
+    for (const ep of eps) for (const s of ep.steps) expect(s.physicsState).toHaveLength(175);
   });
 
   it('--noise: the arm runs a noisy action, the recorded label is the clean expert action (what training uses)', async () => {
