@@ -105,16 +105,6 @@ describe('TickScheduler', () => {
     expect(sleeps).toEqual([]);
     expect(s.spinMs).toBe(0);
   });
-});
-
-describe('TickScheduler figures', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'Date'] });
-    vi.setSystemTime(1_000_000);
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
 
   it("splits a late tick into the thread's late wake-up and the time spent in other robots' ticks", () => {
     const s = new TickScheduler({ clock, spinMs: 0 });
