@@ -54,6 +54,17 @@ function setArmVisible(page: Page, visible: boolean): Promise<void> {
   }, visible);
 }
 
+/** The replay scene with and without the arm (the difference is the arm as drawn). */
+async function armPictures(page: Page): Promise<{ withArm: number[]; withoutArm: number[] }> {
+  await nextFrames(page);
+  const withArm = await canvasRgb(page, '.replay-scene canvas');
+  await setArmVisible(page, false);
+  await nextFrames(page);
+  const withoutArm = await canvasRgb(page, '.replay-scene canvas');
+  await setArmVisible(page, true);
+  return { withArm, withoutArm };
+}
+
 /** Where two renders differ (of canvasRgb's 160 x 100 samples): how many, and their centre as fractions of the canvas. */
 function pixelBox(a: number[], b: number[]): { count: number; cx: number; cy: number } {
   let count = 0, sx = 0, sy = 0;
@@ -172,12 +183,7 @@ describe('replay', () => {
     expect(dist(a.hand, b.hand)).toBeGreaterThan(0.01);
     expect(Math.abs(dist(a.hand, a.ee) - dist(b.hand, b.ee))).toBeLessThan(1e-6);
     expect(dist(a.hand, a.ee)).toBeLessThan(0.2);
-    await nextFrames(page);
-    const withArm = await canvasRgb(page, '.replay-scene canvas');
-    await setArmVisible(page, false);
-    await nextFrames(page);
-    const withoutArm = await canvasRgb(page, '.replay-scene canvas');
-    await setArmVisible(page, true);
+    const { withArm, withoutArm } = await armPictures(page);
     await nextFrames(page);
     const armPixels = differingPixels(withArm, withoutArm);
     expect(armPixels).toBeGreaterThan(60); // of 16000 samples (about 220 seen); 0 if the links were not drawn
@@ -193,12 +199,7 @@ describe('replay', () => {
     // the view is large, and the arm fills a good part of it near the middle
     const sceneBox = (await page.locator('.replay-scene canvas').boundingBox())!;
     expect(sceneBox.height).toBeGreaterThan(0.45 * 800);
-    await nextFrames(page);
-    const withArm = await canvasRgb(page, '.replay-scene canvas');
-    await setArmVisible(page, false);
-    await nextFrames(page);
-    const withoutArm = await canvasRgb(page, '.replay-scene canvas');
-    await setArmVisible(page, true);
+    const { withArm, withoutArm } = await armPictures(page);
     const arm = pixelBox(withArm, withoutArm);
     expect(arm.count).toBeGreaterThan(600); // of 16000 samples (766 to 1000+ seen, by episode); about 220 when the arm was drawn small
     expect(arm.cx).toBeGreaterThan(0.25);
