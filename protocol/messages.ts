@@ -114,6 +114,18 @@ export const ServerInfoSchema = Type.Object(
 
 export const EpisodeRefSchema = Type.Object({ id: Type.String(), index: Type.Integer(), step: Type.Integer(), seed: Type.Integer(), task: Type.String() });
 
+export const HelpRequestSchema = Type.Object(
+  {
+    reason: Type.String({ description: 'why the policy asks, e.g. "ensemble disagreement 0.41 > 0.22"' }),
+    score: Type.Number({ description: 'the uncertainty score that crossed the threshold' }),
+    threshold: Type.Number({ description: "the policy version's calibrated threshold" }),
+    since: Type.Number({ description: 'server epoch time the request was raised, ms' }),
+    action: Type.Union([Type.Literal('notify'), Type.Literal('slow'), Type.Literal('pause')], { description: 'what the robot does while it waits' }),
+  },
+  { $id: 'takeover/HelpRequest', description: 'an open request for a human, raised by the running policy' },
+);
+export type HelpRequest = Static<typeof HelpRequestSchema>;
+
 export const StateSchema = Type.Object(
   {
     type: Type.Literal('state'), robot: RobotId,
@@ -129,6 +141,7 @@ export const StateSchema = Type.Object(
     rateOk: Type.Boolean({ description: 'the measured rate is at least 90% of the configured one (true until measured)' }),
     policyErrors: Type.Optional(Type.Integer({ description: 'policy calls that threw so far (absent: none)' })),
     lastPolicyError: Type.Optional(Type.String({ description: 'the message of the last policy call that threw (absent: none)' })),
+    help: Type.Optional(HelpRequestSchema),
   },
   { $id: 'takeover/State' },
 );
@@ -142,7 +155,7 @@ export const ErrorSchema = Type.Object(
 );
 export const EventSchema = Type.Object(
   {
-    type: Type.Literal('event'), robot: RobotId, event: Type.Union([Type.Literal('mode'), Type.Literal('episode_start'), Type.Literal('episode_end'), Type.Literal('rewind')]),
+    type: Type.Literal('event'), robot: RobotId, event: Type.Union([Type.Literal('mode'), Type.Literal('episode_start'), Type.Literal('episode_end'), Type.Literal('rewind'), Type.Literal('help')]),
     data: Type.Record(Type.String(), Type.Unknown()),
   },
   { $id: 'takeover/Event', description: 'mode, lease and episode changes, sent to subscribers of the robot' },
