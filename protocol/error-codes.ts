@@ -30,6 +30,7 @@ export const ERROR_CODES = {
   TKO_ERR_RATE_LIMITED: 'this client sends faster than its budget allows (WebSocket: the connection closes with 4004; REST: 429)',
   TKO_ERR_TOO_MANY_CONNECTIONS: 'the server, or this token, has as many open connections as allowed',
   TKO_ERR_CATALOG_BUSY: 'the recordings catalog is locked by another process; retry shortly',
+  TKO_ERR_SAFETY_SOCKET: 'the safety socket reads only hello, heartbeat, estop and pause; everything else goes on /ws',
   TKO_ERR_INTERNAL: 'an unexpected server error',
 } as const;
 

@@ -108,6 +108,10 @@ export const ServerInfoSchema = Type.Object(
     type: Type.Literal('server_info'), protocol: Type.Integer(), server: Type.Object({ name: Type.String(), version: Type.String() }),
     clientId: Type.String(), operator: Type.Object({ id: Type.String(), role: RoleSchema }),
     heartbeatTimeoutMs: Type.Number(), maxFrameBytes: Type.Integer(), robots: Type.Array(RobotInfoSchema),
+    safety: Type.Optional(Type.Object(
+      { port: Type.Integer(), path: Type.String() },
+      { description: 'the safety socket: e-stops, pauses and heartbeats sent there skip the busy network thread (docs/protocol.md "Safety socket"); absent: not running' },
+    )),
   },
   { $id: 'takeover/ServerInfo', description: 'answer to hello' },
 );

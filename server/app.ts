@@ -1,3 +1,4 @@
+import { MessageChannel } from 'node:worker_threads';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
@@ -34,6 +35,8 @@ import { closeSocket } from './ws/close-socket.ts';
 import { CommandRouter } from './ws/command-router.ts';
 import { ConnectionLimits } from './ws/connection-limits.ts';
 import { wsRoutes } from './ws/ws-route.ts';
+import { SafetyListener } from './safety/safety-listener.ts';
+import { SampleRing } from './control/rate-meter.ts';
 import { PROTOCOL_VERSION } from '../protocol/messages.ts';
 import { CLOSE_CODES } from '../protocol/error-codes.ts';
 import { openRecording, type Recording } from './recording-setup.ts';
@@ -180,7 +183,12 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     const r = auditOfLoopEvent(e);
     if (r) audit.record(r);
   });
-  const router = new CommandRouter({ control, tokens, version: VERSION, heartbeatTimeoutMs: config.heartbeatTimeoutMs, onSubscriptions });
+  let safety: SafetyListener | null = null;
+  const safetyEstopAckMs = new SampleRing(1024);
+  const router = new CommandRouter({
+    control, tokens, version: VERSION, heartbeatTimeoutMs: config.heartbeatTimeoutMs, onSubscriptions,
+    safety: () => (safety ? { port: safety.port, path: '/safety' } : null),
+  });
   app.decorate('control', control);
   app.decorate('broadcaster', broadcaster);
   const wsLimits = { ...config.wsLimits, helloTimeoutMs: opts.helloTimeoutMs ?? config.wsLimits.helloTimeoutMs };
@@ -216,7 +224,8 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   });
   const policies = withPolicies ? await setupPolicies(app, control, config.dataDir) : null;
   await app.register(statusApi, {
-    control, broadcaster, version: VERSION, threads: () => ({ control: control.priority, network: networkPriority }), estopAckMs: router.estopAckMs,
+    control, broadcaster, version: VERSION, threads: () => ({ control: control.priority, network: networkPriority, safety: safety?.priority ?? null }), estopAckMs: router.estopAckMs,
+    safety: { estopAckMs: safetyEstopAckMs, port: () => safety?.port ?? null },
     backend: async () => {
       const kinds = new Set(control.robotIds.map((id) => control.info(id).kind));
       const running = new Set(control.robotIds.map((id) => control.info(id).policy?.name ?? 'idle'));
@@ -241,9 +250,19 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
 
   app.addHook('onReady', async () => {
     await control.start();
+    // e-stops get a thread and a port of their own when the loops run on theirs
+    if (control instanceof WorkerControl && config.safetySocket.enabled) {
+      const channel = new MessageChannel();
+      control.connectSafety(channel.port2);
+      safety = await SafetyListener.start({
+        config, tokens, tokensFile: source === 'config' ? null : source, robots: control.robotIds, control: channel.port1,
+        log: (level, msg) => app.log[level](msg), onEstopAck: (ms) => safetyEstopAckMs.push(ms),
+      });
+    }
     app.log.info({ robots: control.robotIds, protocol: PROTOCOL_VERSION, schedule, threads: control instanceof WorkerControl }, 'robots started');
   });
   app.addHook('onClose', async () => {
+    await safety?.close();
     await control.stop();
     await policies?.close();
     if (recording) await recording.close();

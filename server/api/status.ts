@@ -17,9 +17,11 @@ export interface StatusOptions {
   backend: () => Promise<{ physics: string[]; policy: string }>;
   recorderStats: () => Record<string, number> | null;
   /** the niceness of the server's threads (null: in-process loops) */
-  threads: () => { control: ThreadPriority | null; network: ThreadPriority | null };
+  threads: () => { control: ThreadPriority | null; network: ThreadPriority | null; safety: ThreadPriority | null };
   /** e-stop frames' arrival to their answer handed to the socket, ms (the network thread's share of an e-stop) */
   estopAckMs: SampleRing;
+  /** the same on the safety socket's thread, and its port (null: not running) */
+  safety: { estopAckMs: SampleRing; port: () => number | null };
 }
 
 const PrioritySchema = Type.Object({
@@ -29,17 +31,23 @@ const PrioritySchema = Type.Object({
 });
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
+const EstopAckSchema = Type.Object({
+  count: Type.Integer(), p50Ms: Nullable(Type.Number()), p99Ms: Nullable(Type.Number()), maxMs: Nullable(Type.Number()),
+}, { description: "e-stops since the window's start: from the frame's arrival to the answer handed to the socket (decode excluded, network excluded)" });
+
 const StatusSchema = Type.Object({
   name: Type.Literal('takeover'), version: Type.String(), protocol: Type.Integer(), uptimeS: Type.Number(),
   backend: Type.Object({ physics: Type.Array(Type.String()), policy: Type.String() }),
   robots: Type.Array(RobotStatusSchema),
   clients: Type.Integer(), framesDropped: Type.Integer(), schedulerOverruns: Type.Integer(),
   recorder: Type.Union([Type.Record(Type.String(), Type.Number()), Type.Null()]),
-  threads: Type.Object({ control: Nullable(PrioritySchema), network: Nullable(PrioritySchema) }),
+  threads: Type.Object({ control: Nullable(PrioritySchema), network: Nullable(PrioritySchema), safety: Nullable(PrioritySchema) }),
   controlThread: ThreadFiguresSchema,
-  estopAck: Type.Object({
-    count: Type.Integer(), p50Ms: Nullable(Type.Number()), p99Ms: Nullable(Type.Number()), maxMs: Nullable(Type.Number()),
-  }, { description: "e-stops since the window's start: from the frame's arrival to the answer handed to the socket (decode excluded, network excluded)" }),
+  estopAck: EstopAckSchema,
+  safetySocket: Type.Object({
+    port: Nullable(Type.Integer({ description: 'null: the safety socket is not running' })),
+    estopAck: EstopAckSchema,
+  }, { description: 'the safety socket (docs/protocol.md "Safety socket"): e-stops timed on its own thread' }),
 });
 
 function estopAck(r: SampleRing): { count: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null } {
@@ -69,6 +77,7 @@ export const statusApi: FastifyPluginAsync<StatusOptions> = async (app, o) => {
   }, async () => {
     await o.control.resetFigures();
     o.estopAckMs.clear();
+    o.safety.estopAckMs.clear();
     return { robots: o.control.robotIds.length };
   });
   app.get('/api/status', {
@@ -84,6 +93,7 @@ export const statusApi: FastifyPluginAsync<StatusOptions> = async (app, o) => {
       threads: o.threads(),
       controlThread: st.thread,
       estopAck: estopAck(o.estopAckMs),
+      safetySocket: { port: o.safety.port(), estopAck: estopAck(o.safety.estopAckMs) },
     };
   });
 };

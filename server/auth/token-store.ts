@@ -39,9 +39,10 @@ interface Entry {
   salt: Buffer;
   digest: Buffer;
   principal: Principal;
+  record: TokenRecord;
 }
 
-const toEntry = (r: TokenRecord): Entry => ({ salt: Buffer.from(r.salt, 'base64url'), digest: Buffer.from(r.sha256, 'base64url'), principal: { name: r.name, role: r.role } });
+const toEntry = (r: TokenRecord): Entry => ({ salt: Buffer.from(r.salt, 'base64url'), digest: Buffer.from(r.sha256, 'base64url'), principal: { name: r.name, role: r.role }, record: r });
 
 export interface TokenStoreOptions {
   /** the records anew when their file changed since the last call, else null (checked on lookups) */
@@ -72,6 +73,11 @@ export class TokenStore {
 
   get size(): number {
     return this.#entries.length;
+  }
+
+  /** The tokens as stored (digests only), for another thread that checks the same tokens. */
+  records(): TokenRecord[] {
+    return this.#entries.map((e) => ({ ...e.record }));
   }
 
   /** The principal of a token, or null. */

@@ -115,6 +115,25 @@ export const AuditSchema = Type.Object(
 );
 export type AuditConfig = Static<typeof AuditSchema>;
 
+/** The safety socket (docs/protocol.md, "Safety socket"): e-stops, pauses and heartbeats on their own thread and port. */
+export const SafetySocketSchema = Type.Object(
+  {
+    enabled: Type.Boolean(),
+    /** its port; omitted: the server's port + 1 (any free port when the server's port is 0) */
+    port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+    /** open connections at most (a console opens one) */
+    maxConnections: Type.Integer({ minimum: 1, maximum: 4096 }),
+  },
+  { additionalProperties: false },
+);
+export type SafetySocketConfig = Static<typeof SafetySocketSchema>;
+
+/** The safety socket's port: the configured one, else the server's port + 1, or any free one when the server's is 0. */
+export function safetySocketPort(config: Pick<TakeoverConfig, 'port' | 'safetySocket'>): number {
+  if (config.safetySocket.port !== undefined) return config.safetySocket.port;
+  return config.port === 0 || config.port === 65535 ? 0 : config.port + 1;
+}
+
 /** The whole server configuration (docs/configuration.md). */
 export const TakeoverConfigSchema = Type.Object(
   {
@@ -139,6 +158,7 @@ export const TakeoverConfigSchema = Type.Object(
     maxClientBufferBytes: Type.Integer({ minimum: 1024 }),
     wsLimits: WsLimitsSchema,
     restLimits: RestLimitsSchema,
+    safetySocket: SafetySocketSchema,
     /**
      * browser origins allowed to open /ws besides the server's own and localhost on any port,
      * e.g. 'https://console.lab.example:8443' (docs/security.md, "Origin allowlist")
@@ -198,6 +218,7 @@ export function defaultConfig(): TakeoverConfig {
       closeTimeoutMs: 1000,
     },
     restLimits: { timeWindowMs: 1000, readMax: 1000, writeMax: 20 },
+    safetySocket: { enabled: true, maxConnections: 64 },
     allowedOrigins: [],
     audit: { maxFileBytes: 10 * 1024 * 1024, keepFiles: 5 },
     threadNice: { control: -15, network: -5, controlRealtime: 20 },

@@ -73,7 +73,7 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
   if (file) {
     const fromFile = readFile(resolve(cwd, file));
     // the limit blocks merge over their defaults, so that a file names only the limits it changes
-    for (const k of ['wsLimits', 'restLimits', 'threadNice', 'audit'] as const) {
+    for (const k of ['wsLimits', 'restLimits', 'safetySocket', 'threadNice', 'audit'] as const) {
       const v = fromFile[k];
       if (typeof v === 'object' && v !== null && !Array.isArray(v)) fromFile[k] = { ...defaults[k], ...v };
     }

@@ -6,7 +6,9 @@ import type { ControlHost } from './control-host.ts';
 import type { RecorderRelay } from './recorder-relay.ts';
 import type { FromControl, ThreadError, ToControl } from './thread-messages.ts';
 
-type Cmd = InboxItem & { id: number; robotId: string; actor: Actor; cmd: RobotCommand; at: number };
+/** where a command's answer goes: the network thread, or the safety socket's thread (server/safety/) */
+export type ReplyPost = (m: Extract<FromControl, { t: 'refusals' }>) => void;
+type Cmd = InboxItem & { id: number; robotId: string; actor: Actor; cmd: RobotCommand; at: number; out: ReplyPost };
 type Signal = InboxItem & { id: 0; signal: 'alive' | 'bad_input' | 'gone' };
 type Item = Cmd | Signal;
 
@@ -32,7 +34,8 @@ export class ControlDispatcher {
   #host: ControlHost;
   #post: (m: FromControl) => void;
   #relay: RecorderRelay | null;
-  #replies: Array<{ id: number; refusal: Refusal | null }> = [];
+  /** answers owed, per destination (each leaves in one message) */
+  #replies = new Map<ReplyPost, Array<{ id: number; refusal: Refusal | null }>>();
   #draining: NodeJS.Immediate | null = null;
   watched = new Set<string>();
 
@@ -42,23 +45,26 @@ export class ControlDispatcher {
     this.#relay = relay;
   }
 
-  /** One message from the network thread (its handling counts as the thread's work between ticks). */
-  receive(m: ToControl): void {
+  /**
+   * One message from the network thread, or (with `out`) a command or sign of life from the safety
+   * socket's thread, answered there. Its handling counts as the thread's work between ticks.
+   */
+  receive(m: ToControl, out: ReplyPost = this.#post): void {
     const t0 = performance.now();
-    this.#receive(m);
+    this.#receive(m, out);
     const t1 = performance.now();
     const f = this.#host.fleet.scheduler.figures;
     f.worked((t1 - t0) / 1000, t1 / 1000);
     if ((t1 - t0) / 1000 > f.slowFloorS) f.noteSlow(m.t === 'cmd' ? `message cmd ${m.cmd.type}` : `message ${m.t}`, (t1 - t0) / 1000);
   }
 
-  #receive(m: ToControl): void {
+  #receive(m: ToControl, out: ReplyPost): void {
     const host = this.#host;
     const answer = (id: number, p: Promise<unknown>) =>
       p.then((value) => this.#post({ t: 'reply', id, value }), (err) => this.#post({ t: 'reply', id, error: toThreadError(err) }));
     switch (m.t) {
       case 'cmd':
-        return this.#queue({ lane: laneOf(m.cmd), operatorId: m.actor.operatorId, robot: m.robot, id: m.id, robotId: m.robot, actor: m.actor, cmd: m.cmd, at: m.at });
+        return this.#queue({ lane: laneOf(m.cmd), operatorId: m.actor.operatorId, robot: m.robot, id: m.id, robotId: m.robot, actor: m.actor, cmd: m.cmd, at: m.at, out });
       case 'alive':
       case 'bad_input':
       case 'gone':
@@ -98,7 +104,7 @@ export class ControlDispatcher {
       this.#flushReplies();
       return;
     }
-    if (!this.inbox.push(it)) this.#replies.push({ id: it.id, refusal: { code: 'TKO_ERR_BUSY', message: 'too many commands waiting for the control thread' } });
+    if (!this.inbox.push(it)) this.#reply(it as Cmd, { code: 'TKO_ERR_BUSY', message: 'too many commands waiting for the control thread' });
     this.#draining ??= setImmediate(() => this.drain());
   }
 
@@ -128,15 +134,21 @@ export class ControlDispatcher {
     const s = (performance.now() - t0) / 1000;
     const f = host.fleet.scheduler.figures;
     if (s > f.slowFloorS) f.noteSlow(`command ${c.cmd.type} ${c.robotId}`, s);
-    this.#replies.push({ id: c.id, refusal });
-    for (const s of superseded) this.#replies.push({ id: s.id, refusal });
+    this.#reply(c, refusal);
+    for (const s of superseded) this.#reply(s as Cmd, refusal);
+  }
+
+  #reply(c: Cmd, refusal: Refusal | null): void {
+    const owed = this.#replies.get(c.out);
+    if (owed) owed.push({ id: c.id, refusal });
+    else this.#replies.set(c.out, [{ id: c.id, refusal }]);
   }
 
   #flushReplies(): void {
-    if (!this.#replies.length) return;
+    if (!this.#replies.size) return;
     // the steps and events the commands caused leave before their answers
     this.#relay?.flush();
-    this.#post({ t: 'refusals', replies: this.#replies });
-    this.#replies = [];
+    for (const [out, replies] of this.#replies) out({ t: 'refusals', replies });
+    this.#replies.clear();
   }
 }

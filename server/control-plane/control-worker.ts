@@ -1,11 +1,11 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { wallClock } from '../control/clock.ts';
 import { ControlDispatcher, toThreadError } from './control-dispatcher.ts';
 import { ControlHost } from './control-host.ts';
 import { RecorderRelay } from './recorder-relay.ts';
 import { setOtherThreadsRealtime, setThreadNice, setThreadRealtime } from './thread-priority.ts';
 import { StatusPublisher } from './status-publisher.ts';
-import type { ControlWorkerData, FromControl } from './thread-messages.ts';
+import { isSafetyToControl, type ControlWorkerData, type FromControl, type ToControl } from './thread-messages.ts';
 
 // The control thread (docs/architecture.md "Threads"): bridges, loops, scheduler, policies and
 // frame building run here; the network thread only parses, routes and fans out.
@@ -54,9 +54,18 @@ async function main(): Promise<void> {
     return;
   }
   dispatcher = new ControlDispatcher(host, post, relay);
-  port.on('message', (m) => dispatcher!.receive(m));
+  const d = dispatcher;
+  port.on('message', (m: ToControl) => (m.t === 'safety_port' ? listenToSafety(d, m.port) : d.receive(m)));
   new StatusPublisher(host, (status, policies) => post({ t: 'status', status, policies })).start();
   post({ t: 'ready', robots: host.infos(), priority });
+}
+
+/** E-stops and pauses from the safety socket's thread come straight here, never through the network thread; their answers go back the same way. */
+function listenToSafety(d: ControlDispatcher, safety: MessagePort): void {
+  const out = (m: FromControl) => safety.postMessage(m);
+  safety.on('message', (m: unknown) => {
+    if (isSafetyToControl(m)) d.receive(m, out);
+  });
 }
 
 void main();

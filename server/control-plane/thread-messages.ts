@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { TakeoverConfig } from '../config/config-schema.ts';
 import type { Actor } from '../control/arbiter.ts';
 import type { LoopEvent, Refusal } from '../control/control-loop.ts';
@@ -31,7 +32,21 @@ export type ToControl =
   | { t: 'assign'; id: number; robot: string; version: string }
   | { t: 'samples'; id: number; reset: boolean }
   | { t: 'reset_figures'; id: number }
-  | { t: 'watch'; robots: string[] };
+  | { t: 'watch'; robots: string[] }
+  /** the control end of the channel to the safety socket's thread (server/safety/): its messages are SafetyToControl */
+  | { t: 'safety_port'; port: MessagePort };
+
+/** What the safety socket's thread may send the control thread: e-stops, pauses, signs of life. */
+export type SafetyToControl =
+  | (Extract<ToControl, { t: 'cmd' }> & { cmd: { type: 'estop' | 'pause' } })
+  | { t: 'alive'; operatorId: string };
+
+/** Whether a message from the safety socket's thread is one it may send. */
+export function isSafetyToControl(m: unknown): m is SafetyToControl {
+  const x = m as { t?: unknown; cmd?: { type?: unknown }; operatorId?: unknown };
+  if (x?.t === 'alive') return typeof x.operatorId === 'string';
+  return x?.t === 'cmd' && (x.cmd?.type === 'estop' || x.cmd?.type === 'pause');
+}
 
 /** An error crossing the thread boundary (TakeoverError's code survives). */
 export interface ThreadError {

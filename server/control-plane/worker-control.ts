@@ -1,4 +1,4 @@
-import type { Worker } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import type { TakeoverConfig } from '../config/config-schema.ts';
 import type { Actor } from '../control/arbiter.ts';
 import type { LoopEvent, Refusal } from '../control/control-loop.ts';
@@ -195,6 +195,11 @@ export class WorkerControl implements ControlPlane {
     this.#infos.set(robot, r.info);
     this.#policies = undefined;
     return { previous: r.previous };
+  }
+
+  /** Hands the control thread its end of the safety socket's channel (server/safety/): e-stops from there skip this thread. */
+  connectSafety(port: MessagePort): void {
+    if (!this.#exited) this.#worker.postMessage({ t: 'safety_port', port } satisfies ToControl, [port]);
   }
 
   onFrames(fn: (frames: EncodedFrame[]) => void): void { this.#frames.push(fn); }

@@ -16,6 +16,8 @@ export interface RouterOptions {
   tokens: TokenStore;
   version: string;
   heartbeatTimeoutMs: number;
+  /** the safety socket's port and path, once it listens (absent or null: none) */
+  safety?: () => { port: number; path: string } | null;
   /** a session's subscriptions changed (the control side builds frames only for watched robots) */
   onSubscriptions?: () => void;
 }
@@ -122,10 +124,11 @@ export class CommandRouter {
     }
     s.protocol = msg.protocol;
     const c = this.#o.control;
+    const safety = this.#o.safety?.() ?? null;
     this.#reply(s, {
       type: 'server_info', protocol: PROTOCOL_VERSION, server: { name: 'takeover', version: this.#o.version }, clientId: s.id,
       operator: { id: s.principal.name, role: s.principal.role }, heartbeatTimeoutMs: this.#o.heartbeatTimeoutMs,
-      maxFrameBytes: MAX_FRAME_BYTES, robots: c.robotIds.map((id) => c.info(id)),
+      maxFrameBytes: MAX_FRAME_BYTES, robots: c.robotIds.map((id) => c.info(id)), ...(safety ? { safety } : {}),
     });
   }
 

@@ -50,6 +50,23 @@ describe('ControlDispatcher (the control thread side of the channel)', () => {
     expect(loop.commandLatencyMs.count).toBe(before);
   });
 
+  it("answers the safety socket's commands on its own channel, in the inbox's order with the network thread's", async () => {
+    const { d, posted, tick, loop } = await setup();
+    const safety: FromControl[] = [];
+    const out = (m: FromControl) => safety.push(m);
+    d.receive({ t: 'cmd', id: 1, robot: 'arm0', actor: alice, cmd: { type: 'take_over', robot: 'arm0' }, at: 0 });
+    d.receive({ t: 'cmd', id: 1, robot: 'arm0', actor: alice, cmd: { type: 'pause', robot: 'arm0' }, at: 0 }, out);
+    await nextTurn();
+    tick();
+    // the pause went behind alice's take_over (same operator), so it is what holds now
+    expect(loop.mode).toBe('PAUSED');
+    expect(posted.flatMap((m) => (m.t === 'refusals' ? m.replies : []))).toEqual([{ id: 1, refusal: null }]);
+    expect(safety).toEqual([{ t: 'refusals', replies: [{ id: 1, refusal: null }] }]);
+    d.receive({ t: 'cmd', id: 2, robot: 'arm1', actor: bob, cmd: { type: 'estop', robot: 'arm1' }, at: 0 }, out);
+    expect(safety.at(-1)).toEqual({ t: 'refusals', replies: [{ id: 2, refusal: null }] });
+    expect(posted.filter((m) => m.t === 'refusals')).toHaveLength(1);
+  });
+
   it('runs and answers an e-stop as its message arrives, without waiting for the batch to end', async () => {
     const { d, replies, loop } = await setup();
     d.receive({ t: 'cmd', id: 1, robot: 'arm0', actor: alice, cmd: { type: 'take_over', robot: 'arm0' }, at: 0 });
