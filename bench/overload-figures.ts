@@ -54,6 +54,11 @@ export interface Figures {
   /** the server's share: an e-stop frame's arrival to its answer handed to the socket (GET /api/status estopAck) */
   estopServerP99: number | null;
   estopServerMax: number | null;
+  /** each path alone, send -> ack at the client: /ws, and the safety socket (null: none) */
+  estopWsP99: number | null;
+  estopSafetyP99: number | null;
+  /** the safety socket's thread: arrival -> answer (GET /api/status safetySocket.estopAck) */
+  estopSafetyServerP99: number | null;
   estops: number | null;
   estopUnanswered: number | null;
   pauses: number | null;
@@ -130,6 +135,9 @@ export function phaseFigures(p: PhaseResult, configuredHz: number): Figures {
     estopMax: orNull(e.estopMaxMs),
     estopServerP99: orNull(p.end?.status.estopAck.p99Ms),
     estopServerMax: orNull(p.end?.status.estopAck.maxMs),
+    estopWsP99: orNull((e.ws as Record<string, unknown> | undefined)?.p99Ms),
+    estopSafetyP99: orNull((e.safety as Record<string, unknown> | null | undefined)?.p99Ms),
+    estopSafetyServerP99: orNull(p.end?.status.safetySocket?.estopAck.p99Ms),
     estops: orNull(e.estops),
     estopUnanswered: orNull(e.unanswered),
     pauses: orNull(t.pauses),

@@ -26,6 +26,7 @@ export interface Status {
   recorder: Record<string, number> | null;
   controlThread: ThreadFigures;
   estopAck: { count: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null };
+  safetySocket?: { port: number | null; estopAck: { count: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null } };
 }
 
 /** A status read and when its answer came (performance.now(), ms). */

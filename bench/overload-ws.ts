@@ -25,26 +25,36 @@ export function send(ws: WebSocket, m: ClientMessage): void {
   if (ws.readyState === WebSocket.OPEN) ws.send(encodeMessage(m));
 }
 
+type ServerInfo = Extract<ServerMessage, { type: 'server_info' }>;
+
 /** Opens `url?token=`, says hello and resolves on server_info; later frames go to `onMsg`. */
 export async function signIn(url: string, token: string, client: string, onMsg: (m: ServerMessage) => void = () => {}, timeoutMs = 20_000): Promise<WebSocket> {
+  return (await signInWithInfo(url, token, client, onMsg, timeoutMs)).ws;
+}
+
+/**
+ * Signs in like `signIn` and also returns the server_info. On the safety socket (`safety`: its
+ * answer to hello is an ack, docs/protocol.md "Safety socket") info is null.
+ */
+export async function signInWithInfo(url: string, token: string, client: string, onMsg: (m: ServerMessage) => void = () => {}, timeoutMs = 20_000, safety = false): Promise<{ ws: WebSocket; info: ServerInfo | null }> {
   const ws = await openWs(`${url}?token=${token}`, timeoutMs);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no server_info within ${timeoutMs} ms`)), timeoutMs);
+  const info = await new Promise<ServerInfo | null>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer to hello within ${timeoutMs} ms`)), timeoutMs);
     ws.on('message', (data: Buffer) => {
       const m = decode(data);
       if (!m) return;
-      if (m.type === 'server_info') {
+      if (m.type === 'server_info' || (safety && m.type === 'ack' && m.for === 'hello')) {
         clearTimeout(timer);
-        resolve();
+        resolve(m.type === 'server_info' ? m : null);
       } else onMsg(m);
     });
     ws.once('close', (code) => {
       clearTimeout(timer);
-      reject(new Error(`closed ${code} before server_info`));
+      reject(new Error(`closed ${code} before the answer to hello`));
     });
     send(ws, { type: 'hello', protocol: PROTOCOL_VERSION, client });
   });
-  return ws;
+  return { ws, info };
 }
 
 /** Counts by key (close codes, error codes, reasons). */

@@ -12,6 +12,7 @@ import type { AckSchema, EventSchema } from '../../protocol/messages.ts';
 import { Emitter } from './emitter.ts';
 import type { Transport, TransportFactory } from './transport.ts';
 import { wsTransportFactory } from './ws-transport.ts';
+import { SafetyLink, safetyUrl } from './safety-link.ts';
 
 export type AckMessage = Static<typeof AckSchema>;
 export type EventMessage = Static<typeof EventSchema>;
@@ -73,6 +74,7 @@ export class TakeoverClient extends Emitter<TakeoverClientEvents> {
   #nextRef = 1;
   readonly #pending = new Map<number, Pending>();
   #heartbeatTimer: ReturnType<typeof setInterval> | null = null;
+  #safety: SafetyLink | null = null;
 
   constructor({ transportFactory = wsTransportFactory, commandTimeoutMs = 3000, heartbeatIntervalMs = -1, now = () => performance.now() }: TakeoverClientOptions = {}) {
     super();
@@ -89,6 +91,7 @@ export class TakeoverClient extends Emitter<TakeoverClientEvents> {
   /** Opens the transport, says hello with the token and resolves with the server's info. */
   async connect(url: string, token: string): Promise<ServerInfoMessage> {
     this.close();
+    this.#safety = null;
     const transport = await this.#factory(url);
     this.#transport = transport;
     const info = await new Promise<ServerInfoMessage>((resolve, reject) => {
@@ -108,7 +111,16 @@ export class TakeoverClient extends Emitter<TakeoverClientEvents> {
     this.heartbeatEveryMs = every;
     this.lastMessageAt = this.#now();
     if (every > 0) this.#heartbeatTimer = setInterval(() => this.heartbeat(), every);
+    if (info.safety) {
+      this.#safety = new SafetyLink(this.#factory);
+      this.#safety.open(safetyUrl(url, info.safety), token);
+    }
     return info;
+  }
+
+  /** the safety socket is signed in: e-stops and pauses also travel there */
+  get safetyOpen(): boolean {
+    return this.#safety?.isOpen ?? false;
   }
 
   /** Subscribes to state frames of some robots ('*' = all), at most maxRate frames/s each. */
@@ -120,8 +132,20 @@ export class TakeoverClient extends Emitter<TakeoverClientEvents> {
     this.#send({ type: 'unsubscribe', robots });
   }
 
-  /** Sends a robot command; resolves on its ack, rejects with the server's error or a local timeout. */
+  /**
+   * Sends a robot command; resolves on its ack, rejects with the server's error or a local timeout.
+   * An e-stop or pause goes on the safety socket too (when open): the first ack wins.
+   */
   command(msg: CommandWithoutRef): Promise<AckMessage> {
+    const main = this.#command(msg);
+    const safety = this.#safety;
+    if ((msg.type !== 'estop' && msg.type !== 'pause') || !safety?.isOpen) return main;
+    const side = safety.command({ type: msg.type, robot: msg.robot });
+    // the main socket's answer (or error) decides when the safety socket's does not land
+    return Promise.any([main, side]).catch(() => main);
+  }
+
+  #command(msg: CommandWithoutRef): Promise<AckMessage> {
     if (!this.isOpen) return Promise.reject(new CommandError('NOT_CONNECTED', `${msg.type}: not connected`));
     const ref = this.#nextRef++;
     return new Promise<AckMessage>((resolve, reject) => {
@@ -151,11 +175,14 @@ export class TakeoverClient extends Emitter<TakeoverClientEvents> {
 
   /** Sends a heartbeat (the server's watchdog holds the arm when the lease holder's stop). */
   heartbeat(): void {
-    this.#send({ type: 'heartbeat', t: this.#now() });
+    const t = this.#now();
+    this.#send({ type: 'heartbeat', t });
+    this.#safety?.heartbeat(t);
   }
 
   /** Idempotent. Pending commands reject. */
   close(): void {
+    this.#safety?.close();
     if (this.#heartbeatTimer) clearInterval(this.#heartbeatTimer);
     this.#heartbeatTimer = null;
     const t = this.#transport;
