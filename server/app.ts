@@ -52,6 +52,8 @@ declare module 'fastify' {
     broadcaster: Broadcaster;
     /** the open WebSocket connections and their caps */
     wsConnections: ConnectionLimits;
+    /** the safety socket's port once it listens (docs/protocol.md "Safety socket"); null: not running */
+    safetyPort: () => number | null;
   }
 }
 
@@ -190,6 +192,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     safety: () => (safety ? { port: safety.port, path: '/safety' } : null),
   });
   app.decorate('control', control);
+  app.decorate('safetyPort', () => safety?.port ?? null);
   app.decorate('broadcaster', broadcaster);
   const wsLimits = { ...config.wsLimits, helloTimeoutMs: opts.helloTimeoutMs ?? config.wsLimits.helloTimeoutMs };
   const connections = new ConnectionLimits(wsLimits);

@@ -18,7 +18,9 @@ export async function startServer(config: TakeoverConfig, log: (line: string) =>
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `${config.tls ? 'https' : 'http'}://${host}:${port}`;
-  log(`takeover: listening on ${url} (console /, API /api, docs /docs, WebSocket /ws); robots: ${app.control.robotIds.join(', ')}`);
+  const safety = app.safetyPort();
+  const safetyNote = safety === null ? '' : `, safety socket ${config.tls ? 'wss' : 'ws'}://${host}:${safety}/safety`;
+  log(`takeover: listening on ${url} (console /, API /api, docs /docs, WebSocket /ws${safetyNote}); robots: ${app.control.robotIds.join(', ')}`);
   return { app, url, close: () => app.close() };
 }
 
