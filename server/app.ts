@@ -146,19 +146,35 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   let control: ControlPlane;
   let onSubscriptions: (() => void) | undefined;
   let networkPriority: ThreadPriority | null = null;
+  let safety: SafetyListener | null = null;
+  const safetyEstopAckMs = new SampleRing(1024);
   if (opts.threads ?? schedule) {
     // the thread that parses e-stops and sends their acks must win the CPU from ordinary processes
     networkPriority = setThreadNice(config.threadNice.network);
     if (networkPriority.error) app.log.warn(`network thread priority: ${networkPriority.error}`);
-    const wc: WorkerControl = await WorkerControl.create(runConfig, {
-      recorder, policies: withPolicies, spinMs: opts.spinMs, coalesceMs: opts.coalesceMs, startPaused,
-      watched: (): string[] => wc.robotIds.filter((id: string) => broadcaster.watched(id)),
-      log: (level, msg, extra) => app.log[level](extra, msg),
-    }).catch(async (err) => {
+    // e-stops get a thread and a port of their own when the loops run on theirs; both threads start at once
+    const channel = config.safetySocket.enabled ? new MessageChannel() : null;
+    const [controlStart, safetyStart] = await Promise.allSettled([
+      WorkerControl.create(runConfig, {
+        recorder, policies: withPolicies, spinMs: opts.spinMs, coalesceMs: opts.coalesceMs, startPaused,
+        watched: (): string[] => wc.robotIds.filter((id: string) => broadcaster.watched(id)),
+        log: (level, msg, extra) => app.log[level](extra, msg),
+      }),
+      channel && SafetyListener.start({
+        config, tokens, tokensFile: source === 'config' ? null : source, robots: runConfig.robots.map((r) => r.id), control: channel.port1,
+        log: (level, msg) => app.log[level](msg), onEstopAck: (ms) => safetyEstopAckMs.push(ms),
+      }),
+    ]);
+    if (controlStart.status === 'rejected' || safetyStart.status === 'rejected') {
+      if (controlStart.status === 'fulfilled') await controlStart.value.stop();
+      if (safetyStart.status === 'fulfilled') await safetyStart.value?.close();
       if (recording) await recording.close();
       abandon();
-      throw err;
-    });
+      throw controlStart.status === 'rejected' ? controlStart.reason : (safetyStart as PromiseRejectedResult).reason;
+    }
+    const wc: WorkerControl = controlStart.value;
+    safety = safetyStart.value;
+    if (channel) wc.connectSafety(channel.port2);
     control = wc;
     onSubscriptions = () => wc.updateWatch();
     app.decorate('fleet', {
@@ -185,8 +201,6 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     const r = auditOfLoopEvent(e);
     if (r) audit.record(r);
   });
-  let safety: SafetyListener | null = null;
-  const safetyEstopAckMs = new SampleRing(1024);
   const router = new CommandRouter({
     control, tokens, version: VERSION, heartbeatTimeoutMs: config.heartbeatTimeoutMs, onSubscriptions,
     safety: () => (safety ? { port: safety.port, path: '/safety' } : null),
@@ -253,15 +267,6 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
 
   app.addHook('onReady', async () => {
     await control.start();
-    // e-stops get a thread and a port of their own when the loops run on theirs
-    if (control instanceof WorkerControl && config.safetySocket.enabled) {
-      const channel = new MessageChannel();
-      control.connectSafety(channel.port2);
-      safety = await SafetyListener.start({
-        config, tokens, tokensFile: source === 'config' ? null : source, robots: control.robotIds, control: channel.port1,
-        log: (level, msg) => app.log[level](msg), onEstopAck: (ms) => safetyEstopAckMs.push(ms),
-      });
-    }
     app.log.info({ robots: control.robotIds, protocol: PROTOCOL_VERSION, schedule, threads: control instanceof WorkerControl }, 'robots started');
   });
   app.addHook('onClose', async () => {

@@ -59,6 +59,8 @@ function main(): void {
   });
   wss.on('connection', (socket: WebSocket, req: IncomingMessage) => serve(socket, req, tokens, gate));
   server.on('error', (err) => post({ t: 'failed', message: `safety socket on ${data.host}:${data.port}: ${err.message}` }));
+  // ws re-emits the server's errors on itself: reported above already
+  wss.on('error', () => {});
   server.listen(data.port, data.host, () => {
     const a = server.address();
     post({ t: 'listening', port: typeof a === 'object' && a ? a.port : data.port, priority });

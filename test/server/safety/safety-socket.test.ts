@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -127,5 +127,22 @@ describe('safety socket', () => {
     expect(r.wsAckAt).toBeGreaterThanOrEqual(blockedUntil);
     await reset('arm0');
     await reset('arm1');
+  });
+
+  it('a safety port already taken stops the start with an error naming it', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
+    const taken = (blocker.address() as AddressInfo).port;
+    const dir = mkdtempSync(join(tmpdir(), 'takeover-safety-taken-'));
+    try {
+      const config = validateConfig({
+        ...defaultConfig(), port: 0, dataDir: dir, record: false, logLevel: 'silent', webDir: join(dir, 'no-web'),
+        robots: [{ id: 'arm0', kind: 'mock' }], tokens: Object.values(TOKENS), safetySocket: { enabled: true, port: taken, maxConnections: 4 },
+      });
+      await expect(buildApp(config, { policies: false })).rejects.toThrow(new RegExp(`safety socket on 127.0.0.1:${taken}: .*EADDRINUSE.*safetySocket`));
+    } finally {
+      blocker.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
