@@ -159,9 +159,11 @@ describe('operator console in WebXR (IWER Quest 3)', () => {
     for (let i = 0; i < withGhost.length; i += 4) if (Math.abs(withGhost[i] - without[i]) + Math.abs(withGhost[i + 1] - without[i + 1]) + Math.abs(withGhost[i + 2] - without[i + 2]) > 24) differ++;
     expect(differ).toBeGreaterThan(40); // of 51200 samples of both eyes' views
     await page.screenshot({ path: join(ARTIFACTS, 'robot-view-xr-rewind-ghost.png') });
-    // released: the ghost goes (where the drag ends decides the rewind, which console-live checks)
+    // released at the live end: the ghost goes and nothing rewinds (a rewind to a tick seen is console-live's check)
+    const rewoundBefore = await right(`${rv}.rewoundTo ?? null`);
     await scrub('pointerup', null);
     await waitInPage(page, () => !(window as unknown as { __takeover: { robotView: { ghost: { visible: boolean } } } }).__takeover.robotView.ghost.visible);
+    expect(await right(`${rv}.rewoundTo ?? null`)).toBe(rewoundBefore);
   });
 
   it('B (right) and Y (left) e-stop the arm from the headset', async () => {

@@ -106,6 +106,16 @@ export class LiveTimeline {
     const i = Math.min(this.steps.length - 1, Math.max(0, Math.floor(fraction * this.steps.length)));
     return this.steps[i];
   }
+
+  /**
+   * The step a scrub released at `fraction` of the ticks should rewind to, or null at the live end
+   * (the last tick or past it): the robot has moved on since that tick was drawn, so "rewinding" to
+   * it would undo the newest steps the operator meant to keep.
+   */
+  rewindTargetAt(fraction: number): number | null {
+    if (this.steps.length === 0 || fraction * this.steps.length >= this.steps.length - 1) return null;
+    return this.stepAt(fraction);
+  }
 }
 
 /** Recorded segments (the API's runs in recording order) as [from, to) ranges over the steps array. */

@@ -164,7 +164,7 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
   timelineBar.onScrub = (f, done) => {
     // the bar spans whole windows: map the fraction of the bar onto the ticks it holds
     const filled = timeline.kinds.length / Math.max(1, handle.timelineScale);
-    scrubStep = timeline.stepAt(Math.min(1, f / Math.max(1e-9, filled)));
+    scrubStep = timeline.rewindTargetAt(Math.min(1, f / Math.max(1e-9, filled)));
     ghost.show(!done && scrubStep !== null ? poses.at(scrubStep) : null, state()?.bodies ?? null);
     if (!done || scrubStep === null) return;
     const toStep = scrubStep;

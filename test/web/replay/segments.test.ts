@@ -20,6 +20,16 @@ describe('segments', () => {
     ]);
   });
 
+  it('a scrub released at the live end (the last tick or past it) rewinds nowhere', () => {
+    const t = new LiveTimeline();
+    expect(t.rewindTargetAt(0.5)).toBeNull();
+    for (let s = 0; s < 10; s++) t.push('ep1', s, { source: 'policy' });
+    expect(t.rewindTargetAt(1)).toBeNull();
+    expect(t.rewindTargetAt(0.95)).toBeNull(); // on the last tick: by the time it is released the robot has moved on
+    expect(t.rewindTargetAt(0.85)).toBe(8);
+    expect(t.rewindTargetAt(0)).toBe(0);
+  });
+
   it('the live timeline greys out the ticks a rewind undid and keeps them visible', () => {
     const t = new LiveTimeline();
     for (let s = 0; s < 10; s++) t.push('ep1', s, { source: 'policy' });
