@@ -52,6 +52,7 @@ export const RewindSchema = robotCommand('rewind', 'go back within the current e
   toStep: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
   seconds: Type.Optional(Finite({ minimum: 0.001, maximum: 3600, description: 'seconds back from now' })),
 });
+export const DismissHelpSchema = robotCommand('dismiss_help', "close the robot's open help request: the policy carries on (a robot the request paused resumes)");
 export const TeleopDeltaSchema = Type.Object(
   { type: Type.Literal('teleop'), robot: RobotId, ref: Ref, kind: Type.Literal('delta'), action: Action },
   { ...strict, $id: 'takeover/TeleopDelta', description: 'normalized EE delta + gripper, held like a joystick for 0.25 s' },
@@ -74,7 +75,7 @@ export const CLIENT_SCHEMAS = {
   take_over: TakeOverSchema, hand_back: HandBackSchema, pause: PauseSchema, resume: ResumeSchema,
   estop: EstopSchema, reset_estop: ResetEstopSchema, teleop: TeleopSchema,
   reset_episode: ResetEpisodeSchema, mark_outcome: MarkOutcomeSchema, heartbeat: HeartbeatSchema,
-  rewind: RewindSchema,
+  rewind: RewindSchema, dismiss_help: DismissHelpSchema,
 } as const;
 export type ClientMessageType = keyof typeof CLIENT_SCHEMAS;
 export const ClientMessageSchema = Type.Union(Object.values(CLIENT_SCHEMAS), { $id: 'takeover/ClientMessage' });

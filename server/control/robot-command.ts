@@ -48,6 +48,7 @@ function run(loop: ControlLoop, actor: Actor, cmd: RobotCommand, receivedAtMs?: 
       }
       return loop.rewind(actor, cmd.toStep !== undefined ? { toStep: cmd.toStep } : { seconds: cmd.seconds! });
     }
+    case 'dismiss_help': return loop.dismissHelp(actor);
     case 'reset_episode':
     case 'mark_outcome': {
       if (loop.lease !== null && loop.lease !== actor.operatorId && actor.role !== 'admin') {
