@@ -4,6 +4,7 @@ import type { Benchmark } from './run.ts';
 import { fmt, percentile } from './percentiles.ts';
 import { describeBackend, initBackend } from '../policies/backend.ts';
 import { JsMlpForward } from '../policies/js-mlp-forward.ts';
+import { NoveltyScorer } from '../policies/help-model.ts';
 import { MlpPolicy, type MlpArchitecture, type PolicyModel } from '../policies/mlp-policy.ts';
 import type { Normalization } from '../policies/normalization.ts';
 import { PolicyRegistry } from '../policies/policy-registry.ts';
@@ -115,6 +116,14 @@ export const policyBench: Benchmark = {
       line(`plain JS Float32Array loops ${String(batch).padStart(5)}   ${row(b)}`);
     }
     tfModel.dispose();
+    // the help score a version with a help model adds to each tick (policies/help-model.ts), batch 1
+    const states = 1024;
+    const rng = new SeededRandom(7);
+    const scorer = new NoveltyScorer({ threshold: 1, dim: m.arch.inputDim }, Float32Array.from({ length: states * m.arch.inputDim }, () => rng.uniform(-2, 2)), m.norm);
+    const scoreOnly: PolicyModel = { inputDim: m.arch.inputDim, outputDim: 1, predictInto: (x, _n, out) => { out[0] = scorer.score(x); }, dispose() {} };
+    const both: PolicyModel = { inputDim: m.arch.inputDim, outputDim: 7, predictInto: (x, n, out) => { jsModel.predictInto(x, n, out); out[0] += 0 * scorer.score(x); }, dispose() {} };
+    line(`help score, nearest of ${states} states  1   ${row(latency(scoreOnly, 1, 5000))}`);
+    line(`plain JS forward + help score     1   ${row(latency(both, 1, 5000))}`);
 
     line(`\ntraining, samples/s at batch ${BATCH} (weighted MSE, Adam)`);
     const ours = await trainerSpeed(m.arch, BATCH * 60, 4);

@@ -31,6 +31,10 @@ export const StepSchema = Type.Object(
     ),
     /** set on steps of a real-robot rewind's automatic drive-back (RaC's recovery segment) */
     recovery: Type.Optional(Type.Boolean()),
+    /** the policy's uncertainty score this step (versions with a help model, policies/help-model.ts) */
+    helpScore: Type.Optional(Type.Number()),
+    /** a help request was open during this step */
+    helpOpen: Type.Optional(Type.Boolean()),
     /** simulated robots only: the whole MuJoCo state after this step's command (docs/recordings.md "Simulator state") */
     physicsState: Type.Optional(Type.Array(Type.Number(), { maxItems: PHYSICS_STATE_MAX, description: 'mj_getState(mjSTATE_INTEGRATION) with time since the reset' })),
   },

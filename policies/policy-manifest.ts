@@ -3,6 +3,7 @@ import { Value } from '@sinclair/typebox/value';
 import { checkFeatureSpecVersion, FeatureSpecSchema } from './observation-features.ts';
 import { MlpArchitectureSchema } from './mlp-policy.ts';
 import { NormalizationSchema } from './normalization.ts';
+import { HelpModelSchema } from './help-model.ts';
 
 export const POLICY_FORMAT = 'takeover-policy/1';
 export const POLICY_JSON = 'policy.json';
@@ -76,6 +77,8 @@ export const PolicyManifestSchema = Type.Object(
     model: Type.Object({ format: Type.Literal('tfjs-layers'), file: Type.String() }),
     training: Type.Union([TrainingInfoSchema, Type.Null()]),
     evaluation: Type.Array(EvaluationSchema),
+    /** uncertainty estimate for help requests (policies/help-model.ts); versions without it never ask */
+    help: Type.Optional(HelpModelSchema),
   },
   { $id: 'takeover/PolicyManifest' },
 );

@@ -7,6 +7,7 @@ import { initBackend } from './backend.ts';
 import { fileIOHandler, MODEL_JSON } from './file-io-handler.ts';
 import { paramShapes, type MlpArchitecture } from './mlp-policy.ts';
 import { parseManifest, POLICY_FORMAT, POLICY_JSON, type PolicyManifest } from './policy-manifest.ts';
+import type { HelpModel } from './help-model.ts';
 
 /** The policies shipped in the repository (policies/models/<version>/). */
 export const BUILTIN_POLICIES_DIR = fileURLToPath(new URL('./models/', import.meta.url));
@@ -19,6 +20,8 @@ export type NewPolicyManifest = Omit<PolicyManifest, 'format' | 'version' | 'cre
 export interface LoadedPolicy {
   manifest: PolicyManifest;
   weights: Float32Array[];
+  /** the stored training states of the help model (normalized rows), when the version has one */
+  helpStates?: Float32Array;
 }
 
 /**
@@ -81,7 +84,7 @@ export class PolicyRegistry {
     if (hit) return hit;
     const manifest = this.manifest(version);
     const weights = await readWeights(this.dirOf(version), manifest.architecture);
-    const loaded = { manifest, weights };
+    const loaded: LoadedPolicy = manifest.help ? { manifest, weights, helpStates: readHelpStates(this.dirOf(version), manifest.help) } : { manifest, weights };
     this.#cache.set(version, loaded);
     return loaded;
   }
@@ -98,7 +101,7 @@ export class PolicyRegistry {
   }
 
   /** Writes a new version (named `version`, or the next `v<N>`) and returns its manifest. */
-  async create(manifest: NewPolicyManifest, weights: Float32Array[], version?: string): Promise<PolicyManifest> {
+  async create(manifest: NewPolicyManifest, weights: Float32Array[], version?: string, helpStates?: Float32Array): Promise<PolicyManifest> {
     fs.mkdirSync(this.root, { recursive: true });
     for (let attempt = 0; attempt < 5; attempt++) {
       const name = version ?? this.nextVersionName();
@@ -112,6 +115,7 @@ export class PolicyRegistry {
       const tmp = path.join(this.root, `.tmp-${name}-${process.pid}-${Date.now()}`);
       const full = await writePolicyFolder(tmp, { ...manifest, version: name });
       await saveWeights(tmp, full.architecture, weights);
+      if (full.help) saveHelpStates(tmp, full.help, helpStates);
       try {
         fs.renameSync(tmp, finalDir);
       } catch (err) {
@@ -144,11 +148,29 @@ export async function writePolicyFolder(dir: string, m: NewPolicyManifest & { ve
     model: { format: 'tfjs-layers', file: MODEL_JSON },
     training: m.training,
     evaluation: m.evaluation,
+    ...(m.help ? { help: m.help } : {}),
   };
   const checked = parseManifest(JSON.stringify(full), path.join(dir, POLICY_JSON));
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, POLICY_JSON), JSON.stringify(checked, null, 2) + '\n');
   return checked;
+}
+
+/** Writes the help model's states file into `dir` (checked against the model's size). */
+export function saveHelpStates(dir: string, help: HelpModel, states: Float32Array | undefined): void {
+  if (!states || states.length !== help.states * help.dim) throw new Error(`help model needs ${help.states} x ${help.dim} states, got ${states?.length ?? 'none'}`);
+  fs.writeFileSync(path.join(dir, help.file), new Uint8Array(states.buffer, states.byteOffset, states.byteLength));
+}
+
+/** Reads a version's help states, naming the file when it is missing or the wrong size. */
+export function readHelpStates(dir: string, help: HelpModel): Float32Array {
+  const file = path.join(dir, help.file);
+  if (!isSafeName(help.file)) throw new Error(`${dir}: help states file name '${help.file}' is not a plain file name`);
+  if (!fs.existsSync(file)) throw new Error(`${file}: missing (policy.json has a help model)`);
+  const buf = fs.readFileSync(file);
+  if (buf.byteLength !== help.states * help.dim * 4) throw new Error(`${file}: ${buf.byteLength} bytes, the help model needs ${help.states * help.dim * 4}`);
+  // copy into an aligned buffer (a Buffer may sit at any offset of its pool)
+  return new Float32Array(new Uint8Array(buf).buffer);
 }
 
 /** Saves weights as a standard tfjs-layers model (Dense ReLU ... Dense tanh) in `dir`. */

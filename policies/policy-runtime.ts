@@ -6,6 +6,7 @@ import { JsMlpForward } from './js-mlp-forward.ts';
 import { MlpPolicy, type PolicyModel } from './mlp-policy.ts';
 import type { PolicyManifest } from './policy-manifest.ts';
 import type { LoadedPolicy } from './policy-registry.ts';
+import { NoveltyScorer } from './help-model.ts';
 
 /**
  * How a loaded version computes: tfjs on the chosen backend, plain Float32Array loops, or `auto`:
@@ -24,11 +25,27 @@ export interface RobotPolicySlot {
   readonly name: string;
   readonly version: string | null;
   propose(obs: Observation, deadline: number): ArrayLike<number> | null;
+  /** how unsure the last proposal was; null when the version has no help model */
+  uncertainty(): PolicyUncertainty | null;
+}
+
+/** The novelty of a robot's last observation against its version's training states. */
+export interface PolicyUncertainty {
+  score: number;
+  /** the version's calibrated threshold (policy.json `help`) */
+  threshold: number;
+  method: string;
+}
+
+interface Scored {
+  scorer: NoveltyScorer;
+  method: string;
 }
 
 interface Loaded {
   manifest: PolicyManifest;
   model: PolicyModel;
+  help: Scored | null;
   features: Float32Array;
   actions: Float32Array;
 }
@@ -60,6 +77,8 @@ export class PolicyRuntime {
   #swaps = 0;
   // scratch for batching: robots grouped by version, reused across ticks
   #groups = new Map<string, number[]>();
+  // each robot's last score (reused objects: read after the call, not kept)
+  #uncertainty = new Map<string, PolicyUncertainty>();
 
   constructor({ source, engine = 'auto', warmupCalls = 5, maxBatch = 16 }: PolicyRuntimeOptions) {
     this.#source = source;
@@ -114,6 +133,7 @@ export class PolicyRuntime {
   /** Stops running a policy for the robot. */
   release(robotId: string): void {
     this.#assigned.delete(robotId);
+    this.#uncertainty.delete(robotId);
   }
 
   /** Versions loaded, robots per version, swaps done. */
@@ -132,7 +152,26 @@ export class PolicyRuntime {
     extractFeatures(l.manifest.observation, obs, l.features, 0);
     l.model.predictInto(l.features, 1, l.actions);
     out.set(l.actions.subarray(0, ACTION_DIM));
+    this.#score(robotId, l, 0);
     return version;
+  }
+
+  /** The novelty of the robot's last proposal's observation (null: no help model, or no proposal yet). */
+  uncertaintyOf(robotId: string): PolicyUncertainty | null {
+    const v = this.#tickBoundary(robotId);
+    if (!v || !this.#loaded.get(v)?.help) return null;
+    return this.#uncertainty.get(robotId) ?? null;
+  }
+
+  #score(robotId: string, l: Loaded, offset: number): void {
+    if (!l.help) return;
+    const score = l.help.scorer.score(l.features, offset);
+    const u = this.#uncertainty.get(robotId);
+    if (u) {
+      u.score = score;
+      u.threshold = l.help.scorer.threshold;
+      u.method = l.help.method;
+    } else this.#uncertainty.set(robotId, { score, threshold: l.help.scorer.threshold, method: l.help.method });
   }
 
   /**
@@ -161,7 +200,10 @@ export class PolicyRuntime {
       }
       for (let k = 0; k < idx.length; k++) extractFeatures(l.manifest.observation, observations[idx[k]], l.features, k * d);
       l.model.predictInto(l.features, idx.length, l.actions);
-      for (let k = 0; k < idx.length; k++) out.set(l.actions.subarray(k * ACTION_DIM, (k + 1) * ACTION_DIM), idx[k] * ACTION_DIM);
+      for (let k = 0; k < idx.length; k++) {
+        out.set(l.actions.subarray(k * ACTION_DIM, (k + 1) * ACTION_DIM), idx[k] * ACTION_DIM);
+        this.#score(robotIds[idx[k]], l, k * d);
+      }
     }
     return versions;
   }
@@ -178,6 +220,7 @@ export class PolicyRuntime {
       propose(obs: Observation): ArrayLike<number> | null {
         return rt.propose(robotId, obs, out) ? out : null;
       },
+      uncertainty: () => rt.uncertaintyOf(robotId),
     };
   }
 
@@ -212,12 +255,14 @@ export class PolicyRuntime {
     const model: PolicyModel = this.engine === 'js' ? js() : this.engine === 'tfjs' ? tfjs() : new SplitByBatch(js(), tfjs());
     const features = new Float32Array(this.#maxBatch * m.observation.dim);
     const actions = new Float32Array(this.#maxBatch * ACTION_DIM);
+    const help = m.help && lp.helpStates ? { scorer: new NoveltyScorer(m.help, lp.helpStates, m.normalization), method: m.help.method } : null;
     // warm-up: compile kernels and let V8 optimize at batch 1 and the largest batch
     for (let i = 0; i < this.#warmup; i++) {
       model.predictInto(features, 1, actions);
       model.predictInto(features, this.#maxBatch, actions);
     }
-    return { manifest: m, model, features, actions };
+    if (help) for (let i = 0; i < this.#warmup; i++) help.scorer.score(features, 0);
+    return { manifest: m, model, features, actions, help };
   }
 }
 

@@ -51,6 +51,9 @@ export interface TrainResult {
   /** sum of the training samples' weights (what the loss actually saw) */
   trainWeight: number;
   validationSamples: number;
+  /** the set's rows trained on and held out (help calibration reads them: policies/help-model.ts) */
+  trainRows: Int32Array;
+  validationRows: Int32Array;
   /** the epoch whose weights were returned (1-based) */
   keptEpoch: number;
   /** validation loss of the untrained network, to show training lowered it */
@@ -135,6 +138,8 @@ export async function trainPolicy(set: TrainingSet, opts: TrainOptions = {}): Pr
       trainSamples: n,
       trainWeight: trainW.reduce((a, b) => a + b, 0),
       validationSamples: val.length,
+      trainRows: train,
+      validationRows: val,
       keptEpoch,
       initialValLoss,
       seconds: (performance.now() - started) / 1000,
@@ -214,7 +219,7 @@ export function splitEpisodes(set: TrainingSet, fraction: number, rng: SeededRan
   return { train: Int32Array.from(train), val: Int32Array.from(val) };
 }
 
-function gatherRows(src: Float32Array, width: number, rows: Int32Array): Float32Array {
+export function gatherRows(src: Float32Array, width: number, rows: Int32Array): Float32Array {
   const out = new Float32Array(rows.length * width);
   for (let i = 0; i < rows.length; i++) out.set(src.subarray(rows[i] * width, rows[i] * width + width), i * width);
   return out;

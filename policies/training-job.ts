@@ -7,8 +7,9 @@ import { loadEpisodeSet, type DamagedEpisode } from './episode-loader.ts';
 import { parseEpisodeQuery } from './episode-query.ts';
 import { featureSpecFromObservation, type FeatureSpec } from './observation-features.ts';
 import type { Evaluation, PolicyManifest } from './policy-manifest.ts';
-import { PolicyRegistry, saveWeights, writePolicyFolder, type NewPolicyManifest } from './policy-registry.ts';
-import { trainPolicy, type TrainProgress } from './trainer.ts';
+import { PolicyRegistry, saveHelpStates, saveWeights, writePolicyFolder, type NewPolicyManifest } from './policy-registry.ts';
+import { gatherRows, trainPolicy, type TrainProgress } from './trainer.ts';
+import { calibrateHelp } from './help-model.ts';
 import { buildTrainingSet, type EpisodeSteps, type TrainingSetSummary } from './training-set.ts';
 
 /** A training request (REST body of POST /api/training-jobs, and what the CLI sends). */
@@ -33,6 +34,8 @@ export const TrainingJobSpecSchema = Type.Object(
     task: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
     /** also train on recovered episodes with gaps (chunks lost to damage); left out by default */
     includeGapped: Type.Optional(Type.Boolean()),
+    /** share of held-out steps allowed to ask for help when calibrating the help model (default 0.02) */
+    helpRate: Type.Optional(Type.Number({ minimum: 0, maximum: 0.5 })),
   },
   { $id: 'takeover/TrainingJobSpec', additionalProperties: false },
 );
@@ -145,6 +148,11 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
       },
       evaluation: [],
     };
+    // the help model needs held-out episodes to calibrate on; without them the version never asks
+    const help = result.validationRows.length > 0
+      ? calibrateHelp(gatherRows(set.features, set.inputDim, result.trainRows), gatherRows(set.features, set.inputDim, result.validationRows), result.norm, { rate: spec.helpRate ?? 0.02, seed })
+      : null;
+    if (help) draft.help = help.model;
     const weights = result.policy.weights();
     if (opts.evaluate) draft.evaluation = await opts.evaluate(draft, weights);
     let manifest: PolicyManifest;
@@ -153,7 +161,8 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
       const version = spec.version ?? 'default';
       manifest = await writePolicyFolder(opts.outDir, { ...draft, version });
       await saveWeights(opts.outDir, draft.architecture, weights);
-    } else manifest = await registry.create(draft, weights, spec.version);
+      if (help) saveHelpStates(opts.outDir, help.model, help.states);
+    } else manifest = await registry.create(draft, weights, spec.version, help?.states);
     return { manifest, summary, damaged, gapped };
   } finally {
     result.policy.dispose();

@@ -14,5 +14,5 @@ export const COMMAND_ROLES: Readonly<Record<ClientMessageType, Role>> = {
   hello: 'viewer', subscribe: 'viewer', unsubscribe: 'viewer', heartbeat: 'viewer',
   take_over: 'operator', hand_back: 'operator', pause: 'operator', resume: 'operator',
   estop: 'operator', reset_estop: 'operator', teleop: 'operator',
-  reset_episode: 'operator', mark_outcome: 'operator', rewind: 'operator',
+  reset_episode: 'operator', mark_outcome: 'operator', rewind: 'operator', dismiss_help: 'operator',
 };

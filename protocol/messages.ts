@@ -52,13 +52,16 @@ export const RewindSchema = robotCommand('rewind', 'go back within the current e
   toStep: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),
   seconds: Type.Optional(Finite({ minimum: 0.001, maximum: 3600, description: 'seconds back from now' })),
 });
+export const DismissHelpSchema = robotCommand('dismiss_help', "close the robot's open help request: the policy carries on (a robot the request paused resumes)");
+/** the operator opted in to implicit take-over: teleop on a robot nobody holds takes it over first */
+const ImplicitTakeOver = Type.Optional(Type.Boolean({ description: 'take the robot over first if nobody holds its lease (the operator opted in to implicit take-over)' }));
 export const TeleopDeltaSchema = Type.Object(
-  { type: Type.Literal('teleop'), robot: RobotId, ref: Ref, kind: Type.Literal('delta'), action: Action },
+  { type: Type.Literal('teleop'), robot: RobotId, ref: Ref, kind: Type.Literal('delta'), action: Action, takeOver: ImplicitTakeOver },
   { ...strict, $id: 'takeover/TeleopDelta', description: 'normalized EE delta + gripper, held like a joystick for 0.25 s' },
 );
 export const TeleopPoseSchema = Type.Object(
   {
-    type: Type.Literal('teleop'), robot: RobotId, ref: Ref, kind: Type.Literal('pose'),
+    type: Type.Literal('teleop'), robot: RobotId, ref: Ref, kind: Type.Literal('pose'), takeOver: ImplicitTakeOver,
     pos: Vec(3, 10), quat: Vec(4, 1), gripper: Finite({ minimum: -1, maximum: 1 }),
   },
   { ...strict, $id: 'takeover/TeleopPose', description: 'absolute EE target in the robot base frame (m, quaternion w x y z); persists until replaced' },
@@ -74,7 +77,7 @@ export const CLIENT_SCHEMAS = {
   take_over: TakeOverSchema, hand_back: HandBackSchema, pause: PauseSchema, resume: ResumeSchema,
   estop: EstopSchema, reset_estop: ResetEstopSchema, teleop: TeleopSchema,
   reset_episode: ResetEpisodeSchema, mark_outcome: MarkOutcomeSchema, heartbeat: HeartbeatSchema,
-  rewind: RewindSchema,
+  rewind: RewindSchema, dismiss_help: DismissHelpSchema,
 } as const;
 export type ClientMessageType = keyof typeof CLIENT_SCHEMAS;
 export const ClientMessageSchema = Type.Union(Object.values(CLIENT_SCHEMAS), { $id: 'takeover/ClientMessage' });

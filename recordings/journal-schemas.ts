@@ -17,7 +17,7 @@ export const EpisodeMetaSchema = Type.Object(
 );
 export type EpisodeMeta = Static<typeof EpisodeMetaSchema>;
 
-export const EPISODE_EVENT_TYPES = ['reset', 'outcome', 'rewind', 'mode', 'lease', 'command', 'policy_swap', 'note'] as const;
+export const EPISODE_EVENT_TYPES = ['reset', 'outcome', 'rewind', 'mode', 'lease', 'command', 'policy_swap', 'note', 'help'] as const;
 
 /**
  * Version of the journal's channel schemas, in the `takeover.episode` metadata record as
@@ -35,7 +35,8 @@ const OUTCOMES = ['success', 'failure', 'timeout', 'aborted', 'unknown'] as cons
  * Anything that happens in an episode besides a step. `t` is the loop clock (seconds since the
  * reset, like Step.t); `step` the index of the last recorded step (-1 before the first). Extra
  * fields by type: rewind `{ fromStep, toStep }`, mode `{ from, to }`, lease `{ operatorId }`,
- * outcome `{ outcome }`, policy_swap `{ policyVersion }`, command `{ operatorId, command }`.
+ * outcome `{ outcome }`, policy_swap `{ policyVersion }`, command `{ operatorId, command }`,
+ * help `{ state: 'raised', reason, score, threshold, action }` or `{ state: 'closed', answer, by, score }`.
  * Fields whose value is null are left out of the journal.
  */
 export const EpisodeEventSchema = Type.Object(
@@ -76,6 +77,8 @@ export const StepStateSchema = Type.Object(
     operatorId: Type.Optional(Type.String({ description: 'absent when no operator held the lease' })),
     policyVersion: Type.Optional(Type.String({ description: 'absent when no policy was loaded' })),
     recovery: Type.Optional(Type.Boolean()),
+    helpScore: Type.Optional(Type.Number({ description: "the policy's uncertainty score this step (versions with a help model)" })),
+    helpOpen: Type.Optional(Type.Boolean({ description: 'a help request was open during this step' })),
     label: Type.Optional(Type.Array(Type.Number(), { minItems: 7, maxItems: 7, description: 'training target when it is not the executed action (noise-injected demos): the clean expert action' })),
     physicsState: Type.Optional(
       Type.String({

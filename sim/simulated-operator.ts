@@ -131,6 +131,19 @@ export class SimulatedOperator {
     return { type: 'take_over', reason: trigger, rewindSeconds: this.knobs.rewind ? this.knobs.rewindSeconds : null };
   }
 
+  /**
+   * Starts a correction the person did not trigger themselves (a fleet operator sent to this
+   * robot by a help request): counted as an intervention; `decide` corrects from now on until the
+   * current sub-task is done, as after its own take-over.
+   */
+  attend(obs: Observation): void {
+    this.#trigger = '';
+    this.#triggerSince = null;
+    this.#interventions++;
+    this.#correcting = { subTask: this.#subTask(obs), since: obs.t };
+    this.#expert.reset();
+  }
+
   /** After a rewind the state changed: restart the correction clock and re-read the sub-task. */
   rewound(obs: Observation): void {
     if (this.#correcting) this.#correcting = { subTask: this.#subTask(obs), since: obs.t };

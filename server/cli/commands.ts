@@ -5,6 +5,7 @@ import { trainCommand } from './train-command.ts';
 import { evalCommand } from './eval-command.ts';
 import { recordingsCommand } from './recordings-command.ts';
 import { loopCommand } from './loop-command.ts';
+import { fleetCommand } from './fleet-command.ts';
 import { demosCommand } from './demos-command.ts';
 import { operateCommand } from './operate-command.ts';
 import { exportCommand } from './export-command.ts';
@@ -18,6 +19,7 @@ export const commands: CliCommand[] = [
   evalCommand,
   recordingsCommand,
   loopCommand,
+  fleetCommand,
   demosCommand,
   operateCommand,
   exportCommand,

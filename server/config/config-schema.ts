@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { RosRobotSchema } from '../robots/ros/ros-config.ts';
 import { RobotIdSchema, SAFE_NAME_PATTERN } from '../../core/safe-name.ts';
+import { HelpConfigSchema } from '../control/help-monitor.ts';
 
 const Vec3 = Type.Array(Type.Number(), { minItems: 3, maxItems: 3 });
 
@@ -32,6 +33,8 @@ export const RobotConfigSchema = Type.Object(
       description: "'expert' (the sim's scripted expert), 'idle' (none) or a policy version name such as 'default'",
     })),
     limits: Type.Optional(LimitsSchema),
+    /** what the robot does while its policy asks for help */
+    help: Type.Optional(HelpConfigSchema),
   },
   { additionalProperties: false },
 );

@@ -31,6 +31,8 @@ export function buildStateFrame(r: RobotRuntime, wallMs: number): StateMessage {
     frame.policyErrors = loop.policyErrors;
     frame.lastPolicyError = loop.lastPolicyError ?? '';
   }
+  // only while the policy asks for help: a copy, so the frame can be encoded later
+  if (loop.help.open) frame.help = { ...loop.help.open };
   const b = loop.bridge;
   if (isDescribed(b) && b.isConnected) frame.bodies = b.bodyPoses([]);
   return frame;

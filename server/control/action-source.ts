@@ -12,6 +12,8 @@ export interface ActionSource {
   propose(obs: Observation, deadline: number): ArrayLike<number> | null;
   /** called at every episode reset so stateful sources start clean */
   reset?(obs: Observation): void;
+  /** how unsure the last proposal was (learned versions with a help model, policies/help-model.ts); null: cannot tell */
+  uncertainty?(): { score: number; threshold: number; method: string } | null;
 }
 
 /** The shape of sim/ action sources (the scripted expert, simulated operators). */

@@ -53,7 +53,8 @@ export type ArbiterEvent =
   | { type: 'operator_gone'; operatorId: string }
   | { type: 'bad_input'; operatorId: string }
   | { type: 'robot_unavailable'; reason: string }
-  | { type: 'robot_available' };
+  | { type: 'robot_available' }
+  | { type: 'help_pause'; reason: string };
 
 export type Decision =
   | { ok: true; state: ArbiterState; changed: boolean }
@@ -190,6 +191,11 @@ export function arbitrate(state: ArbiterState, ev: ArbiterEvent, rules: ArbiterR
       // the cause is gone, but the robot stays paused until an operator resumes: say so, not the old cause
       if (state.mode !== 'PAUSED' || !state.reason.startsWith('robot unavailable')) return { ok: true, state, changed: false };
       return { ok: true, state: { ...state, reason: 'robot available again; paused until an operator resumes' }, changed: true };
+    }
+    case 'help_pause': {
+      // the policy asks for help and the robot is configured to wait: only a robot the policy drives pauses
+      if (state.mode !== 'AUTONOMOUS') return { ok: true, state, changed: false };
+      return { ok: true, state: { mode: 'PAUSED', lease: state.lease, reason: `help: ${ev.reason}` }, changed: true };
     }
     case 'bad_input': {
       if (state.lease !== ev.operatorId || (state.mode !== 'INTERVENING' && state.mode !== 'REWINDING')) return { ok: true, state, changed: false };

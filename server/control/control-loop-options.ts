@@ -7,6 +7,7 @@ import type { ArmKinematics } from '../../sim/kinematics.ts';
 import type { Clock } from './clock.ts';
 import type { RecorderPort } from './recorder-port.ts';
 import type { SafetyLimits } from './safety-filter.ts';
+import type { HelpConfig } from './help-monitor.ts';
 
 export interface ControlLoopOptions {
   robotId: string;
@@ -41,10 +42,12 @@ export interface ControlLoopOptions {
   startPaused?: string;
   /** a policy call threw (`count`: errors so far); the loop counts it and holds that tick */
   onPolicyError?: (message: string, count: number) => void;
+  /** what the robot does while its policy asks for help (docs/configuration.md `help`) */
+  help?: HelpConfig;
 }
 
 export interface LoopEvent {
-  type: 'mode' | 'episode_start' | 'episode_end' | 'rewind';
+  type: 'mode' | 'episode_start' | 'episode_end' | 'rewind' | 'help';
   robot: string;
   [k: string]: unknown;
 }

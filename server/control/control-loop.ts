@@ -21,6 +21,7 @@ import type { RecorderPort } from './recorder-port.ts';
 import { SafetyFilter, type ClampKind } from './safety-filter.ts';
 import { TeleopInput, type TeleopCommand } from './teleop-input.ts';
 import { loopStatus, type LoopStatus } from './loop-status.ts';
+import { HelpMonitor, type HelpAnswer, type HelpScore } from './help-monitor.ts';
 
 export type { ControlLoopOptions, LoopEvent, Refusal } from './control-loop-options.ts';
 
@@ -48,6 +49,10 @@ export class ControlLoop {
   proposed: Float64Array | null = null;
   executed: Float64Array | null = null;
   source: Source = 'none';
+  /** the policy's uncertainty score on the last tick (null: none reported) */
+  helpScore: number | null = null;
+  /** help requests of this robot's policy (docs/architecture.md "Help requests") */
+  readonly help: HelpMonitor;
   readonly pipeline: CommandPipeline;
   readonly rewinder: Rewinder;
 
@@ -68,6 +73,7 @@ export class ControlLoop {
   readonly #availability = new AvailabilityWatch();
   // scratch
   #act = new Float64Array(ACTION_DIM);
+  #slowed = new Float64Array(ACTION_DIM);
 
   constructor(o: ControlLoopOptions) {
     this.robotId = o.robotId;
@@ -88,6 +94,7 @@ export class ControlLoop {
       anchorTolerance: o.anchorTolerance ?? 0.03,
       perfNow: o.perfNow ?? (() => performance.now()),
     };
+    this.help = new HelpMonitor(o.help);
     this.#proposer = new PolicyProposer(o.clock, o.policyDeadline ?? this.dt / 2, o.onPolicyError);
     const f = o.bridge.features;
     this.safety = new SafetyFilter({ lower: f.lower, upper: f.upper, velocityLimit: f.velocityLimit, dt: this.dt, ...o.limits }, o.kinematics);
@@ -120,7 +127,7 @@ export class ControlLoop {
   status(): LoopStatus {
     return loopStatus({
       mode: this.#arb.mode, modeReason: this.#arb.reason, lease: this.#arb.lease, episode: this.episodes.current, recent: this.episodes.recent,
-      dt: this.dt, rate: this.rate, lateProposals: this.lateProposals, policyErrors: this.policyErrors, lastPolicyError: this.lastPolicyError, commandLatencyMs: this.commandLatencyMs,
+      dt: this.dt, rate: this.rate, lateProposals: this.lateProposals, policyErrors: this.policyErrors, lastPolicyError: this.lastPolicyError, help: this.help.open, helpScore: this.helpScore, commandLatencyMs: this.commandLatencyMs,
       bridge: this.bridge, rewind: this.rewinder.buffer,
     });
   }
@@ -176,6 +183,7 @@ export class ControlLoop {
       this.#teleop.clear();
     }
     this.proposed = this.#arb.mode === 'ESTOP' || !policyInputs ? null : this.#proposer.propose(this.policy, obs);
+    this.#helpTick(now);
     this.#tickOpen = false;
     this.#recovery = false;
     const cur = this.episodes.current;
@@ -184,7 +192,7 @@ export class ControlLoop {
     this.pipeline.beginTick(this.obs); // a listener may have rewound: this.obs is then the restored state
     const source = sourceFor(this.#arb.mode);
     if (source === 'policy' && this.proposed) {
-      this.executed = this.pipeline.command(this.proposed);
+      this.executed = this.pipeline.command(this.help.actionScale < 1 ? this.#slow(this.proposed) : this.proposed);
       this.source = 'policy';
     } else if (source === 'operator' && this.#arb.mode === 'INTERVENING') {
       this.#teleop.actionAt(now, this.pipeline.refPos, this.pipeline.refQuat, this.#o.actionScale, this.dt, this.#act);
@@ -222,8 +230,54 @@ export class ControlLoop {
       proposed: this.proposed ? plainNumbers(this.proposed) : null, executed: this.executed ? plainNumbers(this.executed) : null,
       jointTargets: plainNumbers(this.jointTargets), clamped: [...this.pipeline.clamped], source: this.source, mode: this.#arb.mode,
       operatorId: this.#arb.lease, policyVersion: this.policy?.version ?? null, ...(this.#recovery ? { recovery: true } : {}),
+      ...(this.helpScore !== null ? { helpScore: this.helpScore } : {}), ...(this.help.open ? { helpOpen: true } : {}),
       ...(hasPhysicsState(this.bridge) ? { physicsState: this.bridge.physicsState() } : {}),
     });
+  }
+
+  /** Scores this tick's proposal and raises or times out a help request. */
+  #helpTick(now: number): void {
+    const u: HelpScore | null = this.proposed && this.policy?.uncertainty ? this.policy.uncertainty() : null;
+    this.helpScore = u ? u.score : null;
+    const before = this.help.open;
+    const what = this.help.tick(u, now, Date.now(), this.#arb.mode === 'AUTONOMOUS');
+    if (what === 'timed_out') this.#helpClosed(before, 'timed_out', null);
+    if (what !== 'raised') return;
+    const r = this.help.open!;
+    const ep = this.episodes.current;
+    this.episodes.event({ type: 'help', t: ep ? now - ep.startT : 0, step: (ep?.step ?? 0) - 1, state: 'raised', reason: r.reason, score: r.score, threshold: r.threshold, action: r.action });
+    this.#emit({ type: 'help', robot: this.robotId, state: 'raised', ...r });
+    if (r.action === 'pause') this.#arbitrate({ type: 'help_pause', reason: r.reason });
+  }
+
+  /** Records how a help request ended. */
+  #helpClosed(r: { score: number; since: number } | null, answer: HelpAnswer, by: string | null): void {
+    if (!r) return;
+    const ep = this.episodes.current;
+    this.episodes.event({ type: 'help', t: ep ? this.#clock.now() - ep.startT : 0, step: (ep?.step ?? 0) - 1, state: 'closed', answer, by, score: r.score });
+    this.#emit({ type: 'help', robot: this.robotId, state: 'closed', answer, by, since: r.since });
+  }
+
+  /** The proposal with its motion scaled for a 'slow' help request (the gripper command is kept). */
+  #slow(a: Float64Array): Float64Array {
+    const k = this.help.actionScale;
+    for (let i = 0; i < ACTION_DIM; i++) this.#slowed[i] = i < 6 ? a[i] * k : a[i];
+    return this.#slowed;
+  }
+
+  /**
+   * An operator dismisses the open help request: the policy carries on (a robot the request
+   * paused resumes, under the arbiter's rules). Refused when none is open. (A request is open
+   * only while nobody holds the lease: a take-over answers it.)
+   */
+  dismissHelp(actor: Actor): Refusal | null {
+    if (!this.help.open) return { code: 'TKO_ERR_BAD_TRANSITION', message: 'no open help request' };
+    if (this.#arb.mode === 'PAUSED' && this.#arb.reason.startsWith('help:')) {
+      const refused = this.request({ type: 'resume', actor });
+      if (refused) return refused;
+    }
+    this.#helpClosed(this.help.close(), 'dismissed', actor.operatorId);
+    return null;
   }
 
   #arbitrate(ev: ArbiterEvent): Decision {
@@ -234,6 +288,7 @@ export class ControlLoop {
     const ep = this.episodes.current;
     const t = ep ? this.#clock.now() - ep.startT : 0;
     if (before.mode === 'REWINDING' && d.state.mode !== 'REWINDING') this.rewinder.cancel();
+    if (d.state.mode === 'INTERVENING' && before.mode !== 'INTERVENING' && this.help.open) this.#helpClosed(this.help.close(), 'taken_over', d.state.lease);
     if (before.mode !== d.state.mode) {
       this.episodes.event({ type: 'mode', t, step: (ep?.step ?? 0) - 1, from: before.mode, to: d.state.mode, reason: d.state.reason });
       if (d.state.mode !== 'INTERVENING') this.#teleop.clear();
@@ -364,6 +419,7 @@ export class ControlLoop {
   }
 
   #endEpisode(outcome: Outcome, by: string | null, thenReset = this.#o.autoReset): void {
+    this.#helpClosed(this.help.close(), 'episode_end', by);
     const ep = this.episodes.end(outcome, this.#clock.now(), by);
     if (ep) this.#emit({ type: 'episode_end', robot: this.robotId, episodeId: ep.id, outcome, steps: ep.step, by });
     if (thenReset) this.#beginEpisode();
@@ -371,6 +427,7 @@ export class ControlLoop {
 
   #beginEpisode(seed?: number): EpisodeInfo {
     const ep = this.episodes.begin(this.#clock.now(), seed);
+    this.help.reset();
     const b = this.bridge;
     if (isStepped(b)) b.stepTo(this.#clock.now());
     if (isEpisodic(b)) b.resetEpisode(ep.seed);

@@ -1,4 +1,5 @@
 import type { Mode } from '../../core/mode.ts';
+import type { HelpRequest } from '../../protocol/messages.ts';
 import { isMonitored } from '../robots/bridge-extras.ts';
 import type { RobotBridge } from '../robots/robot-bridge.ts';
 import type { EpisodeInfo } from './episode-runner.ts';
@@ -25,6 +26,10 @@ export interface LoopStatus {
   policyErrors: number;
   /** the last policy error's message, null when none */
   lastPolicyError: string | null;
+  /** the open help request, null when none (docs/architecture.md "Help requests") */
+  help: HelpRequest | null;
+  /** the policy's last uncertainty score, null when it reports none */
+  helpScore: number | null;
   commandLatencyP50Ms: number | null;
   commandLatencyP99Ms: number | null;
   link: { ready: boolean; reason: string };
@@ -54,7 +59,7 @@ export function linkOf(b: RobotBridge): { ready: boolean; reason: string } {
 /** Assembles a LoopStatus from the loop's parts (called by ControlLoop#status). */
 export function loopStatus(p: {
   mode: Mode; modeReason: string; lease: string | null; episode: EpisodeInfo | null; recent: ReadonlyArray<{ outcome: string }>; dt: number;
-  rate: RateMeter; lateProposals: number; policyErrors: number; lastPolicyError: string | null; commandLatencyMs: SampleRing; bridge: RobotBridge; rewind: RewindBuffer;
+  rate: RateMeter; lateProposals: number; policyErrors: number; lastPolicyError: string | null; help: HelpRequest | null; helpScore: number | null; commandLatencyMs: SampleRing; bridge: RobotBridge; rewind: RewindBuffer;
 }): LoopStatus {
   const { rate, episode: ep } = p;
   // one sort per ring: status is read often (REST) and the rings hold thousands of samples
@@ -67,6 +72,7 @@ export function loopStatus(p: {
     configuredRateHz: 1 / p.dt, measuredRateHz: num(rate.rateHz), rateOk: rateOk(rate.rateHz, 1 / p.dt),
     jitterP50Ms: ms(j50), jitterP99Ms: ms(j99), jitterP999Ms: ms(j999), jitterMaxMs: ms(jMax),
     ticks: rate.ticks, lateProposals: p.lateProposals, policyErrors: p.policyErrors, lastPolicyError: p.lastPolicyError,
+    help: p.help ? { ...p.help } : null, helpScore: p.helpScore,
     commandLatencyP50Ms: num(l50), commandLatencyP99Ms: num(l99),
     link: linkOf(p.bridge),
     rewind: { horizonS: p.rewind.horizonAvailable, bytes: p.rewind.bytes, exact: p.bridge.capabilities.restoreState },

@@ -13,7 +13,7 @@ export interface EpisodeMeta {
 
 /** A timeline event of an episode. */
 export type EpisodeEvent = {
-  type: 'reset' | 'outcome' | 'rewind' | 'mode' | 'lease' | 'command' | 'policy_swap' | 'note';
+  type: 'reset' | 'outcome' | 'rewind' | 'mode' | 'lease' | 'command' | 'policy_swap' | 'note' | 'help';
   t: number;
   step: number;
   [k: string]: unknown;

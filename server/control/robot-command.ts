@@ -41,6 +41,12 @@ function run(loop: ControlLoop, actor: Actor, cmd: RobotCommand, receivedAtMs?: 
     case 'estop': return loop.request({ type: 'estop', actor });
     case 'reset_estop': return loop.request({ type: 'reset_estop', actor });
     case 'teleop':
+      // implicit take-over (opted in per message): moving the input on a robot nobody holds takes it
+      // over first, under the arbiter's rules; a lease someone else holds refuses the teleop as before
+      if (cmd.takeOver && loop.lease === null && (loop.mode === 'AUTONOMOUS' || loop.mode === 'PAUSED')) {
+        const refused = loop.request({ type: 'take_over', actor });
+        if (refused) return refused;
+      }
       return loop.teleop(actor.operatorId, cmd.kind === 'delta' ? { kind: 'delta', action: cmd.action } : { kind: 'pose', pos: cmd.pos, quat: cmd.quat, gripper: cmd.gripper }, receivedAtMs);
     case 'rewind': {
       if ((cmd.toStep === undefined) === (cmd.seconds === undefined)) {
@@ -48,6 +54,7 @@ function run(loop: ControlLoop, actor: Actor, cmd: RobotCommand, receivedAtMs?: 
       }
       return loop.rewind(actor, cmd.toStep !== undefined ? { toStep: cmd.toStep } : { seconds: cmd.seconds! });
     }
+    case 'dismiss_help': return loop.dismissHelp(actor);
     case 'reset_episode':
     case 'mark_outcome': {
       if (loop.lease !== null && loop.lease !== actor.operatorId && actor.role !== 'admin') {

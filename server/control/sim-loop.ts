@@ -6,6 +6,7 @@ import type { ActionSource } from './action-source.ts';
 import { ManualClock } from './clock.ts';
 import { ControlLoop } from './control-loop.ts';
 import type { RecorderPort } from './recorder-port.ts';
+import type { HelpConfig } from './help-monitor.ts';
 
 export interface SimLoopOptions {
   robotId: string;
@@ -15,6 +16,8 @@ export interface SimLoopOptions {
   recorder?: RecorderPort | null;
   actionScale?: ActionScale;
   newEpisodeId?: () => string;
+  /** what the robot does while its policy asks for help (default: notify) */
+  help?: HelpConfig;
 }
 
 /** A headless simulated robot: its loop, the manual clock that drives it, and its bridge. */
@@ -37,7 +40,7 @@ export async function createSimLoop(o: SimLoopOptions): Promise<SimLoop> {
   const loop = new ControlLoop({
     robotId: o.robotId, bridge, kinematics: bridge.kinematics, limits: simLimits(), clock, rateHz: controlHz,
     policy: o.policy ?? null, recorder: o.recorder ?? null, task: o.task, actionScale: o.actionScale ?? DEFAULT_ACTION_SCALE,
-    stepLimit: Math.round(bridge.maxEpisodeSeconds * controlHz), autoReset: false, newEpisodeId: o.newEpisodeId,
+    stepLimit: Math.round(bridge.maxEpisodeSeconds * controlHz), autoReset: false, newEpisodeId: o.newEpisodeId, help: o.help,
   });
   return { loop, clock, bridge };
 }

@@ -72,7 +72,7 @@ export class Fleet {
         policy: parts.policy, actionScale: config.actionScale, heartbeatTimeout: config.heartbeatTimeoutMs / 1000,
         policyDeadline: config.policyDeadlineMs !== undefined ? config.policyDeadlineMs / 1000 : undefined,
         task: parts.task, seed: rc.seed ?? 0, stepLimit: rc.stepLimit ?? parts.stepLimit, recorder,
-        estopReset: config.estopReset, startPaused, onPolicyError: (msg, count) => policyErrors.report(msg, count),
+        estopReset: config.estopReset, startPaused, onPolicyError: (msg, count) => policyErrors.report(msg, count), help: rc.help,
       });
       const model = isDescribed(parts.bridge) ? parts.bridge.modelDescription() : null;
       fleet.robots.set(rc.id, { id: rc.id, kind: rc.kind, task: parts.task, loop, limits, actionScale: config.actionScale, model });

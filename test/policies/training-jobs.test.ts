@@ -69,6 +69,10 @@ describe('TrainingJobManager', () => {
     expect(m.training!.episodes.length + m.training!.validationEpisodes.length).toBe(6);
     // 3 demo episodes x 30, 3 policy episodes with 5 intervention and 15 pre-intervention steps each
     expect(m.training?.classes).toEqual({ demo: 90, robot: 30, intervention: 15, preIntervention: 45 });
+    // a help model calibrated on the held-out episodes' steps at the default rate, loadable with its states
+    expect(m.help).toMatchObject({ method: 'nearest-training-state', rate: 0.02, dim: m.observation.dim });
+    expect(m.help!.heldOutAbove).toBeLessThanOrEqual(Math.floor(0.02 * m.help!.heldOutSteps));
+    expect((await new PolicyRegistry({ dataDir, builtinDir: path.join(dataDir, 'no-builtin') }).load('v1')).helpStates?.length).toBe(m.help!.states * m.help!.dim);
     await jobs.close();
   });
 

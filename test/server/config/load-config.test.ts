@@ -51,6 +51,10 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ config: f }, {}, d)).toThrow(/'x' appears twice/);
     writeFileSync(f, '{ not json');
     expect(() => loadConfig({ config: f }, {}, d)).toThrow(/does not parse/);
+    writeFileSync(f, JSON.stringify({ robots: [{ id: 'x', kind: 'mock', help: { action: 'panic' } }] }));
+    expect(() => loadConfig({ config: f }, {}, d)).toThrow(/robots\/0\/help\/action/);
+    writeFileSync(f, JSON.stringify({ robots: [{ id: 'x', kind: 'mock', help: { action: 'slow', slowScale: 0 } }] }));
+    expect(() => loadConfig({ config: f }, {}, d)).toThrow(/robots\/0\/help\/slowScale/);
     expect(() => loadConfig({ config: join(d, 'missing.json') }, {}, d)).toThrow(/cannot read/);
     expect(() => loadConfig({}, { TAKEOVER_PORT: 'x' }, d)).toThrow(/TAKEOVER_PORT/);
     writeFileSync(f, JSON.stringify({ tokens: [{ name: 'a', role: 'root', token: '0123456789abcdef' }] }));

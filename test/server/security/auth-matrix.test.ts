@@ -114,6 +114,7 @@ const SAMPLES: Record<ClientMessageType, ClientMessage> = {
   reset_episode: { type: 'reset_episode', robot: 'arm0', ref: 8 },
   mark_outcome: { type: 'mark_outcome', robot: 'arm0', ref: 9, outcome: 'success' },
   rewind: { type: 'rewind', robot: 'arm0', ref: 10, seconds: 0.5 },
+  dismiss_help: { type: 'dismiss_help', robot: 'arm0', ref: 11 },
 };
 
 describe('WebSocket auth matrix (every client message type x viewer, operator, admin)', () => {

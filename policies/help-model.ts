@@ -1,0 +1,122 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { SeededRandom } from '../core/seeded-random.ts';
+import { normalizeInputs, type Normalization } from './normalization.ts';
+
+export const HELP_STATES_FILE = 'help-states.bin';
+
+/**
+ * How a version tells it is unsure (policy.json `help`, optional): the novelty of the current
+ * observation against the states it was trained on. The score is the RMS distance per input, in
+ * the version's normalized input space, to the nearest of `states` stored training states
+ * (`file`: float32 rows, little-endian, already normalized). `threshold` was calibrated on the
+ * held-out (validation) episodes so that at most `rate` of their steps score above it.
+ */
+export const HelpModelSchema = Type.Object(
+  {
+    method: Type.Literal('nearest-training-state'),
+    file: Type.String(),
+    states: Type.Integer({ minimum: 1 }),
+    dim: Type.Integer({ minimum: 1 }),
+    /** the share of held-out steps allowed above the threshold (the configured help rate) */
+    rate: Type.Number({ minimum: 0, maximum: 1 }),
+    threshold: Type.Number({ minimum: 0 }),
+    heldOutSteps: Type.Integer({ minimum: 1 }),
+    /** held-out steps that scored above the threshold (at most rate * heldOutSteps) */
+    heldOutAbove: Type.Integer({ minimum: 0 }),
+  },
+  { $id: 'takeover/HelpModel' },
+);
+export type HelpModel = Static<typeof HelpModelSchema>;
+
+/** Per-tick novelty scorer of one version: no allocation per call. */
+export class NoveltyScorer {
+  readonly threshold: number;
+  readonly #states: Float32Array;
+  readonly #dim: number;
+  readonly #count: number;
+  readonly #norm: Normalization;
+  readonly #z: Float32Array;
+
+  constructor(model: Pick<HelpModel, 'threshold' | 'dim'>, states: Float32Array, norm: Normalization) {
+    if (norm.inputMean.length !== model.dim) throw new Error(`help model is for ${model.dim} inputs, the policy has ${norm.inputMean.length}`);
+    if (states.length === 0 || states.length % model.dim !== 0) throw new Error(`help states hold ${states.length} numbers, not a whole number of ${model.dim}-input rows`);
+    this.threshold = model.threshold;
+    this.#states = states;
+    this.#dim = model.dim;
+    this.#count = states.length / model.dim;
+    this.#norm = norm;
+    this.#z = new Float32Array(model.dim);
+  }
+
+  /** Novelty of one raw feature row (at `offset` in `features`). */
+  score(features: Float32Array, offset = 0): number {
+    const d = this.#dim;
+    const z = this.#z;
+    const { inputMean, inputStd } = this.#norm;
+    for (let j = 0; j < d; j++) z[j] = (features[offset + j] - inputMean[j]) / inputStd[j];
+    return nearestDistance(z, 0, this.#states, this.#count, d);
+  }
+}
+
+/** RMS-per-input distance of row `z` (at `zo`) to the nearest of `count` rows in `states`. */
+export function nearestDistance(z: Float32Array, zo: number, states: Float32Array, count: number, d: number): number {
+  let best = Infinity;
+  for (let r = 0; r < count; r++) {
+    const so = r * d;
+    let s = 0;
+    // stop early once this row cannot beat the best (most rows are far)
+    for (let j = 0; j < d && s < best; j++) {
+      const v = z[zo + j] - states[so + j];
+      s += v * v;
+    }
+    if (s < best) best = s;
+  }
+  return Math.sqrt(best / d);
+}
+
+export interface HelpCalibrationOptions {
+  /** share of held-out steps allowed to ask for help (default 0.02) */
+  rate?: number;
+  /** most training states stored with the version (default 1024; a uniform seeded sample) */
+  maxStates?: number;
+  seed?: number;
+}
+
+/** A calibrated help model and its states (normalized rows), ready to store with a version. */
+export interface HelpCalibration {
+  model: HelpModel;
+  states: Float32Array;
+}
+
+/**
+ * Samples training states and sets the threshold on held-out rows: the smallest value with at
+ * most floor(rate * n) held-out scores above it. Rows are raw features (`dim` each).
+ */
+export function calibrateHelp(train: Float32Array, heldOut: Float32Array, norm: Normalization, opts: HelpCalibrationOptions = {}): HelpCalibration {
+  const rate = opts.rate ?? 0.02;
+  if (!(rate >= 0 && rate < 1)) throw new Error(`help rate must be in [0, 1), got ${rate}`);
+  const d = norm.inputMean.length;
+  const nTrain = train.length / d;
+  const nHeld = heldOut.length / d;
+  if (!Number.isInteger(nTrain) || nTrain < 1) throw new Error(`calibrateHelp: ${train.length} training numbers are not whole ${d}-input rows`);
+  if (!Number.isInteger(nHeld) || nHeld < 1) throw new Error('calibrateHelp: needs at least one held-out step (train on two or more episodes)');
+  const k = Math.min(nTrain, opts.maxStates ?? 1024);
+  const rng = new SeededRandom(opts.seed ?? 0);
+  const order = rng.shuffle(Int32Array.from({ length: nTrain }, (_, i) => i));
+  const picked = new Float32Array(k * d);
+  for (let i = 0; i < k; i++) picked.set(train.subarray(order[i] * d, order[i] * d + d), i * d);
+  const states = normalizeInputs(norm, picked, k, new Float32Array(k * d));
+  const z = normalizeInputs(norm, heldOut, nHeld);
+  const scores = new Float64Array(nHeld);
+  for (let i = 0; i < nHeld; i++) scores[i] = nearestDistance(z, i * d, states, k, d);
+  const sorted = Float64Array.from(scores).sort();
+  const allowed = Math.floor(rate * nHeld);
+  // the (allowed+1)-th largest score: strictly above it are at most `allowed` steps
+  const threshold = sorted[nHeld - 1 - allowed];
+  let above = 0;
+  for (const s of scores) if (s > threshold) above++;
+  return {
+    model: { method: 'nearest-training-state', file: HELP_STATES_FILE, states: k, dim: d, rate, threshold, heldOutSteps: nHeld, heldOutAbove: above },
+    states,
+  };
+}

@@ -1,0 +1,114 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { HelpRequest } from '../../protocol/messages.ts';
+
+/** What a robot does while its policy asks for help (per robot, docs/configuration.md `help`). */
+export const HelpConfigSchema = Type.Object(
+  {
+    action: Type.Optional(Type.Union([Type.Literal('notify'), Type.Literal('slow'), Type.Literal('pause')], {
+      description: "'notify' (carry on, ask), 'slow' (carry on with actions scaled by slowScale), 'pause' (hold in PAUSED until answered)",
+    })),
+    slowScale: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: "action scale while a 'slow' request is open" })),
+    timeoutS: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 86400, description: 'an unanswered request closes as timed_out after this long, s' })),
+    minTicks: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'consecutive ticks above (to raise) and below (to re-arm) the threshold' })),
+  },
+  { additionalProperties: false },
+);
+export type HelpConfig = Static<typeof HelpConfigSchema>;
+
+export const HELP_DEFAULTS: Required<HelpConfig> = { action: 'notify', slowScale: 0.3, timeoutS: 30, minTicks: 3 };
+
+/** How an open request ended. */
+export type HelpAnswer = 'taken_over' | 'dismissed' | 'timed_out' | 'episode_end';
+
+/** The score of one tick, as the policy slot reports it. */
+export interface HelpScore {
+  score: number;
+  threshold: number;
+  method: string;
+}
+
+/**
+ * Turns per-tick uncertainty scores into help requests (docs/architecture.md "Help requests").
+ * Hysteresis: a request is raised after `minTicks` consecutive ticks above the version's
+ * threshold, and once one closes (answered, dismissed, timed out) no new one is raised until the
+ * score has been at or below the threshold for `minTicks` ticks, or a new episode starts; so a
+ * dismissed request is not raised again at once for the same unfamiliar state. Pure logic: the
+ * loop applies what it returns.
+ */
+export class HelpMonitor {
+  readonly config: Required<HelpConfig>;
+  #open: HelpRequest | null = null;
+  #openedAt = 0;
+  #above = 0;
+  #below = 0;
+  #armed = true;
+
+  constructor(config: HelpConfig = {}) {
+    this.config = { ...HELP_DEFAULTS, ...stripUndefined(config) };
+  }
+
+  /** The open request, or null. */
+  get open(): HelpRequest | null {
+    return this.#open;
+  }
+
+  /** Actions are scaled by this now (1 unless a 'slow' request is open). */
+  get actionScale(): number {
+    return this.#open?.action === 'slow' ? this.config.slowScale : 1;
+  }
+
+  /**
+   * One tick: `s` is this tick's score (null: none, e.g. a version without a help model), `now`
+   * the loop clock (s), `wallMs` the server's epoch time, `scoring` whether the policy drives (or
+   * waits on this request). Returns 'raised' or 'timed_out' when that happened this tick.
+   */
+  tick(s: HelpScore | null, now: number, wallMs: number, scoring: boolean): 'raised' | 'timed_out' | null {
+    if (this.#open) {
+      if (now - this.#openedAt >= this.config.timeoutS) {
+        this.close();
+        return 'timed_out';
+      }
+      return null;
+    }
+    if (!scoring || !s || !Number.isFinite(s.score)) {
+      this.#above = 0;
+      return null;
+    }
+    if (s.score > s.threshold) {
+      this.#above++;
+      this.#below = 0;
+    } else {
+      this.#below++;
+      this.#above = 0;
+      if (this.#below >= this.config.minTicks) this.#armed = true;
+    }
+    if (!this.#armed || this.#above < this.config.minTicks) return null;
+    this.#open = {
+      reason: `${s.method} novelty ${s.score.toFixed(3)} > ${s.threshold.toFixed(3)} for ${this.#above} ticks`,
+      score: s.score, threshold: s.threshold, since: wallMs, action: this.config.action,
+    };
+    this.#openedAt = now;
+    this.#armed = false;
+    this.#above = 0;
+    return 'raised';
+  }
+
+  /** Closes the open request (the caller records why); returns it, or null when none was open. */
+  close(): HelpRequest | null {
+    const r = this.#open;
+    this.#open = null;
+    this.#above = 0;
+    this.#below = 0;
+    return r;
+  }
+
+  /** A new episode: nothing open, armed again. */
+  reset(): void {
+    this.close();
+    this.#armed = true;
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

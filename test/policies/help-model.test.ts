@@ -1,0 +1,126 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SeededRandom } from '../../core/seeded-random.ts';
+import { initBackend } from '../../policies/backend.ts';
+import { calibrateHelp, NoveltyScorer } from '../../policies/help-model.ts';
+import { computeNormalization } from '../../policies/normalization.ts';
+import { extractFeatures } from '../../policies/observation-features.ts';
+import { PolicyRegistry } from '../../policies/policy-registry.ts';
+import { PolicyRuntime } from '../../policies/policy-runtime.ts';
+import { sampleObservation, smallPolicy } from './policy-test-fixtures.ts';
+
+const D = 12;
+
+/**
+ * Demo-like states: per episode a start and a goal drawn from a box, then a smooth path from one to
+ * the other with a little noise (what a scripted expert's trajectories look like to the features).
+ */
+function trajectories(seed: number, episodes: number, steps = 60): Float32Array {
+  const rng = new SeededRandom(seed);
+  const out = new Float32Array(episodes * steps * D);
+  for (let e = 0; e < episodes; e++) {
+    const a = Array.from({ length: D }, () => rng.uniform(-1, 1));
+    const b = Array.from({ length: D }, () => rng.uniform(-1, 1));
+    for (let s = 0; s < steps; s++) {
+      const u = s / (steps - 1);
+      for (let j = 0; j < D; j++) out[(e * steps + s) * D + j] = a[j] + (b[j] - a[j]) * u + rng.uniform(-0.02, 0.02);
+    }
+  }
+  return out;
+}
+
+function rateAbove(scorer: NoveltyScorer, rows: Float32Array): number {
+  const n = rows.length / D;
+  let above = 0;
+  for (let i = 0; i < n; i++) if (scorer.score(rows, i * D) > scorer.threshold) above++;
+  return above / n;
+}
+
+const identityOutputs = (n: number) => ({ y: new Float32Array(n * 7), w: new Float32Array(n).fill(1) });
+
+describe('help calibration (nearest training state)', () => {
+  const train = trajectories(1, 60);
+  const heldOut = trajectories(2, 8);
+  const { y, w } = identityOutputs(train.length / D);
+  const norm = computeNormalization(train, y, w, D, 7);
+  const { model, states } = calibrateHelp(train, heldOut, norm, { rate: 0.02, seed: 3 });
+  const scorer = new NoveltyScorer(model, states, norm);
+
+  it('raises help on at most the configured share of held-out training states', () => {
+    expect(model.heldOutSteps).toBe(heldOut.length / D);
+    expect(model.heldOutAbove).toBeLessThanOrEqual(Math.floor(0.02 * model.heldOutSteps));
+    expect(rateAbove(scorer, heldOut)).toBeLessThanOrEqual(0.02);
+    expect(model.threshold).toBeGreaterThan(0);
+  });
+
+  it('stays near the configured rate on fresh episodes of the same distribution', () => {
+    expect(rateAbove(scorer, trajectories(4, 8))).toBeLessThanOrEqual(0.06);
+  });
+
+  it('raises help on most states perturbed off the demo distribution', () => {
+    const off = Float32Array.from(heldOut);
+    // three inputs pushed outwards, out of the demos' box [-1, 1] (the cube where no demo put it)
+    for (let i = 0; i < off.length / D; i++) for (const j of [0, 4, 8]) off[i * D + j] += Math.sign(off[i * D + j]) * 1.5;
+    expect(rateAbove(scorer, off)).toBeGreaterThan(0.9);
+  });
+
+  it('keeps at most maxStates states and refuses a calibration without held-out steps', () => {
+    expect(calibrateHelp(train, heldOut, norm, { maxStates: 100 }).model.states).toBe(100);
+    expect(() => calibrateHelp(train, new Float32Array(0), norm)).toThrow(/held-out/);
+    expect(() => calibrateHelp(train, heldOut, norm, { rate: 1 })).toThrow(/help rate/);
+  });
+});
+
+describe('help model stored with a version', () => {
+  let dataDir: string;
+  let registry: PolicyRegistry;
+
+  beforeAll(async () => {
+    await initBackend({ force: '' });
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'takeover-help-'));
+    registry = new PolicyRegistry({ dataDir, builtinDir: path.join(dataDir, 'none') });
+  });
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it('loads with its states, scores each proposal, and a version without one never reports a score', async () => {
+    const { manifest, weights } = smallPolicy(1);
+    const rows = (from: number, to: number) => {
+      const out = new Float32Array((to - from) * manifest.observation.dim);
+      for (let k = from; k < to; k++) extractFeatures(manifest.observation, sampleObservation(k), out, (k - from) * manifest.observation.dim);
+      return out;
+    };
+    const help = calibrateHelp(rows(0, 40), rows(40, 60), manifest.normalization, { rate: 0.05 });
+    const withHelp = await registry.create({ ...manifest, help: help.model }, weights, 'with-help', help.states);
+    const without = await registry.create(manifest, weights, 'without-help');
+    expect(registry.manifest(withHelp.version).help).toMatchObject({ method: 'nearest-training-state', rate: 0.05 });
+    expect(registry.manifest(without.version).help).toBeUndefined();
+
+    const rt = new PolicyRuntime({ source: registry, engine: 'js' });
+    await rt.assign('a', 'with-help');
+    await rt.assign('b', 'without-help');
+    const out = new Float32Array(7);
+    rt.propose('a', sampleObservation(45), out);
+    const inside = rt.uncertaintyOf('a')!;
+    expect(inside.score).toBeLessThanOrEqual(inside.threshold);
+    const far = sampleObservation(45);
+    far.objects[0].pos = [0.2, -0.4, 0.025];
+    rt.propose('a', far, out);
+    expect(rt.uncertaintyOf('a')!.score).toBeGreaterThan(inside.threshold);
+    rt.propose('b', far, out);
+    expect(rt.uncertaintyOf('b')).toBeNull();
+    expect(rt.slotFor('b').uncertainty()).toBeNull();
+    rt.dispose();
+  });
+
+  it('names the missing states file', async () => {
+    const { manifest, weights } = smallPolicy(2);
+    const rows = new Float32Array(3 * manifest.observation.dim);
+    for (let k = 0; k < 3; k++) extractFeatures(manifest.observation, sampleObservation(k), rows, k * manifest.observation.dim);
+    const help = calibrateHelp(rows, rows, manifest.normalization);
+    await registry.create({ ...manifest, help: help.model }, weights, 'lost-states', help.states);
+    fs.rmSync(path.join(registry.dirOf('lost-states'), help.model.file));
+    await expect(new PolicyRegistry({ dataDir, builtinDir: path.join(dataDir, 'none') }).load('lost-states')).rejects.toThrow(/help-states\.bin: missing/);
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import type { ActionSource } from '../../../server/control/action-source.ts';
+import { createSimLoop, type SimLoop } from '../../../server/control/sim-loop.ts';
+import { FleetSupervisor, type Allocation } from '../../../server/loop/fleet-supervisor.ts';
+
+/** TEST DOUBLE policy: holds still and reports a fixed uncertainty score (threshold 1). */
+const stillPolicy = (score: number): ActionSource => ({
+  name: 'still', version: 'test', propose: () => [0, 0, 0, 0, 0, 0, -1], uncertainty: () => ({ score, threshold: 1, method: 'test' }),
+});
+
+async function fleet(scores: number[], allocation: Allocation) {
+  const sims: SimLoop[] = [];
+  for (const [i, s] of scores.entries()) {
+    sims.push(await createSimLoop({ robotId: `r${i}`, task: 'place', policy: stillPolicy(s), help: allocation === 'help' ? { action: 'pause', minTicks: 2, timeoutS: 1000 } : { action: 'notify' } }));
+  }
+  const sup = new FleetSupervisor(sims.map((s) => s.loop), { task: 'place', allocation, controlHz: 20, switchSeconds: 0.5 });
+  sims.forEach((s, i) => s.loop.start(100 + i));
+  let t = 0;
+  const run = (ticks: number) => {
+    for (let k = 0; k < ticks; k++) {
+      t++;
+      sup.tick(t / 20);
+      for (const s of sims) {
+        s.clock.advance(1 / 20);
+        s.loop.tick();
+      }
+    }
+  };
+  return { sims, sup, run };
+}
+
+describe('FleetSupervisor', () => {
+  it('by help requests: attends the highest score first; the others wait paused and count as idle', async () => {
+    const f = await fleet([0.5, 2, 5], 'help');
+    f.run(3);
+    expect(f.sims.map((s) => s.loop.mode)).toEqual(['AUTONOMOUS', 'PAUSED', 'PAUSED']);
+    expect(f.sup.attending).toBe(2);
+    f.run(12); // past the 0.5 s switch
+    expect(f.sims[2].loop.mode).toBe('INTERVENING');
+    expect(f.sims[2].loop.lease).toBe('fleet-operator');
+    expect(f.sims[2].loop.help.open).toBeNull(); // the take-over answered it
+    expect(f.sims[1].loop.mode).toBe('PAUSED');
+    expect(f.sup.stats).toMatchObject({ interventions: 1, helpInterventions: 1, helpRequests: 2 });
+    expect(f.sup.stats.idleSeconds).toBeGreaterThan(0.5);
+    expect(f.sup.stats.operatorSeconds).toBeGreaterThan(0.5);
+    for (const s of f.sims) await s.bridge.disconnect();
+  }, 60_000);
+
+  it('by visible failure: ignores help requests and attends a robot only once it is seen failing', async () => {
+    const f = await fleet([5, 5], 'failure');
+    f.run(20);
+    expect(f.sims.map((s) => s.loop.mode)).toEqual(['AUTONOMOUS', 'AUTONOMOUS']);
+    expect(f.sup.attending).toBeNull();
+    // a policy that holds still makes no progress: seen after the no-progress time and the reaction delay
+    f.run(80);
+    expect(f.sup.attending).not.toBeNull();
+    expect(f.sup.stats.helpInterventions).toBe(0);
+    for (const s of f.sims) await s.bridge.disconnect();
+  }, 60_000);
+});
