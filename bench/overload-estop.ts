@@ -74,7 +74,8 @@ runChild<Params>((p, ready) => {
       const ref = nextRef++;
       estops.set(ref, { at: performance.now(), acked: {} });
       mostInFlight = Math.max(mostInFlight, estops.size);
-      for (const sock of [safety, ws]) if (sock) send(sock, { type: 'estop', robot: p.robot, ref });
+      // one press, two copies: the server acts on the first to land
+      for (const sock of [safety, ws]) if (sock) send(sock, { type: 'estop', robot: p.robot, ref, press: `bench-${ref}` });
     }, p.periodMs);
     ready();
   })().catch((err: Error) => process.stdout.write(JSON.stringify({ type: 'error', message: err.message }) + '\n'));

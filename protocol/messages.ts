@@ -38,9 +38,11 @@ const robotCommand = <T extends string, E extends TProperties = {}>(type: T, des
 
 export const TakeOverSchema = robotCommand('take_over', 'take the control lease; admins may force it from another operator', { force: Type.Optional(Type.Boolean()) });
 export const HandBackSchema = robotCommand('hand_back', 'release the lease; the policy drives again');
-export const PauseSchema = robotCommand('pause', 'hold position');
+/** Copies of one button press (sent on /ws and the safety socket) act once: a late copy cannot undo a reset or resume made meanwhile. */
+const Press = Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'the button press this comes from; copies with the same press act once (docs/protocol.md "Safety socket")' }));
+export const PauseSchema = robotCommand('pause', 'hold position', { press: Press });
 export const ResumeSchema = robotCommand('resume', 'leave PAUSED: to INTERVENING if a lease is held, else AUTONOMOUS');
-export const EstopSchema = robotCommand('estop', 'latched emergency stop (any operator)');
+export const EstopSchema = robotCommand('estop', 'latched emergency stop (any operator)', { press: Press });
 export const ResetEstopSchema = robotCommand('reset_estop', 'leave ESTOP into PAUSED');
 export const ResetEpisodeSchema = robotCommand('reset_episode', 'end the episode (aborted) and start one, with this seed or the next', {
   seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),

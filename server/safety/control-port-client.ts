@@ -30,7 +30,7 @@ export class ControlPortClient {
   }
 
   /** Sends an e-stop or pause; resolves with the control thread's refusal, or null when it landed. */
-  command(robot: string, actor: Actor, cmd: { type: 'estop' | 'pause'; robot: string }, at: number): Promise<Refusal | null> {
+  command(robot: string, actor: Actor, cmd: { type: 'estop' | 'pause'; robot: string; press?: string }, at: number): Promise<Refusal | null> {
     const id = this.#nextId++;
     return new Promise((resolve) => {
       this.#pending.set(id, resolve);

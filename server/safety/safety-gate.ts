@@ -61,7 +61,7 @@ export class SafetyGate {
     if (!roleAtLeast(p.role, COMMAND_ROLES[msg.type])) return this.#error(s, 'TKO_ERR_FORBIDDEN', `role '${p.role}' may only watch`, ref, msg.type);
     if (!this.#o.robots.has(msg.robot)) return this.#error(s, 'TKO_ERR_UNKNOWN_ROBOT', `no robot '${msg.robot}'`, ref, msg.type);
     const type = msg.type;
-    const answer = this.#o.control.command(msg.robot, { operatorId: p.name, role: p.role }, { type, robot: msg.robot }, at).then((r: Refusal | null): ServerMessage => {
+    const answer = this.#o.control.command(msg.robot, { operatorId: p.name, role: p.role }, { type, robot: msg.robot, ...(msg.press !== undefined ? { press: msg.press } : {}) }, at).then((r: Refusal | null): ServerMessage => {
       if (type === 'estop') this.#o.onEstopAck?.(performance.now() - at);
       if (!r) return { type: 'ack', ...(ref !== undefined ? { ref } : {}), for: type, robot: msg.robot };
       s.errors++;

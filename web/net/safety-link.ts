@@ -81,7 +81,7 @@ export class SafetyLink {
   }
 
   /** Sends an e-stop or pause; resolves on its ack, rejects with the server's error or when the socket goes. */
-  command(msg: { type: 'estop' | 'pause'; robot: string }): Promise<Ack> {
+  command(msg: { type: 'estop' | 'pause'; robot: string; press?: string }): Promise<Ack> {
     if (!this.isOpen || !this.#transport) return Promise.reject(new Error('safety socket not open'));
     const ref = this.#nextRef++;
     return new Promise<Ack>((resolve, reject) => {

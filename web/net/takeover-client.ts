@@ -137,10 +137,12 @@ export class TakeoverClient extends Emitter<TakeoverClientEvents> {
    * An e-stop or pause goes on the safety socket too (when open): the first ack wins.
    */
   command(msg: CommandWithoutRef): Promise<AckMessage> {
-    const main = this.#command(msg);
     const safety = this.#safety;
-    if ((msg.type !== 'estop' && msg.type !== 'pause') || !safety?.isOpen) return main;
-    const side = safety.command({ type: msg.type, robot: msg.robot });
+    if ((msg.type !== 'estop' && msg.type !== 'pause') || !safety?.isOpen) return this.#command(msg);
+    // one press id on both copies: the server acts on the first to land only
+    const press = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+    const main = this.#command({ ...msg, press });
+    const side = safety.command({ type: msg.type, robot: msg.robot, press });
     // the main socket's answer (or error) decides when the safety socket's does not land
     return Promise.any([main, side]).catch(() => main);
   }

@@ -67,6 +67,25 @@ describe('ControlDispatcher (the control thread side of the channel)', () => {
     expect(posted.filter((m) => m.t === 'refusals')).toHaveLength(1);
   });
 
+  it("a press's second copy (from the other socket) landing after a reset does not latch the e-stop again", async () => {
+    const { d, tick, loop } = await setup();
+    const safety: FromControl[] = [];
+    const out = (m: FromControl) => safety.push(m);
+    d.receive({ t: 'cmd', id: 1, robot: 'arm0', actor: bob, cmd: { type: 'estop', robot: 'arm0', press: 'p1' }, at: 0 });
+    expect(loop.mode).toBe('ESTOP');
+    d.receive({ t: 'cmd', id: 2, robot: 'arm0', actor: bob, cmd: { type: 'reset_estop', robot: 'arm0' }, at: 0 });
+    await nextTurn();
+    tick();
+    expect(loop.mode).toBe('PAUSED');
+    // the copy that took the slower path arrives now: answered as landed, and nothing changes
+    d.receive({ t: 'cmd', id: 7, robot: 'arm0', actor: bob, cmd: { type: 'estop', robot: 'arm0', press: 'p1' }, at: 0 }, out);
+    expect(safety.at(-1)).toEqual({ t: 'refusals', replies: [{ id: 7, refusal: null }] });
+    expect(loop.mode).toBe('PAUSED');
+    // a new press (or one without an id) latches as always
+    d.receive({ t: 'cmd', id: 8, robot: 'arm0', actor: bob, cmd: { type: 'estop', robot: 'arm0', press: 'p2' }, at: 0 }, out);
+    expect(loop.mode).toBe('ESTOP');
+  });
+
   it('runs and answers an e-stop as its message arrives, without waiting for the batch to end', async () => {
     const { d, replies, loop } = await setup();
     d.receive({ t: 'cmd', id: 1, robot: 'arm0', actor: alice, cmd: { type: 'take_over', robot: 'arm0' }, at: 0 });
