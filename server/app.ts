@@ -39,6 +39,8 @@ import { CLOSE_CODES } from '../protocol/error-codes.ts';
 import { openRecording, type Recording } from './recording-setup.ts';
 import { setupPolicies } from './policy-setup.ts';
 import { markRunning, uncleanReason } from './run-marker.ts';
+import { resolveServerId } from './config/server-id.ts';
+import { openSharedDatabase, type SharedDatabase } from './shared-database.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -49,6 +51,8 @@ declare module 'fastify' {
     broadcaster: Broadcaster;
     /** the open WebSocket connections and their caps */
     wsConnections: ConnectionLimits;
+    /** this server's id (stamped on its episodes; its row in a shared database's server registry) */
+    serverId: string;
   }
 }
 
@@ -120,11 +124,18 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   const audit = new AuditLog(config.dataDir, { ...config.audit, onError: (err) => app.log.error({ err }, 'audit log write failed') });
   if (created) opts.onTokenCreated?.(created, source);
 
+  const serverId = resolveServerId(config.serverId, config.dataDir);
+  app.decorate('serverId', serverId);
+  // several servers share one PostgreSQL database: catalog, policy versions, jobs (docs/deployment.md)
+  const database: SharedDatabase | null = config.database ? await openSharedDatabase(config.database, serverId, (err) => app.log.warn({ err }, 'database connection')) : null;
   let recording: Recording | null = null;
   let recorder: RecorderPort | null;
   if (opts.recorder !== undefined) recorder = opts.recorder;
   else if (config.record) {
-    recording = await openRecording(config.dataDir, (err) => app.log.error({ err }, 'recorder'));
+    recording = await openRecording(config.dataDir, (err) => app.log.error({ err }, 'recorder'), { serverId, database: database?.pool }).catch(async (err) => {
+      await database?.close();
+      throw err;
+    });
     recorder = recording.recorder;
   } else recorder = null;
 
@@ -151,6 +162,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
       log: (level, msg, extra) => app.log[level](extra, msg),
     }).catch(async (err) => {
       if (recording) await recording.close();
+      await database?.close();
       abandon();
       throw err;
     });
@@ -168,6 +180,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
       log: (level, msg, robot) => app.log[level]({ robot }, msg),
     }).catch(async (err) => {
       if (recording) await recording.close();
+      await database?.close();
       abandon();
       throw err;
     });
@@ -247,6 +260,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     await control.stop();
     await policies?.close();
     if (recording) await recording.close();
+    await database?.close();
     run.release(); // a clean stop: the next start drives as configured
     await audit.flush();
   });

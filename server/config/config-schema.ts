@@ -161,6 +161,14 @@ export const TakeoverConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /**
+     * a PostgreSQL URL (postgres://user:password@host:5432/db): the catalog, policy versions, audit log,
+     * job queue and server registry live there, shared by several servers (docs/deployment.md);
+     * omit for the embedded default (SQLite catalog and files in dataDir, jobs in-process)
+     */
+    database: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'postgres://user:password@host:port/database' })),
+    /** this server's id in a shared database (default: `<hostname>-<random>`, made once and kept in `<dataDir>/server-id`) */
+    serverId: Type.Optional(Type.String({ pattern: SAFE_NAME_PATTERN })),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   },
   { additionalProperties: false, $id: 'takeover/Config' },
