@@ -8,6 +8,7 @@ import { parseEpisodeQuery } from './episode-query.ts';
 import { featureSpecFromObservation, type FeatureSpec } from './observation-features.ts';
 import type { Evaluation, PolicyManifest } from './policy-manifest.ts';
 import { PolicyRegistry, saveWeights, writePolicyFolder, type NewPolicyManifest } from './policy-registry.ts';
+import type { Catalog } from '../recordings/catalog.ts';
 import { trainPolicy, type TrainProgress } from './trainer.ts';
 import { buildTrainingSet, type EpisodeSteps, type TrainingSetSummary } from './training-set.ts';
 
@@ -70,6 +71,10 @@ export interface RunTrainingJobOptions {
   evaluate?: (manifest: NewPolicyManifest, weights: Float32Array[]) => Promise<Evaluation[]>;
   /** write the version into this folder instead of the registry (building a shipped policy); must not exist */
   outDir?: string;
+  /** the catalog to select episodes from (default: the data directory's SQLite catalog) */
+  catalog?: Catalog;
+  /** creates the version instead of the local registry (a job worker publishes it to the shared store) */
+  createVersion?: (draft: NewPolicyManifest, weights: Float32Array[], version?: string) => Promise<PolicyManifest>;
 }
 
 /** Loads episodes, derives labels and weights, trains, and writes a new immutable version. */
@@ -81,7 +86,7 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
   opts.onProgress?.({ phase: 'loading', done: 0, total: 0 });
   const loaded = opts.episodes
     ? { episodes: opts.episodes, damaged: [], gapped: [] }
-    : await loadEpisodeSet(opts.dataDir, query, { includeGapped: spec.includeGapped, onEpisode: (done, total) => opts.onProgress?.({ phase: 'loading', done, total }) });
+    : await loadEpisodeSet(opts.dataDir, query, { catalog: opts.catalog, includeGapped: spec.includeGapped, onEpisode: (done, total) => opts.onProgress?.({ phase: 'loading', done, total }) });
   const { episodes, damaged, gapped } = loaded;
   if (episodes.length === 0) {
     const left = [damaged.length && `${damaged.length} damaged (quarantined)`, gapped.length && `${gapped.length} with gaps (includeGapped keeps them)`].filter(Boolean);
@@ -153,7 +158,8 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
       const version = spec.version ?? 'default';
       manifest = await writePolicyFolder(opts.outDir, { ...draft, version });
       await saveWeights(opts.outDir, draft.architecture, weights);
-    } else manifest = await registry.create(draft, weights, spec.version);
+    } else if (opts.createVersion) manifest = await opts.createVersion(draft, weights, spec.version);
+    else manifest = await registry.create(draft, weights, spec.version);
     return { manifest, summary, damaged, gapped };
   } finally {
     result.policy.dispose();

@@ -227,7 +227,9 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     checkOrigin: originCheck(config.allowedOrigins, (req, origin) => audit.record(auditRecord('origin_refused', null, { origin: origin.slice(0, 200), ip: req.ip }))),
     onSignInFailure: (req, reason) => audit.record(auditRecord('sign_in_failed', null, { method: 'WS', route: '/ws', ip: req.ip, reason })),
   });
-  const policies = withPolicies ? await setupPolicies(app, control, config.dataDir) : null;
+  const policies = withPolicies
+    ? await setupPolicies(app, control, config.dataDir, serverId, database && config.database ? { pool: database.pool, url: config.database, serverId, jobs: config.jobs } : undefined)
+    : null;
   await app.register(statusApi, {
     control, broadcaster, version: VERSION, threads: () => ({ control: control.priority, network: networkPriority }), estopAckMs: router.estopAckMs,
     backend: async () => {
