@@ -28,8 +28,6 @@ export const workerCommand: CliCommand = {
       database: config.database, dataDir: config.dataDir, workerId: values['worker-id'] as string | undefined,
       heartbeatMs, staleMs, retries: config.jobs?.retries, timeoutSeconds: config.jobs?.timeoutSeconds, log,
     });
-    if (flags.json) printJson({ workerId: worker.workerId, dataDir: config.dataDir });
-    log(`${worker.workerId} taking jobs (data dir ${config.dataDir})`);
     await new Promise<void>((done) => {
       const stop = (sig: string) => {
         log(`${sig}, stopping (a running job is retried by another worker)`);
@@ -40,6 +38,9 @@ export const workerCommand: CliCommand = {
       };
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));
+      // announced once a signal stops it cleanly
+      if (flags.json) printJson({ workerId: worker.workerId, dataDir: config.dataDir });
+      log(`${worker.workerId} taking jobs (data dir ${config.dataDir})`);
     });
     return 0;
   },
