@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { EpisodeQuery, EpisodeRow } from '../recordings/catalog.ts';
+import type { Catalog, EpisodeQuery, EpisodeRow } from '../recordings/catalog.ts';
 import { dataDirLayout } from '../recordings/data-dir.ts';
 import { readJournalFile } from '../recordings/episode-reader.ts';
 import { quarantineEpisode, type DamagedEpisode } from '../recordings/episode-quarantine.ts';
@@ -15,6 +15,8 @@ export interface LoadEpisodesOptions {
   onEpisode?: (done: number, total: number) => void;
   /** keep recovered episodes whose journal has gaps (chunks lost to damage); default false */
   includeGapped?: boolean;
+  /** the catalog to query (default: the data directory's SQLite catalog, opened and closed here) */
+  catalog?: Catalog;
 }
 
 /** The episodes read, and those left out with the reason. */
@@ -32,7 +34,7 @@ export interface LoadedEpisodes {
  * journal that does not read is quarantined and reported, and the others are still read.
  */
 export async function loadEpisodeSet(dataDir: string, query: Omit<EpisodeQuery, 'limit' | 'offset'>, opts: LoadEpisodesOptions = {}): Promise<LoadedEpisodes> {
-  const catalog = new SqliteCatalog(dataDirLayout(dataDir).catalog);
+  const catalog: Catalog = opts.catalog ?? new SqliteCatalog(dataDirLayout(dataDir).catalog);
   try {
     const rows = [];
     for (let offset = 0; ; offset += PAGE) {
@@ -56,7 +58,7 @@ export async function loadEpisodeSet(dataDir: string, query: Omit<EpisodeQuery, 
     }
     return out;
   } finally {
-    await catalog.close();
+    if (!opts.catalog) await catalog.close();
   }
 }
 

@@ -8,6 +8,7 @@ import { parseEpisodeQuery } from './episode-query.ts';
 import { featureSpecFromObservation, type FeatureSpec } from './observation-features.ts';
 import type { Evaluation, PolicyManifest } from './policy-manifest.ts';
 import { PolicyRegistry, saveHelpStates, saveWeights, writePolicyFolder, type NewPolicyManifest } from './policy-registry.ts';
+import type { Catalog } from '../recordings/catalog.ts';
 import { gatherRows, trainPolicy, type TrainProgress } from './trainer.ts';
 import { calibrateHelp } from './help-model.ts';
 import { buildTrainingSet, type EpisodeSteps, type TrainingSetSummary } from './training-set.ts';
@@ -73,6 +74,10 @@ export interface RunTrainingJobOptions {
   evaluate?: (manifest: NewPolicyManifest, weights: Float32Array[]) => Promise<Evaluation[]>;
   /** write the version into this folder instead of the registry (building a shipped policy); must not exist */
   outDir?: string;
+  /** the catalog to select episodes from (default: the data directory's SQLite catalog) */
+  catalog?: Catalog;
+  /** creates the version instead of the local registry (a job worker publishes it to the shared store) */
+  createVersion?: (draft: NewPolicyManifest, weights: Float32Array[], version?: string) => Promise<PolicyManifest>;
 }
 
 /** Loads episodes, derives labels and weights, trains, and writes a new immutable version. */
@@ -84,7 +89,7 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
   opts.onProgress?.({ phase: 'loading', done: 0, total: 0 });
   const loaded = opts.episodes
     ? { episodes: opts.episodes, damaged: [], gapped: [] }
-    : await loadEpisodeSet(opts.dataDir, query, { includeGapped: spec.includeGapped, onEpisode: (done, total) => opts.onProgress?.({ phase: 'loading', done, total }) });
+    : await loadEpisodeSet(opts.dataDir, query, { catalog: opts.catalog, includeGapped: spec.includeGapped, onEpisode: (done, total) => opts.onProgress?.({ phase: 'loading', done, total }) });
   const { episodes, damaged, gapped } = loaded;
   if (episodes.length === 0) {
     const left = [damaged.length && `${damaged.length} damaged (quarantined)`, gapped.length && `${gapped.length} with gaps (includeGapped keeps them)`].filter(Boolean);
@@ -162,6 +167,11 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
       manifest = await writePolicyFolder(opts.outDir, { ...draft, version });
       await saveWeights(opts.outDir, draft.architecture, weights);
       if (help) saveHelpStates(opts.outDir, help.model, help.states);
+    } else if (opts.createVersion) {
+      // the shared store keeps a version's three files, not the help model's states: a version
+      // trained on a worker does not ask for help (docs/deployment.md)
+      const { help: _unstored, ...withoutHelp } = draft;
+      manifest = await opts.createVersion(withoutHelp, weights, spec.version);
     } else manifest = await registry.create(draft, weights, spec.version, help?.states);
     return { manifest, summary, damaged, gapped };
   } finally {

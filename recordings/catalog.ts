@@ -12,6 +12,7 @@ export type EpisodeStatus = Static<typeof EpisodeStatusSchema>;
 export const EpisodeRowSchema = Type.Object(
   {
     id: Type.String(),
+    serverId: Type.String({ description: 'the server that recorded the episode (several servers may share one catalog)' }),
     robotId: Type.String(),
     task: Type.String(),
     seed: Type.Integer(),
@@ -49,6 +50,10 @@ export const EpisodeQuerySchema = Type.Object(
     from: Type.Optional(Type.Number({ description: 'started at or after, ms epoch' })),
     to: Type.Optional(Type.Number({ description: 'started before, ms epoch' })),
     hasInterventions: Type.Optional(Type.Boolean()),
+    serverId: Type.Optional(Type.String({ maxLength: 128, description: 'episodes recorded by this server' })),
+    scope: Type.Optional(Type.Union([Type.Literal('server'), Type.Literal('fleet')], {
+      description: "'server' (default): this server's episodes; 'fleet': every server's in a shared catalog",
+    })),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
     offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
   },
@@ -63,7 +68,7 @@ export interface EpisodePatch {
   tags?: string[];
 }
 
-/** A new row (status 'recording', counts zero). */
+/** A new row (status 'recording', counts zero); the catalog stamps its own server id. */
 export type NewEpisode = Pick<EpisodeRow, 'id' | 'robotId' | 'task' | 'seed' | 'policyVersion' | 'kind' | 'startedAt' | 'file'>;
 
 /** The counts known once an episode's journal is finished or recovered. */
@@ -81,7 +86,7 @@ export interface Catalog {
   insert(row: NewEpisode): Promise<void>;
   /** Records the end of an episode (or its recovery). */
   finish(id: string, f: EpisodeFinish): Promise<void>;
-  /** Inserts or replaces a whole row (recovery of a file the catalog lost). */
+  /** Inserts or replaces a whole row (recovery of a file the catalog lost); the catalog stamps its own server id. */
   upsert(row: EpisodeRow): Promise<void>;
   get(id: string): Promise<EpisodeRow | null>;
   list(q: EpisodeQuery): Promise<{ items: EpisodeRow[]; total: number }>;
@@ -91,6 +96,18 @@ export interface Catalog {
   /** Removes the row; false if it was absent. */
   delete(id: string): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/**
+ * A catalog a server opens as its own: it knows the server's id (stamped on every row it
+ * writes) and whether other servers share it (then list's default scope is this server's rows).
+ */
+export interface ServerCatalog extends Catalog {
+  readonly serverId: string;
+  /** true when several servers may write this catalog (PostgreSQL) */
+  readonly shared: boolean;
+  /** The highest seed recorded per robot of this server (a restarted robot continues after it). */
+  highestSeeds(): Promise<Map<string, number>>;
 }
 
 /**

@@ -16,6 +16,7 @@ export function rowFromJournal(
   for (const s of steps) if (s.operatorId) operators.add(s.operatorId);
   return {
     id: meta.episodeId,
+    serverId: '', // the catalog stamps its own
     robotId: meta.robotId,
     task: meta.task,
     seed: meta.seed,

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { CatalogBusyError, isCatalogBusy, type Catalog, type EpisodeFinish, type EpisodePatch, type EpisodeQuery, type EpisodeRow, type EpisodeStatus, type NewEpisode } from './catalog.ts';
+import { CatalogBusyError, isCatalogBusy, type ServerCatalog, type EpisodeFinish, type EpisodePatch, type EpisodeQuery, type EpisodeRow, type EpisodeStatus, type NewEpisode } from './catalog.ts';
 
 /**
  * How long a statement waits for another connection's lock, ms. better-sqlite3 waits on the
@@ -11,6 +11,8 @@ export const DEFAULT_BUSY_TIMEOUT_MS = 2;
 export interface SqliteCatalogOptions {
   /** lock wait on the calling thread, ms (default DEFAULT_BUSY_TIMEOUT_MS; a command-line tool may wait longer) */
   busyTimeoutMs?: number;
+  /** the server whose catalog this is: stamped on the rows it writes, and given to rows written without one (default '': a tool that does not know it) */
+  serverId?: string;
 }
 
 /** Numbered schema migrations; `PRAGMA user_version` holds how many have run. Append only. */
@@ -42,10 +44,14 @@ const MIGRATIONS: string[] = [
    CREATE INDEX episodes_policy ON episodes (policy_version, started_at);
    CREATE INDEX episodes_started ON episodes (started_at);
    CREATE INDEX episodes_status ON episodes (status);`,
+  // the server that recorded each episode (a shared PostgreSQL catalog holds several servers')
+  `ALTER TABLE episodes ADD COLUMN server_id TEXT NOT NULL DEFAULT '';
+   CREATE INDEX episodes_server ON episodes (server_id, started_at);`,
 ];
 
 interface Row {
   id: string;
+  server_id: string;
   robot_id: string;
   task: string;
   seed: number;
@@ -70,6 +76,7 @@ interface Row {
 function fromRow(r: Row): EpisodeRow {
   return {
     id: r.id,
+    serverId: r.server_id,
     robotId: r.robot_id,
     task: r.task,
     seed: r.seed,
@@ -95,6 +102,7 @@ function fromRow(r: Row): EpisodeRow {
 function toParams(e: EpisodeRow): Row {
   return {
     id: e.id,
+    server_id: e.serverId,
     robot_id: e.robotId,
     task: e.task,
     seed: e.seed,
@@ -133,11 +141,15 @@ function run<T>(op: string, fn: () => T): T {
  * The catalog in one SQLite file (better-sqlite3 12, WAL: readers are not blocked by a
  * writer). Statements wait for a lock at most `busyTimeoutMs`, then throw CatalogBusyError.
  */
-export class SqliteCatalog implements Catalog {
+export class SqliteCatalog implements ServerCatalog {
   #db: Database.Database;
+  readonly serverId: string;
+  /** one file, one server: list's scope has nothing to narrow */
+  readonly shared = false;
 
   /** Opens (creating if needed) and migrates the catalog at `path` (':memory:' for tests). */
-  constructor(path: string, { busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS }: SqliteCatalogOptions = {}) {
+  constructor(path: string, { busyTimeoutMs = DEFAULT_BUSY_TIMEOUT_MS, serverId = '' }: SqliteCatalogOptions = {}) {
+    this.serverId = serverId;
     // better-sqlite3's `timeout` is SQLite's busy timeout (its default, 5000, is what stalled the server).
     this.#db = new Database(path, { timeout: busyTimeoutMs });
     try {
@@ -145,6 +157,8 @@ export class SqliteCatalog implements Catalog {
         this.#db.pragma('journal_mode = WAL');
         this.#db.pragma('synchronous = NORMAL');
         this.#migrate();
+        // rows written before server ids (or by a tool that did not know it) belong to this file's server
+        if (serverId) this.#db.prepare("UPDATE episodes SET server_id = ? WHERE server_id = ''").run(serverId);
       });
     } catch (err) {
       this.#db.close();
@@ -171,6 +185,7 @@ export class SqliteCatalog implements Catalog {
   async insert(e: NewEpisode): Promise<void> {
     const row: EpisodeRow = {
       ...e,
+      serverId: this.serverId,
       operators: [],
       endedAt: null,
       outcome: null,
@@ -193,7 +208,7 @@ export class SqliteCatalog implements Catalog {
   }
 
   async upsert(e: EpisodeRow): Promise<void> {
-    run('upsert', () => this.#db.prepare(`INSERT OR REPLACE INTO episodes (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => '@' + c).join(', ')})`).run(toParams(e)));
+    run('upsert', () => this.#db.prepare(`INSERT OR REPLACE INTO episodes (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => '@' + c).join(', ')})`).run(toParams({ ...e, serverId: this.serverId })));
   }
 
   async finish(id: string, f: EpisodeFinish): Promise<void> {
@@ -245,6 +260,7 @@ export class SqliteCatalog implements Catalog {
     eq('outcome', 'outcome');
     eq('kind', 'kind');
     eq('status', 'status');
+    eq('server_id', 'serverId');
     if (q.tag !== undefined) {
       where.push('EXISTS (SELECT 1 FROM json_each(episodes.tags) WHERE value = @tag)');
       p.tag = q.tag;

@@ -42,6 +42,8 @@ import { CLOSE_CODES } from '../protocol/error-codes.ts';
 import { openRecording, type Recording } from './recording-setup.ts';
 import { setupPolicies } from './policy-setup.ts';
 import { markRunning, uncleanReason } from './run-marker.ts';
+import { resolveServerId } from './config/server-id.ts';
+import { openSharedDatabase, type SharedDatabase } from './shared-database.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -54,6 +56,8 @@ declare module 'fastify' {
     wsConnections: ConnectionLimits;
     /** the safety socket's port once it listens (docs/protocol.md "Safety socket"); null: not running */
     safetyPort: () => number | null;
+    /** this server's id (stamped on its episodes; its row in a shared database's server registry) */
+    serverId: string;
   }
 }
 
@@ -125,11 +129,18 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   const audit = new AuditLog(config.dataDir, { ...config.audit, onError: (err) => app.log.error({ err }, 'audit log write failed') });
   if (created) opts.onTokenCreated?.(created, source);
 
+  const serverId = resolveServerId(config.serverId, config.dataDir);
+  app.decorate('serverId', serverId);
+  // several servers share one PostgreSQL database: catalog, policy versions, jobs (docs/deployment.md)
+  const database: SharedDatabase | null = config.database ? await openSharedDatabase(config.database, serverId, (err) => app.log.warn({ err }, 'database connection')) : null;
   let recording: Recording | null = null;
   let recorder: RecorderPort | null;
   if (opts.recorder !== undefined) recorder = opts.recorder;
   else if (config.record) {
-    recording = await openRecording(config.dataDir, (err) => app.log.error({ err }, 'recorder'));
+    recording = await openRecording(config.dataDir, (err) => app.log.error({ err }, 'recorder'), { serverId, database: database?.pool }).catch(async (err) => {
+      await database?.close();
+      throw err;
+    });
     recorder = recording.recorder;
   } else recorder = null;
 
@@ -169,6 +180,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
       if (controlStart.status === 'fulfilled') await controlStart.value.stop();
       if (safetyStart.status === 'fulfilled') await safetyStart.value?.close();
       if (recording) await recording.close();
+      await database?.close();
       abandon();
       throw controlStart.status === 'rejected' ? controlStart.reason : (safetyStart as PromiseRejectedResult).reason;
     }
@@ -189,6 +201,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
       log: (level, msg, robot) => app.log[level]({ robot }, msg),
     }).catch(async (err) => {
       if (recording) await recording.close();
+      await database?.close();
       abandon();
       throw err;
     });
@@ -239,7 +252,9 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     checkOrigin: originCheck(config.allowedOrigins, (req, origin) => audit.record(auditRecord('origin_refused', null, { origin: origin.slice(0, 200), ip: req.ip }))),
     onSignInFailure: (req, reason) => audit.record(auditRecord('sign_in_failed', null, { method: 'WS', route: '/ws', ip: req.ip, reason })),
   });
-  const policies = withPolicies ? await setupPolicies(app, control, config.dataDir) : null;
+  const policies = withPolicies
+    ? await setupPolicies(app, control, config.dataDir, serverId, database && config.database ? { pool: database.pool, url: config.database, serverId, jobs: config.jobs } : undefined)
+    : null;
   await app.register(statusApi, {
     control, broadcaster, version: VERSION, threads: () => ({ control: control.priority, network: networkPriority, safety: safety?.priority ?? null }), estopAckMs: router.estopAckMs,
     safety: { estopAckMs: safetyEstopAckMs, port: () => safety?.port ?? null },
@@ -274,6 +289,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     await control.stop();
     await policies?.close();
     if (recording) await recording.close();
+    await database?.close();
     run.release(); // a clean stop: the next start drives as configured
     await audit.flush();
   });

@@ -1,28 +1,67 @@
 import type { FastifyInstance } from 'fastify';
+import type pg from 'pg';
 import type { ControlPlane } from './control-plane/control-plane.ts';
+import type { JobsConfig } from './config/config-schema.ts';
 
 /** What the server closes on shutdown. */
 export interface PolicyServices {
   close(): Promise<void>;
 }
 
+/** The shared database, when the server has one: versions and jobs live there. */
+export interface SharedPolicies {
+  pool: pg.Pool;
+  url: string;
+  serverId: string;
+  jobs?: JobsConfig;
+}
+
 /**
- * Registers the policies API (versions, training jobs, hot swap of a robot's version) with its
- * registry and job manager. The versions robots run are loaded on the control side
+ * Registers the policies API (versions, training jobs, hot swap of a robot's version) and the jobs
+ * API with the registry and a job runner: in-process without a database, the shared queue with
+ * one (then versions come from the shared store: each is written into this server's registry
+ * folder before it is listed or loaded). The versions robots run are loaded on the control side
  * (server/control-plane/policy-host.ts); a swap asks it. Imported lazily: tfjs loads only here.
  */
-export async function setupPolicies(app: FastifyInstance, control: ControlPlane, dataDir: string): Promise<PolicyServices> {
-  const [{ PolicyRegistry }, { TrainingJobManager }, { policiesApi }] = await Promise.all([
-    import('../policies/policy-registry.ts'), import('../policies/training-jobs.ts'), import('./api/policies.ts'),
+export async function setupPolicies(app: FastifyInstance, control: ControlPlane, dataDir: string, serverId: string, shared?: SharedPolicies): Promise<PolicyServices> {
+  const [{ PolicyRegistry }, { TrainingJobManager }, { policiesApi }, { jobsApi }, { InProcessJobs }] = await Promise.all([
+    import('../policies/policy-registry.ts'), import('../policies/training-jobs.ts'), import('./api/policies.ts'), import('./api/jobs.ts'), import('./jobs/in-process-jobs.ts'),
   ]);
   const registry = new PolicyRegistry({ dataDir });
-  const jobs = new TrainingJobManager({ dataDir });
+  const manager = new TrainingJobManager({ dataDir });
+  let store: import('../policies/pg-policy-store.ts').PgPolicyStore | null = null;
+  let jobs: import('./jobs/job-spec.ts').JobQueue;
+  if (shared) {
+    const [{ PgPolicyStore }, { PgJobQueue }] = await Promise.all([import('../policies/pg-policy-store.ts'), import('./jobs/pg-job-queue.ts')]);
+    store = await PgPolicyStore.open(shared.pool, shared.serverId);
+    jobs = await PgJobQueue.open(shared.pool, shared.url, shared.serverId, { retries: shared.jobs?.retries, timeoutSeconds: shared.jobs?.timeoutSeconds });
+  } else jobs = new InProcessJobs(manager, serverId);
+  const sync = store;
   await app.register(policiesApi, {
-    registry, jobs,
+    registry, jobs: manager,
     hasRobot: (id) => control.has(id),
     assignPolicy: (id, version) => control.assignPolicy(id, version),
     runtimeStats: () => control.policyStats(),
     dataDir,
+    ...(sync ? { syncAll: async () => void (await sync.syncInto(registry)), syncVersion: async (v: string) => void (await sync.materialize(registry, v)) } : {}),
   });
-  return { close: () => jobs.close() };
+  await app.register(jobsApi, {
+    jobs, dataDir,
+    checkSpec: async (spec) => {
+      const version = spec.kind === 'training' ? spec.training.parentVersion : spec.evaluation.version;
+      if (!version) return;
+      if (sync) await sync.materialize(registry, version);
+      try {
+        registry.manifest(version);
+      } catch (err) {
+        throw new (await import('./jobs/job-spec.ts')).JobRefusedError((err as Error).message);
+      }
+    },
+  });
+  return {
+    async close() {
+      await jobs.close();
+      await manager.close();
+    },
+  };
 }

@@ -3,7 +3,9 @@ import { Recorder } from '../recordings/recorder.ts';
 import { dataDirLayout, ensureDataDir } from '../recordings/data-dir.ts';
 import { recoverDataDir, type RecoveryReport } from '../recordings/recovery.ts';
 import { CatalogWriteQueue } from '../recordings/catalog-write-queue.ts';
-import type { Catalog } from '../recordings/catalog.ts';
+import type { Catalog, ServerCatalog } from '../recordings/catalog.ts';
+import { PgCatalog } from '../recordings/pg-catalog.ts';
+import type pg from 'pg';
 
 /** How long a REST request's catalog write may wait behind a lock before the request is answered 503 (nothing written). */
 export const REQUEST_WRITE_DEADLINE_MS = 1000;
@@ -19,15 +21,22 @@ export interface Recording {
   close(): Promise<void>;
 }
 
+export interface RecordingOptions {
+  /** this server's id, stamped on its episodes */
+  serverId?: string;
+  /** the shared PostgreSQL database: the catalog lives there instead of `<dataDir>/catalog.sqlite` */
+  database?: pg.Pool;
+}
+
 /** Opens the catalog, recovers journals a crash left open, and starts the recorder (docs/recordings.md). */
-export async function openRecording(dataDir: string, onError: (err: Error) => void): Promise<Recording> {
+export async function openRecording(dataDir: string, onError: (err: Error) => void, { serverId = '', database }: RecordingOptions = {}): Promise<Recording> {
   ensureDataDir(dataDir);
-  // One write queue for the recorder, recovery and the REST routes: nothing waits for a lock on the
-  // server's thread, and writes to one row stay in order whoever makes them.
-  const sqlite = new SqliteCatalog(dataDirLayout(dataDir).catalog);
-  const writes = new CatalogWriteQueue(sqlite);
+  // One write queue for the recorder, recovery and the REST routes: nothing waits for a lock (or a
+  // database round trip) on the server's thread, and writes to one row stay in order whoever makes them.
+  const catalog: ServerCatalog = database ? await PgCatalog.open(database, { serverId }) : new SqliteCatalog(dataDirLayout(dataDir).catalog, { serverId });
+  const writes = new CatalogWriteQueue(catalog);
   const recovery = await recoverDataDir(dataDir, writes);
-  const seeds = await sqlite.highestSeeds();
+  const seeds = await catalog.highestSeeds();
   const recorder = new Recorder({ dataDir, catalog: writes, onError });
   return {
     recorder,

@@ -20,6 +20,10 @@ export interface PoliciesApiOptions {
   runtimeStats: () => Promise<PolicyRuntimeStats | null>;
   /** the data directory: error messages name its files relative to it */
   dataDir?: string;
+  /** with a shared database: writes every stored version this server lacks into its registry */
+  syncAll?: () => Promise<void>;
+  /** with a shared database: writes one stored version into this server's registry (before it is read or loaded) */
+  syncVersion?: (version: string) => Promise<void>;
   /** job status and progress, for the WebSocket broadcaster */
   onJobUpdate?: (job: TrainingJob) => void;
 }
@@ -87,11 +91,12 @@ export const policiesApi: FastifyPluginAsync<PoliciesApiOptions> = async (app, o
   app.get('/api/policies', { config: viewer, schema: { tags, summary: 'policy versions, the backend and the runtime figures' } }, async () => ({
     backend: { ...(backendInfo() ?? {}), description: describeBackend() },
     runtime: await o.runtimeStats(),
-    items: o.registry.list().map(summary),
+    items: (await o.syncAll?.(), o.registry.list().map(summary)),
   }));
 
   app.get<{ Params: { id: string } }>('/api/policies/:id', { config: viewer, schema: { tags, summary: "a version's policy.json", params: plain(VersionParams) } }, async (req) => {
     try {
+      await o.syncVersion?.(req.params.id);
       return o.registry.manifest(req.params.id);
     } catch (err) {
       throw new TakeoverError('TKO_ERR_NOT_FOUND', said(err));
@@ -133,6 +138,8 @@ export const policiesApi: FastifyPluginAsync<PoliciesApiOptions> = async (app, o
       const robotId = req.params.id;
       if (!o.hasRobot(robotId)) throw new TakeoverError('TKO_ERR_UNKNOWN_ROBOT', `robot '${robotId}' not found`);
       try {
+        // a version another server's job made comes from the shared store
+        await o.syncVersion?.(req.body.version);
         o.registry.manifest(req.body.version);
       } catch (err) {
         throw new TakeoverError('TKO_ERR_NOT_FOUND', said(err));

@@ -7,6 +7,8 @@ export interface CommonFlags {
   port?: number;
   host?: string;
   seed?: number;
+  /** a PostgreSQL URL (--database, else TAKEOVER_DATABASE_URL): the shared catalog and job queue */
+  database?: string;
   json: boolean;
 }
 
@@ -26,6 +28,7 @@ const COMMON_OPTIONS = {
   port: { type: 'string' },
   host: { type: 'string' },
   seed: { type: 'string' },
+  database: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -59,6 +62,7 @@ export function parseCommandArgs(cmd: CliCommand, argv: string[]) {
     port: intFlag(v, 'port'),
     host: v.host as string | undefined,
     seed: intFlag(v, 'seed'),
+    database: (v.database as string | undefined) ?? (process.env.TAKEOVER_DATABASE_URL || undefined),
     json: Boolean(v.json),
   };
   return { flags, values: v, positionals, help: Boolean(v.help) };

@@ -10,6 +10,7 @@ import { demosCommand } from './demos-command.ts';
 import { operateCommand } from './operate-command.ts';
 import { exportCommand } from './export-command.ts';
 import { tokensCommand } from './tokens-command.ts';
+import { workerCommand } from './worker-command.ts';
 
 /** Every `takeover` subcommand; each lives in its own module (one line to add one here). */
 export const commands: CliCommand[] = [
@@ -24,4 +25,5 @@ export const commands: CliCommand[] = [
   operateCommand,
   exportCommand,
   tokensCommand,
+  workerCommand,
 ];

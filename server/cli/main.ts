@@ -4,7 +4,7 @@ import { commands } from './commands.ts';
 function printHelp(): void {
   const lines = ['usage: takeover <command> [flags]', '', 'commands:'];
   for (const c of commands) lines.push(`  ${c.name.padEnd(12)} ${c.summary}`);
-  lines.push('', 'common flags: --config FILE  --data-dir DIR (default ./data)  --port N  --host H  --seed N  --json');
+  lines.push('', 'common flags: --config FILE  --data-dir DIR (default ./data)  --port N  --host H  --seed N  --database postgres://...  --json');
   process.stdout.write(lines.join('\n') + '\n');
 }
 

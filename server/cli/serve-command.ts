@@ -10,7 +10,7 @@ import { printJson } from './json-output.ts';
 export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'run the server: robots, control loops, WebSocket /ws, REST /api, console at /',
-  usage: 'takeover serve [--config FILE] [--host H] [--port N] [--data-dir DIR] [--robots N] [--rate HZ] [--seed N] [--tls-cert FILE --tls-key FILE] [--no-build] [--json]',
+  usage: 'takeover serve [--config FILE] [--host H] [--port N] [--data-dir DIR] [--robots N] [--rate HZ] [--seed N] [--database postgres://...] [--tls-cert FILE --tls-key FILE] [--no-build] [--json]',
   options: {
     robots: { type: 'string' },
     rate: { type: 'string' },
@@ -20,7 +20,7 @@ export const serveCommand: CliCommand = {
   },
   async run(flags, values) {
     const config = loadConfig({
-      config: flags.config, host: flags.host, port: flags.port, seed: flags.seed,
+      config: flags.config, host: flags.host, port: flags.port, seed: flags.seed, database: values.database as string | undefined,
       dataDir: values['data-dir'] !== undefined || process.env.TAKEOVER_DATA_DIR ? flags.dataDir : undefined,
       robots: intFlag(values, 'robots'), controlRateHz: intFlag(values, 'rate'),
       tlsCert: values['tls-cert'] as string | undefined, tlsKey: values['tls-key'] as string | undefined,

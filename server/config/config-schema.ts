@@ -137,6 +137,22 @@ export function safetySocketPort(config: Pick<TakeoverConfig, 'port' | 'safetySo
   return config.port === 0 || config.port === 65535 ? 0 : config.port + 1;
 }
 
+/** Retries and liveness of jobs on the shared queue (`takeover worker`). */
+export const JobsConfigSchema = Type.Object(
+  {
+    /** runs after the first when a run fails or its worker is lost (default 2) */
+    retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 20 })),
+    /** a run still going after this long is failed (default 43200 = 12 h; at most 23 h) */
+    timeoutSeconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 23 * 3600 })),
+    /** how often a worker writes a running job's heartbeat and progress, ms (default 2000) */
+    heartbeatMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+    /** a running job whose heartbeat is older than this lost its worker and runs again, ms (default 60000) */
+    staleMs: Type.Optional(Type.Integer({ minimum: 300, maximum: 3_600_000 })),
+  },
+  { additionalProperties: false },
+);
+export type JobsConfig = Static<typeof JobsConfigSchema>;
+
 /** The whole server configuration (docs/configuration.md). */
 export const TakeoverConfigSchema = Type.Object(
   {
@@ -184,6 +200,16 @@ export const TakeoverConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /**
+     * a PostgreSQL URL (postgres://user:password@host:5432/db): the catalog, policy versions, audit log,
+     * job queue and server registry live there, shared by several servers (docs/deployment.md);
+     * omit for the embedded default (SQLite catalog and files in dataDir, jobs in-process)
+     */
+    database: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'postgres://user:password@host:port/database' })),
+    /** the job queue with a database (docs/deployment.md, "Workers") */
+    jobs: Type.Optional(JobsConfigSchema),
+    /** this server's id in a shared database (default: `<hostname>-<random>`, made once and kept in `<dataDir>/server-id`) */
+    serverId: Type.Optional(Type.String({ pattern: SAFE_NAME_PATTERN })),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   },
   { additionalProperties: false, $id: 'takeover/Config' },

@@ -18,6 +18,8 @@ export interface ConfigFlags {
   /** PEM certificate and key files: serve HTTPS and WSS */
   tlsCert?: string;
   tlsKey?: string;
+  /** a PostgreSQL URL: the shared catalog, job queue and server registry */
+  database?: string;
 }
 
 const DEFAULT_FILES = ['takeover.config.json', 'takeover.config.yaml', 'takeover.config.yml'];
@@ -86,9 +88,11 @@ export function loadConfig(flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = pro
     controlRateHz: num(env, 'TAKEOVER_CONTROL_RATE'),
     tokens: envTokens(env.TAKEOVER_TOKENS),
     logLevel: env.TAKEOVER_LOG_LEVEL || undefined,
+    database: env.TAKEOVER_DATABASE_URL || undefined,
+    serverId: env.TAKEOVER_SERVER_ID || undefined,
   };
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) cfg[k] = v;
-  for (const k of ['host', 'port', 'dataDir', 'controlRateHz'] as const) if (flags[k] !== undefined) cfg[k] = flags[k];
+  for (const k of ['host', 'port', 'dataDir', 'controlRateHz', 'database'] as const) if (flags[k] !== undefined) cfg[k] = flags[k];
   const robotsN = flags.robots ?? num(env, 'TAKEOVER_ROBOTS');
   if (robotsN !== undefined) {
     const first = (cfg.robots as RobotConfig[] | undefined)?.[0] ?? defaultConfig().robots[0];

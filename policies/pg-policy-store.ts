@@ -1,0 +1,164 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type pg from 'pg';
+import { isSafeName } from '../core/safe-name.ts';
+import { migratePg } from '../database/pg-migrate.ts';
+import { MODEL_JSON, WEIGHTS_BIN } from './file-io-handler.ts';
+import { parseManifest, POLICY_JSON, type PolicyManifest } from './policy-manifest.ts';
+import { DEFAULT_VERSION, type PolicyRegistry } from './policy-registry.ts';
+
+/** The files of a version folder, all stored (a version is its folder). */
+const FILES = [POLICY_JSON, MODEL_JSON, WEIGHTS_BIN] as const;
+
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE policy_versions (
+     version TEXT PRIMARY KEY,
+     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+     parent_version TEXT,
+     task TEXT,
+     manifest JSONB NOT NULL,
+     policy_json BYTEA NOT NULL,
+     model_json BYTEA NOT NULL,
+     weights_bin BYTEA NOT NULL,
+     -- the job that made it: one version per job, however often the job is retried
+     job_id TEXT UNIQUE,
+     server_id TEXT NOT NULL
+   );`,
+];
+
+/** Serializes naming a new version across workers (any fixed key). */
+const NAME_LOCK = 0x746b6f02;
+
+/**
+ * Policy versions in the shared database (docs/deployment.md): a worker publishes the folder it
+ * wrote, and every server materializes a version into its own registry folder before loading it.
+ * Versions stay immutable; one job creates at most one version (keyed by the job's id).
+ */
+export class PgPolicyStore {
+  #pool: pg.Pool;
+  readonly serverId: string;
+
+  private constructor(pool: pg.Pool, serverId: string) {
+    this.#pool = pool;
+    this.serverId = serverId;
+  }
+
+  /** Migrates the policy tables and returns the store. */
+  static async open(pool: pg.Pool, serverId: string): Promise<PgPolicyStore> {
+    await migratePg(pool, 'policies', MIGRATIONS);
+    return new PgPolicyStore(pool, serverId);
+  }
+
+  /** The version a job already created, or null. */
+  async versionForJob(jobId: string): Promise<PolicyManifest | null> {
+    const r = await this.#pool.query<{ manifest: PolicyManifest }>('SELECT manifest FROM policy_versions WHERE job_id = $1', [jobId]);
+    return r.rows[0]?.manifest ?? null;
+  }
+
+  /** Every stored version's manifest, oldest first. */
+  async list(): Promise<PolicyManifest[]> {
+    const r = await this.#pool.query<{ manifest: PolicyManifest }>('SELECT manifest FROM policy_versions ORDER BY created_at, version');
+    return r.rows.map((x) => x.manifest);
+  }
+
+  /** The stored version names. */
+  async names(): Promise<string[]> {
+    return (await this.#pool.query<{ version: string }>('SELECT version FROM policy_versions ORDER BY version')).rows.map((x) => x.version);
+  }
+
+  /**
+   * Publishes a version folder written under any name (`dir` holds policy.json, model.json,
+   * weights.bin): named `version`, else the next free `v<N>` here. With a `jobId` that already
+   * made a version, nothing is written and that version is returned (a retried job).
+   */
+  async publish(dir: string, { jobId, version, reserved = [] }: { jobId?: string; version?: string; reserved?: string[] }): Promise<PolicyManifest> {
+    const files = Object.fromEntries(FILES.map((f) => [f, fs.readFileSync(path.join(dir, f))])) as Record<(typeof FILES)[number], Buffer>;
+    const draft = parseManifest(files[POLICY_JSON].toString('utf8'), path.join(dir, POLICY_JSON));
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [NAME_LOCK]);
+      if (jobId) {
+        const had = await client.query<{ manifest: PolicyManifest }>('SELECT manifest FROM policy_versions WHERE job_id = $1', [jobId]);
+        if (had.rows[0]) {
+          await client.query('COMMIT');
+          return had.rows[0].manifest;
+        }
+      }
+      const name = version ?? (await nextName(client, reserved));
+      if (!isSafeName(name)) throw new Error(`'${name}' is not a valid policy version name`);
+      if (name === DEFAULT_VERSION || reserved.includes(name)) throw new Error(`policy version '${name}' is reserved by a shipped policy`);
+      const manifest: PolicyManifest = { ...draft, version: name };
+      const policyJson = Buffer.from(JSON.stringify(manifest, null, 2) + '\n');
+      try {
+        await client.query(
+          `INSERT INTO policy_versions (version, parent_version, task, manifest, policy_json, model_json, weights_bin, job_id, server_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          [name, manifest.parentVersion, manifest.task, JSON.stringify(manifest), policyJson, files[MODEL_JSON], files[WEIGHTS_BIN], jobId ?? null, this.serverId],
+        );
+      } catch (err) {
+        if ((err as { code?: string }).code === '23505') throw new Error(`policy version '${name}' already exists; versions are never overwritten`);
+        throw err;
+      }
+      await client.query('COMMIT');
+      return manifest;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * Writes a stored version into the registry's folder if it is not there yet (written under a
+   * temporary name, then renamed: a reader never sees half a version). False when the store has
+   * no such version.
+   */
+  async materialize(registry: PolicyRegistry, version: string): Promise<boolean> {
+    if (!isSafeName(version)) return false;
+    const finalDir = path.join(registry.root, version);
+    const r = await this.#pool.query<{ policy_json: Buffer; model_json: Buffer; weights_bin: Buffer }>(
+      'SELECT policy_json, model_json, weights_bin FROM policy_versions WHERE version = $1', [version],
+    );
+    const row = r.rows[0];
+    if (!row) return false;
+    const local = path.join(finalDir, POLICY_JSON);
+    if (fs.existsSync(local)) {
+      // a folder made before this server shared the database may carry the same name
+      if (!fs.readFileSync(local).equals(row.policy_json)) throw new Error(`policy version '${version}' exists in this server's registry and differs from the shared database's; rename the local folder`);
+      return true;
+    }
+    fs.mkdirSync(registry.root, { recursive: true });
+    const tmp = path.join(registry.root, `.tmp-${version}-${process.pid}-${Date.now()}`);
+    fs.mkdirSync(tmp);
+    fs.writeFileSync(path.join(tmp, POLICY_JSON), row.policy_json);
+    fs.writeFileSync(path.join(tmp, MODEL_JSON), row.model_json);
+    fs.writeFileSync(path.join(tmp, WEIGHTS_BIN), row.weights_bin);
+    try {
+      fs.renameSync(tmp, finalDir);
+    } catch (err) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      // another process of this data dir materialized it first
+      if (!fs.existsSync(path.join(finalDir, POLICY_JSON))) throw err;
+    }
+    return true;
+  }
+
+  /** Materializes every stored version the registry lacks; returns the names written. */
+  async syncInto(registry: PolicyRegistry): Promise<string[]> {
+    const written: string[] = [];
+    for (const v of await this.names()) {
+      if (fs.existsSync(path.join(registry.root, v, POLICY_JSON))) continue; // (a differing one is reported when it is asked for)
+      if (await this.materialize(registry, v)) written.push(v);
+    }
+    return written;
+  }
+}
+
+async function nextName(client: pg.PoolClient, reserved: string[]): Promise<string> {
+  const r = await client.query<{ n: number | null }>(`SELECT MAX(substring(version from '^v([0-9]+)$')::int) AS n FROM policy_versions`);
+  let n = (r.rows[0]?.n ?? 0) + 1;
+  while (reserved.includes(`v${n}`)) n++;
+  return `v${n}`;
+}

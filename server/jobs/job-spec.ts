@@ -1,0 +1,88 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { SafeNameSchema } from '../../core/safe-name.ts';
+import { TrainingJobSpecSchema } from '../../policies/training-job.ts';
+
+/** What a job does: train a new version, or evaluate one in the simulator (REST body of POST /api/jobs). */
+export const JobSpecSchema = Type.Union(
+  [
+    Type.Object({ kind: Type.Literal('training'), training: TrainingJobSpecSchema }, { additionalProperties: false }),
+    Type.Object(
+      {
+        kind: Type.Literal('evaluation'),
+        evaluation: Type.Object(
+          {
+            version: SafeNameSchema(),
+            task: Type.String({ maxLength: 64, description: 'sim task: reach | lift | place' }),
+            episodes: Type.Integer({ minimum: 1, maximum: 1000 }),
+            seedBase: Type.Optional(Type.Integer({ minimum: 0 })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { $id: 'takeover/JobSpec' },
+);
+export type JobSpec = Static<typeof JobSpecSchema>;
+export type JobKind = JobSpec['kind'];
+
+export const JobStatusSchema = Type.Union([Type.Literal('queued'), Type.Literal('running'), Type.Literal('succeeded'), Type.Literal('failed'), Type.Literal('cancelled')]);
+export type JobStatus = Static<typeof JobStatusSchema>;
+
+/** A job as the API reports it, whichever runner runs it. */
+export const JobViewSchema = Type.Object(
+  {
+    id: Type.String(),
+    kind: Type.String(),
+    status: JobStatusSchema,
+    spec: Type.Unknown(),
+    progress: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
+    /** the policy version a training job created */
+    version: Type.Union([Type.String(), Type.Null()]),
+    /** what the job reported at the end (training: set summary; evaluation: the scores) */
+    result: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
+    error: Type.Union([Type.String(), Type.Null()]),
+    /** runs started (a worker lost mid-job makes another) */
+    attempts: Type.Integer({ minimum: 0 }),
+    /** the server it was submitted on */
+    serverId: Type.String(),
+    /** who runs it: 'in-process', or a worker id */
+    runner: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Type.Number(),
+    startedAt: Type.Union([Type.Number(), Type.Null()]),
+    finishedAt: Type.Union([Type.Number(), Type.Null()]),
+  },
+  { $id: 'takeover/Job' },
+);
+export type JobView = Static<typeof JobViewSchema>;
+
+/** True once a job can change no more. */
+export function isFinalStatus(s: JobStatus): boolean {
+  return s === 'succeeded' || s === 'failed' || s === 'cancelled';
+}
+
+/**
+ * Jobs, whichever runner runs them: in the server's process (the embedded default) or on a
+ * PostgreSQL-backed queue that `takeover worker` processes consume (docs/deployment.md).
+ */
+export interface JobQueue {
+  /** 'in-process' or 'queue' */
+  readonly runner: 'in-process' | 'queue';
+  /** Queues a job; throws JobRefusedError when this runner cannot run its kind. */
+  submit(spec: JobSpec): Promise<JobView>;
+  get(id: string): Promise<JobView | null>;
+  /** Jobs newest first (at most `limit`). */
+  list(limit?: number): Promise<JobView[]>;
+  /** Cancels a queued or running job; returns it (unchanged if it had finished), or null if unknown. */
+  cancel(id: string): Promise<JobView | null>;
+  close(): Promise<void>;
+}
+
+/** A job this runner cannot take (its kind needs a worker); the API answers 400. */
+export class JobRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JobRefusedError';
+  }
+}

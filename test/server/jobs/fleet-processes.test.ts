@@ -1,0 +1,153 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestPg, type TestPg } from '../../database/embedded-pg.ts';
+
+const root = resolve(import.meta.dirname, '../../..');
+const ADMIN = 'fleet-admin-token-0123456789';
+const auth = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
+
+interface Proc {
+  child: ChildProcess;
+  json: Record<string, unknown>;
+  log: () => string;
+}
+
+const procs: ChildProcess[] = [];
+/** Runs `takeover <args> --json` and waits for its JSON line. */
+function takeover(args: string[]): Promise<Proc> {
+  const child = spawn(process.execPath, [join(root, 'bin/takeover.js'), ...args, '--json'], { cwd: root, env: { ...process.env, TAKEOVER_TOKENS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  procs.push(child);
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d) => {
+    err += d;
+    if (process.env.TKO_TIMINGS) process.stderr.write(`[${args[0]} ${child.pid}] ${d}`);
+  });
+  return new Promise((ok, fail) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) ok({ child, json: JSON.parse(line), log: () => err });
+    });
+    child.once('exit', (code) => fail(new Error(`takeover ${args[0]} exited ${code}: ${err}`)));
+  });
+}
+
+async function api<T = any>(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
+  const r = await fetch(base + path, { signal: AbortSignal.timeout(60_000), method, headers: body === undefined ? { authorization: auth.authorization } : auth, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: r.status, json: (await r.json()) as T };
+}
+
+async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 300_000): Promise<T> {
+  const end = Date.now() + ms;
+  const t0 = Date.now();
+  try {
+    return await poll();
+  } finally {
+    if (process.env.TKO_TIMINGS) process.stderr.write(`${what}: ${Date.now() - t0} ms\n`);
+  }
+  async function poll(): Promise<T> {
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  }
+}
+
+let pgServer: TestPg;
+let dir: string;
+beforeAll(async () => {
+  pgServer = await startTestPg();
+  dir = mkdtempSync(join(tmpdir(), 'tko-fleet-'));
+});
+afterAll(async () => {
+  for (const c of procs) if (c.exitCode === null) c.kill('SIGKILL');
+  await pgServer?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('two servers and a worker sharing one PostgreSQL', () => {
+  it('one catalog of both servers\' episodes; a job from A runs on the worker and B hot-swaps its version; a worker killed mid-job -> retried, one version', { timeout: 900_000 }, async () => {
+    const url = await pgServer.newDatabase();
+    const serve = (name: string) => {
+      const cfg = join(dir, `${name}.json`);
+      writeFileSync(cfg, JSON.stringify({
+        serverId: name, database: url, record: true, controlRateHz: 20, logLevel: 'warn',
+        robots: [{ id: 'arm0', kind: 'sim', task: 'place', policy: 'expert', stepLimit: 20 }],
+        tokens: [{ name: 'root', role: 'admin', token: ADMIN }],
+        jobs: { heartbeatMs: 300, staleMs: 2000 },
+      }));
+      return takeover(['serve', '--config', cfg, '--port', '0', '--data-dir', join(dir, name), '--no-build']);
+    };
+    const [a, b] = await Promise.all([serve('cell-a'), serve('cell-b')]);
+    const A = a.json.url as string;
+    const B = b.json.url as string;
+
+    // episodes of both servers in one catalog
+    const fleet = await waitFor('finished episodes from both servers', async () => {
+      const r = await api<{ items: Array<{ serverId: string; status: string }> }>(A, 'GET', '/api/episodes?scope=fleet&status=complete&limit=1000');
+      const per = (s: string) => r.json.items.filter((e) => e.serverId === s).length;
+      return per('cell-a') >= 3 && per('cell-b') >= 2 && r.json;
+    });
+    expect(new Set(fleet.items.map((e) => e.serverId))).toEqual(new Set(['cell-a', 'cell-b']));
+    expect((await api(B, 'GET', '/api/episodes?status=complete&limit=1000')).json.items.every((e: { serverId: string }) => e.serverId === 'cell-b')).toBe(true);
+
+    // a training job submitted on A runs on the worker (which reads A's journals)
+    const worker = (id: string) => takeover(['worker', '--database', url, '--data-dir', join(dir, 'cell-a'), '--worker-id', id, '--heartbeat-ms', '300', '--stale-ms', '2000']);
+    const w1 = await worker('w1');
+    const train = { kind: 'training', training: { episodes: 'task=place', weighting: 'none', epochs: 2, hidden: [16], batchSize: 64, seed: 1 } };
+    const submitted = await api(A, 'POST', '/api/jobs', train);
+    expect(submitted.status).toBe(202);
+    const done = await waitFor('the first job', async () => {
+      const j = (await api(B, 'GET', `/api/jobs/${submitted.json.id}`)).json;
+      if (j.status === 'failed') throw new Error(`job failed: ${j.error}\n${w1.log()}`);
+      return j.status === 'succeeded' && j;
+    });
+    expect(done).toMatchObject({ version: 'v1', runner: 'w1', attempts: 1, serverId: 'cell-a' });
+    // ... and server B hot-swaps the version the worker wrote to the shared store
+    const swap = await api(B, 'POST', '/api/robots/arm0/policy', { version: 'v1' });
+    expect(swap.status).toBe(200);
+    expect(swap.json).toMatchObject({ robotId: 'arm0', version: 'v1' });
+    expect((await api(B, 'GET', '/api/robots/arm0')).json.info.policy).toMatchObject({ version: 'v1' });
+
+    // a worker killed mid-job: the job runs again elsewhere and makes exactly one version
+    const long = await api(A, 'POST', '/api/jobs', { kind: 'training', training: { ...train.training, epochs: 400 } });
+    await waitFor('the second job training on w1', async () => {
+      const j = (await api(A, 'GET', `/api/jobs/${long.json.id}`)).json;
+      return j.status === 'running' && j.progress?.phase === 'training' && j.progress.done >= 1;
+    });
+    const killed = new Promise((r) => w1.child.once('exit', r));
+    w1.child.kill('SIGKILL');
+    await killed;
+    const w2 = await worker('w2');
+    const retried = await waitFor('the second job after the retry', async () => {
+      const j = (await api(B, 'GET', `/api/jobs/${long.json.id}`)).json;
+      if (j.status === 'failed') throw new Error(`job failed: ${j.error}\n${w2.log()}`);
+      return j.status === 'succeeded' && j;
+    });
+    expect(retried).toMatchObject({ version: 'v2', runner: 'w2', attempts: 2 });
+    const db = new pg.Client({ connectionString: url });
+    await db.connect();
+    try {
+      const versions = await db.query('SELECT version, job_id FROM policy_versions ORDER BY version');
+      expect(versions.rows).toEqual([{ version: 'v1', job_id: submitted.json.id }, { version: 'v2', job_id: long.json.id }]);
+    } finally {
+      await db.end();
+    }
+    const listed = (await api(B, 'GET', '/api/policies')).json.items.map((m: { version: string }) => m.version);
+    expect(listed.filter((v: string) => /^v\d+$/.test(v))).toEqual(['v1', 'v2']);
+
+    for (const [name, p] of [['server A', a], ['server B', b], ['worker w2', w2]] as const) {
+      const exited = new Promise<number | null>((r) => p.child.once('exit', (code) => r(code)));
+      p.child.kill('SIGTERM');
+      const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 60_000))]);
+      expect(code, `${name} on SIGTERM:\n${p.log()}`).toBe(0);
+    }
+  });
+});

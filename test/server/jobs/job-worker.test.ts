@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type pg from 'pg';
+import { openPgPool } from '../../../database/pg-pool.ts';
+import { PgCatalog } from '../../../recordings/pg-catalog.ts';
+import { PgPolicyStore } from '../../../policies/pg-policy-store.ts';
+import { PolicyRegistry } from '../../../policies/policy-registry.ts';
+import { PgJobQueue } from '../../../server/jobs/pg-job-queue.ts';
+import { JobWorker } from '../../../server/jobs/job-worker.ts';
+import { runJob } from '../../../server/jobs/job-handlers.ts';
+import type { JobView } from '../../../server/jobs/job-spec.ts';
+import { startTestPg, type TestPg } from '../../database/embedded-pg.ts';
+import { recordEpisodes } from './recorded-episodes.ts';
+
+let server: TestPg;
+beforeAll(async () => {
+  server = await startTestPg();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+const cleanup: Array<() => Promise<unknown> | void> = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+const TRAIN = { kind: 'training' as const, training: { episodes: 'task=place', weighting: 'sirius' as const, epochs: 2, hidden: [8], batchSize: 32, seed: 1 } };
+
+/** A database with 6 episodes of server 'srv-a' recorded into a fresh data dir. */
+async function setup(): Promise<{ url: string; pool: pg.Pool; dataDir: string }> {
+  const url = await server.newDatabase();
+  const pool = openPgPool(url);
+  cleanup.push(() => pool.end());
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tko-worker-'));
+  cleanup.push(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  await recordEpisodes(dataDir, await PgCatalog.open(pool, { serverId: 'srv-a' }), 6);
+  return { url, pool, dataDir };
+}
+
+async function until(queue: PgJobQueue, id: string, pred: (j: JobView) => boolean, ms = 60_000): Promise<JobView> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const j = (await queue.get(id))!;
+    if (pred(j)) return j;
+    if (Date.now() > end) throw new Error(`job ${id} stayed ${j.status}: ${JSON.stringify(j)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('jobs on the shared queue (pg-boss)', () => {
+  it('a worker trains on the submitting server\'s episodes and publishes one version to the shared store', async () => {
+    const { url, pool, dataDir } = await setup();
+    const queue = await PgJobQueue.open(pool, url, 'srv-a');
+    cleanup.push(() => queue.close());
+    const job = await queue.submit(TRAIN);
+    expect(job).toMatchObject({ kind: 'training', status: 'queued', serverId: 'srv-a', attempts: 0, version: null });
+    const worker = await JobWorker.start({ database: url, dataDir, workerId: 'w1', heartbeatMs: 200, staleMs: 2000 });
+    cleanup.push(() => worker.stop());
+    const done = await until(queue, job.id, (j) => j.status === 'succeeded' || j.status === 'failed');
+    expect(done.error).toBeNull();
+    expect(done).toMatchObject({ status: 'succeeded', version: 'v1', attempts: 1, runner: 'w1' });
+    expect((done.result as { summary: { classes: object } }).summary.classes).toEqual({ demo: 90, robot: 30, intervention: 15, preIntervention: 45 });
+    const store = await PgPolicyStore.open(pool, 'srv-b');
+    expect((await store.list()).map((m) => m.version)).toEqual(['v1']);
+    // another server writes it into its own registry and can load it
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'tko-srv-b-'));
+    cleanup.push(() => fs.rmSync(elsewhere, { recursive: true, force: true }));
+    const registry = new PolicyRegistry({ dataDir: elsewhere });
+    expect(await store.syncInto(registry)).toEqual(['v1']);
+    expect((await registry.load('v1')).manifest.training?.weighting).toBe('sirius');
+    // a retried run of the same job makes no second version
+    const again = await runJob(TRAIN, { jobId: job.id, serverId: 'srv-a', dataDir, pool, store, signal: new AbortController().signal, onProgress: () => {} });
+    expect(again.version).toBe('v1');
+    expect(await store.names()).toEqual(['v1']);
+  });
+
+  it('cancels a queued job before any worker takes it, and a running one at its next heartbeat', async () => {
+    const { url, pool, dataDir } = await setup();
+    const queue = await PgJobQueue.open(pool, url, 'srv-a');
+    cleanup.push(() => queue.close());
+    const queued = await queue.submit(TRAIN);
+    expect((await queue.cancel(queued.id))?.status).toBe('cancelled');
+    const long = await queue.submit({ kind: 'training', training: { ...TRAIN.training, epochs: 5000 } });
+    const worker = await JobWorker.start({ database: url, dataDir, workerId: 'w1', heartbeatMs: 200, staleMs: 2000 });
+    cleanup.push(() => worker.stop());
+    await until(queue, long.id, (j) => j.status === 'running' && (j.progress as { phase?: string } | null)?.phase === 'training');
+    await queue.cancel(long.id);
+    const end = await until(queue, long.id, (j) => j.status !== 'running');
+    expect(end.status).toBe('cancelled');
+    expect((await queue.get(queued.id))?.attempts).toBe(0); // never ran
+    expect(await (await PgPolicyStore.open(pool, 'x')).names()).toEqual([]);
+  });
+
+  it('a job that fails is retried, then reported failed with its error', async () => {
+    const { url, pool, dataDir } = await setup();
+    const queue = await PgJobQueue.open(pool, url, 'srv-a', { retries: 1 });
+    cleanup.push(() => queue.close());
+    const job = await queue.submit({ kind: 'training', training: { ...TRAIN.training, episodes: 'task=lift' } });
+    const worker = await JobWorker.start({ database: url, dataDir, workerId: 'w1', heartbeatMs: 200, staleMs: 2000 });
+    cleanup.push(() => worker.stop());
+    const done = await until(queue, job.id, (j) => j.status === 'failed');
+    expect(done.attempts).toBe(2);
+    expect(done.error).toMatch(/no recorded episodes match 'task=lift'/);
+  });
+});
