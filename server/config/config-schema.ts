@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { RosRobotSchema } from '../robots/ros/ros-config.ts';
+import { CameraLimitsSchema } from '../cameras/camera-config.ts';
 import { RobotIdSchema, SAFE_NAME_PATTERN } from '../../core/safe-name.ts';
 
 const Vec3 = Type.Array(Type.Number(), { minItems: 3, maxItems: 3 });
@@ -138,6 +139,8 @@ export const TakeoverConfigSchema = Type.Object(
     /** a viewer whose socket buffers more than this has its stale frames dropped, bytes */
     maxClientBufferBytes: Type.Integer({ minimum: 1024 }),
     wsLimits: WsLimitsSchema,
+    /** the camera socket /ws/cameras and camera frames (docs/configuration.md "Cameras"); defaults apply to what is left out */
+    cameraLimits: Type.Optional(CameraLimitsSchema),
     restLimits: RestLimitsSchema,
     /**
      * browser origins allowed to open /ws besides the server's own and localhost on any port,
