@@ -1,7 +1,7 @@
 import type { McapIndexedReader } from '@mcap/core';
 import { FileReadable } from './file-readable.ts';
 import { openIndexed, readMetaRecords } from './episode-reader.ts';
-import { cameraOfTopic, cameraTopic, decodeImageMessage, type JournalImage } from './image-journal.ts';
+import { cameraOfTopic, cameraTopic, decodeImageMessage, msToNs, type JournalImage } from './image-journal.ts';
 
 /** A camera recorded in a journal. */
 export interface JournalCamera {
@@ -27,7 +27,7 @@ export function journalCameras(reader: McapIndexedReader): JournalCamera[] {
  * Reads through the chunk indexes, so one look-up decodes about one chunk.
  */
 export async function imageAt(reader: McapIndexedReader, startedAtMs: number, camera: string, t: number): Promise<(JournalImage & { t: number }) | null> {
-  const target = BigInt(Math.round(startedAtMs * 1e6 + Math.max(0, t) * 1e9));
+  const target = msToNs(startedAtMs) + BigInt(Math.round(Math.max(0, t) * 1e9));
   const topics = [cameraTopic(camera)];
   const found = (await first(reader.readMessages({ topics, endTime: target, reverse: true }))) ?? (await first(reader.readMessages({ topics, startTime: target })));
   if (!found) return null;

@@ -37,6 +37,13 @@ export function cameraOfTopic(topic: string): string | null {
   return topic.startsWith(CAMERA_TOPIC_PREFIX) && topic.length > CAMERA_TOPIC_PREFIX.length ? topic.slice(CAMERA_TOPIC_PREFIX.length) : null;
 }
 
+/** ms since the epoch (fractions kept to the ns) as MCAP ns: exact where `ms * 1e6` would round past 2^53. */
+export function msToNs(ms: number): bigint {
+  if (!(Number.isFinite(ms) && ms > 0)) return 0n;
+  const whole = Math.floor(ms);
+  return BigInt(whole) * 1_000_000n + BigInt(Math.round((ms - whole) * 1e6));
+}
+
 /** A frame as a JSON `foxglove.CompressedImage` message (bytes base64). */
 export function encodeImageMessage(img: RecordedImage): Uint8Array {
   const t = img.stamp > 0 ? img.stamp : img.receivedAt / 1000;

@@ -18,7 +18,7 @@ import {
   type JournalGap,
   type Topic,
 } from './journal-schemas.ts';
-import { cameraOfTopic, cameraTopic, COMPRESSED_IMAGE_SCHEMA, COMPRESSED_IMAGE_SCHEMA_NAME, encodeImageMessage, type CameraTopic, type RecordedImage } from './image-journal.ts';
+import { cameraOfTopic, cameraTopic, COMPRESSED_IMAGE_SCHEMA, COMPRESSED_IMAGE_SCHEMA_NAME, encodeImageMessage, msToNs, type CameraTopic, type RecordedImage } from './image-journal.ts';
 
 const encoder = new TextEncoder();
 /** UTF-8 JSON bytes (Buffer.from is faster than TextEncoder for this in Node). */
@@ -94,8 +94,7 @@ export class JournalWriter {
 
   /** Encodes a camera frame into the open chunk on `/camera/<name>` (a foxglove.CompressedImage channel, made at its first frame). */
   writeImage(img: RecordedImage): void {
-    const at = BigInt(Math.round(img.receivedAt * 1e6));
-    this.writeRaw(cameraTopic(img.camera), this.#logTime(img.receivedAt), at < 0n ? 0n : at, encodeImageMessage(img));
+    this.writeRaw(cameraTopic(img.camera), this.#logTime(img.receivedAt), msToNs(img.receivedAt), encodeImageMessage(img));
   }
 
   /** Records the damaged stretches recovery skipped (metadata record `takeover.gaps`). */
