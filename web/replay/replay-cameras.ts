@@ -15,7 +15,7 @@ export interface ReplayCamerasHandle {
  * the latest step asked for waits (scrubbing does not pile up requests).
  */
 export class ReplayCameras {
-  readonly el = h('div', { class: 'replay-cameras', 'data-testid': 'replay-cameras' });
+  readonly el = h('div', { class: 'camera-strip replay-cameras', 'data-testid': 'replay-cameras' });
   readonly handle: ReplayCamerasHandle = { shownT: new Map(), step: null };
   #api: EpisodesApi;
   #id: string;

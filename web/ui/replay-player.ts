@@ -59,9 +59,10 @@ export function replayPlayer(session: ConsoleSession, api: EpisodesApi, id: stri
   const speed = h('select', { 'data-testid': 'replay-speed' }, ...[0.25, 0.5, 1, 2, 4, 8].map((s) => h('option', { value: String(s), text: `${s}×`, selected: s === 1 })));
   const pos = h('span', { 'data-testid': 'replay-position', text: '–' });
   const plots = h('div', { class: 'plots' });
-  // the recorded images at the shown step, beside the 3D view
+  // the recorded images at the shown step, over the 3D view's right edge like the live panels
   const cams = new ReplayCameras(api, id);
-  const el = h('div', { class: 'replay-player' }, head, sceneBox, cams.el, h('div', { class: 'replay-controls' }, play, speed, pos), bar.el, plots);
+  sceneBox.append(cams.el);
+  const el = h('div', { class: 'replay-player' }, head, sceneBox, h('div', { class: 'replay-controls' }, play, speed, pos), bar.el, plots);
 
   const scene = new ConsoleScene(sceneBox);
   let disposed = false;
