@@ -12,6 +12,7 @@ const registry: Array<() => Promise<Benchmark>> = [
   () => import('./latency-bench.ts').then((m) => m.latencyBench),
   () => import('./ros-bench.ts').then((m) => m.rosBench),
   () => import('./overload-bench.ts').then((m) => m.overloadBench),
+  () => import('./camera-bench.ts').then((m) => m.cameraBench),
 ];
 
 /** Runs the named benchmarks, or all of them; returns the exit code. */
