@@ -31,7 +31,7 @@ async function rosSide(robots: number, rateHz: number): Promise<void> {
     s.startPublishing(100);
     servers.push(s);
   }
-  const cam = new SyntheticCamera({ width: 640, height: 480, period: 30, quality: 80 });
+  const cam = new SyntheticCamera({ width: 640, height: 480, period: 30, quality: 80, noise: 24 });
   let timer: NodeJS.Timeout | null = null;
   let n = 0;
   port.on('message', async (m: Msg) => {

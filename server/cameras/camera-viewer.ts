@@ -13,9 +13,19 @@ const OPEN = 1;
 /** how soon a viewer whose socket is backed up looks again, ms */
 const BACKED_UP_RETRY_MS = 20;
 
+/**
+ * Send credit a camera may hold, in frames: a stream at exactly the cap whose frames come early or
+ * late by up to an interval leaves at once (no frame waits for the cap), while over any stretch a
+ * viewer gets at most one frame more than the cap allows.
+ */
+const RATE_BURST = 2;
+
 interface Slot {
-  minIntervalMs: number;
-  lastSentAt: number;
+  /** frames per ms */
+  rate: number;
+  /** send credit (a token bucket of RATE_BURST), and when it was last topped up */
+  tokens: number;
+  refilledAt: number;
   pending: CameraImage | null;
   dropped: number;
   sent: number;
@@ -23,7 +33,8 @@ interface Slot {
 
 /**
  * One camera socket: per camera a slot that holds at most the newest frame not yet sent. A frame
- * leaves when the camera's rate cap allows and the socket has less than `maxBufferedBytes`
+ * leaves when the camera's rate cap allows (a token bucket: on average at most the rate, two
+ * frames back to back at most) and the socket has less than `maxBufferedBytes`
  * waiting; a newer frame replaces a waiting one (the older is dropped and counted). So a slow
  * viewer costs the server at most one frame per camera plus its socket buffer, and never delays
  * anything else on the thread.
@@ -41,7 +52,7 @@ export class CameraViewer {
     this.robot = robot;
     this.#socket = socket;
     this.#maxBuffered = maxBufferedBytes;
-    for (const [camera, rate] of rates) this.#slots.set(camera, { minIntervalMs: 1000 / rate, lastSentAt: -Infinity, pending: null, dropped: 0, sent: 0 });
+    for (const [camera, rate] of rates) this.#slots.set(camera, { rate: rate / 1000, tokens: RATE_BURST, refilledAt: performance.now(), pending: null, dropped: 0, sent: 0 });
   }
 
   /** Whether this viewer streams `camera`. */
@@ -90,9 +101,10 @@ export class CameraViewer {
     let next = Infinity;
     for (const [camera, slot] of this.#slots) {
       if (!slot.pending) continue;
-      const due = slot.lastSentAt + slot.minIntervalMs;
-      if (now < due) {
-        next = Math.min(next, due);
+      slot.tokens = Math.min(RATE_BURST, slot.tokens + Math.max(0, now - slot.refilledAt) * slot.rate);
+      slot.refilledAt = now;
+      if (slot.tokens < 1) {
+        next = Math.min(next, now + (1 - slot.tokens) / slot.rate);
         continue;
       }
       if (this.#socket.bufferedAmount > this.#maxBuffered) {
@@ -101,7 +113,7 @@ export class CameraViewer {
       }
       const img = slot.pending;
       slot.pending = null;
-      slot.lastSentAt = now;
+      slot.tokens -= 1;
       slot.sent++;
       this.#socket.send(encodeCameraMessage({
         type: 'image', robot: img.robot, camera, format: img.format, seq: img.seq, stamp: img.stamp,

@@ -27,13 +27,33 @@ describe('CameraViewer', () => {
     const sock = new FakeSocket();
     const v = new CameraViewer('r1', sock, new Map([['wrist', 10]]), 1 << 20);
     v.offer(img('wrist', 0), 0);
-    v.offer(img('wrist', 1), 10); // within 100 ms: waits
-    v.offer(img('wrist', 2), 20); // replaces 1
-    expect(sock.images().map((m) => m.seq)).toEqual([0]);
+    v.offer(img('wrist', 1), 10); // the one frame of slack
+    v.offer(img('wrist', 2), 20); // over the cap: waits
+    v.offer(img('wrist', 3), 30); // replaces 2
+    expect(sock.images().map((m) => m.seq)).toEqual([0, 1]);
     expect(v.dropped).toBe(1);
     vi.advanceTimersByTime(100);
-    expect(sock.images().map((m) => m.seq)).toEqual([0, 2]);
-    expect(sock.images()[1]).toMatchObject({ robot: 'r1', camera: 'wrist', format: 'jpeg', stamp: 2, receivedAt: 1002, dropped: 1 });
+    expect(sock.images().map((m) => m.seq)).toEqual([0, 1, 3]);
+    expect(sock.images()[2]).toMatchObject({ robot: 'r1', camera: 'wrist', format: 'jpeg', stamp: 3, receivedAt: 1003, dropped: 1 });
+    v.close();
+  });
+
+  it('passes a stream at exactly the cap with jitter at once, without holding or dropping a frame', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const sock = new FakeSocket();
+    const v = new CameraViewer('r1', sock, new Map([['wrist', 30]]), 1 << 20);
+    const at = [0, 38, 63, 104, 131, 170, 197, 236, 262, 300];
+    let now = 0;
+    at.forEach((t, i) => {
+      vi.advanceTimersByTime(t - now);
+      now = t;
+      v.offer(img('wrist', i), performance.now());
+      // it leaves as it arrives: no frame waits for the cap
+      expect(sock.images()).toHaveLength(i + 1);
+    });
+    vi.advanceTimersByTime(100);
+    expect(v.dropped).toBe(0);
+    expect(sock.images()).toHaveLength(at.length);
     v.close();
   });
 

@@ -12,11 +12,12 @@ export class SyntheticCamera {
   readonly period: number;
   #frames: Uint8Array[] = [];
 
-  constructor({ width = 160, height = 120, period = 12, quality = 80 } = {}) {
+  /** `noise`: amplitude of a fixed pixel texture (0: smooth; a camera-like 640x480 JPEG needs about 20) */
+  constructor({ width = 160, height = 120, period = 12, quality = 80, noise = 0 } = {}) {
     this.width = width;
     this.height = height;
     this.period = period;
-    for (let i = 0; i < period; i++) this.#frames.push(new Uint8Array(encode({ width, height, data: pattern(width, height, i, period) }, quality).data));
+    for (let i = 0; i < period; i++) this.#frames.push(new Uint8Array(encode({ width, height, data: pattern(width, height, i, period, noise) }, quality).data));
   }
 
   /** The JPEG file of frame `i` (cycles every `period` frames). */
@@ -32,8 +33,10 @@ export class SyntheticCamera {
 
 const squareX = (w: number, i: number, period: number) => Math.round(((w - w / 4) * i) / Math.max(1, period - 1));
 
-function pattern(w: number, h: number, i: number, period: number): Uint8Array {
+function pattern(w: number, h: number, i: number, period: number, noise: number): Uint8Array {
   const rgba = new Uint8Array(w * h * 4);
+  let seed = 12345;
+  const grain = () => (noise ? ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 24) * noise / 255 : 0);
   const side = Math.round(w / 4);
   const sx = squareX(w, i, period);
   const sy = Math.round((h - side) / 2);
@@ -41,9 +44,10 @@ function pattern(w: number, h: number, i: number, period: number): Uint8Array {
     for (let x = 0; x < w; x++) {
       const o = (y * w + x) * 4;
       const inSquare = x >= sx && x < sx + side && y >= sy && y < sy + side;
-      rgba[o] = inSquare ? 255 : Math.round((x / w) * 90);
-      rgba[o + 1] = inSquare ? 255 : Math.round((y / h) * 90);
-      rgba[o + 2] = inSquare ? 255 : 60;
+      const g = grain();
+      rgba[o] = inSquare ? 255 : Math.round((x / w) * 90 + g);
+      rgba[o + 1] = inSquare ? 255 : Math.round((y / h) * 90 + g);
+      rgba[o + 2] = inSquare ? 255 : Math.round(60 + g);
       rgba[o + 3] = 255;
     }
   }
