@@ -29,6 +29,7 @@ function next<T = Record<string, unknown>>(w: Worker, type: string, send?: Recor
     const on = (m: { type: string }) => {
       if (m.type === type) {
         w.off('message', on);
+        w.off('error', reject);
         resolve(m as T);
       }
     };
