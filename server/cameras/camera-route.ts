@@ -50,7 +50,7 @@ export const cameraRoutes: FastifyPluginAsync<CameraRouteOptions> = async (app, 
       if (refused) throw new TakeoverError('TKO_ERR_FORBIDDEN', refused);
       // preValidation runs before the query schema: check what is read here
       const { robot } = req.query as Partial<QueryT>;
-      if (typeof robot !== 'string' || robot === '') throw new TakeoverError('TKO_ERR_BAD_REQUEST', 'name the robot: /ws/cameras?robot=<id>');
+      if (typeof robot !== 'string' || robot === '') throw new TakeoverError('TKO_ERR_BAD_REQUEST', 'name the robot in the query: ?robot=<id>');
       const have = hub.cameras(robot);
       if (have.length === 0) throw new TakeoverError('TKO_ERR_NOT_FOUND', hub.robots.length ? `robot '${robot}' has no cameras (robots with cameras: ${hub.robots.join(', ')})` : `robot '${robot}' has no cameras (no robot has ros.cameras configured)`);
       const unknown = cameraList(req.query.cameras)?.filter((c) => !have.some((h) => h.name === c));

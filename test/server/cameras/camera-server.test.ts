@@ -204,7 +204,7 @@ describe('cameras of a ROS arm: the camera socket and the journal', () => {
 
   it('refuses camera sockets without a token, for unknown robots and cameras, with the reason', async () => {
     await expect(CameraClient.open(base, 'robot=panda')).rejects.toThrow(/401/);
-    await expect(CameraClient.open(base, `token=${TOKENS.eve.token}`)).rejects.toThrow('400 {"statusCode":400,"code":"TKO_ERR_BAD_REQUEST","message":"name the robot: /ws/cameras?robot=<id>"}');
+    await expect(CameraClient.open(base, `token=${TOKENS.eve.token}`)).rejects.toThrow('400 {"statusCode":400,"code":"TKO_ERR_BAD_REQUEST","message":"name the robot in the query: ?robot=<id>"}');
     await expect(CameraClient.open(base, `robot=ghost&token=${TOKENS.eve.token}`)).rejects.toThrow("404 {\"statusCode\":404,\"code\":\"TKO_ERR_NOT_FOUND\",\"message\":\"robot 'ghost' has no cameras (robots with cameras: panda)\"}");
     await expect(CameraClient.open(base, `robot=panda&cameras=wrist,thermal&token=${TOKENS.eve.token}`)).rejects.toThrow("robot 'panda' has no camera 'thermal' (it has: wrist, scene)");
   });
