@@ -13,6 +13,7 @@ const registry: Array<() => Promise<Benchmark>> = [
   () => import('./ros-bench.ts').then((m) => m.rosBench),
   () => import('./overload-bench.ts').then((m) => m.overloadBench),
   () => import('./catalog-bench.ts').then((m) => m.catalogBench),
+  () => import('./camera-bench.ts').then((m) => m.cameraBench),
 ];
 
 /** Runs the named benchmarks, or all of them; returns the exit code. */

@@ -7,6 +7,7 @@ import { FileSink } from './file-sink.ts';
 import { JournalWriter } from './journal-writer.ts';
 import type { ChunkCompressor } from './mcap-chunk-writer.ts';
 import type { EpisodeEvent, EpisodeMeta } from './journal-schemas.ts';
+import type { RecordedImage } from './image-journal.ts';
 import { labelSteps, summarizeLabels, type LabelInput } from './step-labels.ts';
 
 /**
@@ -72,6 +73,18 @@ export class EpisodeSession {
     if (step.operatorId) this.#operators.add(step.operatorId);
     this.#unflushed++;
     return true;
+  }
+
+  /** Encodes a camera frame into the open chunk; false if the episode is over or it could not be encoded. */
+  addImage(img: RecordedImage): boolean {
+    if (this.failed || this.ended) return false;
+    try {
+      this.#writer.writeImage(img);
+      return true;
+    } catch (err) {
+      this.onError(new Error(`recorder: episode ${this.meta.episodeId} camera '${img.camera}' frame could not be encoded: ${(err as Error).message}`));
+      return false;
+    }
   }
 
   /** Encodes an event into the open chunk. */

@@ -139,6 +139,22 @@ export const JOINT_STATE_SCHEMA: Json = {
   },
 };
 
+/**
+ * `foxglove.CompressedImage`: one camera frame, the `/camera/<name>` channels of a journal. In
+ * JSON encoding the bytes are a base64 string (`contentEncoding`), as Foxglove reads them.
+ */
+export const COMPRESSED_IMAGE_SCHEMA: Json = {
+  title: 'foxglove.CompressedImage',
+  description: 'A compressed image',
+  type: 'object',
+  properties: {
+    timestamp: time('Timestamp of image'),
+    frame_id: { type: 'string', description: 'Frame of reference for the image. The origin of the frame is the optical center of the camera. +x points to the right in the image, +y points down, and +z points into the plane of the image.' },
+    data: { type: 'string', contentEncoding: 'base64', description: 'Compressed image data' },
+    format: { type: 'string', description: 'Image format\n\nSupported values: `jpeg`, `png`, `webp`, `avif`' },
+  },
+};
+
 /** The added topics of a Foxglove export and the schema (by name) each carries. */
 export const FOXGLOVE_TOPICS = {
   tf: { topic: '/tf', schemaName: 'foxglove.FrameTransforms', schema: FRAME_TRANSFORMS_SCHEMA },

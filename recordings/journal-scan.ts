@@ -2,10 +2,12 @@ import { McapRecordBuilder, McapStreamReader, MCAP_MAGIC, type McapTypes } from 
 import { decompressHandlers } from './chunk-compression.ts';
 import { JournalAssembler } from './journal-assembler.ts';
 import { parseJsonField } from './episode-reader.ts';
+import { cameraOfTopic, type CameraTopic } from './image-journal.ts';
 import { META_END, META_EPISODE, TOPICS, type EpisodeEnd, type EpisodeMeta, type JournalGap, type Topic } from './journal-schemas.ts';
 
 export interface ScannedMessage {
-  topic: Topic;
+  /** a journal topic, or a camera channel `/camera/<name>` */
+  topic: Topic | CameraTopic;
   logTime: bigint;
   publishTime: bigint;
   data: Uint8Array;
@@ -56,8 +58,8 @@ export function scanJournal(bytes: Uint8Array, source: string): JournalScan {
         else if (rec.type === 'Metadata' && rec.name === META_END) out.end = parseJsonField(rec.metadata, source, rec.name) as EpisodeEnd;
         else if (rec.type === 'Message') {
           const topic = topics.get(rec.channelId);
-          if (!topic || !KNOWN_TOPICS.has(topic)) throw new Error(`message on unknown channel ${rec.channelId}`);
-          raw.push({ topic: topic as Topic, logTime: rec.logTime, publishTime: rec.publishTime, data: rec.data });
+          if (!topic || !(KNOWN_TOPICS.has(topic) || cameraOfTopic(topic) !== null)) throw new Error(`message on unknown channel ${rec.channelId}`);
+          raw.push({ topic: topic as Topic | CameraTopic, logTime: rec.logTime, publishTime: rec.publishTime, data: rec.data });
         }
         // Records only ever end whole at a chunk or loose-record boundary; what is still unread is the tail.
         out.discardedBytes = run.reader.bytesRemaining();

@@ -18,6 +18,7 @@ import {
   type JournalGap,
   type Topic,
 } from './journal-schemas.ts';
+import { cameraOfTopic, cameraTopic, COMPRESSED_IMAGE_SCHEMA, COMPRESSED_IMAGE_SCHEMA_NAME, encodeImageMessage, msToNs, type CameraTopic, type RecordedImage } from './image-journal.ts';
 
 const encoder = new TextEncoder();
 /** UTF-8 JSON bytes (Buffer.from is faster than TextEncoder for this in Node). */
@@ -47,7 +48,8 @@ export function metaToRecord(meta: EpisodeMeta): Record<string, string> {
 export class JournalWriter {
   #mcap: McapChunkWriter;
   #sink: ByteSink;
-  #channel = new Map<Topic, number>();
+  #channel = new Map<string, number>();
+  #imageSchema: number | null = null;
   #sequence = 0;
   #startNs: bigint;
   #lastLogTime = 0n;
@@ -90,16 +92,29 @@ export class JournalWriter {
     this.writeRaw(topicOfEvent(e.type), this.#logTime(recordedAtMs), this.#publishTime(e.t), json(withoutNulls(e)));
   }
 
+  /** Encodes a camera frame into the open chunk on `/camera/<name>` (a foxglove.CompressedImage channel, made at its first frame). */
+  writeImage(img: RecordedImage): void {
+    this.writeRaw(cameraTopic(img.camera), this.#logTime(img.receivedAt), msToNs(img.receivedAt), encodeImageMessage(img));
+  }
+
   /** Records the damaged stretches recovery skipped (metadata record `takeover.gaps`). */
   writeGaps(gaps: readonly JournalGap[]): void {
     this.#mcap.addMetadata(META_GAPS, { json: JSON.stringify(gaps), count: String(gaps.length) });
   }
 
   /** Adds an already-encoded message (recovery copies messages through this). */
-  writeRaw(topic: Topic, logTime: bigint, publishTime: bigint, data: Uint8Array): void {
-    const channel = this.#channel.get(topic);
+  writeRaw(topic: Topic | CameraTopic, logTime: bigint, publishTime: bigint, data: Uint8Array): void {
+    const channel = this.#channel.get(topic) ?? this.#cameraChannel(topic);
     if (channel === undefined) throw new Error(`JournalWriter#writeRaw: unknown topic '${topic}'`);
     this.#mcap.addMessage(channel, this.#sequence++, logTime, publishTime, data);
+  }
+
+  #cameraChannel(topic: string): number | undefined {
+    if (cameraOfTopic(topic) === null) return undefined;
+    this.#imageSchema ??= this.#mcap.addSchema(COMPRESSED_IMAGE_SCHEMA_NAME, 'jsonschema', encoder.encode(JSON.stringify(COMPRESSED_IMAGE_SCHEMA)));
+    const id = this.#mcap.addChannel(topic, this.#imageSchema, 'json');
+    this.#channel.set(topic, id);
+    return id;
   }
 
   /** Uncompressed bytes waiting for the next flush. */

@@ -6,6 +6,7 @@ import { ensureDataDir, lockDataDir } from './data-dir.ts';
 import { EpisodeSession } from './episode-session.ts';
 import { EpisodeMetaSchema, type EpisodeEvent, type EpisodeMeta } from './journal-schemas.ts';
 import type { ChunkCompressor } from './mcap-chunk-writer.ts';
+import type { RecordedImage } from './image-journal.ts';
 
 export type { EpisodeEvent, EpisodeMeta } from './journal-schemas.ts';
 
@@ -15,6 +16,8 @@ export interface RecorderOptions {
   catalog: Catalog;
   /** queued steps beyond this are dropped and counted (default 8192) */
   queueLimit?: number;
+  /** queued camera frame bytes beyond this are dropped and counted (default 32 MiB) */
+  imageQueueBytes?: number;
   /** how often queued records are written as a complete chunk, ms (default 50, at most 100) */
   flushIntervalMs?: number;
   /** chunk compression (default lz4; null for none) */
@@ -51,13 +54,18 @@ export type RecorderStats = {
   catalogOldestPendingMs: number;
   /** catalog writes that failed for another reason (reported through onError) */
   catalogFailed: number;
+  /** camera frames written into journals */
+  images: number;
+  /** camera frames lost to a full image queue */
+  imagesDropped: number;
 };
 
 type Op =
   | { k: 'begin'; meta: EpisodeMeta }
   | { k: 'step'; step: Step; at: number }
   | { k: 'event'; id: string; e: EpisodeEvent; at: number }
-  | { k: 'end'; id: string; outcome: Outcome; at: number };
+  | { k: 'end'; id: string; outcome: Outcome; at: number }
+  | { k: 'image'; robotId: string; img: RecordedImage };
 
 const now = () => performance.timeOrigin + performance.now();
 
@@ -88,11 +96,16 @@ export class Recorder {
   #soon: NodeJS.Immediate | null = null;
   #unlock: () => void;
   #closing: Promise<void> | null = null;
-  #stats = { dropped: 0, written: 0, bytes: 0, rejected: 0 };
+  #stats = { dropped: 0, written: 0, bytes: 0, rejected: 0, images: 0, imagesDropped: 0 };
+  #imageBytes = 0;
+  #imageLimit: number;
+  /** the episode being recorded for each robot (images go to it) */
+  #openByRobot = new Map<string, string>();
   /** steps and bytes in the file of each episode begun, kept until its row has its final counts */
   #live = new Map<string, { steps: number; bytes: number }>();
 
-  constructor({ dataDir, catalog, queueLimit = 8192, flushIntervalMs = 50, compressor, onError, closeWaitMs = 3000, logClock = 'received' }: RecorderOptions) {
+  constructor({ dataDir, catalog, queueLimit = 8192, imageQueueBytes = 32 * 1024 * 1024, flushIntervalMs = 50, compressor, onError, closeWaitMs = 3000, logClock = 'received' }: RecorderOptions) {
+    this.#imageLimit = imageQueueBytes;
     if (logClock !== 'received' && logClock !== 'loop') throw new RangeError(`Recorder: logClock must be 'received' or 'loop', got '${String(logClock)}'`);
     this.#loopClock = logClock === 'loop';
     if (!(flushIntervalMs > 0 && flushIntervalMs <= 100)) throw new RangeError(`Recorder: flushIntervalMs must be in (0, 100], got ${flushIntervalMs}`);
@@ -139,6 +152,21 @@ export class Recorder {
   appendEvent(episodeId: string, e: EpisodeEvent): void {
     if (this.#closing) return;
     this.#queue.push({ k: 'event', id: episodeId, e, at: now() });
+  }
+
+  /**
+   * Queues a camera frame for the episode being recorded for `robotId` when it is written (none:
+   * the frame is not kept). Never throws or blocks: past the image queue's byte bound the frame
+   * is dropped and counted; steps never wait behind images.
+   */
+  appendImage(robotId: string, img: RecordedImage): void {
+    if (this.#closing) return;
+    if (this.#imageBytes + img.data.byteLength > this.#imageLimit) {
+      this.#stats.imagesDropped++;
+      return;
+    }
+    this.#imageBytes += img.data.byteLength;
+    this.#queue.push({ k: 'image', robotId, img });
   }
 
   /** Queues the end: outcome event, summary and footer, catalog row completed. */
@@ -190,6 +218,7 @@ export class Recorder {
     const ops = this.#queue;
     this.#queue = [];
     this.#queuedSteps = 0;
+    this.#imageBytes = 0;
     for (const op of ops) {
       try {
         this.#apply(op);
@@ -210,7 +239,13 @@ export class Recorder {
         live.steps += steps;
       });
       this.#sessions.set(op.meta.episodeId, s);
+      this.#openByRobot.set(op.meta.robotId, op.meta.episodeId);
       this.#live.set(op.meta.episodeId, live);
+      return;
+    }
+    if (op.k === 'image') {
+      const s = this.#sessions.get(this.#openByRobot.get(op.robotId) ?? '');
+      if (s?.addImage(op.img)) this.#stats.images++;
       return;
     }
     const id = op.k === 'step' ? op.step?.episodeId : op.id;
@@ -231,6 +266,7 @@ export class Recorder {
 
   #end(s: EpisodeSession, outcome: Outcome, at: number): void {
     const id = s.meta.episodeId;
+    if (this.#openByRobot.get(s.meta.robotId) === id) this.#openByRobot.delete(s.meta.robotId);
     s.end(outcome, at, this.#droppedBy.get(id) ?? 0).finally(() => {
       this.#sessions.delete(id);
       this.#droppedBy.delete(id);

@@ -11,6 +11,7 @@ import { FileSink } from './file-sink.ts';
 import { scanJournal, type JournalScan } from './journal-scan.ts';
 import { JournalWriter } from './journal-writer.ts';
 import type { JournalGap } from './journal-schemas.ts';
+import { cameraOfTopic } from './image-journal.ts';
 import { finishPendingDeletes } from './episode-delete.ts';
 
 export interface RecoveryReport {
@@ -102,7 +103,7 @@ async function recoverFile(dataDir: string, name: string, row: EpisodeRow | null
   const originalKeptAt = scan.discardedBytes > 0 || scan.gaps.length > 0 ? await quarantineFile(dataDir, name, true) : null;
   await rename(tmp, path);
   const steps = scan.messages.filter((m) => m.topic === '/step').map((m) => JSON.parse(new TextDecoder().decode(m.data)));
-  const events = scan.messages.filter((m) => !m.topic.startsWith('/step') && !m.topic.startsWith('/action')).map((m) => JSON.parse(new TextDecoder().decode(m.data)));
+  const events = scan.messages.filter((m) => !m.topic.startsWith('/step') && !m.topic.startsWith('/action') && cameraOfTopic(m.topic) === null).map((m) => JSON.parse(new TextDecoder().decode(m.data)));
   const last = scan.messages.at(-1);
   await catalog.upsert(
     rowFromJournal(scan.meta, steps, events, { endedAt: last ? nsToMs(last.logTime) : scan.meta.startedAt, outcome: outcomeOf(events), droppedSteps: 0, bytes: recoveredBytes, status: 'recovered' }, {

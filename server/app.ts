@@ -29,6 +29,7 @@ import { setThreadNice, type ThreadPriority } from './control-plane/thread-prior
 import { robotsApi } from './api/robots.ts';
 import { statusApi } from './api/status.ts';
 import { episodesApi } from './api/episodes.ts';
+import { episodeImagesApi } from './api/episode-images.ts';
 import { restRateLimit } from './api/rest-rate-limit.ts';
 import { Broadcaster } from './ws/broadcaster.ts';
 import { closeSocket } from './ws/close-socket.ts';
@@ -44,6 +45,7 @@ import { setupPolicies } from './policy-setup.ts';
 import { markRunning, uncleanReason } from './run-marker.ts';
 import { resolveServerId } from './config/server-id.ts';
 import { openSharedDatabase, type SharedDatabase } from './shared-database.ts';
+import { setupCameras } from './cameras/camera-setup.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -252,6 +254,8 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     checkOrigin: originCheck(config.allowedOrigins, (req, origin) => audit.record(auditRecord('origin_refused', null, { origin: origin.slice(0, 200), ip: req.ip }))),
     onSignInFailure: (req, reason) => audit.record(auditRecord('sign_in_failed', null, { method: 'WS', route: '/ws', ip: req.ip, reason })),
   });
+  // images on a socket of their own, on this thread: never through the control thread (docs/architecture.md)
+  await setupCameras(app, config, recording?.recorder ?? null, originCheck(config.allowedOrigins));
   const policies = withPolicies
     ? await setupPolicies(app, control, config.dataDir, serverId, database && config.database ? { pool: database.pool, url: config.database, serverId, jobs: config.jobs } : undefined)
     : null;
@@ -270,6 +274,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   if (recording) {
     const { recorder: rec } = recording;
     await app.register(episodesApi, { catalog: recording.catalog, dataDir: config.dataDir, live: (id) => rec.progress(id) });
+    await app.register(episodeImagesApi, { catalog: recording.catalog, dataDir: config.dataDir });
   }
 
   const webDir = resolve(config.webDir);

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { RosRobotSchema } from '../robots/ros/ros-config.ts';
+import { CameraLimitsSchema } from '../cameras/camera-config.ts';
 import { RobotIdSchema, SAFE_NAME_PATTERN } from '../../core/safe-name.ts';
 import { HelpConfigSchema } from '../control/help-monitor.ts';
 
@@ -176,6 +177,8 @@ export const TakeoverConfigSchema = Type.Object(
     /** a viewer whose socket buffers more than this has its stale frames dropped, bytes */
     maxClientBufferBytes: Type.Integer({ minimum: 1024 }),
     wsLimits: WsLimitsSchema,
+    /** the camera socket /ws/cameras and camera frames (docs/configuration.md "Cameras"); defaults apply to what is left out */
+    cameraLimits: Type.Optional(CameraLimitsSchema),
     restLimits: RestLimitsSchema,
     safetySocket: SafetySocketSchema,
     /**

@@ -3,6 +3,7 @@ import { extname, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { TakeoverError } from '../errors.ts';
+import { resolveCameras } from '../cameras/camera-config.ts';
 import { defaultConfig, TakeoverConfigSchema, type RobotConfig, type TakeoverConfig } from './config-schema.ts';
 
 /** Overrides from the command line (already parsed). */
@@ -121,6 +122,7 @@ export function validateConfig(cfg: unknown): TakeoverConfig {
   for (const r of c.robots) {
     if (ids.has(r.id)) throw new TakeoverError('TKO_ERR_CONFIG', `invalid configuration: robot id '${r.id}' appears twice`);
     ids.add(r.id);
+    if (r.ros?.cameras) resolveCameras(r.id, r.ros.cameras);
   }
   const names = new Map<string, string>();
   for (const t of c.tokens) {

@@ -19,6 +19,7 @@ describe('protocol is browser-safe', () => {
   it('messages.ts and codec.ts import only TypeBox, msgpackr and Node-free modules of protocol/ and core/', () => {
     const mods = closure(join(root, 'protocol/codec.ts'));
     closure(join(root, 'protocol/messages.ts'), mods);
+    closure(join(root, 'protocol/camera-codec.ts'), mods);
     for (const [file, specs] of mods) {
       const rel = file.slice(root.length + 1);
       expect(rel.startsWith('protocol/') || rel.startsWith('core/'), rel).toBe(true);

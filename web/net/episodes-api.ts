@@ -70,6 +70,16 @@ export class EpisodesApi {
     }
   }
 
+  /** The cameras recorded in an episode (GET /api/episodes/:id/cameras). */
+  async cameras(id: string): Promise<Array<{ name: string; frames: number }>> {
+    return (await this.#get<{ cameras: Array<{ name: string; frames: number }> }>(`/api/episodes/${encodeURIComponent(id)}/cameras`)).cameras;
+  }
+
+  /** The frame of a camera newest at episode time `t`, s (GET /api/episodes/:id/images). */
+  imageAt(id: string, camera: string, t: number): Promise<{ camera: string; format: string; t: number; data: string }> {
+    return this.#get(`/api/episodes/${encodeURIComponent(id)}/images?camera=${encodeURIComponent(camera)}&t=${Math.max(0, t)}`);
+  }
+
   /** URL of the MCAP file (the token rides in the query: a download link cannot set headers). */
   fileUrl(id: string): string {
     return `${this.base}/api/episodes/${encodeURIComponent(id)}/file?token=${encodeURIComponent(this.token)}`;

@@ -7,6 +7,7 @@ import { replayBounds } from '../replay/replay-framing.ts';
 import { runsOf, kindOf, kindsPresent, segmentsFromApi, type Segment } from '../replay/segments.ts';
 import { plotColumns, StepPlot } from '../replay/step-plots.ts';
 import { ControlPath } from '../scene/control-path.ts';
+import { ReplayCameras, type ReplayCamerasHandle } from '../replay/replay-cameras.ts';
 import { bodyPosesFromObservation, unobservedBodies } from '../scene/body-poses-from-observation.ts';
 import { ConsoleScene } from '../scene/console-scene.ts';
 import { RobotModel } from '../scene/robot-model.ts';
@@ -27,6 +28,8 @@ export interface ReplayHandle {
   /** the EE path, coloured by who was in control */
   path: ControlPath;
   plots: StepPlot[];
+  /** the recorded camera frames at the shown step */
+  cameras: ReplayCamerasHandle;
 }
 
 /** The description's kinematic tree if it covers every body and reads a recorded observation; else null. */
@@ -56,6 +59,9 @@ export function replayPlayer(session: ConsoleSession, api: EpisodesApi, id: stri
   const speed = h('select', { 'data-testid': 'replay-speed' }, ...[0.25, 0.5, 1, 2, 4, 8].map((s) => h('option', { value: String(s), text: `${s}×`, selected: s === 1 })));
   const pos = h('span', { 'data-testid': 'replay-position', text: '–' });
   const plots = h('div', { class: 'plots' });
+  // the recorded images at the shown step, over the 3D view's right edge like the live panels
+  const cams = new ReplayCameras(api, id);
+  sceneBox.append(cams.el);
   const el = h('div', { class: 'replay-player' }, head, sceneBox, h('div', { class: 'replay-controls' }, play, speed, pos), bar.el, plots);
 
   const scene = new ConsoleScene(sceneBox);
@@ -86,6 +92,7 @@ export function replayPlayer(session: ConsoleSession, api: EpisodesApi, id: stri
       } else if (slot.model instanceof RobotModel) for (const o of s.obs.objects) slot.model.setBodyPose(o.name, o.pos, o.quat);
       slot.markers.setTarget({ pos: s.obs.eePos, quat: s.obs.eeQuat });
     }
+    cams.showAt(s.step, s.t);
     pos.textContent = `step ${s.step} · ${fmt(s.t, 2, ' s')} · ${controlWords(s.source, s.mode)}`;
   };
   const offFrame = scene.onBeforeRender((t) => {
@@ -181,7 +188,7 @@ export function replayPlayer(session: ConsoleSession, api: EpisodesApi, id: stri
       bar.set(segments, steps.length, 0);
       plotsResize.observe(plots);
       el.dataset.loaded = 'true';
-      expose({ clock, steps, segments, shown: () => shown, model, armDrawn: kinematics !== null, scene, path, plots: charts });
+      expose({ clock, steps, segments, shown: () => shown, model, armDrawn: kinematics !== null, scene, path, plots: charts, cameras: cams.handle });
     } catch (err) {
       head.append(h('p', { class: 'error', 'data-testid': 'replay-error', text: (err as Error).message }));
     }

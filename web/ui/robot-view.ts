@@ -12,6 +12,7 @@ import { TimelineBar, timelineScale } from './timeline-bar.ts';
 import { RewindGhost } from '../scene/rewind-ghost.ts';
 import { StepPoses } from '../replay/step-poses.ts';
 import { pollRewindHorizon } from '../net/rewind-horizon.ts';
+import { CameraPanels, type CameraPanelsHandle } from './camera-panels.ts';
 
 /** Handles the view exposes to browser tests (window.__takeover.robotView). */
 export interface RobotViewHandle {
@@ -25,6 +26,8 @@ export interface RobotViewHandle {
   ghost: RewindGhost;
   /** entries the timeline bar spans (it grows in whole windows, never stretches a short episode) */
   timelineScale: number;
+  /** the live camera panels (none for robots without cameras) */
+  cameras: CameraPanelsHandle;
 }
 
 /** One robot: live 3D scene, mode banner, control buttons and keys, teleop, VR, episode timeline. */
@@ -48,6 +51,9 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
     h('div', { class: 'robot-main' }, sceneBox, panel.side, panel.heartbeatLost, outcome.el), timelineBar.el);
 
   const scene = new ConsoleScene(sceneBox);
+  // camera panels over the scene's right edge, on a socket of their own (docs/console.md "Cameras")
+  const cameras = new CameraPanels(session.token, robotId);
+  sceneBox.append(cameras.el);
   const slot = scene.addRobot(robotId, info.model);
   scene.frame([0.35, 0, 0.3], 1.6);
   const teleop = new TeleopController(session, robotId, scene, slot);
@@ -58,7 +64,7 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
   const poses = new StepPoses(timeline.maxEntries);
   let horizonS: number | null = null;
   const stopHorizon = pollRewindHorizon(session.token, robotId, (v) => (horizonS = v));
-  const handle: RobotViewHandle = { teleop, xr: null as unknown as XrTeleop, scene, timeline, rewoundTo: null, ghost, timelineScale: 1 };
+  const handle: RobotViewHandle = { teleop, xr: null as unknown as XrTeleop, scene, timeline, rewoundTo: null, ghost, timelineScale: 1, cameras: cameras.handle };
 
   const intent = async (i: ControlIntent | 'reset_estop' | 'reset_episode'): Promise<void> => {
     const s = state();
@@ -214,6 +220,7 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
       expose(null);
       offEvent();
       stopHorizon();
+      cameras.dispose();
       ghost.dispose();
       clearInterval(timer);
       window.removeEventListener('keydown', onKeyDown, true);

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { TakeoverError } from '../../errors.ts';
 import { ObjectSourceSchema } from './object-source-config.ts';
+import { CameraSchema } from '../../cameras/camera-config.ts';
 
 const Vec3 = Type.Array(Type.Number(), { minItems: 3, maxItems: 3 });
 const TopicName = Type.String({ pattern: '^/?[A-Za-z~][A-Za-z0-9_/~]*$' });
@@ -70,6 +71,8 @@ export const RosRobotSchema = Type.Object({
   baseFrame: Type.Optional(Type.String({ minLength: 1, pattern: '^[^\\s]+$' })),
   /** object poses from perception (PoseStamped topics or /tf frames), each mapped to an object name */
   objects: Type.Optional(Type.Array(ObjectSourceSchema, { maxItems: 32 })),
+  /** sensor_msgs/CompressedImage streams; served on /ws/cameras and recorded, never through the control thread (docs/ros.md) */
+  cameras: Type.Optional(Type.Array(CameraSchema, { maxItems: 8 })),
   /** no joint state for this long -> hold and refuse commands, s */
   staleAfter: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10 })),
   /** connect() gives up after this long without a joint state, s */

@@ -95,9 +95,12 @@ export class RosbridgeClient {
     this.ros.close();
   }
 
-  /** Subscribes (re-subscribed by roslib after each reconnection); returns the unsubscribe function. */
-  subscribe(topic: string, messageType: string, onMessage: (msg: unknown) => void, queueLength = 1): () => void {
-    const t = new ROSLIB.Topic<unknown>({ ros: this.ros, name: topic, messageType, queue_length: queueLength });
+  /**
+   * Subscribes (re-subscribed by roslib after each reconnection); returns the unsubscribe function.
+   * `throttleMs` > 0 asks rosbridge to send at most one message per that many ms (cameras).
+   */
+  subscribe(topic: string, messageType: string, onMessage: (msg: unknown) => void, queueLength = 1, throttleMs = 0): () => void {
+    const t = new ROSLIB.Topic<unknown>({ ros: this.ros, name: topic, messageType, queue_length: queueLength, ...(throttleMs > 0 && { throttle_rate: throttleMs }) });
     const cb = (m: unknown) => {
       try {
         onMessage(m);

@@ -3,7 +3,7 @@
  * a checker that rejects what rosbridge's message_conversion rejects (a field the type lacks, a
  * value of the wrong JSON type). ROS 1 and ROS 2 differ in time and header fields.
  */
-type Field = 'float64' | 'int32' | 'uint32' | 'string' | 'float64[]' | 'string[]' | { msg: string } | { msgArray: string };
+type Field = 'float64' | 'int32' | 'uint32' | 'string' | 'float64[]' | 'string[]' | 'uint8[]' | { msg: string } | { msgArray: string };
 
 export type RosVersion = 1 | 2;
 
@@ -31,6 +31,7 @@ function types(v: RosVersion): Record<string, Record<string, Field>> {
     'geometry_msgs/Transform': { translation: { msg: 'geometry_msgs/Vector3' }, rotation: { msg: 'geometry_msgs/Quaternion' } },
     'geometry_msgs/TransformStamped': { header: { msg: 'std_msgs/Header' }, child_frame_id: 'string', transform: { msg: 'geometry_msgs/Transform' } },
     'tf2_msgs/TFMessage': { transforms: { msgArray: 'geometry_msgs/TransformStamped' } },
+    'sensor_msgs/CompressedImage': { header: { msg: 'std_msgs/Header' }, format: 'string', data: 'uint8[]' },
   };
 }
 
@@ -56,6 +57,9 @@ export function checkMessage(type: string, msg: unknown, v: RosVersion, path = '
     if (f === 'float64' || f === 'int32' || f === 'uint32') {
       if (typeof val !== 'number') return `${p}: expected a number for ${f}, got ${JSON.stringify(val)}`;
       if (f !== 'float64' && !Number.isInteger(val)) return `${p}: expected an integer for ${f}, got ${val}`;
+    } else if (f === 'uint8[]') {
+      // rosbridge's JSON carries uint8[] as a base64 string
+      if (typeof val !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(val)) return `${p}: expected a base64 string for uint8[], got ${JSON.stringify(val).slice(0, 40)}`;
     } else if (f === 'string') {
       if (typeof val !== 'string') return `${p}: expected a string, got ${JSON.stringify(val)}`;
     } else if (f === 'float64[]' || f === 'string[]') {

@@ -32,7 +32,7 @@ export interface RosbridgeTestServerOptions {
   maxVelocity?: number;
   rosVersion?: RosVersion;
   /** perception topics the double serves, topic -> message type (PoseStamped topics, /tf) */
-  topics?: Record<string, 'geometry_msgs/PoseStamped' | 'tf2_msgs/TFMessage'>;
+  topics?: Record<string, 'geometry_msgs/PoseStamped' | 'tf2_msgs/TFMessage' | 'sensor_msgs/CompressedImage'>;
 }
 
 /** One op the double received, parsed, with its arrival time (performance.now(), ms). */
@@ -162,6 +162,11 @@ export class RosbridgeTestServer {
         header: this.#header(p.frame), child_frame_id: child, transform: { translation: xyz(p.pos), rotation: xyzw(p.quat) },
       })),
     });
+  }
+
+  /** Publishes a sensor_msgs/CompressedImage (bytes base64, as rosbridge's JSON carries uint8[]), as a camera driver's compressed transport does. */
+  publishImage(topic: string, img: { frame: string; data: Uint8Array; format?: string }): void {
+    this.#publishChecked(topic, 'sensor_msgs/CompressedImage', { header: this.#header(img.frame), format: img.format ?? 'jpeg', data: Buffer.from(img.data).toString('base64') });
   }
 
   #publishChecked(topic: string, type: string, msg: unknown): void {

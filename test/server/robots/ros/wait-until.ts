@@ -2,9 +2,9 @@
  * Waits (on real I/O) until `cond` holds, polling every few milliseconds. The limit only turns a
  * hang into a failure naming what never happened; no test asserts how long anything took.
  */
-export async function until(cond: () => boolean, what: string, limitMs = 10_000): Promise<void> {
+export async function until(cond: () => boolean | Promise<boolean>, what: string, limitMs = 10_000): Promise<void> {
   const end = Date.now() + limitMs;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 2));
   }
