@@ -1,4 +1,5 @@
-import type { RobotInfo, ServerInfoMessage, StateMessage } from '../../protocol/messages.ts';
+import type { RobotInfo, StateMessage } from '../../protocol/messages.ts';
+import type { FleetInfo } from '../../protocol/fleet-models.ts';
 import { Emitter } from '../net/emitter.ts';
 import { robotFreshness, staleAfterMs, stallAfterMs, type Freshness } from '../net/link-health.ts';
 import { TakeoverClient, type EventMessage } from '../net/takeover-client.ts';
@@ -29,7 +30,7 @@ export class ConsoleSession extends Emitter<SessionEvents> {
   /** performance.now() of the last state frame per robot (freshness; immune to clock steps) */
   readonly #receivedAt = new Map<string, number>();
 
-  private constructor(readonly client: TakeoverClient, readonly info: ServerInfoMessage, readonly token: string) {
+  private constructor(readonly client: TakeoverClient, readonly info: FleetInfo, readonly token: string) {
     super();
     client.on('state', (s) => {
       this.states.set(s.robot, s);

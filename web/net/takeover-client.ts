@@ -7,6 +7,7 @@ import {
   type ServerInfoMessage,
   type StateMessage,
 } from '../../protocol/messages.ts';
+import { unpackRobotModels, type FleetInfo } from '../../protocol/fleet-models.ts';
 import type { Static } from '@sinclair/typebox';
 import type { AckSchema, EventSchema } from '../../protocol/messages.ts';
 import { Emitter } from './emitter.ts';
@@ -58,7 +59,8 @@ interface Pending {
  * heartbeats with the measured round trip.
  */
 export class TakeoverClient extends Emitter<TakeoverClientEvents> {
-  info: ServerInfoMessage | null = null;
+  /** server_info with each robot's model inline again */
+  info: FleetInfo | null = null;
   /** last heartbeat round trip, ms (NaN until measured) */
   latencyMs = Number.NaN;
   /** `now()` when the last frame of any kind arrived from the server (NaN before the first) */
@@ -87,7 +89,7 @@ export class TakeoverClient extends Emitter<TakeoverClientEvents> {
   }
 
   /** Opens the transport, says hello with the token and resolves with the server's info. */
-  async connect(url: string, token: string): Promise<ServerInfoMessage> {
+  async connect(url: string, token: string): Promise<FleetInfo> {
     this.close();
     const transport = await this.#factory(url);
     this.#transport = transport;
@@ -101,14 +103,14 @@ export class TakeoverClient extends Emitter<TakeoverClientEvents> {
       };
       this.#send({ type: 'hello', protocol: PROTOCOL_VERSION, token, client: 'takeover-console' });
     });
-    this.info = info;
+    this.info = unpackRobotModels(info);
     transport.onmessage = (bytes) => this.#dispatch(bytes);
     transport.onclose = (e) => this.#closed(e);
     const every = this.#heartbeatMs >= 0 ? this.#heartbeatMs : Math.max(50, Math.min(250, info.heartbeatTimeoutMs / 10));
     this.heartbeatEveryMs = every;
     this.lastMessageAt = this.#now();
     if (every > 0) this.#heartbeatTimer = setInterval(() => this.heartbeat(), every);
-    return info;
+    return this.info;
   }
 
   /** Subscribes to state frames of some robots ('*' = all), at most maxRate frames/s each. */
@@ -201,7 +203,7 @@ export class TakeoverClient extends Emitter<TakeoverClientEvents> {
         }
         break;
       case 'server_info':
-        this.info = m;
+        this.info = unpackRobotModels(m);
         break;
     }
   }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REQUIRED_ROLE_KEY } from '../../../server/api/route-roles.ts';
-import { CLIENT_SCHEMAS, type ClientMessage, type ClientMessageType, type ServerMessage } from '../../../protocol/messages.ts';
+import { CLIENT_SCHEMAS, PROTOCOL_VERSION, type ClientMessage, type ClientMessageType, type ServerMessage } from '../../../protocol/messages.ts';
 import { COMMAND_ROLES } from '../../../protocol/command-roles.ts';
 import { startTestServer, TestClient, TOKENS } from '../support/test-server.ts';
 
@@ -100,7 +100,7 @@ describe('REST auth matrix (every route in /docs/json x five identities)', () =>
 
 /** One well-formed message of each type (robot 'arm0'); typed over every type, so a new one needs a sample. */
 const SAMPLES: Record<ClientMessageType, ClientMessage> = {
-  hello: { type: 'hello', protocol: 1 },
+  hello: { type: 'hello', protocol: PROTOCOL_VERSION },
   subscribe: { type: 'subscribe', robots: ['arm0'], maxRate: 1 },
   unsubscribe: { type: 'unsubscribe', robots: ['arm0'] },
   heartbeat: { type: 'heartbeat', t: 1 },
