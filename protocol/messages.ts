@@ -139,6 +139,29 @@ export const HelpRequestSchema = Type.Object(
 );
 export type HelpRequest = Static<typeof HelpRequestSchema>;
 
+/** What can need a human, most urgent first (docs/protocol.md "Attention queue"). */
+export const ATTENTION_KINDS = ['estop', 'help', 'paused', 'stale', 'rate', 'failed_episode'] as const;
+export type AttentionKind = (typeof ATTENTION_KINDS)[number];
+
+export const AttentionItemSchema = Type.Object(
+  {
+    robot: RobotId,
+    kind: Type.Union(ATTENTION_KINDS.map((k) => Type.Literal(k)), { description: 'estop, help request, pause, stale arm link, loop below rate, failed episode' }),
+    reason: Type.String({ description: 'for a human: why, e.g. "heartbeat lost" or the help request reason' }),
+    since: Type.Number({ description: 'server epoch time the condition was first seen (a help request: raised), ms' }),
+    mode: ModeSchema,
+    help: Type.Optional(HelpRequestSchema),
+  },
+  { $id: 'takeover/AttentionItem', description: 'one thing that needs a human' },
+);
+export type AttentionItem = Static<typeof AttentionItemSchema>;
+
+/** The attention queue: the server's ordered list (REST body and the protocol message share it). */
+export const AttentionListSchema = Type.Object(
+  { items: Type.Array(AttentionItemSchema), at: Type.Number({ description: 'server epoch time of the list, ms' }) },
+  { $id: 'takeover/AttentionList' },
+);
+
 export const StateSchema = Type.Object(
   {
     type: Type.Literal('state'), robot: RobotId,
@@ -173,10 +196,14 @@ export const EventSchema = Type.Object(
   },
   { $id: 'takeover/Event', description: 'mode, lease and episode changes, sent to subscribers of the robot' },
 );
+export const AttentionSchema = Type.Object(
+  { type: Type.Literal('attention'), items: Type.Array(AttentionItemSchema), at: Type.Number() },
+  { $id: 'takeover/Attention', description: 'the attention queue, most urgent first: after server_info and whenever it changes, to every signed-in client' },
+);
 export const HeartbeatAckSchema = Type.Object({ type: Type.Literal('heartbeat_ack'), t: Type.Optional(Type.Number()), serverTime: Type.Number() }, { $id: 'takeover/HeartbeatAck' });
 
 export const SERVER_SCHEMAS = {
-  server_info: ServerInfoSchema, state: StateSchema, ack: AckSchema, error: ErrorSchema, event: EventSchema, heartbeat_ack: HeartbeatAckSchema,
+  server_info: ServerInfoSchema, state: StateSchema, ack: AckSchema, error: ErrorSchema, event: EventSchema, heartbeat_ack: HeartbeatAckSchema, attention: AttentionSchema,
 } as const;
 export type ServerMessageType = keyof typeof SERVER_SCHEMAS;
 export const ServerMessageSchema = Type.Union(Object.values(SERVER_SCHEMAS), { $id: 'takeover/ServerMessage' });
