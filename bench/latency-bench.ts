@@ -30,6 +30,9 @@ async function runOnce(robots: number, o: { rateHz: number; viewers: number; sec
     ...defaultConfig(), port: 0, dataDir, record: false, logLevel: 'silent', webDir: join(dataDir, 'none'), controlRateHz: o.rateHz,
     robots: replicateRobots({ id: 'arm0', kind: o.kind, task: 'place', policy: 'expert' }, robots), tokens: TOKENS,
     heartbeatTimeoutMs: 2000,
+    // one operator teleops every robot at the loop rate: past 20 robots at 50 Hz that is more than a
+    // connection's default message budget (docs/configuration.md), so the budget grows with the fleet
+    wsLimits: { ...defaultConfig().wsLimits, messagesPerSecond: Math.max(1000, 2 * robots * o.rateHz), messageBurst: Math.max(2000, 4 * robots * o.rateHz) },
   });
   const app = await buildApp(config, { spinMs: o.spinMs, coalesceMs: o.coalesceMs });
   await app.listen({ port: 0, host: '127.0.0.1' });

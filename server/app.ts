@@ -26,6 +26,8 @@ import { LocalControl } from './control-plane/local-control.ts';
 import { WorkerControl } from './control-plane/worker-control.ts';
 import { setThreadNice, type ThreadPriority } from './control-plane/thread-priority.ts';
 import { robotsApi } from './api/robots.ts';
+import { attentionApi } from './api/attention.ts';
+import { AttentionFeed } from './attention/attention-feed.ts';
 import { statusApi } from './api/status.ts';
 import { episodesApi } from './api/episodes.ts';
 import { restRateLimit } from './api/rest-rate-limit.ts';
@@ -180,7 +182,10 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     const r = auditOfLoopEvent(e);
     if (r) audit.record(r);
   });
-  const router = new CommandRouter({ control, tokens, version: VERSION, heartbeatTimeoutMs: config.heartbeatTimeoutMs, onSubscriptions });
+  // the attention queue lives here, on the network thread, fed by status snapshots and loop events
+  const attention = new AttentionFeed(control, { onChange: (items, at) => broadcaster.attention(items, at) });
+  control.onEvent((e) => attention.event(e));
+  const router = new CommandRouter({ control, tokens, version: VERSION, heartbeatTimeoutMs: config.heartbeatTimeoutMs, onSubscriptions, attention: () => attention.list() });
   app.decorate('control', control);
   app.decorate('broadcaster', broadcaster);
   const wsLimits = { ...config.wsLimits, helloTimeoutMs: opts.helloTimeoutMs ?? config.wsLimits.helloTimeoutMs };
@@ -226,6 +231,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     recorderStats: () => (recording ? recording.recorder.stats() : null),
   });
   await app.register(robotsApi, { control, signedIn: (name) => broadcaster.signedIn(name) });
+  await app.register(attentionApi, { feed: attention });
   if (recording) {
     const { recorder: rec } = recording;
     await app.register(episodesApi, { catalog: recording.catalog, dataDir: config.dataDir, live: (id) => rec.progress(id) });
@@ -241,9 +247,11 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
 
   app.addHook('onReady', async () => {
     await control.start();
+    attention.start();
     app.log.info({ robots: control.robotIds, protocol: PROTOCOL_VERSION, schedule, threads: control instanceof WorkerControl }, 'robots started');
   });
   app.addHook('onClose', async () => {
+    attention.stop();
     await control.stop();
     await policies?.close();
     if (recording) await recording.close();

@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ModeSchema } from '../../core/mode.ts';
+import { HelpRequestSchema } from '../../protocol/messages.ts';
 import type { RobotRuntime } from '../robots/fleet.ts';
 
 const Nullable = (n = Type.Number()) => Type.Union([n, Type.Null()]);
@@ -27,6 +28,7 @@ export const RobotStatusSchema = Type.Object(
       bytes: Type.Integer({ description: 'memory held by the rewind ring' }),
       exact: Type.Boolean({ description: 'true: physics snapshots are restored; false: the arm drives back' }),
     }),
+    help: Type.Optional(HelpRequestSchema),
   },
   { $id: 'takeover/RobotStatus' },
 );

@@ -43,7 +43,7 @@ describe('REST auth matrix (every route in /docs/json x five identities)', () =>
     const names = operations.map((o) => `${o.method} ${o.path}`);
     // the route groups are all there (a document that lost them would make the matrix empty)
     expect(names).toEqual(expect.arrayContaining([
-      'GET /api/health', 'GET /api/status', 'POST /api/status/reset-figures', 'GET /api/robots', 'GET /api/robots/{id}',
+      'GET /api/health', 'GET /api/status', 'POST /api/status/reset-figures', 'GET /api/robots', 'GET /api/robots/{id}', 'GET /api/attention',
       'POST /api/robots/{id}/rewind', 'POST /api/robots/{id}/policy', 'GET /api/episodes', 'DELETE /api/episodes/{id}',
       'GET /api/policies', 'POST /api/training-jobs', 'DELETE /api/training-jobs/{id}',
     ]));
@@ -60,6 +60,7 @@ describe('REST auth matrix (every route in /docs/json x five identities)', () =>
     const roleOf = (m: string, p: string) => operations.find((o) => o.method === m && o.path === p)?.op[REQUIRED_ROLE_KEY];
     expect(roleOf('GET', '/api/health')).toBeUndefined();
     expect(roleOf('GET', '/api/status')).toBe('viewer');
+    expect(roleOf('GET', '/api/attention')).toBe('viewer');
     expect(roleOf('POST', '/api/robots/{id}/rewind')).toBe('operator');
     expect(roleOf('POST', '/api/training-jobs')).toBe('operator');
     expect(roleOf('DELETE', '/api/episodes/{id}')).toBe('admin');
