@@ -9,13 +9,14 @@ import {
 } from '../../protocol/messages.ts';
 import { unpackRobotModels, type FleetInfo } from '../../protocol/fleet-models.ts';
 import type { Static } from '@sinclair/typebox';
-import type { AckSchema, EventSchema } from '../../protocol/messages.ts';
+import type { AckSchema, AttentionSchema, EventSchema } from '../../protocol/messages.ts';
 import { Emitter } from './emitter.ts';
 import type { Transport, TransportFactory } from './transport.ts';
 import { wsTransportFactory } from './ws-transport.ts';
 
 export type AckMessage = Static<typeof AckSchema>;
 export type EventMessage = Static<typeof EventSchema>;
+export type AttentionMessage = Static<typeof AttentionSchema>;
 
 /** A command the server refused: carries the protocol's error code. */
 export class CommandError extends Error {
@@ -33,6 +34,8 @@ export interface TakeoverClientEvents extends Record<string, unknown> {
   close: { code: number; reason: string };
   /** heartbeat round trip, ms */
   latency: number;
+  /** the server's attention queue, whenever it changes */
+  attention: AttentionMessage;
 }
 
 export interface TakeoverClientOptions {
@@ -188,6 +191,9 @@ export class TakeoverClient extends Emitter<TakeoverClientEvents> {
         break;
       case 'event':
         this.emit('event', m);
+        break;
+      case 'attention':
+        this.emit('attention', m);
         break;
       case 'ack':
         this.#settle(m.ref, (p) => p.resolve(m));
