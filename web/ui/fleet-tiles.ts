@@ -24,7 +24,7 @@ const policyText = (r: RobotInfo) => (r.policy ? `${r.policy.name}${r.policy.ver
  * stale flag, rate against nominal, running policy, open help request; keys 1-9 on the first nine.
  */
 export class FleetTiles {
-  readonly el = h('div', { class: 'fleet-tiles', 'data-testid': 'fleet-tiles' });
+  readonly el = h('div', { class: 'fleet-tiles', 'data-testid': 'fleet-table' });
   readonly #tiles = new Map<string, HTMLElement>();
   #order = '';
 
