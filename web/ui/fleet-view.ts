@@ -66,6 +66,8 @@ export function fleetView(session: ConsoleSession, expose: (h: FleetViewHandle |
     sceneBox);
 
   const scene = new ConsoleScene(sceneBox);
+  // at most a third of the page's time goes to drawing the overview: clicks, keys and frames keep up
+  scene.idleShare = 2;
   robots.forEach((r, i) => scene.addRobot(r.id, r.model, fleetOffset(i, robots.length)).base.add(robotLabel(r.id)));
   const far = fleetOffset(robots.length - 1, robots.length);
   scene.frame([far[0] / 2 + 0.3, far[1] / 2, 0.2], 1.8 + 1.2 * Math.max(far[0], far[1]));
