@@ -11,7 +11,7 @@ let srv: Awaited<ReturnType<typeof startTestServer>>;
 
 beforeAll(async () => {
   srv = await startTestServer({ robots: replicateRobots({ id: 'arm0', kind: 'sim', task: 'place' }, N) });
-}, 120_000);
+}, 300_000); // 64 MuJoCo models on two loaded cores
 afterAll(async () => srv?.close());
 
 describe(`a fleet of ${N} sim robots`, () => {
