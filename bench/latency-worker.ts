@@ -55,12 +55,18 @@ for (let i = 0; i < p.viewers; i++) {
 }
 const send = (ws: WebSocket, m: ClientMessage) => ws.send(encodeMessage(m));
 let acks = 0;
+let refused = 0;
 const op = await signIn(p.operatorToken, (m) => {
   if (m.type === 'error') errors++;
   if (m.type === 'ack') acks++;
+  // a refused take-over is an answer too: say why instead of waiting for an ack that never comes
+  if (m.type === 'error' && m.for === 'take_over') {
+    refused++;
+    process.stderr.write(`latency bench: take_over refused: ${m.code} ${m.message}\n`);
+  }
 });
 for (const robot of p.robots) send(op, { type: 'take_over', robot });
-while (acks < p.robots.length) await new Promise((r) => setTimeout(r, 5));
+while (acks + refused < p.robots.length) await new Promise((r) => setTimeout(r, 5));
 
 // Raw round trip: the same kind of msgpack frame to a bare ws echo server in the server's process.
 const echo = await open(p.echoUrl);

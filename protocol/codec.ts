@@ -4,8 +4,14 @@ import type { TSchema } from '@sinclair/typebox';
 import type { ErrorCode } from './error-codes.ts';
 import { CLIENT_SCHEMAS, SERVER_SCHEMAS, TeleopDeltaSchema, TeleopPoseSchema, type ClientMessage, type ServerMessage } from './messages.ts';
 
-/** Largest frame the server decodes; bigger ones get TKO_ERR_FRAME_TOO_LARGE. */
+/** Largest client -> server frame the server decodes; bigger ones get TKO_ERR_FRAME_TOO_LARGE. */
 export const MAX_FRAME_BYTES = 64 * 1024;
+/**
+ * Largest server -> client frame a client decodes. The biggest server frame is server_info, about
+ * 0.6 KB per robot plus each distinct model once (docs/protocol.md "Frame limits"): 4 MiB holds
+ * thousands of robots, where 64 KiB held about 16 when every robot carried its model.
+ */
+export const MAX_SERVER_FRAME_BYTES = 4 * 1024 * 1024;
 
 export type Decoded<T> =
   | { ok: true; msg: T }
@@ -25,10 +31,10 @@ const compile = (schemas: Record<string, TSchema>): Checkers =>
 let clientCheckers: Checkers | null = null;
 let serverCheckers: Checkers | null = null;
 
-function decodeWith<T>(bytes: Uint8Array, checkers: Checkers): Decoded<T> {
+function decodeWith<T>(bytes: Uint8Array, checkers: Checkers, maxBytes: number): Decoded<T> {
   if (!(bytes instanceof Uint8Array)) return { ok: false, code: 'TKO_ERR_BAD_FRAME', message: 'frames must be binary (msgpack)' };
-  if (bytes.byteLength > MAX_FRAME_BYTES) {
-    return { ok: false, code: 'TKO_ERR_FRAME_TOO_LARGE', message: `frame of ${bytes.byteLength} bytes exceeds ${MAX_FRAME_BYTES}` };
+  if (bytes.byteLength > maxBytes) {
+    return { ok: false, code: 'TKO_ERR_FRAME_TOO_LARGE', message: `frame of ${bytes.byteLength} bytes exceeds ${maxBytes}` };
   }
   let value: unknown;
   try {
@@ -75,11 +81,11 @@ function holdsNeverUsed(value: unknown): boolean {
 /** Decodes and validates a client frame (server side). Never throws. */
 export function decodeClientMessage(bytes: Uint8Array): Decoded<ClientMessage> {
   clientCheckers ??= compile({ ...CLIENT_SCHEMAS, 'teleop:delta': TeleopDeltaSchema, 'teleop:pose': TeleopPoseSchema });
-  return decodeWith<ClientMessage>(bytes, clientCheckers);
+  return decodeWith<ClientMessage>(bytes, clientCheckers, MAX_FRAME_BYTES);
 }
 
 /** Decodes and validates a server frame (console side). Never throws. */
 export function decodeServerMessage(bytes: Uint8Array): Decoded<ServerMessage> {
   serverCheckers ??= compile(SERVER_SCHEMAS);
-  return decodeWith<ServerMessage>(bytes, serverCheckers);
+  return decodeWith<ServerMessage>(bytes, serverCheckers, MAX_SERVER_FRAME_BYTES);
 }

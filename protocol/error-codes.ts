@@ -4,7 +4,7 @@
  */
 export const ERROR_CODES = {
   TKO_ERR_BAD_FRAME: 'the frame is not a msgpack-encoded message',
-  TKO_ERR_FRAME_TOO_LARGE: 'the frame is larger than the 64 KiB limit',
+  TKO_ERR_FRAME_TOO_LARGE: 'the frame is larger than the limit of its direction (64 KiB to the server, 4 MiB from it)',
   TKO_ERR_UNKNOWN_TYPE: 'the message type is not part of the protocol',
   TKO_ERR_INVALID_MESSAGE: 'a field is missing, of the wrong type, not finite or out of range',
   TKO_ERR_PROTOCOL_VERSION: 'the client speaks a protocol version the server does not support',

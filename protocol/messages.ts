@@ -8,9 +8,9 @@ import { ModelDescriptionSchema } from './model-description.ts';
  * a union discriminated on `type`. The one source for validation, the codec, the console and
  * docs/protocol.md. Node-free: the browser imports this module.
  */
-export const PROTOCOL_VERSION = 1;
-/** versions this server accepts in hello */
-export const SUPPORTED_PROTOCOLS = [1];
+export const PROTOCOL_VERSION = 2;
+/** versions this server accepts in hello (2: server_info sends each robot model once, in `models`) */
+export const SUPPORTED_PROTOCOLS = [2];
 
 const Finite = (opts: { minimum?: number; maximum?: number; description?: string } = {}) => Type.Number(opts);
 const Vec = (n: number, lim: number) => Type.Array(Finite({ minimum: -lim, maximum: lim }), { minItems: n, maxItems: n });
@@ -93,26 +93,39 @@ export type RobotCommandMessage = Extract<ClientMessage, { robot: string }>;
 const Nums = Type.Array(Type.Number());
 export const RoleSchema = Type.Union([Type.Literal('viewer'), Type.Literal('operator'), Type.Literal('admin')], { $id: 'takeover/Role' });
 
+/** What a client knows of a robot, its model aside (shared by RobotInfo and the wire's RobotSummary). */
+const robotInfoFields = () => ({
+  id: RobotId, kind: Type.String(), task: Type.String(), controlRateHz: Type.Number(),
+  jointNames: Type.Array(Type.String()), lower: Nums, upper: Nums, velocityLimit: Nums,
+  gripperRange: Type.Array(Type.Number(), { minItems: 2, maxItems: 2 }), eeName: Type.String(),
+  capabilities: Type.Object({ restoreState: Type.Boolean(), gripper: Type.Boolean(), simulated: Type.Boolean() }),
+  workspace: Type.Object({ min: Nums, max: Nums }), maxEeStep: Type.Number(),
+  actionScale: Type.Object({ translation: Type.Number(), rotation: Type.Number() }),
+  policy: Type.Union([Type.Object({ name: Type.String(), version: Type.Union([Type.String(), Type.Null()]) }), Type.Null()]),
+});
+
+/** A robot with its model inline (GET /api/robots/:id; what a console rebuilds from server_info). */
 export const RobotInfoSchema = Type.Object(
-  {
-    id: RobotId, kind: Type.String(), task: Type.String(), controlRateHz: Type.Number(),
-    jointNames: Type.Array(Type.String()), lower: Nums, upper: Nums, velocityLimit: Nums,
-    gripperRange: Type.Array(Type.Number(), { minItems: 2, maxItems: 2 }), eeName: Type.String(),
-    capabilities: Type.Object({ restoreState: Type.Boolean(), gripper: Type.Boolean(), simulated: Type.Boolean() }),
-    workspace: Type.Object({ min: Nums, max: Nums }), maxEeStep: Type.Number(),
-    actionScale: Type.Object({ translation: Type.Number(), rotation: Type.Number() }),
-    policy: Type.Union([Type.Object({ name: Type.String(), version: Type.Union([Type.String(), Type.Null()]) }), Type.Null()]),
-    model: Type.Union([ModelDescriptionSchema, Type.Null()]),
-  },
+  { ...robotInfoFields(), model: Type.Union([ModelDescriptionSchema, Type.Null()]) },
   { $id: 'takeover/RobotInfo' },
 );
 export type RobotInfo = Static<typeof RobotInfoSchema>;
+
+/** A robot in server_info: its model by key into `server_info.models` (one copy per distinct model). */
+export const RobotSummarySchema = Type.Object(
+  { ...robotInfoFields(), modelKey: Type.Union([Type.String({ maxLength: 128 }), Type.Null()], { description: 'key into server_info.models; null: no model' }) },
+  { $id: 'takeover/RobotSummary' },
+);
+export type RobotSummary = Static<typeof RobotSummarySchema>;
 
 export const ServerInfoSchema = Type.Object(
   {
     type: Type.Literal('server_info'), protocol: Type.Integer(), server: Type.Object({ name: Type.String(), version: Type.String() }),
     clientId: Type.String(), operator: Type.Object({ id: Type.String(), role: RoleSchema }),
-    heartbeatTimeoutMs: Type.Number(), maxFrameBytes: Type.Integer(), robots: Type.Array(RobotInfoSchema),
+    heartbeatTimeoutMs: Type.Number(),
+    maxFrameBytes: Type.Integer({ description: 'largest frame the server decodes (client -> server)' }),
+    models: Type.Record(Type.String(), ModelDescriptionSchema, { description: 'robot models, each sent once; robots name theirs by modelKey' }),
+    robots: Type.Array(RobotSummarySchema),
     safety: Type.Optional(Type.Object(
       { port: Type.Integer(), path: Type.String() },
       { description: 'the safety socket: e-stops, pauses and heartbeats sent there skip the busy network thread (docs/protocol.md "Safety socket"); absent: not running' },
@@ -134,6 +147,29 @@ export const HelpRequestSchema = Type.Object(
   { $id: 'takeover/HelpRequest', description: 'an open request for a human, raised by the running policy' },
 );
 export type HelpRequest = Static<typeof HelpRequestSchema>;
+
+/** What can need a human, most urgent first (docs/protocol.md "Attention queue"). */
+export const ATTENTION_KINDS = ['estop', 'help', 'paused', 'stale', 'rate', 'failed_episode'] as const;
+export type AttentionKind = (typeof ATTENTION_KINDS)[number];
+
+export const AttentionItemSchema = Type.Object(
+  {
+    robot: RobotId,
+    kind: Type.Union(ATTENTION_KINDS.map((k) => Type.Literal(k)), { description: 'estop, help request, pause, stale arm link, loop below rate, failed episode' }),
+    reason: Type.String({ description: 'for a human: why, e.g. "heartbeat lost" or the help request reason' }),
+    since: Type.Number({ description: 'server epoch time the condition was first seen (a help request: raised), ms' }),
+    mode: ModeSchema,
+    help: Type.Optional(HelpRequestSchema),
+  },
+  { $id: 'takeover/AttentionItem', description: 'one thing that needs a human' },
+);
+export type AttentionItem = Static<typeof AttentionItemSchema>;
+
+/** The attention queue: the server's ordered list (REST body and the protocol message share it). */
+export const AttentionListSchema = Type.Object(
+  { items: Type.Array(AttentionItemSchema), at: Type.Number({ description: 'server epoch time of the list, ms' }) },
+  { $id: 'takeover/AttentionList' },
+);
 
 export const StateSchema = Type.Object(
   {
@@ -169,10 +205,14 @@ export const EventSchema = Type.Object(
   },
   { $id: 'takeover/Event', description: 'mode, lease and episode changes, sent to subscribers of the robot' },
 );
+export const AttentionSchema = Type.Object(
+  { type: Type.Literal('attention'), items: Type.Array(AttentionItemSchema), at: Type.Number() },
+  { $id: 'takeover/Attention', description: 'the attention queue, most urgent first: after server_info and whenever it changes, to every signed-in client' },
+);
 export const HeartbeatAckSchema = Type.Object({ type: Type.Literal('heartbeat_ack'), t: Type.Optional(Type.Number()), serverTime: Type.Number() }, { $id: 'takeover/HeartbeatAck' });
 
 export const SERVER_SCHEMAS = {
-  server_info: ServerInfoSchema, state: StateSchema, ack: AckSchema, error: ErrorSchema, event: EventSchema, heartbeat_ack: HeartbeatAckSchema,
+  server_info: ServerInfoSchema, state: StateSchema, ack: AckSchema, error: ErrorSchema, event: EventSchema, heartbeat_ack: HeartbeatAckSchema, attention: AttentionSchema,
 } as const;
 export type ServerMessageType = keyof typeof SERVER_SCHEMAS;
 export const ServerMessageSchema = Type.Union(Object.values(SERVER_SCHEMAS), { $id: 'takeover/ServerMessage' });

@@ -27,6 +27,8 @@ import { LocalControl } from './control-plane/local-control.ts';
 import { WorkerControl } from './control-plane/worker-control.ts';
 import { setThreadNice, type ThreadPriority } from './control-plane/thread-priority.ts';
 import { robotsApi } from './api/robots.ts';
+import { attentionApi } from './api/attention.ts';
+import { AttentionFeed } from './attention/attention-feed.ts';
 import { statusApi } from './api/status.ts';
 import { episodesApi } from './api/episodes.ts';
 import { episodeImagesApi } from './api/episode-images.ts';
@@ -216,8 +218,11 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     const r = auditOfLoopEvent(e);
     if (r) audit.record(r);
   });
+  // the attention queue lives here, on the network thread, fed by status snapshots and loop events
+  const attention = new AttentionFeed(control, { onChange: (items, at) => broadcaster.attention(items, at) });
+  control.onEvent((e) => attention.event(e));
   const router = new CommandRouter({
-    control, tokens, version: VERSION, heartbeatTimeoutMs: config.heartbeatTimeoutMs, onSubscriptions,
+    control, tokens, version: VERSION, heartbeatTimeoutMs: config.heartbeatTimeoutMs, onSubscriptions, attention: () => attention.list(),
     safety: () => (safety ? { port: safety.port, path: '/safety' } : null),
   });
   app.decorate('control', control);
@@ -271,6 +276,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     recorderStats: () => (recording ? recording.recorder.stats() : null),
   });
   await app.register(robotsApi, { control, signedIn: (name) => broadcaster.signedIn(name) });
+  await app.register(attentionApi, { feed: attention });
   if (recording) {
     const { recorder: rec } = recording;
     await app.register(episodesApi, { catalog: recording.catalog, dataDir: config.dataDir, live: (id) => rec.progress(id) });
@@ -287,9 +293,11 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
 
   app.addHook('onReady', async () => {
     await control.start();
+    attention.start();
     app.log.info({ robots: control.robotIds, protocol: PROTOCOL_VERSION, schedule, threads: control instanceof WorkerControl }, 'robots started');
   });
   app.addHook('onClose', async () => {
+    attention.stop();
     await safety?.close();
     await control.stop();
     await policies?.close();

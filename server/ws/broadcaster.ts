@@ -1,6 +1,7 @@
 import type { LoopEvent } from '../control/control-loop-options.ts';
 import type { EncodedFrame } from '../control-plane/frame-collector.ts';
 import type { ClientSession } from './client-session.ts';
+import type { AttentionItem } from '../../protocol/messages.ts';
 
 /**
  * Fan-out of state frames and events to subscribed clients, on the network thread. Frames arrive
@@ -38,6 +39,11 @@ export class Broadcaster {
     for (const s of this.sessions) {
       if (s.subs.has(robot)) s.send({ type: 'event', robot, event: type, data });
     }
+  }
+
+  /** Sends the attention queue to every signed-in session (any role: watching is what it is for). */
+  attention(items: AttentionItem[], at: number): void {
+    for (const s of this.sessions) if (s.protocol !== null) s.send({ type: 'attention', items, at });
   }
 
   /** Whether `operatorId` has a signed-in session open. */

@@ -7,7 +7,8 @@ import type { TokenStore } from '../auth/token-store.ts';
 import type { ControlPlane } from '../control-plane/control-plane.ts';
 import { CLOSE_CODES, type ErrorCode } from '../../protocol/error-codes.ts';
 import { MAX_FRAME_BYTES } from '../../protocol/codec.ts';
-import { PROTOCOL_VERSION, SUPPORTED_PROTOCOLS, type ClientMessage, type RobotCommandMessage, type ServerMessage } from '../../protocol/messages.ts';
+import { packRobotModels } from '../../protocol/fleet-models.ts';
+import { PROTOCOL_VERSION, SUPPORTED_PROTOCOLS, type AttentionItem, type ClientMessage, type RobotCommandMessage, type ServerMessage } from '../../protocol/messages.ts';
 import { SampleRing } from '../control/rate-meter.ts';
 import type { ClientSession } from './client-session.ts';
 
@@ -20,6 +21,8 @@ export interface RouterOptions {
   safety?: () => { port: number; path: string } | null;
   /** a session's subscriptions changed (the control side builds frames only for watched robots) */
   onSubscriptions?: () => void;
+  /** the attention queue, sent right after server_info */
+  attention?: () => { items: AttentionItem[]; at: number };
 }
 
 /**
@@ -128,8 +131,10 @@ export class CommandRouter {
     this.#reply(s, {
       type: 'server_info', protocol: PROTOCOL_VERSION, server: { name: 'takeover', version: this.#o.version }, clientId: s.id,
       operator: { id: s.principal.name, role: s.principal.role }, heartbeatTimeoutMs: this.#o.heartbeatTimeoutMs,
-      maxFrameBytes: MAX_FRAME_BYTES, robots: c.robotIds.map((id) => c.info(id)), ...(safety ? { safety } : {}),
+      maxFrameBytes: MAX_FRAME_BYTES, ...packRobotModels(c.robotIds.map((id) => c.info(id))), ...(safety ? { safety } : {}),
     });
+    const queue = this.#o.attention;
+    if (queue) this.#reply(s, () => ({ type: 'attention', ...queue() }));
   }
 
   #command(s: ClientSession, msg: RobotCommandMessage, receivedAtMs: number): void {

@@ -30,10 +30,10 @@ afterAll(async () => {
 describe('fleet view with 4 robots', () => {
   it('shows every robot with its mode, episode and measured loop rate', async () => {
     for (const id of IDS) {
-      await poll(() => page.locator(`tr[data-robot="${id}"] [data-field="mode"]`).textContent()).toBe('AUTONOMOUS');
+      await poll(() => page.locator(`.tile[data-robot="${id}"] [data-field="mode"]`).textContent()).toBe('AUTONOMOUS');
       // a measured rate; under load on shared cores it may be flagged low, which the cell must then say
-      await poll(() => page.locator(`tr[data-robot="${id}"] [data-field="rate"]`).textContent()).toMatch(/^\d+\.\d Hz( \(low\))?$/);
-      expect(await page.locator(`tr[data-robot="${id}"] [data-field="episode"]`).textContent()).toContain('step');
+      await poll(() => page.locator(`.tile[data-robot="${id}"] [data-field="rate"]`).textContent()).toMatch(/^\d+\.\d \/ \d+ Hz( \(low\))?$/);
+      expect(await page.locator(`.tile[data-robot="${id}"] [data-field="episode"]`).textContent()).toContain('step');
     }
     const stats = await canvasStats(page);
     expect(stats.nonBackground / stats.total).toBeGreaterThan(0.05);

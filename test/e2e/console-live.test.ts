@@ -63,7 +63,7 @@ describe('operator console, live', () => {
     await p.close();
 
     page = await signIn(browser, srv.base);
-    await poll(() => page.locator('tr[data-robot="arm0"] [data-field="mode"]').textContent()).toBe('AUTONOMOUS');
+    await poll(() => page.locator('.tile[data-robot="arm0"] [data-field="mode"]').textContent()).toBe('AUTONOMOUS');
     expect(await page.getByTestId('connection').textContent()).toContain(OPERATOR.name);
   });
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { buildApp } from '../../server/app.ts';
+import { buildApp, type AppOptions } from '../../server/app.ts';
 import { defaultConfig, type RobotConfig, type TakeoverConfig } from '../../server/config/config-schema.ts';
 import { validateConfig } from '../../server/config/load-config.ts';
 import { ensureConsoleBuilt } from '../../web/build-console.ts';
@@ -35,7 +35,7 @@ export interface E2eServer {
 }
 
 /** Builds the console if missing or stale, then starts the real server (wall clock, recording) on an ephemeral port. */
-export async function startE2eServer(robots: RobotConfig[], over: Partial<TakeoverConfig> = {}): Promise<E2eServer> {
+export async function startE2eServer(robots: RobotConfig[], over: Partial<TakeoverConfig> = {}, opts: AppOptions = {}): Promise<E2eServer> {
   const { dir } = await ensureConsoleBuilt({ rebuildStale: true });
   const dataDir = mkdtempSync(join(tmpdir(), 'takeover-e2e-'));
   const config = validateConfig({
@@ -44,7 +44,7 @@ export async function startE2eServer(robots: RobotConfig[], over: Partial<Takeov
     heartbeatTimeoutMs: 3000,
     robots, tokens: [OPERATOR, WATCHER], ...over,
   });
-  const app = await buildApp(config);
+  const app = await buildApp(config, opts);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as AddressInfo).port;
   const watchers: RobotWatcher[] = [];
@@ -80,7 +80,7 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath, headless: true, args, env });
 }
 
-/** Opens the console and signs in through the form; resolves once the fleet table is shown. */
+/** Opens the console and signs in through the form; resolves once the fleet tiles are shown. */
 export async function signIn(browser: Browser, base: string, query = ''): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('pageerror', (e) => console.error('[page error]', e.message));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Packr } from 'msgpackr';
-import { decodeClientMessage, decodeServerMessage, encodeMessage, MAX_FRAME_BYTES } from '../../protocol/codec.ts';
+import { decodeClientMessage, decodeServerMessage, encodeMessage, MAX_FRAME_BYTES, MAX_SERVER_FRAME_BYTES } from '../../protocol/codec.ts';
 import { PROTOCOL_VERSION, type ClientMessage, type ServerMessage } from '../../protocol/messages.ts';
 
 const raw = new Packr({ useRecords: false });
@@ -76,6 +76,15 @@ describe('codec', () => {
       expect(d.message.length).toBeGreaterThan(0);
       if (msg) expect(d.message).toMatch(msg);
     }
+  });
+
+  it('limits each direction on its own: 64 KiB to the server, 4 MiB from it', () => {
+    // an event frame past the client limit, as a big server_info is
+    const big = encodeMessage({ type: 'event', robot: 'arm0', event: 'mode', data: { pad: 'x'.repeat(200_000) } });
+    expect(big.byteLength).toBeGreaterThan(MAX_FRAME_BYTES);
+    expect(decodeServerMessage(big).ok).toBe(true);
+    expect(decodeServerMessage(new Uint8Array(MAX_SERVER_FRAME_BYTES + 1))).toMatchObject({ ok: false, code: 'TKO_ERR_FRAME_TOO_LARGE' });
+    expect(decodeClientMessage(new Uint8Array(MAX_FRAME_BYTES + 1))).toMatchObject({ ok: false, code: 'TKO_ERR_FRAME_TOO_LARGE' });
   });
 
   it('echoes the ref of a rejected command', () => {

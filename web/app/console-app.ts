@@ -1,4 +1,4 @@
-import { fleetView } from '../ui/fleet-view.ts';
+import { fleetView, type FleetViewHandle } from '../ui/fleet-view.ts';
 import { h, type View } from '../ui/dom.ts';
 import type { ReplayHandle } from '../ui/replay-player.ts';
 import { replayView } from '../ui/replay-view.ts';
@@ -12,12 +12,13 @@ export interface ConsoleHandle {
   session: ConsoleSession | null;
   robotView: RobotViewHandle | null;
   replay: ReplayHandle | null;
+  fleet: FleetViewHandle | null;
   route: string;
 }
 
 /** The console shell: sign-in, then hash-routed fleet / robot / replay views. */
 export class ConsoleApp {
-  readonly handle: ConsoleHandle = { session: null, robotView: null, replay: null, route: '' };
+  readonly handle: ConsoleHandle = { session: null, robotView: null, replay: null, fleet: null, route: '' };
   #view: View | null = null;
   readonly #notices: HTMLElement;
 
@@ -62,7 +63,7 @@ export class ConsoleApp {
     for (const a of document.querySelectorAll<HTMLElement>('[data-nav]')) a.classList.toggle('active', a.dataset.nav === r.name);
     if (r.name === 'robot') this.#mount(robotView(s, r.id, (v) => (this.handle.robotView = v)));
     else if (r.name === 'replay') this.#mount(replayView(s, r.episodeId, (v) => (this.handle.replay = v)));
-    else this.#mount(fleetView(s));
+    else this.#mount(fleetView(s, (v) => (this.handle.fleet = v)));
   }
 
   /** Shows a notice; a repeat of a visible one bumps its count instead of stacking (at most 4 shown). */

@@ -1,4 +1,5 @@
-import type { RobotInfo, ServerInfoMessage, StateMessage } from '../../protocol/messages.ts';
+import type { AttentionItem, RobotInfo, StateMessage } from '../../protocol/messages.ts';
+import type { FleetInfo } from '../../protocol/fleet-models.ts';
 import { Emitter } from '../net/emitter.ts';
 import { robotFreshness, staleAfterMs, stallAfterMs, type Freshness } from '../net/link-health.ts';
 import { TakeoverClient, type EventMessage } from '../net/takeover-client.ts';
@@ -8,6 +9,7 @@ export interface SessionEvents extends Record<string, unknown> {
   state: StateMessage;
   event: EventMessage;
   notice: { level: 'info' | 'error'; text: string };
+  attention: AttentionItem[];
   closed: { code: number; reason: string };
 }
 
@@ -24,12 +26,14 @@ const RECENT = 10;
 export class ConsoleSession extends Emitter<SessionEvents> {
   readonly states = new Map<string, StateMessage>();
   readonly outcomes = new Map<string, string[]>();
+  /** the server's attention queue, most urgent first */
+  attention: AttentionItem[] = [];
   /** wall-clock ms of the last state frame per robot */
   readonly lastFrameAt = new Map<string, number>();
   /** performance.now() of the last state frame per robot (freshness; immune to clock steps) */
   readonly #receivedAt = new Map<string, number>();
 
-  private constructor(readonly client: TakeoverClient, readonly info: ServerInfoMessage, readonly token: string) {
+  private constructor(readonly client: TakeoverClient, readonly info: FleetInfo, readonly token: string) {
     super();
     client.on('state', (s) => {
       this.states.set(s.robot, s);
@@ -45,6 +49,10 @@ export class ConsoleSession extends Emitter<SessionEvents> {
         this.outcomes.set(e.robot, list);
       }
       this.emit('event', e);
+    });
+    client.on('attention', (a) => {
+      this.attention = a.items;
+      this.emit('attention', a.items);
     });
     client.on('error', (e) => this.emit('notice', { level: 'error', text: `${e.code}: ${e.message}` }));
     client.on('close', (c) => this.emit('closed', c));

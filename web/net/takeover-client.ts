@@ -7,8 +7,9 @@ import {
   type ServerInfoMessage,
   type StateMessage,
 } from '../../protocol/messages.ts';
+import { unpackRobotModels, type FleetInfo } from '../../protocol/fleet-models.ts';
 import type { Static } from '@sinclair/typebox';
-import type { AckSchema, EventSchema } from '../../protocol/messages.ts';
+import type { AckSchema, AttentionSchema, EventSchema } from '../../protocol/messages.ts';
 import { Emitter } from './emitter.ts';
 import type { Transport, TransportFactory } from './transport.ts';
 import { wsTransportFactory } from './ws-transport.ts';
@@ -16,6 +17,7 @@ import { SafetyLink, safetyUrl } from './safety-link.ts';
 
 export type AckMessage = Static<typeof AckSchema>;
 export type EventMessage = Static<typeof EventSchema>;
+export type AttentionMessage = Static<typeof AttentionSchema>;
 
 /** A command the server refused: carries the protocol's error code. */
 export class CommandError extends Error {
@@ -33,6 +35,8 @@ export interface TakeoverClientEvents extends Record<string, unknown> {
   close: { code: number; reason: string };
   /** heartbeat round trip, ms */
   latency: number;
+  /** the server's attention queue, whenever it changes */
+  attention: AttentionMessage;
 }
 
 export interface TakeoverClientOptions {
@@ -59,7 +63,8 @@ interface Pending {
  * heartbeats with the measured round trip.
  */
 export class TakeoverClient extends Emitter<TakeoverClientEvents> {
-  info: ServerInfoMessage | null = null;
+  /** server_info with each robot's model inline again */
+  info: FleetInfo | null = null;
   /** last heartbeat round trip, ms (NaN until measured) */
   latencyMs = Number.NaN;
   /** `now()` when the last frame of any kind arrived from the server (NaN before the first) */
@@ -89,7 +94,7 @@ export class TakeoverClient extends Emitter<TakeoverClientEvents> {
   }
 
   /** Opens the transport, says hello with the token and resolves with the server's info. */
-  async connect(url: string, token: string): Promise<ServerInfoMessage> {
+  async connect(url: string, token: string): Promise<FleetInfo> {
     this.close();
     this.#safety = null;
     const transport = await this.#factory(url);
@@ -104,7 +109,7 @@ export class TakeoverClient extends Emitter<TakeoverClientEvents> {
       };
       this.#send({ type: 'hello', protocol: PROTOCOL_VERSION, token, client: 'takeover-console' });
     });
-    this.info = info;
+    this.info = unpackRobotModels(info);
     transport.onmessage = (bytes) => this.#dispatch(bytes);
     transport.onclose = (e) => this.#closed(e);
     const every = this.#heartbeatMs >= 0 ? this.#heartbeatMs : Math.max(50, Math.min(250, info.heartbeatTimeoutMs / 10));
@@ -115,7 +120,7 @@ export class TakeoverClient extends Emitter<TakeoverClientEvents> {
       this.#safety = new SafetyLink(this.#factory);
       this.#safety.open(safetyUrl(url, info.safety), token);
     }
-    return info;
+    return this.info;
   }
 
   /** the safety socket is signed in: e-stops and pauses also travel there */
@@ -216,6 +221,9 @@ export class TakeoverClient extends Emitter<TakeoverClientEvents> {
       case 'event':
         this.emit('event', m);
         break;
+      case 'attention':
+        this.emit('attention', m);
+        break;
       case 'ack':
         this.#settle(m.ref, (p) => p.resolve(m));
         break;
@@ -230,7 +238,7 @@ export class TakeoverClient extends Emitter<TakeoverClientEvents> {
         }
         break;
       case 'server_info':
-        this.info = m;
+        this.info = unpackRobotModels(m);
         break;
     }
   }

@@ -35,6 +35,13 @@ export class ConsoleScene {
   readonly fps = new FrameRateMeter();
   /** the floor grid: under every robot's world geoms (a table top level with it would show its lines) */
   readonly grid = new THREE.GridHelper(6, 30, 0x44505c, 0x2c333b);
+  /**
+   * Frames are skipped until this many times the last render's duration has passed since it (0:
+   * render every frame). A view of many arms sets it so that rendering cannot starve the page.
+   */
+  idleShare = 0;
+  #renderMs = 0;
+  #lastRenderAt = -Infinity;
   readonly #beforeRender = new Set<(t: number, frame?: XRFrame) => void>();
   readonly #resize: ResizeObserver;
 
@@ -159,8 +166,13 @@ export class ConsoleScene {
   }
 
   #frame(t: number, frame?: XRFrame): void {
+    // a slow render (many arms on software GL) leaves idle time for input and the network
+    if (!frame && t - this.#lastRenderAt < this.idleShare * this.#renderMs) return;
+    const t0 = performance.now();
     for (const fn of this.#beforeRender) fn(t, frame);
     this.renderer.render(this.scene, this.camera);
+    this.#renderMs = performance.now() - t0;
+    this.#lastRenderAt = t;
     this.fps.tick(t);
   }
 }

@@ -40,7 +40,7 @@ describe('REST API', () => {
     const r = await get('/api/status', TOKENS.eve.token);
     expect(r.statusCode).toBe(200);
     const s = r.json();
-    expect(s).toMatchObject({ name: 'takeover', protocol: 1, backend: { physics: ['mock'], policy: 'idle' }, recorder: null });
+    expect(s).toMatchObject({ name: 'takeover', protocol: 2, backend: { physics: ['mock'], policy: 'idle' }, recorder: null });
     expect(s.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(s.robots.map((x: { id: string }) => x.id)).toEqual(['arm0', 'arm1']);
     const arm0 = s.robots[0];

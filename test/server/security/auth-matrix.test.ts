@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REQUIRED_ROLE_KEY } from '../../../server/api/route-roles.ts';
-import { CLIENT_SCHEMAS, type ClientMessage, type ClientMessageType, type ServerMessage } from '../../../protocol/messages.ts';
+import { CLIENT_SCHEMAS, PROTOCOL_VERSION, type ClientMessage, type ClientMessageType, type ServerMessage } from '../../../protocol/messages.ts';
 import { COMMAND_ROLES } from '../../../protocol/command-roles.ts';
 import { startTestServer, TestClient, TOKENS } from '../support/test-server.ts';
 
@@ -43,7 +43,7 @@ describe('REST auth matrix (every route in /docs/json x five identities)', () =>
     const names = operations.map((o) => `${o.method} ${o.path}`);
     // the route groups are all there (a document that lost them would make the matrix empty)
     expect(names).toEqual(expect.arrayContaining([
-      'GET /api/health', 'GET /api/status', 'POST /api/status/reset-figures', 'GET /api/robots', 'GET /api/robots/{id}',
+      'GET /api/health', 'GET /api/status', 'POST /api/status/reset-figures', 'GET /api/robots', 'GET /api/robots/{id}', 'GET /api/attention',
       'POST /api/robots/{id}/rewind', 'POST /api/robots/{id}/policy', 'GET /api/episodes', 'DELETE /api/episodes/{id}',
       'GET /api/policies', 'POST /api/training-jobs', 'DELETE /api/training-jobs/{id}',
     ]));
@@ -60,6 +60,7 @@ describe('REST auth matrix (every route in /docs/json x five identities)', () =>
     const roleOf = (m: string, p: string) => operations.find((o) => o.method === m && o.path === p)?.op[REQUIRED_ROLE_KEY];
     expect(roleOf('GET', '/api/health')).toBeUndefined();
     expect(roleOf('GET', '/api/status')).toBe('viewer');
+    expect(roleOf('GET', '/api/attention')).toBe('viewer');
     expect(roleOf('POST', '/api/robots/{id}/rewind')).toBe('operator');
     expect(roleOf('POST', '/api/training-jobs')).toBe('operator');
     expect(roleOf('DELETE', '/api/episodes/{id}')).toBe('admin');
@@ -100,7 +101,7 @@ describe('REST auth matrix (every route in /docs/json x five identities)', () =>
 
 /** One well-formed message of each type (robot 'arm0'); typed over every type, so a new one needs a sample. */
 const SAMPLES: Record<ClientMessageType, ClientMessage> = {
-  hello: { type: 'hello', protocol: 1 },
+  hello: { type: 'hello', protocol: PROTOCOL_VERSION },
   subscribe: { type: 'subscribe', robots: ['arm0'], maxRate: 1 },
   unsubscribe: { type: 'unsubscribe', robots: ['arm0'] },
   heartbeat: { type: 'heartbeat', t: 1 },

@@ -15,7 +15,7 @@ describe('server with the MuJoCo arm (sim kind)', () => {
     const r = info.robots[0];
     expect(r).toMatchObject({ kind: 'sim', task: 'place', policy: { name: 'scripted-expert' }, capabilities: { restoreState: true } });
     expect(r.jointNames).toHaveLength(7);
-    expect(r.model?.format).toBe('geoms');
+    expect(info.models[r.modelKey!]?.format).toBe('geoms');
     client.send({ type: 'subscribe', robots: '*' });
     await client.sync();
     const read = async () => {

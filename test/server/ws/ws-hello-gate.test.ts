@@ -1,3 +1,4 @@
+import { PROTOCOL_VERSION } from '../../../protocol/messages.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Socket } from 'node:net';
 import { encodeMessage } from '../../../protocol/codec.ts';
@@ -45,7 +46,7 @@ describe('before hello (real server)', () => {
     const big = await TestClient.connect(srv.url);
     clients.push(big);
     const closed = big.waitClose();
-    big.send({ type: 'hello', protocol: 1, token: TOKENS.alice.token, client: 'x'.repeat(128) + 'y'.repeat(100) });
+    big.send({ type: 'hello', protocol: PROTOCOL_VERSION, token: TOKENS.alice.token, client: 'x'.repeat(128) + 'y'.repeat(100) });
     expect((await within(closed, 5000, 'closed before hello')).code).toBe(4003);
     // a hello that fits is answered as always
     const { client, info } = await TestClient.signIn(srv.url, TOKENS.alice.token);

@@ -1,3 +1,4 @@
+import { PROTOCOL_VERSION } from '../../../protocol/messages.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isState, startTestServer, TestClient, TOKENS, type StateFrame } from '../support/test-server.ts';
 
@@ -32,7 +33,7 @@ describe('leases and e-stops (real server, ephemeral port)', () => {
     alice.send({ type: 'take_over', robot: 'arm0', ref: 1 });
     expect(await answer(alice, 1)).toMatchObject({ type: 'ack' });
     // a second hello, even with another valid token, does not change who this connection is
-    alice.send({ type: 'hello', protocol: 1, token: TOKENS.bob.token });
+    alice.send({ type: 'hello', protocol: PROTOCOL_VERSION, token: TOKENS.bob.token });
     expect(await alice.next((m) => m.type === 'error')).toMatchObject({ code: 'TKO_ERR_HELLO_REPEATED', for: 'hello' });
     await alice.sync();
     expect(alice.closed).toBeNull();
@@ -61,13 +62,13 @@ describe('leases and e-stops (real server, ephemeral port)', () => {
   it("refuses a hello token that names another identity than the upgrade's (4001)", async () => {
     const c = await TestClient.connect(srv.url, TOKENS.alice.token);
     clients.push(c);
-    c.send({ type: 'hello', protocol: 1, token: TOKENS.admin.token });
+    c.send({ type: 'hello', protocol: PROTOCOL_VERSION, token: TOKENS.admin.token });
     expect(await c.next((m) => m.type === 'error')).toMatchObject({ code: 'TKO_ERR_UNAUTHENTICATED' });
     expect((await c.waitClose()).code).toBe(4001);
     // the same identity twice is fine
     const same = await TestClient.connect(srv.url, TOKENS.alice.token);
     clients.push(same);
-    same.send({ type: 'hello', protocol: 1, token: TOKENS.alice.token });
+    same.send({ type: 'hello', protocol: PROTOCOL_VERSION, token: TOKENS.alice.token });
     expect(await same.next((m) => m.type === 'server_info')).toMatchObject({ operator: { id: 'alice' } });
   });
 

@@ -1,3 +1,4 @@
+import { PROTOCOL_VERSION } from '../../../protocol/messages.ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { encodeMessage } from '../../../protocol/codec.ts';
@@ -31,12 +32,12 @@ describe('WebSocket protocol (real server, ephemeral port)', () => {
   it('answers hello with the robots, their joints, limits and model', async () => {
     const { info } = await signIn(TOKENS.eve.token);
     expect(info.operator).toEqual({ id: 'eve', role: 'viewer' });
-    expect(info.protocol).toBe(1);
+    expect(info.protocol).toBe(PROTOCOL_VERSION);
     const r = info.robots[0];
     expect(r.id).toBe('arm0');
     expect(r.jointNames).toHaveLength(6);
     expect(r.lower.every((l, i) => l < r.upper[i])).toBe(true);
-    expect(r.model?.format).toBe('geoms');
+    expect(info.models[r.modelKey!]?.format).toBe('geoms');
     expect(r.controlRateHz).toBe(20);
   });
 
@@ -184,12 +185,12 @@ describe('WebSocket protocol (real server, ephemeral port)', () => {
     expect((await early.waitClose()).code).toBe(4003);
     const anon = await TestClient.connect(srv.url);
     clients.push(anon);
-    anon.send({ type: 'hello', protocol: 1 });
+    anon.send({ type: 'hello', protocol: PROTOCOL_VERSION });
     expect(await anon.next((m) => m.type === 'error')).toMatchObject({ code: 'TKO_ERR_UNAUTHENTICATED' });
     expect((await anon.waitClose()).code).toBe(4001);
     const viaHello = await TestClient.connect(srv.url);
     clients.push(viaHello);
-    viaHello.send({ type: 'hello', protocol: 1, token: TOKENS.bob.token });
+    viaHello.send({ type: 'hello', protocol: PROTOCOL_VERSION, token: TOKENS.bob.token });
     expect(await viaHello.next((m) => m.type === 'server_info')).toMatchObject({ operator: { id: 'bob', role: 'operator' } });
     const old = await TestClient.connect(srv.url, TOKENS.bob.token);
     clients.push(old);

@@ -16,8 +16,8 @@ import { TOKENS } from '../../server/support/test-server.ts';
 import { MemoryTransport } from './memory-transport.ts';
 
 const INFO: ServerInfoMessage = {
-  type: 'server_info', protocol: 1, server: { name: 'takeover', version: '0.1.0' }, clientId: 'c1',
-  operator: { id: 'alice', role: 'operator' }, heartbeatTimeoutMs: 300, maxFrameBytes: 65536, robots: [],
+  type: 'server_info', protocol: 2, server: { name: 'takeover', version: '0.1.0' }, clientId: 'c1',
+  operator: { id: 'alice', role: 'operator' }, heartbeatTimeoutMs: 300, maxFrameBytes: 65536, models: {}, robots: [],
   safety: { port: 9001, path: '/safety' },
 };
 

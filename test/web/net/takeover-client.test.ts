@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { decodeClientMessage, encodeMessage } from '../../../protocol/codec.ts';
-import type { ClientMessage, ServerInfoMessage, ServerMessage, StateMessage } from '../../../protocol/messages.ts';
+import { PROTOCOL_VERSION, type ClientMessage, type ServerInfoMessage, type ServerMessage, type StateMessage } from '../../../protocol/messages.ts';
 import { CommandError, TakeoverClient } from '../../../web/net/takeover-client.ts';
 import { MemoryTransport, memoryFactory } from './memory-transport.ts';
 
 const INFO: ServerInfoMessage = {
-  type: 'server_info', protocol: 1, server: { name: 'takeover', version: '0.1.0' }, clientId: 'c1',
-  operator: { id: 'alice', role: 'operator' }, heartbeatTimeoutMs: 300, maxFrameBytes: 65536, robots: [],
+  type: 'server_info', protocol: PROTOCOL_VERSION, server: { name: 'takeover', version: '0.1.0' }, clientId: 'c1',
+  operator: { id: 'alice', role: 'operator' }, heartbeatTimeoutMs: 300, maxFrameBytes: 65536, models: {}, robots: [],
 };
 
 function decode(b: Uint8Array): ClientMessage {
@@ -34,7 +34,7 @@ describe('TakeoverClient', () => {
     const { t, client } = await connected();
     const info = await client.connect('ws://x/ws', 'good-token');
     expect(info.operator.id).toBe('alice');
-    expect(decode(t.sent[0])).toMatchObject({ type: 'hello', protocol: 1, token: 'good-token' });
+    expect(decode(t.sent[0])).toMatchObject({ type: 'hello', protocol: PROTOCOL_VERSION, token: 'good-token' });
   });
 
   it('rejects the sign-in with the server error code', async () => {

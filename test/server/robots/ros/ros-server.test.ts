@@ -35,7 +35,7 @@ describe("the server with a ROS arm (kind 'ros') against the rosbridge test doub
   it('takes over and teleops over the WebSocket protocol; the double receives ordered Float64MultiArray commands', async () => {
     const { client, info } = await TestClient.signIn(srv.url, TOKENS.alice.token);
     expect(info.robots[0]).toMatchObject({ id: 'panda', kind: 'ros', jointNames: PANDA_ARM_JOINTS, capabilities: { restoreState: false, simulated: false } });
-    expect(info.robots[0].model?.format).toBe('geoms');
+    expect(info.models[info.robots[0].modelKey!]?.format).toBe('geoms');
     client.send({ type: 'subscribe', robots: '*' });
     await client.sync();
     const read = async () => {

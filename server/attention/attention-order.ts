@@ -1,0 +1,17 @@
+import { ATTENTION_KINDS, type AttentionItem, type AttentionKind } from '../../protocol/messages.ts';
+
+/** Urgency rank of a kind: 0 (an e-stop) is the most urgent. */
+export const attentionRank = (kind: AttentionKind): number => ATTENTION_KINDS.indexOf(kind);
+
+/**
+ * The queue's order, total and stable: kind by urgency (e-stop first), then the longest waiting
+ * first, then robot id. A robot has at most one item of a kind, so no two items compare equal.
+ */
+export function compareAttention(a: AttentionItem, b: AttentionItem): number {
+  return attentionRank(a.kind) - attentionRank(b.kind) || a.since - b.since || (a.robot < b.robot ? -1 : a.robot > b.robot ? 1 : 0);
+}
+
+/** The items most urgent first (a new array). */
+export function orderAttention(items: readonly AttentionItem[]): AttentionItem[] {
+  return [...items].sort(compareAttention);
+}
