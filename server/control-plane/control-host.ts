@@ -10,7 +10,7 @@ import type { RobotLogSink } from '../robots/ros/ros-logger.ts';
 import type { RobotInfo } from '../../protocol/messages.ts';
 import { FrameCollector, type EncodedFrame } from './frame-collector.ts';
 import { isLearnedPolicy, PolicyHost, type PolicyRuntimeStats } from './policy-host.ts';
-import { SeenOnce } from './seen-once.ts';
+import { OncePerKey } from './once-per-key.ts';
 import { GcPauses } from './gc-pauses.ts';
 import { ThreadOsStats } from './thread-os-stats.ts';
 import { robotStatus, type RobotStatus } from './robot-status.ts';
@@ -67,8 +67,8 @@ export class ControlHost {
   readonly #gc = new GcPauses();
   // created on the thread that runs the loops: the counters are that thread's
   readonly #os = new ThreadOsStats();
-  /** e-stop and pause presses seen (per robot), so that a press's second copy does not act again */
-  readonly #presses = new SeenOnce(1024);
+  /** e-stop and pause presses seen (per robot) and their answers, so that a press's second copy does not act again */
+  readonly #presses = new OncePerKey<Refusal | null>(1024);
 
   private constructor(fleet: Fleet, frames: FrameCollector, policies: PolicyHost | null) {
     this.fleet = fleet;
@@ -112,9 +112,11 @@ export class ControlHost {
   command(robot: string, actor: Actor, cmd: RobotCommand, receivedAtMs?: number): Refusal | null {
     const r = this.fleet.robots.get(robot);
     if (!r) return { code: 'TKO_ERR_UNKNOWN_ROBOT', message: `no robot '${robot}'` };
-    // the second copy of a press (it came on the other socket) already landed: acting again could
-    // undo a reset or a resume made in between
-    if ((cmd.type === 'estop' || cmd.type === 'pause') && cmd.press !== undefined && !this.#presses.first(`${robot}\u0000${cmd.type}\u0000${cmd.press}`)) return null;
+    // the second copy of a press (it came on the other socket) gets the first copy's answer: acting
+    // again could undo a reset or a resume made in between
+    if ((cmd.type === 'estop' || cmd.type === 'pause') && cmd.press !== undefined) {
+      return this.#presses.run(`${robot}\u0000${cmd.type}\u0000${cmd.press}`, () => executeCommand(r.loop, actor, cmd, receivedAtMs));
+    }
     return executeCommand(r.loop, actor, cmd, receivedAtMs);
   }
 

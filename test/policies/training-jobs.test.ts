@@ -2,14 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Step } from '../../core/step.ts';
-import { observationToRecord } from '../../core/observation.ts';
-import { Recorder } from '../../recordings/recorder.ts';
 import { SqliteCatalog } from '../../recordings/sqlite-catalog.ts';
 import { PolicyRegistry } from '../../policies/policy-registry.ts';
 import { TrainingJobManager, type TrainingJob } from '../../policies/training-jobs.ts';
 import { parseEpisodeQuery } from '../../policies/episode-query.ts';
-import { sampleObservation } from './policy-test-fixtures.ts';
+import { recordEpisodes as recordInto } from './recorded-episodes.ts';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
@@ -19,24 +16,7 @@ async function recordEpisodes(n: number): Promise<string> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'takeover-jobs-'));
   dirs.push(dataDir);
   const catalog = new SqliteCatalog(path.join(dataDir, 'catalog.sqlite'));
-  const rec = new Recorder({ dataDir, catalog });
-  for (let e = 0; e < n; e++) {
-    const id = `ep-${e}`;
-    const kind = e % 2 ? 'policy' : 'demo';
-    rec.beginEpisode({ episodeId: id, robotId: 'sim-1', task: 'place', seed: e, policyVersion: null, kind, startedAt: 1000 + e });
-    for (let i = 0; i < 30; i++) {
-      const obs = observationToRecord(sampleObservation(i + e) as never);
-      const operator = kind === 'policy' && i >= 20 && i < 25;
-      const a = [Math.sin(i / 5), Math.cos(i / 5), 0.1 * e, 0, 0, 0, i > 15 ? 1 : -1].map((v) => Math.max(-1, Math.min(1, v)));
-      const step: Step = {
-        episodeId: id, step: i, t: i * 0.05, obs, proposed: a, executed: a, jointTargets: Array.from(obs.q), clamped: [],
-        source: operator ? 'operator' : 'policy', mode: operator ? 'INTERVENING' : 'AUTONOMOUS', operatorId: operator ? 'ana' : null, policyVersion: null,
-      };
-      rec.appendStep(step);
-    }
-    rec.endEpisode(id, 'success');
-  }
-  await rec.close();
+  await recordInto(dataDir, catalog, n);
   await catalog.close();
   return dataDir;
 }

@@ -68,7 +68,7 @@ describe('ControlDispatcher (the control thread side of the channel)', () => {
   });
 
   it("a press's second copy (from the other socket) landing after a reset does not latch the e-stop again", async () => {
-    const { d, tick, loop } = await setup();
+    const { d, posted, tick, loop } = await setup();
     const safety: FromControl[] = [];
     const out = (m: FromControl) => safety.push(m);
     d.receive({ t: 'cmd', id: 1, robot: 'arm0', actor: bob, cmd: { type: 'estop', robot: 'arm0', press: 'p1' }, at: 0 });
@@ -84,6 +84,12 @@ describe('ControlDispatcher (the control thread side of the channel)', () => {
     // a new press (or one without an id) latches as always
     d.receive({ t: 'cmd', id: 8, robot: 'arm0', actor: bob, cmd: { type: 'estop', robot: 'arm0', press: 'p2' }, at: 0 }, out);
     expect(loop.mode).toBe('ESTOP');
+    // a press refused on one socket is refused alike on the other (not acked as if it had landed)
+    d.receive({ t: 'cmd', id: 9, robot: 'arm0', actor: bob, cmd: { type: 'pause', robot: 'arm0', press: 'p3' }, at: 0 });
+    d.receive({ t: 'cmd', id: 10, robot: 'arm0', actor: bob, cmd: { type: 'pause', robot: 'arm0', press: 'p3' }, at: 0 }, out);
+    await nextTurn();
+    const answers = [...posted, ...safety].flatMap((m) => (m.t === 'refusals' ? m.replies : [])).filter((r) => r.id === 9 || r.id === 10);
+    expect(answers.map((r) => r.refusal?.code)).toEqual(['TKO_ERR_ESTOP_LATCHED', 'TKO_ERR_ESTOP_LATCHED']);
   });
 
   it('runs and answers an e-stop as its message arrives, without waiting for the batch to end', async () => {

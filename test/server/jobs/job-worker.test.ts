@@ -12,7 +12,7 @@ import { JobWorker } from '../../../server/jobs/job-worker.ts';
 import { runJob } from '../../../server/jobs/job-handlers.ts';
 import type { JobView } from '../../../server/jobs/job-spec.ts';
 import { startTestPg, type TestPg } from '../../database/embedded-pg.ts';
-import { recordEpisodes } from './recorded-episodes.ts';
+import { recordEpisodes } from '../../policies/recorded-episodes.ts';
 
 let server: TestPg;
 beforeAll(async () => {

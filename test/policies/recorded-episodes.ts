@@ -1,8 +1,8 @@
-import type { Step } from '../../../core/step.ts';
-import { observationToRecord } from '../../../core/observation.ts';
-import type { Catalog } from '../../../recordings/catalog.ts';
-import { Recorder } from '../../../recordings/recorder.ts';
-import { sampleObservation } from '../../policies/policy-test-fixtures.ts';
+import type { Step } from '../../core/step.ts';
+import { observationToRecord } from '../../core/observation.ts';
+import type { Catalog } from '../../recordings/catalog.ts';
+import { Recorder } from '../../recordings/recorder.ts';
+import { sampleObservation } from './policy-test-fixtures.ts';
 
 /** Records `n` short 'place' episodes (demos, and policy episodes with an intervention) into `dataDir` through `catalog`. */
 export async function recordEpisodes(dataDir: string, catalog: Catalog, n: number, prefix = 'ep'): Promise<void> {
