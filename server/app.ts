@@ -115,6 +115,8 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     logController: new LogController({ disableRequestLogging: !['debug', 'trace'].includes(config.logLevel) }),
     // REST bodies are small; the WebSocket has its own limits.
     bodyLimit: 256 * 1024,
+    // the default 10 s per plugin is too short on a loaded 2-core machine (seen: swagger-ui timed out at start)
+    pluginTimeout: 120_000,
     // HTTPS and WSS with tls configured (the listener type is the same to every route)
     ...(config.tls ? { https: readTlsFiles(config.tls) } : {}),
   }) as unknown as FastifyInstance;

@@ -17,7 +17,19 @@ interface Proc {
 }
 
 const procs: ChildProcess[] = [];
-/** Runs `takeover <args> --json` and waits for its JSON line. */
+/** Resolves with the child's exit code (or signal) once it has exited, or 'still running' after ms. */
+function exited(child: ChildProcess, ms: number): Promise<number | string | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode ?? child.signalCode);
+  return new Promise((r) => {
+    const timer = setTimeout(() => r('still running'), ms);
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      r(code ?? signal);
+    });
+  });
+}
+
+/** Runs `takeover <args> --json` and waits (at most 180 s) for its JSON line. */
 function takeover(args: string[]): Promise<Proc> {
   const child = spawn(process.execPath, [join(root, 'bin/takeover.js'), ...args, '--json'], { cwd: root, env: { ...process.env, TAKEOVER_TOKENS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
   procs.push(child);
@@ -28,12 +40,19 @@ function takeover(args: string[]): Promise<Proc> {
     if (process.env.TKO_TIMINGS) process.stderr.write(`[${args[0]} ${child.pid}] ${d}`);
   });
   return new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`takeover ${args[0]} printed no JSON line in 180 s: ${err}`)), 180_000);
     child.stdout!.on('data', (d) => {
       out += d;
       const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) ok({ child, json: JSON.parse(line), log: () => err });
+      if (line) {
+        clearTimeout(timer);
+        ok({ child, json: JSON.parse(line), log: () => err });
+      }
     });
-    child.once('exit', (code) => fail(new Error(`takeover ${args[0]} exited ${code}: ${err}`)));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`takeover ${args[0]} exited ${code}: ${err}`));
+    });
   });
 }
 
@@ -42,7 +61,7 @@ async function api<T = any>(base: string, method: string, path: string, body?: u
   return { status: r.status, json: (await r.json()) as T };
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 300_000): Promise<T> {
+async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 180_000): Promise<T> {
   const end = Date.now() + ms;
   const t0 = Date.now();
   try {
@@ -122,9 +141,8 @@ describe('two servers and a worker sharing one PostgreSQL', () => {
       const j = (await api(A, 'GET', `/api/jobs/${long.json.id}`)).json;
       return j.status === 'running' && j.progress?.phase === 'training' && j.progress.done >= 1;
     });
-    const killed = new Promise((r) => w1.child.once('exit', r));
     w1.child.kill('SIGKILL');
-    await killed;
+    expect(await exited(w1.child, 30_000), `worker w1 on SIGKILL:\n${w1.log()}`).not.toBe('still running');
     const w2 = await worker('w2');
     const retried = await waitFor('the second job after the retry', async () => {
       const j = (await api(B, 'GET', `/api/jobs/${long.json.id}`)).json;
@@ -132,7 +150,7 @@ describe('two servers and a worker sharing one PostgreSQL', () => {
       return j.status === 'succeeded' && j;
     });
     expect(retried).toMatchObject({ version: 'v2', runner: 'w2', attempts: 2 });
-    const db = new pg.Client({ connectionString: url });
+    const db = new pg.Client({ connectionString: url, connectionTimeoutMillis: 30_000, query_timeout: 30_000 });
     await db.connect();
     try {
       const versions = await db.query('SELECT version, job_id FROM policy_versions ORDER BY version');
@@ -144,10 +162,8 @@ describe('two servers and a worker sharing one PostgreSQL', () => {
     expect(listed.filter((v: string) => /^v\d+$/.test(v))).toEqual(['v1', 'v2']);
 
     for (const [name, p] of [['server A', a], ['server B', b], ['worker w2', w2]] as const) {
-      const exited = new Promise<number | null>((r) => p.child.once('exit', (code) => r(code)));
       p.child.kill('SIGTERM');
-      const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 60_000))]);
-      expect(code, `${name} on SIGTERM:\n${p.log()}`).toBe(0);
+      expect(await exited(p.child, 60_000), `${name} on SIGTERM:\n${p.log()}`).toBe(0);
     }
   });
 });
