@@ -214,97 +214,108 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     control = lc;
     app.decorate('fleet', lc.fleet);
   }
-  control.onFrames((frames) => broadcaster.fanOut(frames));
-  control.onEvent((e) => broadcaster.event(e));
-  control.onEvent((e) => {
-    const r = auditOfLoopEvent(e);
-    if (r) audit.record(r);
-  });
   // the attention queue lives here, on the network thread, fed by status snapshots and loop events
   const attention = new AttentionFeed(control, { onChange: (items, at) => broadcaster.attention(items, at) });
-  control.onEvent((e) => attention.event(e));
-  const router = new CommandRouter({
-    control, tokens, version: VERSION, heartbeatTimeoutMs: config.heartbeatTimeoutMs, onSubscriptions, attention: () => attention.list(),
-    safety: () => (safety ? { port: safety.port, path: '/safety' } : null),
-  });
-  app.decorate('control', control);
-  app.decorate('safetyPort', () => safety?.port ?? null);
-  app.decorate('broadcaster', broadcaster);
-  const wsLimits = { ...config.wsLimits, helloTimeoutMs: opts.helloTimeoutMs ?? config.wsLimits.helloTimeoutMs };
-  const connections = new ConnectionLimits(wsLimits);
-  app.decorate('wsConnections', connections);
-  // before any route: the limits hook every route registered after them
-  await app.register(restRateLimit, config.restLimits);
-
-  await app.register(swagger, {
-    openapi: {
-      info: { title: 'takeover', version: VERSION, description: 'REST API of the takeover server. The live protocol is WebSocket /ws (docs/protocol.md).' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-    },
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(authPlugin, { tokens });
-  // every route's config.role becomes its auth check and its OpenAPI security (before any route)
-  await app.register(routeRoles, { requireRole: app.requireRole });
-  await app.register(auditPlugin, { audit, keepFiles: config.audit.keepFiles });
-  // ws's hard cap; frames between 64 KiB and this get an error frame, bigger ones close with 1009.
-  await app.register(websocket, {
-    options: { maxPayload: 1024 * 1024 },
-    // Clients learn why the socket closes: 1001 going away (docs/protocol.md close codes).
-    preClose(done) {
-      for (const client of app.websocketServer.clients) closeSocket(client, wsLimits.closeTimeoutMs, CLOSE_CODES.GOING_AWAY, 'server shutting down');
-      app.websocketServer.close(() => done());
-    },
-  });
-  await app.register(wsRoutes, {
-    router, broadcaster, maxBufferBytes: config.maxClientBufferBytes, limits: wsLimits, connections,
-    checkOrigin: originCheck(config.allowedOrigins, (req, origin) => audit.record(auditRecord('origin_refused', null, { origin: origin.slice(0, 200), ip: req.ip }))),
-    onSignInFailure: (req, reason) => audit.record(auditRecord('sign_in_failed', null, { method: 'WS', route: '/ws', ip: req.ip, reason })),
-  });
-  // images on a socket of their own, on this thread: never through the control thread (docs/architecture.md)
-  await setupCameras(app, config, recording?.recorder ?? null, originCheck(config.allowedOrigins));
-  const policies = withPolicies
-    ? await setupPolicies(app, control, config.dataDir, serverId, database && config.database ? { pool: database.pool, url: config.database, serverId, jobs: config.jobs } : undefined)
-    : null;
-  await app.register(statusApi, {
-    control, broadcaster, version: VERSION, threads: () => ({ control: control.priority, network: networkPriority, safety: safety?.priority ?? null }), estopAckMs: router.estopAckMs,
-    safety: { estopAckMs: safetyEstopAckMs, port: () => safety?.port ?? null },
-    backend: async () => {
-      const kinds = new Set(control.robotIds.map((id) => control.info(id).kind));
-      const running = new Set(control.robotIds.map((id) => control.info(id).policy?.name ?? 'idle'));
-      const st = await control.policyStats();
-      return { physics: [...kinds].map((k) => (k === 'sim' ? 'mujoco-js' : k)), policy: [...running].join(', ') + (st ? `; ${st.description}` : '') };
-    },
-    recorderStats: () => (recording ? recording.recorder.stats() : null),
-  });
-  await app.register(robotsApi, { control, signedIn: (name) => broadcaster.signedIn(name) });
-  await app.register(attentionApi, { feed: attention });
-  if (recording) {
-    const { recorder: rec } = recording;
-    await app.register(episodesApi, { catalog: recording.catalog, dataDir: config.dataDir, live: (id) => rec.progress(id) });
-    await app.register(episodeImagesApi, { catalog: recording.catalog, dataDir: config.dataDir });
-  }
-
-  const webDir = resolve(config.webDir);
-  if (existsSync(join(webDir, 'index.html'))) {
-    await app.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false });
-  }
-  app.setNotFoundHandler((req, reply) => {
-    reply.status(404).send({ statusCode: 404, code: 'TKO_ERR_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` });
-  });
-
-  app.addHook('onReady', async () => {
-    await control.start();
-    attention.start();
-    app.log.info({ robots: control.robotIds, protocol: PROTOCOL_VERSION, schedule, threads: control instanceof WorkerControl }, 'robots started');
-  });
-  app.addHook('onClose', async () => {
+  // everything started above must stop again when a route or plugin below fails to register:
+  // a failed start exits instead of leaving the threads and the database pool running
+  let policies: Awaited<ReturnType<typeof setupPolicies>> | null = null;
+  const shutdown = async () => {
     attention.stop();
     await safety?.close();
     await control.stop();
     await policies?.close();
     if (recording) await recording.close();
     await database?.close();
+  };
+  try {
+    control.onFrames((frames) => broadcaster.fanOut(frames));
+    control.onEvent((e) => broadcaster.event(e));
+    control.onEvent((e) => {
+      const r = auditOfLoopEvent(e);
+      if (r) audit.record(r);
+    });
+    control.onEvent((e) => attention.event(e));
+    const router = new CommandRouter({
+      control, tokens, version: VERSION, heartbeatTimeoutMs: config.heartbeatTimeoutMs, onSubscriptions, attention: () => attention.list(),
+      safety: () => (safety ? { port: safety.port, path: '/safety' } : null),
+    });
+    app.decorate('control', control);
+    app.decorate('safetyPort', () => safety?.port ?? null);
+    app.decorate('broadcaster', broadcaster);
+    const wsLimits = { ...config.wsLimits, helloTimeoutMs: opts.helloTimeoutMs ?? config.wsLimits.helloTimeoutMs };
+    const connections = new ConnectionLimits(wsLimits);
+    app.decorate('wsConnections', connections);
+    // before any route: the limits hook every route registered after them
+    await app.register(restRateLimit, config.restLimits);
+
+    await app.register(swagger, {
+      openapi: {
+        info: { title: 'takeover', version: VERSION, description: 'REST API of the takeover server. The live protocol is WebSocket /ws (docs/protocol.md).' },
+        components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: '/docs' });
+    await app.register(authPlugin, { tokens });
+    // every route's config.role becomes its auth check and its OpenAPI security (before any route)
+    await app.register(routeRoles, { requireRole: app.requireRole });
+    await app.register(auditPlugin, { audit, keepFiles: config.audit.keepFiles });
+    // ws's hard cap; frames between 64 KiB and this get an error frame, bigger ones close with 1009.
+    await app.register(websocket, {
+      options: { maxPayload: 1024 * 1024 },
+      // Clients learn why the socket closes: 1001 going away (docs/protocol.md close codes).
+      preClose(done) {
+        for (const client of app.websocketServer.clients) closeSocket(client, wsLimits.closeTimeoutMs, CLOSE_CODES.GOING_AWAY, 'server shutting down');
+        app.websocketServer.close(() => done());
+      },
+    });
+    await app.register(wsRoutes, {
+      router, broadcaster, maxBufferBytes: config.maxClientBufferBytes, limits: wsLimits, connections,
+      checkOrigin: originCheck(config.allowedOrigins, (req, origin) => audit.record(auditRecord('origin_refused', null, { origin: origin.slice(0, 200), ip: req.ip }))),
+      onSignInFailure: (req, reason) => audit.record(auditRecord('sign_in_failed', null, { method: 'WS', route: '/ws', ip: req.ip, reason })),
+    });
+    // images on a socket of their own, on this thread: never through the control thread (docs/architecture.md)
+    await setupCameras(app, config, recording?.recorder ?? null, originCheck(config.allowedOrigins));
+    policies = withPolicies
+      ? await setupPolicies(app, control, config.dataDir, serverId, database && config.database ? { pool: database.pool, url: config.database, serverId, jobs: config.jobs } : undefined)
+      : null;
+    await app.register(statusApi, {
+      control, broadcaster, version: VERSION, threads: () => ({ control: control.priority, network: networkPriority, safety: safety?.priority ?? null }), estopAckMs: router.estopAckMs,
+      safety: { estopAckMs: safetyEstopAckMs, port: () => safety?.port ?? null },
+      backend: async () => {
+        const kinds = new Set(control.robotIds.map((id) => control.info(id).kind));
+        const running = new Set(control.robotIds.map((id) => control.info(id).policy?.name ?? 'idle'));
+        const st = await control.policyStats();
+        return { physics: [...kinds].map((k) => (k === 'sim' ? 'mujoco-js' : k)), policy: [...running].join(', ') + (st ? `; ${st.description}` : '') };
+      },
+      recorderStats: () => (recording ? recording.recorder.stats() : null),
+    });
+    await app.register(robotsApi, { control, signedIn: (name) => broadcaster.signedIn(name) });
+    await app.register(attentionApi, { feed: attention });
+    if (recording) {
+      const { recorder: rec } = recording;
+      await app.register(episodesApi, { catalog: recording.catalog, dataDir: config.dataDir, live: (id) => rec.progress(id) });
+      await app.register(episodeImagesApi, { catalog: recording.catalog, dataDir: config.dataDir });
+    }
+
+    const webDir = resolve(config.webDir);
+    if (existsSync(join(webDir, 'index.html'))) {
+      await app.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false });
+    }
+    app.setNotFoundHandler((req, reply) => {
+      reply.status(404).send({ statusCode: 404, code: 'TKO_ERR_NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+    });
+  } catch (err) {
+    await shutdown().catch((e) => app.log.error({ err: e }, 'stopping after a failed start'));
+    abandon();
+    throw err;
+  }
+  app.addHook('onReady', async () => {
+    await control.start();
+    attention.start();
+    app.log.info({ robots: control.robotIds, protocol: PROTOCOL_VERSION, schedule, threads: control instanceof WorkerControl }, 'robots started');
+  });
+  app.addHook('onClose', async () => {
+    await shutdown();
     run.release(); // a clean stop: the next start drives as configured
     await audit.flush();
   });

@@ -13,7 +13,13 @@ export async function startServer(config: TakeoverConfig, log: (line: string) =>
   const app = await buildApp(config, {
     onTokenCreated: (t, file) => log(adminTokenBanner(t.token, file)),
   });
-  await app.listen({ port: config.port, host: config.host });
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (err) {
+    // a taken port or a robot that fails to start: stop the threads and close the recordings, then report
+    await app.close().catch(() => {});
+    throw err;
+  }
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;

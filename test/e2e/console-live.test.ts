@@ -24,7 +24,11 @@ const rewindEvents: Array<{ fromStep: number; toStep: number }> = [];
 async function until(pred: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) {
+      // what the server and the console saw, so a failure on a loaded runner says why
+      const notices = await page?.getByTestId('notices').textContent({ timeout: 2000 }).catch(() => '?');
+      throw new Error(`timed out waiting for ${what} (server: ${loop()?.mode}, lease ${loop()?.lease}; console notices: ${notices})`);
+    }
     await new Promise((r) => setTimeout(r, 25));
   }
 }

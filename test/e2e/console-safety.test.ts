@@ -99,6 +99,8 @@ describe('console safety', () => {
     await settle();
     await page.getByTestId('take-over').click();
     await until(() => watcher.mode === 'INTERVENING' && watcher.lease === OPERATOR.name, 'INTERVENING');
+    // the console must have seen the take-over before the stream freezes (the watcher may see it first)
+    await page.getByTestId('hand-back').waitFor();
     await poll(() => page.getByTestId('mode-banner').getAttribute('data-stale')).toBe('false');
     const thaw = srv.freezeFrames();
     try {

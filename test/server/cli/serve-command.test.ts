@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -49,5 +50,31 @@ describe('takeover serve', () => {
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+
+  it('exits with an error naming the taken port instead of leaving its threads running', { timeout: 180_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'takeover-serve-'));
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const taken = (blocker.address() as { port: number }).port;
+    try {
+      writeFileSync(join(dir, 'c.yaml'), 'robots:\n  - { id: m0, kind: mock }\nrecord: true\nsafetySocket: { port: 0 }\n');
+      const child = spawn(process.execPath, [join(root, 'bin/takeover.js'), 'serve', '--config', join(dir, 'c.yaml'), '--port', String(taken), '--data-dir', join(dir, 'data'), '--no-build'], {
+        cwd: dir, env: { ...process.env, TAKEOVER_TOKENS: '' }, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      // the control and safety threads were up when listen failed: they must not keep the process alive
+      const code = await new Promise<number | string | null>((r) => {
+        const timer = setTimeout(() => r('still running after 120 s'), 120_000);
+        child.once('exit', (c) => (clearTimeout(timer), r(c)));
+      });
+      if (code === 'still running after 120 s') child.kill('SIGKILL');
+      expect(code, stderr).not.toBe(0);
+      expect(code, stderr).not.toBe('still running after 120 s');
+      expect(stderr).toMatch(new RegExp(`EADDRINUSE.*${taken}`));
+    } finally {
+      blocker.close();
+    }
   });
 });
