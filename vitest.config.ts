@@ -1,12 +1,18 @@
 import { defineConfig } from 'vitest/config';
 
+// Files that start several servers and workers of their own (PostgreSQL, training jobs): on two
+// cores they starve a browser test running beside them, so they run alone, after everything else.
+const ALONE = ['test/server/jobs/fleet-processes.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // Two cores: keep the pool small so MuJoCo, tfjs and the browser tests do not starve each other.
     pool: 'forks',
-    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    projects: [
+      { extends: true, test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: ALONE, maxWorkers: 2, sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'alone', include: ALONE, maxWorkers: 1, sequence: { groupOrder: 1 } } },
+    ],
   },
 });

@@ -148,5 +148,5 @@ describe('console cameras', () => {
     }
     // a later step shows a later frame
     expect(b.frameT!).toBeGreaterThan(a.frameT!);
-  });
+  }, 240_000); // its waits (frames, an episode, the replay load, two scrubs) add up past the default on a loaded runner
 });

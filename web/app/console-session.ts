@@ -130,12 +130,17 @@ export class ConsoleSession extends Emitter<SessionEvents> {
   /** Resolves on the robot's next state frame or after `ms`, whichever comes first. */
   #nextFrame(robotId: string, ms: number): Promise<void> {
     return new Promise((resolve) => {
+      let finished = false;
       const done = () => {
+        if (finished) return;
+        finished = true;
         clearTimeout(timer);
         off();
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      const asked = performance.now();
+      // a timer that fires late means the tab was busy: a frame may sit queued behind it, so let it land first
+      const timer = setTimeout(() => (performance.now() - asked > 2 * ms ? setTimeout(done, 0) : done()), ms);
       const off = this.on('state', (m) => {
         if (m.robot === robotId) done();
       });

@@ -157,7 +157,8 @@ describe('control thread start-up', () => {
     }
   });
 
-  it('a robot the thread cannot build fails buildApp with the control side error', async () => {
+  // a sim robot's thread loads MuJoCo and tfjs before it fails: slow on a loaded runner
+  it('a robot the thread cannot build fails buildApp with the control side error', { timeout: 180_000 }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'takeover-worker-'));
     try {
       const config = validateConfig({ ...defaultConfig(), port: 0, dataDir, record: false, logLevel: 'silent', robots: [{ id: 'arm0', kind: 'sim', task: 'place', policy: 'no-such-version' }] });
