@@ -2,9 +2,12 @@
 // every command stamped with a `ref` so its reply (ack, or error when refused) times it; it
 // counts the PAUSED events it did not ask for, and resumes. Every `resetEveryS` it starts a new
 // episode on one of its robots, in turn (the console's New episode), so that the catalog is
-// written to while the catalog-lock load holds it.
+// written to while the catalog-lock load holds it. Like the console, it sends heartbeats on /ws and
+// on the safety socket (docs/protocol.md "Safety socket"), so a busy network thread does not look
+// like a lost operator to the control thread's watchdog.
+import type WebSocket from 'ws';
 import type { ServerMessage } from '../protocol/messages.ts';
-import { countInto, send, signIn } from './overload-ws.ts';
+import { countInto, send, signInWithInfo } from './overload-ws.ts';
 import { runChild } from './overload-child.ts';
 import { percentile } from './percentiles.ts';
 
@@ -37,7 +40,9 @@ runChild<Params>((p, ready) => {
   let nextRef = 1;
   let teleopTimer: NodeJS.Timeout | null = null;
   let resetTimer: NodeJS.Timeout | null = null;
-  let ws: Awaited<ReturnType<typeof signIn>> | null = null;
+  let heartbeatTimer: NodeJS.Timeout | null = null;
+  let ws: WebSocket | null = null;
+  let safety: WebSocket | null = null;
   const ref = () => (nextRef = nextRef >= 2 ** 31 - 2 ? 1 : nextRef + 1);
 
   const onMsg = (m: ServerMessage) => {
@@ -70,8 +75,21 @@ runChild<Params>((p, ready) => {
   };
 
   (async () => {
-    ws = await signIn(p.url, p.token, 'bench-teleop', onMsg);
+    const signedIn = await signInWithInfo(p.url, p.token, 'bench-teleop', onMsg);
+    ws = signedIn.ws;
     ws.on('close', (code) => countInto(closes, code));
+    const s = signedIn.info?.safety;
+    if (s) {
+      const u = new URL(p.url);
+      safety = (await signInWithInfo(`${u.protocol}//${u.hostname}:${s.port}${s.path}`, p.token, 'bench-teleop', () => {}, 20_000, true)).ws;
+      safety.on('close', (code) => countInto(closes, `safety:${code}`));
+    }
+    // the console's period: a tenth of the server's heartbeat timeout, between 50 and 250 ms
+    const every = Math.max(50, Math.min(250, (signedIn.info?.heartbeatTimeoutMs ?? 1000) / 10));
+    heartbeatTimer = setInterval(() => {
+      const t = performance.now();
+      for (const sock of [ws, safety]) if (sock) send(sock, { type: 'heartbeat', t });
+    }, every);
     // events come whatever maxRate says; one state frame a second is enough here
     send(ws, { type: 'subscribe', robots: p.robots, maxRate: 1 });
     for (const robot of p.robots) send(ws, { type: 'take_over', robot, ref: ref() });
@@ -109,6 +127,7 @@ runChild<Params>((p, ready) => {
     result() {
       if (teleopTimer) clearInterval(teleopTimer);
       if (resetTimer) clearInterval(resetTimer);
+      if (heartbeatTimer) clearInterval(heartbeatTimer);
       // unanswered for over a second: counted with their age so far (a lower bound)
       const now = performance.now();
       const late = [...pending.values()].map((at) => now - at).filter((ms) => ms > 1000);
@@ -121,6 +140,9 @@ runChild<Params>((p, ready) => {
         modesAtEnd: Object.fromEntries(mode), closes,
       };
     },
-    close: () => ws?.terminate(),
+    close: () => {
+      ws?.terminate();
+      safety?.terminate();
+    },
   };
 });

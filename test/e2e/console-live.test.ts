@@ -33,6 +33,36 @@ async function until(pred: () => boolean, what: string, timeoutMs = 20_000): Pro
   }
 }
 
+/**
+ * Presses a key until pred holds: a tab lagging on a loaded runner refuses a hand back while its
+ * picture is STALE and says so in a notice ("not sent"), as it would to an operator, who presses
+ * again. Pressed again only after such a refusal (a second press of a landed one would undo it).
+ */
+async function pressUntil(key: string, pred: () => boolean, what: string): Promise<void> {
+  const end = Date.now() + 20_000;
+  // count the console's refusals as they are emitted (notices on screen expire and merge)
+  const refusals = () => page.evaluate(() => {
+    type W = { __refusals?: number; __takeover: { session: { on(k: 'notice', f: (n: { text: string }) => void): void } } };
+    const w = window as unknown as W;
+    if (w.__refusals === undefined) {
+      w.__refusals = 0;
+      w.__takeover.session.on('notice', (n) => { if (/not sent/.test(n.text)) w.__refusals!++; });
+    }
+    return w.__refusals;
+  });
+  let seen = await refusals();
+  await page.keyboard.press(key);
+  while (!pred()) {
+    if (Date.now() > end) await until(pred, what, 0);
+    const now = await refusals();
+    if (now > seen) {
+      seen = now;
+      await page.keyboard.press(key);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 beforeAll(async () => {
   [srv, browser] = await Promise.all([startE2eServer([{ id: 'arm0', kind: 'sim', task: 'place', policy: 'expert', stepLimit: 100_000 }]), launchBrowser()]);
   watcher = await srv.watch('arm0');
@@ -87,14 +117,13 @@ describe('operator console, live', () => {
     await page.getByTestId('take-over').click();
     await until(() => loop().mode === 'INTERVENING' && loop().lease === OPERATOR.name, 'INTERVENING with our lease');
     await page.getByTestId('hand-back').waitFor();
-    await page.keyboard.press('Space');
-    await until(() => loop().mode === 'AUTONOMOUS' && loop().lease === null, 'AUTONOMOUS again');
+    await pressUntil('Space', () => loop().mode === 'AUTONOMOUS' && loop().lease === null, 'AUTONOMOUS again');
     await page.getByTestId('take-over').waitFor();
   });
 
   it('takes over by Space, and keyboard teleop moves the EE in the server state', async () => {
-    await page.keyboard.press('Space');
-    await until(() => loop().mode === 'INTERVENING', 'take over by key');
+    await page.getByTestId('take-over').waitFor();
+    await pressUntil('Space', () => loop().mode === 'INTERVENING', 'take over by key');
     await poll(() => page.getByTestId('mode').textContent()).toBe('INTERVENING');
     const z0 = loop().obs!.eePos[2];
     const y0 = loop().obs!.eePos[1];
