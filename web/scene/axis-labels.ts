@@ -1,23 +1,11 @@
 import * as THREE from 'three';
+import { textSprite } from './text-sprite.ts';
 
 /** The robot base frame's axes as the console colours them everywhere: X red, Y green, Z blue. */
 export const AXIS_COLORS = ['#ff5252', '#4cd964', '#4d8dff'] as const;
 
 function label(text: string, color: string): THREE.Sprite {
-  const c = document.createElement('canvas');
-  c.width = 128;
-  c.height = 48;
-  const g = c.getContext('2d');
-  if (g) {
-    g.fillStyle = 'rgba(12,14,18,0.75)';
-    g.fillRect(0, 0, 128, 48);
-    g.fillStyle = color;
-    g.font = 'bold 30px sans-serif';
-    g.textAlign = 'center';
-    g.textBaseline = 'middle';
-    g.fillText(text, 64, 25);
-  }
-  const sprite = new THREE.Sprite(new THREE.SpriteMaterial({ map: new THREE.CanvasTexture(c), depthTest: false, transparent: true }));
+  const sprite = textSprite(text, { width: 128, height: 48, color, fontPx: 30, backgroundAlpha: 0.75, textY: 25 });
   sprite.scale.set(0.08, 0.03, 1);
   sprite.renderOrder = 20;
   return sprite;

@@ -1,22 +1,11 @@
 import * as THREE from 'three';
 import type { ConsoleScene } from './console-scene.ts';
+import { textSprite } from './text-sprite.ts';
 
 /** A name label floating above a robot's base (MuJoCo frame, z up), drawn over everything. */
 export function robotLabel(text: string, height = 1.05): THREE.Sprite {
-  const c = document.createElement('canvas');
-  c.width = 256;
-  c.height = 64;
-  const g = c.getContext('2d');
-  if (g) {
-    g.fillStyle = 'rgba(12,14,18,0.8)';
-    g.fillRect(0, 0, 256, 64);
-    g.fillStyle = '#e8eef5';
-    g.font = 'bold 36px sans-serif';
-    g.textAlign = 'center';
-    g.textBaseline = 'middle';
-    g.fillText(text.length > 12 ? `${text.slice(0, 11)}…` : text, 128, 34);
-  }
-  const sprite = new THREE.Sprite(new THREE.SpriteMaterial({ map: new THREE.CanvasTexture(c), depthTest: false, transparent: true }));
+  const shown = text.length > 12 ? `${text.slice(0, 11)}…` : text;
+  const sprite = textSprite(shown, { width: 256, height: 64, color: '#e8eef5', fontPx: 36, backgroundAlpha: 0.8, textY: 34 });
   sprite.scale.set(0.4, 0.1, 1);
   sprite.position.set(0, 0, height);
   sprite.renderOrder = 30;
