@@ -108,7 +108,7 @@ describe('console: implicit take-over', () => {
     // the held key keeps driving once the lease is ours
     await until(() => watcher.obs!.eePos[2] > z0 + 0.02, 'the EE to rise by 2 cm');
     await page.keyboard.up('KeyR');
-    expect(await notices()).toMatch(/took over arm0: you moved the input/);
+    await waitInPage(page, () => (window as unknown as NoticeWindow).__notices.some((t) => /took over arm0: you moved the input/.test(t)));
     // hand back (no idle hand back set), then end the episode: the catalogue counts the intervention
     await page.getByTestId('hand-back').click();
     await until(() => watcher.mode === 'AUTONOMOUS' && watcher.lease === null, 'AUTONOMOUS after the hand back');
@@ -154,5 +154,40 @@ describe('console: implicit take-over', () => {
       bob.close();
     }
     await until(() => watcher.mode === 'AUTONOMOUS' && watcher.lease === null, 'AUTONOMOUS after bob hands back');
+  });
+
+  it('in VR (IWER Quest 3): a squeeze alone sends nothing; squeeze and move takes over', async () => {
+    await page.close();
+    // a fresh browser context: the toggle starts off there and is turned on again
+    page = await signIn(browser, srv.base, '?xr-emulator=1');
+    await page.getByTestId('open-arm0').click();
+    await page.getByTestId('mode').filter({ hasText: 'AUTONOMOUS' }).waitFor({ timeout: 30_000 });
+    await page.evaluate(() => {
+      const w = window as unknown as NoticeWindow;
+      w.__notices = [];
+      w.__takeover.session.on('notice', (n) => w.__notices.push(n.text));
+    });
+    expect(await page.getByTestId('implicit-toggle').isChecked()).toBe(false);
+    await page.getByTestId('implicit-toggle').check();
+    const xr = (js: string) => page.evaluate(js);
+    const rv = 'window.__takeover.robotView';
+    await xr(`window.__xrDevice.controllers.right.position.set(0.25, 1.1, -0.35)`);
+    await page.getByTestId('vr').click();
+    await waitInPage(page, () => (window as unknown as { __takeover: { robotView: { xr: { presenting: boolean } } } }).__takeover.robotView.xr.presenting);
+    await xr(`window.__xrDevice.controllers.right.updateButtonValue('squeeze', 1)`);
+    await waitInPage(page, () => (window as unknown as { __takeover: { robotView: { xr: { clutch: { engaged: boolean } } } } }).__takeover.robotView.xr.clutch.engaged);
+    // ten XR frames with the grip held still: the robot stays with its policy
+    const f0 = (await xr(`${rv}.scene.fps.frames`)) as number;
+    await page.waitForFunction((f) => (window as unknown as { __takeover: { robotView: { scene: { fps: { frames: number } } } } }).__takeover.robotView.scene.fps.frames > f + 10, f0, { timeout: 20_000 });
+    expect([watcher.mode, watcher.lease]).toEqual(['AUTONOMOUS', null]);
+    // 5 cm up with the grip held
+    await xr(`window.__xrDevice.controllers.right.position.set(0.25, 1.15, -0.35)`);
+    await until(() => watcher.mode === 'INTERVENING' && watcher.lease === OPERATOR.name, 'INTERVENING with our lease from the VR grip');
+    // the ack may land after the mode event
+    await waitInPage(page, () => (window as unknown as NoticeWindow).__notices.some((t) => /took over arm0: you moved the input/.test(t)));
+    await xr(`window.__xrDevice.controllers.right.updateButtonValue('squeeze', 0)`);
+    await page.evaluate(() => (window as unknown as { __takeover: { robotView: { xr: { exit(): Promise<void> } } } }).__takeover.robotView.xr.exit());
+    await page.getByTestId('hand-back').click();
+    await until(() => watcher.mode === 'AUTONOMOUS' && watcher.lease === null, 'AUTONOMOUS after the hand back');
   });
 });
