@@ -1,8 +1,35 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { SeededRandom } from '../core/seeded-random.ts';
-import { normalizeInputs, type Normalization } from './normalization.ts';
+import { EnsembleScorer, fitEnsemble, type EnsembleShape } from './ensemble-heads.ts';
+import { normalizeInputs, normalizeOutputs, type Normalization } from './normalization.ts';
 
 export const HELP_STATES_FILE = 'help-states.bin';
+export const HELP_HEADS_FILE = 'help-heads.bin';
+
+/**
+ * The second estimate beside the novelty (policy.json `help.ensemble`, optional, so versions
+ * stored before it still load): `heads` small heads fitted together on the training rows (each its
+ * own random ReLU layer of `hidden` units and bootstrap resample, policies/ensemble-heads.ts) to
+ * predict the normalized action; the score is the RMS over actions of the heads' spread.
+ * `file` holds the heads' weights (float32, little-endian). `threshold` is calibrated on the
+ * held-out episodes exactly as the novelty's is.
+ */
+export const EnsembleHelpSchema = Type.Object(
+  {
+    method: Type.Literal('ensemble-disagreement'),
+    file: Type.String(),
+    heads: Type.Integer({ minimum: 2 }),
+    hidden: Type.Integer({ minimum: 1 }),
+    dim: Type.Integer({ minimum: 1 }),
+    outputDim: Type.Integer({ minimum: 1 }),
+    rate: Type.Number({ minimum: 0, maximum: 1 }),
+    threshold: Type.Number({ minimum: 0 }),
+    heldOutSteps: Type.Integer({ minimum: 1 }),
+    heldOutAbove: Type.Integer({ minimum: 0 }),
+  },
+  { $id: 'takeover/EnsembleHelp' },
+);
+export type EnsembleHelp = Static<typeof EnsembleHelpSchema>;
 
 /**
  * How a version tells it is unsure (policy.json `help`, optional): the novelty of the current
@@ -23,6 +50,8 @@ export const HelpModelSchema = Type.Object(
     heldOutSteps: Type.Integer({ minimum: 1 }),
     /** held-out steps that scored above the threshold (at most rate * heldOutSteps) */
     heldOutAbove: Type.Integer({ minimum: 0 }),
+    /** the ensemble-disagreement estimate, when the version was calibrated with one */
+    ensemble: Type.Optional(EnsembleHelpSchema),
   },
   { $id: 'takeover/HelpModel' },
 );
@@ -109,14 +138,80 @@ export function calibrateHelp(train: Float32Array, heldOut: Float32Array, norm: 
   const z = normalizeInputs(norm, heldOut, nHeld);
   const scores = new Float64Array(nHeld);
   for (let i = 0; i < nHeld; i++) scores[i] = nearestDistance(z, i * d, states, k, d);
-  const sorted = Float64Array.from(scores).sort();
-  const allowed = Math.floor(rate * nHeld);
-  // the (allowed+1)-th largest score: strictly above it are at most `allowed` steps
-  const threshold = sorted[nHeld - 1 - allowed];
-  let above = 0;
-  for (const s of scores) if (s > threshold) above++;
+  const { threshold, above } = calibratedThreshold(scores, rate);
   return {
     model: { method: 'nearest-training-state', file: HELP_STATES_FILE, states: k, dim: d, rate, threshold, heldOutSteps: nHeld, heldOutAbove: above },
     states,
   };
+}
+
+/** The smallest threshold with at most floor(rate * n) of `scores` strictly above it. */
+export function calibratedThreshold(scores: Float64Array, rate: number): { threshold: number; above: number } {
+  const n = scores.length;
+  const sorted = Float64Array.from(scores).sort();
+  const allowed = Math.floor(rate * n);
+  // the (allowed+1)-th largest score: strictly above it are at most `allowed` steps
+  const threshold = sorted[n - 1 - allowed];
+  let above = 0;
+  for (const s of scores) if (s > threshold) above++;
+  return { threshold, above };
+}
+
+export interface EnsembleCalibrationOptions {
+  /** share of held-out steps allowed to ask for help (default 0.02) */
+  rate?: number;
+  /** heads in the ensemble (default 5) */
+  heads?: number;
+  /** random ReLU units per head (default 32) */
+  hidden?: number;
+  seed?: number;
+}
+
+/**
+ * Fits the ensemble on the training rows (raw features and actions, normalized here with the
+ * version's normalization) and calibrates its threshold on the held-out rows as calibrateHelp does.
+ */
+export function calibrateEnsemble(trainX: Float32Array, trainY: Float32Array, heldOut: Float32Array, norm: Normalization, opts: EnsembleCalibrationOptions = {}): { model: EnsembleHelp; weights: Float32Array } {
+  const rate = opts.rate ?? 0.02;
+  if (!(rate >= 0 && rate < 1)) throw new Error(`help rate must be in [0, 1), got ${rate}`);
+  const d = norm.inputMean.length;
+  const o = norm.outputOffset.length;
+  const n = trainX.length / d;
+  const nHeld = heldOut.length / d;
+  if (!Number.isInteger(n) || n < 1 || trainY.length !== n * o) throw new Error(`calibrateEnsemble: ${trainX.length} inputs and ${trainY.length} actions are not whole rows of ${d} and ${o}`);
+  if (!Number.isInteger(nHeld) || nHeld < 1) throw new Error('calibrateEnsemble: needs at least one held-out step (train on two or more episodes)');
+  const shape: EnsembleShape = { heads: opts.heads ?? 5, hidden: opts.hidden ?? 32, inputDim: d, outputDim: o };
+  const weights = fitEnsemble(normalizeInputs(norm, trainX, n), normalizeOutputs(norm, trainY, n), n, shape, { seed: opts.seed ?? 0 });
+  const scorer = new EnsembleScorer(shape, weights);
+  const z = normalizeInputs(norm, heldOut, nHeld);
+  const scores = new Float64Array(nHeld);
+  for (let i = 0; i < nHeld; i++) scores[i] = scorer.score(z, i * d);
+  const { threshold, above } = calibratedThreshold(scores, rate);
+  return {
+    model: { method: 'ensemble-disagreement', file: HELP_HEADS_FILE, heads: shape.heads, hidden: shape.hidden, dim: d, outputDim: o, rate, threshold, heldOutSteps: nHeld, heldOutAbove: above },
+    weights,
+  };
+}
+
+/** Per-tick ensemble disagreement of one version on raw features: no allocation per call. */
+export class DisagreementScorer {
+  readonly threshold: number;
+  readonly #scorer: EnsembleScorer;
+  readonly #norm: Normalization;
+  readonly #z: Float32Array;
+
+  constructor(model: Pick<EnsembleHelp, 'threshold' | 'dim' | 'heads' | 'hidden' | 'outputDim'>, weights: Float32Array, norm: Normalization) {
+    if (norm.inputMean.length !== model.dim) throw new Error(`help ensemble is for ${model.dim} inputs, the policy has ${norm.inputMean.length}`);
+    this.threshold = model.threshold;
+    this.#scorer = new EnsembleScorer({ heads: model.heads, hidden: model.hidden, inputDim: model.dim, outputDim: model.outputDim }, weights);
+    this.#norm = norm;
+    this.#z = new Float32Array(model.dim);
+  }
+
+  /** Disagreement of the heads on one raw feature row (at `offset` in `features`). */
+  score(features: Float32Array, offset = 0): number {
+    const { inputMean, inputStd } = this.#norm;
+    for (let j = 0; j < this.#z.length; j++) this.#z[j] = (features[offset + j] - inputMean[j]) / inputStd[j];
+    return this.#scorer.score(this.#z, 0);
+  }
 }

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../core/seeded-random.ts';
 import { initBackend } from '../../policies/backend.ts';
-import { calibrateHelp, NoveltyScorer } from '../../policies/help-model.ts';
+import { calibrateEnsemble, calibrateHelp, DisagreementScorer, HelpModelSchema, NoveltyScorer } from '../../policies/help-model.ts';
+import { Value } from '@sinclair/typebox/value';
 import { computeNormalization } from '../../policies/normalization.ts';
 import { extractFeatures } from '../../policies/observation-features.ts';
 import { PolicyRegistry } from '../../policies/policy-registry.ts';
@@ -31,7 +32,7 @@ function trajectories(seed: number, episodes: number, steps = 60): Float32Array 
   return out;
 }
 
-function rateAbove(scorer: NoveltyScorer, rows: Float32Array): number {
+function rateAbove(scorer: NoveltyScorer | DisagreementScorer, rows: Float32Array): number {
   const n = rows.length / D;
   let above = 0;
   for (let i = 0; i < n; i++) if (scorer.score(rows, i * D) > scorer.threshold) above++;
@@ -70,6 +71,53 @@ describe('help calibration (nearest training state)', () => {
     expect(calibrateHelp(train, heldOut, norm, { maxStates: 100 }).model.states).toBe(100);
     expect(() => calibrateHelp(train, new Float32Array(0), norm)).toThrow(/held-out/);
     expect(() => calibrateHelp(train, heldOut, norm, { rate: 1 })).toThrow(/help rate/);
+  });
+});
+
+/** The demonstrated action of a state: smooth, inside [-1, 1] (what an expert's commands look like). */
+function actionsOf(states: Float32Array): Float32Array {
+  const n = states.length / D;
+  const y = new Float32Array(n * 7);
+  for (let i = 0; i < n; i++) for (let j = 0; j < 7; j++) y[i * 7 + j] = 0.6 * Math.tanh(states[i * D + j] - 0.5 * states[i * D + j + 5]);
+  return y;
+}
+
+describe('help calibration (ensemble disagreement)', () => {
+  const train = trajectories(1, 60);
+  const heldOut = trajectories(2, 8);
+  const trainY = actionsOf(train);
+  const norm = computeNormalization(train, trainY, new Float32Array(train.length / D).fill(1), D, 7);
+  const { model, weights } = calibrateEnsemble(train, trainY, heldOut, norm, { rate: 0.02, seed: 3 });
+  const scorer = new DisagreementScorer(model, weights, norm);
+
+  it('raises help on at most the configured share of held-out training states', () => {
+    expect(model).toMatchObject({ method: 'ensemble-disagreement', file: 'help-heads.bin', heads: 5, hidden: 32, dim: D, outputDim: 7, heldOutSteps: heldOut.length / D });
+    expect(model.heldOutAbove).toBeLessThanOrEqual(Math.floor(0.02 * model.heldOutSteps));
+    expect(rateAbove(scorer, heldOut)).toBeLessThanOrEqual(0.02);
+    expect(model.threshold).toBeGreaterThan(0);
+  });
+
+  it('stays near the configured rate on fresh episodes of the same distribution', () => {
+    expect(rateAbove(scorer, trajectories(4, 8))).toBeLessThanOrEqual(0.06);
+  });
+
+  it('raises help on most states perturbed off the demo distribution', () => {
+    const off = Float32Array.from(heldOut);
+    for (let i = 0; i < off.length / D; i++) for (const j of [0, 4, 8]) off[i * D + j] += Math.sign(off[i * D + j]) * 1.5;
+    expect(rateAbove(scorer, off)).toBeGreaterThan(0.9);
+  });
+
+  it('is stored beside the novelty model; a help model without it (older versions) still validates', () => {
+    const novelty = calibrateHelp(train, heldOut, norm, { seed: 3 }).model;
+    expect(Value.Check(HelpModelSchema, novelty)).toBe(true);
+    expect(Value.Check(HelpModelSchema, { ...novelty, ensemble: model })).toBe(true);
+    expect(Value.Check(HelpModelSchema, { ...novelty, ensemble: { ...model, heads: 1 } })).toBe(false);
+  });
+
+  it('refuses actions that do not match the rows, no held-out steps, and a bad rate', () => {
+    expect(() => calibrateEnsemble(train, trainY.subarray(7), heldOut, norm)).toThrow(/not whole rows of 12 and 7/);
+    expect(() => calibrateEnsemble(train, trainY, new Float32Array(0), norm)).toThrow(/held-out/);
+    expect(() => calibrateEnsemble(train, trainY, heldOut, norm, { rate: 1 })).toThrow(/help rate/);
   });
 });
 

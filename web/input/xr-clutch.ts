@@ -38,6 +38,12 @@ export class XrClutch {
     return this.target;
   }
 
+  /** How far (m) the target has moved from where the grip went down (0 when not engaged). */
+  displacement(): number {
+    if (!this.engaged) return 0;
+    return Math.hypot(this.target.pos[0] - this.#t0.pos[0], this.target.pos[1] - this.#t0.pos[1], this.target.pos[2] - this.#t0.pos[2]);
+  }
+
   release(): void {
     this.engaged = false;
   }

@@ -13,6 +13,7 @@ import { RewindGhost } from '../scene/rewind-ghost.ts';
 import { StepPoses } from '../replay/step-poses.ts';
 import { pollRewindHorizon } from '../net/rewind-horizon.ts';
 import { CameraPanels, type CameraPanelsHandle } from './camera-panels.ts';
+import { ImplicitControls } from './implicit-controls.ts';
 
 /** Handles the view exposes to browser tests (window.__takeover.robotView). */
 export interface RobotViewHandle {
@@ -58,6 +59,17 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
   scene.frame([0.35, 0, 0.3], 1.6);
   const teleop = new TeleopController(session, robotId, scene, slot);
   const state = () => session.states.get(robotId);
+  // implicit take-over and idle hand back, opted in per operator (docs/console.md "Implicit take-over")
+  const implicit = session.info.operator.role === 'viewer' ? null
+    : new ImplicitControls(localStorage, session.operatorId, (s) => (teleop.implicit.settings = s), (text) => session.notice('error', text));
+  if (implicit) {
+    teleop.implicit.settings = implicit.settings;
+    panel.side.querySelector('.stats')?.before(implicit.el);
+  }
+  teleop.onImplicitTakeOver = () => {
+    const now = state();
+    if (now) teleop.startFrom(now.executed ? now.executed[6] : null, now.gripper, info.gripperRange as [number, number]);
+  };
   const timeline = new LiveTimeline();
   let xrStatus = 'not started';
   const ghost = new RewindGhost(slot.base, info.model);
@@ -89,9 +101,14 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
     void intent(lease && s?.mode === 'PAUSED' && s.modeReason === 'heartbeat_timeout' ? 'resume' : lease ? 'hand_back' : 'take_over');
   };
   teleop.onPadToggle = toggleTakeOver;
+  teleop.onHandBackDue = () => {
+    session.notice('info', `hand back: no teleop input for ${teleop.implicit.settings.handBackAfterS} s`);
+    void intent('hand_back');
+  };
   const xr = new XrTeleop(scene, slot, {
     state,
     holdsLease: () => session.holdsLease(robotId),
+    implicitArmed: () => teleop.implicit.settings.enabled,
     target: () => teleop.target,
     sendPose: (t, g) => teleop.sendPose(t, g),
     sendGripper: (g) => {
@@ -203,6 +220,7 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
       gamepad: teleop.gamepadName,
       xr: xr.presenting ? `in VR${xr.clutch.engaged ? ' · clutch' : ''}` : age ? xrStatus : 'not started',
     });
+    implicit?.showCountdown(teleop.implicit.countdownS(teleop.snapshot()));
     const segs = timeline.segments();
     const cursor = scrubStep !== null ? timeline.steps.indexOf(scrubStep) : timeline.kinds.length - 1;
     const n = timeline.kinds.length;

@@ -4,6 +4,8 @@ import { axisKeyLabels } from '../scene/axis-labels.ts';
 import type { ConsoleSession } from '../app/console-session.ts';
 import { KeyboardTeleop } from '../input/keyboard-teleop.ts';
 import { gamepadAction, padActive, PadButtonEdge, type PadSnapshot } from '../input/gamepad-teleop.ts';
+import { ImplicitTakeover, type RobotSnapshot } from '../input/implicit-takeover.ts';
+import type { CommandError } from '../net/takeover-client.ts';
 import type { ConsoleScene, RobotSlot } from '../scene/console-scene.ts';
 
 export const TELEOP_PERIOD_MS = 50;
@@ -17,7 +19,8 @@ export interface EeTarget {
 /**
  * Operator input for one robot: held keys and a gamepad become EE-delta teleop frames at 20 Hz,
  * dragging the EE target gizmo (or the XR clutch, through `sendPose`) sends absolute targets.
- * Nothing is sent without the lease; nothing is queued while disconnected.
+ * Nothing is sent without the lease, except the operator's opted-in implicit take-over (a teleop
+ * frame with `takeOver`, docs/console.md "Implicit take-over"); nothing is queued while disconnected.
  */
 export class TeleopController {
   readonly keyboard = new KeyboardTeleop();
@@ -35,6 +38,12 @@ export class TeleopController {
   target: EeTarget | null = null;
   gamepadName = '';
   onPadToggle: (() => void) | null = null;
+  /** implicit take-over and idle hand back (settings from the control panel) */
+  readonly implicit = new ImplicitTakeover(() => performance.now());
+  /** before an implicit take-over: start from the arm's gripper (set by the view) */
+  onImplicitTakeOver: (() => void) | null = null;
+  /** the idle hand back is due (the view sends hand_back) */
+  onHandBackDue: (() => void) | null = null;
   readonly #action = new Float64Array(7);
   readonly #pad = new Float64Array(7);
   readonly #padEdge = new PadButtonEdge();
@@ -117,16 +126,21 @@ export class TeleopController {
   pump(): void {
     const pad = this.#readPad();
     if (pad && this.#padEdge.pressed(pad)) this.onPadToggle?.();
-    if (!this.driving || this.#suspended || this.#stale()) return;
-    const a = this.keyboard.action(this.#action) as Float64Array;
-    let padMoving = false;
-    if (pad) {
-      gamepadAction(pad, this.#pad, this.keyboard.gripper);
-      padMoving = padActive(this.#pad);
-      for (let i = 0; i < 6; i++) a[i] = Math.max(-1, Math.min(1, a[i] + this.#pad[i]));
-      if (this.#pad[6] !== this.keyboard.gripper) a[6] = this.keyboard.gripper = this.#pad[6] > 0 ? 1 : -1;
-    }
+    const padMoving = pad !== null && padActive(gamepadAction(pad, this.#pad, this.keyboard.gripper));
     const moving = this.keyboard.moving || padMoving;
+    const snap = this.snapshot();
+    const decision = this.implicit.input(moving, snap);
+    if (this.implicit.handBackDue(snap)) this.onHandBackDue?.();
+    if (decision === 'take_over') {
+      this.onImplicitTakeOver?.();
+      const a = this.#merge(pad);
+      this.#tryTakeOver({ type: 'teleop', robot: this.robotId, kind: 'delta', action: Array.from(a), takeOver: true });
+      this.#lastGripperSent = a[6];
+      this.#wasMoving = true;
+      return;
+    }
+    if (!this.driving || this.#suspended || this.#stale()) return;
+    const a = this.#merge(pad);
     if (moving || this.#wasMoving || a[6] !== this.#lastGripperSent) {
       this.session.client.teleopDelta(this.robotId, a);
       this.#lastGripperSent = a[6];
@@ -137,6 +151,15 @@ export class TeleopController {
 
   /** Sends an absolute EE target (gizmo drag, XR clutch) and shows it. */
   sendPose(t: EeTarget, gripper = this.keyboard.gripper): void {
+    if (this.implicit.input(true, this.snapshot()) === 'take_over') {
+      // the arm's own gripper, not the trigger's default: taking over must not drop what it holds
+      this.onImplicitTakeOver?.();
+      this.target = t;
+      this.targetMode = 'pose';
+      this.#tryTakeOver({ type: 'teleop', robot: this.robotId, kind: 'pose', pos: [...t.pos], quat: [...t.quat], gripper: this.keyboard.gripper, takeOver: true });
+      this.#lastGripperSent = this.keyboard.gripper;
+      return;
+    }
     if (!this.driving || this.#suspended || this.#stale()) return;
     this.target = t;
     this.targetMode = 'pose';
@@ -160,6 +183,35 @@ export class TeleopController {
     this.gizmo.detach();
     this.gizmo.getHelper().removeFromParent();
     this.gizmo.dispose();
+  }
+
+  /** What the implicit take-over sees of this robot now. */
+  snapshot(): RobotSnapshot {
+    const s = this.session.states.get(this.robotId);
+    return { mode: s?.mode ?? null, lease: s?.lease ?? null, me: this.session.operatorId, stale: this.#stale() };
+  }
+
+  /** Keyboard plus gamepad as one delta action. */
+  #merge(pad: PadSnapshot | null): Float64Array {
+    const a = this.keyboard.action(this.#action) as Float64Array;
+    if (pad) {
+      // read again: a take-over may just have set the keyboard's gripper from the arm's
+      gamepadAction(pad, this.#pad, this.keyboard.gripper);
+      for (let i = 0; i < 6; i++) a[i] = Math.max(-1, Math.min(1, a[i] + this.#pad[i]));
+      if (this.#pad[6] !== this.keyboard.gripper) a[6] = this.keyboard.gripper = this.#pad[6] > 0 ? 1 : -1;
+    }
+    return a;
+  }
+
+  /**
+   * Sends teleop with `takeOver` and a ref, so the server's answer comes back to this attempt: a
+   * refusal (someone else holds the lease) shows as a notice; nothing is forced.
+   */
+  #tryTakeOver(msg: Parameters<ConsoleSession['client']['command']>[0]): void {
+    this.session.client.command(msg).then(
+      () => this.session.notice('info', `took over ${this.robotId}: you moved the input`),
+      (err: CommandError) => this.session.notice('error', `implicit take-over refused: ${err.code ? `${err.code}: ` : ''}${err.message}`),
+    );
   }
 
   /** Motion is not sent on a picture the operator cannot trust (the server's watchdog holds the arm). */

@@ -11,6 +11,8 @@ const TRIGGER = 0, SQUEEZE = 1, BUTTON_A = 4, BUTTON_B = 5;
 const SEND_EVERY_MS = 30;
 /** in VR the robot stands this far in front of the operator (m, three.js z) */
 const XR_ROBOT_DISTANCE = 0.7;
+/** without the lease, the clutch must move the target this far (m) before it asks to take over */
+const XR_TAKE_OVER_M = 0.01;
 
 const _inv = new THREE.Matrix4();
 const _m = new THREE.Matrix4();
@@ -21,6 +23,8 @@ const _s = new THREE.Vector3();
 export interface XrTeleopHooks {
   state(): StateMessage | undefined;
   holdsLease(): boolean;
+  /** the operator opted in to implicit take-over: grip and move takes the robot over */
+  implicitArmed(): boolean;
   target(): EeTarget | null;
   sendPose(t: EeTarget, gripper: number): void;
   sendGripper(g: number): void;
@@ -123,7 +127,8 @@ export class XrTeleop {
     this.#wearPanel();
     const hand = this.hands.find((h) => h.source?.handedness === 'right' && h.source.gamepad) ?? this.hands.find((h) => h.source?.gamepad);
     const pad = hand?.source?.gamepad;
-    if (hand && pad && s && this.hooks.holdsLease()) {
+    const lease = this.hooks.holdsLease();
+    if (hand && pad && s && (lease || this.hooks.implicitArmed())) {
       const g = this.gripper.update(pad.buttons[TRIGGER]?.value ?? 0);
       const squeeze = pad.buttons[SQUEEZE]?.pressed ?? false;
       // grip pose in the robot's base frame (three sets grip.matrix this frame; the world matrix lags)
@@ -140,11 +145,12 @@ export class XrTeleop {
         this.clutch.release();
       }
       const target = this.clutch.update(pos, quat);
-      if (target && t - this.#lastSend >= SEND_EVERY_MS) {
+      // without the lease, a squeeze alone sends nothing: only grip and move takes over
+      if (target && (lease || this.clutch.displacement() > XR_TAKE_OVER_M) && t - this.#lastSend >= SEND_EVERY_MS) {
         this.#lastSend = t;
         this.hooks.sendPose({ pos: [...target.pos], quat: [...target.quat] }, g);
         this.#lastGripper = g;
-      } else if (!target && g !== this.#lastGripper) {
+      } else if (!target && lease && g !== this.#lastGripper) {
         this.hooks.sendGripper(g);
         this.#lastGripper = g;
       }
@@ -169,7 +175,7 @@ export class XrTeleop {
     this.panel.set(
       [
         stale ? `STALE (${this.slot.id}: ${mode}?)` : `${this.slot.id}: ${mode}`,
-        heartbeatLost ? 'HEARTBEAT LOST: press A to resume' : lease ? (this.clutch.engaged ? 'clutch engaged: moving target' : 'hold grip to move, trigger = gripper') : 'A take over · B/Y E-STOP',
+        heartbeatLost ? 'HEARTBEAT LOST: press A to resume' : lease ? (this.clutch.engaged ? 'clutch engaged: moving target' : 'hold grip to move, trigger = gripper') : `A take over${this.hooks.implicitArmed() ? ' · grip + move takes over' : ''} · B/Y E-STOP`,
         `loop ${s ? s.rateHz.toFixed(1) : '–'} Hz · step ${s?.episode?.step ?? '–'}`,
         `gripper ${this.gripper.closed ? 'closed' : 'open'}${s?.clamped.length ? ` · clamped: ${s.clamped.join(',')}` : ''}`,
       ],

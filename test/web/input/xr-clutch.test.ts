@@ -60,3 +60,16 @@ describe('TriggerGripper', () => {
     expect([0.5, 0.7, 0.5, 0.41, 0.3, 0.55].map((v) => g.update(v))).toEqual([-1, 1, 1, 1, -1, -1]);
   });
 });
+
+describe('XrClutch.displacement', () => {
+  it('is 0 when released or unmoved, and the target distance moved otherwise', () => {
+    const k = new XrClutch(2);
+    expect(k.displacement()).toBe(0);
+    k.engage([0, 0, 0], [1, 0, 0, 0], [0.3, 0, 0.2], [1, 0, 0, 0]);
+    expect(k.displacement()).toBe(0);
+    k.update([0.003, 0.004, 0], [1, 0, 0, 0]);
+    expect(k.displacement()).toBeCloseTo(0.01, 12); // scale 2
+    k.release();
+    expect(k.displacement()).toBe(0);
+  });
+});
