@@ -23,6 +23,23 @@ const FleetQuery = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * Names an unknown parameter or a state that is not one (the schema alone would strip the first
+ * silently and answer the second with ajv's 'must be equal to constant').
+ */
+function checkFleetQuery(query: unknown): void {
+  const q = (query ?? {}) as Record<string, unknown>;
+  const known = Object.keys(FleetQuery.properties);
+  for (const k of Object.keys(q)) {
+    // a token may ride in the query string (server/auth/auth-plugin.ts)
+    if (!known.includes(k) && k !== 'token') throw new TakeoverError('TKO_ERR_BAD_REQUEST', `unknown query parameter '${k.slice(0, 64)}' (known: ${known.join(', ')})`);
+  }
+  const st = q.status;
+  if (st !== undefined && !(SERVER_STATES as readonly unknown[]).includes(st)) {
+    throw new TakeoverError('TKO_ERR_BAD_REQUEST', `status: '${String(st).slice(0, 64)}' is not a server state (${SERVER_STATES.join(', ')})`);
+  }
+}
+
 const FleetResponse = Type.Object({
   serverId: Type.String({ description: 'the server that answered' }),
   shared: Type.Boolean({ description: 'true: the servers registered in the shared database; false: no database, this server alone' }),
@@ -54,6 +71,7 @@ export const fleetApi: FastifyPluginAsync<FleetApiOptions> = async (app, o) => {
 
   app.get<{ Querystring: Static<typeof FleetQuery> }>('/api/fleet', {
     config: { role: 'viewer' },
+    preValidation: async (req) => checkFleetQuery(req.query),
     schema: {
       tags: ['server'],
       summary: 'every server registered in the shared database, its robots, their modes and loop health, and its last heartbeat (this server alone without a database)',
