@@ -11,6 +11,8 @@ import { routeRoles } from './api/route-roles.ts';
 import { resolveTokens } from './auth/resolve-tokens.ts';
 import { redactToken } from './auth/redact-token.ts';
 import { AuditLog } from './audit/audit-log.ts';
+import { PgAuditLog } from './audit/pg-audit-log.ts';
+import type { AuditStore } from './audit/audit-store.ts';
 import { auditPlugin } from './audit/audit-plugin.ts';
 import { auditOfLoopEvent } from './audit/loop-event-audit.ts';
 import { auditRecord } from './audit/audit-record.ts';
@@ -139,13 +141,20 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   });
 
   const { store: tokens, created, source } = resolveTokens(config.tokens, config.dataDir, (level, msg) => app.log[level](msg));
-  const audit = new AuditLog(config.dataDir, { ...config.audit, onError: (err) => app.log.error({ err }, 'audit log write failed') });
+  const fileAudit = new AuditLog(config.dataDir, { ...config.audit, onError: (err) => app.log.error({ err }, 'audit log write failed') });
   if (created) opts.onTokenCreated?.(created, source);
 
   const serverId = resolveServerId(config.serverId, config.dataDir);
   app.decorate('serverId', serverId);
   // several servers share one PostgreSQL database: catalog, policy versions, jobs (docs/deployment.md)
   const database: SharedDatabase | null = config.database ? await openSharedDatabase(config.database, serverId, (err) => app.log.warn({ err }, 'database connection')) : null;
+  // with a database the audit log is a table there, and the file takes what the database refuses
+  const audit: AuditStore = database
+    ? await PgAuditLog.open(database.pool, { serverId, fallback: fileAudit, onError: (err) => app.log.error({ err }, 'audit log write failed') }).catch(async (err) => {
+      await database.close();
+      throw err;
+    })
+    : fileAudit;
   let recording: Recording | null = null;
   let recorder: RecorderPort | null;
   if (opts.recorder !== undefined) recorder = opts.recorder;
@@ -237,6 +246,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     await control.stop();
     await policies?.close();
     if (recording) await recording.close();
+    await audit.flush();
     await database?.close();
   };
   try {
@@ -270,7 +280,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     await app.register(authPlugin, { tokens });
     // every route's config.role becomes its auth check and its OpenAPI security (before any route)
     await app.register(routeRoles, { requireRole: app.requireRole });
-    await app.register(auditPlugin, { audit, keepFiles: config.audit.keepFiles });
+    await app.register(auditPlugin, { audit });
     // ws's hard cap; frames between 64 KiB and this get an error frame, bigger ones close with 1009.
     await app.register(websocket, {
       options: { maxPayload: 1024 * 1024 },
@@ -352,6 +362,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     await shutdown();
     run.release(); // a clean stop: the next start drives as configured
     await audit.flush();
+    await fileAudit.flush();
   });
   return app;
 }
