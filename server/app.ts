@@ -49,11 +49,8 @@ import { setupPolicies } from './policy-setup.ts';
 import { markRunning, uncleanReason } from './run-marker.ts';
 import { resolveServerId } from './config/server-id.ts';
 import { openSharedDatabase, type SharedDatabase } from './shared-database.ts';
-import { ServerRegistry } from './server-registry.ts';
-import { DEFAULT_SERVER_HEARTBEAT_MS, ServerHeartbeat } from './server-heartbeat.ts';
-import { fleetRobots } from './fleet-snapshot.ts';
-import { fleetApi } from './api/fleet.ts';
-import { serverAddress } from './server-address.ts';
+import type { ServerHeartbeat } from './server-heartbeat.ts';
+import { setupRegistry, type RegistrySetup } from './registry-setup.ts';
 import { setupCameras } from './cameras/camera-setup.ts';
 
 declare module 'fastify' {
@@ -235,13 +232,11 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   // everything started above must stop again when a route or plugin below fails to register:
   // a failed start exits instead of leaving the threads and the database pool running
   let policies: Awaited<ReturnType<typeof setupPolicies>> | null = null;
-  let registry: ServerRegistry | null = null;
-  let heartbeat: ServerHeartbeat | null = null;
+  let registry: RegistrySetup | null = null;
   const shutdown = async () => {
     attention.stop();
     // a clean stop: the other servers show this one stopped, not stale
-    await heartbeat?.stop();
-    await registry?.markStopped().catch((err) => app.log.warn({ err }, 'server registry: could not mark this server stopped'));
+    await registry?.stop();
     await safety?.close();
     await control.stop();
     await policies?.close();
@@ -312,27 +307,8 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
       recorderStats: () => (recording ? recording.recorder.stats() : null),
     });
     await app.register(robotsApi, { control, signedIn: (name) => broadcaster.signedIn(name) });
-    // servers register and heartbeat in a shared database (docs/deployment.md, "Health across servers")
-    const heartbeatMs = config.serverHeartbeatMs ?? DEFAULT_SERVER_HEARTBEAT_MS;
-    let address = serverAddress(config, null);
-    const self = () => ({ id: serverId, version: VERSION, heartbeatMs, ...address });
-    if (database) {
-      const reg = (registry = await ServerRegistry.open(database.pool, self()));
-      heartbeat = new ServerHeartbeat({
-        periodMs: heartbeatMs, robots: () => fleetRobots(control), write: (robots) => reg.beat(robots),
-        onFailure: (err) => app.log.warn({ err }, 'server registry: heartbeat failed (retried every period)'),
-        onRecovered: (n) => app.log.info(`server registry: heartbeat written again after ${n} failures`),
-      });
-      const twin = await reg.liveTwin();
-      if (twin) app.log.warn(`server registry: another server with the id '${serverId}' (${twin.url}) sent a heartbeat ${Math.round(twin.heartbeatAgeMs)} ms ago; give each server its own serverId`);
-    }
-    app.decorate('serverHeartbeat', heartbeat);
-    await app.register(fleetApi, { control, self, registry });
-    app.addHook('onListen', async () => {
-      address = serverAddress(config, app.server.address());
-      registry?.setAddress(address);
-      void heartbeat?.beatNow();
-    });
+    registry = await setupRegistry(app, { config, serverId, version: VERSION, control, pool: database?.pool ?? null });
+    app.decorate('serverHeartbeat', registry.heartbeat);
     await app.register(attentionApi, { feed: attention });
     if (recording) {
       const { recorder: rec } = recording;
@@ -355,7 +331,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   app.addHook('onReady', async () => {
     await control.start();
     attention.start();
-    await heartbeat?.start();
+    await registry?.start();
     app.log.info({ robots: control.robotIds, protocol: PROTOCOL_VERSION, schedule, threads: control instanceof WorkerControl }, 'robots started');
   });
   app.addHook('onClose', async () => {
