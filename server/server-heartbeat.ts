@@ -53,12 +53,19 @@ export class ServerHeartbeat {
     return this.#inFlight;
   }
 
-  /** Stops beating (waits for a write in flight). Other servers see this one go stale unless it is then marked stopped. */
-  async stop(): Promise<void> {
+  /**
+   * Stops beating. A write in flight is waited for at most `maxWaitMs`, so that a database that
+   * hangs cannot hold up the server's stop. Other servers see this one go stale unless it is then
+   * marked stopped.
+   */
+  async stop(maxWaitMs = 5000): Promise<void> {
     this.#running = false;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
-    await this.#inFlight;
+    if (!this.#inFlight) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.#inFlight, new Promise<void>((r) => (timer = setTimeout(r, maxWaitMs)))]);
+    clearTimeout(timer);
   }
 
   async #beat(): Promise<void> {

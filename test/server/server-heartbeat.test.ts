@@ -67,6 +67,24 @@ describe('ServerHeartbeat', () => {
     expect(recovered[0]).toBeGreaterThanOrEqual(3);
     expect(failures).toHaveLength(1);
   });
+
+  it('does not wait past its bound for a write that hangs', async () => {
+    let started = false;
+    const hb = new ServerHeartbeat({
+      periodMs: 10,
+      robots: async () => [],
+      write: () => {
+        started = true;
+        return new Promise<void>(() => {}); // a database that never answers
+      },
+      onFailure: () => {},
+      onRecovered: () => {},
+    });
+    void hb.start();
+    await until(() => started);
+    const stopped = await Promise.race([hb.stop(20).then(() => 'stopped'), new Promise((r) => setTimeout(() => r('still waiting'), 5000))]);
+    expect(stopped).toBe('stopped');
+  });
 });
 
 describe('serverState', () => {
