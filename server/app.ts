@@ -143,7 +143,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
 
   const serverId = resolveServerId(config.serverId, config.dataDir);
   app.decorate('serverId', serverId);
-  // several servers share one PostgreSQL database: catalog, policy versions, jobs (docs/deployment.md)
+  // several servers share one PostgreSQL database: catalog, policy versions, jobs, audit log, server registry (docs/deployment.md)
   const database: SharedDatabase | null = config.database ? await openSharedDatabase(config.database, serverId, (err) => app.log.warn({ err }, 'database connection')) : null;
   // with a database the audit log is a table there, and the file takes what the database refuses
   const audit: AuditStore = database
