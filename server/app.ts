@@ -11,6 +11,8 @@ import { routeRoles } from './api/route-roles.ts';
 import { resolveTokens } from './auth/resolve-tokens.ts';
 import { redactToken } from './auth/redact-token.ts';
 import { AuditLog } from './audit/audit-log.ts';
+import { PgAuditLog } from './audit/pg-audit-log.ts';
+import type { AuditStore } from './audit/audit-store.ts';
 import { auditPlugin } from './audit/audit-plugin.ts';
 import { auditOfLoopEvent } from './audit/loop-event-audit.ts';
 import { auditRecord } from './audit/audit-record.ts';
@@ -47,6 +49,8 @@ import { setupPolicies } from './policy-setup.ts';
 import { markRunning, uncleanReason } from './run-marker.ts';
 import { resolveServerId } from './config/server-id.ts';
 import { openSharedDatabase, type SharedDatabase } from './shared-database.ts';
+import type { ServerHeartbeat } from './server-heartbeat.ts';
+import { setupRegistry, type RegistrySetup } from './registry-setup.ts';
 import { setupCameras } from './cameras/camera-setup.ts';
 
 declare module 'fastify' {
@@ -62,6 +66,8 @@ declare module 'fastify' {
     safetyPort: () => number | null;
     /** this server's id (stamped on its episodes; its row in a shared database's server registry) */
     serverId: string;
+    /** this server's heartbeat in a shared database's server registry (null: no database) */
+    serverHeartbeat: ServerHeartbeat | null;
   }
 }
 
@@ -132,13 +138,20 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   });
 
   const { store: tokens, created, source } = resolveTokens(config.tokens, config.dataDir, (level, msg) => app.log[level](msg));
-  const audit = new AuditLog(config.dataDir, { ...config.audit, onError: (err) => app.log.error({ err }, 'audit log write failed') });
+  const fileAudit = new AuditLog(config.dataDir, { ...config.audit, onError: (err) => app.log.error({ err }, 'audit log write failed') });
   if (created) opts.onTokenCreated?.(created, source);
 
   const serverId = resolveServerId(config.serverId, config.dataDir);
   app.decorate('serverId', serverId);
-  // several servers share one PostgreSQL database: catalog, policy versions, jobs (docs/deployment.md)
+  // several servers share one PostgreSQL database: catalog, policy versions, jobs, audit log, server registry (docs/deployment.md)
   const database: SharedDatabase | null = config.database ? await openSharedDatabase(config.database, serverId, (err) => app.log.warn({ err }, 'database connection')) : null;
+  // with a database the audit log is a table there, and the file takes what the database refuses
+  const audit: AuditStore = database
+    ? await PgAuditLog.open(database.pool, { serverId, fallback: fileAudit, onError: (err) => app.log.error({ err }, 'audit log write failed') }).catch(async (err) => {
+      await database.close();
+      throw err;
+    })
+    : fileAudit;
   let recording: Recording | null = null;
   let recorder: RecorderPort | null;
   if (opts.recorder !== undefined) recorder = opts.recorder;
@@ -219,12 +232,16 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   // everything started above must stop again when a route or plugin below fails to register:
   // a failed start exits instead of leaving the threads and the database pool running
   let policies: Awaited<ReturnType<typeof setupPolicies>> | null = null;
+  let registry: RegistrySetup | null = null;
   const shutdown = async () => {
     attention.stop();
+    // a clean stop: the other servers show this one stopped, not stale
+    await registry?.stop();
     await safety?.close();
     await control.stop();
     await policies?.close();
     if (recording) await recording.close();
+    await audit.flush();
     await database?.close();
   };
   try {
@@ -258,7 +275,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     await app.register(authPlugin, { tokens });
     // every route's config.role becomes its auth check and its OpenAPI security (before any route)
     await app.register(routeRoles, { requireRole: app.requireRole });
-    await app.register(auditPlugin, { audit, keepFiles: config.audit.keepFiles });
+    await app.register(auditPlugin, { audit });
     // ws's hard cap; frames between 64 KiB and this get an error frame, bigger ones close with 1009.
     await app.register(websocket, {
       options: { maxPayload: 1024 * 1024 },
@@ -290,6 +307,8 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
       recorderStats: () => (recording ? recording.recorder.stats() : null),
     });
     await app.register(robotsApi, { control, signedIn: (name) => broadcaster.signedIn(name) });
+    registry = await setupRegistry(app, { config, serverId, version: VERSION, control, pool: database?.pool ?? null });
+    app.decorate('serverHeartbeat', registry.heartbeat);
     await app.register(attentionApi, { feed: attention });
     if (recording) {
       const { recorder: rec } = recording;
@@ -312,12 +331,14 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   app.addHook('onReady', async () => {
     await control.start();
     attention.start();
+    await registry?.start();
     app.log.info({ robots: control.robotIds, protocol: PROTOCOL_VERSION, schedule, threads: control instanceof WorkerControl }, 'robots started');
   });
   app.addHook('onClose', async () => {
     await shutdown();
     run.release(); // a clean stop: the next start drives as configured
     await audit.flush();
+    await fileAudit.flush();
   });
   return app;
 }

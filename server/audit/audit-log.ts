@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import { appendFile, chmod, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { auditRecord, type AuditRecord } from './audit-record.ts';
+import { queryAudit, type AuditFilter } from './audit-query.ts';
+import type { AuditStore } from './audit-store.ts';
 
 /** Path of the current audit log in a data dir; rotated ones add `.1` (newest) .. `.N`. */
 export const auditFile = (dataDir: string) => join(dataDir, 'audit.log');
@@ -21,7 +23,7 @@ export interface AuditLogOptions {
  * network thread that feeds it is never held up); a single writer appends the queue in batches
  * and rotates by size. Several processes may append (the CLI does): each batch is one append.
  */
-export class AuditLog {
+export class AuditLog implements AuditStore {
   readonly file: string;
   #o: Required<AuditLogOptions>;
   #queue: string[] = [];
@@ -43,6 +45,12 @@ export class AuditLog {
   /** Resolves when everything queued so far is on disk (or failed, reported through onError). */
   async flush(): Promise<void> {
     while (this.#writing) await this.#writing;
+  }
+
+  /** The newest matching records of this file and its rotated ones; one file is one server, so the scope narrows nothing. */
+  async query(f: AuditFilter): Promise<AuditRecord[]> {
+    await this.flush();
+    return queryAudit(this.file, this.#o.keepFiles, f);
   }
 
   async #drain(): Promise<void> {

@@ -3,14 +3,13 @@ import fp from 'fastify-plugin';
 import { Type, type Static } from '@sinclair/typebox';
 import { TakeoverError } from '../errors.ts';
 import { requestToken } from '../auth/auth-plugin.ts';
-import type { AuditLog } from './audit-log.ts';
-import { queryAudit } from './audit-query.ts';
+import type { AuditStore } from './audit-store.ts';
 import { AUDIT_TYPES, auditRecord, type AuditRecord } from './audit-record.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** the audit log (docs/security.md, "Audit log") */
-    audit: AuditLog;
+    /** the audit log (docs/security.md, "Audit log"): a file, or a table of the shared database */
+    audit: AuditStore;
   }
 }
 
@@ -31,6 +30,9 @@ const AuditQuery = Type.Object(
     robot: Type.Optional(Type.String({ maxLength: 64 })),
     type: Type.Optional(Type.Union(AUDIT_TYPES.map((a) => Type.Literal(a)))),
     limit: Type.Integer({ minimum: 1, maximum: 10_000, default: 100 }),
+    scope: Type.Union([Type.Literal('server'), Type.Literal('fleet')], {
+      default: 'server', description: "'server' (default): this server's records; 'fleet': every server's in a shared database (the same without one)",
+    }),
   },
   { additionalProperties: false },
 );
@@ -48,7 +50,7 @@ function dateMs(name: string, v: string | undefined): number | undefined {
  * Register before the routes it watches.
  */
 export const auditPlugin = fp(
-  async (app, o: { audit: AuditLog; keepFiles: number }) => {
+  async (app, o: { audit: AuditStore }) => {
     app.decorate('audit', o.audit);
     app.addHook('onError', async (req, _reply, err) => {
       const code = (err as { code?: string }).code;
@@ -74,10 +76,9 @@ export const auditPlugin = fp(
       },
     }, async (req) => {
       const q = req.query;
-      await o.audit.flush();
-      const items = await queryAudit(o.audit.file, o.keepFiles, {
+      const items = await o.audit.query({
         sinceMs: dateMs('since', q.since), untilMs: dateMs('until', q.until), actor: q.actor, robot: q.robot, type: q.type, limit: q.limit,
-      });
+      }, q.scope);
       return { items };
     });
   },

@@ -213,6 +213,8 @@ export const TakeoverConfigSchema = Type.Object(
     jobs: Type.Optional(JobsConfigSchema),
     /** this server's id in a shared database (default: `<hostname>-<random>`, made once and kept in `<dataDir>/server-id`) */
     serverId: Type.Optional(Type.String({ pattern: SAFE_NAME_PATTERN })),
+    /** how often this server writes its heartbeat and robots' health to a shared database's server registry, ms (default 2000) */
+    serverHeartbeatMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 60_000 })),
     logLevel: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l))),
   },
   { additionalProperties: false, $id: 'takeover/Config' },

@@ -21,7 +21,7 @@ async function edgeApp(): Promise<FastifyInstance> {
   await app.register(authPlugin, { tokens: TokenStore.fromPlain(Object.values(TOKENS)) });
   await app.register(routeRoles, { requireRole: app.requireRole });
   const audit = new AuditLog(mkdtempSync(join(tmpdir(), 'takeover-audit-')), { maxFileBytes: 1 << 20, keepFiles: 2 });
-  await app.register(auditPlugin, { audit, keepFiles: 2 });
+  await app.register(auditPlugin, { audit });
   app.post('/api/robots/:id/policy', { config: { role: 'operator' } }, async () => ({ ok: true }));
   app.delete('/api/training-jobs/:id', { config: { role: 'operator' } }, async () => ({ ok: true }));
   app.delete('/api/episodes/:id', { config: { role: 'admin' } }, async (req) => {

@@ -108,6 +108,16 @@ describe('two servers and a worker sharing one PostgreSQL', () => {
     const A = a.json.url as string;
     const B = b.json.url as string;
 
+    // both servers registered, each with its robot, and up
+    type FleetView = { servers: Array<{ id: string; status: string; url: string; robots: Array<{ id: string; kind: string }> }> };
+    const registered = await waitFor('both servers in the fleet view', async () => {
+      const r = (await api<FleetView>(A, 'GET', '/api/fleet')).json;
+      return r.servers?.length === 2 && r.servers.every((s) => s.status === 'up' && !s.url.endsWith(':0')) && r;
+    }, 60_000);
+    expect(registered.servers.map((s) => [s.id, s.url, s.robots.map((r) => `${r.id} ${r.kind}`)])).toEqual([
+      ['cell-a', A.replace(/\/$/, ''), ['arm0 sim']], ['cell-b', B.replace(/\/$/, ''), ['arm0 sim']],
+    ]);
+
     // episodes of both servers in one catalog
     const fleet = await waitFor('finished episodes from both servers', async () => {
       const r = await api<{ items: Array<{ serverId: string; status: string }> }>(A, 'GET', '/api/episodes?scope=fleet&status=complete&limit=1000');
@@ -161,7 +171,12 @@ describe('two servers and a worker sharing one PostgreSQL', () => {
     const listed = (await api(B, 'GET', '/api/policies')).json.items.map((m: { version: string }) => m.version);
     expect(listed.filter((v: string) => /^v\d+$/.test(v))).toEqual(['v1', 'v2']);
 
-    for (const [name, p] of [['server A', a], ['server B', b], ['worker w2', w2]] as const) {
+    // B stops cleanly: A shows it stopped
+    b.child.kill('SIGTERM');
+    expect(await exited(b.child, 60_000), `server B on SIGTERM:\n${b.log()}`).toBe(0);
+    const afterB = (await api<FleetView>(A, 'GET', '/api/fleet')).json;
+    expect(afterB.servers.map((s) => `${s.id} ${s.status}`)).toEqual(['cell-a up', 'cell-b stopped']);
+    for (const [name, p] of [['server A', a], ['worker w2', w2]] as const) {
       p.child.kill('SIGTERM');
       expect(await exited(p.child, 60_000), `${name} on SIGTERM:\n${p.log()}`).toBe(0);
     }
