@@ -143,7 +143,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   let recorder: RecorderPort | null;
   if (opts.recorder !== undefined) recorder = opts.recorder;
   else if (config.record) {
-    recording = await openRecording(config.dataDir, (err) => app.log.error({ err }, 'recorder'), { serverId, database: database?.pool }).catch(async (err) => {
+    recording = await openRecording(config.dataDir, (err) => app.log.error({ err }, 'recorder'), { serverId, database: database?.pool, objectStore: config.objectStore }).catch(async (err) => {
       await database?.close();
       throw err;
     });
@@ -293,8 +293,9 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     await app.register(attentionApi, { feed: attention });
     if (recording) {
       const { recorder: rec } = recording;
-      await app.register(episodesApi, { catalog: recording.catalog, dataDir: config.dataDir, live: (id) => rec.progress(id) });
-      await app.register(episodeImagesApi, { catalog: recording.catalog, dataDir: config.dataDir });
+      const { journals } = recording;
+      await app.register(episodesApi, { catalog: recording.catalog, dataDir: config.dataDir, journals, live: (id) => rec.progress(id) });
+      await app.register(episodeImagesApi, { catalog: recording.catalog, dataDir: config.dataDir, journals });
     }
 
     const webDir = resolve(config.webDir);
