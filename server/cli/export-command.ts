@@ -39,19 +39,18 @@ export const exportCommand: CliCommand = {
     if (values.episodes === undefined) throw new UsageError('--episodes QUERY is required (for example task=place, or all)');
     let query;
     try {
-        query = parseEpisodeQuery(String(values.episodes));
-      } catch (err) {
-        throw new UsageError((err as Error).message);
-      }
-      const hz = intFlag(values, 'control-hz', 20)!;
-      if (hz < 1 || hz > 1000) throw new UsageError('--control-hz must be in 1..1000');
-      if (!existsSync(dataDirLayout(flags.dataDir).catalog)) throw new UsageError(`no recordings catalog in ${flags.dataDir} (set --data-dir)`);
+      query = parseEpisodeQuery(String(values.episodes));
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const hz = intFlag(values, 'control-hz', 20)!;
+    if (hz < 1 || hz > 1000) throw new UsageError('--control-hz must be in 1..1000');
+    if (!existsSync(dataDirLayout(flags.dataDir).catalog)) throw new UsageError(`no recordings catalog in ${flags.dataDir} (set --data-dir)`);
 
-      // journals uploaded and gone from this disk come back from the configured object store (docs/deployment.md)
-      const objectStore = flags.config ? loadConfig({ config: flags.config }).objectStore : undefined;
-      const store = objectStore ? new S3ObjectStore(objectStore) : null;
-      const journals = new EpisodeJournals(flags.dataDir, store);
-      try {
+    // journals uploaded and gone from this disk come back from the configured object store (docs/deployment.md)
+    const store = objectStoreOf(flags.config);
+    const journals = new EpisodeJournals(flags.dataDir, store);
+    try {
       let bar: ProgressBar | null = null;
       const set = await loadEpisodeSet(flags.dataDir, query, {
         journals,
@@ -96,6 +95,17 @@ export const exportCommand: CliCommand = {
     }
   },
 };
+
+/** The configured object store, if any (a configuration that does not load: none, said on stderr). */
+function objectStoreOf(config: string | undefined): S3ObjectStore | null {
+  try {
+    const objectStore = loadConfig({ config }).objectStore;
+    return objectStore ? new S3ObjectStore(objectStore) : null;
+  } catch (err) {
+    process.stderr.write(`takeover export: configuration not read (${(err as Error).message}); journals are read from the data directory only\n`);
+    return null;
+  }
+}
 
 /**
  * Foxglove links for the simulated robots: robot id `sim` (expert demos) and the configured
