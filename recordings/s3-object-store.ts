@@ -7,6 +7,8 @@ import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sd
 import type { ObjectStoreConfig } from '../server/config/config-schema.ts';
 import { digestStream, type ObjectDigest, type ObjectStore } from './object-store.ts';
 
+const QUIET = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
 /**
  * Journals in an S3-compatible bucket through the standard client (`@aws-sdk/client-s3`):
  * AWS S3, MinIO or any other server is a matter of `endpoint` and `forcePathStyle`.
@@ -33,6 +35,8 @@ export class S3ObjectStore implements ObjectStore {
       responseChecksumValidation: 'WHEN_REQUIRED',
       // the uploader retries with its own backoff; one quick retry here covers a dropped connection
       maxAttempts: 2,
+      // failures reach the uploader's own report (with the episode and the retry); the client would print them to the console
+      logger: QUIET,
     });
   }
 
