@@ -225,4 +225,35 @@ describe('journals in object storage', () => {
     expect(await s3.digest('lab-a/episodes/e1.mcap')).toEqual({ size: bytes.byteLength, sha256: sha256(bytes) });
     await waitFor('the local copy removed (keepLocal false)', async () => (existsSync(path) ? undefined : true));
   });
+
+  it('holds at most queueLimit episodes in memory and takes the rest from the catalog as the queue empties', async () => {
+    const s3 = await startS3Double();
+    cleanup.push(() => s3.close());
+    const dataDir = tempDataDir();
+    const catalog = new SqliteCatalog(join(dataDir, 'catalog.sqlite'), { serverId: 'srv' });
+    const writes = new CatalogWriteQueue(catalog);
+    cleanup.push(() => writes.close());
+    const rec = new Recorder({ dataDir, catalog: writes });
+    const rand = rng(4);
+    const ids = ['q1', 'q2', 'q3', 'q4', 'q5'];
+    for (const [i, id] of ids.entries()) {
+      rec.beginEpisode(testMeta(id, { startedAt: 1000 + i }));
+      for (let k = 0; k < 5; k++) rec.appendStep(makeStep(id, k, rand));
+      rec.endEpisode(id, 'success');
+    }
+    await rec.close();
+    const store = new S3ObjectStore(storeConfig(s3.endpoint));
+    cleanup.push(() => store.close());
+    const errors: string[] = [];
+    const up = new JournalUploader({ dataDir, store, catalog, writes, queueLimit: 2, onError: (e) => errors.push(e.message) });
+    cleanup.push(() => up.close());
+    await up.start();
+    expect(up.stats().queued).toBeLessThanOrEqual(2);
+    for (const id of ids) up.enqueue(id); // the recorder's cue for each: past the bound they stay in the catalog
+    expect(up.stats().queued).toBeLessThanOrEqual(2);
+    await waitFor('all five uploaded', async () => ((await catalog.pendingUploads(10)).length === 0 ? true : undefined));
+    expect(up.stats()).toMatchObject({ queued: 0, uploaded: 5, failedAttempts: 0, skipped: 0 });
+    expect(errors).toEqual([]);
+    for (const id of ids) expect((await catalog.get(id))?.storageKey).toBe(`lab-a/episodes/${id}.mcap`);
+  });
 });
