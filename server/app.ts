@@ -287,7 +287,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
         const st = await control.policyStats();
         return { physics: [...kinds].map((k) => (k === 'sim' ? 'mujoco-js' : k)), policy: [...running].join(', ') + (st ? `; ${st.description}` : '') };
       },
-      recorderStats: () => (recording ? recording.recorder.stats() : null),
+      recorderStats: () => (recording ? recording.stats() : null),
     });
     await app.register(robotsApi, { control, signedIn: (name) => broadcaster.signedIn(name) });
     await app.register(attentionApi, { feed: attention });

@@ -26,6 +26,8 @@ export interface Recording {
   journals: EpisodeJournals;
   /** uploads finished journals (null: no objectStore configured) */
   uploader: JournalUploader | null;
+  /** the recorder's figures, with the uploader's (`uploadQueued`, `uploaded`, `uploadFailedAttempts`, `uploadSkipped`) when there is one */
+  stats(): Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -61,6 +63,10 @@ export async function openRecording(dataDir: string, onError: (err: Error) => vo
     seeds,
     journals: new EpisodeJournals(dataDir, store),
     uploader,
+    stats() {
+      const u = uploader?.stats();
+      return { ...recorder.stats(), ...(u && { uploadQueued: u.queued, uploaded: u.uploaded, uploadFailedAttempts: u.failedAttempts, uploadSkipped: u.skipped }) };
+    },
     async close() {
       await recorder.close(); // waits a bounded time for the recorder's catalog writes
       await uploader?.close(); // an upload under way is aborted; the next start queues it again

@@ -103,6 +103,9 @@ describe('journals in object storage', () => {
       expect(r.uploadedAt).toBeGreaterThan(0);
       expect(await s3.digest(r.storageKey!)).toEqual({ size: local.byteLength, sha256: sha256(local) });
     }
+    const status = await srv.app.inject({ url: '/api/status', headers: auth });
+    expect(status.json().recorder).toMatchObject({ uploaded: expect.any(Number), uploadFailedAttempts: 0, uploadSkipped: 0 });
+    expect(status.json().recorder.uploaded).toBeGreaterThanOrEqual(3);
     const one = uploaded[0];
     const before = await srv.app.inject({ url: `/api/episodes/${one.id}/steps`, headers: auth });
     expect(before.statusCode).toBe(200);
