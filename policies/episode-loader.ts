@@ -1,7 +1,7 @@
-import path from 'node:path';
 import type { Catalog, EpisodeQuery, EpisodeRow } from '../recordings/catalog.ts';
 import { dataDirLayout } from '../recordings/data-dir.ts';
 import { readJournalFile } from '../recordings/episode-reader.ts';
+import { EpisodeJournals, JournalFetchError } from '../recordings/episode-journals.ts';
 import { quarantineEpisode, type DamagedEpisode } from '../recordings/episode-quarantine.ts';
 import { SqliteCatalog } from '../recordings/sqlite-catalog.ts';
 import type { EpisodeSteps } from './training-set.ts';
@@ -17,6 +17,8 @@ export interface LoadEpisodesOptions {
   includeGapped?: boolean;
   /** the catalog to query (default: the data directory's SQLite catalog, opened and closed here) */
   catalog?: Catalog;
+  /** where journal bytes come from (default: the data directory alone; with an object store, uploaded journals missing here are fetched) */
+  journals?: EpisodeJournals;
 }
 
 /** The episodes read, and those left out with the reason. */
@@ -26,6 +28,8 @@ export interface LoadedEpisodes {
   damaged: DamagedEpisode[];
   /** recovered journals with gaps, left out (includeGapped keeps them) */
   gapped: string[];
+  /** uploaded journals not on this disk that the object store could not give back now: left out, nothing moved or marked */
+  unavailable: { id: string; error: string }[];
 }
 
 /**
@@ -43,14 +47,17 @@ export async function loadEpisodeSet(dataDir: string, query: Omit<EpisodeQuery, 
       if (items.length === 0 || offset + items.length >= total) break;
     }
     const usable = rows.filter((r) => r.status === 'complete' || r.status === 'recovered');
-    const out: LoadedEpisodes = { episodes: [], damaged: [], gapped: [] };
+    const journals = opts.journals ?? new EpisodeJournals(dataDir);
+    const out: LoadedEpisodes = { episodes: [], damaged: [], gapped: [], unavailable: [] };
     let done = 0;
     for (const row of usable) {
       let j;
       try {
-        j = await readJournalFile(path.join(dataDir, row.file));
+        j = await readJournalFile(await journals.path(row));
       } catch (err) {
-        out.damaged.push(await quarantineEpisode(dataDir, catalog, row, (err as Error).message));
+        // a store that is down says nothing about the journal: only a journal that does not read is quarantined
+        if (err instanceof JournalFetchError) out.unavailable.push({ id: row.id, error: err.message });
+        else out.damaged.push(await quarantineEpisode(dataDir, catalog, row, (err as Error).message));
       }
       if (j && j.gaps.length > 0 && !opts.includeGapped) out.gapped.push(row.id);
       else if (j) out.episodes.push({ id: row.id, kind: row.kind, steps: j.steps, events: j.events as unknown as EpisodeSteps['events'], row });

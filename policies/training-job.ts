@@ -88,7 +88,7 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
   const query = parseEpisodeQuery(spec.episodes);
   opts.onProgress?.({ phase: 'loading', done: 0, total: 0 });
   const loaded = opts.episodes
-    ? { episodes: opts.episodes, damaged: [], gapped: [] }
+    ? { episodes: opts.episodes, damaged: [], gapped: [], unavailable: [] }
     : await loadEpisodeSet(opts.dataDir, query, { catalog: opts.catalog, includeGapped: spec.includeGapped, onEpisode: (done, total) => opts.onProgress?.({ phase: 'loading', done, total }) });
   const { episodes, damaged, gapped } = loaded;
   if (episodes.length === 0) {

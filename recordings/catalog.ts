@@ -32,6 +32,9 @@ export const EpisodeRowSchema = Type.Object(
     status: EpisodeStatusSchema,
     notes: Type.String(),
     tags: Type.Array(Type.String()),
+    storageKey: Type.Optional(Type.String({ description: "the journal's key in the object store, once its upload is verified" })),
+    uploadedAt: Type.Optional(Type.Number({ description: 'when the upload was verified, ms since the Unix epoch' })),
+    sha256: Type.Optional(Type.String({ description: "hex SHA-256 of the uploaded journal's bytes" })),
   },
   { $id: 'takeover/Episode' },
 );
@@ -77,6 +80,13 @@ export type EpisodeFinish = Pick<
   'endedAt' | 'outcome' | 'steps' | 'interventionCount' | 'interventionSteps' | 'interventionOnsets' | 'operators' | 'droppedSteps' | 'bytes' | 'status'
 >;
 
+/** Where a journal's verified copy lives in the object store (docs/deployment.md, "Object storage"). */
+export interface EpisodeUpload {
+  storageKey: string;
+  sha256: string;
+  uploadedAt: number;
+}
+
 /**
  * The episode index. Asynchronous so a networked database (PostgreSQL for a fleet) can
  * implement it; `SqliteCatalog` is the local one.
@@ -108,6 +118,10 @@ export interface ServerCatalog extends Catalog {
   readonly shared: boolean;
   /** The highest seed recorded per robot of this server (a restarted robot continues after it). */
   highestSeeds(): Promise<Map<string, number>>;
+  /** Records that an episode's journal was uploaded and verified; throws if there is no such episode. */
+  markUploaded(id: string, u: EpisodeUpload): Promise<void>;
+  /** Ids of this server's finished episodes (complete or recovered) not yet uploaded, oldest first. */
+  pendingUploads(limit: number): Promise<string[]>;
 }
 
 /**

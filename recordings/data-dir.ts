@@ -10,6 +10,8 @@ export const dataDirLayout = (dataDir: string) => ({
   episodes: join(dataDir, 'episodes'),
   quarantine: join(dataDir, 'quarantine'),
   lock: join(dataDir, 'recorder.lock'),
+  /** journals fetched back from the object store (docs/deployment.md, "Object storage"); safe to delete */
+  cache: join(dataDir, 'cache'),
 });
 
 /** Journal path relative to the data dir (what the catalog stores). */

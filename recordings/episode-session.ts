@@ -42,6 +42,7 @@ export class EpisodeSession {
     private readonly loopClock: boolean,
     private readonly onError: (err: Error) => void,
     private readonly onFlushed: (steps: number, bytes: number) => void,
+    private readonly onFinished?: (episodeId: string) => void,
   ) {
     this.meta = meta;
     this.#catalog = catalog;
@@ -49,7 +50,10 @@ export class EpisodeSession {
     this.#writer = new JournalWriter(sink, meta, compressor === undefined ? {} : { compressor });
     // The file first, then the row: a file without a row is recovered from its own metadata.
     this.#chain = this.#writer.flush().then(
-      () => this.#catalogWrite('insert', () => catalog.insert({ id: meta.episodeId, robotId: meta.robotId, task: meta.task, seed: meta.seed, policyVersion: meta.policyVersion, kind: meta.kind, startedAt: meta.startedAt, file: journalFile(meta.episodeId) })),
+      () => {
+        // not awaited: the journal never waits for its row
+        void this.#catalogWrite('insert', () => catalog.insert({ id: meta.episodeId, robotId: meta.robotId, task: meta.task, seed: meta.seed, policyVersion: meta.policyVersion, kind: meta.kind, startedAt: meta.startedAt, file: journalFile(meta.episodeId) }));
+      },
       (err) => this.#fail(err),
     );
   }
@@ -137,7 +141,7 @@ export class EpisodeSession {
         this.onFlushed(unflushed, this.#writer.bytesWritten);
         const labels = labelSteps(this.#labelInputs, this.#rewinds, this.meta.kind);
         // Queued behind the insert (same catalog queue), so the row gets its final counts even if both wait for a lock.
-        this.#catalogWrite('finish', () =>
+        const written = this.#catalogWrite('finish', () =>
           this.#catalog.finish(this.meta.episodeId, {
             ...summarizeLabels(labels, this.#labelInputs),
             endedAt,
@@ -149,6 +153,8 @@ export class EpisodeSession {
             status: 'complete',
           }),
         );
+        // the journal is closed and synced and its row says so: it may be uploaded (off this chain)
+        if (this.onFinished) void written.then((ok) => ok && this.onFinished!(this.meta.episodeId));
       })
       .catch((err) => this.#fail(err));
     return this.#chain;
@@ -169,13 +175,18 @@ export class EpisodeSession {
     return this.#chain.then(() => this.#row);
   }
 
-  /** Starts a catalog write; a failure is reported and never stops the journal (recovery indexes the file). */
-  #catalogWrite(what: string, write: () => Promise<void>): void {
-    const p = write().catch((err: Error) => {
-      if (err instanceof CatalogWriteAbandonedError) return; // the recorder reports these once, at close
-      this.onError(new Error(`recorder: episode ${this.meta.episodeId}: catalog ${what} failed (the journal is unaffected; recovery rebuilds the row from it): ${err.message}`));
-    });
-    this.#row = this.#row.then(() => p);
+  /** Starts a catalog write; a failure is reported and never stops the journal (recovery indexes the file). Resolves true once written. */
+  #catalogWrite(what: string, write: () => Promise<void>): Promise<boolean> {
+    const p = write().then(
+      () => true,
+      (err: Error) => {
+        if (err instanceof CatalogWriteAbandonedError) return false; // the recorder reports these once, at close
+        this.onError(new Error(`recorder: episode ${this.meta.episodeId}: catalog ${what} failed (the journal is unaffected; recovery rebuilds the row from it): ${err.message}`));
+        return false;
+      },
+    );
+    this.#row = this.#row.then(() => p.then(() => {}));
+    return p;
   }
 
   #fail(err: unknown): void {

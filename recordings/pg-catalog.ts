@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { migratePg } from '../database/pg-migrate.ts';
 import { isTransientPgError } from '../database/pg-pool.ts';
-import { CatalogBusyError, type EpisodeFinish, type EpisodePatch, type EpisodeQuery, type EpisodeRow, type EpisodeStatus, type NewEpisode, type ServerCatalog } from './catalog.ts';
+import { CatalogBusyError, type EpisodeFinish, type EpisodePatch, type EpisodeQuery, type EpisodeRow, type EpisodeStatus, type EpisodeUpload, type NewEpisode, type ServerCatalog } from './catalog.ts';
 
 /**
  * The catalog's migrations in PostgreSQL's dialect: the same tables, columns, checks and indexes,
@@ -37,6 +37,10 @@ export const PG_CATALOG_MIGRATIONS: readonly string[] = [
    CREATE INDEX episodes_status ON episodes (status);`,
   `ALTER TABLE episodes ADD COLUMN server_id TEXT NOT NULL DEFAULT '';
    CREATE INDEX episodes_server ON episodes (server_id, started_at);`,
+  `ALTER TABLE episodes ADD COLUMN storage_key TEXT;
+   ALTER TABLE episodes ADD COLUMN uploaded_at BIGINT;
+   ALTER TABLE episodes ADD COLUMN sha256 TEXT;
+   CREATE INDEX episodes_upload ON episodes (server_id, uploaded_at, started_at);`,
 ];
 
 const COLUMNS = [
@@ -44,7 +48,8 @@ const COLUMNS = [
   'intervention_count', 'intervention_steps', 'intervention_onsets', 'dropped_steps', 'bytes', 'file', 'status', 'notes', 'tags',
 ] as const;
 
-type Row = Record<(typeof COLUMNS)[number], unknown>;
+/** A row as read: the columns insert and upsert write, plus the upload columns only markUploaded writes. */
+type Row = Record<(typeof COLUMNS)[number] | 'storage_key' | 'uploaded_at' | 'sha256', unknown>;
 
 function fromRow(r: Row): EpisodeRow {
   return {
@@ -69,6 +74,7 @@ function fromRow(r: Row): EpisodeRow {
     status: r.status as EpisodeStatus,
     notes: r.notes as string,
     tags: JSON.parse(r.tags as string) as string[],
+    ...(r.storage_key != null && { storageKey: r.storage_key as string, uploadedAt: Number(r.uploaded_at), sha256: r.sha256 as string }),
   };
 }
 
@@ -157,6 +163,21 @@ export class PgCatalog implements ServerCatalog {
   async highestSeeds(): Promise<Map<string, number>> {
     const r = await this.#q<{ robot: string; seed: number }>('highestSeeds', 'SELECT robot_id AS robot, MAX(seed) AS seed FROM episodes WHERE server_id = $1 GROUP BY robot_id', [this.serverId]);
     return new Map(r.rows.map((x) => [x.robot, x.seed]));
+  }
+
+  async markUploaded(id: string, u: EpisodeUpload): Promise<void> {
+    const r = await this.#q('markUploaded', 'UPDATE episodes SET storage_key = $2, sha256 = $3, uploaded_at = $4 WHERE id = $1', [id, u.storageKey, u.sha256, u.uploadedAt]);
+    if (r.rowCount === 0) throw new Error(`PgCatalog#markUploaded: no episode '${id}'`);
+  }
+
+  /** This server's finished episodes not yet uploaded (the journals are on this server's disk). */
+  async pendingUploads(limit: number): Promise<string[]> {
+    const r = await this.#q<{ id: string }>(
+      'pendingUploads',
+      "SELECT id FROM episodes WHERE server_id = $1 AND uploaded_at IS NULL AND status IN ('complete', 'recovered') ORDER BY started_at, id LIMIT $2",
+      [this.serverId, limit],
+    );
+    return r.rows.map((x) => x.id);
   }
 
   async list(q: EpisodeQuery): Promise<{ items: EpisodeRow[]; total: number }> {

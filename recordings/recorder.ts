@@ -32,6 +32,8 @@ export interface RecorderOptions {
    * than real time (their log time is then simulated time and plays back at its real pace).
    */
   logClock?: 'received' | 'loop';
+  /** called once an episode's journal is finished (synced and closed) and its row completed: the uploader's cue */
+  onFinished?: (episodeId: string) => void;
 }
 
 /** Recorder figures (all numbers, so /api/status passes them through; a type, not an interface, so it is a Record<string, number>). */
@@ -92,6 +94,7 @@ export class Recorder {
   #compressor: ChunkCompressor | null | undefined;
   #loopClock: boolean;
   #onError: (err: Error) => void;
+  #onFinished: ((episodeId: string) => void) | undefined;
   #timer: NodeJS.Timeout;
   #soon: NodeJS.Immediate | null = null;
   #unlock: () => void;
@@ -104,7 +107,7 @@ export class Recorder {
   /** steps and bytes in the file of each episode begun, kept until its row has its final counts */
   #live = new Map<string, { steps: number; bytes: number }>();
 
-  constructor({ dataDir, catalog, queueLimit = 8192, imageQueueBytes = 32 * 1024 * 1024, flushIntervalMs = 50, compressor, onError, closeWaitMs = 3000, logClock = 'received' }: RecorderOptions) {
+  constructor({ dataDir, catalog, queueLimit = 8192, imageQueueBytes = 32 * 1024 * 1024, flushIntervalMs = 50, compressor, onError, closeWaitMs = 3000, logClock = 'received', onFinished }: RecorderOptions) {
     this.#imageLimit = imageQueueBytes;
     if (logClock !== 'received' && logClock !== 'loop') throw new RangeError(`Recorder: logClock must be 'received' or 'loop', got '${String(logClock)}'`);
     this.#loopClock = logClock === 'loop';
@@ -119,6 +122,7 @@ export class Recorder {
     this.#limit = queueLimit;
     this.#compressor = compressor;
     this.#onError = onError ?? ((err) => console.error(err.message));
+    this.#onFinished = onFinished;
     ensureDataDir(dataDir);
     this.#unlock = lockDataDir(dataDir);
     this.#timer = setInterval(() => this.#drain(true), flushIntervalMs);
@@ -237,7 +241,7 @@ export class Recorder {
         this.#stats.bytes += bytes - live.bytes;
         live.bytes = bytes;
         live.steps += steps;
-      });
+      }, this.#onFinished);
       this.#sessions.set(op.meta.episodeId, s);
       this.#openByRobot.set(op.meta.robotId, op.meta.episodeId);
       this.#live.set(op.meta.episodeId, live);

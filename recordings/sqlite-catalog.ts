@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { CatalogBusyError, isCatalogBusy, type ServerCatalog, type EpisodeFinish, type EpisodePatch, type EpisodeQuery, type EpisodeRow, type EpisodeStatus, type NewEpisode } from './catalog.ts';
+import { CatalogBusyError, isCatalogBusy, type ServerCatalog, type EpisodeFinish, type EpisodePatch, type EpisodeQuery, type EpisodeRow, type EpisodeStatus, type EpisodeUpload, type NewEpisode } from './catalog.ts';
 
 /**
  * How long a statement waits for another connection's lock, ms. better-sqlite3 waits on the
@@ -47,6 +47,11 @@ const MIGRATIONS: string[] = [
   // the server that recorded each episode (a shared PostgreSQL catalog holds several servers')
   `ALTER TABLE episodes ADD COLUMN server_id TEXT NOT NULL DEFAULT '';
    CREATE INDEX episodes_server ON episodes (server_id, started_at);`,
+  // the journal's verified copy in object storage (NULL: not uploaded)
+  `ALTER TABLE episodes ADD COLUMN storage_key TEXT;
+   ALTER TABLE episodes ADD COLUMN uploaded_at INTEGER;
+   ALTER TABLE episodes ADD COLUMN sha256 TEXT;
+   CREATE INDEX episodes_upload ON episodes (uploaded_at, started_at);`,
 ];
 
 interface Row {
@@ -73,7 +78,14 @@ interface Row {
   tags: string;
 }
 
-function fromRow(r: Row): EpisodeRow {
+/** The upload columns, kept apart from Row: insert and upsert never write them (recorded by markUploaded alone). */
+interface UploadColumns {
+  storage_key: string | null;
+  uploaded_at: number | null;
+  sha256: string | null;
+}
+
+function fromRow(r: Row & Partial<UploadColumns>): EpisodeRow {
   return {
     id: r.id,
     serverId: r.server_id,
@@ -96,6 +108,7 @@ function fromRow(r: Row): EpisodeRow {
     status: r.status,
     notes: r.notes,
     tags: JSON.parse(r.tags) as string[],
+    ...(r.storage_key != null && { storageKey: r.storage_key, uploadedAt: r.uploaded_at ?? 0, sha256: r.sha256 ?? '' }),
   };
 }
 
@@ -243,6 +256,17 @@ export class SqliteCatalog implements ServerCatalog {
   async highestSeeds(): Promise<Map<string, number>> {
     const rows = run('highestSeeds', () => this.#db.prepare('SELECT robot_id AS robot, MAX(seed) AS seed FROM episodes GROUP BY robot_id').all() as { robot: string; seed: number }[]);
     return new Map(rows.map((r) => [r.robot, r.seed]));
+  }
+
+  async markUploaded(id: string, u: EpisodeUpload): Promise<void> {
+    const info = run('markUploaded', () => this.#db.prepare('UPDATE episodes SET storage_key = ?, sha256 = ?, uploaded_at = ? WHERE id = ?').run(u.storageKey, u.sha256, u.uploadedAt, id));
+    if (info.changes === 0) throw new Error(`SqliteCatalog#markUploaded: no episode '${id}'`);
+  }
+
+  async pendingUploads(limit: number): Promise<string[]> {
+    const rows = run('pendingUploads', () =>
+      this.#db.prepare("SELECT id FROM episodes WHERE uploaded_at IS NULL AND status IN ('complete', 'recovered') ORDER BY started_at, id LIMIT ?").all(limit) as { id: string }[]);
+    return rows.map((r) => r.id);
   }
 
   async list(q: EpisodeQuery): Promise<{ items: EpisodeRow[]; total: number }> {

@@ -156,7 +156,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
   let recorder: RecorderPort | null;
   if (opts.recorder !== undefined) recorder = opts.recorder;
   else if (config.record) {
-    recording = await openRecording(config.dataDir, (err) => app.log.error({ err }, 'recorder'), { serverId, database: database?.pool }).catch(async (err) => {
+    recording = await openRecording(config.dataDir, (err) => app.log.error({ err }, 'recorder'), { serverId, database: database?.pool, objectStore: config.objectStore }).catch(async (err) => {
       await database?.close();
       throw err;
     });
@@ -304,7 +304,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
         const st = await control.policyStats();
         return { physics: [...kinds].map((k) => (k === 'sim' ? 'mujoco-js' : k)), policy: [...running].join(', ') + (st ? `; ${st.description}` : '') };
       },
-      recorderStats: () => (recording ? recording.recorder.stats() : null),
+      recorderStats: () => (recording ? recording.stats() : null),
     });
     await app.register(robotsApi, { control, signedIn: (name) => broadcaster.signedIn(name) });
     registry = await setupRegistry(app, { config, serverId, version: VERSION, control, pool: database?.pool ?? null });
@@ -312,8 +312,9 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     await app.register(attentionApi, { feed: attention });
     if (recording) {
       const { recorder: rec } = recording;
-      await app.register(episodesApi, { catalog: recording.catalog, dataDir: config.dataDir, live: (id) => rec.progress(id) });
-      await app.register(episodeImagesApi, { catalog: recording.catalog, dataDir: config.dataDir });
+      const { journals } = recording;
+      await app.register(episodesApi, { catalog: recording.catalog, dataDir: config.dataDir, journals, live: (id) => rec.progress(id) });
+      await app.register(episodeImagesApi, { catalog: recording.catalog, dataDir: config.dataDir, journals });
     }
 
     const webDir = resolve(config.webDir);

@@ -6,6 +6,10 @@ import { CatalogWriteQueue } from '../recordings/catalog-write-queue.ts';
 import type { Catalog, ServerCatalog } from '../recordings/catalog.ts';
 import { PgCatalog } from '../recordings/pg-catalog.ts';
 import type pg from 'pg';
+import type { ObjectStoreConfig } from './config/config-schema.ts';
+import { EpisodeJournals } from '../recordings/episode-journals.ts';
+import { JournalUploader } from '../recordings/journal-uploader.ts';
+import { S3ObjectStore } from '../recordings/s3-object-store.ts';
 
 /** How long a REST request's catalog write may wait behind a lock before the request is answered 503 (nothing written). */
 export const REQUEST_WRITE_DEADLINE_MS = 1000;
@@ -18,6 +22,12 @@ export interface Recording {
   recovery: RecoveryReport;
   /** the highest seed recorded per robot, after recovery */
   seeds: Map<string, number>;
+  /** where readers get an episode's journal bytes: the data dir, else the object store */
+  journals: EpisodeJournals;
+  /** uploads finished journals (null: no objectStore configured) */
+  uploader: JournalUploader | null;
+  /** the recorder's figures, with the uploader's (`uploadQueued`, `uploaded`, `uploadFailedAttempts`, `uploadSkipped`) when there is one */
+  stats(): Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -26,10 +36,12 @@ export interface RecordingOptions {
   serverId?: string;
   /** the shared PostgreSQL database: the catalog lives there instead of `<dataDir>/catalog.sqlite` */
   database?: pg.Pool;
+  /** upload finished journals here (docs/deployment.md, "Object storage") */
+  objectStore?: ObjectStoreConfig;
 }
 
 /** Opens the catalog, recovers journals a crash left open, and starts the recorder (docs/recordings.md). */
-export async function openRecording(dataDir: string, onError: (err: Error) => void, { serverId = '', database }: RecordingOptions = {}): Promise<Recording> {
+export async function openRecording(dataDir: string, onError: (err: Error) => void, { serverId = '', database, objectStore }: RecordingOptions = {}): Promise<Recording> {
   ensureDataDir(dataDir);
   // One write queue for the recorder, recovery and the REST routes: nothing waits for a lock (or a
   // database round trip) on the server's thread, and writes to one row stay in order whoever makes them.
@@ -37,15 +49,29 @@ export async function openRecording(dataDir: string, onError: (err: Error) => vo
   const writes = new CatalogWriteQueue(catalog);
   const recovery = await recoverDataDir(dataDir, writes);
   const seeds = await catalog.highestSeeds();
-  const recorder = new Recorder({ dataDir, catalog: writes, onError });
+  const store = objectStore ? new S3ObjectStore(objectStore) : null;
+  const uploader = store
+    ? new JournalUploader({ dataDir, store, catalog, writes, keepLocal: objectStore?.keepLocal, retryMaxMs: objectStore?.retryMaxMs, onError })
+    : null;
+  const recorder = new Recorder({ dataDir, catalog: writes, onError, ...(uploader && { onFinished: (id: string) => uploader.enqueue(id) }) });
+  // journals finished before this start (a crash, a store that was down) are queued again from the catalog
+  uploader?.start().catch((err: Error) => onError(new Error(`journal upload: could not list the episodes still to upload: ${err.message}`)));
   return {
     recorder,
     catalog: writes.withWriteDeadline(REQUEST_WRITE_DEADLINE_MS),
     recovery,
     seeds,
+    journals: new EpisodeJournals(dataDir, store),
+    uploader,
+    stats() {
+      const u = uploader?.stats();
+      return { ...recorder.stats(), ...(u && { uploadQueued: u.queued, uploaded: u.uploaded, uploadFailedAttempts: u.failedAttempts, uploadSkipped: u.skipped }) };
+    },
     async close() {
       await recorder.close(); // waits a bounded time for the recorder's catalog writes
+      await uploader?.close(); // an upload under way is aborted; the next start queues it again
       await writes.close(); // what a lock still holds back is left for recovery
+      store?.close();
     },
   };
 }

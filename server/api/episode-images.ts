@@ -1,15 +1,18 @@
-import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import type { Catalog, EpisodeRow } from '../../recordings/catalog.ts';
 import { openEpisodeImages } from '../../recordings/episode-images.ts';
 import { RecordIdSchema } from '../../core/safe-name.ts';
-import { TakeoverError, withoutServerPaths } from '../errors.ts';
+import { EpisodeJournals } from '../../recordings/episode-journals.ts';
+import { TakeoverError } from '../errors.ts';
 import { catalogForRequests } from './catalog-for-requests.ts';
+import { journalError } from './journal-error.ts';
 
 export interface EpisodeImagesApiOptions {
   catalog: Catalog;
   dataDir: string;
+  /** where journal bytes come from: the data dir, else the object store (default: the data dir alone) */
+  journals?: EpisodeJournals;
 }
 
 const IdParams = Type.Object({ id: RecordIdSchema() });
@@ -37,26 +40,25 @@ const ImageReply = Type.Object({
  * episode, and the frame of one camera that was newest at an episode time, the image the
  * operator saw at that step. Viewers and above.
  */
-export const episodeImagesApi: FastifyPluginAsync<EpisodeImagesApiOptions> = async (app, { catalog: given, dataDir }) => {
+export const episodeImagesApi: FastifyPluginAsync<EpisodeImagesApiOptions> = async (app, { catalog: given, dataDir, journals = new EpisodeJournals(dataDir) }) => {
   const viewer = { role: 'viewer' } as const;
   const tags = ['episodes'];
   const catalog = catalogForRequests(given);
 
-  async function journalPath(id: string): Promise<{ row: EpisodeRow; path: string }> {
+  async function journalRow(id: string): Promise<EpisodeRow> {
     const row = await catalog.get(id);
     if (!row) throw new TakeoverError('TKO_ERR_NOT_FOUND', `episode '${id}' not found`);
     if (row.status === 'recording') throw new TakeoverError('TKO_ERR_BAD_TRANSITION', `episode '${row.id}' is still recording; its images are readable once it ends`);
     if (row.status === 'quarantined') throw new TakeoverError('TKO_ERR_NOT_FOUND', `episode '${row.id}' is quarantined; its journal is not available`);
-    return { row, path: join(dataDir, row.file) };
+    return row;
   }
 
   async function open(id: string) {
-    const { row, path } = await journalPath(id);
+    const row = await journalRow(id);
     try {
-      return await openEpisodeImages(path);
+      return await openEpisodeImages(await journals.path(row));
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'TKO_ERR_NOT_FOUND' : 'TKO_ERR_INTERNAL';
-      throw new TakeoverError(code, `episode '${row.id}': its journal ${row.file} could not be read (${withoutServerPaths((err as Error).message, dataDir)})`);
+      throw journalError(row, err, dataDir);
     }
   }
 

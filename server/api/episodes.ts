@@ -1,21 +1,24 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { OutcomeSchema } from '../../core/step.ts';
 import { EpisodeQuerySchema, EpisodeRowSchema, type Catalog, type EpisodeQuery, type EpisodeRow } from '../../recordings/catalog.ts';
 import { deleteEpisode, EpisodeOpError } from '../../recordings/episode-delete.ts';
+import { EpisodeJournals } from '../../recordings/episode-journals.ts';
 import { readJournalFile, type Journal } from '../../recordings/episode-reader.ts';
 import { segmentsOf } from '../../recordings/episode-segments.ts';
 import { labelSteps } from '../../recordings/step-labels.ts';
 import { RecordIdSchema } from '../../core/safe-name.ts';
 import { TakeoverError, withoutServerPaths } from '../errors.ts';
 import { catalogForRequests } from './catalog-for-requests.ts';
+import { journalError } from './journal-error.ts';
 
 export interface EpisodesApiOptions {
   catalog: Catalog;
   dataDir: string;
+  /** where journal bytes come from: the data dir, else the object store (default: the data dir alone) */
+  journals?: EpisodeJournals;
   /** steps and bytes already written of an episode being recorded (the server's Recorder#progress) */
   live?: (episodeId: string) => { steps: number; bytes: number } | null;
 }
@@ -54,7 +57,7 @@ const EpisodeDetail = Type.Object({
  * MCAP file, edit outcome/notes/tags, delete (file and row together). Viewers read, operators
  * edit, admins delete (each route's `config.role`, enforced by server/api/route-roles.ts).
  */
-export const episodesApi: FastifyPluginAsync<EpisodesApiOptions> = async (app, { catalog: given, dataDir, live }) => {
+export const episodesApi: FastifyPluginAsync<EpisodesApiOptions> = async (app, { catalog: given, dataDir, journals = new EpisodeJournals(dataDir), live }) => {
   const viewer = { role: 'viewer' } as const;
   const tags = ['episodes'];
   // A locked catalog answers 503 TKO_ERR_CATALOG_BUSY rather than holding the request (docs/recordings.md "Catalog").
@@ -77,10 +80,9 @@ export const episodesApi: FastifyPluginAsync<EpisodesApiOptions> = async (app, {
     if (row.status === 'recording') throw new TakeoverError('TKO_ERR_BAD_TRANSITION', `episode '${row.id}' is still recording; its journal is readable once it ends`);
     if (row.status === 'quarantined') throw new TakeoverError('TKO_ERR_NOT_FOUND', `episode '${row.id}' is quarantined; its journal is not available`);
     try {
-      return await readJournalFile(join(dataDir, row.file));
+      return await readJournalFile(await journals.path(row));
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'TKO_ERR_NOT_FOUND' : 'TKO_ERR_INTERNAL';
-      throw new TakeoverError(code, `episode '${row.id}': its journal ${row.file} could not be read (${withoutServerPaths((err as Error).message, dataDir)})`);
+      throw journalError(row, err, dataDir);
     }
   }
 
@@ -138,7 +140,9 @@ export const episodesApi: FastifyPluginAsync<EpisodesApiOptions> = async (app, {
   app.get<{ Params: Static<typeof IdParams> }>('/api/episodes/:id/file', { config: viewer, schema: { tags, summary: "the episode's MCAP journal", params: plain(IdParams) } }, async (req, reply) => {
     const row = await rowOr404(req.params.id);
     if (row.status === 'recording') throw new TakeoverError('TKO_ERR_BAD_TRANSITION', `episode '${row.id}' is still recording`);
-    const path = join(dataDir, row.file);
+    const path = await journals.path(row).catch((err: unknown) => {
+      throw journalError(row, err, dataDir);
+    });
     const size = await stat(path).then(
       (s) => s.size,
       () => {
@@ -164,6 +168,7 @@ export const episodesApi: FastifyPluginAsync<EpisodesApiOptions> = async (app, {
   app.delete<{ Params: Static<typeof IdParams> }>('/api/episodes/:id', { config: { role: 'admin' }, schema: { tags, summary: 'delete the journal file and the row', params: plain(IdParams) } }, async (req, reply) => {
     try {
       await deleteEpisode(dataDir, catalog, req.params.id);
+      await journals.forget(req.params.id);
     } catch (err) {
       if (err instanceof EpisodeOpError) throw new TakeoverError(err.code === 'not_found' ? 'TKO_ERR_NOT_FOUND' : 'TKO_ERR_BAD_TRANSITION', withoutServerPaths(err.message, dataDir));
       throw err;

@@ -154,6 +154,31 @@ export const JobsConfigSchema = Type.Object(
 );
 export type JobsConfig = Static<typeof JobsConfigSchema>;
 
+/**
+ * Finished journals uploaded to S3-compatible object storage (docs/deployment.md, "Object
+ * storage"). Credentials come from the standard AWS chain (AWS_ACCESS_KEY_ID and
+ * AWS_SECRET_ACCESS_KEY, AWS_PROFILE, an instance role), never from this file.
+ */
+export const ObjectStoreSchema = Type.Object(
+  {
+    bucket: Type.String({ minLength: 3, maxLength: 63, pattern: '^[a-z0-9][a-z0-9.-]+[a-z0-9]$', description: 'an existing bucket' }),
+    /** prepended to each key: `<prefix>episodes/<id>.mcap` */
+    prefix: Type.Optional(Type.String({ maxLength: 512, pattern: '^([^/].*/)?$', description: "key prefix ending in '/', e.g. 'lab-a/'" })),
+    /** omit for AWS S3; MinIO or another S3-compatible server: its URL */
+    endpoint: Type.Optional(Type.String({ pattern: '^https?://', description: 'http(s)://host:port of an S3-compatible server' })),
+    /** default: AWS_REGION from the environment, else us-east-1 */
+    region: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    /** path-style URLs (bucket in the path, not the host name): MinIO and most self-hosted servers need it */
+    forcePathStyle: Type.Optional(Type.Boolean()),
+    /** keep the local journal once its upload is verified (default true); false deletes it */
+    keepLocal: Type.Optional(Type.Boolean()),
+    /** longest wait between upload attempts after failures, ms (default 60000; the first wait is 1000 or less) */
+    retryMaxMs: Type.Optional(Type.Integer({ minimum: 10, maximum: 3_600_000 })),
+  },
+  { additionalProperties: false },
+);
+export type ObjectStoreConfig = Static<typeof ObjectStoreSchema>;
+
 /** The whole server configuration (docs/configuration.md). */
 export const TakeoverConfigSchema = Type.Object(
   {
@@ -209,6 +234,8 @@ export const TakeoverConfigSchema = Type.Object(
      * omit for the embedded default (SQLite catalog and files in dataDir, jobs in-process)
      */
     database: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'postgres://user:password@host:port/database' })),
+    /** upload finished journals to S3-compatible storage (docs/deployment.md, "Object storage"); omit: journals stay in dataDir only */
+    objectStore: Type.Optional(ObjectStoreSchema),
     /** the job queue with a database (docs/deployment.md, "Workers") */
     jobs: Type.Optional(JobsConfigSchema),
     /** this server's id in a shared database (default: `<hostname>-<random>`, made once and kept in `<dataDir>/server-id`) */

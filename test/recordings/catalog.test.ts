@@ -82,7 +82,7 @@ describe('SqliteCatalog', () => {
   it('migrates a new file to the latest schema in WAL mode, and reopens without re-running', async () => {
     const path = join(tempDir(), 'catalog.sqlite');
     const c = new SqliteCatalog(path);
-    expect(c.version).toBe(2);
+    expect(c.version).toBe(3);
     await c.insert(base('a'));
     await c.close();
     const raw = new Database(path);
@@ -157,6 +157,28 @@ describe.each(backends)('catalog on $name', ({ name, open, fresh }) => {
     expect(await c.list({ serverId: 'cell-8' })).toMatchObject({ total: 0 });
   });
 
+  it('lists finished episodes not yet uploaded, oldest first, and records a verified upload on the row', async () => {
+    const c = await open();
+    await c.insert(base('rec', { startedAt: 500 }));
+    await c.insert(base('b', { startedAt: 3000 }));
+    await c.insert(base('a', { startedAt: 2000 }));
+    await c.insert(base('q', { startedAt: 1000 }));
+    await c.finish('a', done());
+    await c.finish('b', done({ status: 'recovered' }));
+    await c.setStatus('q', 'quarantined');
+    expect(await c.pendingUploads(10)).toEqual(['a', 'b']);
+    expect(await c.pendingUploads(1)).toEqual(['a']);
+    expect(await c.get('a')).not.toHaveProperty('storageKey');
+    const sha256 = 'ab'.repeat(32);
+    await c.markUploaded('a', { storageKey: 'lab/episodes/a.mcap', sha256, uploadedAt: 1_700_000_000_123 });
+    expect(await c.get('a')).toMatchObject({ status: 'complete', storageKey: 'lab/episodes/a.mcap', sha256, uploadedAt: 1_700_000_000_123 });
+    expect((await c.list({ status: 'complete' })).items[0]).toMatchObject({ storageKey: 'lab/episodes/a.mcap' });
+    expect(await c.pendingUploads(10)).toEqual(['b']);
+    // a row edited afterwards keeps its upload
+    expect(await c.patch('a', { notes: 'x' })).toMatchObject({ notes: 'x', storageKey: 'lab/episodes/a.mcap' });
+    await expect(c.markUploaded('missing', { storageKey: 'k', sha256, uploadedAt: 1 })).rejects.toThrow(/no episode 'missing'/);
+  });
+
   it('continues seeds per robot after the highest recorded', async () => {
     const c = await open();
     await c.insert(base('a', { robotId: 'arm0', seed: 4 }));
@@ -182,6 +204,10 @@ describe.each(backends)('catalog on $name', ({ name, open, fresh }) => {
       expect(await a.highestSeeds()).toEqual(new Map([['arm0', 3]]));
       // a row is one row, whoever reads it
       expect((await a.get('b1'))?.serverId).toBe('srv-b');
+      // each server uploads the journals on its own disk only
+      await a.finish('a1', done());
+      await b.finish('b1', done());
+      expect([await a.pendingUploads(10), await b.pendingUploads(10)]).toEqual([['a1'], ['b1']]);
     });
 
     it('answers CatalogBusyError (the write queue retries) while the database is unreachable, and works again after', async () => {

@@ -42,6 +42,20 @@ describe('loadConfig', () => {
     expect(c.tokens).toEqual([{ name: 'ann', role: 'operator', token: '0123456789abcdefXYZ' }, { name: 'viv', role: 'viewer', token: 'abcdefabcdefabcdef' }]);
   });
 
+  it('reads an objectStore block, and names what is wrong in it', () => {
+    const d = dir();
+    const f = join(d, 'store.json');
+    expect(loadConfig({}, {}, d).objectStore).toBeUndefined();
+    writeFileSync(f, JSON.stringify({ objectStore: { bucket: 'journals', prefix: 'cell-a/', endpoint: 'http://minio.lab:9000', forcePathStyle: true, keepLocal: false } }));
+    expect(loadConfig({ config: f }, {}, d).objectStore).toEqual({ bucket: 'journals', prefix: 'cell-a/', endpoint: 'http://minio.lab:9000', forcePathStyle: true, keepLocal: false });
+    writeFileSync(f, JSON.stringify({ objectStore: { bucket: 'Journals_A' } }));
+    expect(() => loadConfig({ config: f }, {}, d)).toThrow(/objectStore\/bucket/);
+    writeFileSync(f, JSON.stringify({ objectStore: { bucket: 'journals', endpoint: 'minio.lab:9000' } }));
+    expect(() => loadConfig({ config: f }, {}, d)).toThrow(/objectStore\/endpoint/);
+    writeFileSync(f, JSON.stringify({ objectStore: { bucket: 'journals', accessKeyId: 'AKIA...' } }));
+    expect(() => loadConfig({ config: f }, {}, d)).toThrow(/objectStore/);
+  });
+
   it('names what is wrong', () => {
     const d = dir();
     const f = join(d, 'bad.json');
