@@ -1,4 +1,3 @@
-import { MessageChannel } from 'node:worker_threads';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Fastify, { LogController, type FastifyError, type FastifyInstance } from 'fastify';
@@ -18,12 +17,11 @@ import { auditOfLoopEvent } from './audit/loop-event-audit.ts';
 import { auditRecord } from './audit/audit-record.ts';
 import { readTlsFiles } from './config/tls-files.ts';
 import { originCheck } from './ws/origin-check.ts';
-import type { TokenConfig } from './config/config-schema.ts';
 import type { TakeoverConfig } from './config/config-schema.ts';
-import { wallClock, type Clock } from './control/clock.ts';
+import { wallClock } from './control/clock.ts';
+import type { AppOptions } from './app-options.ts';
 import type { RecorderPort } from './control/recorder-port.ts';
 import { TakeoverError, withoutServerPaths } from './errors.ts';
-import type { Fleet } from './robots/fleet.ts';
 import type { ControlPlane } from './control-plane/control-plane.ts';
 import { LocalControl } from './control-plane/local-control.ts';
 import { WorkerControl } from './control-plane/worker-control.ts';
@@ -40,7 +38,8 @@ import { closeSocket } from './ws/close-socket.ts';
 import { CommandRouter } from './ws/command-router.ts';
 import { ConnectionLimits } from './ws/connection-limits.ts';
 import { wsRoutes } from './ws/ws-route.ts';
-import { SafetyListener } from './safety/safety-listener.ts';
+import type { SafetyListener } from './safety/safety-listener.ts';
+import { startThreads } from './control-plane/start-threads.ts';
 import { SampleRing } from './control/rate-meter.ts';
 import { PROTOCOL_VERSION } from '../protocol/messages.ts';
 import { CLOSE_CODES } from '../protocol/error-codes.ts';
@@ -49,51 +48,10 @@ import { setupPolicies } from './policy-setup.ts';
 import { markRunning, uncleanReason } from './run-marker.ts';
 import { resolveServerId } from './config/server-id.ts';
 import { openSharedDatabase, type SharedDatabase } from './shared-database.ts';
-import type { ServerHeartbeat } from './server-heartbeat.ts';
 import { setupRegistry, type RegistrySetup } from './registry-setup.ts';
 import { setupCameras } from './cameras/camera-setup.ts';
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** the robots' control side, in-process or on its own thread */
-    control: ControlPlane;
-    /** the in-process fleet (threads: false only; tests tick it by hand) */
-    fleet: Fleet;
-    broadcaster: Broadcaster;
-    /** the open WebSocket connections and their caps */
-    wsConnections: ConnectionLimits;
-    /** the safety socket's port once it listens (docs/protocol.md "Safety socket"); null: not running */
-    safetyPort: () => number | null;
-    /** this server's id (stamped on its episodes; its row in a shared database's server registry) */
-    serverId: string;
-    /** this server's heartbeat in a shared database's server registry (null: no database) */
-    serverHeartbeat: ServerHeartbeat | null;
-  }
-}
-
-export interface AppOptions {
-  /** the loops' clock (default: wall clock) */
-  clock?: Clock;
-  /** run the loops on the scheduler once ready (default: true with the wall clock, false otherwise: tests tick by hand) */
-  schedule?: boolean;
-  /** record into dataDir (default: config.record); tests pass a recorder double */
-  recorder?: RecorderPort | null;
-  /** scheduler busy-wait before each due tick, ms (default 1; benches compare) */
-  spinMs?: number;
-  /** state frame coalescing window, ms (default: a quarter of the fastest period with more than four robots, else 0) */
-  coalesceMs?: number;
-  /** a connection without hello is closed after this long (default: config.wsLimits.helloTimeoutMs) */
-  helloTimeoutMs?: number;
-  /**
-   * run the control loops on their own worker thread (default: true when they run on the wall-clock
-   * scheduler; tests that tick a manual clock run them in-process)
-   */
-  threads?: boolean;
-  /** serve the policies API (versions, training jobs, swaps; loads tfjs) (default true) */
-  policies?: boolean;
-  /** called once when a first start generated an admin token */
-  onTokenCreated?: (token: TokenConfig, file: string) => void;
-}
+export type { AppOptions } from './app-options.ts';
 
 export { redactToken };
 
@@ -183,29 +141,21 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     networkPriority = setThreadNice(config.threadNice.network);
     if (networkPriority.error) app.log.warn(`network thread priority: ${networkPriority.error}`);
     // e-stops get a thread and a port of their own when the loops run on theirs; both threads start at once
-    const channel = config.safetySocket.enabled ? new MessageChannel() : null;
-    const [controlStart, safetyStart] = await Promise.allSettled([
-      WorkerControl.create(runConfig, {
-        recorder, policies: withPolicies, spinMs: opts.spinMs, coalesceMs: opts.coalesceMs, startPaused,
-        watched: (): string[] => wc.robotIds.filter((id: string) => broadcaster.watched(id)),
-        log: (level, msg, extra) => app.log[level](extra, msg),
-      }),
-      channel && SafetyListener.start({
-        config, tokens, tokensFile: source === 'config' ? null : source, robots: runConfig.robots.map((r) => r.id), control: channel.port1,
-        log: (level, msg) => app.log[level](msg), onEstopAck: (ms) => safetyEstopAckMs.push(ms),
-      }),
-    ]);
-    if (controlStart.status === 'rejected' || safetyStart.status === 'rejected') {
-      if (controlStart.status === 'fulfilled') await controlStart.value.stop();
-      if (safetyStart.status === 'fulfilled') await safetyStart.value?.close();
+    const threads = await startThreads(runConfig, {
+      recorder, policies: withPolicies, spinMs: opts.spinMs, coalesceMs: opts.coalesceMs, startPaused,
+      watched: (): string[] => wc.robotIds.filter((id: string) => broadcaster.watched(id)),
+      log: (level, msg, extra) => app.log[level](extra, msg),
+    }, {
+      tokens, tokensFile: source === 'config' ? null : source, robots: runConfig.robots.map((r) => r.id),
+      log: (level, msg) => app.log[level](msg), onEstopAck: (ms) => safetyEstopAckMs.push(ms),
+    }).catch(async (err) => {
       if (recording) await recording.close();
       await database?.close();
       abandon();
-      throw controlStart.status === 'rejected' ? controlStart.reason : (safetyStart as PromiseRejectedResult).reason;
-    }
-    const wc: WorkerControl = controlStart.value;
-    safety = safetyStart.value;
-    if (channel) wc.connectSafety(channel.port2);
+      throw err;
+    });
+    const wc: WorkerControl = threads.control;
+    safety = threads.safety;
     control = wc;
     onSubscriptions = () => wc.updateWatch();
     app.decorate('fleet', {
