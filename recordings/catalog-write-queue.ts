@@ -1,4 +1,5 @@
 import { CatalogBusyError, isCatalogBusy, type Catalog, type EpisodeFinish, type EpisodePatch, type EpisodeQuery, type EpisodeRow, type EpisodeStatus, type NewEpisode } from './catalog.ts';
+import { WakeableSleep } from './wakeable-sleep.ts';
 
 export interface CatalogWriteQueueOptions {
   /** first retry delay after a busy answer, ms (default 5); it doubles with every busy answer in a row */
@@ -51,7 +52,7 @@ export class CatalogWriteQueue implements Catalog {
   readonly inner: Catalog;
   #q: Write[] = [];
   #pumping = false;
-  #sleep: { timer: NodeJS.Timeout; wake: () => void } | null = null;
+  readonly #sleep = new WakeableSleep();
   #min: number;
   #max: number;
   #slice: number;
@@ -140,7 +141,7 @@ export class CatalogWriteQueue implements Catalog {
       w.reject(new CatalogWriteAbandonedError(`catalog write abandoned: ${reason}`));
     }
     this.#abandoned += left.length;
-    this.#wake();
+    this.#sleep.wake();
     this.#notify();
     return left.length;
   }
@@ -195,7 +196,7 @@ export class CatalogWriteQueue implements Catalog {
         }
         if (busy) {
           // The lock is the whole database's: everything behind the head would be refused too.
-          await this.#pause(this.#delay);
+          await this.#sleep.sleep(this.#delay);
           this.#delay = Math.min(this.#max, this.#delay * 2);
           since = performance.now();
         } else if (performance.now() - since > this.#slice) {
@@ -222,21 +223,6 @@ export class CatalogWriteQueue implements Catalog {
     this.#settle(w);
     w.reject(new CatalogBusyError(`the catalog stayed locked for ${deadlineMs} ms; nothing was written`));
     this.#notify();
-  }
-
-  #pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.#sleep = { timer: setTimeout(() => this.#wake(), ms), wake: resolve };
-    });
-  }
-
-  #wake(): void {
-    const s = this.#sleep;
-    this.#sleep = null;
-    if (s) {
-      clearTimeout(s.timer);
-      s.wake();
-    }
   }
 
   #notify(): void {

@@ -5,6 +5,7 @@ import type { CatalogWriteQueue } from './catalog-write-queue.ts';
 import { openIndexed } from './episode-reader.ts';
 import { FileReadable } from './file-readable.ts';
 import { digestFile, type ObjectDigest, type ObjectStore } from './object-store.ts';
+import { WakeableSleep } from './wakeable-sleep.ts';
 
 export interface JournalUploaderOptions {
   dataDir: string;
@@ -47,7 +48,7 @@ export class JournalUploader {
   #overflowed = false;
   #pump: Promise<void> | null = null;
   #abort = new AbortController();
-  #sleep: { timer: NodeJS.Timeout; wake: () => void } | null = null;
+  readonly #sleep = new WakeableSleep();
   #closed = false;
   #stats = { uploaded: 0, failedAttempts: 0, skipped: 0 };
 
@@ -82,7 +83,7 @@ export class JournalUploader {
   async close(): Promise<void> {
     this.#closed = true;
     this.#abort.abort();
-    this.#wake();
+    this.#sleep.wake();
     await this.#pump;
   }
 
@@ -121,7 +122,7 @@ export class JournalUploader {
           this.#o.onError(new Error(`journal upload: episode ${id} to ${this.#o.store.where} failed (the local journal is kept; retrying in ${delay} ms): ${(err as Error).message}`));
           // to the back: one journal the store refuses does not hold up the others
           this.#queue.push(this.#queue.shift()!);
-          await this.#pause(delay);
+          await this.#sleep.sleep(delay);
           delay = Math.min(this.#o.retryMaxMs, delay * 2);
         }
       }
@@ -174,20 +175,5 @@ export class JournalUploader {
     const local = await digestFile(path);
     if (bytes > 0 && local.size !== bytes) throw new UploadSkipped(`journal upload: episode ${id}: its journal is ${local.size} bytes, the catalog recorded ${bytes}; not uploaded`);
     return local;
-  }
-
-  #pause(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.#sleep = { timer: setTimeout(() => this.#wake(), ms), wake: resolve };
-    });
-  }
-
-  #wake(): void {
-    const s = this.#sleep;
-    this.#sleep = null;
-    if (s) {
-      clearTimeout(s.timer);
-      s.wake();
-    }
   }
 }
