@@ -182,15 +182,17 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
 }
 
 /**
- * The novelty model, and with `helpScore` 'ensemble' or 'both' the ensemble beside it, both
- * calibrated on the held-out rows at `rate`; `raise` records which of them raise requests.
+ * The novelty model, and with `helpScore` 'ensemble' or 'both' the ensemble beside it, calibrated
+ * on the held-out rows (at `rate`, or `rate / 2` each for 'both'); `raise` records which raise requests.
  */
 function calibrateVersionHelp(set: TrainingSet, result: TrainResult, helpScore: HelpScoreChoice, rate: number, seed: number): { model: HelpModel; states: Float32Array; heads?: Float32Array } {
   const trainX = gatherRows(set.features, set.inputDim, result.trainRows);
   const heldOut = gatherRows(set.features, set.inputDim, result.validationRows);
-  const novelty = calibrateHelp(trainX, heldOut, result.norm, { rate, seed });
+  // with both raising, each gets half the rate so that together they stay within it on the held-out steps
+  const each = helpScore === 'both' ? rate / 2 : rate;
+  const novelty = calibrateHelp(trainX, heldOut, result.norm, { rate: each, seed });
   if (helpScore === 'novelty') return { model: { ...novelty.model, raise: 'novelty' }, states: novelty.states };
   const trainY = gatherRows(set.actions, set.outputDim, result.trainRows);
-  const ensemble = calibrateEnsemble(trainX, trainY, heldOut, result.norm, { rate, seed });
+  const ensemble = calibrateEnsemble(trainX, trainY, heldOut, result.norm, { rate: each, seed });
   return { model: { ...novelty.model, ensemble: ensemble.model, raise: helpScore }, states: novelty.states, heads: ensemble.weights };
 }
