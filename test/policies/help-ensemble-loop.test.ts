@@ -76,6 +76,7 @@ describe('a trained version with a help ensemble, in a sim control loop', () => 
 
   it('on fresh demo states asks on no more than the calibrated rate of ticks', async () => {
     const { recorder, raised } = await runScored(rt, [90_001, 90_002, 90_003, 90_004, 90_005, 90_006], null);
+    expect(recorder.steps.every((s) => typeof s.helpEnsembleScore === 'number')).toBe(true);
     const threshold = manifest.help!.ensemble!.threshold;
     const above = recorder.steps.filter((s) => s.helpEnsembleScore! > threshold).length;
     expect(above / recorder.steps.length).toBeLessThanOrEqual(RATE);
