@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Step } from '../core/step.ts';
-import { DisagreementScorer, NoveltyScorer } from '../policies/help-model.ts';
+import { DisagreementScorer, NoveltyScorer, raisingScores, type HelpScoreChoice } from '../policies/help-model.ts';
 import { loadEpisodeSet } from '../policies/episode-loader.ts';
 import { extractFeatures } from '../policies/observation-features.ts';
 import { PolicyRegistry } from '../policies/policy-registry.ts';
@@ -27,9 +27,9 @@ const flag = (args: string[], name: string, dflt: number) => {
 
 /**
  * The help scores on a real small training run: records scripted-expert 'place' demos, trains a
- * version with both scores (helpScore 'both'), and reports for each score the held-out rate from
- * calibration, the rate on fresh demos of the same distribution, and the rate on fresh demo
- * states perturbed off the distribution.
+ * version with `--help-score` (default both), and reports for each score the held-out rate from
+ * calibration, the rate on fresh demos of the same distribution and on fresh demo states
+ * perturbed off the distribution, and how often the version asks (its raising scores together).
  */
 export const helpScoreBench: Benchmark = {
   name: 'help-scores',
@@ -40,19 +40,22 @@ export const helpScoreBench: Benchmark = {
     const epochs = flag(args, 'epochs', 30);
     const rate = flag(args, 'rate', 0.02);
     const seed = flag(args, 'seed', 0);
+    const choice = (args.find((x) => x.startsWith('--help-score='))?.slice(13) ?? 'both') as HelpScoreChoice;
+    if (!['novelty', 'ensemble', 'both'].includes(choice)) throw new Error(`--help-score must be novelty, ensemble or both, got '${choice}'`);
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'takeover-help-bench-'));
     try {
       const trainDir = path.join(root, 'train');
       const freshDir = path.join(root, 'fresh');
       const rec = await recordExpertDemos(trainDir, 'place', demos, seed * 1000, 20);
       const { manifest: m } = await runTrainingJob(
-        { episodes: 'kind=demo,task=place,outcome=success', weighting: 'none', epochs, hidden: [64, 64], seed, helpRate: rate, helpScore: 'both' },
+        { episodes: 'kind=demo,task=place,outcome=success', weighting: 'none', epochs, hidden: [64, 64], seed, helpRate: rate, helpScore: choice },
         { dataDir: trainDir, builtinDir: path.join(root, 'none') },
       );
       const lp = await new PolicyRegistry({ dataDir: trainDir, builtinDir: path.join(root, 'none') }).load(m.version);
       const help = m.help!;
       const novelty = new NoveltyScorer(help, lp.helpStates!, m.normalization);
-      const ensemble = new DisagreementScorer(help.ensemble!, lp.helpHeads!, m.normalization);
+      const ensemble = help.ensemble ? new DisagreementScorer(help.ensemble, lp.helpHeads!, m.normalization) : null;
+      const raise = raisingScores(help);
       await recordExpertDemos(freshDir, 'place', fresh, 50_000 + seed * 1000, 20);
       const { episodes } = await loadEpisodeSet(freshDir, { kind: 'demo' });
       const states = episodes.flatMap((e) => e.steps.map((s) => s.obs));
@@ -64,21 +67,21 @@ export const helpScoreBench: Benchmark = {
         for (const o of obs) {
           extractFeatures(m.observation, o, row, 0);
           const nv = novelty.score(row) > novelty.threshold;
-          const en = ensemble.score(row) > ensemble.threshold;
+          const en = ensemble ? ensemble.score(row) > ensemble.threshold : false;
           n += +nv;
           e += +en;
-          either += +(nv || en);
+          either += +((raise.novelty && nv) || (raise.ensemble && en));
         }
         return { novelty: n / obs.length, ensemble: e / obs.length, either: either / obs.length };
       };
       const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
       const lines = [
-        `seed ${seed}: ${rec.successes}/${demos} training demos succeeded; ${m.training!.episodes.length} train / ${m.training!.validationEpisodes.length} held-out episodes, ${epochs} epochs, help rate ${rate} (${rate / 2} per score)`,
-        `thresholds: novelty ${help.threshold.toFixed(3)}, ensemble ${help.ensemble!.threshold.toFixed(3)} (${help.ensemble!.heads} heads x ${help.ensemble!.hidden})`,
-        `held-out steps above (calibration): novelty ${help.heldOutAbove}/${help.heldOutSteps}, ensemble ${help.ensemble!.heldOutAbove}/${help.ensemble!.heldOutSteps}`,
+        `seed ${seed}: ${rec.successes}/${demos} training demos succeeded; ${m.training!.episodes.length} train / ${m.training!.validationEpisodes.length} held-out episodes, ${epochs} epochs, helpScore '${choice}', help rate ${rate}`,
+        `thresholds: novelty ${help.threshold.toFixed(3)} (rate ${help.rate})` + (help.ensemble ? `, ensemble ${help.ensemble.threshold.toFixed(3)} (rate ${help.ensemble.rate}, ${help.ensemble.heads} heads x ${help.ensemble.hidden})` : ''),
+        `held-out steps above (calibration): novelty ${help.heldOutAbove}/${help.heldOutSteps}` + (help.ensemble ? `, ensemble ${help.ensemble.heldOutAbove}/${help.ensemble.heldOutSteps}` : ''),
       ];
       const f = rates(states);
-      lines.push(`fresh demos (${episodes.length} episodes, ${states.length} steps): novelty ${pct(f.novelty)}, ensemble ${pct(f.ensemble)}, either ${pct(f.either)}`);
+      lines.push(`fresh demos (${episodes.length} episodes, ${states.length} steps): novelty ${pct(f.novelty)}, ensemble ${ensemble ? pct(f.ensemble) : '-'}, asks ${pct(f.either)}`);
       for (const p of PERTURBATIONS) {
         const moved = states.map((o) => {
           const c = structuredClone(o);
@@ -86,7 +89,7 @@ export const helpScoreBench: Benchmark = {
           return c;
         });
         const r = rates(moved);
-        lines.push(`${p.name}: novelty ${pct(r.novelty)}, ensemble ${pct(r.ensemble)}, either ${pct(r.either)}`);
+        lines.push(`${p.name}: novelty ${pct(r.novelty)}, ensemble ${ensemble ? pct(r.ensemble) : '-'}, asks ${pct(r.either)}`);
       }
       process.stdout.write(lines.join('\n') + '\n');
     } finally {

@@ -37,7 +37,7 @@ export const TrainingJobSpecSchema = Type.Object(
     includeGapped: Type.Optional(Type.Boolean()),
     /** share of held-out steps allowed to ask for help when calibrating the help model (default 0.02) */
     helpRate: Type.Optional(Type.Number({ minimum: 0, maximum: 0.5 })),
-    /** which calibrated scores raise help requests (default 'both'; docs/training.md "Help model") */
+    /** which calibrated scores raise help requests (default 'ensemble'; the novelty is recorded either way; docs/training.md "Help model") */
     helpScore: Type.Optional(Type.Union([Type.Literal('novelty'), Type.Literal('ensemble'), Type.Literal('both')])),
   },
   { $id: 'takeover/TrainingJobSpec', additionalProperties: false },
@@ -156,7 +156,8 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
       evaluation: [],
     };
     // the help model needs held-out episodes to calibrate on; without them the version never asks
-    const helpScore = spec.helpScore ?? 'both';
+    // the ensemble by default: on fresh demos its calibrated rate held, the novelty's did not (docs/training.md)
+    const helpScore = spec.helpScore ?? 'ensemble';
     const help = result.validationRows.length > 0 ? calibrateVersionHelp(set, result, helpScore, spec.helpRate ?? 0.02, seed) : null;
     if (help) draft.help = help.model;
     const weights = result.policy.weights();
