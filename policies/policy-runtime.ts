@@ -6,7 +6,9 @@ import { JsMlpForward } from './js-mlp-forward.ts';
 import { MlpPolicy, type PolicyModel } from './mlp-policy.ts';
 import type { PolicyManifest } from './policy-manifest.ts';
 import type { LoadedPolicy } from './policy-registry.ts';
-import { DisagreementScorer, NoveltyScorer, raisingScores } from './help-model.ts';
+import { VersionHelpScorer, type PolicyUncertainty } from './version-help-scorer.ts';
+
+export type { PolicyUncertainty } from './version-help-scorer.ts';
 
 /**
  * How a loaded version computes: tfjs on the chosen backend, plain Float32Array loops, or `auto`:
@@ -29,32 +31,10 @@ export interface RobotPolicySlot {
   uncertainty(): PolicyUncertainty | null;
 }
 
-/**
- * The novelty of a robot's last observation against its version's training states, and the
- * ensemble's disagreement on it when the version has an ensemble.
- */
-export interface PolicyUncertainty {
-  score: number;
-  /** the version's calibrated threshold (policy.json `help`) */
-  threshold: number;
-  method: string;
-  /** whether this score raises help requests (false: recorded only, policy.json `help.raise`) */
-  raises: boolean;
-  /** the ensemble disagreement (policy.json `help.ensemble`); absent for versions without one */
-  ensemble?: { score: number; threshold: number; method: string; raises: boolean };
-}
-
-interface Scored {
-  scorer: NoveltyScorer;
-  method: string;
-  raises: boolean;
-  ensemble: { scorer: DisagreementScorer; method: string; raises: boolean } | null;
-}
-
 interface Loaded {
   manifest: PolicyManifest;
   model: PolicyModel;
-  help: Scored | null;
+  help: VersionHelpScorer | null;
   features: Float32Array;
   actions: Float32Array;
 }
@@ -173,22 +153,10 @@ export class PolicyRuntime {
   }
 
   #score(robotId: string, l: Loaded, offset: number): void {
-    const h = l.help;
-    if (!h) return;
+    if (!l.help) return;
     let u = this.#uncertainty.get(robotId);
     if (!u) this.#uncertainty.set(robotId, (u = { score: 0, threshold: 0, method: '', raises: false }));
-    // the objects are reused tick after tick: scoring allocates nothing on the control thread
-    u.score = h.scorer.score(l.features, offset);
-    u.threshold = h.scorer.threshold;
-    u.method = h.method;
-    u.raises = h.raises;
-    if (h.ensemble) {
-      const e = u.ensemble ?? (u.ensemble = { score: 0, threshold: 0, method: '', raises: false });
-      e.score = h.ensemble.scorer.score(l.features, offset);
-      e.threshold = h.ensemble.scorer.threshold;
-      e.method = h.ensemble.method;
-      e.raises = h.ensemble.raises;
-    } else if (u.ensemble) delete u.ensemble;
+    l.help.scoreInto(l.features, offset, u);
   }
 
   /**
@@ -272,31 +240,15 @@ export class PolicyRuntime {
     const model: PolicyModel = this.engine === 'js' ? js() : this.engine === 'tfjs' ? tfjs() : new SplitByBatch(js(), tfjs());
     const features = new Float32Array(this.#maxBatch * m.observation.dim);
     const actions = new Float32Array(this.#maxBatch * ACTION_DIM);
-    const help = m.help && lp.helpStates ? helpScorers(m, lp) : null;
+    const help = m.help ? new VersionHelpScorer(lp, m.help) : null;
     // warm-up: compile kernels and let V8 optimize at batch 1 and the largest batch
     for (let i = 0; i < this.#warmup; i++) {
       model.predictInto(features, 1, actions);
       model.predictInto(features, this.#maxBatch, actions);
     }
-    if (help) for (let i = 0; i < this.#warmup; i++) {
-      help.scorer.score(features, 0);
-      help.ensemble?.scorer.score(features, 0);
-    }
+    if (help) for (let i = 0; i < this.#warmup; i++) help.warm(features);
     return { manifest: m, model, features, actions, help };
   }
-}
-
-/** The scorers of a version's help model (novelty, and the ensemble when policy.json has one). */
-function helpScorers(m: PolicyManifest, lp: LoadedPolicy): Scored {
-  const help = m.help!;
-  const raises = raisingScores(help);
-  if (help.ensemble && !lp.helpHeads) throw new Error(`policy version '${m.version}': policy.json has a help ensemble but its heads (${help.ensemble.file}) were not loaded`);
-  return {
-    scorer: new NoveltyScorer(help, lp.helpStates!, m.normalization),
-    method: help.method,
-    raises: raises.novelty,
-    ensemble: help.ensemble && lp.helpHeads ? { scorer: new DisagreementScorer(help.ensemble, lp.helpHeads, m.normalization), method: help.ensemble.method, raises: raises.ensemble } : null,
-  };
 }
 
 /** Single rows to one model, batches to the other (the `auto` engine). */
