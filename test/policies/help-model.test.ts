@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../core/seeded-random.ts';
 import { initBackend } from '../../policies/backend.ts';
-import { calibrateEnsemble, calibrateHelp, DisagreementScorer, HelpModelSchema, NoveltyScorer } from '../../policies/help-model.ts';
+import { calibrateEnsemble, calibrateHelp, DisagreementScorer, HelpModelSchema, NoveltyScorer, raisingScores } from '../../policies/help-model.ts';
 import { Value } from '@sinclair/typebox/value';
 import { computeNormalization } from '../../policies/normalization.ts';
 import { extractFeatures } from '../../policies/observation-features.ts';
@@ -112,6 +112,14 @@ describe('help calibration (ensemble disagreement)', () => {
     expect(Value.Check(HelpModelSchema, novelty)).toBe(true);
     expect(Value.Check(HelpModelSchema, { ...novelty, ensemble: model })).toBe(true);
     expect(Value.Check(HelpModelSchema, { ...novelty, ensemble: { ...model, heads: 1 } })).toBe(false);
+  });
+
+  it('raises on the scores policy.json names; without `raise`, on both with an ensemble and on novelty without', () => {
+    const novelty = calibrateHelp(train, heldOut, norm, { seed: 3 }).model;
+    expect(raisingScores(novelty)).toEqual({ novelty: true, ensemble: false });
+    expect(raisingScores({ ...novelty, ensemble: model })).toEqual({ novelty: true, ensemble: true });
+    expect(raisingScores({ ...novelty, ensemble: model, raise: 'ensemble' })).toEqual({ novelty: false, ensemble: true });
+    expect(() => raisingScores({ ...novelty, raise: 'both' })).toThrow(/raises on 'both' but has no ensemble/);
   });
 
   it('refuses actions that do not match the rows, no held-out steps, and a bad rate', () => {
