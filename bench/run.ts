@@ -14,6 +14,7 @@ const registry: Array<() => Promise<Benchmark>> = [
   () => import('./overload-bench.ts').then((m) => m.overloadBench),
   () => import('./catalog-bench.ts').then((m) => m.catalogBench),
   () => import('./camera-bench.ts').then((m) => m.cameraBench),
+  () => import('./help-score-bench.ts').then((m) => m.helpScoreBench),
 ];
 
 /** Runs the named benchmarks, or all of them; returns the exit code. */

@@ -33,6 +33,8 @@ export const StepSchema = Type.Object(
     recovery: Type.Optional(Type.Boolean()),
     /** the policy's uncertainty score this step (versions with a help model, policies/help-model.ts) */
     helpScore: Type.Optional(Type.Number()),
+    /** the policy's ensemble disagreement this step (versions with a help ensemble) */
+    helpEnsembleScore: Type.Optional(Type.Number()),
     /** a help request was open during this step */
     helpOpen: Type.Optional(Type.Boolean()),
     /** simulated robots only: the whole MuJoCo state after this step's command (docs/recordings.md "Simulator state") */

@@ -52,10 +52,25 @@ export const HelpModelSchema = Type.Object(
     heldOutAbove: Type.Integer({ minimum: 0 }),
     /** the ensemble-disagreement estimate, when the version was calibrated with one */
     ensemble: Type.Optional(EnsembleHelpSchema),
+    /**
+     * which scores raise a help request (the training request's `helpScore`); absent: 'both' with
+     * an ensemble, else 'novelty'. The novelty is scored and recorded either way.
+     */
+    raise: Type.Optional(Type.Union([Type.Literal('novelty'), Type.Literal('ensemble'), Type.Literal('both')])),
   },
   { $id: 'takeover/HelpModel' },
 );
 export type HelpModel = Static<typeof HelpModelSchema>;
+
+/** Which scores of a version raise help requests (policy.json `help.raise`, defaulted). */
+export type HelpScoreChoice = 'novelty' | 'ensemble' | 'both';
+
+/** The scores a help model raises requests on, with the default for models stored without `raise`. */
+export function raisingScores(help: HelpModel): { novelty: boolean; ensemble: boolean } {
+  const raise: HelpScoreChoice = help.raise ?? (help.ensemble ? 'both' : 'novelty');
+  if (raise !== 'novelty' && !help.ensemble) throw new Error(`help model raises on '${raise}' but has no ensemble`);
+  return { novelty: raise !== 'ensemble', ensemble: raise !== 'novelty' };
+}
 
 /** Per-tick novelty scorer of one version: no allocation per call. */
 export class NoveltyScorer {

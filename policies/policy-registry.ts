@@ -7,7 +7,8 @@ import { initBackend } from './backend.ts';
 import { fileIOHandler, MODEL_JSON } from './file-io-handler.ts';
 import { paramShapes, type MlpArchitecture } from './mlp-policy.ts';
 import { parseManifest, POLICY_FORMAT, POLICY_JSON, type PolicyManifest } from './policy-manifest.ts';
-import type { HelpModel } from './help-model.ts';
+import type { EnsembleHelp, HelpModel } from './help-model.ts';
+import { ensembleWeightCount } from './ensemble-heads.ts';
 
 /** The policies shipped in the repository (policies/models/<version>/). */
 export const BUILTIN_POLICIES_DIR = fileURLToPath(new URL('./models/', import.meta.url));
@@ -22,6 +23,8 @@ export interface LoadedPolicy {
   weights: Float32Array[];
   /** the stored training states of the help model (normalized rows), when the version has one */
   helpStates?: Float32Array;
+  /** the weights of the help model's ensemble heads, when it has one (policy.json `help.ensemble`) */
+  helpHeads?: Float32Array;
 }
 
 /**
@@ -84,7 +87,10 @@ export class PolicyRegistry {
     if (hit) return hit;
     const manifest = this.manifest(version);
     const weights = await readWeights(this.dirOf(version), manifest.architecture);
-    const loaded: LoadedPolicy = manifest.help ? { manifest, weights, helpStates: readHelpStates(this.dirOf(version), manifest.help) } : { manifest, weights };
+    const dir = this.dirOf(version);
+    const loaded: LoadedPolicy = { manifest, weights };
+    if (manifest.help) loaded.helpStates = readHelpStates(dir, manifest.help);
+    if (manifest.help?.ensemble) loaded.helpHeads = readHelpHeads(dir, manifest.help.ensemble);
     this.#cache.set(version, loaded);
     return loaded;
   }
@@ -101,7 +107,7 @@ export class PolicyRegistry {
   }
 
   /** Writes a new version (named `version`, or the next `v<N>`) and returns its manifest. */
-  async create(manifest: NewPolicyManifest, weights: Float32Array[], version?: string, helpStates?: Float32Array): Promise<PolicyManifest> {
+  async create(manifest: NewPolicyManifest, weights: Float32Array[], version?: string, helpStates?: Float32Array, helpHeads?: Float32Array): Promise<PolicyManifest> {
     fs.mkdirSync(this.root, { recursive: true });
     for (let attempt = 0; attempt < 5; attempt++) {
       const name = version ?? this.nextVersionName();
@@ -116,6 +122,7 @@ export class PolicyRegistry {
       const full = await writePolicyFolder(tmp, { ...manifest, version: name });
       await saveWeights(tmp, full.architecture, weights);
       if (full.help) saveHelpStates(tmp, full.help, helpStates);
+      if (full.help?.ensemble) saveHelpHeads(tmp, full.help.ensemble, helpHeads);
       try {
         fs.renameSync(tmp, finalDir);
       } catch (err) {
@@ -171,6 +178,28 @@ export function readHelpStates(dir: string, help: HelpModel): Float32Array {
   if (buf.byteLength !== help.states * help.dim * 4) throw new Error(`${file}: ${buf.byteLength} bytes, the help model needs ${help.states * help.dim * 4}`);
   // copy into an aligned buffer (a Buffer may sit at any offset of its pool)
   return new Float32Array(new Uint8Array(buf).buffer);
+}
+
+/** Writes the help ensemble's heads file into `dir` (checked against the ensemble's shape). */
+export function saveHelpHeads(dir: string, ensemble: EnsembleHelp, heads: Float32Array | undefined): void {
+  const want = headsWeightCount(ensemble);
+  if (!heads || heads.length !== want) throw new Error(`help ensemble of ${ensemble.heads} heads x ${ensemble.hidden} units needs ${want} weights, got ${heads?.length ?? 'none'}`);
+  fs.writeFileSync(path.join(dir, ensemble.file), new Uint8Array(heads.buffer, heads.byteOffset, heads.byteLength));
+}
+
+/** Reads a version's help heads, naming the file when it is missing or not the size policy.json gives. */
+export function readHelpHeads(dir: string, ensemble: EnsembleHelp): Float32Array {
+  const file = path.join(dir, ensemble.file);
+  if (!isSafeName(ensemble.file)) throw new Error(`${dir}: help heads file name '${ensemble.file}' is not a plain file name`);
+  if (!fs.existsSync(file)) throw new Error(`${file}: missing (policy.json has a help ensemble)`);
+  const buf = fs.readFileSync(file);
+  const want = headsWeightCount(ensemble) * 4;
+  if (buf.byteLength !== want) throw new Error(`${file}: ${buf.byteLength} bytes, the help ensemble of ${ensemble.heads} heads x ${ensemble.hidden} units needs ${want}`);
+  return new Float32Array(new Uint8Array(buf).buffer);
+}
+
+function headsWeightCount(e: EnsembleHelp): number {
+  return ensembleWeightCount({ heads: e.heads, hidden: e.hidden, inputDim: e.dim, outputDim: e.outputDim });
 }
 
 /** Saves weights as a standard tfjs-layers model (Dense ReLU ... Dense tanh) in `dir`. */

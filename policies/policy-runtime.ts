@@ -6,7 +6,9 @@ import { JsMlpForward } from './js-mlp-forward.ts';
 import { MlpPolicy, type PolicyModel } from './mlp-policy.ts';
 import type { PolicyManifest } from './policy-manifest.ts';
 import type { LoadedPolicy } from './policy-registry.ts';
-import { NoveltyScorer } from './help-model.ts';
+import { VersionHelpScorer, type PolicyUncertainty } from './version-help-scorer.ts';
+
+export type { PolicyUncertainty } from './version-help-scorer.ts';
 
 /**
  * How a loaded version computes: tfjs on the chosen backend, plain Float32Array loops, or `auto`:
@@ -29,23 +31,10 @@ export interface RobotPolicySlot {
   uncertainty(): PolicyUncertainty | null;
 }
 
-/** The novelty of a robot's last observation against its version's training states. */
-export interface PolicyUncertainty {
-  score: number;
-  /** the version's calibrated threshold (policy.json `help`) */
-  threshold: number;
-  method: string;
-}
-
-interface Scored {
-  scorer: NoveltyScorer;
-  method: string;
-}
-
 interface Loaded {
   manifest: PolicyManifest;
   model: PolicyModel;
-  help: Scored | null;
+  help: VersionHelpScorer | null;
   features: Float32Array;
   actions: Float32Array;
 }
@@ -156,7 +145,7 @@ export class PolicyRuntime {
     return version;
   }
 
-  /** The novelty of the robot's last proposal's observation (null: no help model, or no proposal yet). */
+  /** The help scores of the robot's last proposal's observation (null: no help model, or no proposal yet). */
   uncertaintyOf(robotId: string): PolicyUncertainty | null {
     const v = this.#tickBoundary(robotId);
     if (!v || !this.#loaded.get(v)?.help) return null;
@@ -165,13 +154,9 @@ export class PolicyRuntime {
 
   #score(robotId: string, l: Loaded, offset: number): void {
     if (!l.help) return;
-    const score = l.help.scorer.score(l.features, offset);
-    const u = this.#uncertainty.get(robotId);
-    if (u) {
-      u.score = score;
-      u.threshold = l.help.scorer.threshold;
-      u.method = l.help.method;
-    } else this.#uncertainty.set(robotId, { score, threshold: l.help.scorer.threshold, method: l.help.method });
+    let u = this.#uncertainty.get(robotId);
+    if (!u) this.#uncertainty.set(robotId, (u = { score: 0, threshold: 0, method: '', raises: false }));
+    l.help.scoreInto(l.features, offset, u);
   }
 
   /**
@@ -255,13 +240,13 @@ export class PolicyRuntime {
     const model: PolicyModel = this.engine === 'js' ? js() : this.engine === 'tfjs' ? tfjs() : new SplitByBatch(js(), tfjs());
     const features = new Float32Array(this.#maxBatch * m.observation.dim);
     const actions = new Float32Array(this.#maxBatch * ACTION_DIM);
-    const help = m.help && lp.helpStates ? { scorer: new NoveltyScorer(m.help, lp.helpStates, m.normalization), method: m.help.method } : null;
+    const help = m.help ? new VersionHelpScorer(lp, m.help) : null;
     // warm-up: compile kernels and let V8 optimize at batch 1 and the largest batch
     for (let i = 0; i < this.#warmup; i++) {
       model.predictInto(features, 1, actions);
       model.predictInto(features, this.#maxBatch, actions);
     }
-    if (help) for (let i = 0; i < this.#warmup; i++) help.scorer.score(features, 0);
+    if (help) for (let i = 0; i < this.#warmup; i++) help.warm(features);
     return { manifest: m, model, features, actions, help };
   }
 }

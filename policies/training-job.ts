@@ -7,11 +7,11 @@ import { loadEpisodeSet, type DamagedEpisode } from './episode-loader.ts';
 import { parseEpisodeQuery } from './episode-query.ts';
 import { featureSpecFromObservation, type FeatureSpec } from './observation-features.ts';
 import type { Evaluation, PolicyManifest } from './policy-manifest.ts';
-import { PolicyRegistry, saveHelpStates, saveWeights, writePolicyFolder, type NewPolicyManifest } from './policy-registry.ts';
+import { PolicyRegistry, saveHelpHeads, saveHelpStates, saveWeights, writePolicyFolder, type NewPolicyManifest } from './policy-registry.ts';
 import type { Catalog } from '../recordings/catalog.ts';
-import { gatherRows, trainPolicy, type TrainProgress } from './trainer.ts';
-import { calibrateHelp } from './help-model.ts';
-import { buildTrainingSet, type EpisodeSteps, type TrainingSetSummary } from './training-set.ts';
+import { gatherRows, trainPolicy, type TrainProgress, type TrainResult } from './trainer.ts';
+import { calibrateEnsemble, calibrateHelp, type HelpModel, type HelpScoreChoice } from './help-model.ts';
+import { buildTrainingSet, type EpisodeSteps, type TrainingSet, type TrainingSetSummary } from './training-set.ts';
 
 /** A training request (REST body of POST /api/training-jobs, and what the CLI sends). */
 export const TrainingJobSpecSchema = Type.Object(
@@ -37,6 +37,8 @@ export const TrainingJobSpecSchema = Type.Object(
     includeGapped: Type.Optional(Type.Boolean()),
     /** share of held-out steps allowed to ask for help when calibrating the help model (default 0.02) */
     helpRate: Type.Optional(Type.Number({ minimum: 0, maximum: 0.5 })),
+    /** which calibrated scores raise help requests (default 'ensemble'; the novelty is recorded either way; docs/training.md "Help model") */
+    helpScore: Type.Optional(Type.Union([Type.Literal('novelty'), Type.Literal('ensemble'), Type.Literal('both')])),
   },
   { $id: 'takeover/TrainingJobSpec', additionalProperties: false },
 );
@@ -154,9 +156,9 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
       evaluation: [],
     };
     // the help model needs held-out episodes to calibrate on; without them the version never asks
-    const help = result.validationRows.length > 0
-      ? calibrateHelp(gatherRows(set.features, set.inputDim, result.trainRows), gatherRows(set.features, set.inputDim, result.validationRows), result.norm, { rate: spec.helpRate ?? 0.02, seed })
-      : null;
+    // the ensemble by default: on fresh demos its calibrated rate held, the novelty's did not (docs/training.md)
+    const helpScore = spec.helpScore ?? 'ensemble';
+    const help = result.validationRows.length > 0 ? calibrateVersionHelp(set, result, helpScore, spec.helpRate ?? 0.02, seed) : null;
     if (help) draft.help = help.model;
     const weights = result.policy.weights();
     if (opts.evaluate) draft.evaluation = await opts.evaluate(draft, weights);
@@ -167,14 +169,31 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
       manifest = await writePolicyFolder(opts.outDir, { ...draft, version });
       await saveWeights(opts.outDir, draft.architecture, weights);
       if (help) saveHelpStates(opts.outDir, help.model, help.states);
+      if (help?.model.ensemble) saveHelpHeads(opts.outDir, help.model.ensemble, help.heads);
     } else if (opts.createVersion) {
-      // the shared store keeps a version's three files, not the help model's states: a version
+      // the shared store keeps a version's three files, not the help model's states or heads: a version
       // trained on a worker does not ask for help (docs/deployment.md)
       const { help: _unstored, ...withoutHelp } = draft;
       manifest = await opts.createVersion(withoutHelp, weights, spec.version);
-    } else manifest = await registry.create(draft, weights, spec.version, help?.states);
+    } else manifest = await registry.create(draft, weights, spec.version, help?.states, help?.heads);
     return { manifest, summary, damaged, gapped };
   } finally {
     result.policy.dispose();
   }
+}
+
+/**
+ * The novelty model, and with `helpScore` 'ensemble' or 'both' the ensemble beside it, calibrated
+ * on the held-out rows (at `rate`, or `rate / 2` each for 'both'); `raise` records which raise requests.
+ */
+function calibrateVersionHelp(set: TrainingSet, result: TrainResult, helpScore: HelpScoreChoice, rate: number, seed: number): { model: HelpModel; states: Float32Array; heads?: Float32Array } {
+  const trainX = gatherRows(set.features, set.inputDim, result.trainRows);
+  const heldOut = gatherRows(set.features, set.inputDim, result.validationRows);
+  // with both raising, each gets half the rate so that together they stay within it on the held-out steps
+  const each = helpScore === 'both' ? rate / 2 : rate;
+  const novelty = calibrateHelp(trainX, heldOut, result.norm, { rate: each, seed });
+  if (helpScore === 'novelty') return { model: { ...novelty.model, raise: 'novelty' }, states: novelty.states };
+  const trainY = gatherRows(set.actions, set.outputDim, result.trainRows);
+  const ensemble = calibrateEnsemble(trainX, trainY, heldOut, result.norm, { rate: each, seed });
+  return { model: { ...novelty.model, ensemble: ensemble.model, raise: helpScore }, states: novelty.states, heads: ensemble.weights };
 }

@@ -96,7 +96,7 @@ export const trainCommand: CliCommand = {
   usage:
     'takeover train --episodes QUERY [--weighting sirius|iwr|none] [--epochs N] [--seed N] [--batch-size N] [--hidden 256,256] [--lr X]\n' +
     '               [--parent VERSION] [--version NAME] [--task T] [--sim-demos N [--demo-seed-base N]] [--eval-episodes N [--eval-seed-base 10000]]\n' +
-    '               [--include-gapped] [--out DIR] [--json]\n' +
+    '               [--include-gapped] [--help-score novelty|ensemble|both] [--out DIR] [--json]\n' +
     '  QUERY: key=value filters of the catalog, e.g. task=place,kind=demo,outcome=success (or all)\n' +
     '  --sim-demos N first records N scripted-expert demos of --task through the recordings pipeline\n' +
     '  --eval-episodes N evaluates the trained policy in the simulator before writing it (results go into policy.json)\n' +
@@ -118,6 +118,7 @@ export const trainCommand: CliCommand = {
     'eval-seed-base': { type: 'string' },
     out: { type: 'string' },
     'include-gapped': { type: 'boolean' },
+    'help-score': { type: 'string' },
   },
   async run(flags, values) {
     const simDemos = intFlag(values, 'sim-demos', 0)!;
@@ -141,6 +142,8 @@ export const trainCommand: CliCommand = {
     if (hidden && hidden.some((h) => !Number.isInteger(h) || h < 1)) throw new UsageError(`--hidden takes sizes like 256,256, got '${String(values.hidden)}'`);
     const lr = values.lr === undefined ? undefined : Number(values.lr);
     if (lr !== undefined && !(lr > 0)) throw new UsageError(`--lr takes a positive number, got '${String(values.lr)}'`);
+    const helpScore = values['help-score'] as string | undefined;
+    if (helpScore !== undefined && helpScore !== 'novelty' && helpScore !== 'ensemble' && helpScore !== 'both') throw new UsageError(`--help-score takes novelty, ensemble or both, got '${helpScore}'`);
     const spec: TrainingJobSpec = {
       episodes: query,
       weighting,
@@ -153,6 +156,7 @@ export const trainCommand: CliCommand = {
       version: values.version as string | undefined,
       task: task ?? null,
       ...(values['include-gapped'] === true ? { includeGapped: true } : {}),
+      ...(helpScore ? { helpScore } : {}),
     };
     const tty = Boolean(process.stderr.isTTY) && !flags.json;
     const log = (s: string) => {

@@ -1,4 +1,5 @@
 import type { Observation } from '../../core/observation.ts';
+import type { HelpScore } from './help-monitor.ts';
 
 /**
  * The policy slot of a robot. `propose` returns a normalized EE-delta action (core/action.ts) or
@@ -13,7 +14,7 @@ export interface ActionSource {
   /** called at every episode reset so stateful sources start clean */
   reset?(obs: Observation): void;
   /** how unsure the last proposal was (learned versions with a help model, policies/help-model.ts); null: cannot tell */
-  uncertainty?(): { score: number; threshold: number; method: string } | null;
+  uncertainty?(): HelpScore | null;
 }
 
 /** The shape of sim/ action sources (the scripted expert, simulated operators). */

@@ -51,6 +51,8 @@ export class ControlLoop {
   source: Source = 'none';
   /** the policy's uncertainty score on the last tick (null: none reported) */
   helpScore: number | null = null;
+  /** the ensemble disagreement on the last tick (null: the version has no ensemble) */
+  helpEnsembleScore: number | null = null;
   /** help requests of this robot's policy (docs/architecture.md "Help requests") */
   readonly help: HelpMonitor;
   readonly pipeline: CommandPipeline;
@@ -230,7 +232,8 @@ export class ControlLoop {
       proposed: this.proposed ? plainNumbers(this.proposed) : null, executed: this.executed ? plainNumbers(this.executed) : null,
       jointTargets: plainNumbers(this.jointTargets), clamped: [...this.pipeline.clamped], source: this.source, mode: this.#arb.mode,
       operatorId: this.#arb.lease, policyVersion: this.policy?.version ?? null, ...(this.#recovery ? { recovery: true } : {}),
-      ...(this.helpScore !== null ? { helpScore: this.helpScore } : {}), ...(this.help.open ? { helpOpen: true } : {}),
+      ...(this.helpScore !== null ? { helpScore: this.helpScore } : {}),
+      ...(this.helpEnsembleScore !== null ? { helpEnsembleScore: this.helpEnsembleScore } : {}), ...(this.help.open ? { helpOpen: true } : {}),
       ...(hasPhysicsState(this.bridge) ? { physicsState: this.bridge.physicsState() } : {}),
     });
   }
@@ -239,6 +242,7 @@ export class ControlLoop {
   #helpTick(now: number): void {
     const u: HelpScore | null = this.proposed && this.policy?.uncertainty ? this.policy.uncertainty() : null;
     this.helpScore = u ? u.score : null;
+    this.helpEnsembleScore = u?.ensemble ? u.ensemble.score : null;
     const before = this.help.open;
     const what = this.help.tick(u, now, Date.now(), this.#arb.mode === 'AUTONOMOUS');
     if (what === 'timed_out') this.#helpClosed(before, 'timed_out', null);

@@ -25,6 +25,10 @@ export interface HelpScore {
   score: number;
   threshold: number;
   method: string;
+  /** false: recorded, but does not raise requests (absent: raises) */
+  raises?: boolean;
+  /** the ensemble disagreement of the same tick, for versions with one (policies/help-model.ts) */
+  ensemble?: HelpScore;
 }
 
 /**
@@ -70,11 +74,14 @@ export class HelpMonitor {
       }
       return null;
     }
-    if (!scoring || !s || !Number.isFinite(s.score)) {
+    const novelty = s && s.raises !== false && Number.isFinite(s.score) ? s : null;
+    const ensemble = s?.ensemble && s.ensemble.raises !== false && Number.isFinite(s.ensemble.score) ? s.ensemble : null;
+    if (!scoring || (!novelty && !ensemble)) {
       this.#above = 0;
       return null;
     }
-    if (s.score > s.threshold) {
+    const crossed = moreOver(novelty, ensemble);
+    if (crossed) {
       this.#above++;
       this.#below = 0;
     } else {
@@ -82,10 +89,10 @@ export class HelpMonitor {
       this.#above = 0;
       if (this.#below >= this.config.minTicks) this.#armed = true;
     }
-    if (!this.#armed || this.#above < this.config.minTicks) return null;
+    if (!crossed || !this.#armed || this.#above < this.config.minTicks) return null;
     this.#open = {
-      reason: `${s.method} novelty ${s.score.toFixed(3)} > ${s.threshold.toFixed(3)} for ${this.#above} ticks`,
-      score: s.score, threshold: s.threshold, since: wallMs, action: this.config.action,
+      reason: `${scoreName(crossed.method)} ${crossed.score.toFixed(3)} > ${crossed.threshold.toFixed(3)} for ${this.#above} ticks`,
+      score: crossed.score, threshold: crossed.threshold, since: wallMs, action: this.config.action,
     };
     this.#openedAt = now;
     this.#armed = false;
@@ -107,6 +114,19 @@ export class HelpMonitor {
     this.close();
     this.#armed = true;
   }
+}
+
+/** Of the scores above their threshold, the one furthest over it (relative); null when none is. */
+function moreOver(a: HelpScore | null, b: HelpScore | null): HelpScore | null {
+  const aOver = a !== null && a.score > a.threshold;
+  const bOver = b !== null && b.score > b.threshold;
+  if (aOver && bOver) return a!.score * b!.threshold >= b!.score * a!.threshold ? a : b;
+  return aOver ? a : bOver ? b : null;
+}
+
+/** How a request's reason names a score: 'ensemble disagreement', or '<method> novelty'. */
+function scoreName(method: string): string {
+  return method === 'ensemble-disagreement' ? 'ensemble disagreement' : `${method} novelty`;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SeededRandom } from '../../core/seeded-random.ts';
 import { initBackend } from '../../policies/backend.ts';
-import { calibrateEnsemble, calibrateHelp, DisagreementScorer, HelpModelSchema, NoveltyScorer } from '../../policies/help-model.ts';
+import { calibrateEnsemble, calibrateHelp, DisagreementScorer, HelpModelSchema, NoveltyScorer, raisingScores } from '../../policies/help-model.ts';
 import { Value } from '@sinclair/typebox/value';
 import { computeNormalization } from '../../policies/normalization.ts';
 import { extractFeatures } from '../../policies/observation-features.ts';
@@ -114,6 +114,14 @@ describe('help calibration (ensemble disagreement)', () => {
     expect(Value.Check(HelpModelSchema, { ...novelty, ensemble: { ...model, heads: 1 } })).toBe(false);
   });
 
+  it('raises on the scores policy.json names; without `raise`, on both with an ensemble and on novelty without', () => {
+    const novelty = calibrateHelp(train, heldOut, norm, { seed: 3 }).model;
+    expect(raisingScores(novelty)).toEqual({ novelty: true, ensemble: false });
+    expect(raisingScores({ ...novelty, ensemble: model })).toEqual({ novelty: true, ensemble: true });
+    expect(raisingScores({ ...novelty, ensemble: model, raise: 'ensemble' })).toEqual({ novelty: false, ensemble: true });
+    expect(() => raisingScores({ ...novelty, raise: 'both' })).toThrow(/raises on 'both' but has no ensemble/);
+  });
+
   it('refuses actions that do not match the rows, no held-out steps, and a bad rate', () => {
     expect(() => calibrateEnsemble(train, trainY.subarray(7), heldOut, norm)).toThrow(/not whole rows of 12 and 7/);
     expect(() => calibrateEnsemble(train, trainY, new Float32Array(0), norm)).toThrow(/held-out/);
@@ -156,10 +164,60 @@ describe('help model stored with a version', () => {
     far.objects[0].pos = [0.2, -0.4, 0.025];
     rt.propose('a', far, out);
     expect(rt.uncertaintyOf('a')!.score).toBeGreaterThan(inside.threshold);
+    // a help model written before the ensemble (no `help.ensemble`, no `help.raise`): novelty only, raising as before
+    expect(Object.keys(registry.manifest('with-help').help!)).not.toContain('raise');
+    expect(fs.existsSync(path.join(registry.dirOf('with-help'), 'help-heads.bin'))).toBe(false);
+    expect(rt.uncertaintyOf('a')).toEqual({ score: expect.any(Number), threshold: inside.threshold, method: 'nearest-training-state', raises: true });
     rt.propose('b', far, out);
     expect(rt.uncertaintyOf('b')).toBeNull();
     expect(rt.slotFor('b').uncertainty()).toBeNull();
     rt.dispose();
+  });
+
+  it('stores the ensemble heads in help-heads.bin; the runtime scores both each tick', async () => {
+    const { manifest, weights } = smallPolicy(3);
+    const d = manifest.observation.dim;
+    const rows = (from: number, to: number) => {
+      const out = new Float32Array((to - from) * d);
+      for (let k = from; k < to; k++) extractFeatures(manifest.observation, sampleObservation(k), out, (k - from) * d);
+      return out;
+    };
+    const y = new Float32Array(40 * 7).map((_, i) => Math.sin(i));
+    const novelty = calibrateHelp(rows(0, 40), rows(40, 60), manifest.normalization, { rate: 0.05 });
+    const ens = calibrateEnsemble(rows(0, 40), y, rows(40, 60), manifest.normalization, { rate: 0.05, heads: 3, hidden: 8 });
+    await registry.create({ ...manifest, help: { ...novelty.model, ensemble: ens.model, raise: 'both' } }, weights, 'with-heads', novelty.states, ens.weights);
+    const loaded = await new PolicyRegistry({ dataDir, builtinDir: path.join(dataDir, 'none') }).load('with-heads');
+    expect(loaded.helpHeads).toEqual(ens.weights);
+    await expect(registry.create({ ...manifest, help: { ...novelty.model, ensemble: ens.model } }, weights, 'no-heads', novelty.states)).rejects.toThrow(/help ensemble of 3 heads x 8 units needs \d+ weights, got none/);
+
+    const rt = new PolicyRuntime({ source: registry, engine: 'js' });
+    await rt.assign('a', 'with-heads');
+    const out = new Float32Array(7);
+    const far = sampleObservation(45);
+    far.objects[0].pos = [0.2, -0.4, 0.025];
+    rt.propose('a', far, out);
+    const u = rt.uncertaintyOf('a')!;
+    const z = rows(0, 1);
+    extractFeatures(manifest.observation, far, z, 0);
+    expect(u.ensemble).toEqual({ score: new DisagreementScorer(ens.model, ens.weights, manifest.normalization).score(z), threshold: ens.model.threshold, method: 'ensemble-disagreement', raises: true });
+    expect(u.raises).toBe(true);
+    rt.dispose();
+  });
+
+  it('names a missing or short heads file', async () => {
+    const { manifest, weights } = smallPolicy(4);
+    const d = manifest.observation.dim;
+    const rows = new Float32Array(3 * d);
+    for (let k = 0; k < 3; k++) extractFeatures(manifest.observation, sampleObservation(k), rows, k * d);
+    const novelty = calibrateHelp(rows, rows, manifest.normalization);
+    const ens = calibrateEnsemble(rows, new Float32Array(3 * 7), rows, manifest.normalization, { heads: 2, hidden: 4 });
+    await registry.create({ ...manifest, help: { ...novelty.model, ensemble: ens.model } }, weights, 'short-heads', novelty.states, ens.weights);
+    const file = path.join(registry.dirOf('short-heads'), 'help-heads.bin');
+    const fresh = () => new PolicyRegistry({ dataDir, builtinDir: path.join(dataDir, 'none') });
+    fs.truncateSync(file, 8);
+    await expect(fresh().load('short-heads')).rejects.toThrow(/help-heads\.bin: 8 bytes, the help ensemble of 2 heads x 4 units needs \d+/);
+    fs.rmSync(file);
+    await expect(fresh().load('short-heads')).rejects.toThrow(/help-heads\.bin: missing \(policy\.json has a help ensemble\)/);
   });
 
   it('names the missing states file', async () => {

@@ -6,6 +6,7 @@ import { SqliteCatalog } from '../../recordings/sqlite-catalog.ts';
 import { PolicyRegistry } from '../../policies/policy-registry.ts';
 import { TrainingJobManager, type TrainingJob } from '../../policies/training-jobs.ts';
 import { parseEpisodeQuery } from '../../policies/episode-query.ts';
+import { runTrainingJob, type TrainingJobSpec } from '../../policies/training-job.ts';
 import { recordEpisodes as recordInto } from './recorded-episodes.ts';
 
 const dirs: string[] = [];
@@ -49,12 +50,28 @@ describe('TrainingJobManager', () => {
     expect(m.training!.episodes.length + m.training!.validationEpisodes.length).toBe(6);
     // 3 demo episodes x 30, 3 policy episodes with 5 intervention and 15 pre-intervention steps each
     expect(m.training?.classes).toEqual({ demo: 90, robot: 30, intervention: 15, preIntervention: 45 });
-    // a help model calibrated on the held-out episodes' steps at the default rate, loadable with its states
-    expect(m.help).toMatchObject({ method: 'nearest-training-state', rate: 0.02, dim: m.observation.dim });
-    expect(m.help!.heldOutAbove).toBeLessThanOrEqual(Math.floor(0.02 * m.help!.heldOutSteps));
-    expect((await new PolicyRegistry({ dataDir, builtinDir: path.join(dataDir, 'no-builtin') }).load('v1')).helpStates?.length).toBe(m.help!.states * m.help!.dim);
+    // a help model calibrated on the held-out episodes' steps at the default rate: by default the ensemble raises, the novelty is recorded
+    expect(m.help).toMatchObject({ method: 'nearest-training-state', rate: 0.02, dim: m.observation.dim, raise: 'ensemble' });
+    expect(m.help!.ensemble).toMatchObject({ method: 'ensemble-disagreement', file: 'help-heads.bin', rate: 0.02, dim: m.observation.dim, outputDim: 7 });
+    expect(m.help!.ensemble!.heldOutAbove).toBeLessThanOrEqual(Math.floor(0.02 * m.help!.heldOutSteps));
+    const loaded = await new PolicyRegistry({ dataDir, builtinDir: path.join(dataDir, 'no-builtin') }).load('v1');
+    expect(loaded.helpStates?.length).toBe(m.help!.states * m.help!.dim);
+    expect(loaded.helpHeads?.length).toBeGreaterThan(0);
     await jobs.close();
   });
+
+  it("helpScore 'novelty' writes no heads; 'both' calibrates each score at half the rate", async () => {
+    const dataDir = await recordEpisodes(6);
+    const spec: TrainingJobSpec = { episodes: 'task=place', weighting: 'none', epochs: 1, hidden: [8], batchSize: 32, seed: 1 };
+    const opts = { dataDir, builtinDir: path.join(dataDir, 'no-builtin') };
+    const { manifest: m } = await runTrainingJob({ ...spec, helpScore: 'novelty' }, opts);
+    expect(m.help).toMatchObject({ method: 'nearest-training-state', rate: 0.02, raise: 'novelty' });
+    expect(m.help!.ensemble).toBeUndefined();
+    expect(fs.readdirSync(path.join(dataDir, 'policies', m.version))).not.toContain('help-heads.bin');
+    const { manifest: b } = await runTrainingJob({ ...spec, helpScore: 'both' }, opts);
+    expect(b.help).toMatchObject({ rate: 0.01, raise: 'both', ensemble: { rate: 0.01 } });
+    expect(b.help!.heldOutAbove + b.help!.ensemble!.heldOutAbove).toBeLessThanOrEqual(Math.floor(0.02 * b.help!.heldOutSteps));
+  }, 60_000);
 
   it('a query matching nothing fails the job with a clear error', async () => {
     const dataDir = await recordEpisodes(1);

@@ -17,4 +17,12 @@ describe('takeover train', () => {
       expect(err.join(''), args.join(' ')).toContain(`--${args[0].slice(2)} '${args[1]}' is not a valid version name`);
     }
   });
+
+  it('refuses an unknown --help-score with a usage error naming the choices', async () => {
+    const err: string[] = [];
+    const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
+    const code = await main(['train', '--episodes', 'all', '--data-dir', dir, '--help-score', 'vibes']).finally(() => spy.mockRestore());
+    expect(code).toBe(2);
+    expect(err.join('')).toContain("--help-score takes novelty, ensemble or both, got 'vibes'");
+  });
 });

@@ -80,6 +80,32 @@ describe('HelpMonitor', () => {
     expect(m.tick(s(2), 6, 0, true)).toBe('timed_out');
     expect(m.open).toBeNull();
   });
+
+  it('with an ensemble: raises when either score stays above its own threshold, and names the one that crossed', () => {
+    const both = (novelty: number, ensemble: number) => ({ score: novelty, threshold: 1, method: 'nearest-training-state', ensemble: { score: ensemble, threshold: 0.12, method: 'ensemble-disagreement' } });
+    const m = new HelpMonitor({ minTicks: 5 });
+    for (let i = 0; i < 4; i++) expect(m.tick(both(0.5, 0.41), i, 0, true)).toBeNull();
+    expect(m.tick(both(0.5, 0.41), 4, 0, true)).toBe('raised');
+    expect(m.open).toMatchObject({ reason: 'ensemble disagreement 0.410 > 0.120 for 5 ticks', score: 0.41, threshold: 0.12 });
+    m.reset();
+    for (let i = 0; i < 4; i++) m.tick(both(1.5, 0.05), i, 0, true);
+    expect(m.tick(both(1.5, 0.05), 4, 0, true)).toBe('raised');
+    expect(m.open!.reason).toBe('nearest-training-state novelty 1.500 > 1.000 for 5 ticks');
+    // both above: the one further over its threshold (relative) is named
+    const k = new HelpMonitor({ minTicks: 1 });
+    k.tick(both(1.1, 0.6), 0, 0, true);
+    expect(k.open!.reason).toMatch(/^ensemble disagreement 0\.600/);
+  });
+
+  it('a score that does not raise (policy.json help.raise) is ignored, however high', () => {
+    const m = new HelpMonitor({ minTicks: 1 });
+    const recordedOnly = { score: 9, threshold: 1, method: 'nearest-training-state', raises: false, ensemble: { score: 0.05, threshold: 0.12, method: 'ensemble-disagreement', raises: true } };
+    for (let i = 0; i < 5; i++) expect(m.tick(recordedOnly, i, 0, true)).toBeNull();
+    expect(m.tick({ ...recordedOnly, ensemble: { ...recordedOnly.ensemble, score: 0.2 } }, 5, 0, true)).toBe('raised');
+    expect(m.open!.reason).toMatch(/^ensemble disagreement/);
+    const n = new HelpMonitor({ minTicks: 1 });
+    expect(n.tick({ score: 0.5, threshold: 1, method: 'nearest-training-state', ensemble: { score: 9, threshold: 0.1, method: 'ensemble-disagreement', raises: false } }, 0, 0, true)).toBeNull();
+  });
 });
 
 describe('help requests in the control loop', () => {
