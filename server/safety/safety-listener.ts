@@ -52,9 +52,12 @@ export class SafetyListener {
         else if (m.t === 'failed') { off(); reject(new Error(`${m.message} (safetySocket in docs/configuration.md)`)); }
       };
       const onErr = (err: Error) => { off(); reject(err); };
-      const off = () => { worker.off('message', onMsg); worker.off('error', onErr); };
+      // a thread that ends before it listens must fail the start, not leave it waiting
+      const onExit = (code: number) => { off(); reject(new Error(`safety socket thread exited (${code}) before it listened`)); };
+      const off = () => { worker.off('message', onMsg); worker.off('error', onErr); worker.off('exit', onExit); };
       worker.on('message', onMsg);
       worker.on('error', onErr);
+      worker.on('exit', onExit);
     }).catch(async (err) => {
       await worker.terminate();
       throw err;
