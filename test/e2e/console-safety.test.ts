@@ -29,7 +29,12 @@ async function settle(): Promise<void> {
   if (watcher.mode === 'ESTOP') await page.getByTestId('reset-estop').click();
   await until(() => watcher.mode !== 'ESTOP', 'the e-stop reset');
   if (watcher.mode === 'PAUSED') await page.getByTestId('resume').click();
-  if (watcher.lease === OPERATOR.name) await page.getByTestId('hand-back').click();
+  // a tab lagging on a loaded runner refuses a hand back while its picture is STALE: click again, as an operator would
+  const end = Date.now() + 20_000;
+  while (watcher.lease === OPERATOR.name && Date.now() < end) {
+    await page.getByTestId('hand-back').click({ timeout: 2000 }).catch(() => {});
+    await until(() => watcher.lease !== OPERATOR.name, 'the hand back', 3000).catch(() => {});
+  }
   await until(() => watcher.mode === 'AUTONOMOUS' && watcher.lease === null, 'AUTONOMOUS without a lease');
 }
 
