@@ -166,35 +166,39 @@ export async function writePolicyFolder(dir: string, m: NewPolicyManifest & { ve
 /** Writes the help model's states file into `dir` (checked against the model's size). */
 export function saveHelpStates(dir: string, help: HelpModel, states: Float32Array | undefined): void {
   if (!states || states.length !== help.states * help.dim) throw new Error(`help model needs ${help.states} x ${help.dim} states, got ${states?.length ?? 'none'}`);
-  fs.writeFileSync(path.join(dir, help.file), new Uint8Array(states.buffer, states.byteOffset, states.byteLength));
+  writeFloats(dir, help.file, states);
 }
 
 /** Reads a version's help states, naming the file when it is missing or the wrong size. */
 export function readHelpStates(dir: string, help: HelpModel): Float32Array {
-  const file = path.join(dir, help.file);
-  if (!isSafeName(help.file)) throw new Error(`${dir}: help states file name '${help.file}' is not a plain file name`);
-  if (!fs.existsSync(file)) throw new Error(`${file}: missing (policy.json has a help model)`);
-  const buf = fs.readFileSync(file);
-  if (buf.byteLength !== help.states * help.dim * 4) throw new Error(`${file}: ${buf.byteLength} bytes, the help model needs ${help.states * help.dim * 4}`);
-  // copy into an aligned buffer (a Buffer may sit at any offset of its pool)
-  return new Float32Array(new Uint8Array(buf).buffer);
+  return readFloats(dir, help.file, help.states * help.dim, { name: 'help states', has: 'a help model', needs: 'the help model needs' });
 }
 
 /** Writes the help ensemble's heads file into `dir` (checked against the ensemble's shape). */
 export function saveHelpHeads(dir: string, ensemble: EnsembleHelp, heads: Float32Array | undefined): void {
   const want = headsWeightCount(ensemble);
   if (!heads || heads.length !== want) throw new Error(`help ensemble of ${ensemble.heads} heads x ${ensemble.hidden} units needs ${want} weights, got ${heads?.length ?? 'none'}`);
-  fs.writeFileSync(path.join(dir, ensemble.file), new Uint8Array(heads.buffer, heads.byteOffset, heads.byteLength));
+  writeFloats(dir, ensemble.file, heads);
 }
 
 /** Reads a version's help heads, naming the file when it is missing or not the size policy.json gives. */
 export function readHelpHeads(dir: string, ensemble: EnsembleHelp): Float32Array {
-  const file = path.join(dir, ensemble.file);
-  if (!isSafeName(ensemble.file)) throw new Error(`${dir}: help heads file name '${ensemble.file}' is not a plain file name`);
-  if (!fs.existsSync(file)) throw new Error(`${file}: missing (policy.json has a help ensemble)`);
+  const needs = `the help ensemble of ${ensemble.heads} heads x ${ensemble.hidden} units needs`;
+  return readFloats(dir, ensemble.file, headsWeightCount(ensemble), { name: 'help heads', has: 'a help ensemble', needs });
+}
+
+function writeFloats(dir: string, file: string, values: Float32Array): void {
+  fs.writeFileSync(path.join(dir, file), new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+}
+
+/** A float32 file named by policy.json, checked: a plain name, present, exactly `count` values. */
+function readFloats(dir: string, name: string, count: number, what: { name: string; has: string; needs: string }): Float32Array {
+  const file = path.join(dir, name);
+  if (!isSafeName(name)) throw new Error(`${dir}: ${what.name} file name '${name}' is not a plain file name`);
+  if (!fs.existsSync(file)) throw new Error(`${file}: missing (policy.json has ${what.has})`);
   const buf = fs.readFileSync(file);
-  const want = headsWeightCount(ensemble) * 4;
-  if (buf.byteLength !== want) throw new Error(`${file}: ${buf.byteLength} bytes, the help ensemble of ${ensemble.heads} heads x ${ensemble.hidden} units needs ${want}`);
+  if (buf.byteLength !== count * 4) throw new Error(`${file}: ${buf.byteLength} bytes, ${what.needs} ${count * 4}`);
+  // copy into an aligned buffer (a Buffer may sit at any offset of its pool)
   return new Float32Array(new Uint8Array(buf).buffer);
 }
 
