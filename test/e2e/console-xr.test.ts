@@ -57,7 +57,8 @@ describe('operator console in WebXR (IWER Quest 3)', () => {
   it('hides the desktop drag handles and wears the status panel on the left wrist, not on the head', async () => {
     const rv = 'window.__takeover.robotView';
     expect(await right(`${rv}.teleop.gizmo.getHelper().visible`)).toBe(false);
-    expect(await right(`${rv}.xr.panel.mesh.parent?.userData?.handedness ?? ${rv}.xr.hands.find((h) => h.grip === ${rv}.xr.panel.mesh.parent)?.source?.handedness ?? null`)).toBe('left');
+    // the panel goes on the left grip once that controller connects, a moment after the session starts
+    await poll(() => right(`${rv}.xr.panel.mesh.parent?.userData?.handedness ?? ${rv}.xr.hands.find((h) => h.grip === ${rv}.xr.panel.mesh.parent)?.source?.handedness ?? null`)).toBe('left');
     const panelAt = () => page.evaluate(`(() => { const m = ${rv}.xr.panel.mesh; m.updateWorldMatrix(true, false); return [m.matrixWorld.elements[12], m.matrixWorld.elements[13], m.matrixWorld.elements[14]]; })()`) as Promise<number[]>;
     const frames = async (n: number) => {
       const f0 = (await right(`${rv}.scene.fps.frames`)) as number;
