@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `takeover` command: registers tsx so the TypeScript sources run as they are, then hands over.
+import './startup-threads.js';
 import { register } from 'tsx/esm/api';
 
 register();

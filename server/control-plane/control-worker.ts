@@ -3,7 +3,7 @@ import { wallClock } from '../control/clock.ts';
 import { ControlDispatcher, toThreadError } from './control-dispatcher.ts';
 import { ControlHost } from './control-host.ts';
 import { RecorderRelay } from './recorder-relay.ts';
-import { setOtherThreadsRealtime, setThreadNice, setThreadRealtime } from './thread-priority.ts';
+import { setHelperThreadsRealtime, setThreadNice, setThreadRealtime, startupThreads } from './thread-priority.ts';
 import { StatusPublisher } from './status-publisher.ts';
 import { isSafetyToControl, type ControlWorkerData, type FromControl, type ToControl } from './thread-messages.ts';
 
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   if (rt > 0) priority.realtime = setThreadRealtime(rt);
   // the control thread's garbage collections wait for V8's helper threads: they must not be starved (docs/architecture.md "Threads")
   // (under node --single-threaded-gc they do not use them, and are left alone)
-  if (rt > 1 && !data.singleThreadedGc) priority.helpers = setOtherThreadsRealtime(rt - 1);
+  if (rt > 1 && !data.singleThreadedGc) priority.helpers = setHelperThreadsRealtime(rt - 1, startupThreads());
   const relay = data.record ? new RecorderRelay((ops) => post({ t: 'rec', ops })) : null;
   let dispatcher: ControlDispatcher | null = null;
   let host: ControlHost;

@@ -44,26 +44,41 @@ export function setThreadRealtime(priority: number): { wanted: number; ok: boole
 }
 
 /**
- * Puts the process's other threads (V8's platform threads, libuv's pool), except the main thread
- * and the caller, in SCHED_FIFO at `priority`. A garbage collection of the control thread hands
- * work to V8's platform threads and waits for them; at ordinary priority on a busy machine they
- * are preempted and the control thread's pause grows by their wait. Give them a priority below the
- * control thread's, so that they never delay a tick by themselves. Linux only.
+ * The threads Node started before any JavaScript ran, as recorded by the entry point
+ * (bin/startup-threads.js), or null when this process did not start through it.
  */
-export function setOtherThreadsRealtime(priority: number): { wanted: number; threads: number; ok: boolean; error: string } {
+export function startupThreads(): number[] | null {
+  const [pid, list] = (process.env.TAKEOVER_STARTUP_THREADS ?? '').split(':');
+  // the variable is inherited by child processes: it speaks for the process that wrote it only
+  if (list === undefined || Number(pid) !== process.pid) return null;
+  return list.split(',').filter(Boolean).map(Number);
+}
+
+/**
+ * Puts the given helper threads (V8's platform threads, libuv's pool: `startupThreads()`), except
+ * the main thread and the caller, in SCHED_FIFO at `priority`. A garbage collection of the control
+ * thread hands work to V8's platform threads and waits for them; at ordinary priority on a busy
+ * machine they are preempted and the control thread's pause grows by their wait. Give them a
+ * priority below the control thread's, so that they never delay a tick by themselves. Only threads
+ * known to do bounded work are raised: a JavaScript thread (a worker, tsx's loader) in SCHED_FIFO
+ * that keeps busy would starve every ordinary thread on its core, the main thread included.
+ */
+export function setHelperThreadsRealtime(priority: number, tids: readonly number[] | null): { wanted: number; threads: number; ok: boolean; error: string } {
+  if (tids === null) return { wanted: priority, threads: 0, ok: false, error: 'helper threads unknown (the process did not start through bin/takeover.js): none raised' };
   const self = threadId();
-  let tids: number[];
+  let alive: Set<number>;
   try {
-    tids = readdirSync('/proc/self/task').map(Number).filter((t) => t !== process.pid && t !== self);
+    alive = new Set(readdirSync('/proc/self/task').map(Number));
   } catch {
     return { wanted: priority, threads: 0, ok: false, error: 'real-time scheduling is set on Linux only' };
   }
+  const targets = tids.filter((t) => alive.has(t) && t !== process.pid && t !== self);
   try {
-    for (const t of tids) execFileSync('chrt', ['-f', '-p', String(priority), String(t)], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 2000 });
-    return { wanted: priority, threads: tids.length, ok: true, error: '' };
+    for (const t of targets) execFileSync('chrt', ['-f', '-p', String(priority), String(t)], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 2000 });
+    return { wanted: priority, threads: targets.length, ok: true, error: '' };
   } catch (err) {
     const e = err as { stderr?: Buffer; message: string };
-    return { wanted: priority, threads: tids.length, ok: false, error: `could not set SCHED_FIFO ${priority} on the helper threads: ${(e.stderr?.toString() || e.message).trim()}` };
+    return { wanted: priority, threads: targets.length, ok: false, error: `could not set SCHED_FIFO ${priority} on the helper threads: ${(e.stderr?.toString() || e.message).trim()}` };
   }
 }
 

@@ -161,10 +161,8 @@ describe('control thread start-up', () => {
   it('a robot the thread cannot build fails buildApp with the control side error', { timeout: 180_000 }, async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'takeover-worker-'));
     try {
-      // ordinary scheduling: this checks the error's path, and with the default SCHED_FIFO control and
-      // helper threads (as root) inside a shared test process it hung twice in CI runs (not understood yet)
       const config = validateConfig({
-        ...defaultConfig(), port: 0, dataDir, record: false, logLevel: 'silent', threadNice: { ...defaultConfig().threadNice, controlRealtime: 0 },
+        ...defaultConfig(), port: 0, dataDir, record: false, logLevel: 'silent',
         robots: [{ id: 'arm0', kind: 'sim', task: 'place', policy: 'no-such-version' }],
       });
       await expect(buildApp(config, { threads: true })).rejects.toMatchObject({ code: 'TKO_ERR_CONFIG' });

@@ -101,9 +101,6 @@ describe('two servers and a worker sharing one PostgreSQL', () => {
         robots: [{ id: 'arm0', kind: 'sim', task: 'place', policy: 'expert', stepLimit: 20 }],
         tokens: [{ name: 'root', role: 'admin', token: ADMIN }],
         jobs: { heartbeatMs: 300, staleMs: 2000 },
-        // ordinary scheduling: this checks the shared catalog and jobs; with SCHED_FIFO control and
-        // helper threads (as root) a serve process once printed nothing for 180 s (not understood yet)
-        threadNice: { control: -15, network: -5, controlRealtime: 0 },
       }));
       return takeover(['serve', '--config', cfg, '--port', '0', '--data-dir', join(dir, name), '--no-build']);
     };
