@@ -19,12 +19,13 @@ function flag(args: string[], name: string, fallback: number): number {
   return v !== undefined && Number.isFinite(n) ? n : fallback;
 }
 
-/** `npm run bench -- overload [--seconds=25] [--robots=16] [--json] [--keep] [--loads=abcde] [--network-nice=N] [--gc=own-thread|helper-threads]` (--loads: a subset, to see which one hurts; --network-nice: the server's threadNice.network; --gc=own-thread: the server runs under node --single-threaded-gc) */
+/** `npm run bench -- overload [--seconds=25] [--warmup=20] [--robots=16] [--json] [--keep] [--loads=abcde] [--network-nice=N] [--gc=own-thread|helper-threads]` (--loads: a subset, to see which one hurts; --network-nice: the server's threadNice.network; --gc=own-thread: the server runs under node --single-threaded-gc) */
 export const overloadBench: Benchmark = {
   name: 'overload',
   summary: 'a server process under five hostile loads at once (bad frames, 2,000 idle sockets, REST flood, a locked catalog, a stalled subscriber) against a baseline: jitter, teleop and e-stop latency, pauses, lost steps, memory',
   async run(args) {
     const seconds = Math.max(3, flag(args, 'seconds', 25));
+    const warmupS = Math.max(0, flag(args, 'warmup', 20));
     const robots = Math.max(2, Math.round(flag(args, 'robots', 16)));
     const json = args.includes('--json');
     const loads = [...new Set(args.find((a) => a.startsWith('--loads='))?.slice(8) ?? 'abcde')].filter((k) => 'abcde'.includes(k)).join('');
@@ -46,7 +47,7 @@ export const overloadBench: Benchmark = {
         `operator 'bench-op-estop' e-stops arm${robots - 1} (the robot nobody teleops) every second, then reset_estop, timing each ack.\n` +
         `Overload phase adds${loads === 'abcde' ? '' : ` (this run: ${[...loads].join(', ')} only)`}, each in its own process at nice 19: (a) a viewer flooding 1-byte non-msgpack frames (reconnecting), (b) 2,000 idle signed-in sockets + 20 that never say hello, ` +
         `(c) REST GETs /api/status and /api/episodes at 500/s, (d) a BEGIN IMMEDIATE write lock on catalog.sqlite held ${lock.holdS} s from ${lock.delayS} s into the window, (e) a subscriber that never reads.\n` +
-        `${seconds} s measured per phase after a 2 s warm-up; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores.\n`,
+        `${seconds} s measured per phase after a ${warmupS} s warm-up with the clients connected (the overload phase then waits for its loads to ramp up); load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores.\n`,
       );
       const networkNice = args.some((a) => a.startsWith('--network-nice=')) ? flag(args, 'network-nice', -5) : null;
       const serverConfig = networkNice === null ? {} : { threadNice: { network: networkNice } };
@@ -55,7 +56,7 @@ export const overloadBench: Benchmark = {
       if (gc !== undefined && gc !== 'own-thread' && gc !== 'helper-threads') throw new Error(`--gc must be own-thread or helper-threads, got '${gc}'`);
       const serverNodeFlags = gc === 'own-thread' ? ['--single-threaded-gc'] : [];
       say(`server garbage collection: ${gc ?? 'helper-threads'} (--gc)\n`);
-      const base: Omit<PhaseOptions, 'name' | 'loads' | 'dir'> = { robots, rateHz: RATE_HZ, seconds, viewers: Math.max(0, Math.round(flag(args, "viewers", VIEWERS))), serverConfig, serverNodeFlags, log };
+      const base: Omit<PhaseOptions, 'name' | 'loads' | 'dir'> = { robots, rateHz: RATE_HZ, seconds, warmupS, viewers: Math.max(0, Math.round(flag(args, "viewers", VIEWERS))), serverConfig, serverNodeFlags, log };
       const b = await runPhase({ ...base, name: 'baseline', loads: '', dir: join(dir, 'baseline') });
       const o = await runPhase({ ...base, name: 'overload', loads, dir: join(dir, 'overload') });
       const bf = phaseFigures(b, RATE_HZ);

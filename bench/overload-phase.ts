@@ -13,6 +13,8 @@ export interface PhaseOptions {
   robots: number;
   rateHz: number;
   seconds: number;
+  /** seconds between the clients' connecting and the window (or the loads' start) */
+  warmupS: number;
   viewers: number;
   /** which loads run, by letter: '' (baseline) or some of 'abcde' */
   loads: string;
@@ -110,8 +112,10 @@ export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
     const loads = [...'abcde'].filter((k) => o.loads.includes(k)).map((k) => spec[k]());
     for (const c of base) c.line('go');
     await waitFor(base, 'ready', 60_000, r);
-    o.log(`${o.name}: clients connected; 2 s warm-up`);
-    await sleep(2000);
+    // a fresh server's first seconds (tier-up compiles, heap sizing: thousands of page faults on the
+    // control thread) are not its steady state; both phases settle as long before their windows
+    o.log(`${o.name}: clients connected; ${o.warmupS} s warm-up`);
+    await sleep(o.warmupS * 1000);
     await waitFor(loads, 'loaded', 60_000, r);
     r.rss.before = s.rssMiB();
     r.start = await s.status(10_000);

@@ -1,7 +1,8 @@
-import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { wallClock } from '../control/clock.ts';
 import { ControlDispatcher, toThreadError } from './control-dispatcher.ts';
 import { ControlHost } from './control-host.ts';
+import { Doorbell } from './doorbell.ts';
 import { RecorderRelay } from './recorder-relay.ts';
 import { setHelperThreadsRealtime, setThreadNice, setThreadRealtime, startupThreads } from './thread-priority.ts';
 import { StatusPublisher } from './status-publisher.ts';
@@ -55,17 +56,32 @@ async function main(): Promise<void> {
   }
   dispatcher = new ControlDispatcher(host, post, relay);
   const d = dispatcher;
-  port.on('message', (m: ToControl) => (m.t === 'safety_port' ? listenToSafety(d, m.port) : d.receive(m)));
+  // each port's handler; the safety port joins when its message arrives
+  const handlers = new Map<MessagePort, (m: unknown) => void>();
+  const onMessage = (m: ToControl) => (m.t === 'safety_port' ? listenToSafety(d, m.port, handlers) : d.receive(m));
+  handlers.set(port, onMessage as (m: unknown) => void);
+  port.on('message', onMessage);
+  if (data.bell) {
+    // a ring during the pre-tick sleep: take what waits on the ports now, in the order sent, and run it
+    host.fleet.scheduler.wakeOn(new Doorbell(data.bell), () => {
+      let n = 0;
+      for (const [p, handle] of handlers) for (let r = receiveMessageOnPort(p); r; r = receiveMessageOnPort(p), n++) handle(r.message);
+      d.drain();
+      return n;
+    });
+  }
   new StatusPublisher(host, (status, policies) => post({ t: 'status', status, policies })).start();
   post({ t: 'ready', robots: host.infos(), priority });
 }
 
 /** E-stops and pauses from the safety socket's thread come straight here, never through the network thread; their answers go back the same way. */
-function listenToSafety(d: ControlDispatcher, safety: MessagePort): void {
+function listenToSafety(d: ControlDispatcher, safety: MessagePort, handlers: Map<MessagePort, (m: unknown) => void>): void {
   const out = (m: FromControl) => safety.postMessage(m);
-  safety.on('message', (m: unknown) => {
+  const onMessage = (m: unknown) => {
     if (isSafetyToControl(m)) d.receive(m, out);
-  });
+  };
+  handlers.set(safety, onMessage);
+  safety.on('message', onMessage);
 }
 
 void main();

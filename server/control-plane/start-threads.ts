@@ -1,6 +1,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import type { TakeoverConfig } from '../config/config-schema.ts';
 import { SafetyListener, type SafetyListenerOptions } from '../safety/safety-listener.ts';
+import { Doorbell } from './doorbell.ts';
 import { WorkerControl, type WorkerControlOptions } from './worker-control.ts';
 
 /** The control thread and the safety socket's thread, started together and joined. */
@@ -18,12 +19,14 @@ export interface ServerThreads {
 export async function startThreads(
   config: TakeoverConfig,
   control: WorkerControlOptions,
-  safety: Omit<SafetyListenerOptions, 'config' | 'control'>,
+  safety: Omit<SafetyListenerOptions, 'config' | 'control' | 'bell'>,
 ): Promise<ServerThreads> {
   const channel = config.safetySocket.enabled ? new MessageChannel() : null;
+  // both threads ring the control thread's bell after each message they post it
+  const bell = new Doorbell();
   const [controlStart, safetyStart] = await Promise.allSettled([
-    WorkerControl.create(config, control),
-    channel && SafetyListener.start({ ...safety, config, control: channel.port1 }),
+    WorkerControl.create(config, { ...control, bell }),
+    channel && SafetyListener.start({ ...safety, config, control: channel.port1, bell: bell.buffer }),
   ]);
   if (controlStart.status === 'rejected' || safetyStart.status === 'rejected') {
     if (controlStart.status === 'fulfilled') await controlStart.value.stop();

@@ -15,6 +15,7 @@ export const ThreadFiguresSchema = Type.Object({
   workP99Ms: Ms('other work between ticks (a batch of commands, a frame flush): one task'), workMaxMs: Ms(''),
   workShare: Type.Union([Type.Number(), Type.Null()], { description: "share of the window's wall time in that other work" }),
   slowest: Type.Array(Type.Object({ what: Type.String(), ms: Type.Number() }), { description: 'the longest tasks of the window (over 1 ms): ticks, commands, frame flushes, messages' }),
+  sleepMessages: Type.Integer({ description: 'messages taken in the pre-tick sleep, woken by their doorbell, rather than after the tick' }),
   gc: Type.Object({
     count: Type.Integer(), totalMs: Type.Number(), p99Ms: Ms('a collection stops every tick of this thread'), maxMs: Ms(''),
     major: Type.Integer({ description: 'full (mark-compact) collections among them' }),

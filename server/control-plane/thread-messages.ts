@@ -22,6 +22,8 @@ export interface ControlWorkerData {
   startPaused?: string;
   /** the process runs with node's --single-threaded-gc: collections use no helper threads */
   singleThreadedGc?: boolean;
+  /** the doorbell the senders ring after each message (server/control-plane/doorbell.ts) */
+  bell?: SharedArrayBuffer;
 }
 
 /** Network thread -> control thread. Requests carry an id; the answer is a `reply` with it. */

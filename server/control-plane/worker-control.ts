@@ -10,11 +10,12 @@ import type { RobotInfo } from '../../protocol/messages.ts';
 import { startTsWorker } from '../../policies/ts-worker.ts';
 import type { ControlSamples, ControlStatus } from './control-host.ts';
 import type { ControlPlane } from './control-plane.ts';
+import { Doorbell } from './doorbell.ts';
 import type { EncodedFrame } from './frame-collector.ts';
 import type { PolicyRuntimeStats } from './policy-host.ts';
 import { applyRecorderOps } from './recorder-relay.ts';
 import { SignalThrottle } from './signal-throttle.ts';
-import type { FromControl, ThreadError, ToControl } from './thread-messages.ts';
+import type { ControlWorkerData, FromControl, ThreadError, ToControl } from './thread-messages.ts';
 import type { ThreadPriority } from './thread-priority.ts';
 
 export interface WorkerControlOptions {
@@ -27,6 +28,8 @@ export interface WorkerControlOptions {
   log: (level: 'error' | 'warn' | 'info', msg: string, extra: Record<string, unknown>) => void;
   /** every robot starts PAUSED with this reason */
   startPaused?: string;
+  /** the control thread's doorbell, shared with the other threads that post it messages (one is made when absent) */
+  bell?: Doorbell;
 }
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
@@ -43,6 +46,7 @@ function fromThreadError(e: ThreadError): Error {
 export class WorkerControl implements ControlPlane {
   readonly robotIds: readonly string[];
   #worker: Worker;
+  #bell: Doorbell;
   #infos: Map<string, RobotInfo>;
   #pending = new Map<number, Pending>();
   #nextId = 1;
@@ -64,8 +68,9 @@ export class WorkerControl implements ControlPlane {
   /** the niceness the control thread got */
   readonly priority: ThreadPriority;
 
-  private constructor(worker: Worker, infos: RobotInfo[], priority: ThreadPriority, o: WorkerControlOptions) {
+  private constructor(worker: Worker, infos: RobotInfo[], priority: ThreadPriority, o: WorkerControlOptions & { bell: Doorbell }) {
     this.#worker = worker;
+    this.#bell = o.bell;
     this.priority = priority;
     this.#infos = new Map(infos.map((i) => [i.id, i]));
     this.robotIds = infos.map((i) => i.id);
@@ -82,11 +87,12 @@ export class WorkerControl implements ControlPlane {
 
   /** Starts the worker and waits until its robots are built (bridges not yet connected). */
   static async create(config: TakeoverConfig, o: WorkerControlOptions): Promise<WorkerControl> {
+    const bell = o.bell ?? new Doorbell();
     const worker = startTsWorker(new URL('./control-worker.ts', import.meta.url), {
       workerData: {
         config, record: o.recorder !== null, policies: o.policies, spinMs: o.spinMs, coalesceMs: o.coalesceMs, startPaused: o.startPaused,
-        singleThreadedGc: process.execArgv.includes('--single-threaded-gc'),
-      },
+        singleThreadedGc: process.execArgv.includes('--single-threaded-gc'), bell: bell.buffer,
+      } satisfies ControlWorkerData,
     });
     const ready = await new Promise<Extract<FromControl, { t: 'ready' }>>((resolve, reject) => {
       const onMsg = (m: FromControl) => {
@@ -106,11 +112,13 @@ export class WorkerControl implements ControlPlane {
     if (ready.priority.error) o.log('warn', `control thread priority: ${ready.priority.error}`, {});
     if (ready.priority.realtime && !ready.priority.realtime.ok) o.log('warn', `control thread real-time scheduling: ${ready.priority.realtime.error}`, {});
     if (ready.priority.helpers && !ready.priority.helpers.ok) o.log('warn', `helper threads real-time scheduling: ${ready.priority.helpers.error}`, {});
-    return new WorkerControl(worker, ready.robots, ready.priority, o);
+    return new WorkerControl(worker, ready.robots, ready.priority, { ...o, bell });
   }
 
   #post(m: ToControl): void {
-    if (!this.#exited) this.#worker.postMessage(m);
+    if (this.#exited) return;
+    this.#worker.postMessage(m);
+    this.#bell.ring();
   }
 
   #request<T>(m: ToControl & { id: number }): Promise<T> {
@@ -118,6 +126,7 @@ export class WorkerControl implements ControlPlane {
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(m.id, { resolve: resolve as (v: unknown) => void, reject });
       this.#worker.postMessage(m);
+      this.#bell.ring();
     });
   }
 

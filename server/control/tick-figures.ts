@@ -19,6 +19,8 @@ export interface TickFiguresReading {
   workShare: number | null;
   /** the longest tasks of the window (ticks and other work over 1 ms), longest first */
   slowest: Array<{ what: string; ms: number }>;
+  /** messages taken in the pre-tick sleep, woken by their doorbell (not after the tick) */
+  sleepMessages: number;
 }
 
 /** how many of the longest tasks are kept, and the least a task must take to be one */
@@ -37,6 +39,7 @@ export class TickFigures {
   readonly workTime = new LogHistogram();
   #busy = 0;
   #work = 0;
+  #sleepMessages = 0;
   #slowest: Array<{ what: string; s: number }> = [];
   #since = NaN;
   #last = NaN;
@@ -63,6 +66,11 @@ export class TickFigures {
     this.#last = Math.max(this.#last, now);
   }
 
+  /** `n` messages were taken in the pre-tick sleep */
+  tookInSleep(n: number): void {
+    this.#sleepMessages += n;
+  }
+
   /** the least a task must take to enter the longest tasks (callers build a label only above it) */
   get slowFloorS(): number {
     return this.#slowest.length < SLOWEST ? SLOW_FLOOR_S : this.#slowest[SLOWEST - 1].s;
@@ -83,6 +91,7 @@ export class TickFigures {
     this.workTime.clear();
     this.#busy = 0;
     this.#work = 0;
+    this.#sleepMessages = 0;
     this.#slowest = [];
     this.#since = NaN;
     this.#last = NaN;
@@ -100,6 +109,7 @@ export class TickFigures {
       workP99Ms: ms(k99), workMaxMs: ms(kMax),
       workShare: span > 0 && this.workTime.count > 0 ? Math.min(1, this.#work / span) : null,
       slowest: this.#slowest.map((x) => ({ what: x.what, ms: x.s * 1000 })),
+      sleepMessages: this.#sleepMessages,
     };
   }
 }

@@ -27,8 +27,9 @@ export interface TickSchedulerOptions {
   /**
    * The last `spinMs` before a tick are slept out with Atomics.wait instead of trusting a timer:
    * libuv timers count whole milliseconds of a cached loop time and fire up to ~1-2 ms late, while
-   * the kernel wakes a sleeping thread within tens of microseconds. The thread sleeps (no CPU),
-   * so messages arriving meanwhile wait at most this long. 0 = timers only (fake-timer tests).
+   * the kernel wakes a sleeping thread within tens of microseconds. The thread sleeps (no CPU);
+   * messages arriving meanwhile wait at most this long, unless a doorbell ends the sleep for them
+   * (`wakeOn`). 0 = timers only (fake-timer tests).
    */
   spinMs?: number;
   /** sleeps the thread for `ms` (tests: a fake clock); default Atomics.wait */
@@ -36,6 +37,16 @@ export interface TickSchedulerOptions {
   /** a tick that threw (the loop is then e-stopped by its owner) */
   onError?: (loop: Tickable, err: unknown) => void;
 }
+
+/** A bell other threads ring when they post this thread a message (server/control-plane/doorbell.ts). */
+export interface TickBell {
+  read(): number;
+  /** sleeps until rung after `seen` or `ms` pass; true when rung */
+  wait(seen: number, ms: number): boolean;
+}
+
+/** closer to a tick than this, a rung bell waits for after the tick: taking a message then would make it late */
+const BELL_GUARD_S = 0.0002;
 
 /**
  * Runs control loops on the wall clock. Loops are spread over the period (phase offsets) so that
@@ -53,6 +64,7 @@ export class TickScheduler {
   #immediate: NodeJS.Immediate | null = null;
   #running = false;
   readonly #sleep: (ms: number) => void;
+  #bell: { bell: TickBell; onRing: () => number; heard: number } | null = null;
   overruns = 0;
   /** wake-up lateness and tick durations of this thread (status, benchmarks) */
   readonly figures = new TickFigures();
@@ -67,6 +79,15 @@ export class TickScheduler {
     this.#sleep = sleep;
     this.#spin = spinMs / 1000;
     this.#onError = onError;
+  }
+
+  /**
+   * Sleeps the precise pre-tick sleep on `bell` instead: when it rings with more than a fraction
+   * of a millisecond to go, `onRing` runs (it takes the messages waiting and says how many: a
+   * teleop or an e-stop then lands before the tick, not after it), and the sleep goes on.
+   */
+  wakeOn(bell: TickBell, onRing: () => number): void {
+    this.#bell = { bell, onRing, heard: bell.read() };
   }
 
   /** Adds loops, phases spread evenly over their period. */
@@ -108,10 +129,8 @@ export class TickScheduler {
     this.#timer = null;
     this.#immediate = null;
     if (!this.#running) return;
-    if (this.#spin > 0) {
-      const left = next - this.#clock.now();
-      if (left > 0) this.#sleep(Math.min(left, 2 * this.#spin) * 1000);
-    }
+    if (this.#spin > 0) this.#sleepUntil(next);
+    if (!this.#running) return;
     const woke = this.#clock.now();
     this.figures.woke(woke - next, woke);
     for (const e of this.#entries) {
@@ -133,5 +152,25 @@ export class TickScheduler {
       }
     }
     this.#schedule();
+  }
+
+  #sleepUntil(next: number): void {
+    const b = this.#bell;
+    let left = next - this.#clock.now();
+    if (left <= 0) return;
+    if (!b) return void this.#sleep(Math.min(left, 2 * this.#spin) * 1000);
+    // bounded by the time left: at most 2 * spinMs, however often the bell rings
+    while (left > 0 && this.#running) {
+      const rung = b.bell.read();
+      if (rung !== b.heard && left > BELL_GUARD_S) {
+        b.heard = rung;
+        this.figures.tookInSleep(b.onRing());
+      } else {
+        b.bell.wait(rung, Math.min(left, 2 * this.#spin) * 1000);
+        // rung too close to the tick: the message waits for the event loop, after the tick
+        if (next - this.#clock.now() <= BELL_GUARD_S) return;
+      }
+      left = next - this.#clock.now();
+    }
   }
 }

@@ -1,6 +1,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Actor } from '../control/arbiter.ts';
 import type { Refusal } from '../control/control-loop.ts';
+import { Doorbell } from '../control-plane/doorbell.ts';
 import type { FromControl, SafetyToControl } from '../control-plane/thread-messages.ts';
 
 /**
@@ -9,11 +10,14 @@ import type { FromControl, SafetyToControl } from '../control-plane/thread-messa
  */
 export class ControlPortClient {
   #port: MessagePort;
+  #bell: Doorbell | null;
   #pending = new Map<number, (r: Refusal | null) => void>();
   #nextId = 1;
 
-  constructor(port: MessagePort) {
+  /** `bell`: the control thread's doorbell, rung after each message so that its pre-tick sleep ends for it */
+  constructor(port: MessagePort, bell: SharedArrayBuffer | null = null) {
     this.#port = port;
+    this.#bell = bell && new Doorbell(bell);
     port.on('message', (m: FromControl) => {
       if (m.t !== 'refusals') return;
       for (const r of m.replies) {
@@ -45,6 +49,7 @@ export class ControlPortClient {
 
   #post(m: SafetyToControl): void {
     this.#port.postMessage(m);
+    this.#bell?.ring();
   }
 
   /** Answers every command still waiting with a refusal (the channel is closing). */

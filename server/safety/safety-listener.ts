@@ -14,6 +14,8 @@ export interface SafetyListenerOptions {
   robots: readonly string[];
   /** the safety end of a channel whose other end the control thread listens on */
   control: MessagePort;
+  /** the control thread's doorbell (server/control-plane/doorbell.ts), rung after each message; none: not rung */
+  bell?: SharedArrayBuffer;
   log: (level: 'error' | 'warn' | 'info', msg: string) => void;
   /** an e-stop's answer left the safety socket this long after its frame arrived, ms */
   onEstopAck: (ms: number) => void;
@@ -43,7 +45,7 @@ export class SafetyListener {
       host: c.host, port: safetySocketPort(c), tls: c.tls ? readTlsFiles(c.tls) : null,
       tokens: { records: o.tokens.records(), file: o.tokensFile }, robots: [...o.robots],
       limits: c.wsLimits, maxConnections: c.safetySocket.maxConnections, maxBufferBytes: c.maxClientBufferBytes,
-      allowedOrigins: c.allowedOrigins, nice: c.threadNice.control, control: o.control,
+      allowedOrigins: c.allowedOrigins, nice: c.threadNice.control, control: o.control, bell: o.bell,
     };
     const worker = startTsWorker(new URL('./safety-worker.ts', import.meta.url), { workerData: data, transferList: [o.control] });
     const ready = await new Promise<Extract<FromSafety, { t: 'listening' }>>((resolve, reject) => {

@@ -19,6 +19,8 @@ export interface SafetyWorkerData {
   nice: number;
   /** the safety end of the channel to the control thread */
   control: MessagePort;
+  /** the control thread's doorbell, rung after each message posted to it */
+  bell?: SharedArrayBuffer;
 }
 
 /** Safety thread -> network thread. */

@@ -42,7 +42,7 @@ function main(): void {
   const priority = setThreadNice(data.nice);
   const refresh = data.tokens.file ? tokenFileWatch(data.tokens.file, (err) => post({ t: 'log', level: 'error', msg: `safety socket: tokens file does not read: ${err.message}` })) : undefined;
   const tokens = new TokenStore(data.tokens.records, { refresh });
-  const control = new ControlPortClient(data.control);
+  const control = new ControlPortClient(data.control, data.bell ?? null);
   const gate = new SafetyGate({ tokens, robots: new Set(data.robots), control, onEstopAck: (ms) => post({ t: 'estop_ack', ms }) });
   const allowed = new Set(data.allowedOrigins.map((a) => new URL(a).origin));
   const server = data.tls ? createHttpsServer({ cert: data.tls.cert, key: data.tls.key }) : createHttpServer();

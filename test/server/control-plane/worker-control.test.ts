@@ -71,6 +71,29 @@ describe('server with its control loops on a worker thread', () => {
     client.close();
   });
 
+  it('takes messages that arrive in the pre-tick sleep at once, woken by their doorbell', async () => {
+    const { client } = await TestClient.signIn(url, TOKENS.alice.token);
+    client.send({ type: 'take_over', robot: 'arm1', ref: 1 });
+    await client.next((m) => m.type === 'ack' && m.ref === 1);
+    // 200 teleops 5 ms apart: with two robots at 50 Hz the thread sleeps out the last 2 ms before
+    // each tick, so some arrive while it sleeps (without the doorbell none is taken there)
+    for (let i = 0; i < 200; i++) {
+      client.send({ type: 'teleop', robot: 'arm1', kind: 'delta', action: [0.1, 0, 0, 0, 0, 0, 0], ref: 10 + i });
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await client.next((m) => m.type === 'ack' && m.ref === 209);
+    let taken = 0;
+    for (let i = 0; i < 50 && taken === 0; i++) {
+      const st = await (await fetch(`${base}/api/status`, { headers: auth })).json();
+      taken = st.controlThread.sleepMessages;
+      if (taken === 0) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(taken).toBeGreaterThan(0);
+    client.send({ type: 'hand_back', robot: 'arm1', ref: 2 });
+    await client.next((m) => m.type === 'ack' && m.ref === 2);
+    client.close();
+  });
+
   it('serves status and a REST rewind from the control thread', async () => {
     let st = await (await fetch(`${base}/api/status`, { headers: auth })).json();
     for (let i = 0; i < 100 && st.robots[1].ticks <= 10; i++) {

@@ -132,4 +132,45 @@ describe('TickScheduler', () => {
     s.figures.reset();
     expect(s.figures.read()).toMatchObject({ tickMaxMs: null, wakeLateMaxMs: null, busyShare: null, workMaxMs: null, workShare: null, slowest: [] });
   });
+  it('takes a message rung in during the pre-tick sleep at once, but not in the last 0.2 ms before the tick', () => {
+    // fake Date keeps whole milliseconds: the bell's waits move a finer clock of their own
+    let fine = 0;
+    const clk = { now: () => Math.max(fine, clock.now()) };
+    const t0 = clk.now();
+    // messages "posted" by other threads: 1.5 ms and 0.1 ms before the first tick (due at t0 + 20 ms)
+    const arrivals = [t0 + 0.0185, t0 + 0.0199];
+    let rung = 0;
+    // the fake bell: a wait ends at the next arrival (which rings it) or after `ms`, moving the clock
+    const bell = {
+      read: () => rung,
+      wait: (seen: number, ms: number) => {
+        if (rung !== seen) return true;
+        const until = clk.now() + ms / 1000;
+        const next = arrivals.find((a) => a > clk.now() && a <= until);
+        fine = next ?? until;
+        if (next === undefined) return false;
+        rung++;
+        return true;
+      },
+    };
+    const taken: number[] = [];
+    const sleeps: number[] = [];
+    const s = new TickScheduler({ clock: clk, spinMs: 2, sleep: (ms) => sleeps.push(ms) });
+    s.wakeOn(bell, () => taken.push(clk.now() - t0) && 1);
+    const p = new Probe(0.02);
+    p.tick = (due) => { p.dues.push(due); p.starts.push(clk.now()); };
+    s.add([p]);
+    s.start();
+    vi.advanceTimersByTime(30);
+    s.stop();
+    // the first is taken as it arrives, 1.5 ms before the tick; the second waits for after the tick
+    expect(taken).toHaveLength(1);
+    expect(taken[0]).toBeCloseTo(0.0185, 9);
+    expect(p.dues).toHaveLength(1);
+    expect(p.starts[0] - p.dues[0]).toBeLessThan(1e-6);
+    expect(p.dues[0] - t0).toBeCloseTo(0.02, 9);
+    expect(s.figures.read().sleepMessages).toBe(1);
+    // the bell's wait replaced the plain sleep
+    expect(sleeps).toEqual([]);
+  });
 });
