@@ -7,8 +7,8 @@ import { simPandaFoxgloveModel } from '../../recordings/foxglove-robot-model.ts'
 import type { RobotModelLookup } from '../../recordings/foxglove-export.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { EXPORTERS, EXPORT_FORMATS, type ExportFormat } from '../../recordings/exporter.ts';
-import { EpisodeJournals } from '../../recordings/episode-journals.ts';
-import { S3ObjectStore } from '../../recordings/s3-object-store.ts';
+import { openEpisodeJournals } from '../../recordings/open-episode-journals.ts';
+import { configuredObjectStore } from './configured-object-store.ts';
 import { intFlag, UsageError, type CliCommand } from './cli-command.ts';
 import { printJson } from './json-output.ts';
 import { ProgressBar } from './progress-bar.ts';
@@ -48,8 +48,8 @@ export const exportCommand: CliCommand = {
     if (!existsSync(dataDirLayout(flags.dataDir).catalog)) throw new UsageError(`no recordings catalog in ${flags.dataDir} (set --data-dir)`);
 
     // journals uploaded and gone from this disk come back from the configured object store (docs/deployment.md)
-    const store = objectStoreOf(flags.config);
-    const journals = new EpisodeJournals(flags.dataDir, store);
+    const opened = await openEpisodeJournals(flags.dataDir, configuredObjectStore(flags.config, 'export'));
+    const { journals } = opened;
     try {
       let bar: ProgressBar | null = null;
       const set = await loadEpisodeSet(flags.dataDir, query, {
@@ -91,21 +91,10 @@ export const exportCommand: CliCommand = {
       }
       return 0;
     } finally {
-      store?.close();
+      opened.close();
     }
   },
 };
-
-/** The configured object store, if any (a configuration that does not load: none, said on stderr). */
-function objectStoreOf(config: string | undefined): S3ObjectStore | null {
-  try {
-    const objectStore = loadConfig({ config }).objectStore;
-    return objectStore ? new S3ObjectStore(objectStore) : null;
-  } catch (err) {
-    process.stderr.write(`takeover export: configuration not read (${(err as Error).message}); journals are read from the data directory only\n`);
-    return null;
-  }
-}
 
 /**
  * Foxglove links for the simulated robots: robot id `sim` (expert demos) and the configured

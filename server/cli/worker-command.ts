@@ -25,7 +25,7 @@ export const workerCommand: CliCommand = {
     if (staleMs !== undefined && staleMs < 3 * (heartbeatMs ?? 2000)) throw new UsageError(`--stale-ms must be at least three heartbeats (${3 * (heartbeatMs ?? 2000)} ms), got ${staleMs}`);
     const log = (line: string) => process.stderr.write(`takeover worker: ${line}\n`);
     const worker = await JobWorker.start({
-      database: config.database, dataDir: config.dataDir, workerId: values['worker-id'] as string | undefined,
+      database: config.database, dataDir: config.dataDir, objectStore: config.objectStore, workerId: values['worker-id'] as string | undefined,
       heartbeatMs, staleMs, retries: config.jobs?.retries, timeoutSeconds: config.jobs?.timeoutSeconds, log,
     });
     await new Promise<void>((done) => {

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { PgPolicyStore } from '../../policies/pg-policy-store.ts';
 import { PolicyRegistry, saveWeights, writePolicyFolder } from '../../policies/policy-registry.ts';
 import { runTrainingJob, type JobProgress } from '../../policies/training-job.ts';
+import type { EpisodeJournals } from '../../recordings/episode-journals.ts';
 import { PgCatalog } from '../../recordings/pg-catalog.ts';
 import { evaluatePolicy } from '../cli/eval-command.ts';
 import type { JobSpec } from './job-spec.ts';
@@ -15,8 +16,10 @@ export interface JobContext {
   jobId: string;
   /** the server the job was submitted on: a training job trains on its episodes */
   serverId: string;
-  /** the worker's data directory: journals to read, the registry versions are materialized into */
+  /** the worker's data directory: the registry versions are materialized into, journals found on this disk */
   dataDir: string;
+  /** journal bytes: the data directory's file, else the object store's verified copy (cached in dataDir) */
+  journals: EpisodeJournals;
   pool: pg.Pool;
   store: PgPolicyStore;
   signal: AbortSignal;
@@ -40,7 +43,7 @@ export async function runJob(spec: JobSpec, ctx: JobContext): Promise<JobOutcome
     if (t.parentVersion && !(await ctx.store.materialize(registry, t.parentVersion))) registry.manifest(t.parentVersion); // a shipped parent, or an error naming it
     const catalog = await PgCatalog.open(ctx.pool, { serverId: ctx.serverId });
     const result = await runTrainingJob(t, {
-      dataDir: ctx.dataDir, catalog, signal: ctx.signal,
+      dataDir: ctx.dataDir, catalog, journals: ctx.journals, signal: ctx.signal,
       onProgress: (p: JobProgress) => ctx.onProgress({ ...p }),
       createVersion: async (draft, weights, version) => {
         const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tko-version-'));

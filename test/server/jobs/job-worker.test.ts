@@ -13,6 +13,7 @@ import { runJob } from '../../../server/jobs/job-handlers.ts';
 import type { JobView } from '../../../server/jobs/job-spec.ts';
 import { startTestPg, type TestPg } from '../../database/embedded-pg.ts';
 import { recordEpisodes } from '../../policies/recorded-episodes.ts';
+import { EpisodeJournals } from '../../../recordings/episode-journals.ts';
 
 let server: TestPg;
 beforeAll(async () => {
@@ -71,7 +72,7 @@ describe('jobs on the shared queue (pg-boss)', () => {
     expect(await store.syncInto(registry)).toEqual(['v1']);
     expect((await registry.load('v1')).manifest.training?.weighting).toBe('sirius');
     // a retried run of the same job makes no second version
-    const again = await runJob(TRAIN, { jobId: job.id, serverId: 'srv-a', dataDir, pool, store, signal: new AbortController().signal, onProgress: () => {} });
+    const again = await runJob(TRAIN, { jobId: job.id, serverId: 'srv-a', dataDir, journals: new EpisodeJournals(dataDir), pool, store, signal: new AbortController().signal, onProgress: () => {} });
     expect(again.version).toBe('v1');
     expect(await store.names()).toEqual(['v1']);
   });
