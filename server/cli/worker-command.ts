@@ -40,7 +40,7 @@ export const workerCommand: CliCommand = {
       process.once('SIGTERM', () => stop('SIGTERM'));
       // announced once a signal stops it cleanly
       if (flags.json) printJson({ workerId: worker.workerId, dataDir: config.dataDir });
-      log(`${worker.workerId} taking jobs (data dir ${config.dataDir})`);
+      log(`${worker.workerId} taking jobs (data dir ${config.dataDir}; journals not there: ${config.objectStore ? `from s3://${config.objectStore.bucket}/${config.objectStore.prefix ?? ''}` : 'none, no objectStore configured'})`);
     });
     return 0;
   },
