@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseEpisodeQuery } from '../../policies/episode-query.ts';
 import { dataDirLayout } from '../../recordings/data-dir.ts';
 import { simPandaFoxgloveModel } from '../../recordings/foxglove-robot-model.ts';

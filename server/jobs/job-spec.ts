@@ -2,7 +2,23 @@ import { Type, type Static } from '@sinclair/typebox';
 import { SafeNameSchema } from '../../core/safe-name.ts';
 import { TrainingJobSpecSchema } from '../../policies/training-job.ts';
 
-/** What a job does: train a new version, or evaluate one in the simulator (REST body of POST /api/jobs). */
+/** An export job: the episodes a catalog query selects, written by one of `takeover export`'s formats (docs/deployment.md). */
+export const ExportJobSpecSchema = Type.Object(
+  {
+    episodes: Type.String({ maxLength: 2000, description: "catalog query: key=value pairs (task=place,outcome=success) or 'all'" }),
+    format: Type.Union([Type.Literal('robomimic'), Type.Literal('lerobot'), Type.Literal('mcap-foxglove')]),
+    includeRewound: Type.Optional(Type.Boolean()),
+    includeRecovery: Type.Optional(Type.Boolean()),
+    /** also export episodes recovered with gaps */
+    includeGapped: Type.Optional(Type.Boolean()),
+    /** the control rate the samples are written at (default 20) */
+    controlHz: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  },
+  { additionalProperties: false },
+);
+export type ExportJobSpec = Static<typeof ExportJobSpecSchema>;
+
+/** What a job does: train a new version, evaluate one in the simulator, or export episodes (REST body of POST /api/jobs). */
 export const JobSpecSchema = Type.Union(
   [
     Type.Object({ kind: Type.Literal('training'), training: TrainingJobSpecSchema }, { additionalProperties: false }),
@@ -21,6 +37,7 @@ export const JobSpecSchema = Type.Union(
       },
       { additionalProperties: false },
     ),
+    Type.Object({ kind: Type.Literal('export'), export: ExportJobSpecSchema }, { additionalProperties: false }),
   ],
   { $id: 'takeover/JobSpec' },
 );
@@ -40,7 +57,7 @@ export const JobViewSchema = Type.Object(
     progress: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
     /** the policy version a training job created */
     version: Type.Union([Type.String(), Type.Null()]),
-    /** what the job reported at the end (training: set summary; evaluation: the scores) */
+    /** what the job reported at the end (training: set summary; evaluation: the scores; export: where it wrote and what) */
     result: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
     error: Type.Union([Type.String(), Type.Null()]),
     /** runs started (a worker lost mid-job makes another) */

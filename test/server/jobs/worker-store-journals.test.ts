@@ -2,24 +2,16 @@
 // storage"): s3rver is the NAMED TEST DOUBLE for S3 (test/recordings/fixtures/s3-double.ts), and
 // the cell's journals are gone from its disk after their verified upload (keepLocal: false).
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openPgPool } from '../../../database/pg-pool.ts';
 import { PgPolicyStore } from '../../../policies/pg-policy-store.ts';
-import { CatalogWriteQueue } from '../../../recordings/catalog-write-queue.ts';
-import { JournalUploader } from '../../../recordings/journal-uploader.ts';
 import { PgCatalog } from '../../../recordings/pg-catalog.ts';
-import { S3ObjectStore } from '../../../recordings/s3-object-store.ts';
-import type { ObjectStoreConfig } from '../../../server/config/config-schema.ts';
 import { JobWorker } from '../../../server/jobs/job-worker.ts';
-import type { JobView } from '../../../server/jobs/job-spec.ts';
 import { PgJobQueue } from '../../../server/jobs/pg-job-queue.ts';
 import { startTestPg, type TestPg } from '../../database/embedded-pg.ts';
-import { recordEpisodes } from '../../policies/recorded-episodes.ts';
 import { BUCKET, S3RVER_ENV, startS3Double, type S3Double } from '../../recordings/fixtures/s3-double.ts';
+import { cellWithUploadedJournals, tempDir, untilJob } from './uploaded-cell.ts';
 
 let server: TestPg;
 let s3: S3Double;
@@ -46,59 +38,17 @@ afterEach(async () => {
 
 const TRAIN = { kind: 'training' as const, training: { episodes: 'task=place', weighting: 'sirius' as const, epochs: 2, hidden: [8], batchSize: 32, seed: 1 } };
 
-function tempDir(name: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tko-${name}-`));
-  cleanup.push(() => fs.rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** Cell A records 6 episodes, uploads them to the store under `prefix` and deletes its local copies. */
-async function cellWithUploadedJournals(prefix: string): Promise<{ url: string; pool: pg.Pool; objectStore: ObjectStoreConfig }> {
-  const url = await server.newDatabase();
-  const pool = openPgPool(url);
-  cleanup.push(() => pool.end());
-  const cellDir = tempDir('cell-a');
-  const catalog = await PgCatalog.open(pool, { serverId: 'srv-a' });
-  await recordEpisodes(cellDir, catalog, 6);
-  const objectStore: ObjectStoreConfig = { bucket: BUCKET, prefix, endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true };
-  const store = new S3ObjectStore(objectStore);
-  const writes = new CatalogWriteQueue(catalog);
-  const errors: string[] = [];
-  const up = new JournalUploader({ dataDir: cellDir, store, catalog, writes, keepLocal: false, retryMinMs: 20, retryMaxMs: 50, onError: (e) => errors.push(e.message) });
-  await up.start();
-  const end = Date.now() + 30_000;
-  while (up.stats().uploaded < 6) {
-    if (Date.now() > end) throw new Error(`uploads stalled at ${up.stats().uploaded}: ${errors.join('; ')}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  await up.close();
-  await writes.close();
-  store.close();
-  expect(fs.readdirSync(path.join(cellDir, 'episodes')).filter((f) => f.endsWith('.mcap'))).toEqual([]);
-  return { url, pool, objectStore };
-}
-
-async function until(queue: PgJobQueue, id: string, pred: (j: JobView) => boolean, ms = 60_000): Promise<JobView> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const j = (await queue.get(id))!;
-    if (pred(j)) return j;
-    if (Date.now() > end) throw new Error(`job ${id} stayed ${j.status}: ${JSON.stringify(j)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('a worker elsewhere trains on journals in the object store', () => {
   it('fetches the uploaded journals into its cache, checked, and publishes the version', async () => {
-    const { url, pool, objectStore } = await cellWithUploadedJournals('lab-ok/');
+    const { url, pool, objectStore } = await cellWithUploadedJournals(server, s3, 'lab-ok/', cleanup);
     const queue = await PgJobQueue.open(pool, url, 'srv-a', { retries: 0 });
     cleanup.push(() => queue.close());
     // the worker's machine has none of the cell's files
-    const workerDir = tempDir('gpu-host');
+    const workerDir = tempDir('gpu-host', cleanup);
     const worker = await JobWorker.start({ database: url, dataDir: workerDir, objectStore, workerId: 'gpu-1', heartbeatMs: 200, staleMs: 2000 });
     cleanup.push(() => worker.stop());
     const job = await queue.submit(TRAIN);
-    const done = await until(queue, job.id, (j) => j.status === 'succeeded' || j.status === 'failed');
+    const done = await untilJob(queue, job.id, (j) => j.status === 'succeeded' || j.status === 'failed');
     expect(done.error).toBeNull();
     expect(done).toMatchObject({ status: 'succeeded', version: 'v1', runner: 'gpu-1' });
     // the same set as from the cell's own disk (job-worker.test.ts)
@@ -108,15 +58,15 @@ describe('a worker elsewhere trains on journals in the object store', () => {
   });
 
   it('a store copy that differs from the recorded SHA-256 fails the job with an error naming the episode', async () => {
-    const { url, pool, objectStore } = await cellWithUploadedJournals('lab-bad/');
+    const { url, pool, objectStore } = await cellWithUploadedJournals(server, s3, 'lab-bad/', cleanup);
     await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'lab-bad/episodes/ep-3.mcap', Body: Buffer.from('not the journal that was uploaded') }));
     const queue = await PgJobQueue.open(pool, url, 'srv-a', { retries: 0 });
     cleanup.push(() => queue.close());
-    const workerDir = tempDir('gpu-host');
+    const workerDir = tempDir('gpu-host', cleanup);
     const worker = await JobWorker.start({ database: url, dataDir: workerDir, objectStore, workerId: 'gpu-1', heartbeatMs: 200, staleMs: 2000 });
     cleanup.push(() => worker.stop());
     const job = await queue.submit(TRAIN);
-    const done = await until(queue, job.id, (j) => j.status === 'succeeded' || j.status === 'failed');
+    const done = await untilJob(queue, job.id, (j) => j.status === 'succeeded' || j.status === 'failed');
     expect(done.status).toBe('failed');
     expect(done.error).toMatch(/episode ep-3: the copy fetched from s3:\/\/journals\/lab-bad\/ \(key 'lab-bad\/episodes\/ep-3\.mcap'\) has SHA-256 [0-9a-f]{64}, the catalog recorded [0-9a-f]{64}; not used/);
     expect(done.error).toMatch(/^1 selected episode\(s\) could not be read here, nothing was trained/);
@@ -126,7 +76,7 @@ describe('a worker elsewhere trains on journals in the object store', () => {
     expect((await (await PgCatalog.open(pool, { serverId: 'srv-a' })).get('ep-3'))?.status).toBe('complete');
     // the worker lives on and takes the next job (the demos: ep-3 is not among them)
     const again = await queue.submit({ kind: 'training', training: { ...TRAIN.training, episodes: 'task=place,kind=demo' } });
-    const second = await until(queue, again.id, (j) => j.status === 'succeeded' || j.status === 'failed');
+    const second = await untilJob(queue, again.id, (j) => j.status === 'succeeded' || j.status === 'failed');
     expect(second).toMatchObject({ status: 'succeeded', version: 'v1' });
   });
 });
