@@ -115,6 +115,9 @@ describe('export jobs', () => {
     cleanup.push(() => worker.stop());
     const a = await queue.submit({ kind: 'export', export: { episodes: 'task=place', format: 'mcap-foxglove' } });
     const b = await queue.submit({ kind: 'export', export: { episodes: 'task=lift', format: 'robomimic' } });
+    // a query that does not parse never reaches a worker
+    await expect(queue.submit({ kind: 'export', export: { episodes: 'colour=red', format: 'robomimic' } })).rejects.toThrow(/^export: .*unknown filter 'colour'/);
+    expect((await queue.list()).length).toBe(2);
     const failedA = await untilJob(queue, a.id, (j) => j.status === 'failed' || j.status === 'succeeded');
     expect(failedA.error).toMatch(/^6 selected episode\(s\) could not be read here, nothing was exported: episode ep-5: its journal is not on this server's disk; it was uploaded as 'exp-d\/episodes\/ep-5\.mcap', and no objectStore is configured here to fetch it; .*; and 1 more$/);
     const failedB = await untilJob(queue, b.id, (j) => j.status === 'failed' || j.status === 'succeeded');
