@@ -81,8 +81,14 @@ export interface RunTrainingJobOptions {
   catalog?: Catalog;
   /** where journal bytes come from (default: the data directory alone; with an object store, uploaded journals not on this disk are fetched) */
   journals?: EpisodeJournals;
-  /** creates the version instead of the local registry (a job worker publishes it to the shared store) */
-  createVersion?: (draft: NewPolicyManifest, weights: Float32Array[], version?: string) => Promise<PolicyManifest>;
+  /** creates the version instead of the local registry (a job worker publishes it to the shared store); `help` holds the help model's files when `draft.help` is set */
+  createVersion?: (draft: NewPolicyManifest, weights: Float32Array[], version?: string, help?: VersionHelpFiles) => Promise<PolicyManifest>;
+}
+
+/** The help model's training states and (with an ensemble) heads, written beside a version's weights. */
+export interface VersionHelpFiles {
+  states: Float32Array;
+  heads?: Float32Array;
 }
 
 /** Loads episodes, derives labels and weights, trains, and writes a new immutable version. */
@@ -176,12 +182,8 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
       await saveWeights(opts.outDir, draft.architecture, weights);
       if (help) saveHelpStates(opts.outDir, help.model, help.states);
       if (help?.model.ensemble) saveHelpHeads(opts.outDir, help.model.ensemble, help.heads);
-    } else if (opts.createVersion) {
-      // the shared store keeps a version's three files, not the help model's states or heads: a version
-      // trained on a worker does not ask for help (docs/deployment.md)
-      const { help: _unstored, ...withoutHelp } = draft;
-      manifest = await opts.createVersion(withoutHelp, weights, spec.version);
-    } else manifest = await registry.create(draft, weights, spec.version, help?.states, help?.heads);
+    } else if (opts.createVersion) manifest = await opts.createVersion(draft, weights, spec.version, help ? { states: help.states, heads: help.heads } : undefined);
+    else manifest = await registry.create(draft, weights, spec.version, help?.states, help?.heads);
     return { manifest, summary, damaged, gapped };
   } finally {
     result.policy.dispose();

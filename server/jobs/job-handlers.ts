@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
 import type { PgPolicyStore } from '../../policies/pg-policy-store.ts';
-import { PolicyRegistry, saveWeights, writePolicyFolder } from '../../policies/policy-registry.ts';
+import { PolicyRegistry, saveHelpHeads, saveHelpStates, saveWeights, writePolicyFolder } from '../../policies/policy-registry.ts';
 import { runTrainingJob, type JobProgress } from '../../policies/training-job.ts';
 import type { EpisodeJournals } from '../../recordings/episode-journals.ts';
 import { PgCatalog } from '../../recordings/pg-catalog.ts';
@@ -46,12 +46,15 @@ export async function runJob(spec: JobSpec, ctx: JobContext): Promise<JobOutcome
     const result = await runTrainingJob(t, {
       dataDir: ctx.dataDir, catalog, journals: ctx.journals, signal: ctx.signal,
       onProgress: (p: JobProgress) => ctx.onProgress({ ...p }),
-      createVersion: async (draft, weights, version) => {
+      createVersion: async (draft, weights, version, help) => {
         const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tko-version-'));
         try {
           // written under a placeholder name; the store names it (the next v<N>) as it publishes
           await writePolicyFolder(tmp, { ...draft, version: version ?? 'pending' });
           await saveWeights(tmp, draft.architecture, weights);
+          // with its help model: on any server that runs it, the version asks for help as it was calibrated to
+          if (draft.help) saveHelpStates(tmp, draft.help, help?.states);
+          if (draft.help?.ensemble) saveHelpHeads(tmp, draft.help.ensemble, help?.heads);
           return await ctx.store.publish(tmp, { jobId: ctx.jobId, version, reserved: builtins() });
         } finally {
           fs.rmSync(tmp, { recursive: true, force: true });
