@@ -49,8 +49,8 @@ export async function setupPolicies(app: FastifyInstance, control: ControlPlane,
   await app.register(jobsApi, {
     jobs, dataDir,
     checkSpec: async (spec) => {
-      // an export needs no version (its query is checked by the queue)
-      if (spec.kind === 'export') return;
+      // an export needs no version (its query is checked by the queue); a loop starts from a shipped one, checked on the worker
+      if (spec.kind === 'export' || spec.kind === 'loop') return;
       const { JobRefusedError } = await import('./jobs/job-spec.ts');
       const version = spec.kind === 'training' ? spec.training.parentVersion : spec.evaluation.version;
       if (!version) return;

@@ -9,6 +9,7 @@ import type { EpisodeJournals } from '../../recordings/episode-journals.ts';
 import { PgCatalog } from '../../recordings/pg-catalog.ts';
 import { evaluatePolicy } from '../cli/eval-command.ts';
 import { runExportJob } from './export-job.ts';
+import { runLoopJob } from './loop-job.ts';
 import type { JobSpec } from './job-spec.ts';
 
 /** What a job runs with on a worker. */
@@ -64,6 +65,7 @@ export async function runJob(spec: JobSpec, ctx: JobContext): Promise<JobOutcome
     return { version: result.manifest.version, result: { summary: result.summary, damaged: result.damaged, gapped: result.gapped } };
   }
   if (spec.kind === 'export') return runExportJob(spec.export, ctx);
+  if (spec.kind === 'loop') return runLoopJob(spec.loop, ctx);
   const e = spec.evaluation;
   await ctx.store.materialize(registry, e.version);
   const policy = await registry.load(e.version);
