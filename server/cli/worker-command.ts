@@ -3,10 +3,10 @@ import { JobWorker } from '../jobs/job-worker.ts';
 import { intFlag, UsageError, type CliCommand } from './cli-command.ts';
 import { printJson } from './json-output.ts';
 
-/** `takeover worker`: runs jobs (training, evaluation) from the shared queue until SIGINT/SIGTERM. */
+/** `takeover worker`: runs jobs (training, evaluation, export, loop) from the shared queue until SIGINT/SIGTERM. */
 export const workerCommand: CliCommand = {
   name: 'worker',
-  summary: 'run jobs (training, evaluation) from the shared PostgreSQL queue; several may run, on any machine',
+  summary: 'run jobs (training, evaluation, export, loop) from the shared PostgreSQL queue; several may run, on any machine',
   usage: 'takeover worker --database postgres://... [--config FILE] [--data-dir DIR] [--worker-id NAME] [--heartbeat-ms N] [--stale-ms N] [--json]',
   options: {
     'worker-id': { type: 'string' },

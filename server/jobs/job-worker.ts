@@ -29,7 +29,7 @@ type WorkerSettings = Required<Omit<JobWorkerOptions, 'retries' | 'timeoutSecond
 
 /**
  * A `takeover worker`: takes jobs from the shared queue one at a time and runs them (training,
- * evaluation). A running job writes a heartbeat; any worker that finds a job whose heartbeat
+ * evaluation, export, loop). A running job writes a heartbeat; any worker that finds a job whose heartbeat
  * stopped (its worker was killed) fails that run in pg-boss, which queues it again (up to
  * `retries`). Results go to the shared database (versions to the policy store).
  */
