@@ -5,7 +5,7 @@ import { EXPORTERS, type ExportFormat } from '../../recordings/exporter.ts';
 import { digestFile, type ObjectDigest } from '../../recordings/object-store.ts';
 import { PgCatalog } from '../../recordings/pg-catalog.ts';
 import { exportEpisodes } from '../export/export-episodes.ts';
-import type { JobContext, JobOutcome } from './job-handlers.ts';
+import type { JobContext, JobOutcome } from './job-context.ts';
 import type { ExportJobSpec } from './job-spec.ts';
 
 /** An exported file copied to the object store. */

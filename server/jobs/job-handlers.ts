@@ -1,37 +1,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type pg from 'pg';
-import type { PgPolicyStore } from '../../policies/pg-policy-store.ts';
 import { PolicyRegistry, saveHelpHeads, saveHelpStates, saveWeights, writePolicyFolder } from '../../policies/policy-registry.ts';
 import { runTrainingJob, type JobProgress } from '../../policies/training-job.ts';
-import type { EpisodeJournals } from '../../recordings/episode-journals.ts';
 import { PgCatalog } from '../../recordings/pg-catalog.ts';
 import { evaluatePolicy } from '../cli/eval-command.ts';
 import { runExportJob } from './export-job.ts';
+import type { JobContext, JobOutcome } from './job-context.ts';
 import { runLoopJob } from './loop-job.ts';
 import type { JobSpec } from './job-spec.ts';
 
-/** What a job runs with on a worker. */
-export interface JobContext {
-  /** the queue's id of the job: a retried job makes no second version */
-  jobId: string;
-  /** the server the job was submitted on: a training job trains on its episodes */
-  serverId: string;
-  /** the worker's data directory: the registry versions are materialized into, journals found on this disk */
-  dataDir: string;
-  /** journal bytes: the data directory's file, else the object store's verified copy (cached in dataDir) */
-  journals: EpisodeJournals;
-  pool: pg.Pool;
-  store: PgPolicyStore;
-  signal: AbortSignal;
-  onProgress: (p: Record<string, unknown>) => void;
-}
-
-export interface JobOutcome {
-  version: string | null;
-  result: Record<string, unknown>;
-}
+export type { JobContext, JobOutcome } from './job-context.ts';
 
 /** Runs one job of any kind to its end (throws on failure; an aborted signal stops it). */
 export async function runJob(spec: JobSpec, ctx: JobContext): Promise<JobOutcome> {

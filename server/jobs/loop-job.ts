@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend } from '../../policies/backend.ts';
 import { runLearningLoop } from '../loop/learning-loop.ts';
-import type { JobContext, JobOutcome } from './job-handlers.ts';
+import type { JobContext, JobOutcome } from './job-context.ts';
 import type { LoopJobSpec } from './job-spec.ts';
 
 /** The run id of a loop job: its folder is `<dataDir>/loops/<run id>` on the worker. */
