@@ -5,9 +5,9 @@ import { isSafeName } from '../core/safe-name.ts';
 import { migratePg } from '../database/pg-migrate.ts';
 import { MODEL_JSON, WEIGHTS_BIN } from './file-io-handler.ts';
 import { parseManifest, POLICY_JSON, type PolicyManifest } from './policy-manifest.ts';
-import { DEFAULT_VERSION, type PolicyRegistry } from './policy-registry.ts';
+import { DEFAULT_VERSION, readHelpHeads, readHelpStates, type PolicyRegistry } from './policy-registry.ts';
 
-/** The files of a version folder, all stored (a version is its folder). */
+/** The files every version folder has; its help model's files (named in policy.json) are stored beside them. */
 const FILES = [POLICY_JSON, MODEL_JSON, WEIGHTS_BIN] as const;
 
 const MIGRATIONS: readonly string[] = [
@@ -24,6 +24,8 @@ const MIGRATIONS: readonly string[] = [
      job_id TEXT UNIQUE,
      server_id TEXT NOT NULL
    );`,
+  // the help model's files: a version that asks for help on one server asks on every server
+  `ALTER TABLE policy_versions ADD COLUMN help_states BYTEA, ADD COLUMN help_heads BYTEA;`,
 ];
 
 /** Serializes naming a new version across workers (any fixed key). */
@@ -68,12 +70,16 @@ export class PgPolicyStore {
 
   /**
    * Publishes a version folder written under any name (`dir` holds policy.json, model.json,
-   * weights.bin): named `version`, else the next free `v<N>` here. With a `jobId` that already
-   * made a version, nothing is written and that version is returned (a retried job).
+   * weights.bin, and the help model's states and heads when policy.json has one): named
+   * `version`, else the next free `v<N>` here. With a `jobId` that already made a version,
+   * nothing is written and that version is returned (a retried job).
    */
   async publish(dir: string, { jobId, version, reserved = [] }: { jobId?: string; version?: string; reserved?: string[] }): Promise<PolicyManifest> {
     const files = Object.fromEntries(FILES.map((f) => [f, fs.readFileSync(path.join(dir, f))])) as Record<(typeof FILES)[number], Buffer>;
     const draft = parseManifest(files[POLICY_JSON].toString('utf8'), path.join(dir, POLICY_JSON));
+    // read and size-checked now: a version is never stored without the help files its policy.json names
+    const helpStates = draft.help ? bytesOf(readHelpStates(dir, draft.help)) : null;
+    const helpHeads = draft.help?.ensemble ? bytesOf(readHelpHeads(dir, draft.help.ensemble)) : null;
     const client = await this.#pool.connect();
     try {
       await client.query('BEGIN');
@@ -92,9 +98,9 @@ export class PgPolicyStore {
       const policyJson = Buffer.from(JSON.stringify(manifest, null, 2) + '\n');
       try {
         await client.query(
-          `INSERT INTO policy_versions (version, parent_version, task, manifest, policy_json, model_json, weights_bin, job_id, server_id)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-          [name, manifest.parentVersion, manifest.task, JSON.stringify(manifest), policyJson, files[MODEL_JSON], files[WEIGHTS_BIN], jobId ?? null, this.serverId],
+          `INSERT INTO policy_versions (version, parent_version, task, manifest, policy_json, model_json, weights_bin, help_states, help_heads, job_id, server_id)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+          [name, manifest.parentVersion, manifest.task, JSON.stringify(manifest), policyJson, files[MODEL_JSON], files[WEIGHTS_BIN], helpStates, helpHeads, jobId ?? null, this.serverId],
         );
       } catch (err) {
         if ((err as { code?: string }).code === '23505') throw new Error(`policy version '${name}' already exists; versions are never overwritten`);
@@ -118,8 +124,8 @@ export class PgPolicyStore {
   async materialize(registry: PolicyRegistry, version: string): Promise<boolean> {
     if (!isSafeName(version)) return false;
     const finalDir = path.join(registry.root, version);
-    const r = await this.#pool.query<{ policy_json: Buffer; model_json: Buffer; weights_bin: Buffer }>(
-      'SELECT policy_json, model_json, weights_bin FROM policy_versions WHERE version = $1', [version],
+    const r = await this.#pool.query<{ manifest: PolicyManifest; policy_json: Buffer; model_json: Buffer; weights_bin: Buffer; help_states: Buffer | null; help_heads: Buffer | null }>(
+      'SELECT manifest, policy_json, model_json, weights_bin, help_states, help_heads FROM policy_versions WHERE version = $1', [version],
     );
     const row = r.rows[0];
     if (!row) return false;
@@ -135,6 +141,10 @@ export class PgPolicyStore {
     fs.writeFileSync(path.join(tmp, POLICY_JSON), row.policy_json);
     fs.writeFileSync(path.join(tmp, MODEL_JSON), row.model_json);
     fs.writeFileSync(path.join(tmp, WEIGHTS_BIN), row.weights_bin);
+    // under the names policy.json gives (checked plain names; loading checks them again with their sizes)
+    const help = row.manifest.help;
+    if (help && row.help_states && isSafeName(help.file)) fs.writeFileSync(path.join(tmp, help.file), row.help_states);
+    if (help?.ensemble && row.help_heads && isSafeName(help.ensemble.file)) fs.writeFileSync(path.join(tmp, help.ensemble.file), row.help_heads);
     try {
       fs.renameSync(tmp, finalDir);
     } catch (err) {
@@ -161,4 +171,8 @@ async function nextName(client: pg.PoolClient, reserved: string[]): Promise<stri
   let n = (r.rows[0]?.n ?? 0) + 1;
   while (reserved.includes(`v${n}`)) n++;
   return `v${n}`;
+}
+
+function bytesOf(values: Float32Array): Buffer {
+  return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
 }

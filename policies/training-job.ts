@@ -9,6 +9,7 @@ import { featureSpecFromObservation, type FeatureSpec } from './observation-feat
 import type { Evaluation, PolicyManifest } from './policy-manifest.ts';
 import { PolicyRegistry, saveHelpHeads, saveHelpStates, saveWeights, writePolicyFolder, type NewPolicyManifest } from './policy-registry.ts';
 import type { Catalog } from '../recordings/catalog.ts';
+import type { EpisodeJournals } from '../recordings/episode-journals.ts';
 import { gatherRows, trainPolicy, type TrainProgress, type TrainResult } from './trainer.ts';
 import { calibrateEnsemble, calibrateHelp, type HelpModel, type HelpScoreChoice } from './help-model.ts';
 import { buildTrainingSet, type EpisodeSteps, type TrainingSet, type TrainingSetSummary } from './training-set.ts';
@@ -78,8 +79,16 @@ export interface RunTrainingJobOptions {
   outDir?: string;
   /** the catalog to select episodes from (default: the data directory's SQLite catalog) */
   catalog?: Catalog;
-  /** creates the version instead of the local registry (a job worker publishes it to the shared store) */
-  createVersion?: (draft: NewPolicyManifest, weights: Float32Array[], version?: string) => Promise<PolicyManifest>;
+  /** where journal bytes come from (default: the data directory alone; with an object store, uploaded journals not on this disk are fetched) */
+  journals?: EpisodeJournals;
+  /** creates the version instead of the local registry (a job worker publishes it to the shared store); `help` holds the help model's files when `draft.help` is set */
+  createVersion?: (draft: NewPolicyManifest, weights: Float32Array[], version?: string, help?: VersionHelpFiles) => Promise<PolicyManifest>;
+}
+
+/** The help model's training states and (with an ensemble) heads, written beside a version's weights. */
+export interface VersionHelpFiles {
+  states: Float32Array;
+  heads?: Float32Array;
 }
 
 /** Loads episodes, derives labels and weights, trains, and writes a new immutable version. */
@@ -91,8 +100,11 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
   opts.onProgress?.({ phase: 'loading', done: 0, total: 0 });
   const loaded = opts.episodes
     ? { episodes: opts.episodes, damaged: [], gapped: [], unavailable: [] }
-    : await loadEpisodeSet(opts.dataDir, query, { catalog: opts.catalog, includeGapped: spec.includeGapped, onEpisode: (done, total) => opts.onProgress?.({ phase: 'loading', done, total }) });
-  const { episodes, damaged, gapped } = loaded;
+    : await loadEpisodeSet(opts.dataDir, query, { catalog: opts.catalog, journals: opts.journals, includeGapped: spec.includeGapped, onEpisode: (done, total) => opts.onProgress?.({ phase: 'loading', done, total }) });
+  const { episodes, damaged, gapped, unavailable } = loaded;
+  // a journal the store cannot give back now says nothing about the episode: training on the rest
+  // would quietly change the set, so the run stops and names them (a retry may find the store back)
+  if (unavailable.length > 0) throw new Error(`${unavailable.length} selected episode(s) could not be read here, nothing was trained: ${unavailable.slice(0, 5).map((u) => u.error).join('; ')}${unavailable.length > 5 ? `; and ${unavailable.length - 5} more` : ''}`);
   if (episodes.length === 0) {
     const left = [damaged.length && `${damaged.length} damaged (quarantined)`, gapped.length && `${gapped.length} with gaps (includeGapped keeps them)`].filter(Boolean);
     throw new Error(`no recorded episodes match '${spec.episodes}'${left.length ? `: ${left.join(', ')}` : ''}`);
@@ -170,12 +182,8 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
       await saveWeights(opts.outDir, draft.architecture, weights);
       if (help) saveHelpStates(opts.outDir, help.model, help.states);
       if (help?.model.ensemble) saveHelpHeads(opts.outDir, help.model.ensemble, help.heads);
-    } else if (opts.createVersion) {
-      // the shared store keeps a version's three files, not the help model's states or heads: a version
-      // trained on a worker does not ask for help (docs/deployment.md)
-      const { help: _unstored, ...withoutHelp } = draft;
-      manifest = await opts.createVersion(withoutHelp, weights, spec.version);
-    } else manifest = await registry.create(draft, weights, spec.version, help?.states, help?.heads);
+    } else if (opts.createVersion) manifest = await opts.createVersion(draft, weights, spec.version, help ? { states: help.states, heads: help.heads } : undefined);
+    else manifest = await registry.create(draft, weights, spec.version, help?.states, help?.heads);
     return { manifest, summary, damaged, gapped };
   } finally {
     result.policy.dispose();

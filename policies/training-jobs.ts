@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { ObjectStoreConfig } from '../server/config/config-schema.ts';
 import { startTsWorker } from './ts-worker.ts';
 import type { JobProgress, TrainingJobResult, TrainingJobSpec } from './training-job.ts';
 import type { TrainingWorkerInput } from './training-worker.ts';
@@ -38,19 +39,21 @@ export interface TrainingJobManagerOptions {
   /** jobs run one at a time by default: the machine's cores belong to the control loops first */
   maxConcurrent?: number;
   workerFactory?: WorkerFactory;
+  /** the server's object store: training reads uploaded journals gone from `dataDir` there */
+  objectStore?: ObjectStoreConfig;
 }
 
 /** Queues training jobs, runs each in its own worker, and reports progress to listeners. */
 export class TrainingJobManager {
-  #o: Required<Omit<TrainingJobManagerOptions, 'builtinDir'>> & { builtinDir?: string };
+  #o: Required<Omit<TrainingJobManagerOptions, 'builtinDir' | 'objectStore'>> & Pick<TrainingJobManagerOptions, 'builtinDir' | 'objectStore'>;
   #jobs = new Map<string, TrainingJob>();
   #workers = new Map<string, WorkerLike>();
   #queue: string[] = [];
   #listeners = new Set<(job: TrainingJob) => void>();
   #waiters = new Map<string, Array<(job: TrainingJob) => void>>();
 
-  constructor({ dataDir, builtinDir, maxConcurrent = 1, workerFactory = threadWorkerFactory }: TrainingJobManagerOptions) {
-    this.#o = { dataDir, builtinDir, maxConcurrent, workerFactory };
+  constructor({ dataDir, builtinDir, maxConcurrent = 1, workerFactory = threadWorkerFactory, objectStore }: TrainingJobManagerOptions) {
+    this.#o = { dataDir, builtinDir, maxConcurrent, workerFactory, objectStore };
   }
 
   /** Queues a job and returns it (status queued or running). */
@@ -109,7 +112,7 @@ export class TrainingJobManager {
       const job = this.#jobs.get(id)!;
       let worker: WorkerLike;
       try {
-        worker = this.#o.workerFactory({ spec: job.spec, dataDir: this.#o.dataDir, builtinDir: this.#o.builtinDir });
+        worker = this.#o.workerFactory({ spec: job.spec, dataDir: this.#o.dataDir, builtinDir: this.#o.builtinDir, ...(this.#o.objectStore && { objectStore: this.#o.objectStore }) });
       } catch (err) {
         this.#finish(job, 'failed', null, `could not start a training worker: ${(err as Error).message}`);
         continue;

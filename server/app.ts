@@ -243,7 +243,7 @@ export async function buildApp(config: TakeoverConfig, opts: AppOptions = {}): P
     // images on a socket of their own, on this thread: never through the control thread (docs/architecture.md)
     await setupCameras(app, config, recording?.recorder ?? null, originCheck(config.allowedOrigins));
     policies = withPolicies
-      ? await setupPolicies(app, control, config.dataDir, serverId, database && config.database ? { pool: database.pool, url: config.database, serverId, jobs: config.jobs } : undefined)
+      ? await setupPolicies(app, control, config.dataDir, serverId, database && config.database ? { pool: database.pool, url: config.database, serverId, jobs: config.jobs } : undefined, config.objectStore)
       : null;
     await app.register(statusApi, {
       control, broadcaster, version: VERSION, threads: () => ({ control: control.priority, network: networkPriority, safety: safety?.priority ?? null }), estopAckMs: router.estopAckMs,

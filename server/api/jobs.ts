@@ -29,7 +29,7 @@ export const jobsApi: FastifyPluginAsync<JobsApiOptions> = async (app, o) => {
   const view = (j: JobView): JobView => ({ ...j, error: j.error === null ? null : withoutServerPaths(j.error, o.dataDir) });
   const one = plain(JobViewSchema);
 
-  app.post<{ Body: JobSpec }>('/api/jobs', { config: { role: 'operator' }, schema: { tags, summary: 'queue a training or evaluation job (202)', body: plain(JobSpecSchema), response: { 202: one } } }, async (req, reply) => {
+  app.post<{ Body: JobSpec }>('/api/jobs', { config: { role: 'operator' }, schema: { tags, summary: 'queue a training, evaluation or export job (202)', body: plain(JobSpecSchema), response: { 202: one } } }, async (req, reply) => {
     try {
       await o.checkSpec?.(req.body);
       const job = await o.jobs.submit(req.body);

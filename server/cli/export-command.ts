@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseEpisodeQuery } from '../../policies/episode-query.ts';
-import { loadEpisodeSet } from '../../policies/episode-loader.ts';
 import { dataDirLayout } from '../../recordings/data-dir.ts';
 import { simPandaFoxgloveModel } from '../../recordings/foxglove-robot-model.ts';
 import type { RobotModelLookup } from '../../recordings/foxglove-export.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { EXPORTERS, EXPORT_FORMATS, type ExportFormat } from '../../recordings/exporter.ts';
-import { EpisodeJournals } from '../../recordings/episode-journals.ts';
-import { S3ObjectStore } from '../../recordings/s3-object-store.ts';
+import { exportEpisodes } from '../export/export-episodes.ts';
+import { openEpisodeJournals } from '../../recordings/open-episode-journals.ts';
+import { configuredObjectStore } from './configured-object-store.ts';
 import { intFlag, UsageError, type CliCommand } from './cli-command.ts';
 import { printJson } from './json-output.ts';
 import { ProgressBar } from './progress-bar.ts';
@@ -48,64 +48,52 @@ export const exportCommand: CliCommand = {
     if (!existsSync(dataDirLayout(flags.dataDir).catalog)) throw new UsageError(`no recordings catalog in ${flags.dataDir} (set --data-dir)`);
 
     // journals uploaded and gone from this disk come back from the configured object store (docs/deployment.md)
-    const store = objectStoreOf(flags.config);
-    const journals = new EpisodeJournals(flags.dataDir, store);
+    const opened = await openEpisodeJournals(flags.dataDir, configuredObjectStore(flags.config, 'export'));
+    const { journals } = opened;
     try {
       let bar: ProgressBar | null = null;
-      const set = await loadEpisodeSet(flags.dataDir, query, {
-        journals,
-        includeGapped: values['include-gapped'] === true,
-        onEpisode: (done, total) => {
-          bar ??= new ProgressBar('reading episodes', total, { enabled: Boolean(process.stderr.isTTY) && !flags.json });
-          bar.update(done);
-        },
-      });
-      (bar as ProgressBar | null)?.finish();
-      const { episodes: loaded, damaged, gapped, unavailable } = set;
-      // damage stays local: each damaged journal is quarantined and named, the others are exported
-      for (const d of damaged) process.stderr.write(`takeover export: skipped damaged ${d.id}: ${d.error}${d.movedTo ? ` (moved to ${d.movedTo})` : ''}${d.catalogError ? ` (${d.catalogError})` : ''}\n`);
-      for (const u of unavailable) process.stderr.write(`takeover export: skipped ${u.id}: ${u.error}\n`);
-      if (gapped.length) process.stderr.write(`takeover export: left out ${gapped.length} episode(s) recovered with gaps (--include-gapped exports them): ${gapped.join(', ')}\n`);
-      if (loaded.length === 0) {
-        process.stderr.write(`takeover export: no finished episode matches '${String(values.episodes)}'${damaged.length ? ` that reads (${damaged.length} damaged)` : ''}\n`);
-        return 1;
-      }
-      loaded.sort((a, b) => a.row.startedAt - b.row.startedAt || a.id.localeCompare(b.id));
-      const target = resolve(out);
-      let result;
+      const robotModels = format === 'mcap-foxglove' ? simRobotModels(flags.config) : undefined;
+      let exported;
       try {
-        result = await exporter.write(
-          // the journal paths as read above (a fetched copy is in the cache by now)
-          await Promise.all(loaded.map(async (e) => ({ id: e.id, kind: e.kind, task: e.row.task, outcome: e.row.outcome, steps: e.steps, events: e.events, tags: e.row.tags, file: await journals.path(e.row) }))),
-          target,
-          { includeRewound: values['include-rewound'] === true, includeRecovery: values['include-recovery'] === true, controlHz: hz, ...(format === 'mcap-foxglove' && { robotModels: simRobotModels(flags.config) }) },
+        exported = await exportEpisodes(
+          flags.dataDir,
+          { format: format as ExportFormat, query, includeGapped: values['include-gapped'] === true, includeRewound: values['include-rewound'] === true, includeRecovery: values['include-recovery'] === true, controlHz: hz, ...(robotModels && { robotModels }) },
+          resolve(out),
+          {
+            journals,
+            onEpisode: (done, total) => {
+              bar ??= new ProgressBar('reading episodes', total, { enabled: Boolean(process.stderr.isTTY) && !flags.json });
+              bar.update(done);
+            },
+          },
         );
       } catch (err) {
         process.stderr.write(`takeover export: ${(err as Error).message}\n`);
         return 1;
+      } finally {
+        (bar as ProgressBar | null)?.finish();
       }
-      if (flags.json) printJson({ format, episodes: loaded.length, ...(format === 'robomimic' ? { file: target } : { dir: target }), ...result.details, skipped: result.skipped, damaged, gapped, unavailable });
+      const { result, damaged, gapped, unavailable } = exported;
+      // damage stays local: each damaged journal is quarantined and named, the others are exported
+      for (const d of damaged) process.stderr.write(`takeover export: skipped damaged ${d.id}: ${d.error}${d.movedTo ? ` (moved to ${d.movedTo})` : ''}${d.catalogError ? ` (${d.catalogError})` : ''}\n`);
+      for (const u of unavailable) process.stderr.write(`takeover export: skipped ${u.id}: ${u.error}\n`);
+      if (gapped.length) process.stderr.write(`takeover export: left out ${gapped.length} episode(s) recovered with gaps (--include-gapped exports them): ${gapped.join(', ')}\n`);
+      if (!result) {
+        process.stderr.write(`takeover export: no finished episode matches '${String(values.episodes)}'${damaged.length ? ` that reads (${damaged.length} damaged)` : ''}\n`);
+        return 1;
+      }
+      const target = resolve(out);
+      if (flags.json) printJson({ format, episodes: exported.episodes, ...(format === 'robomimic' ? { file: target } : { dir: target }), ...result.details, skipped: result.skipped, damaged, gapped, unavailable });
       else {
         process.stdout.write(result.line + '\n');
         for (const s of result.skipped) process.stdout.write(`skipped ${s.id}: ${s.reason}\n`);
       }
       return 0;
     } finally {
-      store?.close();
+      opened.close();
     }
   },
 };
-
-/** The configured object store, if any (a configuration that does not load: none, said on stderr). */
-function objectStoreOf(config: string | undefined): S3ObjectStore | null {
-  try {
-    const objectStore = loadConfig({ config }).objectStore;
-    return objectStore ? new S3ObjectStore(objectStore) : null;
-  } catch (err) {
-    process.stderr.write(`takeover export: configuration not read (${(err as Error).message}); journals are read from the data directory only\n`);
-    return null;
-  }
-}
 
 /**
  * Foxglove links for the simulated robots: robot id `sim` (expert demos) and the configured

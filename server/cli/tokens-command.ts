@@ -5,8 +5,8 @@ import type { Role } from '../control/arbiter.ts';
 import { readTokenFile, secureDataDir, tokensFile, writeTokenFile } from '../auth/token-file.ts';
 import { generateToken, tokenRecord } from '../auth/token-store.ts';
 import { readTokenUsage, tokenUsageFile } from '../auth/token-usage.ts';
-import { AuditLog } from '../audit/audit-log.ts';
-import { auditRecord } from '../audit/audit-record.ts';
+import { openCliAudit } from '../audit/cli-audit.ts';
+import { auditRecord, type AuditRecord } from '../audit/audit-record.ts';
 import { UsageError, type CliCommand } from './cli-command.ts';
 import { printJson } from './json-output.ts';
 
@@ -17,17 +17,25 @@ const NAME = new RegExp(TokenConfigSchema.properties.name.pattern!);
 export const tokensCommand: CliCommand = {
   name: 'tokens',
   summary: 'add, list or revoke access tokens (stored as digests; a new token is shown once)',
-  usage: 'takeover tokens add --name N --role viewer|operator|admin | tokens list | tokens revoke NAME  [--data-dir DIR] [--config FILE] [--json]',
+  usage: 'takeover tokens add --name N --role viewer|operator|admin | tokens list | tokens revoke NAME  [--data-dir DIR] [--config FILE] [--database URL] [--json]',
   options: { name: { type: 'string' }, role: { type: 'string' } },
   async run(flags, values, positionals) {
     const [sub, ...args] = positionals;
-    const config = loadConfig({ config: flags.config, dataDir: values['data-dir'] !== undefined || process.env.TAKEOVER_DATA_DIR ? flags.dataDir : undefined });
+    const config = loadConfig({ config: flags.config, database: flags.database, dataDir: values['data-dir'] !== undefined || process.env.TAKEOVER_DATA_DIR ? flags.dataDir : undefined });
     const dataDir = config.dataDir;
     const file = tokensFile(dataDir);
     const say = (line: string) => process.stdout.write(line + '\n');
     // the server reads tokens.json only when the configuration names no tokens
     if (config.tokens.length > 0 && sub !== 'list') process.stderr.write(`takeover tokens: note: the configuration names ${config.tokens.length} token(s), so the server ignores ${file}\n`);
-    const audit = () => new AuditLog(dataDir, config.audit);
+    // with a database, where the servers keep theirs (docs/deployment.md); else <dataDir>/audit.log
+    const audited = async (r: AuditRecord) => {
+      const log = await openCliAudit(config, (line) => process.stderr.write(`takeover tokens: ${line}\n`));
+      try {
+        log.store.record(r);
+      } finally {
+        await log.close();
+      }
+    };
     const actor = `cli:${userInfo().username}`;
 
     if (sub === 'add') {
@@ -42,9 +50,7 @@ export const tokensCommand: CliCommand = {
       const token = generateToken();
       const rec = tokenRecord(name, role, token);
       writeTokenFile(file, [...records, rec]);
-      const log = audit();
-      log.record(auditRecord('token_add', actor, { name, role }));
-      await log.flush();
+      await audited(auditRecord('token_add', actor, { name, role }));
       if (flags.json) printJson({ name, role, created: rec.created, token });
       else {
         say(`created token '${name}' (${role}); it is shown only now, copy it:`);
@@ -78,9 +84,7 @@ export const tokensCommand: CliCommand = {
         return 1;
       }
       writeTokenFile(file, kept);
-      const log = audit();
-      log.record(auditRecord('token_revoke', actor, { name }));
-      await log.flush();
+      await audited(auditRecord('token_revoke', actor, { name }));
       if (flags.json) printJson({ revoked: name });
       else say(`revoked token '${name}' (a running server stops accepting it within a second)`);
       return 0;

@@ -17,6 +17,8 @@ import { describeBackend, initBackend } from '../../policies/backend.ts';
 import { parseEpisodeQuery } from '../../policies/episode-query.ts';
 import { parseWeighting } from '../../policies/sirius-weights.ts';
 import { runTrainingJob, type JobProgress, type TrainingJobSpec } from '../../policies/training-job.ts';
+import { openEpisodeJournals } from '../../recordings/open-episode-journals.ts';
+import { configuredObjectStore } from './configured-object-store.ts';
 import { intFlag, UsageError, type CliCommand } from './cli-command.ts';
 import { evaluatePolicy, formatEvaluation } from './eval-command.ts';
 import { printJson } from './json-output.ts';
@@ -201,7 +203,15 @@ export const trainCommand: CliCommand = {
           }
         : undefined;
     const source = demos ? `scripted-expert demos recorded through recordings/ (takeover train --sim-demos ${simDemos}), selected by '${query}'` : undefined;
-    const { manifest, summary, damaged, gapped } = await runTrainingJob(spec, { dataDir: flags.dataDir, onProgress, evaluate, outDir: values.out as string | undefined, source });
+    // journals uploaded and gone from this disk come back from the configured object store (docs/deployment.md)
+    const opened = await openEpisodeJournals(flags.dataDir, configuredObjectStore(flags.config, 'train'));
+    let trained;
+    try {
+      trained = await runTrainingJob(spec, { dataDir: flags.dataDir, journals: opened.journals, onProgress, evaluate, outDir: values.out as string | undefined, source });
+    } finally {
+      opened.close();
+    }
+    const { manifest, summary, damaged, gapped } = trained;
     (bar as ProgressBar | null)?.finish();
     const t = manifest.training!;
     if (flags.json) printJson({ version: manifest.version, demos, summary, training: t, evaluation: manifest.evaluation, damaged, gapped });

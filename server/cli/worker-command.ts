@@ -3,10 +3,10 @@ import { JobWorker } from '../jobs/job-worker.ts';
 import { intFlag, UsageError, type CliCommand } from './cli-command.ts';
 import { printJson } from './json-output.ts';
 
-/** `takeover worker`: runs jobs (training, evaluation) from the shared queue until SIGINT/SIGTERM. */
+/** `takeover worker`: runs jobs (training, evaluation, export, loop) from the shared queue until SIGINT/SIGTERM. */
 export const workerCommand: CliCommand = {
   name: 'worker',
-  summary: 'run jobs (training, evaluation) from the shared PostgreSQL queue; several may run, on any machine',
+  summary: 'run jobs (training, evaluation, export, loop) from the shared PostgreSQL queue; several may run, on any machine',
   usage: 'takeover worker --database postgres://... [--config FILE] [--data-dir DIR] [--worker-id NAME] [--heartbeat-ms N] [--stale-ms N] [--json]',
   options: {
     'worker-id': { type: 'string' },
@@ -25,7 +25,7 @@ export const workerCommand: CliCommand = {
     if (staleMs !== undefined && staleMs < 3 * (heartbeatMs ?? 2000)) throw new UsageError(`--stale-ms must be at least three heartbeats (${3 * (heartbeatMs ?? 2000)} ms), got ${staleMs}`);
     const log = (line: string) => process.stderr.write(`takeover worker: ${line}\n`);
     const worker = await JobWorker.start({
-      database: config.database, dataDir: config.dataDir, workerId: values['worker-id'] as string | undefined,
+      database: config.database, dataDir: config.dataDir, objectStore: config.objectStore, workerId: values['worker-id'] as string | undefined,
       heartbeatMs, staleMs, retries: config.jobs?.retries, timeoutSeconds: config.jobs?.timeoutSeconds, log,
     });
     await new Promise<void>((done) => {
@@ -40,7 +40,7 @@ export const workerCommand: CliCommand = {
       process.once('SIGTERM', () => stop('SIGTERM'));
       // announced once a signal stops it cleanly
       if (flags.json) printJson({ workerId: worker.workerId, dataDir: config.dataDir });
-      log(`${worker.workerId} taking jobs (data dir ${config.dataDir})`);
+      log(`${worker.workerId} taking jobs (data dir ${config.dataDir}; journals not there: ${config.objectStore ? `from s3://${config.objectStore.bucket}/${config.objectStore.prefix ?? ''}` : 'none, no objectStore configured'})`);
     });
     return 0;
   },

@@ -13,7 +13,8 @@ function viewOf(j: TrainingJob, serverId: string): JobView {
 
 /**
  * The embedded runner: training jobs run in a worker thread of this server (policies/training-jobs.ts),
- * as without a database. Evaluations need a `takeover worker` (they drive a simulator for minutes).
+ * as without a database. Evaluations, exports and loops need a `takeover worker` (evaluations and
+ * loops drive a simulator for minutes; without a database exports and loops run from the CLI).
  */
 export class InProcessJobs implements JobQueue {
   readonly runner = 'in-process' as const;
@@ -26,7 +27,7 @@ export class InProcessJobs implements JobQueue {
   }
 
   async submit(spec: JobSpec): Promise<JobView> {
-    if (spec.kind !== 'training') throw new JobRefusedError(`${spec.kind} jobs run on a job worker: start the server with --database and run \`takeover worker\` (docs/deployment.md)`);
+    if (spec.kind !== 'training') throw new JobRefusedError(`${spec.kind} jobs run on a job worker: start the server with --database and run \`takeover worker\` (docs/deployment.md)${spec.kind === 'export' || spec.kind === 'loop' ? `; without a database, \`takeover ${spec.kind}\` runs it on this machine` : ''}`);
     return viewOf(this.#m.start(spec.training), this.#serverId);
   }
   async get(id: string): Promise<JobView | null> {

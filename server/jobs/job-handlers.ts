@@ -1,32 +1,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type pg from 'pg';
-import type { PgPolicyStore } from '../../policies/pg-policy-store.ts';
-import { PolicyRegistry, saveWeights, writePolicyFolder } from '../../policies/policy-registry.ts';
+import { PolicyRegistry, saveHelpHeads, saveHelpStates, saveWeights, writePolicyFolder } from '../../policies/policy-registry.ts';
 import { runTrainingJob, type JobProgress } from '../../policies/training-job.ts';
 import { PgCatalog } from '../../recordings/pg-catalog.ts';
 import { evaluatePolicy } from '../cli/eval-command.ts';
+import { runExportJob } from './export-job.ts';
+import type { JobContext, JobOutcome } from './job-context.ts';
+import { runLoopJob } from './loop-job.ts';
 import type { JobSpec } from './job-spec.ts';
 
-/** What a job runs with on a worker. */
-export interface JobContext {
-  /** the queue's id of the job: a retried job makes no second version */
-  jobId: string;
-  /** the server the job was submitted on: a training job trains on its episodes */
-  serverId: string;
-  /** the worker's data directory: journals to read, the registry versions are materialized into */
-  dataDir: string;
-  pool: pg.Pool;
-  store: PgPolicyStore;
-  signal: AbortSignal;
-  onProgress: (p: Record<string, unknown>) => void;
-}
-
-export interface JobOutcome {
-  version: string | null;
-  result: Record<string, unknown>;
-}
+export type { JobContext, JobOutcome } from './job-context.ts';
 
 /** Runs one job of any kind to its end (throws on failure; an aborted signal stops it). */
 export async function runJob(spec: JobSpec, ctx: JobContext): Promise<JobOutcome> {
@@ -40,14 +24,17 @@ export async function runJob(spec: JobSpec, ctx: JobContext): Promise<JobOutcome
     if (t.parentVersion && !(await ctx.store.materialize(registry, t.parentVersion))) registry.manifest(t.parentVersion); // a shipped parent, or an error naming it
     const catalog = await PgCatalog.open(ctx.pool, { serverId: ctx.serverId });
     const result = await runTrainingJob(t, {
-      dataDir: ctx.dataDir, catalog, signal: ctx.signal,
+      dataDir: ctx.dataDir, catalog, journals: ctx.journals, signal: ctx.signal,
       onProgress: (p: JobProgress) => ctx.onProgress({ ...p }),
-      createVersion: async (draft, weights, version) => {
+      createVersion: async (draft, weights, version, help) => {
         const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tko-version-'));
         try {
           // written under a placeholder name; the store names it (the next v<N>) as it publishes
           await writePolicyFolder(tmp, { ...draft, version: version ?? 'pending' });
           await saveWeights(tmp, draft.architecture, weights);
+          // with its help model: on any server that runs it, the version asks for help as it was calibrated to
+          if (draft.help) saveHelpStates(tmp, draft.help, help?.states);
+          if (draft.help?.ensemble) saveHelpHeads(tmp, draft.help.ensemble, help?.heads);
           return await ctx.store.publish(tmp, { jobId: ctx.jobId, version, reserved: builtins() });
         } finally {
           fs.rmSync(tmp, { recursive: true, force: true });
@@ -56,6 +43,8 @@ export async function runJob(spec: JobSpec, ctx: JobContext): Promise<JobOutcome
     });
     return { version: result.manifest.version, result: { summary: result.summary, damaged: result.damaged, gapped: result.gapped } };
   }
+  if (spec.kind === 'export') return runExportJob(spec.export, ctx);
+  if (spec.kind === 'loop') return runLoopJob(spec.loop, ctx);
   const e = spec.evaluation;
   await ctx.store.materialize(registry, e.version);
   const policy = await registry.load(e.version);

@@ -2,7 +2,48 @@ import { Type, type Static } from '@sinclair/typebox';
 import { SafeNameSchema } from '../../core/safe-name.ts';
 import { TrainingJobSpecSchema } from '../../policies/training-job.ts';
 
-/** What a job does: train a new version, or evaluate one in the simulator (REST body of POST /api/jobs). */
+/** An export job: the episodes a catalog query selects, written by one of `takeover export`'s formats (docs/deployment.md). */
+export const ExportJobSpecSchema = Type.Object(
+  {
+    episodes: Type.String({ maxLength: 2000, description: "catalog query: key=value pairs (task=place,outcome=success) or 'all'" }),
+    format: Type.Union([Type.Literal('robomimic'), Type.Literal('lerobot'), Type.Literal('mcap-foxglove')]),
+    includeRewound: Type.Optional(Type.Boolean()),
+    includeRecovery: Type.Optional(Type.Boolean()),
+    /** also export episodes recovered with gaps */
+    includeGapped: Type.Optional(Type.Boolean()),
+    /** the control rate the samples are written at (default 20) */
+    controlHz: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  },
+  { additionalProperties: false },
+);
+export type ExportJobSpec = Static<typeof ExportJobSpecSchema>;
+
+/** A learning-loop job: `takeover loop`'s run in the simulator (defaults as its flags; docs/training.md). */
+export const LoopJobSpecSchema = Type.Object(
+  {
+    task: Type.Union([Type.Literal('reach'), Type.Literal('lift'), Type.Literal('place')]),
+    rounds: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
+    episodesPerRound: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+    weightings: Type.Optional(Type.Array(Type.Union([Type.Literal('sirius'), Type.Literal('iwr'), Type.Literal('none')]), { minItems: 1, maxItems: 3, uniqueItems: true })),
+    seed: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** a shipped version (the run's registry is its own folder beside the shipped policies) */
+    startVersion: Type.Optional(SafeNameSchema()),
+    demos: Type.Optional(Type.Integer({ minimum: 0, maximum: 100000 })),
+    demoSeedBase: Type.Optional(Type.Integer({ minimum: 0 })),
+    epochs: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),
+    evalEpisodes: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000 })),
+    evalSeedBase: Type.Optional(Type.Integer({ minimum: 0 })),
+    rewind: Type.Optional(Type.Boolean()),
+    finishTask: Type.Optional(Type.Boolean()),
+    warmStart: Type.Optional(Type.Boolean()),
+    learningRate: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    preInterventionAfterRewind: Type.Optional(Type.Union([Type.Literal('kept'), Type.Literal('undone'), Type.Literal('none')])),
+  },
+  { additionalProperties: false },
+);
+export type LoopJobSpec = Static<typeof LoopJobSpecSchema>;
+
+/** What a job does: train a new version, evaluate one in the simulator, export episodes, or run a learning loop (REST body of POST /api/jobs). */
 export const JobSpecSchema = Type.Union(
   [
     Type.Object({ kind: Type.Literal('training'), training: TrainingJobSpecSchema }, { additionalProperties: false }),
@@ -21,6 +62,8 @@ export const JobSpecSchema = Type.Union(
       },
       { additionalProperties: false },
     ),
+    Type.Object({ kind: Type.Literal('export'), export: ExportJobSpecSchema }, { additionalProperties: false }),
+    Type.Object({ kind: Type.Literal('loop'), loop: LoopJobSpecSchema }, { additionalProperties: false }),
   ],
   { $id: 'takeover/JobSpec' },
 );
@@ -40,7 +83,7 @@ export const JobViewSchema = Type.Object(
     progress: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
     /** the policy version a training job created */
     version: Type.Union([Type.String(), Type.Null()]),
-    /** what the job reported at the end (training: set summary; evaluation: the scores) */
+    /** what the job reported at the end (training: set summary; evaluation: the scores; export: where it wrote and what; loop: its table) */
     result: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
     error: Type.Union([Type.String(), Type.Null()]),
     /** runs started (a worker lost mid-job makes another) */

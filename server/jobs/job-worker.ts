@@ -3,6 +3,8 @@ import type pg from 'pg';
 import type PgBoss from 'pg-boss';
 import { openPgPool } from '../../database/pg-pool.ts';
 import { PgPolicyStore } from '../../policies/pg-policy-store.ts';
+import { openEpisodeJournals, type OpenedJournals } from '../../recordings/open-episode-journals.ts';
+import type { ObjectStoreConfig } from '../config/config-schema.ts';
 import { runJob } from './job-handlers.ts';
 import type { JobSpec } from './job-spec.ts';
 import { JOB_QUEUE, openPgBoss, type JobQueueOptions } from './pg-job-queue.ts';
@@ -10,8 +12,10 @@ import { JOB_QUEUE, openPgBoss, type JobQueueOptions } from './pg-job-queue.ts';
 export interface JobWorkerOptions extends JobQueueOptions {
   /** the shared database */
   database: string;
-  /** journals are read from here; versions are materialized into its registry */
+  /** journals are read from here when present; versions are materialized into its registry */
   dataDir: string;
+  /** where the servers upload journals: one not in `dataDir` is fetched from here into `<dataDir>/cache/` */
+  objectStore?: ObjectStoreConfig;
   /** this worker's name in the jobs it runs (default `worker-<hostname>-<pid>`) */
   workerId?: string;
   /** how often a running job's heartbeat (and progress) is written, ms (default 2000) */
@@ -21,11 +25,11 @@ export interface JobWorkerOptions extends JobQueueOptions {
   log?: (line: string) => void;
 }
 
-type WorkerSettings = Required<Omit<JobWorkerOptions, 'retries' | 'timeoutSeconds' | 'workerId'>>;
+type WorkerSettings = Required<Omit<JobWorkerOptions, 'retries' | 'timeoutSeconds' | 'workerId' | 'objectStore'>>;
 
 /**
  * A `takeover worker`: takes jobs from the shared queue one at a time and runs them (training,
- * evaluation). A running job writes a heartbeat; any worker that finds a job whose heartbeat
+ * evaluation, export, loop). A running job writes a heartbeat; any worker that finds a job whose heartbeat
  * stopped (its worker was killed) fails that run in pg-boss, which queues it again (up to
  * `retries`). Results go to the shared database (versions to the policy store).
  */
@@ -34,14 +38,16 @@ export class JobWorker {
   #pool: pg.Pool;
   #boss: PgBoss;
   #store: PgPolicyStore;
+  #journals: OpenedJournals;
   #o: WorkerSettings;
   #reaper: NodeJS.Timeout | null = null;
   #running = new Map<string, AbortController>();
 
-  private constructor(pool: pg.Pool, boss: PgBoss, store: PgPolicyStore, workerId: string, o: WorkerSettings) {
+  private constructor(pool: pg.Pool, boss: PgBoss, store: PgPolicyStore, journals: OpenedJournals, workerId: string, o: WorkerSettings) {
     this.#pool = pool;
     this.#boss = boss;
     this.#store = store;
+    this.#journals = journals;
     this.workerId = workerId;
     this.#o = o;
   }
@@ -52,7 +58,8 @@ export class JobWorker {
     const pool = openPgPool(opts.database, { max: 4, applicationName: `takeover ${workerId}`.slice(0, 63), onError: (e) => opts.log?.(`database: ${e.message}`) });
     const boss = await openPgBoss(pool, opts.database, opts, 'worker');
     const store = await PgPolicyStore.open(pool, workerId);
-    const w = new JobWorker(pool, boss, store, workerId, {
+    const journals = await openEpisodeJournals(opts.dataDir, opts.objectStore);
+    const w = new JobWorker(pool, boss, store, journals, workerId, {
       database: opts.database, dataDir: opts.dataDir, heartbeatMs: opts.heartbeatMs ?? 2000, staleMs: opts.staleMs ?? 60_000, log: opts.log ?? (() => {}),
     });
     await boss.work<Record<string, unknown>>(JOB_QUEUE, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds: 0.5 }, async ([job]) => w.#run(job));
@@ -85,7 +92,7 @@ export class JobWorker {
     this.#o.log(`job ${job.id} (${row.spec.kind}) attempt ${row.attempts}: started`);
     try {
       const out = await runJob(row.spec, {
-        jobId: job.id, serverId: row.server_id, dataDir: this.#o.dataDir, pool: this.#pool, store: this.#store, signal: ac.signal,
+        jobId: job.id, serverId: row.server_id, dataDir: this.#o.dataDir, journals: this.#journals.journals, pool: this.#pool, store: this.#store, signal: ac.signal,
         onProgress: (p) => (progress = p),
       });
       await this.#pool.query(
@@ -152,5 +159,6 @@ export class JobWorker {
     for (const ac of this.#running.values()) ac.abort();
     await this.#boss.stop({ graceful: false, wait: true });
     await this.#pool.end();
+    this.#journals.close();
   }
 }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import PgBoss from 'pg-boss';
 import { migratePg } from '../../database/pg-migrate.ts';
-import { isFinalStatus, type JobQueue, type JobSpec, type JobStatus, type JobView } from './job-spec.ts';
+import { parseEpisodeQuery } from '../../policies/episode-query.ts';
+import { isFinalStatus, JobRefusedError, type JobQueue, type JobSpec, type JobStatus, type JobView } from './job-spec.ts';
 
 /** The pg-boss queue every takeover job goes through. */
 export const JOB_QUEUE = 'takeover-jobs';
@@ -96,6 +97,14 @@ export class PgJobQueue implements JobQueue {
   }
 
   async submit(spec: JobSpec): Promise<JobView> {
+    if (spec.kind === 'export') {
+      // a query that does not parse is refused now, not after a worker took the job
+      try {
+        parseEpisodeQuery(spec.export.episodes);
+      } catch (err) {
+        throw new JobRefusedError(`export: ${(err as Error).message}`);
+      }
+    }
     const id = randomUUID();
     const client = await this.#pool.connect();
     try {

@@ -38,6 +38,21 @@ export interface LearningLoopOptions {
   controlHz?: number;
   /** progress lines for people (stderr) */
   log?: (line: string) => void;
+  /** the run's name and folder `loops/<runId>` (default: from the time and options; a job gives one from its id) */
+  runId?: string;
+  /** stops the run at the next episode or step (it then throws 'cancelled') */
+  signal?: AbortSignal;
+  /** called as each weighting of each round starts deploying, training and evaluating */
+  onProgress?: (p: LoopProgress) => void;
+}
+
+/** Where a loop run is: `done` of `total` round x weighting steps finished. */
+export interface LoopProgress {
+  phase: 'demos' | 'evaluating' | 'deploying' | 'training';
+  round: number;
+  weighting: Weighting | 'start';
+  done: number;
+  total: number;
 }
 
 /** One row of the loop's table: a weighting after a round. */
@@ -57,7 +72,7 @@ export interface LoopRow {
 export interface LoopReport {
   runId: string;
   dir: string;
-  options: Omit<LearningLoopOptions, 'log' | 'dataDir'>;
+  options: Omit<LearningLoopOptions, 'log' | 'dataDir' | 'runId' | 'signal' | 'onProgress'>;
   rows: LoopRow[];
 }
 
@@ -69,7 +84,13 @@ export interface LoopReport {
  */
 export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopReport> {
   const log = o.log ?? (() => {});
-  const runId = `loop-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-s${o.seed}${o.rewind ? '' : '-norewind'}${o.warmStart ? '-warm' : ''}`;
+  const runId = o.runId ?? `loop-${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '')}-s${o.seed}${o.rewind ? '' : '-norewind'}${o.warmStart ? '-warm' : ''}`;
+  const total = o.rounds * o.weightings.length;
+  let done = 0;
+  const step = (phase: LoopProgress['phase'], round: number, weighting: LoopProgress['weighting']) => {
+    if (o.signal?.aborted) throw new Error('cancelled');
+    o.onProgress?.({ phase, round, weighting, done, total });
+  };
   const dir = path.join(o.dataDir, 'loops', runId);
   ensureDataDir(dir);
   const hz = o.controlHz ?? 20;
@@ -77,9 +98,15 @@ export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopRepor
   const rows: LoopRow[] = [];
   const registry = new PolicyRegistry({ dataDir: dir });
   const evaluate = async (version: string) =>
-    evaluatePolicy(await registry.load(version), { task: o.task, episodes: o.evalEpisodes, seedBase: o.evalSeedBase });
+    evaluatePolicy(await registry.load(version), {
+      task: o.task, episodes: o.evalEpisodes, seedBase: o.evalSeedBase,
+      onEpisode: () => {
+        if (o.signal?.aborted) throw new Error('cancelled');
+      },
+    });
 
   if (o.demos > 0) {
+    step('demos', 0, 'start');
     log(`recording ${o.demos} expert demos`);
     await recordExpertDemos(dir, o.task, o.demos, o.demoSeedBase, hz);
   }
@@ -88,6 +115,7 @@ export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopRepor
   const demos = (await catalog.list({ kind: 'demo', limit: 100000, offset: 0 } as never)).items;
   for (const d of demos) await catalog.patch(d.id, { tags: o.weightings.map(tagOf) });
 
+  step('evaluating', 0, 'start');
   log(`evaluating the starting policy '${o.startVersion}' on ${o.evalEpisodes} seeds from ${o.evalSeedBase}`);
   const startEval = await evaluate(o.startVersion);
   rows.push({ round: 0, weighting: 'start', version: o.startVersion, eval: startEval, deploy: null, trainSeconds: 0, trainSamples: 0, trainWeight: 0 });
@@ -102,11 +130,13 @@ export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopRepor
       const seeds = Array.from({ length: o.episodesPerRound }, (_, i) => 20000 + o.seed * 1000 + (round - 1) * o.episodesPerRound + i);
       for (const w of o.weightings) {
         const version = current.get(w)!;
+        step('deploying', round, w);
         log(`round ${round} ${w}: deploying '${version}' on ${seeds.length} episodes`);
         const deploy = await deployRound({
           robotId: `loop-${w}`, task: o.task, version, runtime, recorder, seeds, controlHz: hz,
           operator: { ...o.operator, rewind: o.rewind },
           onEpisode: async (_i, id) => {
+            if (o.signal?.aborted) throw new Error('cancelled');
             await waitForRow(catalog, id);
             await catalog.patch(id, { tags: [tagOf(w), `round${round}`] });
           },
@@ -114,6 +144,7 @@ export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopRepor
         await waitIdle(recorder);
         log(`  deployed: ${deploy.successes}/${deploy.episodes} ok, ${deploy.interventions} interventions, ${deploy.operatorSteps} operator steps`);
         const name = `${runId}-${w}-r${round}`;
+        step('training', round, w);
         const t0 = Date.now();
         const trained = await runTrainingJob(
           {
@@ -121,9 +152,10 @@ export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopRepor
             parentVersion: o.warmStart ? version : o.startVersion, warmStart: o.warmStart ?? false, learningRate: o.learningRate,
             ...(o.preInterventionAfterRewind ? { preInterventionAfterRewind: o.preInterventionAfterRewind } : {}),
           },
-          { dataDir: dir, source: `takeover loop ${runId} round ${round}` },
+          { dataDir: dir, source: `takeover loop ${runId} round ${round}`, signal: o.signal },
         );
         const trainSeconds = (Date.now() - t0) / 1000;
+        step('evaluating', round, w);
         const ev = await evaluate(name);
         log(`  trained ${name} in ${trainSeconds.toFixed(0)} s: ${(100 * ev.successRate).toFixed(0)}% [${ev.ci95.map((x) => (100 * x).toFixed(0)).join(', ')}]`);
         const { episodeIds: _ids, ...d } = deploy;
@@ -134,6 +166,7 @@ export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopRepor
           deploy: { ...d, interventionsPerEpisode: d.interventions / Math.max(1, d.episodes) },
         });
         current.set(w, name);
+        done++;
       }
     }
   } finally {
@@ -141,7 +174,7 @@ export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopRepor
     await recorder.close();
     await catalog.close();
   }
-  const { log: _l, dataDir: _d, ...options } = o;
+  const { log: _l, dataDir: _d, runId: _r, signal: _s, onProgress: _p, ...options } = o;
   return { runId, dir, options, rows };
 }
 

@@ -31,11 +31,22 @@ describe('jobs API without a database (in-process runner)', () => {
     expect((await app.inject({ method: 'GET', url: '/api/jobs/nope' })).statusCode).toBe(404);
   });
 
-  it('refuses an evaluation (it needs a worker) and a spec of no known kind, naming why', async () => {
+  it('refuses an evaluation, an export and a loop (they need a worker) and a spec of no known kind or format, naming why', async () => {
     const ev = await app.inject({ method: 'POST', url: '/api/jobs', payload: { kind: 'evaluation', evaluation: { version: 'default', task: 'place', episodes: 3 } } });
     expect(ev.statusCode).toBe(400);
     expect(ev.json().message).toMatch(/evaluation jobs run on a job worker: start the server with --database/);
+    const ex = await app.inject({ method: 'POST', url: '/api/jobs', payload: { kind: 'export', export: { episodes: 'all', format: 'lerobot' } } });
+    expect(ex.statusCode).toBe(400);
+    expect(ex.json().message).toMatch(/export jobs run on a job worker: start the server with --database .*; without a database, `takeover export` runs it on this machine/);
+    const loop = await app.inject({ method: 'POST', url: '/api/jobs', payload: { kind: 'loop', loop: { task: 'place', rounds: 1 } } });
+    expect(loop.statusCode).toBe(400);
+    expect(loop.json().message).toMatch(/loop jobs run on a job worker: .*; without a database, `takeover loop` runs it on this machine/);
+    const badLoop = await app.inject({ method: 'POST', url: '/api/jobs', payload: { kind: 'loop', loop: { task: 'stack' } } });
+    expect(badLoop.statusCode).toBe(400);
     const bad = await app.inject({ method: 'POST', url: '/api/jobs', payload: { kind: 'export' } });
     expect(bad.statusCode).toBe(400);
+    const format = await app.inject({ method: 'POST', url: '/api/jobs', payload: { kind: 'export', export: { episodes: 'all', format: 'csv' } } });
+    expect(format.statusCode).toBe(400);
+    expect(format.json().message).toMatch(/format/);
   });
 });

@@ -1,13 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestPg, type TestPg } from '../../database/embedded-pg.ts';
 import { openPgPool } from '../../../database/pg-pool.ts';
 import { AuditLog } from '../../../server/audit/audit-log.ts';
 import { PgAuditLog } from '../../../server/audit/pg-audit-log.ts';
 import { auditRecord } from '../../../server/audit/audit-record.ts';
 import { startTestServer, TOKENS } from '../support/test-server.ts';
+import { main } from '../../../server/cli/main.ts';
 
 let pg: TestPg;
 beforeAll(async () => {
@@ -100,6 +101,64 @@ describe('GET /api/audit with a database', () => {
       expect(bad.json().message).toContain('scope');
     } finally {
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
+
+/** Runs `takeover tokens ...` in-process; returns exit code and what it printed. */
+async function tokensCli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((x) => ((stdout += String(x)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((x) => ((stderr += String(x)), true));
+  try {
+    return { code: await main(['tokens', ...args]), stdout, stderr };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+describe('takeover tokens with a database', () => {
+  it("records token changes in the audit_log table under the data dir's server id, not in audit.log", async () => {
+    const url = await pg.newDatabase();
+    const dir = mkdtempSync(join(tmpdir(), 'takeover-tokens-pg-'));
+    try {
+      const data = join(dir, 'data');
+      mkdirSync(data, { mode: 0o700 });
+      writeFileSync(join(data, 'server-id'), 'cell-t\n');
+      const add = await tokensCli('add', '--name', 'ann', '--role', 'operator', '--data-dir', data, '--database', url, '--json');
+      expect(add.code, add.stderr).toBe(0);
+      expect((await tokensCli('revoke', 'ann', '--data-dir', data, '--database', url)).code).toBe(0);
+      expect(existsSync(join(data, 'audit.log'))).toBe(false);
+      const pool = openPgPool(url);
+      try {
+        const rows = await pool.query<{ server_id: string; type: string; actor: string; record: Record<string, unknown> }>('SELECT server_id, type, actor, record FROM audit_log ORDER BY id');
+        expect(rows.rows.map((r) => `${r.server_id} ${r.type} ${r.record.name}`)).toEqual(['cell-t token_add ann', 'cell-t token_revoke ann']);
+        expect(rows.rows[0].actor).toMatch(/^cli:/);
+        expect(JSON.stringify(rows.rows)).not.toContain(JSON.parse(add.stdout).token);
+      } finally {
+        await pool.end();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a database that cannot be reached leaves the record in audit.log and says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'takeover-tokens-pg-'));
+    try {
+      const data = join(dir, 'data');
+      // port 1: nothing listens there
+      const down = 'postgres://takeover:secret@127.0.0.1:1/none';
+      const add = await tokensCli('add', '--name', 'bob', '--role', 'viewer', '--data-dir', data, '--database', down);
+      expect(add.code, add.stderr).toBe(0);
+      expect(add.stderr).toMatch(/takeover tokens: cannot use the audit log in postgres:\/\/takeover:\*\*\*@127\.0\.0\.1:1\/none \(.+\); recording to .*audit\.log/);
+      expect(add.stderr).not.toContain('secret');
+      const lines = readFileSync(join(data, 'audit.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(lines.map((l) => `${l.type} ${l.name}`)).toEqual(['token_add bob']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -7,12 +7,14 @@ import { openPgPool } from '../../../database/pg-pool.ts';
 import { PgCatalog } from '../../../recordings/pg-catalog.ts';
 import { PgPolicyStore } from '../../../policies/pg-policy-store.ts';
 import { PolicyRegistry } from '../../../policies/policy-registry.ts';
+import { VersionHelpScorer, type PolicyUncertainty } from '../../../policies/version-help-scorer.ts';
 import { PgJobQueue } from '../../../server/jobs/pg-job-queue.ts';
 import { JobWorker } from '../../../server/jobs/job-worker.ts';
 import { runJob } from '../../../server/jobs/job-handlers.ts';
 import type { JobView } from '../../../server/jobs/job-spec.ts';
 import { startTestPg, type TestPg } from '../../database/embedded-pg.ts';
 import { recordEpisodes } from '../../policies/recorded-episodes.ts';
+import { EpisodeJournals } from '../../../recordings/episode-journals.ts';
 
 let server: TestPg;
 beforeAll(async () => {
@@ -50,7 +52,7 @@ async function until(queue: PgJobQueue, id: string, pred: (j: JobView) => boolea
 }
 
 describe('jobs on the shared queue (pg-boss)', () => {
-  it('a worker trains on the submitting server\'s episodes and publishes one version to the shared store', async () => {
+  it('a worker trains on the submitting server\'s episodes and publishes one version, with its help model, to the shared store', async () => {
     const { url, pool, dataDir } = await setup();
     const queue = await PgJobQueue.open(pool, url, 'srv-a');
     cleanup.push(() => queue.close());
@@ -69,9 +71,27 @@ describe('jobs on the shared queue (pg-boss)', () => {
     cleanup.push(() => fs.rmSync(elsewhere, { recursive: true, force: true }));
     const registry = new PolicyRegistry({ dataDir: elsewhere });
     expect(await store.syncInto(registry)).toEqual(['v1']);
-    expect((await registry.load('v1')).manifest.training?.weighting).toBe('sirius');
+    const loaded = await registry.load('v1');
+    expect(loaded.manifest.training?.weighting).toBe('sirius');
+    // its help model came with it: calibrated on the worker, it asks for help on server B
+    const help = loaded.manifest.help!;
+    expect(help).toMatchObject({ method: 'nearest-training-state', raise: 'ensemble', ensemble: { method: 'ensemble-disagreement' } });
+    expect(loaded.helpStates?.length).toBe(help.states * help.dim);
+    expect(loaded.helpHeads?.length).toBeGreaterThan(0);
+    const scorer = new VersionHelpScorer(loaded, help);
+    const far = new Float32Array(help.dim).fill(50);
+    const u: PolicyUncertainty = { score: 0, threshold: 0, method: '', raises: false };
+    scorer.scoreInto(far, 0, u);
+    expect(u.ensemble).toMatchObject({ raises: true });
+    expect(u.ensemble!.score).toBeGreaterThan(u.ensemble!.threshold);
+    // a folder whose policy.json names help files it lacks is not stored
+    const partial = fs.mkdtempSync(path.join(os.tmpdir(), 'tko-partial-'));
+    cleanup.push(() => fs.rmSync(partial, { recursive: true, force: true }));
+    fs.cpSync(path.join(registry.root, 'v1'), partial, { recursive: true });
+    fs.rmSync(path.join(partial, 'help-heads.bin'));
+    await expect(store.publish(partial, { version: 'v9' })).rejects.toThrow(/help-heads\.bin: missing \(policy\.json has a help ensemble\)/);
     // a retried run of the same job makes no second version
-    const again = await runJob(TRAIN, { jobId: job.id, serverId: 'srv-a', dataDir, pool, store, signal: new AbortController().signal, onProgress: () => {} });
+    const again = await runJob(TRAIN, { jobId: job.id, serverId: 'srv-a', dataDir, journals: new EpisodeJournals(dataDir), pool, store, signal: new AbortController().signal, onProgress: () => {} });
     expect(again.version).toBe('v1');
     expect(await store.names()).toEqual(['v1']);
   });

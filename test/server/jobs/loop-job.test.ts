@@ -1,0 +1,67 @@
+// Learning-loop jobs on the shared queue (pg-boss on embedded PostgreSQL), run by a worker.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { openPgPool } from '../../../database/pg-pool.ts';
+import { PgPolicyStore } from '../../../policies/pg-policy-store.ts';
+import { PolicyRegistry } from '../../../policies/policy-registry.ts';
+import { JobWorker } from '../../../server/jobs/job-worker.ts';
+import { loopRunIdOf } from '../../../server/jobs/loop-job.ts';
+import { PgJobQueue } from '../../../server/jobs/pg-job-queue.ts';
+import { startTestPg, type TestPg } from '../../database/embedded-pg.ts';
+import { untilJob } from './uploaded-cell.ts';
+
+let server: TestPg;
+beforeAll(async () => {
+  server = await startTestPg();
+});
+afterAll(async () => {
+  await server?.stop();
+});
+const cleanup: Array<() => Promise<unknown> | void> = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+const SMALL = { task: 'place' as const, rounds: 1, episodesPerRound: 2, weightings: ['none' as const], seed: 3, demos: 4, evalEpisodes: 2, epochs: 2 };
+
+describe('loop jobs', () => {
+  // a loop deploys, records, retrains and evaluates in the simulator: seconds, more on a loaded machine
+  it('a worker runs the loop into loops/loop-<job id>/, replacing what an interrupted run left; a cancel stops a running one', { timeout: 300_000 }, async () => {
+    const url = await server.newDatabase();
+    const pool = openPgPool(url);
+    cleanup.push(() => pool.end());
+    const workerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tko-loop-worker-'));
+    cleanup.push(() => fs.rmSync(workerDir, { recursive: true, force: true }));
+    const queue = await PgJobQueue.open(pool, url, 'srv-a', { retries: 0 });
+    cleanup.push(() => queue.close());
+    const job = await queue.submit({ kind: 'loop', loop: SMALL });
+    expect(job).toMatchObject({ kind: 'loop', status: 'queued' });
+    // what a run killed mid-way left behind: the retried run starts that folder again
+    const runDir = path.join(workerDir, 'loops', loopRunIdOf(job.id));
+    fs.mkdirSync(runDir, { recursive: true });
+    fs.writeFileSync(path.join(runDir, 'left-by-a-lost-run'), '');
+    const worker = await JobWorker.start({ database: url, dataDir: workerDir, workerId: 'w1', heartbeatMs: 200, staleMs: 2000 });
+    cleanup.push(() => worker.stop());
+    const done = await untilJob(queue, job.id, (j) => j.status === 'succeeded' || j.status === 'failed', 240_000);
+    expect(done.error).toBeNull();
+    const report = done.result as { runId: string; dir: string; rows: Array<{ round: number; weighting: string; version: string; deploy: { episodes: number } | null; eval: { episodes: number } }> };
+    expect(report.runId).toBe(loopRunIdOf(job.id));
+    expect(report.dir).toBe(runDir);
+    expect(report.rows.map((r) => `${r.round}:${r.weighting}`)).toEqual(['0:start', '1:none']);
+    expect(report.rows[1]).toMatchObject({ version: `${report.runId}-none-r1`, deploy: { episodes: 2 }, eval: { episodes: 2 } });
+    expect(done.progress).toMatchObject({ phase: 'evaluating', round: 1, weighting: 'none', total: 1 });
+    expect(fs.readdirSync(path.join(workerDir, 'loops'))).toEqual([report.runId]);
+    expect(fs.existsSync(path.join(runDir, 'left-by-a-lost-run'))).toBe(false);
+    expect(new PolicyRegistry({ dataDir: runDir }).manifest(report.rows[1].version).parentVersion).toBe('default');
+    // the loop's versions stay in its folder, as `takeover loop`'s do: none is published
+    expect(await (await PgPolicyStore.open(pool, 'x')).names()).toEqual([]);
+
+    const long = await queue.submit({ kind: 'loop', loop: { ...SMALL, rounds: 20, episodesPerRound: 50 } });
+    await untilJob(queue, long.id, (j) => j.status === 'running' && (j.progress as { phase?: string } | null)?.phase === 'deploying', 240_000);
+    await queue.cancel(long.id);
+    const end = await untilJob(queue, long.id, (j) => j.status !== 'running', 120_000);
+    expect(end.status).toBe('cancelled');
+  });
+});
