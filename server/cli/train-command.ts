@@ -192,10 +192,10 @@ export const trainCommand: CliCommand = {
     const evalTask = task ?? parseEpisodeQuery(query).task ?? 'place';
     const evaluate =
       evalEpisodes > 0
-        ? async (draft: Parameters<NonNullable<Parameters<typeof runTrainingJob>[1]['evaluate']>>[0], weights: Float32Array[]) => {
+        ? async (...[draft, weights, help]: Parameters<NonNullable<Parameters<typeof runTrainingJob>[1]['evaluate']>>) => {
             const ebar = new ProgressBar(`eval ${evalTask}`, evalEpisodes, { enabled: tty });
             const manifest = { ...draft, format: 'takeover-policy/1' as const, version: 'candidate', createdAt: '', model: { format: 'tfjs-layers' as const, file: 'model.json' } };
-            const e = await evaluatePolicy({ manifest, weights }, { task: evalTask, episodes: evalEpisodes, seedBase: evalSeedBase, onEpisode: (d, s) => ebar.update(d, `${s} ok`) });
+            const e = await evaluatePolicy({ manifest, weights, ...help }, { task: evalTask, episodes: evalEpisodes, seedBase: evalSeedBase, onEpisode: (d, s) => ebar.update(d, `${s} ok`) });
             ebar.finish();
             return [e];
           }

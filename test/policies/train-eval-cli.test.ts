@@ -62,6 +62,22 @@ describe('takeover train / eval', () => {
     }
   }, 120_000);
 
+
+  it('evaluates a version that has a help model before writing it (--eval-episodes with held-out episodes)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'takeover-cli-evalhelp-'));
+    try {
+      const t = await run(['train', '--sim-demos', '6', '--task', 'reach', '--epochs', '1', '--hidden', '8', '--seed', '1', '--eval-episodes', '1', '--version', 'h1', '--data-dir', dir, '--json']);
+      expect(t.stderr).toBe('');
+      expect(t.code).toBe(0);
+      const m = JSON.parse(fs.readFileSync(path.join(dir, 'policies', 'h1', 'policy.json'), 'utf8'));
+      // the evaluation ran the candidate with its help model (ensemble by default) loaded
+      expect(m.help?.ensemble).toBeTruthy();
+      expect(m.evaluation).toHaveLength(1);
+      expect(m.evaluation[0]).toMatchObject({ task: 'reach', episodes: 1 });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
   it('names bad flags: an unknown weighting, a missing query, an unknown version', async () => {
     expect((await run(['train', '--episodes', 'all', '--weighting', 'dagger', '--data-dir', dataDir])).stderr).toMatch(/unknown weighting 'dagger'/);
     expect((await run(['train', '--data-dir', dataDir])).stderr).toMatch(/--episodes QUERY is required/);
