@@ -7,7 +7,7 @@ import { loadEpisodeSet, type DamagedEpisode } from './episode-loader.ts';
 import { parseEpisodeQuery } from './episode-query.ts';
 import { featureSpecFromObservation, type FeatureSpec } from './observation-features.ts';
 import type { Evaluation, PolicyManifest } from './policy-manifest.ts';
-import { PolicyRegistry, saveHelpHeads, saveHelpStates, saveWeights, writePolicyFolder, type NewPolicyManifest } from './policy-registry.ts';
+import { PolicyRegistry, saveHelpHeads, saveHelpStates, saveWeights, writePolicyFolder, type LoadedPolicy, type NewPolicyManifest } from './policy-registry.ts';
 import type { Catalog } from '../recordings/catalog.ts';
 import type { EpisodeJournals } from '../recordings/episode-journals.ts';
 import { gatherRows, trainPolicy, type TrainProgress, type TrainResult } from './trainer.ts';
@@ -73,8 +73,8 @@ export interface RunTrainingJobOptions {
   source?: string;
   /** the shipped-policies folder for the registry (tests) */
   builtinDir?: string;
-  /** evaluates the trained policy before it is written, so policy.json carries the results */
-  evaluate?: (manifest: NewPolicyManifest, weights: Float32Array[]) => Promise<Evaluation[]>;
+  /** evaluates the trained policy before it is written, so policy.json carries the results; `help` holds the help model's arrays when the draft has one */
+  evaluate?: (manifest: NewPolicyManifest, weights: Float32Array[], help: Pick<LoadedPolicy, 'helpStates' | 'helpHeads'>) => Promise<Evaluation[]>;
   /** write the version into this folder instead of the registry (building a shipped policy); must not exist */
   outDir?: string;
   /** the catalog to select episodes from (default: the data directory's SQLite catalog) */
@@ -173,7 +173,7 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
     const help = result.validationRows.length > 0 ? calibrateVersionHelp(set, result, helpScore, spec.helpRate ?? 0.02, seed) : null;
     if (help) draft.help = help.model;
     const weights = result.policy.weights();
-    if (opts.evaluate) draft.evaluation = await opts.evaluate(draft, weights);
+    if (opts.evaluate) draft.evaluation = await opts.evaluate(draft, weights, help ? { helpStates: help.states, ...(help.heads ? { helpHeads: help.heads } : {}) } : {});
     let manifest: PolicyManifest;
     if (opts.outDir) {
       if (fs.existsSync(opts.outDir) && fs.readdirSync(opts.outDir).length > 0) throw new Error(`${opts.outDir} exists and is not empty; versions are never overwritten`);

@@ -148,6 +148,16 @@ export const HelpRequestSchema = Type.Object(
 );
 export type HelpRequest = Static<typeof HelpRequestSchema>;
 
+/** The running policy's two uncertainty scores on the robot's last tick (robot status: docs/protocol.md "Help scores"). */
+export const HelpScoresSchema = Type.Object(
+  {
+    helpScore: Type.Union([Type.Number(), Type.Null()], { description: "the novelty of the last observation against the version's training states (null: the version has no help model)" }),
+    helpEnsembleScore: Type.Union([Type.Number(), Type.Null()], { description: "the disagreement of the version's ensemble heads on the last observation (null: the version has no ensemble heads)" }),
+  },
+  { $id: 'takeover/HelpScores' },
+);
+export type HelpScores = Static<typeof HelpScoresSchema>;
+
 /** What can need a human, most urgent first (docs/protocol.md "Attention queue"). */
 export const ATTENTION_KINDS = ['estop', 'help', 'paused', 'stale', 'rate', 'failed_episode'] as const;
 export type AttentionKind = (typeof ATTENTION_KINDS)[number];

@@ -90,6 +90,15 @@ export class ArmSim implements TaskScene {
     return sim;
   }
 
+  /**
+   * Frees the simulator's MuJoCo model, data and buffers: they live in the WASM heap, which no
+   * garbage collector empties and which stops at 2 GB. Unusable after; a second call does nothing.
+   */
+  dispose(): void {
+    this.kinematics.dispose();
+    for (const o of [this.#stateBuf, this.data, this.model] as Array<{ delete(): void; isDeleted(): boolean }>) if (!o.isDeleted()) o.delete();
+  }
+
   /** physics steps taken since the simulator was built (speed figures) */
   physicsSteps = 0;
 

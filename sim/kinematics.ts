@@ -120,6 +120,11 @@ export class MujocoKinematics implements ArmKinematics {
     this.#readSite(outPos, outQuat);
   }
 
+  /** Frees its MuJoCo data and buffers (the model stays its owner's); the solver is unusable after. */
+  dispose(): void {
+    for (const o of [this.#data, this.#jacp, this.#jacr] as Array<{ delete(): void; isDeleted(): boolean }>) if (!o.isDeleted()) o.delete();
+  }
+
   /** Solves for joints reaching the target pose, starting from q0; never returns NaN. */
   ik(q0: ArrayLike<number>, targetPos: ArrayLike<number>, targetQuat: ArrayLike<number>, outQ: Float64Array, opts: IkOptions = {}): IkReport {
     let report = this.#solveFrom(q0, targetPos, targetQuat, outQ, opts);

@@ -98,7 +98,7 @@ export const trainCommand: CliCommand = {
   usage:
     'takeover train --episodes QUERY [--weighting sirius|iwr|none] [--epochs N] [--seed N] [--batch-size N] [--hidden 256,256] [--lr X]\n' +
     '               [--parent VERSION] [--version NAME] [--task T] [--sim-demos N [--demo-seed-base N]] [--eval-episodes N [--eval-seed-base 10000]]\n' +
-    '               [--include-gapped] [--help-score novelty|ensemble|both] [--out DIR] [--json]\n' +
+    '               [--include-gapped] [--help-score novelty|ensemble|both] [--help-rate 0.02] [--out DIR] [--json]\n' +
     '  QUERY: key=value filters of the catalog, e.g. task=place,kind=demo,outcome=success (or all)\n' +
     '  --sim-demos N first records N scripted-expert demos of --task through the recordings pipeline\n' +
     '  --eval-episodes N evaluates the trained policy in the simulator before writing it (results go into policy.json)\n' +
@@ -121,6 +121,7 @@ export const trainCommand: CliCommand = {
     out: { type: 'string' },
     'include-gapped': { type: 'boolean' },
     'help-score': { type: 'string' },
+    'help-rate': { type: 'string' },
   },
   async run(flags, values) {
     const simDemos = intFlag(values, 'sim-demos', 0)!;
@@ -146,6 +147,10 @@ export const trainCommand: CliCommand = {
     if (lr !== undefined && !(lr > 0)) throw new UsageError(`--lr takes a positive number, got '${String(values.lr)}'`);
     const helpScore = values['help-score'] as string | undefined;
     if (helpScore !== undefined && helpScore !== 'novelty' && helpScore !== 'ensemble' && helpScore !== 'both') throw new UsageError(`--help-score takes novelty, ensemble or both, got '${helpScore}'`);
+    const helpRate = values['help-rate'] === undefined ? undefined : Number(values['help-rate']);
+    if (helpRate !== undefined && !(helpRate >= 0 && helpRate <= 0.5)) {
+      throw new UsageError(`--help-rate takes the share of held-out steps a help score may exceed, from 0 to 0.5, got '${String(values['help-rate'])}'`);
+    }
     const spec: TrainingJobSpec = {
       episodes: query,
       weighting,
@@ -159,6 +164,7 @@ export const trainCommand: CliCommand = {
       task: task ?? null,
       ...(values['include-gapped'] === true ? { includeGapped: true } : {}),
       ...(helpScore ? { helpScore } : {}),
+      ...(helpRate !== undefined ? { helpRate } : {}),
     };
     const tty = Boolean(process.stderr.isTTY) && !flags.json;
     const log = (s: string) => {
@@ -194,10 +200,10 @@ export const trainCommand: CliCommand = {
     const evalTask = task ?? parseEpisodeQuery(query).task ?? 'place';
     const evaluate =
       evalEpisodes > 0
-        ? async (draft: Parameters<NonNullable<Parameters<typeof runTrainingJob>[1]['evaluate']>>[0], weights: Float32Array[]) => {
+        ? async (...[draft, weights, help]: Parameters<NonNullable<Parameters<typeof runTrainingJob>[1]['evaluate']>>) => {
             const ebar = new ProgressBar(`eval ${evalTask}`, evalEpisodes, { enabled: tty });
             const manifest = { ...draft, format: 'takeover-policy/1' as const, version: 'candidate', createdAt: '', model: { format: 'tfjs-layers' as const, file: 'model.json' } };
-            const e = await evaluatePolicy({ manifest, weights }, { task: evalTask, episodes: evalEpisodes, seedBase: evalSeedBase, onEpisode: (d, s) => ebar.update(d, `${s} ok`) });
+            const e = await evaluatePolicy({ manifest, weights, ...help }, { task: evalTask, episodes: evalEpisodes, seedBase: evalSeedBase, onEpisode: (d, s) => ebar.update(d, `${s} ok`) });
             ebar.finish();
             return [e];
           }

@@ -129,7 +129,7 @@ export class ControlLoop {
   status(): LoopStatus {
     return loopStatus({
       mode: this.#arb.mode, modeReason: this.#arb.reason, lease: this.#arb.lease, episode: this.episodes.current, recent: this.episodes.recent,
-      dt: this.dt, rate: this.rate, lateProposals: this.lateProposals, policyErrors: this.policyErrors, lastPolicyError: this.lastPolicyError, help: this.help.open, helpScore: this.helpScore, commandLatencyMs: this.commandLatencyMs,
+      dt: this.dt, rate: this.rate, lateProposals: this.lateProposals, policyErrors: this.policyErrors, lastPolicyError: this.lastPolicyError, help: this.help.open, helpScore: this.helpScore, helpEnsembleScore: this.helpEnsembleScore, commandLatencyMs: this.commandLatencyMs,
       bridge: this.bridge, rewind: this.rewinder.buffer,
     });
   }

@@ -56,6 +56,12 @@ export class SimBridge implements RobotBridge {
     this.#connected = false;
   }
 
+  /** Disconnects and frees the simulator (sim/arm-sim.ts `dispose`): for code that builds many and drops them. */
+  dispose(): void {
+    this.#connected = false;
+    this.sim.dispose();
+  }
+
   observe(): Observation {
     return this.sim.observe();
   }

@@ -62,10 +62,31 @@ describe('takeover train / eval', () => {
     }
   }, 120_000);
 
-  it('names bad flags: an unknown weighting, a missing query, an unknown version', async () => {
+
+  it('evaluates a version that has a help model before writing it (--eval-episodes with held-out episodes)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'takeover-cli-evalhelp-'));
+    try {
+      const t = await run(['train', '--sim-demos', '6', '--task', 'reach', '--epochs', '1', '--hidden', '8', '--seed', '1', '--eval-episodes', '1', '--help-rate', '0.1', '--version', 'h1', '--data-dir', dir, '--json']);
+      expect(t.stderr).toBe('');
+      expect(t.code).toBe(0);
+      const m = JSON.parse(fs.readFileSync(path.join(dir, 'policies', 'h1', 'policy.json'), 'utf8'));
+      // the evaluation ran the candidate with its help model (ensemble by default) loaded
+      expect(m.help?.ensemble).toBeTruthy();
+      // --help-rate calibrates the thresholds at that rate
+      expect(m.help.rate).toBe(0.1);
+      expect(m.help.ensemble.rate).toBe(0.1);
+      expect(m.evaluation).toHaveLength(1);
+      expect(m.evaluation[0]).toMatchObject({ task: 'reach', episodes: 1 });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+  it('names bad flags: an unknown weighting, a missing query, a help rate out of range, an unknown version', async () => {
     expect((await run(['train', '--episodes', 'all', '--weighting', 'dagger', '--data-dir', dataDir])).stderr).toMatch(/unknown weighting 'dagger'/);
     expect((await run(['train', '--data-dir', dataDir])).stderr).toMatch(/--episodes QUERY is required/);
     expect((await run(['train', '--episodes', 'colour=red', '--data-dir', dataDir])).stderr).toMatch(/unknown filter 'colour'/);
+    expect((await run(['train', '--sim-demos', '2', '--help-rate', '0.7', '--data-dir', dataDir])).stderr).toMatch(/--help-rate takes .* from 0 to 0\.5, got '0\.7'/);
+    expect((await run(['train', '--sim-demos', '2', '--help-rate', 'few', '--data-dir', dataDir])).stderr).toMatch(/--help-rate .* got 'few'/);
     const r = await run(['eval', '--policy', 'v42', '--data-dir', dataDir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown policy version 'v42'/);

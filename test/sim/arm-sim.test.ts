@@ -60,4 +60,17 @@ describe('ArmSim', () => {
     const poses = sim.bodyPoses();
     expect(poses.length).toBe(7 * d.bodies.length);
   });
+
+  it('dispose frees its WASM memory: simulators built and disposed one after another do not grow the heap', async () => {
+    // a typed-array view of MuJoCo data spans the whole WASM memory: its buffer's size is the heap's
+    const heap = () => (sim.data.qpos as Float64Array).buffer.byteLength;
+    const one = await ArmSim.create({ task: 'place', seed: 1 });
+    const before = heap();
+    one.dispose();
+    one.dispose(); // a second call does nothing
+    for (let i = 0; i < 10; i++) (await ArmSim.create({ task: 'place', seed: i })).dispose();
+    // without dispose every simulator keeps about 26 MB: ten would add about 260 MB
+    expect(heap() - before).toBeLessThan(26e6);
+    expect(sim.observe().q.every(Number.isFinite)).toBe(true);
+  });
 });

@@ -1,5 +1,5 @@
 import type { Mode } from '../../core/mode.ts';
-import type { StateMessage } from '../../protocol/messages.ts';
+import type { HelpScores, StateMessage } from '../../protocol/messages.ts';
 import { h, fmt } from './dom.ts';
 
 export type PanelAction = 'take_over' | 'hand_back' | 'pause' | 'resume' | 'estop' | 'reset_estop' | 'reset_episode' | 'success' | 'failure' | 'vr';
@@ -33,6 +33,15 @@ export interface PanelStats {
   fps: number;
   gamepad: string;
   xr: string;
+  /** the policy's help scores from the robot's REST status (null: not fetched yet) */
+  helpScores: HelpScores | null;
+}
+
+/** The policy's two help scores as the panel shows them: "novelty / ensemble", '–' for one the version lacks. */
+export function helpScoresText(h: HelpScores | null): string {
+  if (!h || (h.helpScore === null && h.helpEnsembleScore === null)) return '–';
+  const f = (x: number | null) => (x === null ? '–' : x.toFixed(3));
+  return `${f(h.helpScore)} / ${f(h.helpEnsembleScore)}`;
 }
 
 /** The mode banner, the big control buttons and the measured numbers of the robot view. */
@@ -76,7 +85,7 @@ export class ControlPanel {
       h('div', { class: 'stats' },
         field('rate', 'loop rate (measured / configured)'), field('latency', 'round trip'), field('age', 'state age'),
         field('fps', 'render'), field('episode', 'episode'), field('step', 'step'), field('ee', 'EE (m)'),
-        field('gripper', 'gripper'), field('clamped', 'safety clamped'), field('gamepad', 'gamepad'), field('xr', 'VR'),
+        field('gripper', 'gripper'), field('clamped', 'safety clamped'), field('help', 'help score (novelty / ensemble)'), field('gamepad', 'gamepad'), field('xr', 'VR'),
       ),
       h('div', { class: 'buttons small' },
         btn('success', 'Success', 'ok'), btn('failure', 'Failure', 'bad'), btn('reset_episode', 'New episode', 'secondary'), btn('vr', 'Enter VR', 'secondary'),
@@ -126,6 +135,7 @@ export class ControlPanel {
     set('ee', s ? s.eePos.map((v) => v.toFixed(3)).join(' ') : '–');
     set('gripper', s ? `${(s.gripper * 1000).toFixed(1)} mm` : '–');
     set('clamped', s?.clamped.length ? s.clamped.join(', ') : 'none');
+    set('help', helpScoresText(stats.helpScores));
     set('gamepad', stats.gamepad || 'none');
     set('xr', stats.xr);
   }

@@ -11,7 +11,8 @@ import { TeleopController } from './teleop-controller.ts';
 import { TimelineBar, timelineScale } from './timeline-bar.ts';
 import { RewindGhost } from '../scene/rewind-ghost.ts';
 import { StepPoses } from '../replay/step-poses.ts';
-import { pollRewindHorizon } from '../net/rewind-horizon.ts';
+import { pollRobotStatus } from '../net/robot-status-poll.ts';
+import type { HelpScores } from '../../protocol/messages.ts';
 import { CameraPanels, type CameraPanelsHandle } from './camera-panels.ts';
 import { ImplicitControls } from './implicit-controls.ts';
 
@@ -75,7 +76,11 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
   const ghost = new RewindGhost(slot.base, info.model);
   const poses = new StepPoses(timeline.maxEntries);
   let horizonS: number | null = null;
-  const stopHorizon = pollRewindHorizon(session.token, robotId, (v) => (horizonS = v));
+  let helpScores: HelpScores | null = null;
+  const stopStatusPoll = pollRobotStatus(session.token, robotId, (st) => {
+    horizonS = st.horizonS;
+    helpScores = { helpScore: st.helpScore, helpEnsembleScore: st.helpEnsembleScore };
+  });
   const handle: RobotViewHandle = { teleop, xr: null as unknown as XrTeleop, scene, timeline, rewoundTo: null, ghost, timelineScale: 1, cameras: cameras.handle };
 
   const intent = async (i: ControlIntent | 'reset_estop' | 'reset_episode'): Promise<void> => {
@@ -219,6 +224,7 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
       fps: scene.fps.fps,
       gamepad: teleop.gamepadName,
       xr: xr.presenting ? `in VR${xr.clutch.engaged ? ' · clutch' : ''}` : age ? xrStatus : 'not started',
+      helpScores,
     });
     implicit?.showCountdown(teleop.implicit.countdownS(teleop.snapshot()));
     const segs = timeline.segments();
@@ -237,7 +243,7 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
     dispose: () => {
       expose(null);
       offEvent();
-      stopHorizon();
+      stopStatusPoll();
       cameras.dispose();
       ghost.dispose();
       clearInterval(timer);

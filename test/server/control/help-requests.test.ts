@@ -15,11 +15,16 @@ const limits = { workspaceMin: [0.2, -0.4, 0.05] as const, workspaceMax: [0.8, 0
 function scoredPolicy() {
   const p = {
     score: 0.1,
+    /** the ensemble disagreement to report (null: a version without ensemble heads) */
+    ensemble: null as number | null,
     name: 'scored', version: 'test-v1',
     propose: () => [0.5, 0, 0, 0, 0, 0, -1],
-    uncertainty: () => ({ score: p.score, threshold: 1, method: 'nearest-training-state' }),
+    uncertainty: () => ({
+      score: p.score, threshold: 1, method: 'nearest-training-state',
+      ...(p.ensemble === null ? {} : { ensemble: { score: p.ensemble, threshold: 0.3, method: 'ensemble-disagreement' } }),
+    }),
   };
-  return p satisfies ActionSource & { score: number };
+  return p satisfies ActionSource & { score: number; ensemble: number | null };
 }
 
 async function setup(help: ControlLoopOptions['help']) {
@@ -115,6 +120,18 @@ describe('help requests in the control loop', () => {
     t.run(20);
     expect(t.loop.help.open).toBeNull();
     expect(t.recorder.steps.every((st) => st.helpScore === undefined && st.helpOpen === undefined)).toBe(true);
+  });
+
+  it('the status carries both scores of the last tick; the ensemble score is null for a version without heads', async () => {
+    const t = await setup({ action: 'notify' });
+    t.run(2);
+    expect(t.loop.status()).toMatchObject({ helpScore: 0.1, helpEnsembleScore: null });
+    t.policy.ensemble = 0.25;
+    t.run(1);
+    expect(t.loop.status()).toMatchObject({ helpScore: 0.1, helpEnsembleScore: 0.25 });
+    (t.policy as { uncertainty?: unknown }).uncertainty = undefined;
+    t.run(1);
+    expect(t.loop.status()).toMatchObject({ helpScore: null, helpEnsembleScore: null });
   });
 
   it("notify: raises with a reason, records score, event and open steps; a take-over answers it", async () => {
