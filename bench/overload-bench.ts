@@ -19,7 +19,7 @@ function flag(args: string[], name: string, fallback: number): number {
   return v !== undefined && Number.isFinite(n) ? n : fallback;
 }
 
-/** `npm run bench -- overload [--seconds=25] [--warmup=20] [--robots=16] [--json] [--keep] [--loads=abcde] [--network-nice=N] [--gc=own-thread|helper-threads]` (--loads: a subset, to see which one hurts; --network-nice: the server's threadNice.network; --gc=own-thread: the server runs under node --single-threaded-gc) */
+/** `npm run bench -- overload [--seconds=25] [--warmup=20] [--robots=16] [--json] [--keep] [--loads=abcde] [--network-nice=N] [--gc=own-thread|helper-threads] [--doorbell=on|off]` (--loads: a subset, to see which one hurts; --network-nice: the server's threadNice.network; --gc=own-thread: the server runs under node --single-threaded-gc; --doorbell=on: the server's controlDoorbell true, off by default as in the server) */
 export const overloadBench: Benchmark = {
   name: 'overload',
   summary: 'a server process under five hostile loads at once (bad frames, 2,000 idle sockets, REST flood, a locked catalog, a stalled subscriber) against a baseline: jitter, teleop and e-stop latency, pauses, lost steps, memory',
@@ -50,8 +50,11 @@ export const overloadBench: Benchmark = {
         `${seconds} s measured per phase after a ${warmupS} s warm-up with the clients connected (the overload phase then waits for its loads to ramp up); load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores.\n`,
       );
       const networkNice = args.some((a) => a.startsWith('--network-nice=')) ? flag(args, 'network-nice', -5) : null;
-      const serverConfig = networkNice === null ? {} : { threadNice: { network: networkNice } };
+      const doorbell = args.find((a) => a.startsWith('--doorbell='))?.slice(11) ?? 'off';
+      if (doorbell !== 'on' && doorbell !== 'off') throw new Error(`--doorbell must be on or off, got '${doorbell}'`);
+      const serverConfig = { ...(networkNice === null ? {} : { threadNice: { network: networkNice } }), controlDoorbell: doorbell === 'on' };
       if (networkNice !== null) say(`server threadNice.network ${networkNice} (--network-nice)\n`);
+      say(`control thread doorbell: ${doorbell} (--doorbell; controlDoorbell in docs/configuration.md)\n`);
       const gc = args.find((a) => a.startsWith('--gc='))?.slice(5);
       if (gc !== undefined && gc !== 'own-thread' && gc !== 'helper-threads') throw new Error(`--gc must be own-thread or helper-threads, got '${gc}'`);
       const serverNodeFlags = gc === 'own-thread' ? ['--single-threaded-gc'] : [];

@@ -228,6 +228,8 @@ export const TakeoverConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /** the control thread takes a message that arrives in its pre-tick sleep at once (its doorbell): lower teleop latency, a little more tick jitter; false: after the tick */
+    controlDoorbell: Type.Boolean(),
     /**
      * a PostgreSQL URL (postgres://user:password@host:5432/db): the catalog, policy versions, audit log,
      * job queue and server registry live there, shared by several servers (docs/deployment.md);
@@ -283,6 +285,7 @@ export function defaultConfig(): TakeoverConfig {
     allowedOrigins: [],
     audit: { maxFileBytes: 10 * 1024 * 1024, keepFiles: 5 },
     threadNice: { control: -15, network: -5, controlRealtime: 20 },
+    controlDoorbell: false,
     logLevel: 'info',
   };
 }

@@ -23,6 +23,7 @@ describe('server with its control loops on a worker thread', () => {
     const config = validateConfig({
       ...defaultConfig(), port: 0, dataDir, record: true, logLevel: 'silent', webDir: join(dataDir, 'no-web'), controlRateHz: 50,
       robots: [{ id: 'arm0', kind: 'mock' }, { id: 'arm1', kind: 'mock' }], tokens: Object.values(TOKENS), heartbeatTimeoutMs: 2000,
+      controlDoorbell: true,
     });
     app = await buildApp(config, { policies: false });
     await app.listen({ port: 0, host: '127.0.0.1' });
