@@ -197,6 +197,8 @@ export const StateSchema = Type.Object(
     policyErrors: Type.Optional(Type.Integer({ description: 'policy calls that threw so far (absent: none)' })),
     lastPolicyError: Type.Optional(Type.String({ description: 'the message of the last policy call that threw (absent: none)' })),
     help: Type.Optional(HelpRequestSchema),
+    helpScore: Type.Optional(Type.Number({ description: "the policy's novelty score on this tick (absent: the version has no help model)" })),
+    helpEnsembleScore: Type.Optional(Type.Number({ description: "the disagreement of the version's ensemble heads on this tick (absent: no ensemble heads)" })),
   },
   { $id: 'takeover/State' },
 );

@@ -3,7 +3,7 @@ import type {} from '@fastify/swagger';
 import { TakeoverError } from '../errors.ts';
 import { Type, type Static } from '@sinclair/typebox';
 import type { ControlPlane } from '../control-plane/control-plane.ts';
-import { RobotStatusResponseSchema, type RobotStatusResponse } from './robot-status-response.ts';
+import { RobotStatusSchema, type RobotStatus } from '../control-plane/robot-status.ts';
 import { RobotInfoSchema } from '../../protocol/messages.ts';
 import { RobotIdSchema } from '../../core/safe-name.ts';
 
@@ -17,22 +17,21 @@ export interface RobotsApiOptions {
 
 /** GET /api/robots and /api/robots/:id (viewer and above); POST /api/robots/:id/rewind (the lease holder). */
 export const robotsApi: FastifyPluginAsync<RobotsApiOptions> = async (app, { control, signedIn }) => {
-  const statusOf = async (id: string, fresh = false): Promise<RobotStatusResponse> => {
+  const statusOf = async (id: string, fresh = false): Promise<RobotStatus> => {
     const info = control.info(id);
     const st = (await control.status(fresh)).robots.find((r) => r.id === info.id);
     if (!st) throw new TakeoverError('TKO_ERR_UNKNOWN_ROBOT', `no robot '${id}'`);
-    // the loop's status carries both help scores (server/control/loop-status.ts)
-    return st as RobotStatusResponse;
+    return st;
   };
   app.get('/api/robots', {
     config: { role: 'viewer' },
-    schema: { tags: ['robots'], summary: 'every robot with its live status', response: { 200: Type.Array(RobotStatusResponseSchema) } },
-  }, async () => (await control.status()).robots as RobotStatusResponse[]);
+    schema: { tags: ['robots'], summary: 'every robot with its live status', response: { 200: Type.Array(RobotStatusSchema) } },
+  }, async () => (await control.status()).robots);
   app.get<{ Params: Static<typeof IdParams> }>('/api/robots/:id', {
     config: { role: 'viewer' },
     schema: {
       tags: ['robots'], summary: 'one robot: static description (joints, limits, model) and live status',
-      params: IdParams, response: { 200: Type.Object({ info: RobotInfoSchema, status: RobotStatusResponseSchema }) },
+      params: IdParams, response: { 200: Type.Object({ info: RobotInfoSchema, status: RobotStatusSchema }) },
     },
   }, async (req) => ({ info: control.info(req.params.id), status: await statusOf(req.params.id) }));
 
@@ -41,7 +40,7 @@ export const robotsApi: FastifyPluginAsync<RobotsApiOptions> = async (app, { con
     schema: {
       tags: ['robots'],
       summary: 'rewind the current episode to a step or by some seconds; the caller must hold the lease through a live WebSocket session, and is then INTERVENING (docs/learning-loop.md)',
-      params: IdParams, body: RewindBody, response: { 200: RobotStatusResponseSchema },
+      params: IdParams, body: RewindBody, response: { 200: RobotStatusSchema },
     },
   }, async (req) => {
     control.info(req.params.id);

@@ -4,7 +4,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import type { ControlPlane } from '../control-plane/control-plane.ts';
 import type { Broadcaster } from '../ws/broadcaster.ts';
 import { PROTOCOL_VERSION } from '../../protocol/messages.ts';
-import { RobotStatusResponseSchema } from './robot-status-response.ts';
+import { RobotStatusSchema } from '../control-plane/robot-status.ts';
 import type { ThreadPriority } from '../control-plane/thread-priority.ts';
 import { ThreadFiguresSchema } from '../control-plane/thread-figures.ts';
 import type { SampleRing } from '../control/rate-meter.ts';
@@ -38,7 +38,7 @@ const EstopAckSchema = Type.Object({
 const StatusSchema = Type.Object({
   name: Type.Literal('takeover'), version: Type.String(), protocol: Type.Integer(), uptimeS: Type.Number(),
   backend: Type.Object({ physics: Type.Array(Type.String()), policy: Type.String() }),
-  robots: Type.Array(RobotStatusResponseSchema),
+  robots: Type.Array(RobotStatusSchema),
   clients: Type.Integer(), framesDropped: Type.Integer(), schedulerOverruns: Type.Integer(),
   recorder: Type.Union([Type.Record(Type.String(), Type.Number()), Type.Null()]),
   threads: Type.Object({ control: Nullable(PrioritySchema), network: Nullable(PrioritySchema), safety: Nullable(PrioritySchema) }),

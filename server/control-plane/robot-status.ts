@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ModeSchema } from '../../core/mode.ts';
-import { HelpRequestSchema } from '../../protocol/messages.ts';
+import { HelpRequestSchema, HelpScoresSchema } from '../../protocol/messages.ts';
 import type { RobotRuntime } from '../robots/fleet.ts';
 
 const Nullable = (n = Type.Number()) => Type.Union([n, Type.Null()]);
@@ -19,7 +19,7 @@ export const RobotStatusSchema = Type.Object(
     policyErrors: Type.Integer({ description: 'policy calls that threw (the robot held those ticks; logged, rate-limited)' }),
     lastPolicyError: Type.Union([Type.String(), Type.Null()], { description: 'the message of the last policy call that threw' }),
     help: Type.Union([HelpRequestSchema, Type.Null()], { description: "the open help request of the robot's policy, null when none" }),
-    helpScore: Type.Union([Type.Number(), Type.Null()], { description: "the policy's last uncertainty score (null: the version has no help model)" }),
+    ...HelpScoresSchema.properties,
     commandLatencyP50Ms: Nullable(), commandLatencyP99Ms: Nullable(),
     link: Type.Object(
       { ready: Type.Boolean(), reason: Type.String() },

@@ -33,6 +33,9 @@ export function buildStateFrame(r: RobotRuntime, wallMs: number): StateMessage {
   }
   // only while the policy asks for help: a copy, so the frame can be encoded later
   if (loop.help.open) frame.help = { ...loop.help.open };
+  // only for a version with a help model: the fleet view shows them next to each robot
+  if (loop.helpScore !== null) frame.helpScore = loop.helpScore;
+  if (loop.helpEnsembleScore !== null) frame.helpEnsembleScore = loop.helpEnsembleScore;
   const b = loop.bridge;
   if (isDescribed(b) && b.isConnected) frame.bodies = b.bodyPoses([]);
   return frame;

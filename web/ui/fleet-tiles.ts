@@ -1,4 +1,5 @@
 import type { AttentionItem, RobotInfo, StateMessage } from '../../protocol/messages.ts';
+import { helpScoresText } from './control-panel.ts';
 import { h, fmt } from './dom.ts';
 
 /** What a tile shows of one robot besides its static info. */
@@ -21,7 +22,8 @@ const policyText = (r: RobotInfo) => (r.policy ? `${r.policy.name}${r.policy.ver
 
 /**
  * The fleet's tiles, one per robot, in the order given (most urgent first): mode (coloured), reason,
- * stale flag, rate against nominal, running policy, open help request; keys 1-9 on the first nine.
+ * stale flag, rate against nominal, running policy, open help request, the policy's help scores
+ * (novelty / ensemble); keys 1-9 on the first nine.
  */
 export class FleetTiles {
   readonly el = h('div', { class: 'fleet-tiles', 'data-testid': 'fleet-table' });
@@ -44,6 +46,7 @@ export class FleetTiles {
         h('div', { class: 'tile-figures' },
           field('rate'), ' · ', h('span', { 'data-field': 'policy', text: policyText(r) }), ' · ', field('task', r.task)),
         h('div', { class: 'tile-figures muted' }, field('episode'), ' · success ', field('success'), ' · lease ', field('lease')),
+        h('div', { class: 'tile-figures muted' }, 'help score ', field('helpScores')),
       );
       this.#tiles.set(r.id, tile);
       this.el.append(tile);
@@ -85,5 +88,6 @@ export class FleetTiles {
     set('episode', s?.episode ? `${s.episode.id.slice(0, 8)} · step ${s.episode.step}` : '–');
     set('success', d.recentSuccess);
     set('lease', s?.lease ?? '–');
+    set('helpScores', helpScoresText(s ? { helpScore: s.helpScore ?? null, helpEnsembleScore: s.helpEnsembleScore ?? null } : null));
   }
 }

@@ -3,10 +3,11 @@ import { calibrateEnsemble, calibrateHelp } from '../../../policies/help-model.t
 import { extractFeatures } from '../../../policies/observation-features.ts';
 import { PolicyRegistry } from '../../../policies/policy-registry.ts';
 import { sampleObservation, smallPolicy } from '../../policies/policy-test-fixtures.ts';
+import { buildStateFrame } from '../../../server/control-plane/state-frame.ts';
 import { startTestServer, TOKENS } from '../support/test-server.ts';
 
 describe('help scores in the robot status of a real server', () => {
-  it('GET /api/robots, /api/robots/:id and /api/status carry the ensemble score next to the novelty; null without heads', async () => {
+  it('GET /api/robots, /api/robots/:id, /api/status and the state frames carry the ensemble score next to the novelty; none without heads', async () => {
     const srv = await startTestServer({ robots: [{ id: 'arm0', kind: 'sim', task: 'place', seed: 1 }] }, { policies: true });
     const auth = { authorization: `Bearer ${TOKENS.alice.token}` };
     const get = async (url: string) => {
@@ -20,6 +21,7 @@ describe('help scores in the robot status of a real server', () => {
       srv.tick(3);
     };
     // the robot's status as each route answers it
+    const frame = () => buildStateFrame(srv.app.fleet.robots.get('arm0')!, 0);
     const statuses = async () => [(await get('/api/robots/arm0')).status, (await get('/api/robots'))[0], (await get('/api/status')).robots[0]];
     try {
       const { manifest, weights } = smallPolicy(1);
@@ -40,11 +42,15 @@ describe('help scores in the robot status of a real server', () => {
         expect(typeof s.helpEnsembleScore).toBe('number');
         expect(s.helpEnsembleScore).toBeGreaterThanOrEqual(0);
       }
+      // the state frame carries both (the fleet view's tiles show them)
+      expect(frame()).toMatchObject({ helpScore: expect.any(Number), helpEnsembleScore: expect.any(Number) });
       await swap('novelty-only');
       for (const s of await statuses()) {
         expect(typeof s.helpScore).toBe('number');
         expect(s.helpEnsembleScore).toBeNull();
       }
+      expect(typeof frame().helpScore).toBe('number');
+      expect(frame()).not.toHaveProperty('helpEnsembleScore');
     } finally {
       await srv.close();
     }
