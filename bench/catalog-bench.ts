@@ -9,6 +9,7 @@ import { CatalogWriteQueue } from '../recordings/catalog-write-queue.ts';
 import { PgCatalog } from '../recordings/pg-catalog.ts';
 import { SqliteCatalog } from '../recordings/sqlite-catalog.ts';
 import { startTestPg } from '../test/database/embedded-pg.ts';
+import { serverFigures } from './catalog-servers.ts';
 
 const SERVERS = 2;
 const ROBOTS = 16;
@@ -94,7 +95,13 @@ export const catalogBench: Benchmark = {
       for (const r of rows) {
         out(`${r.label.padEnd(9)} ${String(r.episodes).padStart(8)} ${String(r.steps).padStart(6)} ${fmt(r.writesPerS).padStart(9)} ${fmt(r.lagP99).padStart(13)}  ${fmt(r.jitterP50)}/${fmt(r.jitterP99)}/${fmt(r.jitterMax)}\n`);
       }
-      if (args.includes('--json')) process.stdout.write(JSON.stringify({ servers: SERVERS, robots: ROBOTS, hz: HZ, seconds, rows }) + '\n');
+      // the same bookkeeping from real servers: their control threads' jitter, SQLite against PostgreSQL
+      const procs = [await serverFigures('sqlite', dir, null, SERVERS, ROBOTS, HZ, seconds), await serverFigures('postgres', dir, await pg.newDatabase(), SERVERS, ROBOTS, HZ, seconds)];
+      out(`\n${SERVERS} \`takeover serve\` processes x ${ROBOTS} sim robots at ${HZ} Hz, 1 s episodes, ${seconds} s window after 10 s: the control threads' tick jitter, worst of ${SERVERS * ROBOTS} robots (GET /api/status)\n`);
+      out(`catalog   episodes begun  jitter p99/p99.9/max ms  overruns\n`);
+      for (const r of procs) out(`${r.label.padEnd(9)} ${String(r.episodes).padStart(14)}  ${fmt(r.jitterP99Worst)}/${fmt(r.jitterP999Worst)}/${fmt(r.jitterMaxWorst)}  ${r.overruns}\n`);
+      out(`postgres / sqlite: jitter p99 x${fmt(procs[1].jitterP99Worst / procs[0].jitterP99Worst)}, p99.9 x${fmt(procs[1].jitterP999Worst / procs[0].jitterP999Worst)}\n`);
+      if (args.includes('--json')) process.stdout.write(JSON.stringify({ servers: SERVERS, robots: ROBOTS, hz: HZ, seconds, rows, serverRows: procs }) + '\n');
     } finally {
       await pg.stop();
       rmSync(dir, { recursive: true, force: true });
