@@ -12,24 +12,16 @@ import { JournalUploader } from '../../recordings/journal-uploader.ts';
 import { S3ObjectStore } from '../../recordings/s3-object-store.ts';
 import { SqliteCatalog } from '../../recordings/sqlite-catalog.ts';
 import type { ObjectStoreConfig } from '../../server/config/config-schema.ts';
-import { BUCKET, S3RVER_ENV, startS3Double, type S3Double } from '../recordings/fixtures/s3-double.ts';
+import { BUCKET, startS3Double, useS3CredentialsEnv, type S3Double } from '../recordings/fixtures/s3-double.ts';
 import { recordEpisodes } from './recorded-episodes.ts';
 
 let s3: S3Double;
-const savedEnv: Record<string, string | undefined> = {};
+useS3CredentialsEnv();
 beforeAll(async () => {
-  for (const [k, v] of Object.entries(S3RVER_ENV)) {
-    savedEnv[k] = process.env[k];
-    process.env[k] = v;
-  }
   s3 = await startS3Double();
 });
 afterAll(async () => {
   await s3?.close();
-  for (const [k, v] of Object.entries(savedEnv)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
 });
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));

@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startTestServer, TOKENS } from '../server/support/test-server.ts';
 import { runCli } from '../server/support/run-cli.ts';
-import { BUCKET, freePort, S3RVER_ENV, startS3Double, type S3Double } from './fixtures/s3-double.ts';
+import { BUCKET, freePort, startS3Double, useS3CredentialsEnv, type S3Double } from './fixtures/s3-double.ts';
 import { JournalUploader } from '../../recordings/journal-uploader.ts';
 import { S3ObjectStore } from '../../recordings/s3-object-store.ts';
 import { SqliteCatalog } from '../../recordings/sqlite-catalog.ts';
@@ -19,20 +19,7 @@ import { Recorder } from '../../recordings/recorder.ts';
 import type { ObjectStoreConfig } from '../../server/config/config-schema.ts';
 import { makeStep, rng, testMeta } from './fixtures/step-factory.ts';
 
-const saved: Record<string, string | undefined> = {};
-beforeAll(() => {
-  // credentials through the standard AWS chain, as a deployment gives them
-  for (const [k, v] of Object.entries(S3RVER_ENV)) {
-    saved[k] = process.env[k];
-    process.env[k] = v;
-  }
-});
-afterAll(() => {
-  for (const [k, v] of Object.entries(saved)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-});
+useS3CredentialsEnv();
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {

@@ -10,26 +10,17 @@ import { PgCatalog } from '../../../recordings/pg-catalog.ts';
 import { JobWorker } from '../../../server/jobs/job-worker.ts';
 import { PgJobQueue } from '../../../server/jobs/pg-job-queue.ts';
 import { startTestPg, type TestPg } from '../../database/embedded-pg.ts';
-import { BUCKET, S3RVER_ENV, startS3Double, type S3Double } from '../../recordings/fixtures/s3-double.ts';
+import { BUCKET, startS3Double, useS3CredentialsEnv, type S3Double } from '../../recordings/fixtures/s3-double.ts';
 import { cellWithUploadedJournals, tempDir, untilJob } from './uploaded-cell.ts';
 
 let server: TestPg;
 let s3: S3Double;
-const savedEnv: Record<string, string | undefined> = {};
+useS3CredentialsEnv();
 beforeAll(async () => {
-  // credentials through the standard AWS chain, as a deployment gives them
-  for (const [k, v] of Object.entries(S3RVER_ENV)) {
-    savedEnv[k] = process.env[k];
-    process.env[k] = v;
-  }
   [server, s3] = await Promise.all([startTestPg(), startS3Double()]);
 });
 afterAll(async () => {
   await Promise.all([server?.stop(), s3?.close()]);
-  for (const [k, v] of Object.entries(savedEnv)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
 });
 const cleanup: Array<() => Promise<unknown> | void> = [];
 afterEach(async () => {
