@@ -11,10 +11,10 @@ import { VersionHelpScorer, type PolicyUncertainty } from '../../../policies/ver
 import { PgJobQueue } from '../../../server/jobs/pg-job-queue.ts';
 import { JobWorker } from '../../../server/jobs/job-worker.ts';
 import { runJob } from '../../../server/jobs/job-handlers.ts';
-import type { JobView } from '../../../server/jobs/job-spec.ts';
 import { startTestPg, type TestPg } from '../../database/embedded-pg.ts';
 import { recordEpisodes } from '../../policies/recorded-episodes.ts';
 import { EpisodeJournals } from '../../../recordings/episode-journals.ts';
+import { untilJob } from './uploaded-cell.ts';
 
 let server: TestPg;
 beforeAll(async () => {
@@ -41,16 +41,6 @@ async function setup(): Promise<{ url: string; pool: pg.Pool; dataDir: string }>
   return { url, pool, dataDir };
 }
 
-async function until(queue: PgJobQueue, id: string, pred: (j: JobView) => boolean, ms = 60_000): Promise<JobView> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const j = (await queue.get(id))!;
-    if (pred(j)) return j;
-    if (Date.now() > end) throw new Error(`job ${id} stayed ${j.status}: ${JSON.stringify(j)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('jobs on the shared queue (pg-boss)', () => {
   it('a worker trains on the submitting server\'s episodes and publishes one version, with its help model, to the shared store', async () => {
     const { url, pool, dataDir } = await setup();
@@ -60,7 +50,7 @@ describe('jobs on the shared queue (pg-boss)', () => {
     expect(job).toMatchObject({ kind: 'training', status: 'queued', serverId: 'srv-a', attempts: 0, version: null });
     const worker = await JobWorker.start({ database: url, dataDir, workerId: 'w1', heartbeatMs: 200, staleMs: 2000 });
     cleanup.push(() => worker.stop());
-    const done = await until(queue, job.id, (j) => j.status === 'succeeded' || j.status === 'failed');
+    const done = await untilJob(queue, job.id, (j) => j.status === 'succeeded' || j.status === 'failed');
     expect(done.error).toBeNull();
     expect(done).toMatchObject({ status: 'succeeded', version: 'v1', attempts: 1, runner: 'w1' });
     expect((done.result as { summary: { classes: object } }).summary.classes).toEqual({ demo: 90, robot: 30, intervention: 15, preIntervention: 45 });
@@ -105,9 +95,9 @@ describe('jobs on the shared queue (pg-boss)', () => {
     const long = await queue.submit({ kind: 'training', training: { ...TRAIN.training, epochs: 5000 } });
     const worker = await JobWorker.start({ database: url, dataDir, workerId: 'w1', heartbeatMs: 200, staleMs: 2000 });
     cleanup.push(() => worker.stop());
-    await until(queue, long.id, (j) => j.status === 'running' && (j.progress as { phase?: string } | null)?.phase === 'training');
+    await untilJob(queue, long.id, (j) => j.status === 'running' && (j.progress as { phase?: string } | null)?.phase === 'training');
     await queue.cancel(long.id);
-    const end = await until(queue, long.id, (j) => j.status !== 'running');
+    const end = await untilJob(queue, long.id, (j) => j.status !== 'running');
     expect(end.status).toBe('cancelled');
     expect((await queue.get(queued.id))?.attempts).toBe(0); // never ran
     expect(await (await PgPolicyStore.open(pool, 'x')).names()).toEqual([]);
@@ -120,7 +110,7 @@ describe('jobs on the shared queue (pg-boss)', () => {
     const job = await queue.submit({ kind: 'training', training: { ...TRAIN.training, episodes: 'task=lift' } });
     const worker = await JobWorker.start({ database: url, dataDir, workerId: 'w1', heartbeatMs: 200, staleMs: 2000 });
     cleanup.push(() => worker.stop());
-    const done = await until(queue, job.id, (j) => j.status === 'failed');
+    const done = await untilJob(queue, job.id, (j) => j.status === 'failed');
     expect(done.attempts).toBe(2);
     expect(done.error).toMatch(/no recorded episodes match 'task=lift'/);
   });

@@ -4,9 +4,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PgPolicyStore } from '../../../policies/pg-policy-store.ts';
 import { PgCatalog } from '../../../recordings/pg-catalog.ts';
+import type { ObjectStoreConfig } from '../../../server/config/config-schema.ts';
 import { JobWorker } from '../../../server/jobs/job-worker.ts';
 import { PgJobQueue } from '../../../server/jobs/pg-job-queue.ts';
 import { startTestPg, type TestPg } from '../../database/embedded-pg.ts';
@@ -29,15 +31,20 @@ afterEach(async () => {
 
 const TRAIN = { kind: 'training' as const, training: { episodes: 'task=place', weighting: 'sirius' as const, epochs: 2, hidden: [8], batchSize: 32, seed: 1 } };
 
+/** The cell's queue, and a worker on a machine with none of the cell's files (its own empty data dir). */
+async function queueAndWorker(url: string, pool: pg.Pool, objectStore: ObjectStoreConfig): Promise<{ queue: PgJobQueue; workerDir: string }> {
+  const queue = await PgJobQueue.open(pool, url, 'srv-a', { retries: 0 });
+  cleanup.push(() => queue.close());
+  const workerDir = tempDir('gpu-host', cleanup);
+  const worker = await JobWorker.start({ database: url, dataDir: workerDir, objectStore, workerId: 'gpu-1', heartbeatMs: 200, staleMs: 2000 });
+  cleanup.push(() => worker.stop());
+  return { queue, workerDir };
+}
+
 describe('a worker elsewhere trains on journals in the object store', () => {
   it('fetches the uploaded journals into its cache, checked, and publishes the version', async () => {
     const { url, pool, objectStore } = await cellWithUploadedJournals(server, s3, 'lab-ok/', cleanup);
-    const queue = await PgJobQueue.open(pool, url, 'srv-a', { retries: 0 });
-    cleanup.push(() => queue.close());
-    // the worker's machine has none of the cell's files
-    const workerDir = tempDir('gpu-host', cleanup);
-    const worker = await JobWorker.start({ database: url, dataDir: workerDir, objectStore, workerId: 'gpu-1', heartbeatMs: 200, staleMs: 2000 });
-    cleanup.push(() => worker.stop());
+    const { queue, workerDir } = await queueAndWorker(url, pool, objectStore);
     const job = await queue.submit(TRAIN);
     const done = await untilJob(queue, job.id, (j) => j.status === 'succeeded' || j.status === 'failed');
     expect(done.error).toBeNull();
@@ -51,11 +58,7 @@ describe('a worker elsewhere trains on journals in the object store', () => {
   it('a store copy that differs from the recorded SHA-256 fails the job with an error naming the episode', async () => {
     const { url, pool, objectStore } = await cellWithUploadedJournals(server, s3, 'lab-bad/', cleanup);
     await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'lab-bad/episodes/ep-3.mcap', Body: Buffer.from('not the journal that was uploaded') }));
-    const queue = await PgJobQueue.open(pool, url, 'srv-a', { retries: 0 });
-    cleanup.push(() => queue.close());
-    const workerDir = tempDir('gpu-host', cleanup);
-    const worker = await JobWorker.start({ database: url, dataDir: workerDir, objectStore, workerId: 'gpu-1', heartbeatMs: 200, staleMs: 2000 });
-    cleanup.push(() => worker.stop());
+    const { queue, workerDir } = await queueAndWorker(url, pool, objectStore);
     const job = await queue.submit(TRAIN);
     const done = await untilJob(queue, job.id, (j) => j.status === 'succeeded' || j.status === 'failed');
     expect(done.status).toBe('failed');
