@@ -61,7 +61,8 @@ async function main(): Promise<void> {
   const onMessage = (m: ToControl) => (m.t === 'safety_port' ? listenToSafety(d, m.port, handlers) : d.receive(m));
   handlers.set(port, onMessage as (m: unknown) => void);
   port.on('message', onMessage);
-  if (data.bell && data.config.controlDoorbell) {
+  // the bell exists only with controlDoorbell on
+  if (data.bell) {
     // a ring during the pre-tick sleep: take what waits on the ports now, in the order sent, and run it
     host.fleet.scheduler.wakeOn(new Doorbell(data.bell), () => {
       let n = 0;

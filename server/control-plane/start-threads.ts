@@ -22,11 +22,11 @@ export async function startThreads(
   safety: Omit<SafetyListenerOptions, 'config' | 'control' | 'bell'>,
 ): Promise<ServerThreads> {
   const channel = config.safetySocket.enabled ? new MessageChannel() : null;
-  // both threads ring the control thread's bell after each message they post it
-  const bell = new Doorbell();
+  // with controlDoorbell both threads ring the control thread's bell after each message they post it
+  const bell = config.controlDoorbell ? new Doorbell() : undefined;
   const [controlStart, safetyStart] = await Promise.allSettled([
     WorkerControl.create(config, { ...control, bell }),
-    channel && SafetyListener.start({ ...safety, config, control: channel.port1, bell: bell.buffer }),
+    channel && SafetyListener.start({ ...safety, config, control: channel.port1, bell: bell?.buffer }),
   ]);
   if (controlStart.status === 'rejected' || safetyStart.status === 'rejected') {
     if (controlStart.status === 'fulfilled') await controlStart.value.stop();

@@ -28,7 +28,7 @@ export interface WorkerControlOptions {
   log: (level: 'error' | 'warn' | 'info', msg: string, extra: Record<string, unknown>) => void;
   /** every robot starts PAUSED with this reason */
   startPaused?: string;
-  /** the control thread's doorbell, shared with the other threads that post it messages (one is made when absent) */
+  /** the control thread's doorbell, shared with the other threads that post it messages (with controlDoorbell; one is made when absent) */
   bell?: Doorbell;
 }
 
@@ -46,7 +46,8 @@ function fromThreadError(e: ThreadError): Error {
 export class WorkerControl implements ControlPlane {
   readonly robotIds: readonly string[];
   #worker: Worker;
-  #bell: Doorbell;
+  /** null: controlDoorbell off, nothing to ring */
+  #bell: Doorbell | null;
   #infos: Map<string, RobotInfo>;
   #pending = new Map<number, Pending>();
   #nextId = 1;
@@ -68,9 +69,9 @@ export class WorkerControl implements ControlPlane {
   /** the niceness the control thread got */
   readonly priority: ThreadPriority;
 
-  private constructor(worker: Worker, infos: RobotInfo[], priority: ThreadPriority, o: WorkerControlOptions & { bell: Doorbell }) {
+  private constructor(worker: Worker, infos: RobotInfo[], priority: ThreadPriority, o: WorkerControlOptions, bell: Doorbell | null) {
     this.#worker = worker;
-    this.#bell = o.bell;
+    this.#bell = bell;
     this.priority = priority;
     this.#infos = new Map(infos.map((i) => [i.id, i]));
     this.robotIds = infos.map((i) => i.id);
@@ -87,11 +88,11 @@ export class WorkerControl implements ControlPlane {
 
   /** Starts the worker and waits until its robots are built (bridges not yet connected). */
   static async create(config: TakeoverConfig, o: WorkerControlOptions): Promise<WorkerControl> {
-    const bell = o.bell ?? new Doorbell();
+    const bell = config.controlDoorbell ? (o.bell ?? new Doorbell()) : null;
     const worker = startTsWorker(new URL('./control-worker.ts', import.meta.url), {
       workerData: {
         config, record: o.recorder !== null, policies: o.policies, spinMs: o.spinMs, coalesceMs: o.coalesceMs, startPaused: o.startPaused,
-        singleThreadedGc: process.execArgv.includes('--single-threaded-gc'), bell: bell.buffer,
+        singleThreadedGc: process.execArgv.includes('--single-threaded-gc'), bell: bell?.buffer,
       } satisfies ControlWorkerData,
     });
     const ready = await new Promise<Extract<FromControl, { t: 'ready' }>>((resolve, reject) => {
@@ -112,13 +113,13 @@ export class WorkerControl implements ControlPlane {
     if (ready.priority.error) o.log('warn', `control thread priority: ${ready.priority.error}`, {});
     if (ready.priority.realtime && !ready.priority.realtime.ok) o.log('warn', `control thread real-time scheduling: ${ready.priority.realtime.error}`, {});
     if (ready.priority.helpers && !ready.priority.helpers.ok) o.log('warn', `helper threads real-time scheduling: ${ready.priority.helpers.error}`, {});
-    return new WorkerControl(worker, ready.robots, ready.priority, { ...o, bell });
+    return new WorkerControl(worker, ready.robots, ready.priority, o, bell);
   }
 
   #post(m: ToControl): void {
     if (this.#exited) return;
     this.#worker.postMessage(m);
-    this.#bell.ring();
+    this.#bell?.ring();
   }
 
   #request<T>(m: ToControl & { id: number }): Promise<T> {
@@ -126,7 +127,7 @@ export class WorkerControl implements ControlPlane {
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(m.id, { resolve: resolve as (v: unknown) => void, reject });
       this.#worker.postMessage(m);
-      this.#bell.ring();
+      this.#bell?.ring();
     });
   }
 
