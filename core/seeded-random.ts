@@ -22,6 +22,13 @@ export class SeededRandom {
     return lo + (hi - lo) * this.next();
   }
 
+  /** Standard normal draw (Box-Muller). */
+  gaussian(): number {
+    const u = 1 - this.next();
+    const v = this.next();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+  }
+
   /** Uniform integer in [0, n). */
   int(n: number): number {
     return Math.floor(this.next() * n);

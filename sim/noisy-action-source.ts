@@ -40,15 +40,8 @@ export class NoisyActionSource implements ActionSource {
     for (let i = 0; i < ACTION_DIM; i++) {
       const v = Number.isFinite(a[i]) ? Math.max(-1, Math.min(1, a[i])) : 0;
       this.clean[i] = v;
-      this.#noisy[i] = i < NOISY_DIMS ? Math.max(-1, Math.min(1, v + this.#sigma * this.#gaussian())) : v;
+      this.#noisy[i] = i < NOISY_DIMS ? Math.max(-1, Math.min(1, v + this.#sigma * this.#rng.gaussian())) : v;
     }
     return this.#noisy;
-  }
-
-  /** Standard normal draw (Box-Muller). */
-  #gaussian(): number {
-    const u = 1 - this.#rng.next();
-    const v = this.#rng.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
 }

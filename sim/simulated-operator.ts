@@ -1,5 +1,6 @@
 import type { Mode } from '../core/mode.ts';
 import type { Observation } from '../core/observation.ts';
+import { SeededRandom } from '../core/seeded-random.ts';
 import { isHeld, ScriptedExpert } from './scripted-expert.ts';
 import type { TaskName } from './tasks/task.ts';
 
@@ -25,6 +26,15 @@ export interface OperatorKnobs {
    * on success) instead of handing back after the current sub-task
    */
   finishTask: boolean;
+  /**
+   * An imperfect person: each trigger's reaction delay is drawn uniformly from
+   * [reactionDelay, reactionDelay + reactionSpread], s
+   */
+  reactionSpread: number;
+  /** share of interventions whose correction is sloppy (the expert's motion plus noise) */
+  suboptimalRate: number;
+  /** sigma of that noise on the motion dimensions, normalized action units */
+  suboptimalNoise: number;
 }
 
 export const DEFAULT_OPERATOR_KNOBS: OperatorKnobs = {
@@ -37,7 +47,13 @@ export const DEFAULT_OPERATOR_KNOBS: OperatorKnobs = {
   maxInterventions: 3,
   maxCorrectionTime: 10,
   finishTask: false,
+  reactionSpread: 0,
+  suboptimalRate: 0,
+  suboptimalNoise: 0.5,
 };
+
+/** Action dimensions a sloppy correction gets wrong: the six motion ones; the gripper stays right. */
+const MOTION_DIMS = 6;
 
 export type OperatorDecision =
   | { type: 'watch' }
@@ -66,14 +82,26 @@ export class SimulatedOperator {
   #trigger = '';
   #wasHeld = false;
   #interventions = 0;
-  #correcting: { subTask: SubTask; since: number } | null = null;
+  #correcting: { subTask: SubTask; since: number; sloppy: boolean } | null = null;
   #driftAcc = 0;
+  #reaction: number;
+  readonly #seed: number;
+  #episodes = 0;
+  #rng: SeededRandom;
 
-  constructor(task: TaskName, knobs: Partial<OperatorKnobs> = {}, { controlHz = 20 }: { controlHz?: number } = {}) {
+  /** `seed` makes the imperfect person's draws repeatable: episode k of two runs draws the same. */
+  constructor(task: TaskName, knobs: Partial<OperatorKnobs> = {}, { controlHz = 20, seed = 0 }: { controlHz?: number; seed?: number } = {}) {
     this.knobs = { ...DEFAULT_OPERATOR_KNOBS, ...knobs };
+    for (const k of ['reactionSpread', 'suboptimalNoise'] as const) {
+      if (!(this.knobs[k] >= 0)) throw new Error(`simulated operator: ${k} must be >= 0, got ${this.knobs[k]}`);
+    }
+    if (!(this.knobs.suboptimalRate >= 0 && this.knobs.suboptimalRate <= 1)) throw new Error(`simulated operator: suboptimalRate must be in [0, 1], got ${this.knobs.suboptimalRate}`);
     this.#task = task;
     this.#dt = 1 / controlHz;
     this.#expert = new ScriptedExpert(task, { controlHz });
+    this.#seed = seed;
+    this.#rng = new SeededRandom(seed);
+    this.#reaction = this.knobs.reactionDelay;
   }
 
   /** Interventions so far in this episode. */
@@ -93,6 +121,9 @@ export class SimulatedOperator {
     this.#correcting = null;
     this.#driftAcc = 0;
     this.#expert.reset();
+    // one stream per episode: a policy that triggers more often does not shift later episodes' draws
+    this.#rng = new SeededRandom((Math.imul(this.#seed + 1, 0x9e3779b1) ^ Math.imul(++this.#episodes, 0x85ebca6b)) >>> 0);
+    this.#reaction = this.#drawReaction();
   }
 
   /**
@@ -122,11 +153,12 @@ export class SimulatedOperator {
       this.#triggerSince = obs.t;
       this.#trigger = trigger;
     }
-    if (obs.t - this.#triggerSince < this.knobs.reactionDelay) return { type: 'watch' };
+    if (obs.t - this.#triggerSince < this.#reaction) return { type: 'watch' };
     this.#trigger = '';
     this.#interventions++;
     this.#triggerSince = null;
-    this.#correcting = { subTask: this.#subTask(obs), since: obs.t };
+    this.#reaction = this.#drawReaction();
+    this.#correcting = { subTask: this.#subTask(obs), since: obs.t, sloppy: this.#drawSloppy() };
     this.#expert.reset();
     return { type: 'take_over', reason: trigger, rewindSeconds: this.knobs.rewind ? this.knobs.rewindSeconds : null };
   }
@@ -140,13 +172,13 @@ export class SimulatedOperator {
     this.#trigger = '';
     this.#triggerSince = null;
     this.#interventions++;
-    this.#correcting = { subTask: this.#subTask(obs), since: obs.t };
+    this.#correcting = { subTask: this.#subTask(obs), since: obs.t, sloppy: this.#drawSloppy() };
     this.#expert.reset();
   }
 
   /** After a rewind the state changed: restart the correction clock and re-read the sub-task. */
   rewound(obs: Observation): void {
-    if (this.#correcting) this.#correcting = { subTask: this.#subTask(obs), since: obs.t };
+    if (this.#correcting) this.#correcting = { ...this.#correcting, subTask: this.#subTask(obs), since: obs.t };
     this.#wasHeld = false;
   }
 
@@ -154,7 +186,19 @@ export class SimulatedOperator {
     const c = this.#correcting!;
     if (this.#subTaskDone(obs, c.subTask)) return this.#handBack(obs, `${c.subTask} done`);
     if (obs.t - c.since > this.knobs.maxCorrectionTime * (this.knobs.finishTask ? 2 : 1)) return this.#handBack(obs, 'correction timed out');
-    return { type: 'correct', action: this.#expert.act(obs) };
+    const action = this.#expert.act(obs);
+    if (c.sloppy) {
+      for (let i = 0; i < MOTION_DIMS; i++) action[i] = Math.max(-1, Math.min(1, action[i] + this.knobs.suboptimalNoise * this.#rng.gaussian()));
+    }
+    return { type: 'correct', action };
+  }
+
+  #drawReaction(): number {
+    return this.knobs.reactionDelay + (this.knobs.reactionSpread > 0 ? this.knobs.reactionSpread * this.#rng.next() : 0);
+  }
+
+  #drawSloppy(): boolean {
+    return this.knobs.suboptimalRate > 0 && this.#rng.next() < this.knobs.suboptimalRate;
   }
 
   #handBack(obs: Observation, reason: string): OperatorDecision {

@@ -18,9 +18,10 @@ export const ExportJobSpecSchema = Type.Object(
 );
 export type ExportJobSpec = Static<typeof ExportJobSpecSchema>;
 
-/** A learning-loop job: `takeover loop`'s run in the simulator (defaults as its flags; docs/training.md). */
+/** A learning-loop job: one seed of `takeover loop`'s run in the simulator (defaults from its scenario; docs/training.md). */
 export const LoopJobSpecSchema = Type.Object(
   {
+    scenario: Type.Optional(Type.Union([Type.Literal('standard'), Type.Literal('discriminating')])),
     task: Type.Union([Type.Literal('reach'), Type.Literal('lift'), Type.Literal('place')]),
     rounds: Type.Optional(Type.Integer({ minimum: 1, maximum: 50 })),
     episodesPerRound: Type.Optional(Type.Integer({ minimum: 1, maximum: 10000 })),

@@ -16,6 +16,8 @@ export interface DeployOptions {
   seeds: number[];
   controlHz?: number;
   operator?: Partial<OperatorKnobs>;
+  /** seeds the simulated person's draws (reaction spread, sloppy corrections): same seed, same person */
+  operatorSeed?: number;
   /** called after each episode with its id */
   onEpisode?: (i: number, episodeId: string) => Promise<void> | void;
 }
@@ -44,7 +46,7 @@ export async function deployRound(o: DeployOptions): Promise<DeployResult> {
     robotId: o.robotId, task: o.task, controlHz, policy: o.runtime.slotFor(o.robotId), recorder: o.recorder,
     newEpisodeId: () => `${o.robotId}-${Date.now().toString(36)}-${n++}`,
   });
-  const agent = new SimulatedOperatorAgent(loop, new SimulatedOperator(o.task, o.operator, { controlHz }));
+  const agent = new SimulatedOperatorAgent(loop, new SimulatedOperator(o.task, o.operator, { controlHz, seed: o.operatorSeed ?? 0 }));
   const result: DeployResult = { episodes: 0, successes: 0, interventions: 0, rewinds: 0, operatorSteps: 0, steps: 0, episodeIds: ids };
   try {
     await runEpisodes(loop, clock, o.seeds, {

@@ -21,12 +21,17 @@ export interface LearningLoopOptions {
   episodesPerRound: number;
   weightings: Weighting[];
   seed: number;
-  startVersion: string;
+  /** the registered version every weighting starts from; null: train one on the demos (plain BC) */
+  startVersion: string | null;
+  /** epochs of that start training (default 40) */
+  startEpochs?: number;
   /** expert demos that start the data (Sirius's round 0) */
   demos: number;
   demoSeedBase: number;
   evalEpisodes: number;
   evalSeedBase: number;
+  /** evaluate the start and every round ('all', default) or the start and the last round only */
+  evalRounds?: 'all' | 'last';
   epochs: number;
   rewind: boolean;
   /** fine-tune each weighting's current version instead of training a fresh network each round */
@@ -60,7 +65,8 @@ export interface LoopRow {
   round: number;
   weighting: Weighting | 'start';
   version: string;
-  eval: Evaluation;
+  /** null for a round not evaluated (evalRounds 'last') */
+  eval: Evaluation | null;
   deploy: (Omit<DeployResult, 'episodeIds'> & { interventionsPerEpisode: number }) | null;
   trainSeconds: number;
   /** rows the trainer used (positive weight, training split; weight-0 rows are not counted) */
@@ -115,13 +121,26 @@ export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopRepor
   const demos = (await catalog.list({ kind: 'demo', limit: 100000, offset: 0 } as never)).items;
   for (const d of demos) await catalog.patch(d.id, { tags: o.weightings.map(tagOf) });
 
+  let startVersion = o.startVersion;
+  let startTrain = { trainSeconds: 0, trainSamples: 0, trainWeight: 0 };
+  if (startVersion === null) {
+    startVersion = `${runId}-start`;
+    step('training', 0, 'start');
+    log(`training the starting policy '${startVersion}' on the ${o.demos} demos (plain BC)`);
+    const t0 = Date.now();
+    const trained = await runTrainingJob(
+      { episodes: 'kind=demo', weighting: 'none', epochs: o.startEpochs ?? 40, seed: o.seed, version: startVersion, task: o.task, controlRateHz: hz },
+      { dataDir: dir, source: `takeover loop ${runId} start`, signal: o.signal },
+    );
+    startTrain = { trainSeconds: (Date.now() - t0) / 1000, trainSamples: trained.manifest.training!.samples, trainWeight: trained.manifest.training!.trainWeight ?? 0 };
+  }
   step('evaluating', 0, 'start');
-  log(`evaluating the starting policy '${o.startVersion}' on ${o.evalEpisodes} seeds from ${o.evalSeedBase}`);
-  const startEval = await evaluate(o.startVersion);
-  rows.push({ round: 0, weighting: 'start', version: o.startVersion, eval: startEval, deploy: null, trainSeconds: 0, trainSamples: 0, trainWeight: 0 });
+  log(`evaluating the starting policy '${startVersion}' on ${o.evalEpisodes} seeds from ${o.evalSeedBase}`);
+  const startEval = await evaluate(startVersion);
+  rows.push({ round: 0, weighting: 'start', version: startVersion, eval: startEval, deploy: null, ...startTrain });
   log(`  start: ${(100 * startEval.successRate).toFixed(0)}%`);
 
-  const current = new Map<Weighting, string>(o.weightings.map((w) => [w, o.startVersion]));
+  const current = new Map<Weighting, string>(o.weightings.map((w) => [w, startVersion]));
   const recorder = new Recorder({ dataDir: dir, catalog, queueLimit: 1_000_000, logClock: 'loop' });
   const runtime = new PolicyRuntime({ source: registry, maxBatch: 1 });
   try {
@@ -134,7 +153,7 @@ export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopRepor
         log(`round ${round} ${w}: deploying '${version}' on ${seeds.length} episodes`);
         const deploy = await deployRound({
           robotId: `loop-${w}`, task: o.task, version, runtime, recorder, seeds, controlHz: hz,
-          operator: { ...o.operator, rewind: o.rewind },
+          operator: { ...o.operator, rewind: o.rewind }, operatorSeed: o.seed * 1000 + round,
           onEpisode: async (_i, id) => {
             if (o.signal?.aborted) throw new Error('cancelled');
             await waitForRow(catalog, id);
@@ -149,15 +168,18 @@ export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopRepor
         const trained = await runTrainingJob(
           {
             episodes: `tag=${tagOf(w)}`, weighting: w, epochs: o.epochs, seed: o.seed, version: name, task: o.task, controlRateHz: hz,
-            parentVersion: o.warmStart ? version : o.startVersion, warmStart: o.warmStart ?? false, learningRate: o.learningRate,
+            parentVersion: o.warmStart ? version : startVersion, warmStart: o.warmStart ?? false, learningRate: o.learningRate,
             ...(o.preInterventionAfterRewind ? { preInterventionAfterRewind: o.preInterventionAfterRewind } : {}),
           },
           { dataDir: dir, source: `takeover loop ${runId} round ${round}`, signal: o.signal },
         );
         const trainSeconds = (Date.now() - t0) / 1000;
-        step('evaluating', round, w);
-        const ev = await evaluate(name);
-        log(`  trained ${name} in ${trainSeconds.toFixed(0)} s: ${(100 * ev.successRate).toFixed(0)}% [${ev.ci95.map((x) => (100 * x).toFixed(0)).join(', ')}]`);
+        let ev: Evaluation | null = null;
+        if (o.evalRounds !== 'last' || round === o.rounds) {
+          step('evaluating', round, w);
+          ev = await evaluate(name);
+          log(`  trained ${name} in ${trainSeconds.toFixed(0)} s: ${(100 * ev.successRate).toFixed(0)}% [${ev.ci95.map((x) => (100 * x).toFixed(0)).join(', ')}]`);
+        } else log(`  trained ${name} in ${trainSeconds.toFixed(0)} s (not evaluated: only the last round is)`);
         const { episodeIds: _ids, ...d } = deploy;
         rows.push({
           round, weighting: w, version: name, eval: ev, trainSeconds,

@@ -14,7 +14,7 @@ export function formatLoopTable(r: LoopReport): string {
     const e = row.eval;
     const d = row.deploy;
     lines.push(
-      `| ${row.round} | ${row.weighting} | ${pct(e.successRate)} (${pct(e.ci95[0])}-${pct(e.ci95[1])}) | ` +
+      `| ${row.round} | ${row.weighting} | ${e ? `${pct(e.successRate)} (${pct(e.ci95[0])}-${pct(e.ci95[1])})` : 'not evaluated'} | ` +
         (d
           ? `${d.successes}/${d.episodes} | ${d.interventionsPerEpisode.toFixed(2)} | ${d.operatorSteps} | ${d.rewinds} | ${row.trainSamples} | ${row.trainWeight.toFixed(0)} | ${row.trainSeconds.toFixed(0)} |`
           : '- | - | - | - | - | - | - |'),

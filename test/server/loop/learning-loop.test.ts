@@ -21,7 +21,7 @@ describe('learning loop', () => {
     expect(report.rows.map((r) => `${r.round}:${r.weighting}`)).toEqual(['0:start', '1:sirius', '1:none']);
     for (const row of report.rows.slice(1)) {
       expect(row.deploy!.episodes).toBe(3);
-      expect(row.eval.episodes).toBe(3);
+      expect(row.eval!.episodes).toBe(3);
       expect(row.trainSamples).toBeGreaterThan(100);
       // the report counts the rows the trainer used (positive weight, training split) and their weight
       const t = new PolicyRegistry({ dataDir: report.dir }).manifest(row.version).training!;
