@@ -43,7 +43,7 @@ export async function runLoopSeeds(o: LoopSeedRunOptions): Promise<LoopReport[]>
       child.on('error', reject);
       child.on('close', (code, signal) => {
         children.delete(child);
-        if (code !== 0) return reject(new Error(`loop seed ${seed} exited with ${code ?? signal}: ${tail.trim().split('\n').slice(-3).join(' | ')}`));
+        if (code !== 0) return reject(new Error(`loop seed ${seed} exited with ${code ?? signal}: ${lastError(tail)}`));
         try {
           resolve(JSON.parse(Buffer.concat(out).toString()) as LoopReport);
         } catch (err) {
@@ -66,4 +66,10 @@ export async function runLoopSeeds(o: LoopSeedRunOptions): Promise<LoopReport[]>
   await Promise.all(Array.from({ length: Math.min(o.parallel, o.seeds.length) }, lane));
   if (failed) throw failed;
   return reports;
+}
+
+/** The CLI's own error line (`takeover loop: ...`) from a child's stderr, else its last lines. */
+function lastError(stderr: string): string {
+  const lines = stderr.trim().split('\n');
+  return lines.findLast((l) => /^takeover \w+: /.test(l))?.replace(/^takeover \w+: /, '') ?? lines.slice(-3).join(' | ');
 }

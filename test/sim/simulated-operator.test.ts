@@ -135,4 +135,65 @@ describe('simulated operator', () => {
     expect(op.interventions).toBe(1);
     expect(handBacks).toBe(0);
   });
+
+  it('an imperfect person reacts within [delay, delay + spread], the same way again for the same seed', async () => {
+    // a drop stays noticed until the person acts, so the take-over time is drop + reaction
+    const at = async (knobs: ConstructorParameters<typeof SimulatedOperator>[1], seed: number) =>
+      (await watch(sim, new DroppingExpert(), 2, new SimulatedOperator('place', knobs, { seed }))).t;
+    const prompt = await at({ reactionDelay: 0.4 }, 0);
+    expect(prompt).toBeGreaterThan(0);
+    const late: number[] = [];
+    for (const seed of [1, 2, 3, 4]) late.push(await at({ reactionDelay: 0.4, reactionSpread: 1 }, seed));
+    for (const t of late) {
+      expect(t).toBeGreaterThanOrEqual(prompt);
+      expect(t).toBeLessThanOrEqual(prompt + 1 + 0.05 + 1e-9); // + one tick
+    }
+    expect(new Set(late).size).toBeGreaterThan(1);
+    expect(await at({ reactionDelay: 0.4, reactionSpread: 1 }, 2)).toBe(late[1]);
+  });
+
+  it('a sloppy correction is the expert plus noise on the motion; a careful one is the expert', async () => {
+    const corrections = async (suboptimalRate: number) => {
+      const op = new SimulatedOperator('place', { rewind: false, suboptimalRate, suboptimalNoise: 0.5 }, { seed: 7 });
+      const expert = new ScriptedExpert('place');
+      const frozen = [0, 0, 0, 0, 0, 0, -1];
+      const diffs: number[][] = [];
+      let mode: 'AUTONOMOUS' | 'INTERVENING' = 'AUTONOMOUS';
+      let reset = false;
+      await runActing(sim, {
+        name: 'supervised',
+        act(obs) {
+          if (!reset) {
+            op.reset(obs);
+            reset = true;
+          }
+          let d = op.decide(obs, { mode, proposed: frozen });
+          if (d.type === 'take_over') {
+            mode = 'INTERVENING';
+            expert.reset(); // the operator's own expert starts afresh at a take-over too
+            d = op.decide(obs, { mode, proposed: frozen });
+          }
+          if (d.type === 'hand_back') mode = 'AUTONOMOUS';
+          if (d.type !== 'correct') return frozen;
+          const clean = expert.act(obs);
+          diffs.push(Array.from(d.action, (v, i) => v - clean[i]));
+          return d.action;
+        },
+      }, 4);
+      return diffs;
+    };
+    const careful = await corrections(0);
+    expect(careful.length).toBeGreaterThan(5);
+    expect(careful.every((d) => d.every((v) => v === 0))).toBe(true);
+    const sloppy = await corrections(1);
+    expect(sloppy.length).toBeGreaterThan(5);
+    const motion = sloppy.flatMap((d) => d.slice(0, 6));
+    expect(Math.max(...motion.map(Math.abs))).toBeGreaterThan(0.2);
+    expect(sloppy.every((d) => d[6] === 0)).toBe(true); // the gripper command stays right
+  });
+
+  it('refuses knobs out of range by name', () => {
+    expect(() => new SimulatedOperator('place', { suboptimalRate: 1.5 })).toThrow(/suboptimalRate/);
+    expect(() => new SimulatedOperator('place', { reactionSpread: -1 })).toThrow(/reactionSpread/);
+  });
 });
