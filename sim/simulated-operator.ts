@@ -35,6 +35,11 @@ export interface OperatorKnobs {
   suboptimalRate: number;
   /** sigma of that noise on the motion dimensions, normalized action units */
   suboptimalNoise: number;
+  /**
+   * DART-style noise on every correction (sigma on the motion dimensions): the arm runs the noisy
+   * action and the clean one is sent along as the step's training label
+   */
+  correctionNoise: number;
 }
 
 export const DEFAULT_OPERATOR_KNOBS: OperatorKnobs = {
@@ -50,6 +55,7 @@ export const DEFAULT_OPERATOR_KNOBS: OperatorKnobs = {
   reactionSpread: 0,
   suboptimalRate: 0,
   suboptimalNoise: 0.5,
+  correctionNoise: 0,
 };
 
 /** Action dimensions a sloppy correction gets wrong: the six motion ones; the gripper stays right. */
@@ -58,7 +64,7 @@ const MOTION_DIMS = 6;
 export type OperatorDecision =
   | { type: 'watch' }
   | { type: 'take_over'; reason: string; rewindSeconds: number | null }
-  | { type: 'correct'; action: Float64Array }
+  | { type: 'correct'; action: Float64Array; label?: Float64Array }
   | { type: 'hand_back'; reason: string };
 
 type SubTask = 'grasp' | 'finish';
@@ -92,7 +98,7 @@ export class SimulatedOperator {
   /** `seed` makes the imperfect person's draws repeatable: episode k of two runs draws the same. */
   constructor(task: TaskName, knobs: Partial<OperatorKnobs> = {}, { controlHz = 20, seed = 0 }: { controlHz?: number; seed?: number } = {}) {
     this.knobs = { ...DEFAULT_OPERATOR_KNOBS, ...knobs };
-    for (const k of ['reactionSpread', 'suboptimalNoise'] as const) {
+    for (const k of ['reactionSpread', 'suboptimalNoise', 'correctionNoise'] as const) {
       if (!(this.knobs[k] >= 0)) throw new Error(`simulated operator: ${k} must be >= 0, got ${this.knobs[k]}`);
     }
     if (!(this.knobs.suboptimalRate >= 0 && this.knobs.suboptimalRate <= 1)) throw new Error(`simulated operator: suboptimalRate must be in [0, 1], got ${this.knobs.suboptimalRate}`);
@@ -187,10 +193,16 @@ export class SimulatedOperator {
     if (this.#subTaskDone(obs, c.subTask)) return this.#handBack(obs, `${c.subTask} done`);
     if (obs.t - c.since > this.knobs.maxCorrectionTime * (this.knobs.finishTask ? 2 : 1)) return this.#handBack(obs, 'correction timed out');
     const action = this.#expert.act(obs);
-    if (c.sloppy) {
-      for (let i = 0; i < MOTION_DIMS; i++) action[i] = Math.max(-1, Math.min(1, action[i] + this.knobs.suboptimalNoise * this.#rng.gaussian()));
-    }
-    return { type: 'correct', action };
+    if (c.sloppy) this.#addNoise(action, this.knobs.suboptimalNoise);
+    if (!(this.knobs.correctionNoise > 0)) return { type: 'correct', action };
+    // the person's intended (possibly sloppy) action is the label; the arm runs it plus noise
+    const label = Float64Array.from(action);
+    return { type: 'correct', action: this.#addNoise(action, this.knobs.correctionNoise), label };
+  }
+
+  #addNoise(a: Float64Array, sigma: number): Float64Array {
+    for (let i = 0; i < MOTION_DIMS; i++) a[i] = Math.max(-1, Math.min(1, a[i] + sigma * this.#rng.gaussian()));
+    return a;
   }
 
   #drawReaction(): number {

@@ -36,6 +36,7 @@ const OPTIONS = {
   'reaction-spread': { type: 'string' },
   'suboptimal-rate': { type: 'string' },
   'suboptimal-noise': { type: 'string' },
+  'correction-noise': { type: 'string' },
 } as const;
 
 /** Flags a multi-seed run does not hand to its per-seed processes (they get --seed and --json). */
@@ -50,7 +51,8 @@ export const loopCommand: CliCommand = {
     '              [--episodes-per-round 30] [--weighting sirius,iwr,none] [--rewind on|off]\n' +
     '              [--start-policy default | --train-start [--start-epochs 40]] [--demos 140] [--demo-seed-base 0] [--epochs 40]\n' +
     '              [--eval-episodes 100] [--eval-seed-base 10000] [--eval-rounds all|last] [--finish-task] [--warm-start [--lr 3e-4]]\n' +
-    '              [--pre-after-rewind kept|undone|none] [--reaction-spread S] [--suboptimal-rate P] [--suboptimal-noise SIGMA] [--json]\n' +
+    '              [--pre-after-rewind kept|undone|none] [--reaction-spread S] [--suboptimal-rate P] [--suboptimal-noise SIGMA]\n' +
+    '              [--correction-noise SIGMA] [--json]\n' +
     '  --scenario: the defaults every other flag overrides (docs/training.md "Loop scenarios"); discriminating runs seeds 1-11\n' +
     '  --seeds: several seeds, each in its own process (--parallel at a time, default one per core), compared paired by seed\n' +
     '  --train-start: the starting policy is trained on the loop\'s demos (plain BC) instead of loaded\n' +
@@ -58,7 +60,8 @@ export const loopCommand: CliCommand = {
     '  --pre-after-rewind: which steps get the pre-intervention window when a rewind preceded the onset (docs/training.md)\n' +
     '  --warm-start: each round fine-tunes the weighting\'s current version instead of training a fresh network\n' +
     '  --finish-task: the simulated operator follows RaC rule 2 (corrects until the task is done; the episode then ends)\n' +
-    '  --reaction-spread, --suboptimal-rate, --suboptimal-noise: an imperfect simulated operator (docs/simulation.md)',
+    '  --reaction-spread, --suboptimal-rate, --suboptimal-noise: an imperfect simulated operator (docs/simulation.md)\n' +
+    '  --correction-noise: DART-style noise on the simulated corrections; each records the clean action as its training label',
   options: OPTIONS,
   async run(flags, values) {
     let scenario;
@@ -157,7 +160,9 @@ export function loopSettingsFromFlags(base: LoopSettings, values: Record<string,
   const spread = num('reaction-spread', 0);
   const rate = num('suboptimal-rate', 0, 1);
   const noise = num('suboptimal-noise', 0);
+  const dart = num('correction-noise', 0);
   o.operator = {
+    ...(dart !== undefined ? { correctionNoise: dart } : {}),
     ...o.operator,
     ...(spread !== undefined ? { reactionSpread: spread } : {}),
     ...(rate !== undefined ? { suboptimalRate: rate } : {}),

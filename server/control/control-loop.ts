@@ -227,11 +227,13 @@ export class ControlLoop {
   #record(now: number): void {
     const ep = this.episodes.current;
     if (!this.#recorder || !ep || !this.obs) return;
+    const label = this.source === 'operator' ? this.#teleop.labelAt(now) : null;
     this.#recorder.appendStep({
       episodeId: ep.id, step: ep.step, t: now - ep.startT, obs: observationToRecord(this.obs),
       proposed: this.proposed ? plainNumbers(this.proposed) : null, executed: this.executed ? plainNumbers(this.executed) : null,
       jointTargets: plainNumbers(this.jointTargets), clamped: [...this.pipeline.clamped], source: this.source, mode: this.#arb.mode,
       operatorId: this.#arb.lease, policyVersion: this.policy?.version ?? null, ...(this.#recovery ? { recovery: true } : {}),
+      ...(label ? { label } : {}),
       ...(this.helpScore !== null ? { helpScore: this.helpScore } : {}),
       ...(this.helpEnsembleScore !== null ? { helpEnsembleScore: this.helpEnsembleScore } : {}), ...(this.help.open ? { helpOpen: true } : {}),
       ...(hasPhysicsState(this.bridge) ? { physicsState: this.bridge.physicsState() } : {}),

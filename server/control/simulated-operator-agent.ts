@@ -56,11 +56,11 @@ export class SimulatedOperatorAgent {
         }
         // correct from this very tick (after a sim rewind, from the restored state)
         const first = this.#op.decide(loop.obs!, { mode: loop.mode, proposed: loop.proposed, holdsLease: loop.lease === this.actor.operatorId });
-        if (first.type === 'correct') this.#teleop(first.action);
+        if (first.type === 'correct') this.#teleop(first.action, first.label);
         return;
       }
       case 'correct':
-        this.#teleop(d.action);
+        this.#teleop(d.action, d.label);
         return;
       case 'hand_back':
         if (loop.request({ type: 'hand_back', actor: this.actor })) this.stats.refusals++;
@@ -70,8 +70,8 @@ export class SimulatedOperatorAgent {
     }
   }
 
-  #teleop(action: Float64Array): void {
-    if (this.#loop.teleop(this.actor.operatorId, { kind: 'delta', action })) this.stats.refusals++;
+  #teleop(action: Float64Array, label?: Float64Array): void {
+    if (this.#loop.teleop(this.actor.operatorId, { kind: 'delta', action, ...(label ? { label } : {}) })) this.stats.refusals++;
     else this.stats.operatorSteps++;
   }
 }

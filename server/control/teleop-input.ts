@@ -4,7 +4,8 @@ import { quatNormalize } from '../../sim/quat.ts';
 
 /** An operator's teleop command: a normalized EE delta (held as a velocity) or an absolute EE target pose. */
 export type TeleopCommand =
-  | { kind: 'delta'; action: ArrayLike<number> }
+  /** `label`: the training target when it is not the action sent (a simulated correction with injected noise) */
+  | { kind: 'delta'; action: ArrayLike<number>; label?: ArrayLike<number> }
   | { kind: 'pose'; pos: ArrayLike<number>; quat: ArrayLike<number>; gripper: number };
 
 /**
@@ -20,6 +21,7 @@ export class TeleopInput {
   #pos = new Float64Array(3);
   #quat = new Float64Array(4);
   #gripper = -1;
+  #label: number[] | null = null;
 
   constructor({ deltaTtl = 0.25 }: { deltaTtl?: number } = {}) {
     this.deltaTtl = deltaTtl;
@@ -32,7 +34,9 @@ export class TeleopInput {
       this.#kind = 'delta';
       for (let i = 0; i < 7; i++) this.#action[i] = cmd.action[i];
       this.#gripper = cmd.action[6];
+      this.#label = cmd.label ? Array.from(cmd.label) : null;
     } else {
+      this.#label = null;
       this.#kind = 'pose';
       for (let i = 0; i < 3; i++) this.#pos[i] = cmd.pos[i];
       for (let i = 0; i < 4; i++) this.#quat[i] = cmd.quat[i];
@@ -45,6 +49,12 @@ export class TeleopInput {
   clear(): void {
     this.#kind = 'none';
     this.#gripper = -1;
+    this.#label = null;
+  }
+
+  /** The training label of the delta acting at loop time t, if it came with one. */
+  labelAt(t: number): number[] | null {
+    return this.#kind === 'delta' && t - this.#at <= this.deltaTtl ? this.#label : null;
   }
 
   get kind(): 'none' | 'delta' | 'pose' {
