@@ -37,6 +37,7 @@ const OPTIONS = {
   'suboptimal-rate': { type: 'string' },
   'suboptimal-noise': { type: 'string' },
   'correction-noise': { type: 'string' },
+  'demo-noise': { type: 'string' },
 } as const;
 
 /** Flags a multi-seed run does not hand to its per-seed processes (they get --seed and --json). */
@@ -49,7 +50,7 @@ export const loopCommand: CliCommand = {
   usage:
     'takeover loop [--scenario standard|discriminating] [--seed N | --seeds 1-11 [--parallel N]] [--task place] [--rounds 3]\n' +
     '              [--episodes-per-round 30] [--weighting sirius,iwr,none] [--rewind on|off]\n' +
-    '              [--start-policy default | --train-start [--start-epochs 40]] [--demos 140] [--demo-seed-base 0] [--epochs 40]\n' +
+    '              [--start-policy default | --train-start [--start-epochs 40]] [--demos 140] [--demo-seed-base 0] [--demo-noise SIGMA] [--epochs 40]\n' +
     '              [--eval-episodes 100] [--eval-seed-base 10000] [--eval-rounds all|last] [--finish-task] [--warm-start [--lr 3e-4]]\n' +
     '              [--pre-after-rewind kept|undone|none] [--reaction-spread S] [--suboptimal-rate P] [--suboptimal-noise SIGMA]\n' +
     '              [--correction-noise SIGMA] [--json]\n' +
@@ -61,7 +62,7 @@ export const loopCommand: CliCommand = {
     '  --warm-start: each round fine-tunes the weighting\'s current version instead of training a fresh network\n' +
     '  --finish-task: the simulated operator follows RaC rule 2 (corrects until the task is done; the episode then ends)\n' +
     '  --reaction-spread, --suboptimal-rate, --suboptimal-noise: an imperfect simulated operator (docs/simulation.md)\n' +
-    '  --correction-noise: DART-style noise on the simulated corrections; each records the clean action as its training label',
+    '  --demo-noise, --correction-noise: DART-style noise on the demos / the simulated corrections; each step records the clean action as its training label',
   options: OPTIONS,
   async run(flags, values) {
     let scenario;
@@ -161,6 +162,8 @@ export function loopSettingsFromFlags(base: LoopSettings, values: Record<string,
   const rate = num('suboptimal-rate', 0, 1);
   const noise = num('suboptimal-noise', 0);
   const dart = num('correction-noise', 0);
+  const demoNoise = num('demo-noise', 0);
+  if (demoNoise !== undefined) o.demoNoise = demoNoise;
   o.operator = {
     ...(dart !== undefined ? { correctionNoise: dart } : {}),
     ...o.operator,

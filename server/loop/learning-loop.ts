@@ -28,6 +28,8 @@ export interface LearningLoopOptions {
   /** expert demos that start the data (Sirius's round 0) */
   demos: number;
   demoSeedBase: number;
+  /** DART-style noise on the demos (sigma; each step records the clean expert action as its label) */
+  demoNoise?: number;
   evalEpisodes: number;
   evalSeedBase: number;
   /** evaluate the start and every round ('all', default) or the start and the last round only */
@@ -113,8 +115,8 @@ export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopRepor
 
   if (o.demos > 0) {
     step('demos', 0, 'start');
-    log(`recording ${o.demos} expert demos`);
-    await recordExpertDemos(dir, o.task, o.demos, o.demoSeedBase, hz);
+    log(`recording ${o.demos} expert demos${o.demoNoise ? ` with noise sigma ${o.demoNoise}` : ''}`);
+    await recordExpertDemos(dir, o.task, o.demos, o.demoSeedBase, hz, undefined, o.demoNoise ?? 0);
   }
   const catalog = new SqliteCatalog(dataDirLayout(dir).catalog);
   // demos belong to every weighting's data
