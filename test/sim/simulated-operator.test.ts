@@ -39,6 +39,33 @@ class DroppingExpert implements ActionSource {
   }
 }
 
+/**
+ * A policy that proposes `proposed` under `op`'s supervision, arbitrated as the control loop would
+ * (a take-over corrects on the same tick); `seen` gets every decision with its observation.
+ */
+function supervised(op: SimulatedOperator, proposed: number[], seen: (d: OperatorDecision, obs: Observation) => void = () => {}): ActionSource {
+  let mode: 'AUTONOMOUS' | 'INTERVENING' = 'AUTONOMOUS';
+  let reset = false;
+  return {
+    name: 'supervised',
+    act(obs) {
+      if (!reset) {
+        op.reset(obs);
+        reset = true;
+      }
+      let d = op.decide(obs, { mode, proposed });
+      seen(d, obs);
+      if (d.type === 'take_over') {
+        mode = 'INTERVENING';
+        d = op.decide(obs, { mode, proposed });
+        seen(d, obs);
+      }
+      if (d.type === 'hand_back') mode = 'AUTONOMOUS';
+      return d.type === 'correct' ? d.action : proposed;
+    },
+  };
+}
+
 describe('simulated operator', () => {
   let sim: SimLoop;
   beforeAll(async () => {
@@ -70,35 +97,10 @@ describe('simulated operator', () => {
 
   it('corrects with the expert until the sub-task is done, then hands back', async () => {
     const op = new SimulatedOperator('place', { rewind: false });
-    const expert = new ScriptedExpert('place');
-    const frozen = { name: 'frozen', act: () => [0, 0, 0, 0, 0, 0, -1] };
-    let mode: 'AUTONOMOUS' | 'INTERVENING' = 'AUTONOMOUS';
     const log: string[] = [];
-    let reset = false;
-    // the operator's decisions drive who acts, as the control loop would
-    const supervised: ActionSource = {
-      name: 'supervised',
-      act(obs) {
-        if (!reset) {
-          op.reset(obs);
-          reset = true;
-        }
-        const proposed = frozen.act();
-        const d = op.decide(obs, { mode, proposed });
-        if (d.type === 'take_over') {
-          mode = 'INTERVENING';
-          log.push(`take_over:${d.reason}`);
-          return op.decide(obs, { mode, proposed }).type === 'correct' ? expert.act(obs) : proposed;
-        }
-        if (d.type === 'hand_back') {
-          mode = 'AUTONOMOUS';
-          log.push(`hand_back:${d.reason}`);
-          return proposed;
-        }
-        return d.type === 'correct' ? d.action : proposed;
-      },
-    };
-    await runActing(sim, supervised, 4);
+    await runActing(sim, supervised(op, [0, 0, 0, 0, 0, 0, -1], (d) => {
+      if (d.type === 'take_over' || d.type === 'hand_back') log.push(`${d.type}:${d.reason}`);
+    }), 4);
     expect(log[0]).toMatch(/^take_over:/);
     expect(log).toContain('hand_back:grasp done');
     expect(op.interventions).toBeGreaterThanOrEqual(1);
@@ -106,31 +108,10 @@ describe('simulated operator', () => {
 
   it('with RaC rule 2 (finishTask) corrects until the task is done instead of handing back', async () => {
     const op = new SimulatedOperator('place', { rewind: false, finishTask: true });
-    const expert = new ScriptedExpert('place');
-    let mode: 'AUTONOMOUS' | 'INTERVENING' = 'AUTONOMOUS';
     let handBacks = 0;
-    let reset = false;
-    const frozen = [0, 0, 0, 0, 0, 0, 0];
-    const supervised: ActionSource = {
-      name: 'supervised',
-      act(obs) {
-        if (!reset) {
-          op.reset(obs);
-          reset = true;
-        }
-        let d = op.decide(obs, { mode, proposed: frozen });
-        if (d.type === 'take_over') {
-          mode = 'INTERVENING';
-          d = op.decide(obs, { mode, proposed: frozen });
-        }
-        if (d.type === 'hand_back') {
-          handBacks++;
-          mode = 'AUTONOMOUS';
-        }
-        return d.type === 'correct' ? d.action : mode === 'INTERVENING' ? expert.act(obs) : frozen;
-      },
-    };
-    const r = await runActing(sim, supervised, 6);
+    const r = await runActing(sim, supervised(op, [0, 0, 0, 0, 0, 0, 0], (d) => {
+      if (d.type === 'hand_back') handBacks++;
+    }), 6);
     expect(r.success).toBe(true);
     expect(op.interventions).toBe(1);
     expect(handBacks).toBe(0);
@@ -156,30 +137,13 @@ describe('simulated operator', () => {
     const corrections = async (suboptimalRate: number) => {
       const op = new SimulatedOperator('place', { rewind: false, suboptimalRate, suboptimalNoise: 0.5 }, { seed: 7 });
       const expert = new ScriptedExpert('place');
-      const frozen = [0, 0, 0, 0, 0, 0, -1];
       const diffs: number[][] = [];
-      let mode: 'AUTONOMOUS' | 'INTERVENING' = 'AUTONOMOUS';
-      let reset = false;
-      await runActing(sim, {
-        name: 'supervised',
-        act(obs) {
-          if (!reset) {
-            op.reset(obs);
-            reset = true;
-          }
-          let d = op.decide(obs, { mode, proposed: frozen });
-          if (d.type === 'take_over') {
-            mode = 'INTERVENING';
-            expert.reset(); // the operator's own expert starts afresh at a take-over too
-            d = op.decide(obs, { mode, proposed: frozen });
-          }
-          if (d.type === 'hand_back') mode = 'AUTONOMOUS';
-          if (d.type !== 'correct') return frozen;
-          const clean = expert.act(obs);
-          diffs.push(Array.from(d.action, (v, i) => v - clean[i]));
-          return d.action;
-        },
-      }, 4);
+      await runActing(sim, supervised(op, [0, 0, 0, 0, 0, 0, -1], (d, obs) => {
+        if (d.type === 'take_over') expert.reset(); // the operator's own expert starts afresh at a take-over too
+        if (d.type !== 'correct') return;
+        const clean = expert.act(obs);
+        diffs.push(Array.from(d.action, (v, k) => v - clean[k]));
+      }), 4);
       return diffs;
     };
     const careful = await corrections(0);
