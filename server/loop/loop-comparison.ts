@@ -94,7 +94,8 @@ export function compareLoopRuns(reports: readonly LoopReport[]): LoopComparison 
   return { seeds: reports.map((r) => r.options.seed), summaries, comparisons };
 }
 
-const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)}%`);
+/** a success rate; a t interval's bound is shown clipped to 0-100% */
+const pct = (x: number | null) => (x === null ? '-' : `${(100 * Math.min(1, Math.max(0, x))).toFixed(1)}%`);
 const pts = (x: number | null) => (x === null ? '-' : `${x >= 0 ? '+' : ''}${x.toFixed(1)}`);
 
 /** The comparison as Markdown tables (what docs/results.md collects). */
