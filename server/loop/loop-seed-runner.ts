@@ -17,7 +17,8 @@ export interface LoopSeedRunOptions {
 /**
  * Runs one `takeover loop` process per seed, `parallel` at a time, and returns their JSON reports
  * in the seeds' order. Separate processes keep the runs independent (each has its own policy
- * backend and simulator) and use every core. The first failing seed stops the others.
+ * backend and simulator) and use every core. The first failing seed stops the others, and so
+ * does a SIGINT or SIGTERM to this process.
  */
 export async function runLoopSeeds(o: LoopSeedRunOptions): Promise<LoopReport[]> {
   if (!(o.parallel >= 1)) throw new Error(`parallel must be at least 1, got ${o.parallel}`);
@@ -63,7 +64,20 @@ export async function runLoopSeeds(o: LoopSeedRunOptions): Promise<LoopReport[]>
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(o.parallel, o.seeds.length) }, lane));
+  // a signal to this process alone (a job manager's SIGTERM) must not leave the seeds running
+  // for an hour: stop them, then let the signal do what it would have done
+  const onSignal = (sig: NodeJS.Signals) => {
+    for (const c of children) c.kill('SIGTERM');
+    process.kill(process.pid, sig);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    await Promise.all(Array.from({ length: Math.min(o.parallel, o.seeds.length) }, lane));
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
   if (failed) throw failed;
   return reports;
 }

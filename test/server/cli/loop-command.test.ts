@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -7,6 +8,24 @@ import { main } from '../../../server/cli/main.ts';
 import { loopScenario } from '../../../server/loop/loop-scenario.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'takeover-loop-cmd-'));
+const BIN = path.resolve('bin/takeover.js');
+
+/** Live child processes of a pid, from /proc (field 4 of /proc/<pid>/stat is the parent). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === pid && fields[0] !== 'Z') out.push(Number(name));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out;
+}
+const alive = (pid: number) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('takeover loop flags', () => {
@@ -57,5 +76,25 @@ describe('takeover loop flags', () => {
     const code = await main(['loop', '--seeds', '1-2', '--data-dir', dir, '--start-policy', 'no-such-version', '--demos', '0', '--json']).finally(() => err.mockRestore());
     expect(code).not.toBe(0);
     expect(lines.join('')).toMatch(/loop seed \d exited with 1.*no-such-version/s);
+  });
+
+  it('a SIGTERM to the command stops the seeds it started', { timeout: 120_000 }, async () => {
+    const parent = spawn(process.execPath, [BIN, 'loop', '--seeds', '1-2', '--parallel', '2', '--data-dir', dir, '--rounds', '3', '--episodes-per-round', '500', '--demos', '2', '--json'], { stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | number | null>((resolve) => parent.on('exit', (code, sig) => resolve(sig ?? code)));
+    let seeds: number[] = [];
+    try {
+      for (let i = 0; i < 600 && seeds.length < 2; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        seeds = childrenOf(parent.pid!);
+      }
+      expect(seeds).toHaveLength(2);
+      parent.kill('SIGTERM');
+      expect(await exited).toBe('SIGTERM');
+      for (let i = 0; i < 300 && seeds.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+      expect(seeds.filter(alive)).toEqual([]);
+    } finally {
+      // nothing outlives the test, whatever failed
+      for (const pid of [parent.pid!, ...seeds]) if (alive(pid)) process.kill(pid, 'SIGKILL');
+    }
   });
 });
