@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Files that start several servers and workers of their own (PostgreSQL, training jobs): on two
-// cores they starve a browser test running beside them, so they run alone, after everything else.
-const ALONE = ['test/server/jobs/fleet-processes.test.ts'];
+// Files that start several servers, workers or loop processes of their own (PostgreSQL, training
+// jobs, one `takeover loop` per seed): on two cores they starve a browser test running beside them,
+// so they run alone, after everything else.
+const ALONE = ['test/server/jobs/fleet-processes.test.ts', 'test/server/cli/loop-command.test.ts'];
 
 export default defineConfig({
   test: {

@@ -85,6 +85,24 @@ afterAll(async () => {
   await srv?.close();
 });
 
+/**
+ * Presses Hand back until the server has it. A tab that lags on a loaded machine refuses a command
+ * while the robot's state is stale, and says so ("not sent"); a person then presses again.
+ */
+async function handBack(): Promise<void> {
+  const refusals = () => page.evaluate(() => (window as unknown as NoticeWindow).__notices.filter((t) => /^hand back: not sent/.test(t)).length);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const before = await refusals();
+    await page.getByTestId('hand-back').click();
+    const end = Date.now() + 10_000;
+    while (Date.now() < end && (await refusals()) === before) {
+      if (watcher.mode === 'AUTONOMOUS' && watcher.lease === null) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  await until(() => watcher.mode === 'AUTONOMOUS' && watcher.lease === null, 'AUTONOMOUS after the hand back');
+}
+
 describe('console: implicit take-over', () => {
   it('is off by default: a teleop key on an AUTONOMOUS robot sends nothing', async () => {
     expect(await page.getByTestId('implicit-toggle').isChecked()).toBe(false);
@@ -112,8 +130,7 @@ describe('console: implicit take-over', () => {
     await page.keyboard.up('KeyR');
     await waitInPage(page, () => (window as unknown as NoticeWindow).__notices.some((t) => /took over arm0: you moved the input/.test(t)));
     // hand back (no idle hand back set), then end the episode: the catalogue counts the intervention
-    await page.getByTestId('hand-back').click();
-    await until(() => watcher.mode === 'AUTONOMOUS' && watcher.lease === null, 'AUTONOMOUS after the hand back');
+    await handBack();
     await page.getByTestId('reset-episode').click();
     const end = Date.now() + 30_000;
     let row: { interventionCount: number; status: string } | undefined;
@@ -189,7 +206,6 @@ describe('console: implicit take-over', () => {
     await waitInPage(page, () => (window as unknown as NoticeWindow).__notices.some((t) => /took over arm0: you moved the input/.test(t)));
     await xr(`window.__xrDevice.controllers.right.updateButtonValue('squeeze', 0)`);
     await page.evaluate(() => (window as unknown as { __takeover: { robotView: { xr: { exit(): Promise<void> } } } }).__takeover.robotView.xr.exit());
-    await page.getByTestId('hand-back').click();
-    await until(() => watcher.mode === 'AUTONOMOUS' && watcher.lease === null, 'AUTONOMOUS after the hand back');
+    await handBack();
   });
 });
