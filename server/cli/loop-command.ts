@@ -157,7 +157,6 @@ export function loopSettingsFromFlags(base: LoopSettings, values: Record<string,
   if (values['warm-start']) o.warmStart = true;
   const lr = num('lr', Number.MIN_VALUE);
   if (lr !== undefined) o.learningRate = lr;
-  else if (o.warmStart) o.learningRate ??= 3e-4;
   const spread = num('reaction-spread', 0);
   const rate = num('suboptimal-rate', 0, 1);
   const noise = num('suboptimal-noise', 0);

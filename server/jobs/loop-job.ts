@@ -27,7 +27,7 @@ export async function runLoopJob(spec: LoopJobSpec, ctx: JobContext, log: (line:
     ...given,
     operator: { ...base.operator, ...(finishTask !== undefined ? { finishTask } : {}) },
     warmStart,
-    learningRate: spec.learningRate ?? base.learningRate ?? (warmStart ? 3e-4 : undefined),
+    learningRate: spec.learningRate ?? base.learningRate,
     dataDir: ctx.dataDir, runId, signal: ctx.signal, onProgress: (p) => ctx.onProgress({ ...p }), log,
   });
   return { version: null, result: { ...report } };

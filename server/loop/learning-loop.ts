@@ -14,6 +14,9 @@ import { evaluatePolicy } from '../cli/eval-command.ts';
 import { recordExpertDemos } from '../cli/train-command.ts';
 import { deployRound, type DeployResult } from './deploy-round.ts';
 
+/** fine-tuning a version (warm start) steps more gently than training from scratch */
+export const FINE_TUNE_LEARNING_RATE = 3e-4;
+
 export interface LearningLoopOptions {
   dataDir: string;
   task: TaskName;
@@ -38,6 +41,7 @@ export interface LearningLoopOptions {
   rewind: boolean;
   /** fine-tune each weighting's current version instead of training a fresh network each round */
   warmStart?: boolean;
+  /** the trainer's learning rate (default: FINE_TUNE_LEARNING_RATE with warmStart, else the trainer's own) */
   learningRate?: number;
   /** where the pre-intervention window goes after a rewind (recordings/step-labels.ts; default 'kept') */
   preInterventionAfterRewind?: PreInterventionAfterRewind;
@@ -170,7 +174,7 @@ export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopRepor
         const trained = await runTrainingJob(
           {
             episodes: `tag=${tagOf(w)}`, weighting: w, epochs: o.epochs, seed: o.seed, version: name, task: o.task, controlRateHz: hz,
-            parentVersion: o.warmStart ? version : startVersion, warmStart: o.warmStart ?? false, learningRate: o.learningRate,
+            parentVersion: o.warmStart ? version : startVersion, warmStart: o.warmStart ?? false, learningRate: o.learningRate ?? (o.warmStart ? FINE_TUNE_LEARNING_RATE : undefined),
             ...(o.preInterventionAfterRewind ? { preInterventionAfterRewind: o.preInterventionAfterRewind } : {}),
           },
           { dataDir: dir, source: `takeover loop ${runId} round ${round}`, signal: o.signal },

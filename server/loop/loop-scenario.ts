@@ -38,7 +38,7 @@ export function loopScenario(name: LoopScenario, seed: number): ScenarioPreset {
       startVersion: null, startEpochs: 40, demos: 40, demoSeedBase: 60000 + 100 * seed, epochs: 15,
       evalEpisodes: 300, evalSeedBase: 50000, evalRounds: 'last', rewind: false,
       operator: { finishTask: false, reactionSpread: 0.6, suboptimalRate: 0.25, suboptimalNoise: 0.5 },
-      warmStart: true, learningRate: 3e-4, preInterventionAfterRewind: 'kept',
+      warmStart: true, preInterventionAfterRewind: 'kept',
     },
   };
 }

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteCatalog } from '../../../recordings/sqlite-catalog.ts';
 import { dataDirLayout } from '../../../recordings/data-dir.ts';
 import { PolicyRegistry } from '../../../policies/policy-registry.ts';
-import { runLearningLoop } from '../../../server/loop/learning-loop.ts';
+import { FINE_TUNE_LEARNING_RATE, runLearningLoop } from '../../../server/loop/learning-loop.ts';
 import { formatLoopTable } from '../../../server/loop/loop-table.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'takeover-loop-'));
@@ -48,6 +48,7 @@ describe('learning loop', () => {
     const m = registry.manifest(report.rows[1].version);
     expect(m.parentVersion).toBe('default');
     expect(m.training?.warmStart).toBe(true); // fine-tuned from the round's deployed version
+    expect(m.training?.learningRate).toBe(FINE_TUNE_LEARNING_RATE); // the gentler rate a warm start gets unless told
     expect(formatLoopTable(report)).toContain('| 1 | sirius |');
   });
 });
