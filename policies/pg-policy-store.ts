@@ -51,6 +51,9 @@ export interface JobVersion {
   manifest: PolicyManifest;
 }
 
+/** v<N> names by their number (v2 before v10), others after them by name. */
+const BY_NUMBER = `substring(version from '^v([0-9]+)$')::int NULLS LAST, version`;
+
 /** Serializes naming a new version across workers (any fixed key). */
 const NAME_LOCK = 0x746b6f02;
 
@@ -88,7 +91,8 @@ export class PgPolicyStore {
 
   /** Every stored version's manifest, oldest first. */
   async list(): Promise<PolicyManifest[]> {
-    const r = await this.#pool.query<{ manifest: PolicyManifest }>('SELECT manifest FROM policy_versions ORDER BY created_at, version');
+    // a job's set shares one created_at: v<N> by number within it
+    const r = await this.#pool.query<{ manifest: PolicyManifest }>(`SELECT manifest FROM policy_versions ORDER BY created_at, ${BY_NUMBER}`);
     return r.rows.map((x) => x.manifest);
   }
 
@@ -248,7 +252,7 @@ function readFolder(dir: string): VersionFolder {
 async function jobVersions(db: pg.Pool | pg.PoolClient, jobId: string): Promise<JobVersion[]> {
   const r = await db.query<{ job_output: string; manifest: PolicyManifest }>(
     `SELECT job_output, manifest FROM policy_versions WHERE job_id = $1 AND job_output <> ''
-     ORDER BY substring(version from '^v([0-9]+)$')::int NULLS LAST, version`, [jobId],
+     ORDER BY ${BY_NUMBER}`, [jobId],
   );
   return r.rows.map((x) => ({ output: x.job_output, manifest: x.manifest }));
 }

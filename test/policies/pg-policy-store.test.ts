@@ -75,6 +75,17 @@ describe('PgPolicyStore', () => {
     expect(await store.versionsForJob('job-2')).toEqual([]);
   });
 
+  it('lists a set of ten and more in its order (v9 before v10), though its versions share one creation time', async () => {
+    const pool = await database();
+    const store = await PgPolicyStore.open(pool, 'w1');
+    const outputs = Array.from({ length: 11 }, (_, i) => `r${i + 1}`);
+    const set = await store.publishJob('job-1', outputs.map((output) => ({ output, dir: folder(output, null) })));
+    const numbered = outputs.map((_, i) => `v${i + 1}`);
+    expect(set.map((v) => v.manifest.version)).toEqual(numbered);
+    expect((await store.versionsForJob('job-1')).map((v) => [v.output, v.manifest.version])).toEqual(outputs.map((o, i) => [o, numbered[i]]));
+    expect((await store.list()).map((m) => m.version)).toEqual(numbered);
+  });
+
   it('publishes none of a set one of whose folders does not read, and refuses names inside the job that are empty or repeated', async () => {
     const pool = await database();
     const store = await PgPolicyStore.open(pool, 'w1');
