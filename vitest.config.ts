@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // jobs, one `takeover loop` per seed): on two cores they starve a browser test running beside them,
 // so they run alone, after everything else. The WebXR test runs alone too: beside another browser
 // test (two Chromiums on two cores) its emulated headset missed commands (2 of 3 runs).
-const ALONE = ['test/server/jobs/fleet-processes.test.ts', 'test/server/cli/loop-command.test.ts', 'test/e2e/console-xr.test.ts'];
+const ALONE = ['test/server/jobs/fleet-processes.test.ts', 'test/server/jobs/worker-kill-retry.test.ts', 'test/server/cli/loop-command.test.ts', 'test/e2e/console-xr.test.ts'];
 
 export default defineConfig({
   test: {

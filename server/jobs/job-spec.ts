@@ -84,7 +84,7 @@ export const JobViewSchema = Type.Object(
     progress: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
     /** the policy version a training job created */
     version: Type.Union([Type.String(), Type.Null()]),
-    /** what the job reported at the end (training: set summary; evaluation: the scores; export: where it wrote and what; loop: its table) */
+    /** what the job reported at the end (training: set summary; evaluation: the scores; export: where it wrote and what; loop: its table and the versions it published) */
     result: Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),
     error: Type.Union([Type.String(), Type.Null()]),
     /** runs started (a worker lost mid-job makes another) */

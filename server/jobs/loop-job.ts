@@ -5,6 +5,7 @@ import { runLearningLoop } from '../loop/learning-loop.ts';
 import { loopScenario } from '../loop/loop-scenario.ts';
 import type { JobContext, JobOutcome } from './job-context.ts';
 import type { LoopJobSpec } from './job-spec.ts';
+import { publishedLoopVersions, publishLoopVersions } from './loop-versions.ts';
 
 /** The run id of a loop job: its folder is `<dataDir>/loops/<run id>` on the worker. */
 export const loopRunIdOf = (jobId: string) => `loop-${jobId}`;
@@ -12,11 +13,16 @@ export const loopRunIdOf = (jobId: string) => `loop-${jobId}`;
 /**
  * Runs `takeover loop`'s learning loop as a job on a worker (server/loop/learning-loop.ts, the
  * defaults of the command's scenario). The run is named after the job, so a retried run
- * replaces the folder an interrupted one left instead of making a second; its versions stay in
- * that folder, as the command's do. Reports the loop's step as progress and stops on cancel.
+ * replaces the folder an interrupted one left instead of making a second. At its end the versions
+ * it made are published to the shared store together (server/jobs/loop-versions.ts), so any
+ * server can swap to them; a retried job whose earlier run published them runs nothing again.
+ * Reports the loop's step as progress and stops on cancel.
  */
 export async function runLoopJob(spec: LoopJobSpec, ctx: JobContext, log: (line: string) => void = () => {}): Promise<JobOutcome> {
   const runId = loopRunIdOf(ctx.jobId);
+  // a run that published before its worker was lost: the job's output exists (its table stayed on that worker)
+  const had = await publishedLoopVersions(runId, ctx.store, ctx.jobId);
+  if (had.length > 0) return { version: null, result: { runId, reused: true, published: had } };
   await rm(join(ctx.dataDir, 'loops', runId), { recursive: true, force: true });
   await initBackend();
   const { scenario, finishTask, ...given } = spec;
@@ -30,5 +36,7 @@ export async function runLoopJob(spec: LoopJobSpec, ctx: JobContext, log: (line:
     learningRate: spec.learningRate ?? base.learningRate,
     dataDir: ctx.dataDir, runId, signal: ctx.signal, onProgress: (p) => ctx.onProgress({ ...p }), log,
   });
-  return { version: null, result: { ...report } };
+  if (ctx.signal.aborted) throw new Error('cancelled');
+  const published = await publishLoopVersions(report, ctx.store, ctx.jobId);
+  return { version: null, result: { ...report, published } };
 }

@@ -1,83 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestPg, type TestPg } from '../../database/embedded-pg.ts';
-
-const root = resolve(import.meta.dirname, '../../..');
-const ADMIN = 'fleet-admin-token-0123456789';
-const auth = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
-
-interface Proc {
-  child: ChildProcess;
-  json: Record<string, unknown>;
-  log: () => string;
-}
-
-const procs: ChildProcess[] = [];
-/** Resolves with the child's exit code (or signal) once it has exited, or 'still running' after ms. */
-function exited(child: ChildProcess, ms: number): Promise<number | string | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode ?? child.signalCode);
-  return new Promise((r) => {
-    const timer = setTimeout(() => r('still running'), ms);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      r(code ?? signal);
-    });
-  });
-}
-
-/** Runs `takeover <args> --json` and waits (at most 180 s) for its JSON line. */
-function takeover(args: string[]): Promise<Proc> {
-  const child = spawn(process.execPath, [join(root, 'bin/takeover.js'), ...args, '--json'], { cwd: root, env: { ...process.env, TAKEOVER_TOKENS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  procs.push(child);
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d) => {
-    err += d;
-    if (process.env.TKO_TIMINGS) process.stderr.write(`[${args[0]} ${child.pid}] ${d}`);
-  });
-  return new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`takeover ${args[0]} printed no JSON line in 180 s: ${err}`)), 180_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) {
-        clearTimeout(timer);
-        ok({ child, json: JSON.parse(line), log: () => err });
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      fail(new Error(`takeover ${args[0]} exited ${code}: ${err}`));
-    });
-  });
-}
-
-async function api<T = any>(base: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const r = await fetch(base + path, { signal: AbortSignal.timeout(60_000), method, headers: body === undefined ? { authorization: auth.authorization } : auth, body: body === undefined ? undefined : JSON.stringify(body) });
-  return { status: r.status, json: (await r.json()) as T };
-}
-
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, ms = 180_000): Promise<T> {
-  const end = Date.now() + ms;
-  const t0 = Date.now();
-  try {
-    return await poll();
-  } finally {
-    if (process.env.TKO_TIMINGS) process.stderr.write(`${what}: ${Date.now() - t0} ms\n`);
-  }
-  async function poll(): Promise<T> {
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  }
-}
+import { ADMIN, api, exited, killStarted, takeover, waitFor } from './takeover-processes.ts';
 
 let pgServer: TestPg;
 let dir: string;
@@ -86,7 +13,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tko-fleet-'));
 });
 afterAll(async () => {
-  for (const c of procs) if (c.exitCode === null) c.kill('SIGKILL');
+  killStarted();
   await pgServer?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
