@@ -19,7 +19,7 @@ describe('hot-swap inside the server control loop', () => {
     // a second version: the shipped default with its last layer halved (a different, valid policy)
     const def = await registry.load('default');
     const weights = def.weights.map((w, i) => (i >= def.weights.length - 2 ? w.map((x) => x * 0.5) : w.slice()));
-    const { format: _f, version: _v, createdAt: _c, model: _m, ...rest } = def.manifest;
+    const { format: _f, version: _v, createdAt: _c, model: _m, help: _h, ...rest } = def.manifest; // without the help model: not what this test is about
     const v1 = await registry.create({ ...rest, parentVersion: 'default', evaluation: [] }, weights);
 
     const runtime = new PolicyRuntime({ source: registry });
