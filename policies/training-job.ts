@@ -14,6 +14,10 @@ import { gatherRows, trainPolicy, type TrainProgress, type TrainResult } from '.
 import { calibrateEnsemble, calibrateHelp, type HelpModel, type HelpScoreChoice } from './help-model.ts';
 import { buildTrainingSet, type EpisodeSteps, type TrainingSet, type TrainingSetSummary } from './training-set.ts';
 
+/** Which epoch's weights a trained version keeps: the lowest validation loss ('best') or the last. */
+export const KeepEpochSchema = Type.Union([Type.Literal('best'), Type.Literal('last')]);
+export type KeepEpoch = Static<typeof KeepEpochSchema>;
+
 /** A training request (REST body of POST /api/training-jobs, and what the CLI sends). */
 export const TrainingJobSpecSchema = Type.Object(
   {
@@ -30,6 +34,8 @@ export const TrainingJobSpecSchema = Type.Object(
     warmStart: Type.Optional(Type.Boolean()),
     /** where the pre-intervention window goes when a rewind preceded the onset (recordings/step-labels.ts) */
     preInterventionAfterRewind: Type.Optional(Type.Union([Type.Literal('kept'), Type.Literal('undone'), Type.Literal('none')])),
+    /** the epoch whose weights the version keeps: 'best' (lowest validation loss, default) or 'last' */
+    keepEpoch: Type.Optional(KeepEpochSchema),
     /** name for the new version (default: the next v<N>) */
     version: Type.Optional(SafeNameSchema()),
     controlRateHz: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
@@ -127,6 +133,7 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
     batchSize,
     learningRate,
     hidden: spec.hidden,
+    keepBest: (spec.keepEpoch ?? 'best') === 'best',
     inputFields: featureSpec.fields.map((f) => f.size),
     signal: opts.signal,
     onProgress: (p) => opts.onProgress?.({ phase: 'training', done: p.epoch, total: p.epochs, epoch: p }),

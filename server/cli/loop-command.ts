@@ -33,6 +33,7 @@ const OPTIONS = {
   'warm-start': { type: 'boolean' },
   lr: { type: 'string' },
   'pre-after-rewind': { type: 'string' },
+  'keep-epoch': { type: 'string' },
   'reaction-spread': { type: 'string' },
   'suboptimal-rate': { type: 'string' },
   'suboptimal-noise': { type: 'string' },
@@ -51,7 +52,7 @@ export const loopCommand: CliCommand = {
     'takeover loop [--scenario standard|discriminating] [--seed N | --seeds 1-11 [--parallel N]] [--task place] [--rounds 3]\n' +
     '              [--episodes-per-round 30] [--weighting sirius,iwr,none] [--rewind on|off]\n' +
     '              [--start-policy default | --train-start [--start-epochs 40]] [--demos 140] [--demo-seed-base 0] [--demo-noise SIGMA] [--epochs 40]\n' +
-    '              [--eval-episodes 100] [--eval-seed-base 10000] [--eval-rounds all|last] [--finish-task] [--warm-start [--lr 3e-4]]\n' +
+    '              [--eval-episodes 100] [--eval-seed-base 10000] [--eval-rounds all|last] [--finish-task] [--warm-start [--lr 3e-4]] [--keep-epoch best|last]\n' +
     '              [--pre-after-rewind kept|undone|none] [--reaction-spread S] [--suboptimal-rate P] [--suboptimal-noise SIGMA]\n' +
     '              [--correction-noise SIGMA] [--json]\n' +
     '  --scenario: the defaults every other flag overrides (docs/training.md "Loop scenarios"); discriminating runs seeds 1-11\n' +
@@ -60,6 +61,7 @@ export const loopCommand: CliCommand = {
     '  --eval-rounds last: evaluate the start and the last round only\n' +
     '  --pre-after-rewind: which steps get the pre-intervention window when a rewind preceded the onset (docs/training.md)\n' +
     '  --warm-start: each round fine-tunes the weighting\'s current version instead of training a fresh network\n' +
+    '  --keep-epoch: each version keeps the epoch with the lowest validation loss (best, default) or the last\n' +
     '  --finish-task: the simulated operator follows RaC rule 2 (corrects until the task is done; the episode then ends)\n' +
     '  --reaction-spread, --suboptimal-rate, --suboptimal-noise: an imperfect simulated operator (docs/simulation.md)\n' +
     '  --demo-noise, --correction-noise: DART-style noise on the demos / the simulated corrections; each step records the clean action as its training label',
@@ -141,6 +143,7 @@ export function loopSettingsFromFlags(base: LoopSettings, values: Record<string,
   if (rewind) o.rewind = rewind === 'on';
   o.preInterventionAfterRewind = choice<PreInterventionAfterRewind>('pre-after-rewind', PRE_INTERVENTION_AFTER_REWIND) ?? o.preInterventionAfterRewind;
   o.evalRounds = choice('eval-rounds', ['all', 'last'] as const) ?? o.evalRounds;
+  o.keepEpoch = choice('keep-epoch', ['best', 'last'] as const) ?? o.keepEpoch;
   o.rounds = whole('rounds', o.rounds);
   o.episodesPerRound = whole('episodes-per-round', o.episodesPerRound);
   o.demos = whole('demos', o.demos, 0);

@@ -98,11 +98,12 @@ export const trainCommand: CliCommand = {
   usage:
     'takeover train --episodes QUERY [--weighting sirius|iwr|none] [--epochs N] [--seed N] [--batch-size N] [--hidden 256,256] [--lr X]\n' +
     '               [--parent VERSION] [--version NAME] [--task T] [--sim-demos N [--demo-seed-base N]] [--eval-episodes N [--eval-seed-base 10000]]\n' +
-    '               [--include-gapped] [--help-score novelty|ensemble|both] [--help-rate 0.02] [--out DIR] [--json]\n' +
+    '               [--include-gapped] [--help-score novelty|ensemble|both] [--help-rate 0.02] [--keep-epoch best|last] [--out DIR] [--json]\n' +
     '  QUERY: key=value filters of the catalog, e.g. task=place,kind=demo,outcome=success (or all)\n' +
     '  --sim-demos N first records N scripted-expert demos of --task through the recordings pipeline\n' +
     '  --eval-episodes N evaluates the trained policy in the simulator before writing it (results go into policy.json)\n' +
     '  damaged journals are quarantined and reported, the rest train; --include-gapped also trains on episodes recovered with gaps\n' +
+    '  --keep-epoch: the version keeps the epoch with the lowest validation loss (best, default) or the last\n' +
     '  --out DIR writes the version into DIR (building a shipped policy) instead of <data-dir>/policies/',
   options: {
     episodes: { type: 'string' },
@@ -122,6 +123,7 @@ export const trainCommand: CliCommand = {
     'include-gapped': { type: 'boolean' },
     'help-score': { type: 'string' },
     'help-rate': { type: 'string' },
+    'keep-epoch': { type: 'string' },
   },
   async run(flags, values) {
     const simDemos = intFlag(values, 'sim-demos', 0)!;
@@ -151,6 +153,8 @@ export const trainCommand: CliCommand = {
     if (helpRate !== undefined && !(helpRate >= 0 && helpRate <= 0.5)) {
       throw new UsageError(`--help-rate takes the share of held-out steps a help score may exceed, from 0 to 0.5, got '${String(values['help-rate'])}'`);
     }
+    const keepEpoch = values['keep-epoch'] as string | undefined;
+    if (keepEpoch !== undefined && keepEpoch !== 'best' && keepEpoch !== 'last') throw new UsageError(`--keep-epoch takes best or last, got '${keepEpoch}'`);
     const spec: TrainingJobSpec = {
       episodes: query,
       weighting,
@@ -165,6 +169,7 @@ export const trainCommand: CliCommand = {
       ...(values['include-gapped'] === true ? { includeGapped: true } : {}),
       ...(helpScore ? { helpScore } : {}),
       ...(helpRate !== undefined ? { helpRate } : {}),
+      ...(keepEpoch ? { keepEpoch } : {}),
     };
     const tty = Boolean(process.stderr.isTTY) && !flags.json;
     const log = (s: string) => {

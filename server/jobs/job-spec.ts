@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { SafeNameSchema } from '../../core/safe-name.ts';
-import { TrainingJobSpecSchema } from '../../policies/training-job.ts';
+import { KeepEpochSchema, TrainingJobSpecSchema } from '../../policies/training-job.ts';
 
 /** An export job: the episodes a catalog query selects, written by one of `takeover export`'s formats (docs/deployment.md). */
 export const ExportJobSpecSchema = Type.Object(
@@ -39,6 +39,7 @@ export const LoopJobSpecSchema = Type.Object(
     warmStart: Type.Optional(Type.Boolean()),
     learningRate: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     preInterventionAfterRewind: Type.Optional(Type.Union([Type.Literal('kept'), Type.Literal('undone'), Type.Literal('none')])),
+    keepEpoch: Type.Optional(KeepEpochSchema),
   },
   { additionalProperties: false },
 );

@@ -5,7 +5,7 @@ import { dataDirLayout, ensureDataDir } from '../../recordings/data-dir.ts';
 import { PolicyRegistry } from '../../policies/policy-registry.ts';
 import { PolicyRuntime } from '../../policies/policy-runtime.ts';
 import type { Evaluation } from '../../policies/policy-manifest.ts';
-import { runTrainingJob } from '../../policies/training-job.ts';
+import { runTrainingJob, type KeepEpoch } from '../../policies/training-job.ts';
 import type { Weighting } from '../../policies/sirius-weights.ts';
 import type { PreInterventionAfterRewind } from '../../recordings/step-labels.ts';
 import type { OperatorKnobs } from '../../sim/simulated-operator.ts';
@@ -43,6 +43,8 @@ export interface LearningLoopOptions {
   warmStart?: boolean;
   /** the trainer's learning rate (default: FINE_TUNE_LEARNING_RATE with warmStart, else the trainer's own) */
   learningRate?: number;
+  /** the epoch each trained version keeps (policies/trainer.ts; default 'best', the lowest validation loss) */
+  keepEpoch?: KeepEpoch;
   /** where the pre-intervention window goes after a rewind (recordings/step-labels.ts; default 'kept') */
   preInterventionAfterRewind?: PreInterventionAfterRewind;
   operator?: Partial<OperatorKnobs>;
@@ -176,6 +178,7 @@ export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopRepor
             episodes: `tag=${tagOf(w)}`, weighting: w, epochs: o.epochs, seed: o.seed, version: name, task: o.task, controlRateHz: hz,
             parentVersion: o.warmStart ? version : startVersion, warmStart: o.warmStart ?? false, learningRate: o.learningRate ?? (o.warmStart ? FINE_TUNE_LEARNING_RATE : undefined),
             ...(o.preInterventionAfterRewind ? { preInterventionAfterRewind: o.preInterventionAfterRewind } : {}),
+            ...(o.keepEpoch ? { keepEpoch: o.keepEpoch } : {}),
           },
           { dataDir: dir, source: `takeover loop ${runId} round ${round}`, signal: o.signal },
         );

@@ -34,6 +34,13 @@ describe('takeover train / eval', () => {
     expect(training.source).toMatch(/scripted-expert demos recorded through recordings/);
     expect(training.finalValidationLoss).toBeLessThan(training.initialValidationLoss);
     expect(fs.existsSync(path.join(dataDir, 'policies', 'v1', 'weights.bin'))).toBe(true);
+    // --keep-epoch last: the version keeps the last epoch's weights whatever the validation loss did
+    const last = await run(['train', '--episodes', 'kind=demo', '--keep-epoch', 'last', '--epochs', '4', '--hidden', '16', '--seed', '3', '--version', 'v1-last', '--data-dir', dataDir, '--json']);
+    expect(last.code).toBe(0);
+    expect(last.json!.training).toMatchObject({ epochs: 4, keptEpoch: 4 });
+    const bad = await run(['train', '--episodes', 'kind=demo', '--keep-epoch', 'first', '--data-dir', dataDir, '--json']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--keep-epoch takes best or last, got 'first'/);
 
     const e = await run(['eval', '--policy', 'v1', '--task', 'reach', '--episodes', '2', '--seed-base', '50', '--data-dir', dataDir, '--json']);
     expect(e.code).toBe(0);

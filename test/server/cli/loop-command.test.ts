@@ -44,7 +44,8 @@ describe('takeover loop flags', () => {
     expect(o.operator).toMatchObject({ suboptimalRate: 0.1, reactionSpread: 0.6 });
     expect(disc.operator!.suboptimalRate).toBe(0.25); // the preset itself is untouched
     const std = loopScenario('standard', 1).settings;
-    expect(loopSettingsFromFlags(std, { 'warm-start': true, lr: '1e-3' })).toMatchObject({ warmStart: true, learningRate: 1e-3 });
+    expect(loopSettingsFromFlags(std, { 'warm-start': true, lr: '1e-3', 'keep-epoch': 'last' })).toMatchObject({ warmStart: true, learningRate: 1e-3, keepEpoch: 'last' });
+    expect(() => loopSettingsFromFlags(std, { 'keep-epoch': 'first' })).toThrow(/--keep-epoch takes best or last, got 'first'/);
     expect(() => loopSettingsFromFlags(std, { 'suboptimal-rate': '2' })).toThrow(/--suboptimal-rate takes a number from 0 to 1/);
     expect(() => loopSettingsFromFlags(std, { 'eval-rounds': 'some' })).toThrow(/--eval-rounds takes all or last/);
     expect(() => loopSettingsFromFlags(std, { 'train-start': true, demos: '0' })).toThrow(/needs --demos above 0/);
