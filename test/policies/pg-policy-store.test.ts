@@ -4,28 +4,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type pg from 'pg';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openPgPool } from '../../database/pg-pool.ts';
 import { migratePg } from '../../database/pg-migrate.ts';
 import { PgPolicyStore, POLICY_STORE_MIGRATIONS } from '../../policies/pg-policy-store.ts';
 import type { Evaluation, PolicyManifest } from '../../policies/policy-manifest.ts';
 import { BUILTIN_POLICIES_DIR, PolicyRegistry } from '../../policies/policy-registry.ts';
-import { startTestPg, type TestPg } from '../database/embedded-pg.ts';
+import { useTestPg } from '../database/embedded-pg.ts';
 
-let server: TestPg;
-beforeAll(async () => {
-  server = await startTestPg();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-const cleanup: Array<() => Promise<unknown> | void> = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const testPg = useTestPg();
+const { cleanup } = testPg;
 
 async function database(): Promise<pg.Pool> {
-  const pool = openPgPool(await server.newDatabase());
+  const pool = openPgPool(await testPg.server.newDatabase());
   cleanup.push(() => pool.end());
   return pool;
 }

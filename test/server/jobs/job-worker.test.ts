@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { openPgPool } from '../../../database/pg-pool.ts';
 import { PgCatalog } from '../../../recordings/pg-catalog.ts';
@@ -11,28 +11,19 @@ import { VersionHelpScorer, type PolicyUncertainty } from '../../../policies/ver
 import { PgJobQueue } from '../../../server/jobs/pg-job-queue.ts';
 import { JobWorker } from '../../../server/jobs/job-worker.ts';
 import { runJob } from '../../../server/jobs/job-handlers.ts';
-import { startTestPg, type TestPg } from '../../database/embedded-pg.ts';
+import { useTestPg } from '../../database/embedded-pg.ts';
 import { recordEpisodes } from '../../policies/recorded-episodes.ts';
 import { EpisodeJournals } from '../../../recordings/episode-journals.ts';
 import { untilJob } from './uploaded-cell.ts';
 
-let server: TestPg;
-beforeAll(async () => {
-  server = await startTestPg();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-const cleanup: Array<() => Promise<unknown> | void> = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const testPg = useTestPg();
+const { cleanup } = testPg;
 
 const TRAIN = { kind: 'training' as const, training: { episodes: 'task=place', weighting: 'sirius' as const, epochs: 2, hidden: [8], batchSize: 32, seed: 1 } };
 
 /** A database with 6 episodes of server 'srv-a' recorded into a fresh data dir. */
 async function setup(): Promise<{ url: string; pool: pg.Pool; dataDir: string }> {
-  const url = await server.newDatabase();
+  const url = await testPg.server.newDatabase();
   const pool = openPgPool(url);
   cleanup.push(() => pool.end());
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tko-worker-'));

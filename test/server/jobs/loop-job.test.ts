@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openPgPool } from '../../../database/pg-pool.ts';
 import { PgPolicyStore } from '../../../policies/pg-policy-store.ts';
 import { PolicyRegistry } from '../../../policies/policy-registry.ts';
@@ -11,27 +11,18 @@ import { runJob } from '../../../server/jobs/job-handlers.ts';
 import { JobWorker } from '../../../server/jobs/job-worker.ts';
 import { loopRunIdOf } from '../../../server/jobs/loop-job.ts';
 import { PgJobQueue } from '../../../server/jobs/pg-job-queue.ts';
-import { startTestPg, type TestPg } from '../../database/embedded-pg.ts';
+import { useTestPg } from '../../database/embedded-pg.ts';
 import { untilJob } from './uploaded-cell.ts';
 
-let server: TestPg;
-beforeAll(async () => {
-  server = await startTestPg();
-});
-afterAll(async () => {
-  await server?.stop();
-});
-const cleanup: Array<() => Promise<unknown> | void> = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0).reverse()) await f();
-});
+const testPg = useTestPg();
+const { cleanup } = testPg;
 
 const SMALL = { task: 'place' as const, rounds: 1, episodesPerRound: 2, weightings: ['none' as const], seed: 3, demos: 4, evalEpisodes: 2, epochs: 2 };
 
 describe('loop jobs', () => {
   // a loop deploys, records, retrains and evaluates in the simulator: seconds, more on a loaded machine
   it('a worker runs the loop into loops/loop-<job id>/, replacing what an interrupted run left, and publishes its version once; a cancel stops a running one', { timeout: 300_000 }, async () => {
-    const url = await server.newDatabase();
+    const url = await testPg.server.newDatabase();
     const pool = openPgPool(url);
     cleanup.push(() => pool.end());
     const workerDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tko-loop-worker-'));
