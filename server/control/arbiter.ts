@@ -54,7 +54,8 @@ export type ArbiterEvent =
   | { type: 'bad_input'; operatorId: string }
   | { type: 'robot_unavailable'; reason: string }
   | { type: 'robot_available' }
-  | { type: 'help_pause'; reason: string };
+  | { type: 'help_pause'; reason: string }
+  | { type: 'help_moot'; why: string };
 
 export type Decision =
   | { ok: true; state: ArbiterState; changed: boolean }
@@ -196,6 +197,12 @@ export function arbitrate(state: ArbiterState, ev: ArbiterEvent, rules: ArbiterR
       // the policy asks for help and the robot is configured to wait: only a robot the policy drives pauses
       if (state.mode !== 'AUTONOMOUS') return { ok: true, state, changed: false };
       return { ok: true, state: { mode: 'PAUSED', lease: state.lease, reason: `help: ${ev.reason}` }, changed: true };
+    }
+    case 'help_moot': {
+      // a pause that only waited on a help request which no longer stands (its episode ended): the
+      // policy drives again; any other pause (an operator's, a lost heartbeat) stays
+      if (state.mode !== 'PAUSED' || state.lease !== null || !state.reason.startsWith('help: ')) return { ok: true, state, changed: false };
+      return { ok: true, state: { mode: 'AUTONOMOUS', lease: null, reason: ev.why }, changed: true };
     }
     case 'bad_input': {
       if (state.lease !== ev.operatorId || (state.mode !== 'INTERVENING' && state.mode !== 'REWINDING')) return { ok: true, state, changed: false };

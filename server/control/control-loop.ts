@@ -434,6 +434,9 @@ export class ControlLoop {
   #beginEpisode(seed?: number): EpisodeInfo {
     const ep = this.episodes.begin(this.#clock.now(), seed);
     this.help.reset();
+    // a help pause belongs to the episode that asked: left standing, the next episode would wait
+    // paused on a request that was closed with the last one, and nobody is asked to answer it
+    this.#arbitrate({ type: 'help_moot', why: 'help request closed with its episode' });
     const b = this.bridge;
     if (isStepped(b)) b.stepTo(this.#clock.now());
     if (isEpisodic(b)) b.resetEpisode(ep.seed);

@@ -60,6 +60,12 @@ const table: Row[] = [
   ['rewind in estop', s('ESTOP'), { type: 'rewind', actor: alice }, null, undefined, 'TKO_ERR_ESTOP_LATCHED'],
   ['rewind done: the operator corrects', s('REWINDING', 'alice'), { type: 'rewind_done' }, 'INTERVENING', 'alice'],
   ['rewind done when not rewinding', s('AUTONOMOUS'), { type: 'rewind_done' }, null, undefined, 'TKO_ERR_BAD_TRANSITION'],
+  ['help pause: the policy waits', s('AUTONOMOUS'), { type: 'help_pause', reason: 'novelty' }, 'PAUSED', null],
+  ['help pause while an operator drives: nothing', s('INTERVENING', 'alice'), { type: 'help_pause', reason: 'novelty' }, 'INTERVENING', 'alice'],
+  ['a moot help pause lifts', { mode: 'PAUSED', lease: null, reason: 'help: novelty' }, { type: 'help_moot', why: 'new episode' }, 'AUTONOMOUS', null],
+  ['an operator\'s pause is not a help pause', { mode: 'PAUSED', lease: null, reason: "pause by 'alice'" }, { type: 'help_moot', why: 'new episode' }, 'PAUSED', null],
+  ['a held help pause stays', { mode: 'PAUSED', lease: 'alice', reason: 'help: novelty' }, { type: 'help_moot', why: 'new episode' }, 'PAUSED', 'alice'],
+  ['help moot in estop: nothing', s('ESTOP'), { type: 'help_moot', why: 'new episode' }, 'ESTOP', null],
 ];
 
 describe('arbitrate', () => {

@@ -201,4 +201,23 @@ describe('help requests in the control loop', () => {
     expect(t.helpEvents().at(-1)).toMatchObject({ state: 'closed', answer: 'episode_end' });
     expect(t.loop.help.open).toBeNull();
   });
+
+  it('pause: an episode that ends while its robot waits for help does not leave the next one paused', async () => {
+    const t = await setup({ action: 'pause', minTicks: 1 });
+    t.policy.score = 2;
+    t.run(1);
+    expect(t.loop.mode).toBe('PAUSED');
+    t.loop.resetEpisode();
+    expect(t.helpEvents().at(-1)).toMatchObject({ state: 'closed', answer: 'episode_end' });
+    // the request went with its episode, and so does the pause it caused: the policy drives the next
+    expect(t.loop.mode).toBe('AUTONOMOUS');
+    expect(t.loop.modeReason).toBe('help request closed with its episode');
+    t.policy.score = 0.1;
+    t.run(2);
+    expect(t.recorder.steps.at(-1)).toMatchObject({ mode: 'AUTONOMOUS', source: 'policy' });
+    // an operator's own pause is not lifted by a new episode
+    expect(executeCommand(t.loop, alice, { type: 'pause', robot: 'r1' })).toBeNull();
+    t.loop.resetEpisode();
+    expect(t.loop.mode).toBe('PAUSED');
+  });
 });
