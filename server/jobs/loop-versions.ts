@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { JobVersion, PgPolicyStore } from '../../policies/pg-policy-store.ts';
 import { POLICY_JSON } from '../../policies/policy-manifest.ts';
 import { PolicyRegistry } from '../../policies/policy-registry.ts';
-import type { LoopReport } from '../loop/learning-loop.ts';
+import { parseLoopVersionName, type LoopReport } from '../loop/learning-loop.ts';
 
 /** A version a loop job made, as published to the shared store. */
 export interface PublishedLoopVersion {
@@ -37,11 +37,9 @@ export async function publishedLoopVersions(runId: string, store: PgPolicyStore,
   return (await store.versionsForJob(jobId)).map((v) => describe(runId, v));
 }
 
-/** Where in the run a version came from, read from the name the loop gives it (`<run>-start`, `<run>-<weighting>-r<round>`; server/loop/learning-loop.ts). */
+/** Where in the run a version came from, read from the name the loop gave it (loopVersionName). */
 function describe(runId: string, { output, manifest }: JobVersion): PublishedLoopVersion {
-  const rest = output.startsWith(`${runId}-`) ? output.slice(runId.length + 1) : '';
-  const m = /^(sirius|iwr|none)-r(\d+)$/.exec(rest);
-  if (rest !== 'start' && !m) throw new Error(`loop version '${output}' is not named as run ${runId} names its versions`);
-  const at = m ? { round: Number(m[2]), weighting: m[1] } : { round: 0, weighting: 'start' };
+  const at = parseLoopVersionName(runId, output);
+  if (!at) throw new Error(`loop version '${output}' is not named as run ${runId} names its versions`);
   return { ...at, local: output, version: manifest.version, parentVersion: manifest.parentVersion };
 }

@@ -14,6 +14,18 @@ import { evaluatePolicy } from '../cli/eval-command.ts';
 import { recordExpertDemos } from '../cli/train-command.ts';
 import { deployRound, type DeployResult } from './deploy-round.ts';
 
+/** The name a run gives a version it trains: its start (round 0) or a weighting's round. */
+export function loopVersionName(runId: string, at: { round: 0 } | { round: number; weighting: Weighting }): string {
+  return 'weighting' in at ? `${runId}-${at.weighting}-r${at.round}` : `${runId}-start`;
+}
+
+/** Where in run `runId` a version named by loopVersionName came from, or null for any other name. */
+export function parseLoopVersionName(runId: string, name: string): { round: number; weighting: Weighting | 'start' } | null {
+  if (name === `${runId}-start`) return { round: 0, weighting: 'start' };
+  const m = name.startsWith(`${runId}-`) ? /^(sirius|iwr|none)-r([1-9]\d*)$/.exec(name.slice(runId.length + 1)) : null;
+  return m ? { round: Number(m[2]), weighting: m[1] as Weighting } : null;
+}
+
 /** fine-tuning a version (warm start) steps more gently than training from scratch */
 export const FINE_TUNE_LEARNING_RATE = 3e-4;
 
@@ -132,7 +144,7 @@ export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopRepor
   let startVersion = o.startVersion;
   let startTrain = { trainSeconds: 0, trainSamples: 0, trainWeight: 0 };
   if (startVersion === null) {
-    startVersion = `${runId}-start`;
+    startVersion = loopVersionName(runId, { round: 0 });
     step('training', 0, 'start');
     log(`training the starting policy '${startVersion}' on the ${o.demos} demos (plain BC)`);
     const t0 = Date.now();
@@ -170,7 +182,7 @@ export async function runLearningLoop(o: LearningLoopOptions): Promise<LoopRepor
         });
         await waitIdle(recorder);
         log(`  deployed: ${deploy.successes}/${deploy.episodes} ok, ${deploy.interventions} interventions, ${deploy.operatorSteps} operator steps`);
-        const name = `${runId}-${w}-r${round}`;
+        const name = loopVersionName(runId, { round, weighting: w });
         step('training', round, w);
         const t0 = Date.now();
         const trained = await runTrainingJob(

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteCatalog } from '../../../recordings/sqlite-catalog.ts';
 import { dataDirLayout } from '../../../recordings/data-dir.ts';
 import { PolicyRegistry } from '../../../policies/policy-registry.ts';
-import { FINE_TUNE_LEARNING_RATE, runLearningLoop } from '../../../server/loop/learning-loop.ts';
+import { FINE_TUNE_LEARNING_RATE, loopVersionName, parseLoopVersionName, runLearningLoop } from '../../../server/loop/learning-loop.ts';
 import { formatLoopTable } from '../../../server/loop/loop-table.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'takeover-loop-'));
@@ -50,5 +50,16 @@ describe('learning loop', () => {
     expect(m.training?.warmStart).toBe(true); // fine-tuned from the round's deployed version
     expect(m.training?.learningRate).toBe(FINE_TUNE_LEARNING_RATE); // the gentler rate a warm start gets unless told
     expect(formatLoopTable(report)).toContain('| 1 | sirius |');
+  });
+});
+
+describe('loop version names', () => {
+  it('name a run\'s start and rounds, and read back only the names the run gives', () => {
+    const run = 'loop-job-7';
+    expect(loopVersionName(run, { round: 0 })).toBe('loop-job-7-start');
+    expect(loopVersionName(run, { round: 2, weighting: 'iwr' })).toBe('loop-job-7-iwr-r2');
+    expect(parseLoopVersionName(run, 'loop-job-7-start')).toEqual({ round: 0, weighting: 'start' });
+    expect(parseLoopVersionName(run, 'loop-job-7-iwr-r2')).toEqual({ round: 2, weighting: 'iwr' });
+    for (const other of ['loop-job-70-iwr-r2', 'loop-job-7-iwr-r0', 'loop-job-7-bc-r1', 'default']) expect(parseLoopVersionName(run, other), other).toBeNull();
   });
 });
