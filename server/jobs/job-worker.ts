@@ -82,7 +82,9 @@ export class JobWorker {
     let progress: Record<string, unknown> | null = null;
     const beat = async () => {
       const r = await this.#pool.query<{ cancel_requested: boolean }>(
-        'UPDATE takeover_jobs SET heartbeat_at = now(), progress = COALESCE($4, progress) WHERE id = $1 AND worker_id = $2 AND attempts = $3 RETURNING cancel_requested',
+        // status = 'running': a beat still in flight when the run ends must not write its older
+        // progress over the final one (it lands after the 'succeeded' update otherwise)
+        "UPDATE takeover_jobs SET heartbeat_at = now(), progress = COALESCE($4, progress) WHERE id = $1 AND worker_id = $2 AND attempts = $3 AND status = 'running' RETURNING cancel_requested",
         [...mine, progress && JSON.stringify(progress)],
       );
       // cancelled, or this run was given up as lost and another took the job
