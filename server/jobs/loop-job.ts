@@ -27,13 +27,11 @@ export async function runLoopJob(spec: LoopJobSpec, ctx: JobContext, log: (line:
   await initBackend();
   const { scenario, finishTask, ...given } = spec;
   const base = loopScenario(scenario ?? 'standard', spec.seed ?? 1).settings;
-  const warmStart = spec.warmStart ?? base.warmStart ?? false;
+  // the spec's fields over the scenario's (a warm start's learning rate is runLearningLoop's to default)
   const report = await runLearningLoop({
     ...base,
     ...given,
     operator: { ...base.operator, ...(finishTask !== undefined ? { finishTask } : {}) },
-    warmStart,
-    learningRate: spec.learningRate ?? base.learningRate,
     dataDir: ctx.dataDir, runId, signal: ctx.signal, onProgress: (p) => ctx.onProgress({ ...p }), log,
   });
   if (ctx.signal.aborted) throw new Error('cancelled');
