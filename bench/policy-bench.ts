@@ -69,16 +69,21 @@ async function trainerSpeed(arch: MlpArchitecture, n: number, epochs: number): P
   return percentile(rates.length ? rates : [r.history[0].samplesPerSecond], 50);
 }
 
-/** Baseline: the same weighted loop with tfjs's own matMul gradient (transposed matMuls). */
-function autodiffSpeed(arch: MlpArchitecture, batches: number): number {
-  const sizes = [arch.inputDim, ...arch.hidden, arch.outputDim];
-  const vars = sizes.slice(1).flatMap((s, i) => [tf.variable(tf.randomUniform([sizes[i], s], -0.1, 0.1)), tf.variable(tf.zeros([s]))]);
-  const x = tf.randomNormal([BATCH, arch.inputDim]);
-  const y = tf.randomUniform([BATCH, 7], -1, 1);
-  const w = tf.ones([BATCH]);
+/**
+ * Baselines: the same weighted loop through tfjs's optimizer and tape, with tfjs's own matMul
+ * gradient (transposed matMuls) or with MlpPolicy's custom dense gradient (the trainer before
+ * it back-propagated by hand).
+ */
+function tapeSpeed(arch: MlpArchitecture, batches: number, custom: boolean): number {
+  const policy = MlpPolicy.init(arch, { inputMean: Array(arch.inputDim).fill(0), inputStd: Array(arch.inputDim).fill(1), outputOffset: Array(arch.outputDim).fill(0), outputScale: Array(arch.outputDim).fill(1) }, 1);
+  const vars = policy.params;
+  const x = tf.randomNormal([BATCH, arch.inputDim]) as tf.Tensor2D;
+  const y = tf.randomUniform([BATCH, 7], -1, 1) as tf.Tensor2D;
+  const w = tf.ones([BATCH]) as tf.Tensor1D;
   const opt = tf.train.adam(1e-3);
   const step = () =>
     opt.minimize(() => {
+      if (custom) return policy.loss(x, y, w);
       let h: tf.Tensor = x;
       for (let l = 0; l < vars.length; l += 2) {
         const z = tf.add(tf.matMul(h as tf.Tensor2D, vars[l] as tf.Tensor2D), vars[l + 1]);
@@ -90,7 +95,8 @@ function autodiffSpeed(arch: MlpArchitecture, batches: number): number {
   const t0 = performance.now();
   for (let i = 0; i < batches; i++) step();
   const rate = (batches * BATCH) / ((performance.now() - t0) / 1000);
-  tf.dispose([...vars, x, y, w]);
+  tf.dispose([x, y, w]);
+  policy.dispose();
   opt.dispose();
   return rate;
 }
@@ -125,15 +131,18 @@ export const policyBench: Benchmark = {
     line(`help score, nearest of ${states} states  1   ${row(latency(scoreOnly, 1, 5000))}`);
     line(`plain JS forward + help score     1   ${row(latency(both, 1, 5000))}`);
 
-    line(`\ntraining, samples/s at batch ${BATCH} (weighted MSE, Adam)`);
+    const pytorch = 8_800;
+    line(`\ntraining, samples/s at batch ${BATCH} (weighted MSE, Adam); x = against the ~${pytorch} samples/s PyTorch reference`);
     const ours = await trainerSpeed(m.arch, BATCH * 60, 4);
-    line(`trainer on ${info.tfName} (custom dense gradient)   ${fmt(ours, 4)}`);
-    const autodiff = autodiffSpeed(m.arch, 30);
-    line(`tfjs autodiff on ${info.tfName} (transposed matMul) ${fmt(autodiff, 4)}   (trainer is ${fmt(ours / autodiff, 3)}x)`);
+    line(`trainer on ${info.tfName} (hand-written backward pass, JS Adam)     ${fmt(ours, 4)}   (${fmt(ours / pytorch, 3)}x)`);
+    const custom = tapeSpeed(m.arch, 30, true);
+    line(`tfjs optimizer + tape, custom dense gradient, ${info.tfName}       ${fmt(custom, 4)}   (${fmt(custom / pytorch, 3)}x; trainer is ${fmt(ours / custom, 3)}x)`);
+    const autodiff = tapeSpeed(m.arch, 30, false);
+    line(`tfjs optimizer + tape, tfjs's own matMul gradient, ${info.tfName} ${fmt(autodiff, 4)}   (${fmt(autodiff / pytorch, 3)}x; trainer is ${fmt(ours / autodiff, 3)}x)`);
     if (info.tfName !== 'cpu') {
       await tf.setBackend('cpu');
       const cpu = await trainerSpeed(m.arch, BATCH * 12, 2);
-      line(`trainer on pure-JS cpu backend               ${fmt(cpu, 4)}   (backend in use is ${fmt(ours / cpu, 3)}x)`);
+      line(`trainer on the pure-JS cpu backend                  ${fmt(cpu, 4)}   (backend in use is ${fmt(ours / cpu, 3)}x)`);
       await tf.setBackend(info.tfName);
     }
     line(`target: batch-1 p99 <= 500 us; training >= ~8,800 samples/s (PyTorch 1.13, same MLP, these 2 cores)`);

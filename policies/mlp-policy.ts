@@ -41,6 +41,25 @@ const dense = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, sa
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
 
+/** Normalized inputs -> normalized outputs through parameters W0, b0, W1, b1, ... (ReLU hidden, tanh out). */
+export function mlpForward(params: readonly tf.Tensor[], x: tf.Tensor2D): tf.Tensor2D {
+  let h = x;
+  for (let l = 0; l < params.length; l += 2) {
+    const z = dense(h, params[l] as tf.Tensor2D, params[l + 1] as tf.Tensor1D);
+    h = l + 2 < params.length ? tf.relu(z) : tf.tanh(z);
+  }
+  return h;
+}
+
+/**
+ * Weighted BC loss: mean over the batch of w_i * (mean squared error of sample i in the
+ * normalized action space). A sample with w_i = 0 contributes nothing, value or gradient.
+ */
+export function weightedMse(params: readonly tf.Tensor[], x: tf.Tensor2D, y: tf.Tensor2D, w: tf.Tensor1D): tf.Scalar {
+  const perSample = tf.mean(tf.squaredDifference(mlpForward(params, x), y), 1);
+  return tf.mean(tf.mul(perSample, w));
+}
+
 /** An MLP policy in tfjs: parameters as variables (W0, b0, W1, b1, ...), normalization alongside. */
 export class MlpPolicy implements PolicyModel {
   readonly arch: MlpArchitecture;
@@ -92,22 +111,12 @@ export class MlpPolicy implements PolicyModel {
 
   /** Normalized inputs -> normalized outputs in (-1, 1). */
   forward(x: tf.Tensor2D): tf.Tensor2D {
-    const p = this.params;
-    let h = x;
-    for (let l = 0; l < p.length; l += 2) {
-      const z = dense(h, p[l] as tf.Tensor2D, p[l + 1] as tf.Tensor1D);
-      h = l + 2 < p.length ? tf.relu(z) : tf.tanh(z);
-    }
-    return h;
+    return mlpForward(this.params, x);
   }
 
-  /**
-   * Weighted BC loss: mean over the batch of w_i * (mean squared error of sample i in the
-   * normalized action space). A sample with w_i = 0 contributes nothing, value or gradient.
-   */
+  /** The weighted BC loss (`weightedMse`) of this policy's parameters. */
   loss(x: tf.Tensor2D, y: tf.Tensor2D, w: tf.Tensor1D): tf.Scalar {
-    const perSample = tf.mean(tf.squaredDifference(this.forward(x), y), 1);
-    return tf.mean(tf.mul(perSample, w));
+    return weightedMse(this.params, x, y, w);
   }
 
   /** Raw feature rows -> clipped actions (normalization applied on both sides). */
@@ -117,6 +126,12 @@ export class MlpPolicy implements PolicyModel {
     normalizeInputs(this.norm, features, count, this.#scratch);
     const y = tf.tidy(() => this.forward(tf.tensor2d(this.#scratch.subarray(0, count * d), [count, d])).dataSync());
     denormalizeOutputs(this.norm, y, count, out);
+  }
+
+  /** Sets the parameters from arrays in order (W0, b0, W1, b1, ...), e.g. views of a flat vector. */
+  load(weights: readonly Float32Array[]): void {
+    if (weights.length !== this.params.length) throw new Error(`MlpPolicy.load: ${weights.length} arrays for ${this.params.length} parameters`);
+    tf.tidy(() => this.params.forEach((v, i) => v.assign(tf.tensor(weights[i], v.shape))));
   }
 
   /** Copies of the parameters, in order (W0, b0, W1, b1, ...). */

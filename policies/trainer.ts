@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import { Adam } from './adam.ts';
+import { MlpGradient, paramLayout, paramViews } from './mlp-gradient.ts';
 import { MlpPolicy, type MlpArchitecture } from './mlp-policy.ts';
 import { computeNormalization, normalizeInputs, normalizeOutputs, type Normalization } from './normalization.ts';
 import { SeededRandom } from '../core/seeded-random.ts';
@@ -66,9 +68,10 @@ const DEFAULTS = { hidden: [256, 256], epochs: 50, batchSize: 256, learningRate:
 /**
  * Weighted behavioral cloning: per-sample weighted MSE, Adam, uniform shuffled minibatches, whole
  * episodes held out for validation. Samples with weight 0 are dropped up front (they would add
- * nothing but time); normalization is computed on the training samples. Deterministic for a seed
- * on a given backend: init and shuffles come from a seeded generator and the wasm and cpu
- * kernels are single-threaded.
+ * nothing but time); normalization is computed on the training samples. The backward pass is
+ * written out (policies/mlp-gradient.ts) and Adam runs in JS over one flat parameter vector
+ * (policies/adam.ts). Deterministic for a seed on a given backend: init and shuffles come from a
+ * seeded generator and the wasm and cpu kernels are single-threaded.
  */
 export async function trainPolicy(set: TrainingSet, opts: TrainOptions = {}): Promise<TrainResult> {
   const o = { ...DEFAULTS, ...stripUndefined(opts) };
@@ -90,34 +93,39 @@ export async function trainPolicy(set: TrainingSet, opts: TrainOptions = {}): Pr
   const norm = o.init?.norm ?? computeNormalization(trainX, trainY, trainW, D, A, o.inputFields);
   const arch: MlpArchitecture = o.init?.arch ?? { kind: 'mlp', inputDim: D, hidden: o.hidden, outputDim: A };
   const policy = o.init ? MlpPolicy.fromWeights(arch, norm, o.init.weights) : MlpPolicy.init(arch, norm, initSeed);
-  const optimizer = tf.train.adam(o.learningRate);
 
   const n = train.length;
-  const [xAll, yAll, wAll] = [
-    tf.tensor2d(normalizeInputs(norm, trainX, n), [n, D]),
-    tf.tensor2d(normalizeOutputs(norm, trainY, n), [n, A]),
-    tf.tensor1d(trainW),
-  ];
+  const layout = paramLayout(arch);
+  const gradient = new MlpGradient(arch, { x: normalizeInputs(norm, trainX, n), y: normalizeOutputs(norm, trainY, n), w: trainW, inputDim: D, outputDim: A });
   const valT = val.length ? tensorsFor(set, val, norm) : null;
   const history: TrainProgress[] = [];
-  const perm = Int32Array.from({ length: n }, (_, i) => i);
-  // a copy of the best epoch's parameters, kept on the backend (cheap next to an epoch)
-  let best: { epoch: number; loss: number; params: tf.Tensor[] } | null = null;
+  // the best epoch's parameters (a copy of the flat vector)
+  let best: { epoch: number; loss: number; params: Float32Array } | null = null;
   try {
+    const params = new Float32Array(layout.size);
+    policy.weights().forEach((w, i) => params.set(w, layout.offsets[i]));
+    const order = Int32Array.from({ length: n }, (_, i) => i);
+    const adam = new Adam(layout.size, { learningRate: o.learningRate });
+    const grad = new Float32Array(layout.size);
     const initialValLoss = valT ? evalLoss(policy, valT) : null;
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       if (o.signal?.aborted) throw new Error('training cancelled');
       const t0 = performance.now();
-      rng.shuffle(perm);
-      const trainLoss = runEpoch(policy, optimizer, xAll, yAll, wAll, perm, o.batchSize);
+      rng.shuffle(order);
+      let sum = 0;
+      let batches = 0;
+      for (let start = 0; start < n; start += o.batchSize) {
+        sum += gradient.compute(params, order.subarray(start, Math.min(n, start + o.batchSize)), grad);
+        adam.step(params, grad);
+        batches++;
+      }
+      const trainLoss = sum / batches;
       const dt = (performance.now() - t0) / 1000;
+      policy.load(paramViews(layout, params));
       const valLoss = valT ? evalLoss(policy, valT) : null;
       const p: TrainProgress = { epoch, epochs: o.epochs, trainLoss, valLoss, samplesPerSecond: n / dt };
       history.push(p);
-      if (o.keepBest && valLoss !== null && epoch < o.epochs && (best === null || valLoss < best.loss)) {
-        if (best) tf.dispose(best.params);
-        best = { epoch, loss: valLoss, params: policy.params.map((v) => tf.clone(v)) };
-      }
+      if (o.keepBest && valLoss !== null && epoch < o.epochs && (best === null || valLoss < best.loss)) best = { epoch, loss: valLoss, params: params.slice() };
       o.onProgress?.(p);
       // let timers, messages and cancellation through between epochs
       await new Promise((r) => setImmediate(r));
@@ -125,7 +133,7 @@ export async function trainPolicy(set: TrainingSet, opts: TrainOptions = {}): Pr
     let keptEpoch = o.epochs;
     const lastVal = history.at(-1)!.valLoss;
     if (best && lastVal !== null && best.loss < lastVal) {
-      policy.params.forEach((v, i) => v.assign(best!.params[i]));
+      policy.load(paramViews(layout, best.params));
       keptEpoch = best.epoch;
     }
     return {
@@ -148,37 +156,8 @@ export async function trainPolicy(set: TrainingSet, opts: TrainOptions = {}): Pr
     policy.dispose();
     throw err;
   } finally {
-    tf.dispose([xAll, yAll, wAll]);
-    if (best) tf.dispose(best.params);
     if (valT) tf.dispose([valT.x, valT.y, valT.w]);
-    optimizer.dispose();
   }
-}
-
-/** One pass over the shuffled samples; returns the mean batch loss (read once, at the end). */
-function runEpoch(policy: MlpPolicy, optimizer: tf.Optimizer, x: tf.Tensor2D, y: tf.Tensor2D, w: tf.Tensor1D, perm: Int32Array, batch: number): number {
-  const n = perm.length;
-  const idx = tf.tensor1d(perm, 'int32');
-  // one gather per epoch, then cheap contiguous slices per batch
-  const [xe, ye, we] = tf.tidy(() => [tf.gather(x, idx), tf.gather(y, idx), tf.gather(w, idx)]);
-  idx.dispose();
-  let sum: tf.Scalar = tf.scalar(0);
-  let batches = 0;
-  for (let start = 0; start < n; start += batch) {
-    const size = Math.min(batch, n - start);
-    const cost = optimizer.minimize(
-      () => policy.loss(xe.slice([start, 0], [size, -1]) as tf.Tensor2D, ye.slice([start, 0], [size, -1]) as tf.Tensor2D, we.slice([start], [size]) as tf.Tensor1D),
-      true,
-      policy.params,
-    )!;
-    const next = tf.add(sum, cost) as tf.Scalar;
-    tf.dispose([sum, cost]);
-    sum = next;
-    batches++;
-  }
-  const mean = sum.dataSync()[0] / batches;
-  tf.dispose([sum, xe, ye, we]);
-  return mean;
 }
 
 interface EvalTensors {
