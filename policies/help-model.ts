@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { SeededRandom } from '../core/seeded-random.ts';
 import { EnsembleScorer, fitEnsemble, type EnsembleShape } from './ensemble-heads.ts';
 import { normalizeInputs, normalizeOutputs, type Normalization } from './normalization.ts';
+import { RolloutCalibrationSchema } from './rollout-calibration.ts';
 
 export const HELP_STATES_FILE = 'help-states.bin';
 export const HELP_HEADS_FILE = 'help-heads.bin';
@@ -26,6 +27,8 @@ export const EnsembleHelpSchema = Type.Object(
     threshold: Type.Number({ minimum: 0 }),
     heldOutSteps: Type.Integer({ minimum: 1 }),
     heldOutAbove: Type.Integer({ minimum: 0 }),
+    /** present when `threshold` was set on the version's own rollouts instead (policies/rollout-calibration.ts) */
+    rollouts: Type.Optional(RolloutCalibrationSchema),
   },
   { $id: 'takeover/EnsembleHelp' },
 );
@@ -50,6 +53,8 @@ export const HelpModelSchema = Type.Object(
     heldOutSteps: Type.Integer({ minimum: 1 }),
     /** held-out steps that scored above the threshold (at most rate * heldOutSteps) */
     heldOutAbove: Type.Integer({ minimum: 0 }),
+    /** present when `threshold` was set on the version's own rollouts instead (policies/rollout-calibration.ts) */
+    rollouts: Type.Optional(RolloutCalibrationSchema),
     /** the ensemble-disagreement estimate, when the version was calibrated with one */
     ensemble: Type.Optional(EnsembleHelpSchema),
     /**

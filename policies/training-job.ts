@@ -11,7 +11,8 @@ import { PolicyRegistry, saveHelpHeads, saveHelpStates, saveWeights, writePolicy
 import type { Catalog } from '../recordings/catalog.ts';
 import type { EpisodeJournals } from '../recordings/episode-journals.ts';
 import { gatherRows, trainPolicy, type TrainProgress, type TrainResult } from './trainer.ts';
-import { calibrateEnsemble, calibrateHelp, type HelpModel, type HelpScoreChoice } from './help-model.ts';
+import { calibrateEnsemble, calibrateHelp, raisingScores, type HelpModel, type HelpScoreChoice } from './help-model.ts';
+import { calibrateOnRollouts, type RolloutTrace } from './rollout-calibration.ts';
 import { buildTrainingSet, type EpisodeSteps, type TrainingSet, type TrainingSetSummary } from './training-set.ts';
 
 /** Which epoch's weights a trained version keeps: the lowest validation loss ('best') or the last. */
@@ -81,6 +82,12 @@ export interface RunTrainingJobOptions {
   builtinDir?: string;
   /** evaluates the trained policy before it is written, so policy.json carries the results; `help` holds the help model's arrays when the draft has one */
   evaluate?: (manifest: NewPolicyManifest, weights: Float32Array[], help: Pick<LoadedPolicy, 'helpStates' | 'helpHeads'>) => Promise<Evaluation[]>;
+  /**
+   * re-calibrates the raising help score on the candidate's own rollouts before it is evaluated
+   * and written: `run` plays them and returns each one's outcome and per-tick scores
+   * (policies/rollout-calibration.ts)
+   */
+  helpRollouts?: HelpRolloutsOption;
   /** write the version into this folder instead of the registry (building a shipped policy); must not exist */
   outDir?: string;
   /** the catalog to select episodes from (default: the data directory's SQLite catalog) */
@@ -89,6 +96,16 @@ export interface RunTrainingJobOptions {
   journals?: EpisodeJournals;
   /** creates the version instead of the local registry (a job worker publishes it to the shared store); `help` holds the help model's files when `draft.help` is set */
   createVersion?: (draft: NewPolicyManifest, weights: Float32Array[], version?: string, help?: VersionHelpFiles) => Promise<PolicyManifest>;
+}
+
+/** How `runTrainingJob` re-calibrates a candidate's help threshold on its own rollouts. */
+export interface HelpRolloutsOption {
+  episodeRate: number;
+  minTicks: number;
+  task: string;
+  seedBase: number;
+  /** plays the candidate and returns, per rollout, its outcome and `score`'s value each tick */
+  run: (manifest: NewPolicyManifest, weights: Float32Array[], help: Pick<LoadedPolicy, 'helpStates' | 'helpHeads'>, score: 'novelty' | 'ensemble') => Promise<RolloutTrace[]>;
 }
 
 /** The help model's training states and (with an ensemble) heads, written beside a version's weights. */
@@ -180,7 +197,9 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
     const help = result.validationRows.length > 0 ? calibrateVersionHelp(set, result, helpScore, spec.helpRate ?? 0.02, seed) : null;
     if (help) draft.help = help.model;
     const weights = result.policy.weights();
-    if (opts.evaluate) draft.evaluation = await opts.evaluate(draft, weights, help ? { helpStates: help.states, ...(help.heads ? { helpHeads: help.heads } : {}) } : {});
+    const helpArrays = help ? { helpStates: help.states, ...(help.heads ? { helpHeads: help.heads } : {}) } : {};
+    if (help && opts.helpRollouts) draft.help = await calibrateHelpOnRollouts(draft, weights, helpArrays, help.model, opts.helpRollouts);
+    if (opts.evaluate) draft.evaluation = await opts.evaluate(draft, weights, helpArrays);
     let manifest: PolicyManifest;
     if (opts.outDir) {
       if (fs.existsSync(opts.outDir) && fs.readdirSync(opts.outDir).length > 0) throw new Error(`${opts.outDir} exists and is not empty; versions are never overwritten`);
@@ -195,6 +214,21 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
   } finally {
     result.policy.dispose();
   }
+}
+
+/** The help model with its raising score's threshold set on the candidate's own rollouts. */
+async function calibrateHelpOnRollouts(draft: NewPolicyManifest, weights: Float32Array[], arrays: Pick<LoadedPolicy, 'helpStates' | 'helpHeads'>, model: HelpModel, o: HelpRolloutsOption): Promise<HelpModel> {
+  const { novelty, ensemble } = raisingScores(model);
+  if (novelty && ensemble) throw new Error("help calibration on rollouts takes one raising score: train with helpScore 'ensemble' or 'novelty', not 'both'");
+  const score = ensemble ? 'ensemble' : 'novelty';
+  const traces = await o.run(draft, weights, arrays, score);
+  const calibrate = (stepThreshold: number) => calibrateOnRollouts(traces, { ...o, stepThreshold });
+  if (score === 'novelty') {
+    const { threshold, calibration } = calibrate(model.threshold);
+    return { ...model, threshold, rollouts: calibration };
+  }
+  const { threshold, calibration } = calibrate(model.ensemble!.threshold);
+  return { ...model, ensemble: { ...model.ensemble!, threshold, rollouts: calibration } };
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Allocation } from '../loop/fleet-supervisor.ts';
 import { intFlag, UsageError, type CliCommand } from './cli-command.ts';
 import { printJson } from './json-output.ts';
 
-const ALLOCATIONS: readonly Allocation[] = ['failure', 'help'];
+const ALLOCATIONS: readonly Allocation[] = ['failure', 'help', 'queue'];
 const HELP_ACTIONS = ['notify', 'slow', 'pause'] as const;
 
 /** `takeover fleet`: N simulated robots, one simulated operator, allocation by failure vs help requests. */
@@ -13,7 +13,7 @@ export const fleetCommand: CliCommand = {
   summary: 'fleet benchmark: N sim robots, one simulated operator; allocation by visible failure vs by help requests (paired runs)',
   usage:
     'takeover fleet --version V [--robots 8] [--operators 1] [--task place] [--minutes 3] [--runs 4] [--seed-base 50000]\n' +
-    '               [--allocation failure,help] [--help-action pause|slow|notify] [--switch-seconds 1] [--json]\n' +
+    '               [--allocation failure,help,queue] [--help-action pause|slow|notify] [--switch-seconds 1] [--json]\n' +
     '  --version: a policy version in the data dir; allocation help needs one with a help model (docs/training.md)\n' +
     '  --minutes: simulated minutes per run; run k of each allocation sees the same episode seeds',
   options: {

@@ -21,6 +21,8 @@ import { openEpisodeJournals } from '../../recordings/open-episode-journals.ts';
 import { configuredObjectStore } from './configured-object-store.ts';
 import { intFlag, UsageError, type CliCommand } from './cli-command.ts';
 import { evaluatePolicy, formatEvaluation } from './eval-command.ts';
+import { simHelpRollouts } from './help-rollouts.ts';
+import { HELP_DEFAULTS } from '../control/help-monitor.ts';
 import { printJson } from './json-output.ts';
 import { ProgressBar } from './progress-bar.ts';
 
@@ -98,11 +100,13 @@ export const trainCommand: CliCommand = {
   usage:
     'takeover train --episodes QUERY [--weighting sirius|iwr|none] [--epochs N] [--seed N] [--batch-size N] [--hidden 256,256] [--lr X]\n' +
     '               [--parent VERSION] [--version NAME] [--task T] [--sim-demos N [--demo-seed-base N]] [--eval-episodes N [--eval-seed-base 10000]]\n' +
-    '               [--include-gapped] [--help-score novelty|ensemble|both] [--help-rate 0.02] [--keep-epoch best|last] [--out DIR] [--json]\n' +
+    '               [--include-gapped] [--help-score novelty|ensemble|both] [--help-rate 0.02] [--help-rollouts N [--help-episode-rate 0.1] [--help-rollout-seed-base 20000]]\n' +
+    '               [--keep-epoch best|last] [--out DIR] [--json]\n' +
     '  QUERY: key=value filters of the catalog, e.g. task=place,kind=demo,outcome=success (or all)\n' +
     '  --sim-demos N first records N scripted-expert demos of --task through the recordings pipeline\n' +
     '  --eval-episodes N evaluates the trained policy in the simulator before writing it (results go into policy.json)\n' +
     '  damaged journals are quarantined and reported, the rest train; --include-gapped also trains on episodes recovered with gaps\n' +
+    '  --help-rollouts N sets the help threshold on N rollouts of the candidate instead: at most --help-episode-rate of the successful ones raise a request\n' +
     '  --keep-epoch: the version keeps the epoch with the lowest validation loss (best, default) or the last\n' +
     '  --out DIR writes the version into DIR (building a shipped policy) instead of <data-dir>/policies/',
   options: {
@@ -123,6 +127,9 @@ export const trainCommand: CliCommand = {
     'include-gapped': { type: 'boolean' },
     'help-score': { type: 'string' },
     'help-rate': { type: 'string' },
+    'help-rollouts': { type: 'string' },
+    'help-episode-rate': { type: 'string' },
+    'help-rollout-seed-base': { type: 'string' },
     'keep-epoch': { type: 'string' },
   },
   async run(flags, values) {
@@ -153,6 +160,10 @@ export const trainCommand: CliCommand = {
     if (helpRate !== undefined && !(helpRate >= 0 && helpRate <= 0.5)) {
       throw new UsageError(`--help-rate takes the share of held-out steps a help score may exceed, from 0 to 0.5, got '${String(values['help-rate'])}'`);
     }
+    const helpRollouts = intFlag(values, 'help-rollouts', 0)!;
+    const helpEpisodeRate = values['help-episode-rate'] === undefined ? 0.1 : Number(values['help-episode-rate']);
+    if (!(helpEpisodeRate >= 0 && helpEpisodeRate <= 1)) throw new UsageError(`--help-episode-rate takes the share of successful rollouts that may raise a request, from 0 to 1, got '${String(values['help-episode-rate'])}'`);
+    if (helpRollouts > 0 && helpScore === 'both') throw new UsageError('--help-rollouts calibrates one raising score: use --help-score ensemble or novelty with it');
     const keepEpoch = values['keep-epoch'] as string | undefined;
     if (keepEpoch !== undefined && keepEpoch !== 'best' && keepEpoch !== 'last') throw new UsageError(`--keep-epoch takes best or last, got '${keepEpoch}'`);
     const spec: TrainingJobSpec = {
@@ -218,7 +229,9 @@ export const trainCommand: CliCommand = {
     const opened = await openEpisodeJournals(flags.dataDir, configuredObjectStore(flags.config, 'train'));
     let trained;
     try {
-      trained = await runTrainingJob(spec, { dataDir: flags.dataDir, journals: opened.journals, onProgress, evaluate, outDir: values.out as string | undefined, source });
+      const helpRolloutSeedBase = intFlag(values, 'help-rollout-seed-base', 20000)!;
+      const rollouts = helpRollouts > 0 ? { episodeRate: helpEpisodeRate, minTicks: HELP_DEFAULTS.minTicks, task: evalTask, seedBase: helpRolloutSeedBase, run: simHelpRollouts(evalTask, helpRollouts, helpRolloutSeedBase, tty) } : undefined;
+      trained = await runTrainingJob(spec, { dataDir: flags.dataDir, journals: opened.journals, onProgress, evaluate, helpRollouts: rollouts, outDir: values.out as string | undefined, source });
     } finally {
       opened.close();
     }

@@ -98,7 +98,7 @@ export async function runFleetBench(o: FleetBenchOptions): Promise<FleetReport> 
 async function runOne(o: FleetBenchOptions, runtime: PolicyRuntime, allocation: Allocation, run: number, hz: number): Promise<FleetRun> {
   const t0 = performance.now();
   const dt = 1 / hz;
-  const help: HelpConfig = allocation === 'help' ? { action: o.helpAction ?? 'pause', timeoutS: 86400 } : { action: 'notify' };
+  const help: HelpConfig = allocation !== 'failure' ? { action: o.helpAction ?? 'pause', timeoutS: 86400 } : { action: 'notify' };
   const sims: SimLoop[] = [];
   for (let i = 0; i < o.robots; i++) {
     const id = `fleet-r${i}`;

@@ -7,9 +7,10 @@ import type { ControlLoop } from '../control/control-loop.ts';
  * How the one operator picks the next robot: `failure` — the robots they see failing (no
  * progress, a missed or dropped cube, drifting from what they would do), oldest first, as a
  * person watching a fleet does today; `help` — open help requests first, highest score first,
- * then visible failures.
+ * then visible failures; `queue` — help requests only, highest score first: a person who
+ * works from the attention queue and does not watch the robots between requests.
  */
-export type Allocation = 'failure' | 'help';
+export type Allocation = 'failure' | 'help' | 'queue';
 
 /** What the operator did over a run. */
 export interface SupervisorStats {
@@ -69,7 +70,7 @@ export class FleetSupervisor {
         }
         if (e.type === 'help' && e.state === 'raised') {
           this.stats.helpRequests++;
-          if (o.allocation === 'help') r.need = { kind: 'help', since: this.#now, score: Number(e.score) };
+          if (o.allocation !== 'failure') r.need = { kind: 'help', since: this.#now, score: Number(e.score) };
         }
       });
       loop.on('observe', () => this.#decide(i));
@@ -147,7 +148,7 @@ export class FleetSupervisor {
       } else loop.heartbeat(this.actor.operatorId);
       return;
     }
-    if (loop.mode !== 'AUTONOMOUS') return;
+    if (loop.mode !== 'AUTONOMOUS' || this.#allocation === 'queue') return;
     const d = r.op.decide(obs, { mode: loop.mode, proposed: loop.proposed, holdsLease: false });
     if (d.type === 'take_over' && !r.need) r.need = { kind: 'failure', since: this.#now, score: 0 };
   }

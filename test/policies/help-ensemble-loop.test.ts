@@ -65,6 +65,26 @@ describe('a trained version with a help ensemble, in a sim control loop', () => 
     if (root) fs.rmSync(root, { recursive: true, force: true });
   });
 
+  it('with helpRollouts, sets the ensemble threshold on the candidate\'s rollouts and records how', async () => {
+    const calls: string[] = [];
+    // TEST DOUBLE rollouts: sustained peaks 0.1 .. 0.9 on nine successes, 2.0 on one failure
+    const traces = [...Array.from({ length: 9 }, (_, i) => ({ failed: false, scores: [0, (i + 1) / 10, (i + 1) / 10, (i + 1) / 10, 0] })), { failed: true, scores: [2, 2, 2] }];
+    const { manifest: m } = await runTrainingJob(
+      { episodes: 'kind=demo,task=place', weighting: 'none', epochs: 1, hidden: [8], seed: 0, helpRate: RATE, helpScore: 'ensemble', version: 'rollout-cal' },
+      { dataDir: root, builtinDir: path.join(root, 'none'), helpRollouts: { episodeRate: 0.2, minTicks: 3, task: 'place', seedBase: 20000, run: async (_d, _w, help, score) => {
+        calls.push(`${score} ${help.helpHeads ? 'heads' : 'no heads'}`);
+        return traces;
+      } } },
+    );
+    expect(calls).toEqual(['ensemble heads']);
+    const e = m.help!.ensemble!;
+    // at most 20% of 9 successes (1) may raise: the threshold is the second-highest peak, 0.8
+    expect(e.threshold).toBeCloseTo(0.8);
+    expect(e.rollouts).toMatchObject({ episodes: 10, successes: 9, flaggedSuccesses: 1, failures: 1, flaggedFailures: 1, episodeRate: 0.2, minTicks: 3, seedBase: 20000 });
+    expect(e.rollouts!.stepThreshold).toBeGreaterThan(0);
+    expect(m.help!.threshold).not.toBeCloseTo(0.8); // the novelty, which does not raise, keeps its own
+  }, 120_000);
+
   it('training stores the ensemble with the version; it loads and scores every tick, recorded per step', async () => {
     expect(manifest.help).toMatchObject({ raise: 'ensemble', rate: RATE, ensemble: { method: 'ensemble-disagreement', file: 'help-heads.bin', rate: RATE } });
     expect(fs.existsSync(path.join(root, 'policies', manifest.version, 'help-heads.bin'))).toBe(true);

@@ -88,12 +88,27 @@ describe('takeover train / eval', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+  it('--help-rollouts plays the candidate and says so when no rollout succeeded to calibrate on', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'takeover-cli-rollouts-'));
+    try {
+      // a one-epoch network never reaches: every rollout fails, and no version is written
+      const t = await run(['train', '--sim-demos', '4', '--task', 'reach', '--epochs', '1', '--hidden', '8', '--seed', '2', '--help-rollouts', '2', '--version', 'r1', '--data-dir', dir, '--json']);
+      expect(t.code).toBe(1);
+      expect(t.stderr).toMatch(/none of the 2 rollouts succeeded: nothing to calibrate a help threshold on/);
+      expect(fs.existsSync(path.join(dir, 'policies', 'r1'))).toBe(false);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
   it('names bad flags: an unknown weighting, a missing query, a help rate out of range, an unknown version', async () => {
     expect((await run(['train', '--episodes', 'all', '--weighting', 'dagger', '--data-dir', dataDir])).stderr).toMatch(/unknown weighting 'dagger'/);
     expect((await run(['train', '--data-dir', dataDir])).stderr).toMatch(/--episodes QUERY is required/);
     expect((await run(['train', '--episodes', 'colour=red', '--data-dir', dataDir])).stderr).toMatch(/unknown filter 'colour'/);
     expect((await run(['train', '--sim-demos', '2', '--help-rate', '0.7', '--data-dir', dataDir])).stderr).toMatch(/--help-rate takes .* from 0 to 0\.5, got '0\.7'/);
     expect((await run(['train', '--sim-demos', '2', '--help-rate', 'few', '--data-dir', dataDir])).stderr).toMatch(/--help-rate .* got 'few'/);
+    expect((await run(['train', '--sim-demos', '2', '--help-rollouts', '3', '--help-episode-rate', '2', '--data-dir', dataDir])).stderr).toMatch(/--help-episode-rate takes .* from 0 to 1, got '2'/);
+    expect((await run(['train', '--sim-demos', '2', '--help-rollouts', '3', '--help-score', 'both', '--data-dir', dataDir])).stderr).toMatch(/--help-rollouts calibrates one raising score/);
     const r = await run(['eval', '--policy', 'v42', '--data-dir', dataDir]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown policy version 'v42'/);

@@ -17,7 +17,7 @@ describe('takeover fleet', () => {
     await new PolicyRegistry({ dataDir }).create(manifest, weights, 'no-help');
     expect(await runCli(['fleet', '--data-dir', dataDir])).toMatchObject({ code: 2, err: expect.stringMatching(/--version is required/) });
     expect(await runCli(['fleet', '--data-dir', dataDir, '--version', 'no-help', '--operators', '2'])).toMatchObject({ code: 2, err: expect.stringMatching(/only one simulated operator/) });
-    expect(await runCli(['fleet', '--data-dir', dataDir, '--version', 'no-help', '--allocation', 'random'])).toMatchObject({ code: 2, err: expect.stringMatching(/--allocation takes failure, help, got 'random'/) });
+    expect(await runCli(['fleet', '--data-dir', dataDir, '--version', 'no-help', '--allocation', 'random'])).toMatchObject({ code: 2, err: expect.stringMatching(/--allocation takes failure, help, queue, got 'random'/) });
     const r = await runCli(['fleet', '--data-dir', dataDir, '--version', 'no-help']);
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/policy 'no-help' has no help model/);

@@ -11,7 +11,7 @@ const stillPolicy = (score: number): ActionSource => ({
 async function fleet(scores: number[], allocation: Allocation) {
   const sims: SimLoop[] = [];
   for (const [i, s] of scores.entries()) {
-    sims.push(await createSimLoop({ robotId: `r${i}`, task: 'place', policy: stillPolicy(s), help: allocation === 'help' ? { action: 'pause', minTicks: 2, timeoutS: 1000 } : { action: 'notify' } }));
+    sims.push(await createSimLoop({ robotId: `r${i}`, task: 'place', policy: stillPolicy(s), help: allocation !== 'failure' ? { action: 'pause', minTicks: 2, timeoutS: 1000 } : { action: 'notify' } }));
   }
   const sup = new FleetSupervisor(sims.map((s) => s.loop), { task: 'place', allocation, controlHz: 20, switchSeconds: 0.5 });
   sims.forEach((s, i) => s.loop.start(100 + i));
@@ -43,6 +43,16 @@ describe('FleetSupervisor', () => {
     expect(f.sup.stats).toMatchObject({ interventions: 1, helpInterventions: 1, helpRequests: 2 });
     expect(f.sup.stats.idleSeconds).toBeGreaterThan(0.5);
     expect(f.sup.stats.operatorSeconds).toBeGreaterThan(0.5);
+    for (const s of f.sims) await s.bridge.disconnect();
+  }, 60_000);
+
+  it('by the attention queue: attends help requests only, never a robot merely seen failing', async () => {
+    // both hold still (no progress, so both are soon visibly failing); only robot 1 asks for help
+    const f = await fleet([0.5, 5], 'queue');
+    f.run(300);
+    expect(f.sup.stats).toMatchObject({ interventions: 1, helpInterventions: 1, helpRequests: 1 });
+    expect(f.sims[0].loop.mode).toBe('AUTONOMOUS');
+    expect(f.sims[0].loop.lease).toBeNull();
     for (const s of f.sims) await s.bridge.disconnect();
   }, 60_000);
 

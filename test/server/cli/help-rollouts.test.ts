@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { simHelpRollouts } from '../../../server/cli/help-rollouts.ts';
+import { evaluatePolicy } from '../../../server/cli/eval-command.ts';
+import { PolicyRegistry } from '../../../policies/policy-registry.ts';
+
+describe('simHelpRollouts', () => {
+  it("plays the candidate through the control loop and keeps each rollout's outcome and per-tick scores", async () => {
+    const p = await new PolicyRegistry({ dataDir: '/nonexistent-takeover-data' }).load('default');
+    const run = simHelpRollouts('place', 3, 20000, false);
+    const traces = await run(p.manifest, p.weights, { helpStates: p.helpStates, helpHeads: p.helpHeads }, 'ensemble');
+    const e = await evaluatePolicy(p, { task: 'place', episodes: 3, seedBase: 20000 });
+    expect(traces.map((t) => t.failed)).toEqual([20000, 20001, 20002].map((s) => (e.failedSeeds ?? []).includes(s)));
+    expect(traces.reduce((n, t) => n + t.scores.length, 0)).toBe(Math.round(e.meanEpisodeLength * 3));
+    for (const t of traces) expect(Array.from(t.scores).every((s) => Number.isFinite(s) && s >= 0)).toBe(true);
+  }, 120_000);
+});
