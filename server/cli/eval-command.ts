@@ -4,6 +4,7 @@ import { runEpisodes } from '../control/episode-runner.ts';
 import { createSimLoop } from '../control/sim-loop.ts';
 import { backendInfo, describeBackend, initBackend } from '../../policies/backend.ts';
 import type { Evaluation, PolicyManifest } from '../../policies/policy-manifest.ts';
+import type { NewPolicyManifest } from '../../policies/policy-registry.ts';
 import { PolicyRegistry, type LoadedPolicy } from '../../policies/policy-registry.ts';
 import { PolicyRuntime, type InferenceEngine } from '../../policies/policy-runtime.ts';
 import { wilsonInterval } from '../../policies/wilson-interval.ts';
@@ -20,6 +21,11 @@ export interface EvaluateOptions {
   onEpisode?: (done: number, successes: number) => void;
   /** after every control tick (tests read what the loop executed) */
   onTick?: (loop: ControlLoop) => void;
+}
+
+/** A training candidate (not yet a stored version) as a manifest `evaluatePolicy` can run. */
+export function candidateManifest(draft: NewPolicyManifest): PolicyManifest {
+  return { ...draft, format: 'takeover-policy/1', version: 'candidate', createdAt: '', model: { format: 'tfjs-layers', file: 'model.json' } };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { HelpRolloutsOption } from '../../policies/training-job.ts';
 import type { RolloutTrace } from '../../policies/rollout-calibration.ts';
-import { evaluatePolicy } from './eval-command.ts';
+import { candidateManifest, evaluatePolicy } from './eval-command.ts';
 import { ProgressBar } from './progress-bar.ts';
 
 /**
@@ -11,7 +11,7 @@ import { ProgressBar } from './progress-bar.ts';
 export function simHelpRollouts(task: string, episodes: number, seedBase: number, showProgress: boolean): HelpRolloutsOption['run'] {
   return async (draft, weights, help, score) => {
     const bar = new ProgressBar(`help rollouts ${task}`, episodes, { enabled: showProgress });
-    const manifest = { ...draft, format: 'takeover-policy/1' as const, version: 'candidate', createdAt: '', model: { format: 'tfjs-layers' as const, file: 'model.json' } };
+    const manifest = candidateManifest(draft);
     const traces: RolloutTrace[] = [];
     let scores: number[] = [];
     let before = 0;

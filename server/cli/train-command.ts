@@ -20,7 +20,7 @@ import { runTrainingJob, type JobProgress, type TrainingJobSpec } from '../../po
 import { openEpisodeJournals } from '../../recordings/open-episode-journals.ts';
 import { configuredObjectStore } from './configured-object-store.ts';
 import { intFlag, UsageError, type CliCommand } from './cli-command.ts';
-import { evaluatePolicy, formatEvaluation } from './eval-command.ts';
+import { candidateManifest, evaluatePolicy, formatEvaluation } from './eval-command.ts';
 import { simHelpRollouts } from './help-rollouts.ts';
 import { HELP_DEFAULTS } from '../control/help-monitor.ts';
 import { printJson } from './json-output.ts';
@@ -218,7 +218,7 @@ export const trainCommand: CliCommand = {
       evalEpisodes > 0
         ? async (...[draft, weights, help]: Parameters<NonNullable<Parameters<typeof runTrainingJob>[1]['evaluate']>>) => {
             const ebar = new ProgressBar(`eval ${evalTask}`, evalEpisodes, { enabled: tty });
-            const manifest = { ...draft, format: 'takeover-policy/1' as const, version: 'candidate', createdAt: '', model: { format: 'tfjs-layers' as const, file: 'model.json' } };
+            const manifest = candidateManifest(draft);
             const e = await evaluatePolicy({ manifest, weights, ...help }, { task: evalTask, episodes: evalEpisodes, seedBase: evalSeedBase, onEpisode: (d, s) => ebar.update(d, `${s} ok`) });
             ebar.finish();
             return [e];
