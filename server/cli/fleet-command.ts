@@ -14,7 +14,7 @@ export const fleetCommand: CliCommand = {
   usage:
     'takeover fleet --version V [--robots 8] [--operators 1] [--task place] [--minutes 3] [--runs 4] [--seed-base 50000]\n' +
     '               [--allocation failure,help,queue] [--help-action pause|slow|notify] [--switch-seconds 1] [--json]\n' +
-    '  --version: a policy version in the data dir; allocation help needs one with a help model (docs/training.md)\n' +
+    '  --version: a policy version in the data dir; allocations help and queue need one with a help model (docs/training.md)\n' +
     '  --minutes: simulated minutes per run; run k of each allocation sees the same episode seeds',
   options: {
     version: { type: 'string' },

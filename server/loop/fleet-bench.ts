@@ -9,7 +9,7 @@ import { pairedInterval, pairedRatio } from './paired-interval.ts';
 
 export interface FleetBenchOptions {
   dataDir: string;
-  /** a policy version; allocation 'help' needs one with a help model (docs/training.md) */
+  /** a policy version; allocations 'help' and 'queue' need one with a help model (docs/training.md) */
   version: string;
   task: TaskName;
   robots: number;
@@ -74,7 +74,7 @@ export async function runFleetBench(o: FleetBenchOptions): Promise<FleetReport> 
   const hz = o.controlHz ?? 20;
   const registry = new PolicyRegistry({ dataDir: o.dataDir });
   const manifest = registry.manifest(o.version);
-  if (o.allocations.includes('help') && !manifest.help) {
+  if (o.allocations.some((a) => a !== 'failure') && !manifest.help) {
     throw new Error(`policy '${o.version}' has no help model, so it never asks for help: train a version with held-out episodes (docs/training.md "Help model")`);
   }
   const runtime = new PolicyRuntime({ source: registry, engine: 'js', maxBatch: 1 });

@@ -21,6 +21,8 @@ describe('takeover fleet', () => {
     const r = await runCli(['fleet', '--data-dir', dataDir, '--version', 'no-help']);
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/policy 'no-help' has no help model/);
+    const q = await runCli(['fleet', '--data-dir', dataDir, '--version', 'no-help', '--allocation', 'failure,queue']);
+    expect(q.err).toMatch(/policy 'no-help' has no help model/);
   });
 
   it('runs both allocations on paired seeds and reports the figures as JSON', async () => {
