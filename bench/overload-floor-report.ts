@@ -64,6 +64,12 @@ export function threadTable(b: Figures, o: Figures): string {
     ['  context switches, voluntary (sleeps, lock waits)', (f) => f.thread?.os?.voluntarySwitches],
     ['  context switches, involuntary', (f) => f.thread?.os?.involuntarySwitches],
     ['  minor page faults', (f) => f.thread?.os?.minorFaults],
+    ['teleop, frame arrival -> posted (network thread) p50 ms', (f) => f.thread?.teleopPath?.networkP50Ms],
+    ['  p99 ms', (f) => f.thread?.teleopPath?.networkP99Ms],
+    ['teleop, posted -> read by the control thread p50 ms', (f) => f.thread?.teleopPath?.hopP50Ms],
+    ['  p99 ms', (f) => f.thread?.teleopPath?.hopP99Ms],
+    ['teleop, read -> run (control thread inbox) p50 ms', (f) => f.thread?.teleopPath?.queuedP50Ms],
+    ['  p99 ms', (f) => f.thread?.teleopPath?.queuedP99Ms],
   ];
   const head = ['control thread (server, GET /api/status controlThread)', 'baseline', 'overload'];
   const body = rows.map(([n, pick]) => [n, show(pick(b)), show(pick(o))]);
