@@ -27,7 +27,7 @@ function laneOf(cmd: RobotCommand): InboxItem['lane'] {
 /**
  * The control thread's side of the channel: takes the network thread's messages, runs e-stops and
  * signs of life at once, queues other commands in the priority inbox, drains it right after the
- * batch that brought them (setImmediate), and answers. Separate from the worker entry so that tests drive it in-process.
+ * batch that brought them (the scheduler's turn before its pre-tick sleep, or a setImmediate), and answers. Separate from the worker entry so that tests drive it in-process.
  */
 export class ControlDispatcher {
   readonly inbox = new CommandInbox<Item>();
@@ -112,6 +112,7 @@ export class ControlDispatcher {
   drain(): void {
     if (this.#draining) clearImmediate(this.#draining);
     this.#draining = null;
+    if (this.inbox.size === 0) return;
     const t0 = performance.now();
     this.inbox.drain((it, superseded) => this.#run(it, superseded));
     this.#flushReplies();

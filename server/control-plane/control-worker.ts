@@ -61,6 +61,8 @@ async function main(): Promise<void> {
   const onMessage = (m: ToControl) => (m.t === 'safety_port' ? listenToSafety(d, m.port, handlers) : d.receive(m));
   handlers.set(port, onMessage as (m: unknown) => void);
   port.on('message', onMessage);
+  // the commands of the event loop's last turn run before the pre-tick sleep, not after it and the next tick
+  host.fleet.scheduler.beforeSleep(() => d.drain());
   // the bell exists only with controlDoorbell on
   if (data.bell) {
     // a ring during the pre-tick sleep: take what waits on the ports now, in the order sent, and run it

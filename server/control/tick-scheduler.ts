@@ -45,7 +45,7 @@ export interface TickBell {
   wait(seen: number, ms: number): boolean;
 }
 
-/** closer to a tick than this, a rung bell waits for after the tick: taking a message then would make it late */
+/** closer to a tick than this, a rung bell (or work before the sleep) waits for after the tick: running it then would make the tick late */
 const BELL_GUARD_S = 0.0002;
 
 /**
@@ -65,6 +65,7 @@ export class TickScheduler {
   #running = false;
   readonly #sleep: (ms: number) => void;
   #bell: { bell: TickBell; onRing: () => number; heard: number } | null = null;
+  #beforeSleep: (() => void) | null = null;
   overruns = 0;
   /** wake-up lateness and tick durations of this thread (status, benchmarks) */
   readonly figures = new TickFigures();
@@ -88,6 +89,15 @@ export class TickScheduler {
    */
   wakeOn(bell: TickBell, onRing: () => number): void {
     this.#bell = { bell, onRing, heard: bell.read() };
+  }
+
+  /**
+   * Runs `fn` before each pre-tick sleep, unless the tick is closer than a fraction of a
+   * millisecond: work the event loop's last turn queued (the commands its messages brought) then
+   * runs before the sleep, instead of behind it and the next tick.
+   */
+  beforeSleep(fn: () => void): void {
+    this.#beforeSleep = fn;
   }
 
   /** Adds loops, phases spread evenly over their period. */
@@ -129,7 +139,10 @@ export class TickScheduler {
     this.#timer = null;
     this.#immediate = null;
     if (!this.#running) return;
-    if (this.#spin > 0) this.#sleepUntil(next);
+    if (this.#spin > 0) {
+      if (this.#beforeSleep && next - this.#clock.now() > BELL_GUARD_S) this.#beforeSleep();
+      this.#sleepUntil(next);
+    }
     if (!this.#running) return;
     const woke = this.#clock.now();
     this.figures.woke(woke - next, woke);
