@@ -10,6 +10,9 @@ const Ms = (description: string) => Type.Union([Type.Number(), Type.Null()], { d
 export const ThreadFiguresSchema = Type.Object({
   wakeLateP50Ms: Ms('how late the thread started a run of due ticks: timer, kernel, a busy event loop'),
   wakeLateP99Ms: Ms(''), wakeLateMaxMs: Ms(''),
+  lateAfterWork: Type.Integer({ description: "runs of due ticks the thread reached only after their due time: its own other work (commands, frames, status, a collection) ran past it" }),
+  lateAfterWorkP99Ms: Ms('their lateness'),
+  wokeFromSleepP99Ms: Ms("lateness of the runs that slept until due: the kernel's wake-up"),
   tickP50Ms: Ms("one robot's tick: bridge I/O, policy, arbiter, pipeline, rewind, recording"),
   tickP99Ms: Ms(''), tickMaxMs: Ms(''),
   busyShare: Type.Union([Type.Number(), Type.Null()], { description: "share of the window's wall time inside ticks" }),

@@ -139,13 +139,13 @@ export class TickScheduler {
     this.#timer = null;
     this.#immediate = null;
     if (!this.#running) return;
-    if (this.#spin > 0) {
-      if (this.#beforeSleep && next - this.#clock.now() > BELL_GUARD_S) this.#beforeSleep();
-      this.#sleepUntil(next);
-    }
+    if (this.#spin > 0 && this.#beforeSleep && next - this.#clock.now() > BELL_GUARD_S) this.#beforeSleep();
+    // past the due time before any sleep: the thread's own work made this run late, not the kernel
+    const afterWork = this.#clock.now() > next;
+    if (this.#spin > 0) this.#sleepUntil(next);
     if (!this.#running) return;
     const woke = this.#clock.now();
-    this.figures.woke(woke - next, woke);
+    this.figures.woke(woke - next, woke, afterWork);
     for (const e of this.#entries) {
       const now = this.#clock.now();
       // 1 us of tolerance: float sums of periods must not leave a tick forever "almost due"

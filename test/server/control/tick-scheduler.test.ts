@@ -201,4 +201,20 @@ describe('TickScheduler', () => {
     // too close to the tick: the work waits for after it (the next turn)
     expect(run(true).slice(0, 3)).toEqual(['sleep', 'tick', 'work']);
   });
+  it('tells a run made late by its own work before the sleep from one the kernel woke late', () => {
+    let fine = 0;
+    const clk = { now: () => Math.max(fine, clock.now()) };
+    const s = new TickScheduler({ clock: clk, spinMs: 2, sleep: (ms) => { fine = clk.now() + ms / 1000; } });
+    // a command batch that runs 4 ms when the timer woke the thread about 3 ms before the tick
+    let batches = 0;
+    s.beforeSleep(() => { if (batches++ === 0) fine = clk.now() + 0.004; });
+    s.add([new Probe(0.02)]);
+    s.start();
+    vi.advanceTimersByTime(45);
+    s.stop();
+    const f = s.figures.read();
+    expect(f.lateAfterWork).toBe(1);
+    expect(f.lateAfterWorkP99Ms).toBeCloseTo(1, 0);
+    expect(f.wokeFromSleepP99Ms).toBeLessThan(0.01);
+  });
 });
