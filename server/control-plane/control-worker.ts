@@ -66,13 +66,16 @@ async function main(): Promise<void> {
   };
   // A message event takes the rest of what waits and runs the commands at once: before the
   // frames, status and recorder work this turn of the event loop has queued, and before the
-  // pre-tick sleep. The batch still coalesces the teleops that arrived together.
+  // pre-tick sleep (else they would wait for that sleep and the next tick). The batch still
+  // coalesces the teleops that arrived together. Near a due tick they wait for after it (the
+  // dispatcher's setImmediate).
+  const scheduler = host.fleet.scheduler;
   const listen = (p: MessagePort, handle: (m: unknown) => void) => {
     handlers.set(p, handle);
     p.on('message', (m: unknown) => {
       handle(m);
       takeWaiting();
-      d.drain();
+      if (!scheduler.nearTick()) d.drain();
     });
   };
   listen(port, (m) => ((m as ToControl).t === 'safety_port' ? listenToSafety(d, (m as Extract<ToControl, { t: 'safety_port' }>).port, listen) : d.receive(m as ToControl)));

@@ -45,7 +45,7 @@ export interface TickBell {
   wait(seen: number, ms: number): boolean;
 }
 
-/** closer to a tick than this, a rung bell (or work before the sleep) waits for after the tick: running it then would make the tick late */
+/** closer to a tick than this, a rung bell (or a batch of commands: nearTick) waits for after the tick: running it then would make the tick late */
 const BELL_GUARD_S = 0.0002;
 
 /**
@@ -65,7 +65,6 @@ export class TickScheduler {
   #running = false;
   readonly #sleep: (ms: number) => void;
   #bell: { bell: TickBell; onRing: () => number; heard: number } | null = null;
-  #beforeSleep: (() => void) | null = null;
   overruns = 0;
   /** wake-up lateness and tick durations of this thread (status, benchmarks) */
   readonly figures = new TickFigures();
@@ -92,12 +91,13 @@ export class TickScheduler {
   }
 
   /**
-   * Runs `fn` before each pre-tick sleep, unless the tick is closer than a fraction of a
-   * millisecond: work the event loop's last turn queued (the commands its messages brought) then
-   * runs before the sleep, instead of behind it and the next tick.
+   * Whether a tick is due within a fraction of a millisecond (or overdue): work that can wait
+   * (a batch of commands) should then run after it, not make it late.
    */
-  beforeSleep(fn: () => void): void {
-    this.#beforeSleep = fn;
+  nearTick(): boolean {
+    let next = Infinity;
+    for (const e of this.#entries) if (e.next < next) next = e.next;
+    return this.#running && next - this.#clock.now() <= BELL_GUARD_S;
   }
 
   /** Adds loops, phases spread evenly over their period. */
@@ -139,7 +139,6 @@ export class TickScheduler {
     this.#timer = null;
     this.#immediate = null;
     if (!this.#running) return;
-    if (this.#spin > 0 && this.#beforeSleep && next - this.#clock.now() > BELL_GUARD_S) this.#beforeSleep();
     // past the due time before any sleep: the thread's own work made this run late, not the kernel
     const afterWork = this.#clock.now() > next;
     if (this.#spin > 0) this.#sleepUntil(next);

@@ -173,41 +173,29 @@ describe('TickScheduler', () => {
     // the bell's wait replaced the plain sleep
     expect(sleeps).toEqual([]);
   });
-  it('runs the work queued before the pre-tick sleep, not after it and the tick, unless the tick is under 0.2 ms away', () => {
+  it('says when a tick is due within 0.2 ms, so that a batch of commands waits for after it', () => {
     let fine = 0;
     const clk = { now: () => Math.max(fine, clock.now()) };
-    const run = (lateTimer: boolean) => {
-      fine = 0;
-      const order: string[] = [];
-      const sleep = (ms: number) => {
-        order.push('sleep');
-        fine = clk.now() + ms / 1000;
-      };
-      const s = new TickScheduler({ clock: clk, spinMs: 2, sleep });
-      s.beforeSleep(() => order.push('work'));
-      const p = new Probe(0.02);
-      p.tick = () => order.push('tick');
-      const t0 = clk.now();
-      s.add([p]);
-      s.start();
-      // a timer that fires late: the thread wakes 0.1 ms before the tick due at t0 + 20 ms
-      if (lateTimer) fine = t0 + 0.0199;
-      vi.advanceTimersByTime(45);
-      s.stop();
-      return order;
-    };
-    // the timer aims 2 ms early: the work runs, then the sleep, then the tick
-    expect(run(false).slice(0, 3)).toEqual(['work', 'sleep', 'tick']);
-    // too close to the tick: the work waits for after it (the next turn)
-    expect(run(true).slice(0, 3)).toEqual(['sleep', 'tick', 'work']);
+    const s = new TickScheduler({ clock: clk, spinMs: 2, sleep: () => {} });
+    const t0 = clk.now();
+    s.add([new Probe(0.02)]);
+    expect(s.nearTick()).toBe(false); // not running
+    s.start();
+    fine = t0 + 0.0197;
+    expect(s.nearTick()).toBe(false);
+    fine = t0 + 0.0199;
+    expect(s.nearTick()).toBe(true);
+    fine = t0 + 0.021; // overdue
+    expect(s.nearTick()).toBe(true);
+    s.stop();
   });
+
   it('tells a run made late by its own work before the sleep from one the kernel woke late', () => {
     let fine = 0;
     const clk = { now: () => Math.max(fine, clock.now()) };
     const s = new TickScheduler({ clock: clk, spinMs: 2, sleep: (ms) => { fine = clk.now() + ms / 1000; } });
-    // a command batch that runs 4 ms when the timer woke the thread about 3 ms before the tick
-    let batches = 0;
-    s.beforeSleep(() => { if (batches++ === 0) fine = clk.now() + 0.004; });
+    // other work of the thread (a command batch) that runs 4 ms from 17 ms, past the tick due at 20 ms
+    setTimeout(() => { fine = clk.now() + 0.004; }, 17);
     s.add([new Probe(0.02)]);
     s.start();
     vi.advanceTimersByTime(45);
