@@ -19,7 +19,7 @@ function flag(args: string[], name: string, fallback: number): number {
   return v !== undefined && Number.isFinite(n) ? n : fallback;
 }
 
-/** `npm run bench -- overload [--seconds=25] [--warmup=20] [--robots=16] [--json] [--keep] [--loads=abcde] [--network-nice=N] [--gc=own-thread|helper-threads] [--doorbell=on|off]` (--loads: a subset, to see which one hurts; --network-nice: the server's threadNice.network; --gc=own-thread: the server runs under node --single-threaded-gc; --doorbell=on: the server's controlDoorbell true, off by default as in the server) */
+/** `npm run bench -- overload [--seconds=25] [--warmup=20] [--robots=16] [--json] [--keep] [--loads=abcde] [--network-nice=N] [--gc=own-thread|helper-threads] [--doorbell=on|off] [--semi-space=MB]` (--loads: a subset, to see which one hurts; --network-nice: the server's threadNice.network; --gc=own-thread: the server runs under node --single-threaded-gc; --doorbell=on: the server's controlDoorbell true, off by default as in the server; --semi-space: the server runs under node --min-semi-space-size=MB) */
 export const overloadBench: Benchmark = {
   name: 'overload',
   summary: 'a server process under five hostile loads at once (bad frames, 2,000 idle sockets, REST flood, a locked catalog, a stalled subscriber) against a baseline: jitter, teleop and e-stop latency, pauses, lost steps, memory',
@@ -59,6 +59,10 @@ export const overloadBench: Benchmark = {
       if (gc !== undefined && gc !== 'own-thread' && gc !== 'helper-threads') throw new Error(`--gc must be own-thread or helper-threads, got '${gc}'`);
       const serverNodeFlags = gc === 'own-thread' ? ['--single-threaded-gc'] : [];
       say(`server garbage collection: ${gc ?? 'helper-threads'} (--gc)\n`);
+      // a larger young generation from the start: fewer scavenges on every thread of the server
+      const semi = flag(args, 'semi-space', 0);
+      if (semi > 0) serverNodeFlags.push(`--min-semi-space-size=${semi}`);
+      say(`server young generation: ${semi > 0 ? `--min-semi-space-size=${semi} (MB; --semi-space)` : "V8's default (--semi-space=MB to set)"}\n`);
       const base: Omit<PhaseOptions, 'name' | 'loads' | 'dir'> = { robots, rateHz: RATE_HZ, seconds, warmupS, viewers: Math.max(0, Math.round(flag(args, "viewers", VIEWERS))), serverConfig, serverNodeFlags, log };
       const b = await runPhase({ ...base, name: 'baseline', loads: '', dir: join(dir, 'baseline') });
       const o = await runPhase({ ...base, name: 'overload', loads, dir: join(dir, 'overload') });

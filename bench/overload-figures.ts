@@ -45,6 +45,7 @@ export interface Figures {
   configuredHz: number;
   /** robots whose status says rateOk false at the end */
   rateNotOk: number | null;
+  teleopServerP50: Spread;
   teleopServerP99: Spread;
   teleopClientP50: number | null;
   teleopClientP99: number | null;
@@ -127,6 +128,7 @@ export function phaseFigures(p: PhaseResult, configuredHz: number): Figures {
     hzMin,
     configuredHz,
     rateNotOk: robots ? robots.filter((r) => !r.rateOk).length : null,
+    teleopServerP50: spread(teleopRobots, 'commandLatencyP50Ms'),
     teleopServerP99: spread(teleopRobots, 'commandLatencyP99Ms'),
     teleopClientP50: orNull(t.rttP50Ms),
     teleopClientP99: orNull(t.rttP99Ms),

@@ -47,6 +47,9 @@ export function threadTable(b: Figures, o: Figures): string {
     ['wake-up late p50 ms', (f) => f.thread?.wakeLateP50Ms],
     ['wake-up late p99 ms', (f) => f.thread?.wakeLateP99Ms],
     ['wake-up late max ms', (f) => f.thread?.wakeLateMaxMs],
+    ['  after a sleep (the kernel woke it late) p99 ms', (f) => f.thread?.wokeFromSleepP99Ms],
+    ['  runs reached only after due (other work ran past it)', (f) => f.thread?.lateAfterWork],
+    ['    their lateness p99 ms', (f) => f.thread?.lateAfterWorkP99Ms],
     ['one tick p50 ms', (f) => f.thread?.tickP50Ms],
     ['one tick p99 ms', (f) => f.thread?.tickP99Ms],
     ['one tick max ms', (f) => f.thread?.tickMaxMs],
@@ -64,6 +67,12 @@ export function threadTable(b: Figures, o: Figures): string {
     ['  context switches, voluntary (sleeps, lock waits)', (f) => f.thread?.os?.voluntarySwitches],
     ['  context switches, involuntary', (f) => f.thread?.os?.involuntarySwitches],
     ['  minor page faults', (f) => f.thread?.os?.minorFaults],
+    ['teleop, frame arrival -> posted (network thread) p50 ms', (f) => f.thread?.teleopPath?.networkP50Ms],
+    ['  p99 ms', (f) => f.thread?.teleopPath?.networkP99Ms],
+    ['teleop, posted -> read by the control thread p50 ms', (f) => f.thread?.teleopPath?.hopP50Ms],
+    ['  p99 ms', (f) => f.thread?.teleopPath?.hopP99Ms],
+    ['teleop, read -> run (control thread inbox) p50 ms', (f) => f.thread?.teleopPath?.queuedP50Ms],
+    ['  p99 ms', (f) => f.thread?.teleopPath?.queuedP99Ms],
   ];
   const head = ['control thread (server, GET /api/status controlThread)', 'baseline', 'overload'];
   const body = rows.map(([n, pick]) => [n, show(pick(b)), show(pick(o))]);

@@ -8,7 +8,7 @@ import type { FromControl, ThreadError, ToControl } from './thread-messages.ts';
 
 /** where a command's answer goes: the network thread, or the safety socket's thread (server/safety/) */
 export type ReplyPost = (m: Extract<FromControl, { t: 'refusals' }>) => void;
-type Cmd = InboxItem & { id: number; robotId: string; actor: Actor; cmd: RobotCommand; at: number; out: ReplyPost };
+type Cmd = InboxItem & { id: number; robotId: string; actor: Actor; cmd: RobotCommand; at: number; posted?: number; read: number; out: ReplyPost };
 type Signal = InboxItem & { id: 0; signal: 'alive' | 'bad_input' | 'gone' };
 type Item = Cmd | Signal;
 
@@ -27,7 +27,7 @@ function laneOf(cmd: RobotCommand): InboxItem['lane'] {
 /**
  * The control thread's side of the channel: takes the network thread's messages, runs e-stops and
  * signs of life at once, queues other commands in the priority inbox, drains it right after the
- * batch that brought them (setImmediate), and answers. Separate from the worker entry so that tests drive it in-process.
+ * batch that brought them (the scheduler's turn before its pre-tick sleep, or a setImmediate), and answers. Separate from the worker entry so that tests drive it in-process.
  */
 export class ControlDispatcher {
   readonly inbox = new CommandInbox<Item>();
@@ -51,20 +51,20 @@ export class ControlDispatcher {
    */
   receive(m: ToControl, out: ReplyPost = this.#post): void {
     const t0 = performance.now();
-    this.#receive(m, out);
+    this.#receive(m, out, t0);
     const t1 = performance.now();
     const f = this.#host.fleet.scheduler.figures;
     f.worked((t1 - t0) / 1000, t1 / 1000);
     if ((t1 - t0) / 1000 > f.slowFloorS) f.noteSlow(m.t === 'cmd' ? `message cmd ${m.cmd.type}` : `message ${m.t}`, (t1 - t0) / 1000);
   }
 
-  #receive(m: ToControl, out: ReplyPost): void {
+  #receive(m: ToControl, out: ReplyPost, read: number): void {
     const host = this.#host;
     const answer = (id: number, p: Promise<unknown>) =>
       p.then((value) => this.#post({ t: 'reply', id, value }), (err) => this.#post({ t: 'reply', id, error: toThreadError(err) }));
     switch (m.t) {
       case 'cmd':
-        return this.#queue({ lane: laneOf(m.cmd), operatorId: m.actor.operatorId, robot: m.robot, id: m.id, robotId: m.robot, actor: m.actor, cmd: m.cmd, at: m.at, out });
+        return this.#queue({ lane: laneOf(m.cmd), operatorId: m.actor.operatorId, robot: m.robot, id: m.id, robotId: m.robot, actor: m.actor, cmd: m.cmd, at: m.at, posted: m.posted, read, out });
       case 'alive':
       case 'bad_input':
       case 'gone':
@@ -112,6 +112,7 @@ export class ControlDispatcher {
   drain(): void {
     if (this.#draining) clearImmediate(this.#draining);
     this.#draining = null;
+    if (this.inbox.size === 0) return;
     const t0 = performance.now();
     this.inbox.drain((it, superseded) => this.#run(it, superseded));
     this.#flushReplies();
@@ -131,6 +132,7 @@ export class ControlDispatcher {
     const c = it as Cmd;
     const t0 = performance.now();
     const refusal = host.command(c.robotId, c.actor, c.cmd, c.at);
+    if (c.cmd.type === 'teleop' && refusal === null) host.teleopPath.ran(c.at, c.posted, c.read, t0);
     const s = (performance.now() - t0) / 1000;
     const f = host.fleet.scheduler.figures;
     if (s > f.slowFloorS) f.noteSlow(`command ${c.cmd.type} ${c.robotId}`, s);

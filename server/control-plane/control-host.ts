@@ -13,6 +13,7 @@ import { isLearnedPolicy, PolicyHost, type PolicyRuntimeStats } from './policy-h
 import { OncePerKey } from './once-per-key.ts';
 import { GcPauses } from './gc-pauses.ts';
 import { ThreadOsStats } from './thread-os-stats.ts';
+import { TeleopPath } from './teleop-path.ts';
 import { robotStatus, type RobotStatus } from './robot-status.ts';
 import { threadFigures, type ThreadFigures } from './thread-figures.ts';
 
@@ -67,6 +68,8 @@ export class ControlHost {
   readonly #gc = new GcPauses();
   // created on the thread that runs the loops: the counters are that thread's
   readonly #os = new ThreadOsStats();
+  /** the legs of each teleop's latency (recorded by the dispatcher) */
+  readonly teleopPath = new TeleopPath();
   /** e-stop and pause presses seen (per robot) and their answers, so that a press's second copy does not act again */
   readonly #presses = new OncePerKey<Refusal | null>(1024);
 
@@ -147,7 +150,7 @@ export class ControlHost {
 
   /** Where the control thread's time went since the last reset. */
   threadFigures(): ThreadFigures {
-    return threadFigures(this.fleet.scheduler.figures.read(), this.#gc.read(), this.#os.read());
+    return threadFigures(this.fleet.scheduler.figures.read(), this.#gc.read(), this.#os.read(), this.teleopPath.read());
   }
 
   /** The loops' jitter and latency samples since the last reset; `reset` starts a new window. */
@@ -169,6 +172,7 @@ export class ControlHost {
     this.fleet.scheduler.figures.reset();
     this.#gc.reset();
     this.#os.reset();
+    this.teleopPath.reset();
   }
 
   /** Swaps the learned version a robot runs (TKO_ERR_CONFIG with policies off or a task mismatch). */

@@ -58,15 +58,32 @@ async function main(): Promise<void> {
   const d = dispatcher;
   // each port's handler; the safety port joins when its message arrives
   const handlers = new Map<MessagePort, (m: unknown) => void>();
-  const onMessage = (m: ToControl) => (m.t === 'safety_port' ? listenToSafety(d, m.port, handlers) : d.receive(m));
-  handlers.set(port, onMessage as (m: unknown) => void);
-  port.on('message', onMessage);
+  /** takes everything waiting on the ports now, in the order each sent it; how many */
+  const takeWaiting = () => {
+    let n = 0;
+    for (const [p, handle] of handlers) for (let r = receiveMessageOnPort(p); r; r = receiveMessageOnPort(p), n++) handle(r.message);
+    return n;
+  };
+  // A message event takes the rest of what waits and runs the commands at once: before the
+  // frames, status and recorder work this turn of the event loop has queued, and before the
+  // pre-tick sleep (else they would wait for that sleep and the next tick). The batch still
+  // coalesces the teleops that arrived together. Near a due tick they wait for after it (the
+  // dispatcher's setImmediate).
+  const scheduler = host.fleet.scheduler;
+  const listen = (p: MessagePort, handle: (m: unknown) => void) => {
+    handlers.set(p, handle);
+    p.on('message', (m: unknown) => {
+      handle(m);
+      takeWaiting();
+      if (!scheduler.nearTick()) d.drain();
+    });
+  };
+  listen(port, (m) => ((m as ToControl).t === 'safety_port' ? listenToSafety(d, (m as Extract<ToControl, { t: 'safety_port' }>).port, listen) : d.receive(m as ToControl)));
   // the bell exists only with controlDoorbell on
   if (data.bell) {
     // a ring during the pre-tick sleep: take what waits on the ports now, in the order sent, and run it
     host.fleet.scheduler.wakeOn(new Doorbell(data.bell), () => {
-      let n = 0;
-      for (const [p, handle] of handlers) for (let r = receiveMessageOnPort(p); r; r = receiveMessageOnPort(p), n++) handle(r.message);
+      const n = takeWaiting();
       d.drain();
       return n;
     });
@@ -76,13 +93,11 @@ async function main(): Promise<void> {
 }
 
 /** E-stops and pauses from the safety socket's thread come straight here, never through the network thread; their answers go back the same way. */
-function listenToSafety(d: ControlDispatcher, safety: MessagePort, handlers: Map<MessagePort, (m: unknown) => void>): void {
+function listenToSafety(d: ControlDispatcher, safety: MessagePort, listen: (p: MessagePort, handle: (m: unknown) => void) => void): void {
   const out = (m: FromControl) => safety.postMessage(m);
-  const onMessage = (m: unknown) => {
+  listen(safety, (m) => {
     if (isSafetyToControl(m)) d.receive(m, out);
-  };
-  handlers.set(safety, onMessage);
-  safety.on('message', onMessage);
+  });
 }
 
 void main();

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { TickFiguresReading } from '../control/tick-figures.ts';
 import type { GcPausesReading } from './gc-pauses.ts';
+import type { TeleopPathReading } from './teleop-path.ts';
 import type { ThreadOsReading } from './thread-os-stats.ts';
 
 const Ms = (description: string) => Type.Union([Type.Number(), Type.Null()], { description });
@@ -9,6 +10,9 @@ const Ms = (description: string) => Type.Union([Type.Number(), Type.Null()], { d
 export const ThreadFiguresSchema = Type.Object({
   wakeLateP50Ms: Ms('how late the thread started a run of due ticks: timer, kernel, a busy event loop'),
   wakeLateP99Ms: Ms(''), wakeLateMaxMs: Ms(''),
+  lateAfterWork: Type.Integer({ description: "runs of due ticks the thread reached only after their due time: its own other work (commands, frames, status, a collection) ran past it" }),
+  lateAfterWorkP99Ms: Ms('their lateness'),
+  wokeFromSleepP99Ms: Ms("lateness of the runs that slept until due: the kernel's wake-up"),
   tickP50Ms: Ms("one robot's tick: bridge I/O, policy, arbiter, pipeline, rewind, recording"),
   tickP99Ms: Ms(''), tickMaxMs: Ms(''),
   busyShare: Type.Union([Type.Number(), Type.Null()], { description: "share of the window's wall time inside ticks" }),
@@ -27,10 +31,16 @@ export const ThreadFiguresSchema = Type.Object({
     involuntarySwitches: Type.Integer({ description: 'taken off the CPU while it wanted to run' }),
     cpuMs: Type.Number(), runQueueMs: Type.Number({ description: 'runnable but waiting for a CPU' }),
   }), Type.Null()], { description: "the kernel's counters for the thread over the window (Linux)" }),
+  teleopPath: Type.Object({
+    count: Type.Integer({ description: 'teleops the loops ran in the window' }),
+    networkP50Ms: Ms('network thread: frame arrival -> posted to the control thread'), networkP99Ms: Ms(''),
+    hopP50Ms: Ms('posted -> read by the control thread (asleep before a tick, or ticking)'), hopP99Ms: Ms(''),
+    queuedP50Ms: Ms("read -> run, in the control thread's inbox"), queuedP99Ms: Ms(''),
+  }, { description: 'the legs of the teleop latency (commandLatency*Ms): where a late teleop waited' }),
 }, { $id: 'takeover/ThreadFigures' });
 export type ThreadFigures = Static<typeof ThreadFiguresSchema>;
 
-/** The scheduler's and the collector's figures as one block. */
-export function threadFigures(ticks: TickFiguresReading, gc: GcPausesReading, os: ThreadOsReading | null): ThreadFigures {
-  return { ...ticks, gc, os };
+/** The scheduler's, the collector's, the kernel's and the teleop path's figures as one block. */
+export function threadFigures(ticks: TickFiguresReading, gc: GcPausesReading, os: ThreadOsReading | null, teleopPath: TeleopPathReading): ThreadFigures {
+  return { ...ticks, gc, os, teleopPath };
 }

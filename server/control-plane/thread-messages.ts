@@ -28,7 +28,8 @@ export interface ControlWorkerData {
 
 /** Network thread -> control thread. Requests carry an id; the answer is a `reply` with it. */
 export type ToControl =
-  | { t: 'cmd'; id: number; robot: string; actor: Actor; cmd: RobotCommand; at: number }
+  /** `at`: the frame's arrival on the sending thread; `posted`: when it was posted (performance.now(), ms) */
+  | { t: 'cmd'; id: number; robot: string; actor: Actor; cmd: RobotCommand; at: number; posted?: number }
   | { t: 'alive' | 'bad_input' | 'gone'; operatorId: string }
   | { t: 'status' | 'policy_stats' | 'start' | 'stop'; id: number }
   | { t: 'assign'; id: number; robot: string; version: string }

@@ -181,7 +181,7 @@ export class WorkerControl implements ControlPlane {
   }
 
   command(robot: string, actor: Actor, cmd: RobotCommand, receivedAtMs: number): Promise<Refusal | null> {
-    return this.#request<Refusal | null>({ t: 'cmd', id: this.#nextId++, robot, actor, cmd, at: receivedAtMs });
+    return this.#request<Refusal | null>({ t: 'cmd', id: this.#nextId++, robot, actor, cmd, at: receivedAtMs, posted: performance.now() });
   }
 
   alive(operatorId: string): void { this.#alive.signal(operatorId); }

@@ -6,6 +6,15 @@ export interface TickFiguresReading {
   wakeLateP50Ms: number | null;
   wakeLateP99Ms: number | null;
   wakeLateMaxMs: number | null;
+  /**
+   * runs of due ticks the thread was ready for only after their due time (other work of the thread
+   * ran past it: a command batch, a frame flush, a status step, a collection), and their lateness;
+   * the other late wake-ups slept and were woken late (the kernel, the machine)
+   */
+  lateAfterWork: number;
+  lateAfterWorkP99Ms: number | null;
+  /** lateness of the runs that slept until due: the kernel's wake-up */
+  wokeFromSleepP99Ms: number | null;
   /** one loop's tick: bridge I/O, policy, arbiter, pipeline, rewind capture, recording */
   tickP50Ms: number | null;
   tickP99Ms: number | null;
@@ -35,6 +44,8 @@ const ms = (s: number) => (Number.isFinite(s) ? s * 1000 : null);
  */
 export class TickFigures {
   readonly wakeLate = new LogHistogram();
+  readonly #afterWork = new LogHistogram();
+  readonly #fromSleep = new LogHistogram();
   readonly tickTime = new LogHistogram();
   readonly workTime = new LogHistogram();
   #busy = 0;
@@ -44,9 +55,10 @@ export class TickFigures {
   #since = NaN;
   #last = NaN;
 
-  /** a run of due ticks began `lateS` after the earliest was due, at `now` */
-  woke(lateS: number, now: number): void {
+  /** a run of due ticks began `lateS` after the earliest was due, at `now`; `afterWork`: the thread was not ready (asleep) before it was due */
+  woke(lateS: number, now: number, afterWork = false): void {
     this.wakeLate.push(Math.max(0, lateS));
+    (afterWork ? this.#afterWork : this.#fromSleep).push(Math.max(0, lateS));
     if (!Number.isFinite(this.#since)) this.#since = now;
     this.#last = now;
   }
@@ -87,6 +99,8 @@ export class TickFigures {
   /** starts a new window */
   reset(): void {
     this.wakeLate.clear();
+    this.#afterWork.clear();
+    this.#fromSleep.clear();
     this.tickTime.clear();
     this.workTime.clear();
     this.#busy = 0;
@@ -104,6 +118,7 @@ export class TickFigures {
     const span = this.#last - this.#since;
     return {
       wakeLateP50Ms: ms(w50), wakeLateP99Ms: ms(w99), wakeLateMaxMs: ms(wMax),
+      lateAfterWork: this.#afterWork.count, lateAfterWorkP99Ms: ms(this.#afterWork.percentile(99)), wokeFromSleepP99Ms: ms(this.#fromSleep.percentile(99)),
       tickP50Ms: ms(t50), tickP99Ms: ms(t99), tickMaxMs: ms(tMax),
       busyShare: span > 0 && this.tickTime.count > 0 ? Math.min(1, this.#busy / span) : null,
       workP99Ms: ms(k99), workMaxMs: ms(kMax),

@@ -45,7 +45,7 @@ export interface TickBell {
   wait(seen: number, ms: number): boolean;
 }
 
-/** closer to a tick than this, a rung bell waits for after the tick: taking a message then would make it late */
+/** closer to a tick than this, a rung bell (or a batch of commands: nearTick) waits for after the tick: running it then would make the tick late */
 const BELL_GUARD_S = 0.0002;
 
 /**
@@ -90,6 +90,16 @@ export class TickScheduler {
     this.#bell = { bell, onRing, heard: bell.read() };
   }
 
+  /**
+   * Whether a tick is due within a fraction of a millisecond (or overdue): work that can wait
+   * (a batch of commands) should then run after it, not make it late.
+   */
+  nearTick(): boolean {
+    let next = Infinity;
+    for (const e of this.#entries) if (e.next < next) next = e.next;
+    return this.#running && next - this.#clock.now() <= BELL_GUARD_S;
+  }
+
   /** Adds loops, phases spread evenly over their period. */
   add(loops: Tickable[]): void {
     const t0 = this.#clock.now();
@@ -129,10 +139,12 @@ export class TickScheduler {
     this.#timer = null;
     this.#immediate = null;
     if (!this.#running) return;
+    // past the due time before any sleep: the thread's own work made this run late, not the kernel
+    const afterWork = this.#clock.now() > next;
     if (this.#spin > 0) this.#sleepUntil(next);
     if (!this.#running) return;
     const woke = this.#clock.now();
-    this.figures.woke(woke - next, woke);
+    this.figures.woke(woke - next, woke, afterWork);
     for (const e of this.#entries) {
       const now = this.#clock.now();
       // 1 us of tolerance: float sums of periods must not leave a tick forever "almost due"

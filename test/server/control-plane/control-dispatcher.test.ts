@@ -129,4 +129,23 @@ describe('ControlDispatcher (the control thread side of the channel)', () => {
     const assign = posted.find((m) => m.t === 'reply' && m.id === 8) as Extract<FromControl, { t: 'reply' }>;
     expect(assign.error).toMatchObject({ code: 'TKO_ERR_CONFIG' });
   });
+  it("splits each teleop it runs into the network thread's leg, the hop and the inbox", async () => {
+    const { d, tick } = await setup();
+    d.receive({ t: 'cmd', id: 1, robot: 'arm0', actor: alice, cmd: { type: 'take_over', robot: 'arm0' }, at: 0 });
+    await nextTurn();
+    tick();
+    const now = performance.now();
+    // arrived 3 ms ago, posted 1 ms after that: the network leg is 1 ms, the hop about 2 ms
+    d.receive({ t: 'cmd', id: 2, robot: 'arm0', actor: alice, cmd: { type: 'teleop', robot: 'arm0', kind: 'delta', action: [1, 0, 0, 0, 0, 0, 0] }, at: now - 3, posted: now - 2 });
+    // a refused teleop (bob holds no lease) is not timed
+    d.receive({ t: 'cmd', id: 3, robot: 'arm1', actor: bob, cmd: { type: 'teleop', robot: 'arm1', kind: 'delta', action: [1, 0, 0, 0, 0, 0, 0] }, at: now - 3, posted: now - 2 });
+    d.drain();
+    const p = host.threadFigures().teleopPath;
+    expect(p.count).toBe(1);
+    expect(p.networkP50Ms).toBeCloseTo(1, 0);
+    expect(p.hopP50Ms).toBeGreaterThanOrEqual(1.9);
+    expect(p.queuedP50Ms).toBeLessThan(p.hopP50Ms!);
+    host.resetFigures();
+    expect(host.threadFigures().teleopPath).toMatchObject({ count: 0, hopP99Ms: null });
+  });
 });

@@ -173,4 +173,36 @@ describe('TickScheduler', () => {
     // the bell's wait replaced the plain sleep
     expect(sleeps).toEqual([]);
   });
+  it('says when a tick is due within 0.2 ms, so that a batch of commands waits for after it', () => {
+    let fine = 0;
+    const clk = { now: () => Math.max(fine, clock.now()) };
+    const s = new TickScheduler({ clock: clk, spinMs: 2, sleep: () => {} });
+    const t0 = clk.now();
+    s.add([new Probe(0.02)]);
+    expect(s.nearTick()).toBe(false); // not running
+    s.start();
+    fine = t0 + 0.0197;
+    expect(s.nearTick()).toBe(false);
+    fine = t0 + 0.0199;
+    expect(s.nearTick()).toBe(true);
+    fine = t0 + 0.021; // overdue
+    expect(s.nearTick()).toBe(true);
+    s.stop();
+  });
+
+  it('tells a run made late by its own work before the sleep from one the kernel woke late', () => {
+    let fine = 0;
+    const clk = { now: () => Math.max(fine, clock.now()) };
+    const s = new TickScheduler({ clock: clk, spinMs: 2, sleep: (ms) => { fine = clk.now() + ms / 1000; } });
+    // other work of the thread (a command batch) that runs 4 ms from 17 ms, past the tick due at 20 ms
+    setTimeout(() => { fine = clk.now() + 0.004; }, 17);
+    s.add([new Probe(0.02)]);
+    s.start();
+    vi.advanceTimersByTime(45);
+    s.stop();
+    const f = s.figures.read();
+    expect(f.lateAfterWork).toBe(1);
+    expect(f.lateAfterWorkP99Ms).toBeCloseTo(1, 0);
+    expect(f.wokeFromSleepP99Ms).toBeLessThan(0.01);
+  });
 });
