@@ -128,10 +128,11 @@ export class MlpPolicy implements PolicyModel {
     denormalizeOutputs(this.norm, y, count, out);
   }
 
-  /** Sets the parameters from arrays in order (W0, b0, W1, b1, ...), e.g. views of a flat vector. */
+  /** Sets the parameters from copies of arrays in order (W0, b0, W1, b1, ...), e.g. views of a flat vector. */
   load(weights: readonly Float32Array[]): void {
     if (weights.length !== this.params.length) throw new Error(`MlpPolicy.load: ${weights.length} arrays for ${this.params.length} parameters`);
-    tf.tidy(() => this.params.forEach((v, i) => v.assign(tf.tensor(weights[i], v.shape))));
+    // copied: the cpu backend keeps the array a tensor is made from, and the caller's vector changes on
+    tf.tidy(() => this.params.forEach((v, i) => v.assign(tf.tensor(weights[i].slice(), v.shape))));
   }
 
   /** Copies of the parameters, in order (W0, b0, W1, b1, ...). */

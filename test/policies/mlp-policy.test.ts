@@ -114,4 +114,21 @@ describe('MlpPolicy', () => {
     expect(() => MlpPolicy.fromWeights(arch, norm, w)).toThrow(/parameter 2 has 3 values/);
     good.dispose();
   });
+  it('load copies the arrays it is given, also on the cpu backend (which keeps what a tensor is made from)', async () => {
+    const before = tf.getBackend();
+    await tf.setBackend('cpu');
+    try {
+      const { x, y } = randomData(2, 3);
+      const policy = MlpPolicy.init(arch, computeNormalization(x, y, Float32Array.from([1, 1]), arch.inputDim, arch.outputDim), 5);
+      const given = policy.weights().map((w) => w.map((v) => v + 1));
+      policy.load(given);
+      const loaded = policy.weights();
+      given[0][0] = 1234; // the caller's vector changes on (the trainer's Adam does)
+      expect(policy.weights()[0][0]).toBe(loaded[0][0]);
+      expect(loaded[0][0]).not.toBe(1234);
+      policy.dispose();
+    } finally {
+      await tf.setBackend(before);
+    }
+  });
 });
