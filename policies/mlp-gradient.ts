@@ -52,7 +52,8 @@ export class MlpGradient {
   constructor(arch: MlpArchitecture, data: TrainingRows) {
     this.#layout = paramLayout(arch);
     this.#data = data;
-    this.#wt = this.#layout.shapes.map((s) => new Float32Array(s.length === 2 ? s[0] * s[1] : 0));
+    // W^T of every layer but the first (the input rows need no gradient), by parameter index
+    this.#wt = this.#layout.shapes.map((s, i) => new Float32Array(s.length === 2 && i > 0 ? s[0] * s[1] : 0));
   }
 
   /** Writes d loss / d params over `rows` into `out` (the flat layout) and returns the loss. */

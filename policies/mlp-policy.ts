@@ -42,7 +42,7 @@ const dense = tf.customGrad(((x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, sa
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
 
 /** Normalized inputs -> normalized outputs through parameters W0, b0, W1, b1, ... (ReLU hidden, tanh out). */
-export function mlpForward(params: readonly tf.Tensor[], x: tf.Tensor2D): tf.Tensor2D {
+function mlpForward(params: readonly tf.Tensor[], x: tf.Tensor2D): tf.Tensor2D {
   let h = x;
   for (let l = 0; l < params.length; l += 2) {
     const z = dense(h, params[l] as tf.Tensor2D, params[l + 1] as tf.Tensor1D);

@@ -95,9 +95,14 @@ export class TickScheduler {
    * (a batch of commands) should then run after it, not make it late.
    */
   nearTick(): boolean {
+    return this.#running && this.#nextDue() - this.#clock.now() <= BELL_GUARD_S;
+  }
+
+  /** when the earliest loop's next tick is due (Infinity without loops) */
+  #nextDue(): number {
     let next = Infinity;
     for (const e of this.#entries) if (e.next < next) next = e.next;
-    return this.#running && next - this.#clock.now() <= BELL_GUARD_S;
+    return next;
   }
 
   /** Adds loops, phases spread evenly over their period. */
@@ -127,8 +132,7 @@ export class TickScheduler {
     if (this.#immediate) clearImmediate(this.#immediate);
     this.#timer = null;
     this.#immediate = null;
-    let next = Infinity;
-    for (const e of this.#entries) if (e.next < next) next = e.next;
+    const next = this.#nextDue();
     const wait = next - this.#clock.now() - this.#spin;
     // the timer aims spinMs early; the event loop turns once more (messages) before the sleep
     if (wait > 0.0005) this.#timer = setTimeout(() => this.#run(next), wait * 1000);
