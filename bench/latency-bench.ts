@@ -24,12 +24,13 @@ function flag(args: string[], name: string, fallback: number): number {
   return Number.isFinite(v) && flagValue(args, name) !== undefined ? v : fallback;
 }
 
-async function runOnce(robots: number, o: { rateHz: number; viewers: number; seconds: number; warmup: number; kind: 'sim' | 'mock'; spinMs?: number; coalesceMs?: number }) {
+async function runOnce(robots: number, o: { rateHz: number; viewers: number; seconds: number; warmup: number; kind: 'sim' | 'mock'; spinMs?: number; coalesceMs?: number; doorbell: boolean }) {
   const dataDir = mkdtempSync(join(tmpdir(), 'takeover-bench-'));
   const config = validateConfig({
     ...defaultConfig(), port: 0, dataDir, record: false, logLevel: 'silent', webDir: join(dataDir, 'none'), controlRateHz: o.rateHz,
     robots: replicateRobots({ id: 'arm0', kind: o.kind, task: 'place', policy: 'expert' }, robots), tokens: TOKENS,
     heartbeatTimeoutMs: 2000,
+    controlDoorbell: o.doorbell,
     // one operator teleops every robot at the loop rate: past 20 robots at 50 Hz that is more than a
     // connection's default message budget (docs/configuration.md), so the budget grows with the fleet
     wsLimits: { ...defaultConfig().wsLimits, messagesPerSecond: Math.max(1000, 2 * robots * o.rateHz), messageBurst: Math.max(2000, 4 * robots * o.rateHz) },
@@ -83,7 +84,7 @@ async function runOnce(robots: number, o: { rateHz: number; viewers: number; sec
   return out;
 }
 
-/** `npm run bench -- latency [--seconds=S] [--robots=1,16] [--rate=HZ] [--viewers=N] [--mock] [--spin=MS] [--coalesce=MS]` */
+/** `npm run bench -- latency [--seconds=S] [--robots=1,16] [--rate=HZ] [--viewers=N] [--mock] [--spin=MS] [--coalesce=MS] [--doorbell=on|off]` (--doorbell: the server's controlDoorbell, default as configured) */
 export const latencyBench: Benchmark = {
   name: 'latency',
   summary: 'teleop frame received -> command handed to the bridge, and tick jitter, for 1 and 16 sim robots (--robots takes a list, e.g. 32,64) with 32 viewers; raw ws round trip beside',
@@ -95,11 +96,14 @@ export const latencyBench: Benchmark = {
     const counts = (flagValue(args, 'robots') ?? '1,16').split(',').map(Number);
     const spinMs = flagValue(args, 'spin') !== undefined ? flag(args, 'spin', 1) : undefined;
     const coalesceMs = flagValue(args, 'coalesce') !== undefined ? flag(args, 'coalesce', 0) : undefined;
-    process.stdout.write(`scheduler precise sleep ${spinMs ?? 'default (2)'} ms, frame coalescing ${coalesceMs ?? 'default'} ms; load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores.\n`);
+    const bell = flagValue(args, 'doorbell');
+    if (bell !== undefined && bell !== 'on' && bell !== 'off') throw new Error(`--doorbell must be on or off, got '${bell}'`);
+    const doorbell = bell === undefined ? defaultConfig().controlDoorbell : bell === 'on';
+    process.stdout.write(`scheduler precise sleep ${spinMs ?? 'default (2)'} ms, frame coalescing ${coalesceMs ?? 'default'} ms, control doorbell ${doorbell ? 'on' : 'off'}; load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores.\n`);
     process.stdout.write(`${kind} robots at ${rateHz} Hz, ${viewers} viewers subscribed to every robot, one operator teleoping every robot at ${rateHz} Hz; ${seconds} s measured after 2 s warm-up; clients in a worker thread.\n`);
     process.stdout.write('robots | cmd latency p50 / p99 ms (n) | tick jitter p50 / p99 ms (n) | loop Hz (% of configured) | raw ws RTT p50 / p99 ms | frames to viewers/s | dropped | overruns | server CPU\n');
     for (const n of counts) {
-      const r = await runOnce(n, { rateHz, viewers, seconds, warmup: 2, kind, spinMs, coalesceMs });
+      const r = await runOnce(n, { rateHz, viewers, seconds, warmup: 2, kind, spinMs, coalesceMs, doorbell });
       process.stdout.write(
         `${String(n).padStart(6)} | ${fmt(r.latP50)} / ${fmt(r.latP99)} (${r.latN}) | ${fmt(r.jitP50)} / ${fmt(r.jitP99)} (${r.jitN}) | ${fmt(r.rate, 4)} (${fmt((100 * r.rate) / rateHz, 3)}%) | ` +
         `${fmt(r.rttP50)} / ${fmt(r.rttP99)} | ${Math.round(r.frames / seconds)} | ${r.dropped} | ${r.overruns} | ${fmt(r.cpu * 100, 3)}%` +

@@ -8,6 +8,7 @@ import { killAll } from './overload-procs.ts';
 import { floorTable, threadTable } from './overload-floor-report.ts';
 import { baselineTable, overloadRows, overloadTable, phaseDetails } from './overload-report.ts';
 import type { Benchmark } from './run.ts';
+import { defaultConfig } from '../server/config/config-schema.ts';
 
 const RATE_HZ = 50;
 const VIEWERS = 32;
@@ -19,7 +20,7 @@ function flag(args: string[], name: string, fallback: number): number {
   return v !== undefined && Number.isFinite(n) ? n : fallback;
 }
 
-/** `npm run bench -- overload [--seconds=25] [--warmup=20] [--robots=16] [--json] [--keep] [--loads=abcde] [--network-nice=N] [--gc=own-thread|helper-threads] [--doorbell=on|off] [--semi-space=MB]` (--loads: a subset, to see which one hurts; --network-nice: the server's threadNice.network; --gc=own-thread: the server runs under node --single-threaded-gc; --doorbell=on: the server's controlDoorbell true, off by default as in the server; --semi-space: the server runs under node --min-semi-space-size=MB) */
+/** `npm run bench -- overload [--seconds=25] [--warmup=20] [--robots=16] [--json] [--keep] [--loads=abcde] [--network-nice=N] [--gc=own-thread|helper-threads] [--doorbell=on|off] [--semi-space=MB]` (--loads: a subset, to see which one hurts; --network-nice: the server's threadNice.network; --gc=own-thread: the server runs under node --single-threaded-gc; --doorbell: the server's controlDoorbell, by default as the server's default; --semi-space: the server runs under node --min-semi-space-size=MB --max-semi-space-size=MB) */
 export const overloadBench: Benchmark = {
   name: 'overload',
   summary: 'a server process under five hostile loads at once (bad frames, 2,000 idle sockets, REST flood, a locked catalog, a stalled subscriber) against a baseline: jitter, teleop and e-stop latency, pauses, lost steps, memory',
@@ -50,7 +51,7 @@ export const overloadBench: Benchmark = {
         `${seconds} s measured per phase after a ${warmupS} s warm-up with the clients connected (the overload phase then waits for its loads to ramp up); load average ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} cores.\n`,
       );
       const networkNice = args.some((a) => a.startsWith('--network-nice=')) ? flag(args, 'network-nice', -5) : null;
-      const doorbell = args.find((a) => a.startsWith('--doorbell='))?.slice(11) ?? 'off';
+      const doorbell = args.find((a) => a.startsWith('--doorbell='))?.slice(11) ?? (defaultConfig().controlDoorbell ? 'on' : 'off');
       if (doorbell !== 'on' && doorbell !== 'off') throw new Error(`--doorbell must be on or off, got '${doorbell}'`);
       const serverConfig = { ...(networkNice === null ? {} : { threadNice: { network: networkNice } }), controlDoorbell: doorbell === 'on' };
       if (networkNice !== null) say(`server threadNice.network ${networkNice} (--network-nice)\n`);
@@ -61,8 +62,9 @@ export const overloadBench: Benchmark = {
       say(`server garbage collection: ${gc ?? 'helper-threads'} (--gc)\n`);
       // a larger young generation from the start: fewer scavenges on every thread of the server
       const semi = flag(args, 'semi-space', 0);
-      if (semi > 0) serverNodeFlags.push(`--min-semi-space-size=${semi}`);
-      say(`server young generation: ${semi > 0 ? `--min-semi-space-size=${semi} (MB; --semi-space)` : "V8's default (--semi-space=MB to set)"}\n`);
+      // V8 clamps the minimum to the maximum (16 MB by default): both are set
+      if (semi > 0) serverNodeFlags.push(`--min-semi-space-size=${semi}`, `--max-semi-space-size=${semi}`);
+      say(`server young generation: ${semi > 0 ? `--min-semi-space-size=${semi} --max-semi-space-size=${semi} (MB; --semi-space)` : "V8's default (--semi-space=MB to set)"}\n`);
       const base: Omit<PhaseOptions, 'name' | 'loads' | 'dir'> = { robots, rateHz: RATE_HZ, seconds, warmupS, viewers: Math.max(0, Math.round(flag(args, "viewers", VIEWERS))), serverConfig, serverNodeFlags, log };
       const b = await runPhase({ ...base, name: 'baseline', loads: '', dir: join(dir, 'baseline') });
       const o = await runPhase({ ...base, name: 'overload', loads, dir: join(dir, 'overload') });

@@ -228,7 +228,7 @@ export const TakeoverConfigSchema = Type.Object(
       },
       { additionalProperties: false },
     ),
-    /** the control thread takes a message that arrives in its pre-tick sleep at once (its doorbell): lower teleop latency, a little more tick jitter; false: after the tick */
+    /** the control thread takes a message that arrives in its pre-tick sleep at once (its doorbell): about half the teleop latency, a little more tick jitter; false: after the tick */
     controlDoorbell: Type.Boolean(),
     /**
      * a PostgreSQL URL (postgres://user:password@host:5432/db): the catalog, policy versions, audit log,
@@ -285,7 +285,7 @@ export function defaultConfig(): TakeoverConfig {
     allowedOrigins: [],
     audit: { maxFileBytes: 10 * 1024 * 1024, keepFiles: 5 },
     threadNice: { control: -15, network: -5, controlRealtime: 20 },
-    controlDoorbell: false,
+    controlDoorbell: true,
     logLevel: 'info',
   };
 }
