@@ -12,9 +12,9 @@ export const HELP_RISK_FILE = 'help-risk.bin';
  * a small MLP from the policy's observation features, normalized with the policy's own input
  * normalization, to the probability that the policy's episode fails from this state. It is fitted
  * on the version's own rollouts, every tick labelled with its episode's outcome
- * (docs/training.md "Help model"), and its threshold is set on held-out rollouts by the
- * episode-level rule of policies/rollout-calibration.ts (`rollouts`; its `stepThreshold` is 0.5,
- * even odds). `file` holds the MLP's parameters (float32, little-endian, W0, b0, W1, b1, ...).
+ * (docs/training.md "Help model"), and its threshold is set by the episode-level rule of
+ * policies/rollout-calibration.ts on scores of rollouts the scoring model did not train on
+ * (cross-fitting; `rollouts`, whose `stepThreshold` is 0.5, even odds). `file` holds the MLP's parameters (float32, little-endian, W0, b0, W1, b1, ...).
  */
 export const RiskHelpSchema = Type.Object(
   {
@@ -23,14 +23,16 @@ export const RiskHelpSchema = Type.Object(
     dim: Type.Integer({ minimum: 1 }),
     hidden: Type.Array(Type.Integer({ minimum: 1, maximum: 1024 }), { maxItems: 4 }),
     threshold: Type.Number({ minimum: 0, maximum: 1 }),
-    /** how the rollouts were used: trained on some, calibrated on the others (split by episode) */
+    /** how the rollouts were used (all train the stored model; `folds` models calibrate it) */
     training: Type.Object({
       episodes: Type.Integer({ minimum: 1 }),
       failures: Type.Integer({ minimum: 0 }),
       steps: Type.Integer({ minimum: 1 }),
       epochs: Type.Integer({ minimum: 1 }),
       seed: Type.Integer(),
-      /** mean squared error of the predicted probability on the held-out rollouts' ticks */
+      /** folds of the cross-fitting that scored each rollout with a model not trained on it */
+      folds: Type.Integer({ minimum: 2 }),
+      /** mean squared error of those out-of-fold probabilities against the ticks' outcomes */
       heldOutBrier: Type.Number({ minimum: 0 }),
     }),
     rollouts: RolloutCalibrationSchema,

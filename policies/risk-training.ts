@@ -53,72 +53,78 @@ export function fitRiskModel(x: Float32Array, failed: ArrayLike<number>, norm: P
 }
 
 export interface RiskCalibrationOptions extends RiskFitOptions {
-  /** share of successful held-out rollouts allowed to raise a request */
+  /** share of successful rollouts allowed to raise a request */
   episodeRate: number;
   minTicks: number;
   task: string;
   seedBase: number;
-  /** share of the rollouts, of the failed and of the successful alike, kept out of training to set the threshold on (default 1/3) */
-  heldOutFraction?: number;
+  /** folds of the cross-fitting (default 3): each rollout is scored by a model that did not train on it */
+  folds?: number;
 }
 
 /**
- * Trains the risk model on some of the rollouts and sets its threshold on the others: split by
- * episode, failed and successful apart so both sides get their share of the (few) failures;
- * every tick of a rollout carries its episode's outcome. The threshold is the lowest at which
- * at most `episodeRate` of the held-out successful rollouts raise a request
- * (calibrateOnRollouts). Every trace needs its features.
+ * Trains the risk model on the rollouts and sets its threshold on rollouts it did not train on,
+ * by cross-fitting: the rollouts are dealt into `folds` folds by episode (failed and successful
+ * apart, so every fold gets its share of the few failures); each fold is scored by a model
+ * fitted on the other folds, and the threshold is the lowest at which at most `episodeRate` of
+ * the successful rollouts, so scored, raise a request (calibrateOnRollouts). The model stored is
+ * then fitted on all of them. Every tick of a rollout carries its episode's outcome; every trace
+ * needs its features.
  */
 export function calibrateRiskOnRollouts(traces: readonly RolloutTrace[], norm: Pick<Normalization, 'inputMean' | 'inputStd'>, o: RiskCalibrationOptions): { model: RiskHelp; weights: Float32Array } {
   const d = norm.inputMean.length;
   for (const t of traces) {
     if (!t.features || t.features.length !== t.scores.length * d) throw new Error(`a rollout of ${t.scores.length} ticks has ${t.features?.length ?? 'no'} features, not ${d} per tick: the failure-risk model learns from them`);
   }
-  const { train, heldOut } = splitRollouts(traces, o.heldOutFraction ?? 1 / 3, o.seed ?? 0);
-  if (!train.some((t) => t.failed) || !train.some((t) => !t.failed)) {
-    throw new Error(`the failure-risk model needs failed and successful rollouts to learn from: ${traces.filter((t) => t.failed).length} of ${traces.length} failed`);
-  }
-  const rows = finiteRows(train, d);
-  const weights = fitRiskModel(rows.x, rows.failed, norm, o);
+  const folds = o.folds ?? 3;
+  const fold = foldsOf(traces, folds, o.seed ?? 0);
   const hidden = o.hidden ?? FIT_DEFAULTS.hidden;
-  const scorer = new RiskScorer({ threshold: 0, dim: d, hidden }, weights, norm);
   let sq = 0;
   let steps = 0;
-  const scored: RolloutTrace[] = heldOut.map((t) => {
-    const scores = new Float64Array(t.scores.length);
-    for (let i = 0; i < scores.length; i++) {
-      scores[i] = scorer.score(t.features!, i * d);
-      if (Number.isFinite(scores[i])) {
-        sq += (scores[i] - (t.failed ? 1 : 0)) ** 2;
-        steps++;
-      }
+  const scored: RolloutTrace[] = traces.map((t) => ({ failed: t.failed, scores: new Float64Array(t.scores.length) }));
+  for (let k = 0; k < folds; k++) {
+    const train = traces.filter((_, i) => fold[i] !== k);
+    if (!train.some((t) => t.failed) || !train.some((t) => !t.failed)) {
+      throw new Error(`the failure-risk model needs failed and successful rollouts to learn from in every fold: ${traces.filter((t) => t.failed).length} of ${traces.length} failed`);
     }
-    return { failed: t.failed, scores };
-  });
+    const rows = finiteRows(train, d);
+    const scorer = new RiskScorer({ threshold: 0, dim: d, hidden }, fitRiskModel(rows.x, rows.failed, norm, o), norm);
+    traces.forEach((t, i) => {
+      if (fold[i] !== k) return;
+      const out = scored[i].scores as Float64Array;
+      for (let r = 0; r < out.length; r++) {
+        out[r] = scorer.score(t.features!, r * d);
+        if (Number.isFinite(out[r])) {
+          sq += (out[r] - (t.failed ? 1 : 0)) ** 2;
+          steps++;
+        }
+      }
+    });
+  }
   const { threshold, calibration } = calibrateOnRollouts(scored, { episodeRate: o.episodeRate, minTicks: o.minTicks, task: o.task, seedBase: o.seedBase, stepThreshold: 0.5 });
+  const all = finiteRows(traces, d);
+  const weights = fitRiskModel(all.x, all.failed, norm, o);
   return {
     model: {
       method: 'failure-risk', file: HELP_RISK_FILE, dim: d, hidden: [...hidden], threshold: Math.min(1, threshold),
-      training: { episodes: train.length, failures: train.filter((t) => t.failed).length, steps: rows.failed.length, epochs: o.epochs ?? FIT_DEFAULTS.epochs, seed: o.seed ?? 0, heldOutBrier: steps ? sq / steps : 0 },
+      training: { episodes: traces.length, failures: traces.filter((t) => t.failed).length, steps: all.failed.length, epochs: o.epochs ?? FIT_DEFAULTS.epochs, seed: o.seed ?? 0, folds, heldOutBrier: steps ? sq / steps : 0 },
       rollouts: calibration,
     },
     weights,
   };
 }
 
-/** Seeded split by episode, failed and successful rollouts each: round(fraction x count) of each held out. */
-export function splitRollouts(traces: readonly RolloutTrace[], fraction: number, seed: number): { train: RolloutTrace[]; heldOut: RolloutTrace[] } {
-  if (!(fraction > 0 && fraction < 1)) throw new Error(`the held-out share of rollouts must be in (0, 1), got ${fraction}`);
+/** Seeded fold of each rollout (0 .. folds - 1), dealt round-robin over the failed and the successful rollouts apart. */
+export function foldsOf(traces: readonly RolloutTrace[], folds: number, seed: number): Int32Array {
+  if (!Number.isInteger(folds) || folds < 2) throw new Error(`cross-fitting needs at least 2 folds, got ${folds}`);
   const rng = new SeededRandom(seed);
-  const train: RolloutTrace[] = [];
-  const heldOut: RolloutTrace[] = [];
+  const fold = new Int32Array(traces.length);
+  let next = 0;
   for (const failed of [true, false]) {
-    const group = traces.filter((t) => t.failed === failed);
-    const order = rng.shuffle(Int32Array.from({ length: group.length }, (_, i) => i));
-    const k = Math.round(fraction * group.length);
-    order.forEach((idx, i) => (i < k ? heldOut : train).push(group[idx]));
+    const group = Int32Array.from(traces.flatMap((t, i) => (t.failed === failed ? [i] : [])));
+    for (const i of rng.shuffle(group)) fold[i] = next++ % folds;
   }
-  return { train, heldOut };
+  return fold;
 }
 
 /** The rollouts' ticks as training rows, leaving out ticks with a non-finite feature (no observation). */

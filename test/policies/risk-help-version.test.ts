@@ -63,7 +63,7 @@ describe('a version trained with a failure-risk help score', () => {
     expect(calls).toEqual(['ensemble ensemble heads']);
     const help = manifest.help!;
     expect(help.raise).toBe('risk');
-    expect(help.risk).toMatchObject({ method: 'failure-risk', file: 'help-risk.bin', dim: observed!.dim, rollouts: { episodes: 20, minTicks: 3, stepThreshold: 0.5 } });
+    expect(help.risk).toMatchObject({ method: 'failure-risk', file: 'help-risk.bin', dim: observed!.dim, rollouts: { episodes: 60, minTicks: 3, stepThreshold: 0.5 }, training: { episodes: 60, folds: 3 } });
     expect(help.ensemble?.rollouts).toMatchObject({ episodes: 60 });
     expect(fs.existsSync(path.join(root, 'policies', 'risky', 'help-risk.bin'))).toBe(true);
 
