@@ -117,7 +117,7 @@ describe('help calibration (ensemble disagreement)', () => {
   it('validates a failure-risk model beside them, and not one whose threshold is no probability', () => {
     const novelty = calibrateHelp(train, heldOut, norm, { seed: 3 }).model;
     const rollouts = { episodeRate: 0.1, minTicks: 3, task: 'place', seedBase: 20000, episodes: 10, successes: 8, flaggedSuccesses: 0, failures: 2, flaggedFailures: 2, stepThreshold: 0.5, stepFlaggedSuccesses: 1, stepFlaggedFailures: 2 };
-    const risk = { method: 'failure-risk', file: 'help-risk.bin', dim: D, hidden: [32, 32], threshold: 0.6, training: { episodes: 20, failures: 4, steps: 400, epochs: 20, seed: 0, heldOutBrier: 0.1 }, rollouts };
+    const risk = { method: 'failure-risk', file: 'help-risk.bin', dim: D, hidden: [32, 32], threshold: 0.6, training: { episodes: 20, failures: 4, steps: 400, epochs: 20, seed: 0, folds: 3, heldOutBrier: 0.1 }, rollouts };
     const withRisk = { ...novelty, ensemble: model, risk, raise: 'risk' };
     expect(Value.Check(HelpModelSchema, withRisk)).toBe(true);
     expect(raisingScores(withRisk as typeof novelty)).toEqual({ novelty: false, ensemble: false, risk: true });
