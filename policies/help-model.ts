@@ -65,21 +65,22 @@ export const HelpModelSchema = Type.Object(
      * an ensemble, else 'novelty'. The novelty is scored and recorded either way, and so are the
      * ensemble and the risk when the version has them.
      */
-    raise: Type.Optional(Type.Union([Type.Literal('novelty'), Type.Literal('ensemble'), Type.Literal('both'), Type.Literal('risk')])),
+    raise: Type.Optional(Type.Union([Type.Literal('novelty'), Type.Literal('ensemble'), Type.Literal('both'), Type.Literal('risk'), Type.Literal('risk-or-ensemble')])),
   },
   { $id: 'takeover/HelpModel' },
 );
 export type HelpModel = Static<typeof HelpModelSchema>;
 
 /** Which scores of a version raise help requests (policy.json `help.raise`, defaulted). */
-export type HelpScoreChoice = 'novelty' | 'ensemble' | 'both' | 'risk';
+export type HelpScoreChoice = 'novelty' | 'ensemble' | 'both' | 'risk' | 'risk-or-ensemble';
 
 /** The scores a help model raises requests on, with the default for models stored without `raise`. */
 export function raisingScores(help: HelpModel): { novelty: boolean; ensemble: boolean; risk: boolean } {
   const raise: HelpScoreChoice = help.raise ?? (help.ensemble ? 'both' : 'novelty');
-  if (raise === 'risk') {
-    if (!help.risk) throw new Error("help model raises on 'risk' but has no failure-risk model");
-    return { novelty: false, ensemble: false, risk: true };
+  if (raise === 'risk' || raise === 'risk-or-ensemble') {
+    if (!help.risk) throw new Error(`help model raises on '${raise}' but has no failure-risk model`);
+    if (raise === 'risk-or-ensemble' && !help.ensemble) throw new Error("help model raises on 'risk-or-ensemble' but has no ensemble");
+    return { novelty: false, ensemble: raise === 'risk-or-ensemble', risk: true };
   }
   if (raise !== 'novelty' && !help.ensemble) throw new Error(`help model raises on '${raise}' but has no ensemble`);
   return { novelty: raise !== 'ensemble', ensemble: raise !== 'novelty', risk: false };

@@ -46,7 +46,7 @@ export const TrainingJobSpecSchema = Type.Object(
     /** share of held-out steps allowed to ask for help when calibrating the help model (default 0.02) */
     helpRate: Type.Optional(Type.Number({ minimum: 0, maximum: 0.5 })),
     /** which calibrated scores raise help requests (default 'ensemble'; the novelty is recorded either way; 'risk' needs rollouts of the candidate, so the CLI only; docs/training.md "Help model") */
-    helpScore: Type.Optional(Type.Union([Type.Literal('novelty'), Type.Literal('ensemble'), Type.Literal('both'), Type.Literal('risk')])),
+    helpScore: Type.Optional(Type.Union([Type.Literal('novelty'), Type.Literal('ensemble'), Type.Literal('both'), Type.Literal('risk'), Type.Literal('risk-or-ensemble')])),
   },
   { $id: 'takeover/TrainingJobSpec', additionalProperties: false },
 );
@@ -109,7 +109,7 @@ export interface VersionHelpFiles {
 /** Loads episodes, derives labels and weights, trains, and writes a new immutable version. */
 export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJobOptions): Promise<TrainingJobResult> {
   // the risk model learns from the candidate's own rollouts: only a caller with a simulator has them
-  if (spec.helpScore === 'risk' && !opts.helpRollouts) throw new Error("helpScore 'risk' needs rollouts of the candidate to learn from (takeover train --help-rollouts N); a server's training job has no simulator");
+  if ((spec.helpScore === 'risk' || spec.helpScore === 'risk-or-ensemble') && !opts.helpRollouts) throw new Error(`helpScore '${spec.helpScore}' needs rollouts of the candidate to learn from (takeover train --help-rollouts N); a server's training job has no simulator`);
   await initBackend();
   const registry = new PolicyRegistry({ dataDir: opts.dataDir, ...(opts.builtinDir ? { builtinDir: opts.builtinDir } : {}) });
   const parent = spec.parentVersion ? registry.manifest(spec.parentVersion) : null;

@@ -121,6 +121,8 @@ describe('help calibration (ensemble disagreement)', () => {
     const withRisk = { ...novelty, ensemble: model, risk, raise: 'risk' };
     expect(Value.Check(HelpModelSchema, withRisk)).toBe(true);
     expect(raisingScores(withRisk as typeof novelty)).toEqual({ novelty: false, ensemble: false, risk: true });
+    expect(raisingScores({ ...withRisk, raise: 'risk-or-ensemble' } as typeof novelty)).toEqual({ novelty: false, ensemble: true, risk: true });
+    expect(() => raisingScores({ ...novelty, risk, raise: 'risk-or-ensemble' } as typeof novelty)).toThrow(/raises on 'risk-or-ensemble' but has no ensemble/);
     expect(Value.Check(HelpModelSchema, { ...withRisk, risk: { ...risk, threshold: 1.5 } })).toBe(false);
     expect(Value.Check(HelpModelSchema, { ...withRisk, risk: { ...risk, method: 'risk' } })).toBe(false);
   });

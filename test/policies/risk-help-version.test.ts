@@ -30,6 +30,7 @@ describe('a version trained with a failure-risk help score', () => {
 
   it('is refused without rollouts to learn from', async () => {
     await expect(runTrainingJob(spec, { dataDir: root, builtinDir: builtinDir() })).rejects.toThrow(/helpScore 'risk' needs rollouts of the candidate/);
+    await expect(runTrainingJob({ ...spec, helpScore: 'risk-or-ensemble' }, { dataDir: root, builtinDir: builtinDir() })).rejects.toThrow(/helpScore 'risk-or-ensemble' needs rollouts of the candidate/);
   });
 
   it('learns the risk from the rollouts, stores it with the version, and the version loads, scores and raises on it', async () => {
@@ -93,6 +94,49 @@ describe('a version trained with a failure-risk help score', () => {
       expect(monitor.open!.reason).toMatch(/^failure risk \d\.\d{3} > \d\.\d{3} for 3 ticks$/);
     } finally {
       rt.dispose();
+      bridge.dispose();
+    }
+  }, 120_000);
+
+  it("with 'risk-or-ensemble' both raise, each set at half the episode rate", async () => {
+    const { bridge } = await createSimLoop({ robotId: 'probe2', task: 'reach', controlHz: 20, policy: null });
+    const obs = bridge.observe();
+    try {
+      const { manifest } = await runTrainingJob({ ...spec, helpScore: 'risk-or-ensemble', version: 'risky-or' }, {
+        dataDir: root, builtinDir: builtinDir(),
+        helpRollouts: {
+          episodeRate: 0.2, minTicks: 3, task: 'reach', seedBase: 20000,
+          // TEST DOUBLE rollouts, as above: a real observation, its first feature moved by x; x > 0 fails
+          run: async (draft) => {
+            const dim = draft.observation.dim;
+            const base = extractFeatures(draft.observation, obs);
+            const rng = new SeededRandom(8);
+            return Array.from({ length: 60 }, (_, i): RolloutTrace => {
+              const x = (rng.next() < 0.5 ? -1 : 1) * rng.uniform(0.2, 1);
+              const features = new Float32Array(10 * dim);
+              for (let t = 0; t < 10; t++) {
+                features.set(base, t * dim);
+                features[t * dim] = base[0] + x * Math.max(1e-2, draft.normalization.inputStd[0]) * 3;
+              }
+              return { failed: x > 0, scores: new Float64Array(10).fill(i / 60), features };
+            });
+          },
+        },
+      });
+      const help = manifest.help!;
+      expect(help.raise).toBe('risk-or-ensemble');
+      expect(help.risk!.rollouts.episodeRate).toBeCloseTo(0.1);
+      expect(help.ensemble!.rollouts!.episodeRate).toBeCloseTo(0.1);
+      const rt = new PolicyRuntime({ source: new PolicyRegistry({ dataDir: root, builtinDir: builtinDir() }), engine: 'js' });
+      try {
+        await rt.assign('r', 'risky-or');
+        rt.propose('r', obs, new Float32Array(7));
+        const u = rt.uncertaintyOf('r')!;
+        expect([u.raises, u.ensemble?.raises, u.risk?.raises]).toEqual([false, true, true]);
+      } finally {
+        rt.dispose();
+      }
+    } finally {
       bridge.dispose();
     }
   }, 120_000);

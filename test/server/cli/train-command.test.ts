@@ -23,7 +23,7 @@ describe('takeover train', () => {
     const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
     const code = await main(['train', '--episodes', 'all', '--data-dir', dir, '--help-score', 'vibes']).finally(() => spy.mockRestore());
     expect(code).toBe(2);
-    expect(err.join('')).toContain("--help-score takes novelty, ensemble, both or risk, got 'vibes'");
+    expect(err.join('')).toContain("--help-score takes novelty, ensemble, both, risk or risk-or-ensemble, got 'vibes'");
   });
 
   it('refuses --help-score risk without rollouts to learn from, before training', async () => {
