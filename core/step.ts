@@ -35,6 +35,8 @@ export const StepSchema = Type.Object(
     helpScore: Type.Optional(Type.Number()),
     /** the policy's ensemble disagreement this step (versions with a help ensemble) */
     helpEnsembleScore: Type.Optional(Type.Number()),
+    /** the policy's learned failure risk this step (versions with a failure-risk model) */
+    helpRiskScore: Type.Optional(Type.Number()),
     /** a help request was open during this step */
     helpOpen: Type.Optional(Type.Boolean()),
     /** simulated robots only: the whole MuJoCo state after this step's command (docs/recordings.md "Simulator state") */

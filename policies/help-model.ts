@@ -3,6 +3,7 @@ import { SeededRandom } from '../core/seeded-random.ts';
 import { EnsembleScorer, fitEnsemble, type EnsembleShape } from './ensemble-heads.ts';
 import { normalizeInputs, normalizeOutputs, type Normalization } from './normalization.ts';
 import { RolloutCalibrationSchema } from './rollout-calibration.ts';
+import { RiskHelpSchema } from './risk-model.ts';
 
 export const HELP_STATES_FILE = 'help-states.bin';
 export const HELP_HEADS_FILE = 'help-heads.bin';
@@ -57,24 +58,32 @@ export const HelpModelSchema = Type.Object(
     rollouts: Type.Optional(RolloutCalibrationSchema),
     /** the ensemble-disagreement estimate, when the version was calibrated with one */
     ensemble: Type.Optional(EnsembleHelpSchema),
+    /** the learned risk of failure, when the version was trained with one on its own rollouts (policies/risk-model.ts) */
+    risk: Type.Optional(RiskHelpSchema),
     /**
      * which scores raise a help request (the training request's `helpScore`); absent: 'both' with
-     * an ensemble, else 'novelty'. The novelty is scored and recorded either way.
+     * an ensemble, else 'novelty'. The novelty is scored and recorded either way, and so are the
+     * ensemble and the risk when the version has them.
      */
-    raise: Type.Optional(Type.Union([Type.Literal('novelty'), Type.Literal('ensemble'), Type.Literal('both')])),
+    raise: Type.Optional(Type.Union([Type.Literal('novelty'), Type.Literal('ensemble'), Type.Literal('both'), Type.Literal('risk'), Type.Literal('risk-or-ensemble')])),
   },
   { $id: 'takeover/HelpModel' },
 );
 export type HelpModel = Static<typeof HelpModelSchema>;
 
 /** Which scores of a version raise help requests (policy.json `help.raise`, defaulted). */
-export type HelpScoreChoice = 'novelty' | 'ensemble' | 'both';
+export type HelpScoreChoice = 'novelty' | 'ensemble' | 'both' | 'risk' | 'risk-or-ensemble';
 
 /** The scores a help model raises requests on, with the default for models stored without `raise`. */
-export function raisingScores(help: HelpModel): { novelty: boolean; ensemble: boolean } {
+export function raisingScores(help: HelpModel): { novelty: boolean; ensemble: boolean; risk: boolean } {
   const raise: HelpScoreChoice = help.raise ?? (help.ensemble ? 'both' : 'novelty');
+  if (raise === 'risk' || raise === 'risk-or-ensemble') {
+    if (!help.risk) throw new Error(`help model raises on '${raise}' but has no failure-risk model`);
+    if (raise === 'risk-or-ensemble' && !help.ensemble) throw new Error("help model raises on 'risk-or-ensemble' but has no ensemble");
+    return { novelty: false, ensemble: raise === 'risk-or-ensemble', risk: true };
+  }
   if (raise !== 'novelty' && !help.ensemble) throw new Error(`help model raises on '${raise}' but has no ensemble`);
-  return { novelty: raise !== 'ensemble', ensemble: raise !== 'novelty' };
+  return { novelty: raise !== 'ensemble', ensemble: raise !== 'novelty', risk: false };
 }
 
 /** Per-tick novelty scorer of one version: no allocation per call. */

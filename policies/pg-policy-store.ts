@@ -241,6 +241,8 @@ interface VersionFolder {
 function readFolder(dir: string): VersionFolder {
   const files = Object.fromEntries(FILES.map((f) => [f, fs.readFileSync(path.join(dir, f))])) as VersionFolder['files'];
   const draft = parseManifest(files[POLICY_JSON].toString('utf8'), path.join(dir, POLICY_JSON));
+  // the store has columns for the states and heads only: a version published without its risk file could not load
+  if (draft.help?.risk) throw new Error(`${dir}: version '${draft.version}' has a failure-risk model (${draft.help.risk.file}), which the shared store cannot hold yet`);
   return {
     draft, files,
     helpStates: draft.help ? bytesOf(readHelpStates(dir, draft.help)) : null,

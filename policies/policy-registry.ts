@@ -9,6 +9,7 @@ import { paramShapes, type MlpArchitecture } from './mlp-policy.ts';
 import { parseManifest, POLICY_FORMAT, POLICY_JSON, type PolicyManifest } from './policy-manifest.ts';
 import type { EnsembleHelp, HelpModel } from './help-model.ts';
 import { ensembleWeightCount } from './ensemble-heads.ts';
+import { riskWeightCount, type RiskHelp } from './risk-model.ts';
 
 /** The policies shipped in the repository (policies/models/<version>/). */
 export const BUILTIN_POLICIES_DIR = fileURLToPath(new URL('./models/', import.meta.url));
@@ -25,6 +26,8 @@ export interface LoadedPolicy {
   helpStates?: Float32Array;
   /** the weights of the help model's ensemble heads, when it has one (policy.json `help.ensemble`) */
   helpHeads?: Float32Array;
+  /** the parameters of the help model's failure-risk MLP, when it has one (policy.json `help.risk`) */
+  helpRisk?: Float32Array;
 }
 
 /**
@@ -91,6 +94,7 @@ export class PolicyRegistry {
     const loaded: LoadedPolicy = { manifest, weights };
     if (manifest.help) loaded.helpStates = readHelpStates(dir, manifest.help);
     if (manifest.help?.ensemble) loaded.helpHeads = readHelpHeads(dir, manifest.help.ensemble);
+    if (manifest.help?.risk) loaded.helpRisk = readHelpRisk(dir, manifest.help.risk);
     this.#cache.set(version, loaded);
     return loaded;
   }
@@ -107,7 +111,7 @@ export class PolicyRegistry {
   }
 
   /** Writes a new version (named `version`, or the next `v<N>`) and returns its manifest. */
-  async create(manifest: NewPolicyManifest, weights: Float32Array[], version?: string, helpStates?: Float32Array, helpHeads?: Float32Array): Promise<PolicyManifest> {
+  async create(manifest: NewPolicyManifest, weights: Float32Array[], version?: string, helpStates?: Float32Array, helpHeads?: Float32Array, helpRisk?: Float32Array): Promise<PolicyManifest> {
     fs.mkdirSync(this.root, { recursive: true });
     for (let attempt = 0; attempt < 5; attempt++) {
       const name = version ?? this.nextVersionName();
@@ -123,6 +127,7 @@ export class PolicyRegistry {
       await saveWeights(tmp, full.architecture, weights);
       if (full.help) saveHelpStates(tmp, full.help, helpStates);
       if (full.help?.ensemble) saveHelpHeads(tmp, full.help.ensemble, helpHeads);
+      if (full.help?.risk) saveHelpRisk(tmp, full.help.risk, helpRisk);
       try {
         fs.renameSync(tmp, finalDir);
       } catch (err) {
@@ -185,6 +190,18 @@ export function saveHelpHeads(dir: string, ensemble: EnsembleHelp, heads: Float3
 export function readHelpHeads(dir: string, ensemble: EnsembleHelp): Float32Array {
   const needs = `the help ensemble of ${ensemble.heads} heads x ${ensemble.hidden} units needs`;
   return readFloats(dir, ensemble.file, headsWeightCount(ensemble), { name: 'help heads', has: 'a help ensemble', needs });
+}
+
+/** Writes the failure-risk model's parameters into `dir` (checked against its shape). */
+export function saveHelpRisk(dir: string, risk: RiskHelp, weights: Float32Array | undefined): void {
+  const want = riskWeightCount(risk);
+  if (!weights || weights.length !== want) throw new Error(`failure-risk model of hidden ${risk.hidden.join(',')} needs ${want} weights, got ${weights?.length ?? 'none'}`);
+  writeFloats(dir, risk.file, weights);
+}
+
+/** Reads a version's failure-risk parameters, naming the file when it is missing or not the size policy.json gives. */
+export function readHelpRisk(dir: string, risk: RiskHelp): Float32Array {
+  return readFloats(dir, risk.file, riskWeightCount(risk), { name: 'help risk', has: 'a failure-risk model', needs: `the failure-risk model of hidden ${risk.hidden.join(',')} needs` });
 }
 
 function writeFloats(dir: string, file: string, values: Float32Array): void {

@@ -28,6 +28,8 @@ export const RolloutCalibrationSchema = Type.Object(
     /** successful and failed rollouts that would have raised a request at stepThreshold */
     stepFlaggedSuccesses: Type.Integer({ minimum: 0 }),
     stepFlaggedFailures: Type.Integer({ minimum: 0 }),
+    /** the step at which the flagged failed rollouts would first have raised a request: how early the score warns */
+    failureFirstRaise: Type.Optional(Type.Object({ mean: Type.Number(), median: Type.Number(), min: Type.Integer(), max: Type.Integer() })),
   },
   { description: "a help threshold set on the version's own rollouts" },
 );
@@ -37,6 +39,21 @@ export type RolloutCalibration = Static<typeof RolloutCalibrationSchema>;
 export interface RolloutTrace {
   failed: boolean;
   scores: ArrayLike<number>;
+  /** the policy's raw observation features of every tick, row after row (what a failure-risk model learns from) */
+  features?: Float32Array;
+}
+
+/**
+ * The tick at which a request would be raised: the last of the first `minTicks` ticks in a row
+ * strictly above `threshold` (the help monitor's rule); -1 when it never is.
+ */
+export function firstRaise(scores: ArrayLike<number>, threshold: number, minTicks: number): number {
+  let run = 0;
+  for (let i = 0; i < scores.length; i++) {
+    run = scores[i] > threshold ? run + 1 : 0;
+    if (run >= minTicks) return i;
+  }
+  return -1;
 }
 
 /**
@@ -77,6 +94,15 @@ export function calibrateOnRollouts(
       episodeRate: o.episodeRate, minTicks: o.minTicks, task: o.task, seedBase: o.seedBase, episodes: traces.length,
       successes: ok.length, flaggedSuccesses: flagged(false), failures: traces.length - ok.length, flaggedFailures: flagged(true),
       stepThreshold: o.stepThreshold, stepFlaggedSuccesses: flagged(false, o.stepThreshold), stepFlaggedFailures: flagged(true, o.stepThreshold),
+      ...raiseSteps(traces.filter((t) => t.failed).map((t) => firstRaise(t.scores, threshold, o.minTicks)).filter((s) => s >= 0)),
     },
   };
+}
+
+function raiseSteps(steps: number[]): { failureFirstRaise?: RolloutCalibration['failureFirstRaise'] } {
+  if (steps.length === 0) return {};
+  const s = steps.sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const median = s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  return { failureFirstRaise: { mean: s.reduce((a, b) => a + b, 0) / s.length, median, min: s[0], max: s[s.length - 1] } };
 }

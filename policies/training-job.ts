@@ -7,12 +7,12 @@ import { loadEpisodeSet, type DamagedEpisode } from './episode-loader.ts';
 import { parseEpisodeQuery } from './episode-query.ts';
 import { featureSpecFromObservation, type FeatureSpec } from './observation-features.ts';
 import type { Evaluation, PolicyManifest } from './policy-manifest.ts';
-import { PolicyRegistry, saveHelpHeads, saveHelpStates, saveWeights, writePolicyFolder, type LoadedPolicy, type NewPolicyManifest } from './policy-registry.ts';
+import { PolicyRegistry, saveHelpHeads, saveHelpRisk, saveHelpStates, saveWeights, writePolicyFolder, type NewPolicyManifest } from './policy-registry.ts';
 import type { Catalog } from '../recordings/catalog.ts';
 import type { EpisodeJournals } from '../recordings/episode-journals.ts';
 import { gatherRows, trainPolicy, type TrainProgress, type TrainResult } from './trainer.ts';
-import { calibrateEnsemble, calibrateHelp, raisingScores, type HelpModel, type HelpScoreChoice } from './help-model.ts';
-import { calibrateOnRollouts, type RolloutTrace } from './rollout-calibration.ts';
+import { calibrateEnsemble, calibrateHelp, type HelpModel, type HelpScoreChoice } from './help-model.ts';
+import { calibrateHelpOnRollouts, type HelpArrays, type HelpRolloutsOption } from './help-rollout-calibration.ts';
 import { buildTrainingSet, type EpisodeSteps, type TrainingSet, type TrainingSetSummary } from './training-set.ts';
 
 /** Which epoch's weights a trained version keeps: the lowest validation loss ('best') or the last. */
@@ -45,8 +45,8 @@ export const TrainingJobSpecSchema = Type.Object(
     includeGapped: Type.Optional(Type.Boolean()),
     /** share of held-out steps allowed to ask for help when calibrating the help model (default 0.02) */
     helpRate: Type.Optional(Type.Number({ minimum: 0, maximum: 0.5 })),
-    /** which calibrated scores raise help requests (default 'ensemble'; the novelty is recorded either way; docs/training.md "Help model") */
-    helpScore: Type.Optional(Type.Union([Type.Literal('novelty'), Type.Literal('ensemble'), Type.Literal('both')])),
+    /** which calibrated scores raise help requests (default 'ensemble'; the novelty is recorded either way; 'risk' needs rollouts of the candidate, so the CLI only; docs/training.md "Help model") */
+    helpScore: Type.Optional(Type.Union([Type.Literal('novelty'), Type.Literal('ensemble'), Type.Literal('both'), Type.Literal('risk'), Type.Literal('risk-or-ensemble')])),
   },
   { $id: 'takeover/TrainingJobSpec', additionalProperties: false },
 );
@@ -81,7 +81,7 @@ export interface RunTrainingJobOptions {
   /** the shipped-policies folder for the registry (tests) */
   builtinDir?: string;
   /** evaluates the trained policy before it is written, so policy.json carries the results; `help` holds the help model's arrays when the draft has one */
-  evaluate?: (manifest: NewPolicyManifest, weights: Float32Array[], help: Pick<LoadedPolicy, 'helpStates' | 'helpHeads'>) => Promise<Evaluation[]>;
+  evaluate?: (manifest: NewPolicyManifest, weights: Float32Array[], help: HelpArrays) => Promise<Evaluation[]>;
   /**
    * re-calibrates the raising help score on the candidate's own rollouts before it is evaluated
    * and written: `run` plays them and returns each one's outcome and per-tick scores
@@ -98,24 +98,18 @@ export interface RunTrainingJobOptions {
   createVersion?: (draft: NewPolicyManifest, weights: Float32Array[], version?: string, help?: VersionHelpFiles) => Promise<PolicyManifest>;
 }
 
-/** How `runTrainingJob` re-calibrates a candidate's help threshold on its own rollouts. */
-export interface HelpRolloutsOption {
-  episodeRate: number;
-  minTicks: number;
-  task: string;
-  seedBase: number;
-  /** plays the candidate and returns, per rollout, its outcome and `score`'s value each tick */
-  run: (manifest: NewPolicyManifest, weights: Float32Array[], help: Pick<LoadedPolicy, 'helpStates' | 'helpHeads'>, score: 'novelty' | 'ensemble') => Promise<RolloutTrace[]>;
-}
-
 /** The help model's training states and (with an ensemble) heads, written beside a version's weights. */
 export interface VersionHelpFiles {
   states: Float32Array;
   heads?: Float32Array;
+  /** the failure-risk model's parameters (policy.json `help.risk`) */
+  risk?: Float32Array;
 }
 
 /** Loads episodes, derives labels and weights, trains, and writes a new immutable version. */
 export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJobOptions): Promise<TrainingJobResult> {
+  // the risk model learns from the candidate's own rollouts: only a caller with a simulator has them
+  if ((spec.helpScore === 'risk' || spec.helpScore === 'risk-or-ensemble') && !opts.helpRollouts) throw new Error(`helpScore '${spec.helpScore}' needs rollouts of the candidate to learn from (takeover train --help-rollouts N); a server's training job has no simulator`);
   await initBackend();
   const registry = new PolicyRegistry({ dataDir: opts.dataDir, ...(opts.builtinDir ? { builtinDir: opts.builtinDir } : {}) });
   const parent = spec.parentVersion ? registry.manifest(spec.parentVersion) : null;
@@ -197,8 +191,14 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
     const help = result.validationRows.length > 0 ? calibrateVersionHelp(set, result, helpScore, spec.helpRate ?? 0.02, seed) : null;
     if (help) draft.help = help.model;
     const weights = result.policy.weights();
-    const helpArrays = help ? { helpStates: help.states, ...(help.heads ? { helpHeads: help.heads } : {}) } : {};
-    if (help && opts.helpRollouts) draft.help = await calibrateHelpOnRollouts(draft, weights, helpArrays, help.model, opts.helpRollouts);
+    const helpArrays: HelpArrays = help ? { helpStates: help.states, ...(help.heads ? { helpHeads: help.heads } : {}) } : {};
+    let risk: Float32Array | undefined;
+    if (help && opts.helpRollouts) {
+      const calibrated = await calibrateHelpOnRollouts(draft, weights, helpArrays, help.model, opts.helpRollouts, seed);
+      draft.help = calibrated.model;
+      risk = calibrated.risk;
+      if (risk) helpArrays.helpRisk = risk;
+    }
     if (opts.evaluate) draft.evaluation = await opts.evaluate(draft, weights, helpArrays);
     let manifest: PolicyManifest;
     if (opts.outDir) {
@@ -208,27 +208,13 @@ export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJob
       await saveWeights(opts.outDir, draft.architecture, weights);
       if (help) saveHelpStates(opts.outDir, help.model, help.states);
       if (help?.model.ensemble) saveHelpHeads(opts.outDir, help.model.ensemble, help.heads);
-    } else if (opts.createVersion) manifest = await opts.createVersion(draft, weights, spec.version, help ? { states: help.states, heads: help.heads } : undefined);
-    else manifest = await registry.create(draft, weights, spec.version, help?.states, help?.heads);
+      if (draft.help?.risk) saveHelpRisk(opts.outDir, draft.help.risk, risk);
+    } else if (opts.createVersion) manifest = await opts.createVersion(draft, weights, spec.version, help ? { states: help.states, heads: help.heads, risk } : undefined);
+    else manifest = await registry.create(draft, weights, spec.version, help?.states, help?.heads, risk);
     return { manifest, summary, damaged, gapped };
   } finally {
     result.policy.dispose();
   }
-}
-
-/** The help model with its raising score's threshold set on the candidate's own rollouts. */
-async function calibrateHelpOnRollouts(draft: NewPolicyManifest, weights: Float32Array[], arrays: Pick<LoadedPolicy, 'helpStates' | 'helpHeads'>, model: HelpModel, o: HelpRolloutsOption): Promise<HelpModel> {
-  const { novelty, ensemble } = raisingScores(model);
-  if (novelty && ensemble) throw new Error("help calibration on rollouts takes one raising score: train with helpScore 'ensemble' or 'novelty', not 'both'");
-  const score = ensemble ? 'ensemble' : 'novelty';
-  const traces = await o.run(draft, weights, arrays, score);
-  const calibrate = (stepThreshold: number) => calibrateOnRollouts(traces, { ...o, stepThreshold });
-  if (score === 'novelty') {
-    const { threshold, calibration } = calibrate(model.threshold);
-    return { ...model, threshold, rollouts: calibration };
-  }
-  const { threshold, calibration } = calibrate(model.ensemble!.threshold);
-  return { ...model, ensemble: { ...model.ensemble!, threshold, rollouts: calibration } };
 }
 
 /**

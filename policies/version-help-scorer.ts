@@ -1,5 +1,6 @@
 import { DisagreementScorer, NoveltyScorer, raisingScores, type HelpModel } from './help-model.ts';
 import type { LoadedPolicy } from './policy-registry.ts';
+import { RiskScorer } from './risk-model.ts';
 
 /** One help score of a tick: the value, the version's calibrated threshold for it, and whether it raises requests. */
 export interface HelpScoreReading {
@@ -17,14 +18,17 @@ export interface HelpScoreReading {
 export interface PolicyUncertainty extends HelpScoreReading {
   /** the ensemble disagreement (policy.json `help.ensemble`); absent for versions without one */
   ensemble?: HelpScoreReading;
+  /** the learned risk of failure (policy.json `help.risk`); absent for versions without one */
+  risk?: HelpScoreReading;
 }
 
-/** The help scorers of one loaded version (novelty, and the ensemble when policy.json has one). */
+/** The help scorers of one loaded version (novelty, and the ensemble and the failure risk when policy.json has them). */
 export class VersionHelpScorer {
   readonly #novelty: NoveltyScorer;
   readonly #method: string;
   readonly #raisesNovelty: boolean;
   readonly #ensemble: { scorer: DisagreementScorer; method: string; raises: boolean } | null;
+  readonly #risk: { scorer: RiskScorer; method: string; raises: boolean } | null;
 
   /** `help` is `lp.manifest.help`, checked present by the caller. */
   constructor(lp: LoadedPolicy, help: HelpModel) {
@@ -38,9 +42,13 @@ export class VersionHelpScorer {
     this.#ensemble = help.ensemble && lp.helpHeads
       ? { scorer: new DisagreementScorer(help.ensemble, lp.helpHeads, m.normalization), method: help.ensemble.method, raises: raises.ensemble }
       : null;
+    if (help.risk && !lp.helpRisk) throw new Error(`policy version '${m.version}': policy.json has a failure-risk model but its weights (${help.risk.file}) were not loaded`);
+    this.#risk = help.risk && lp.helpRisk
+      ? { scorer: new RiskScorer(help.risk, lp.helpRisk, m.normalization), method: help.risk.method, raises: raises.risk }
+      : null;
   }
 
-  /** Scores the raw feature row at `offset` into `u` (reused tick after tick: nothing is allocated once `u.ensemble` exists). */
+  /** Scores the raw feature row at `offset` into `u` (reused tick after tick: nothing is allocated once `u.ensemble` and `u.risk` exist). */
   scoreInto(features: Float32Array, offset: number, u: PolicyUncertainty): void {
     u.score = this.#novelty.score(features, offset);
     u.threshold = this.#novelty.threshold;
@@ -54,11 +62,20 @@ export class VersionHelpScorer {
       r.method = e.method;
       r.raises = e.raises;
     } else if (u.ensemble) delete u.ensemble;
+    const k = this.#risk;
+    if (k) {
+      const r = u.risk ?? (u.risk = { score: 0, threshold: 0, method: '', raises: false });
+      r.score = k.scorer.score(features, offset);
+      r.threshold = k.scorer.threshold;
+      r.method = k.method;
+      r.raises = k.raises;
+    } else if (u.risk) delete u.risk;
   }
 
   /** Runs the scorers so V8 optimizes them before the first real tick. */
   warm(features: Float32Array): void {
     this.#novelty.score(features, 0);
     this.#ensemble?.scorer.score(features, 0);
+    this.#risk?.scorer.score(features, 0);
   }
 }

@@ -148,11 +148,12 @@ export const HelpRequestSchema = Type.Object(
 );
 export type HelpRequest = Static<typeof HelpRequestSchema>;
 
-/** The running policy's two uncertainty scores on the robot's last tick (robot status: docs/protocol.md "Help scores"). */
+/** The running policy's uncertainty scores on the robot's last tick (robot status: docs/protocol.md "Help scores"). */
 export const HelpScoresSchema = Type.Object(
   {
     helpScore: Type.Union([Type.Number(), Type.Null()], { description: "the novelty of the last observation against the version's training states (null: the version has no help model)" }),
     helpEnsembleScore: Type.Union([Type.Number(), Type.Null()], { description: "the disagreement of the version's ensemble heads on the last observation (null: the version has no ensemble heads)" }),
+    helpRiskScore: Type.Optional(Type.Union([Type.Number(), Type.Null()], { description: "the version's learned probability that this episode fails, on the last observation (absent or null: no failure-risk model)" })),
   },
   { $id: 'takeover/HelpScores' },
 );
@@ -199,6 +200,7 @@ export const StateSchema = Type.Object(
     help: Type.Optional(HelpRequestSchema),
     helpScore: Type.Optional(Type.Number({ description: "the policy's novelty score on this tick (absent: the version has no help model)" })),
     helpEnsembleScore: Type.Optional(Type.Number({ description: "the disagreement of the version's ensemble heads on this tick (absent: no ensemble heads)" })),
+    helpRiskScore: Type.Optional(Type.Number({ description: "the version's learned failure risk on this tick (absent: no failure-risk model)" })),
   },
   { $id: 'takeover/State' },
 );

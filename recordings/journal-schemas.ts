@@ -79,6 +79,7 @@ export const StepStateSchema = Type.Object(
     recovery: Type.Optional(Type.Boolean()),
     helpScore: Type.Optional(Type.Number({ description: "the policy's uncertainty score this step (versions with a help model)" })),
     helpEnsembleScore: Type.Optional(Type.Number({ description: "the policy's ensemble disagreement this step (versions with a help ensemble)" })),
+    helpRiskScore: Type.Optional(Type.Number({ description: "the policy's learned failure risk this step (versions with a failure-risk model)" })),
     helpOpen: Type.Optional(Type.Boolean({ description: 'a help request was open during this step' })),
     label: Type.Optional(Type.Array(Type.Number(), { minItems: 7, maxItems: 7, description: 'training target when it is not the executed action (noise-injected demos): the clean expert action' })),
     physicsState: Type.Optional(

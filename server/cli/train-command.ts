@@ -17,6 +17,7 @@ import { describeBackend, initBackend } from '../../policies/backend.ts';
 import { parseEpisodeQuery } from '../../policies/episode-query.ts';
 import { parseWeighting } from '../../policies/sirius-weights.ts';
 import { runTrainingJob, type JobProgress, type TrainingJobSpec } from '../../policies/training-job.ts';
+import type { HelpScoreChoice } from '../../policies/help-model.ts';
 import { openEpisodeJournals } from '../../recordings/open-episode-journals.ts';
 import { configuredObjectStore } from './configured-object-store.ts';
 import { intFlag, UsageError, type CliCommand } from './cli-command.ts';
@@ -91,6 +92,8 @@ export async function recordExpertDemos(
   return { recorded: episodes, successes };
 }
 
+const HELP_SCORES: readonly HelpScoreChoice[] = ['novelty', 'ensemble', 'both', 'risk', 'risk-or-ensemble'];
+
 const list = (s: string | undefined) => (s ? s.split(',').map((x) => Number(x.trim())) : undefined);
 
 /** `takeover train`: weighted behavioral cloning on recorded episodes; writes a new policy version. */
@@ -100,13 +103,14 @@ export const trainCommand: CliCommand = {
   usage:
     'takeover train --episodes QUERY [--weighting sirius|iwr|none] [--epochs N] [--seed N] [--batch-size N] [--hidden 256,256] [--lr X]\n' +
     '               [--parent VERSION] [--version NAME] [--task T] [--sim-demos N [--demo-seed-base N]] [--eval-episodes N [--eval-seed-base 10000]]\n' +
-    '               [--include-gapped] [--help-score novelty|ensemble|both] [--help-rate 0.02] [--help-rollouts N [--help-episode-rate 0.1] [--help-rollout-seed-base 20000]]\n' +
+    '               [--include-gapped] [--help-score novelty|ensemble|both|risk|risk-or-ensemble] [--help-rate 0.02] [--help-rollouts N [--help-episode-rate 0.1] [--help-rollout-seed-base 20000]]\n' +
     '               [--keep-epoch best|last] [--out DIR] [--json]\n' +
     '  QUERY: key=value filters of the catalog, e.g. task=place,kind=demo,outcome=success (or all)\n' +
     '  --sim-demos N first records N scripted-expert demos of --task through the recordings pipeline\n' +
     '  --eval-episodes N evaluates the trained policy in the simulator before writing it (results go into policy.json)\n' +
     '  damaged journals are quarantined and reported, the rest train; --include-gapped also trains on episodes recovered with gaps\n' +
     '  --help-rollouts N sets the help threshold on N rollouts of the candidate instead: at most --help-episode-rate of the successful ones raise a request\n' +
+    '  --help-score risk (needs --help-rollouts) learns the risk of failure from those rollouts\' outcomes and raises on it; risk-or-ensemble: on either, each at half the rate\n' +
     '  --keep-epoch: the version keeps the epoch with the lowest validation loss (best, default) or the last\n' +
     '  --out DIR writes the version into DIR (building a shipped policy) instead of <data-dir>/policies/',
   options: {
@@ -155,7 +159,7 @@ export const trainCommand: CliCommand = {
     const lr = values.lr === undefined ? undefined : Number(values.lr);
     if (lr !== undefined && !(lr > 0)) throw new UsageError(`--lr takes a positive number, got '${String(values.lr)}'`);
     const helpScore = values['help-score'] as string | undefined;
-    if (helpScore !== undefined && helpScore !== 'novelty' && helpScore !== 'ensemble' && helpScore !== 'both') throw new UsageError(`--help-score takes novelty, ensemble or both, got '${helpScore}'`);
+    if (helpScore !== undefined && !HELP_SCORES.includes(helpScore as HelpScoreChoice)) throw new UsageError(`--help-score takes novelty, ensemble, both, risk or risk-or-ensemble, got '${helpScore}'`);
     const helpRate = values['help-rate'] === undefined ? undefined : Number(values['help-rate']);
     if (helpRate !== undefined && !(helpRate >= 0 && helpRate <= 0.5)) {
       throw new UsageError(`--help-rate takes the share of held-out steps a help score may exceed, from 0 to 0.5, got '${String(values['help-rate'])}'`);
@@ -163,7 +167,8 @@ export const trainCommand: CliCommand = {
     const helpRollouts = intFlag(values, 'help-rollouts', 0)!;
     const helpEpisodeRate = values['help-episode-rate'] === undefined ? 0.1 : Number(values['help-episode-rate']);
     if (!(helpEpisodeRate >= 0 && helpEpisodeRate <= 1)) throw new UsageError(`--help-episode-rate takes the share of successful rollouts that may raise a request, from 0 to 1, got '${String(values['help-episode-rate'])}'`);
-    if (helpRollouts > 0 && helpScore === 'both') throw new UsageError('--help-rollouts calibrates one raising score: use --help-score ensemble or novelty with it');
+    if (helpRollouts > 0 && helpScore === 'both') throw new UsageError('--help-rollouts calibrates one raising score: use --help-score ensemble, novelty or risk with it');
+    if ((helpScore === 'risk' || helpScore === 'risk-or-ensemble') && helpRollouts < 2) throw new UsageError(`--help-score ${helpScore} learns from the candidate's own rollouts: give --help-rollouts N (N >= 2; a few hundred, docs/training.md "Help model")`);
     const keepEpoch = values['keep-epoch'] as string | undefined;
     if (keepEpoch !== undefined && keepEpoch !== 'best' && keepEpoch !== 'last') throw new UsageError(`--keep-epoch takes best or last, got '${keepEpoch}'`);
     const spec: TrainingJobSpec = {
@@ -178,7 +183,7 @@ export const trainCommand: CliCommand = {
       version: values.version as string | undefined,
       task: task ?? null,
       ...(values['include-gapped'] === true ? { includeGapped: true } : {}),
-      ...(helpScore ? { helpScore } : {}),
+      ...(helpScore ? { helpScore: helpScore as HelpScoreChoice } : {}),
       ...(helpRate !== undefined ? { helpRate } : {}),
       ...(keepEpoch ? { keepEpoch } : {}),
     };

@@ -36,6 +36,7 @@ export function buildStateFrame(r: RobotRuntime, wallMs: number): StateMessage {
   // only for a version with a help model: the fleet view shows them next to each robot
   if (loop.helpScore !== null) frame.helpScore = loop.helpScore;
   if (loop.helpEnsembleScore !== null) frame.helpEnsembleScore = loop.helpEnsembleScore;
+  if (loop.helpRiskScore !== null) frame.helpRiskScore = loop.helpRiskScore;
   const b = loop.bridge;
   if (isDescribed(b) && b.isConnected) frame.bodies = b.bodyPoses([]);
   return frame;

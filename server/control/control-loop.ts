@@ -53,6 +53,8 @@ export class ControlLoop {
   helpScore: number | null = null;
   /** the ensemble disagreement on the last tick (null: the version has no ensemble) */
   helpEnsembleScore: number | null = null;
+  /** the failure risk on the last tick (null: the version has no failure-risk model) */
+  helpRiskScore: number | null = null;
   /** help requests of this robot's policy (docs/architecture.md "Help requests") */
   readonly help: HelpMonitor;
   readonly pipeline: CommandPipeline;
@@ -129,7 +131,7 @@ export class ControlLoop {
   status(): LoopStatus {
     return loopStatus({
       mode: this.#arb.mode, modeReason: this.#arb.reason, lease: this.#arb.lease, episode: this.episodes.current, recent: this.episodes.recent,
-      dt: this.dt, rate: this.rate, lateProposals: this.lateProposals, policyErrors: this.policyErrors, lastPolicyError: this.lastPolicyError, help: this.help.open, helpScore: this.helpScore, helpEnsembleScore: this.helpEnsembleScore, commandLatencyMs: this.commandLatencyMs,
+      dt: this.dt, rate: this.rate, lateProposals: this.lateProposals, policyErrors: this.policyErrors, lastPolicyError: this.lastPolicyError, help: this.help.open, helpScore: this.helpScore, helpEnsembleScore: this.helpEnsembleScore, helpRiskScore: this.helpRiskScore, commandLatencyMs: this.commandLatencyMs,
       bridge: this.bridge, rewind: this.rewinder.buffer,
     });
   }
@@ -235,7 +237,8 @@ export class ControlLoop {
       operatorId: this.#arb.lease, policyVersion: this.policy?.version ?? null, ...(this.#recovery ? { recovery: true } : {}),
       ...(label ? { label } : {}),
       ...(this.helpScore !== null ? { helpScore: this.helpScore } : {}),
-      ...(this.helpEnsembleScore !== null ? { helpEnsembleScore: this.helpEnsembleScore } : {}), ...(this.help.open ? { helpOpen: true } : {}),
+      ...(this.helpEnsembleScore !== null ? { helpEnsembleScore: this.helpEnsembleScore } : {}),
+      ...(this.helpRiskScore !== null ? { helpRiskScore: this.helpRiskScore } : {}), ...(this.help.open ? { helpOpen: true } : {}),
       ...(hasPhysicsState(this.bridge) ? { physicsState: this.bridge.physicsState() } : {}),
     });
   }
@@ -245,6 +248,7 @@ export class ControlLoop {
     const u: HelpScore | null = this.proposed && this.policy?.uncertainty ? this.policy.uncertainty() : null;
     this.helpScore = u ? u.score : null;
     this.helpEnsembleScore = u?.ensemble ? u.ensemble.score : null;
+    this.helpRiskScore = u?.risk ? u.risk.score : null;
     const before = this.help.open;
     const what = this.help.tick(u, now, Date.now(), this.#arb.mode === 'AUTONOMOUS');
     if (what === 'timed_out') this.#helpClosed(before, 'timed_out', null);

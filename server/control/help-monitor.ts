@@ -29,6 +29,8 @@ export interface HelpScore {
   raises?: boolean;
   /** the ensemble disagreement of the same tick, for versions with one (policies/help-model.ts) */
   ensemble?: HelpScore;
+  /** the learned risk of failure of the same tick, for versions with one (policies/risk-model.ts) */
+  risk?: HelpScore;
 }
 
 /**
@@ -74,13 +76,14 @@ export class HelpMonitor {
       }
       return null;
     }
-    const novelty = s && s.raises !== false && Number.isFinite(s.score) ? s : null;
-    const ensemble = s?.ensemble && s.ensemble.raises !== false && Number.isFinite(s.ensemble.score) ? s.ensemble : null;
-    if (!scoring || (!novelty && !ensemble)) {
+    const novelty = raising(s);
+    const ensemble = raising(s?.ensemble);
+    const risk = raising(s?.risk);
+    if (!scoring || (!novelty && !ensemble && !risk)) {
       this.#above = 0;
       return null;
     }
-    const crossed = moreOver(novelty, ensemble);
+    const crossed = moreOver(moreOver(novelty, ensemble), risk);
     if (crossed) {
       this.#above++;
       this.#below = 0;
@@ -116,6 +119,11 @@ export class HelpMonitor {
   }
 }
 
+/** The score if it raises requests and is a number, else null. */
+function raising(s: HelpScore | null | undefined): HelpScore | null {
+  return s && s.raises !== false && Number.isFinite(s.score) ? s : null;
+}
+
 /** Of the scores above their threshold, the one furthest over it (relative); null when none is. */
 function moreOver(a: HelpScore | null, b: HelpScore | null): HelpScore | null {
   const aOver = a !== null && a.score > a.threshold;
@@ -124,9 +132,10 @@ function moreOver(a: HelpScore | null, b: HelpScore | null): HelpScore | null {
   return aOver ? a : bOver ? b : null;
 }
 
-/** How a request's reason names a score: 'ensemble disagreement', or '<method> novelty'. */
+/** How a request's reason names a score: 'ensemble disagreement', 'failure risk', or '<method> novelty'. */
 function scoreName(method: string): string {
-  return method === 'ensemble-disagreement' ? 'ensemble disagreement' : `${method} novelty`;
+  if (method === 'ensemble-disagreement') return 'ensemble disagreement';
+  return method === 'failure-risk' ? 'failure risk' : `${method} novelty`;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -32,6 +32,8 @@ export interface LoopStatus {
   helpScore: number | null;
   /** the policy's last ensemble disagreement, null when the version has no ensemble heads */
   helpEnsembleScore: number | null;
+  /** the policy's last failure risk, absent or null when the version has no failure-risk model */
+  helpRiskScore?: number | null;
   commandLatencyP50Ms: number | null;
   commandLatencyP99Ms: number | null;
   link: { ready: boolean; reason: string };
@@ -61,7 +63,7 @@ export function linkOf(b: RobotBridge): { ready: boolean; reason: string } {
 /** Assembles a LoopStatus from the loop's parts (called by ControlLoop#status). */
 export function loopStatus(p: {
   mode: Mode; modeReason: string; lease: string | null; episode: EpisodeInfo | null; recent: ReadonlyArray<{ outcome: string }>; dt: number;
-  rate: RateMeter; lateProposals: number; policyErrors: number; lastPolicyError: string | null; help: HelpRequest | null; helpScore: number | null; helpEnsembleScore: number | null; commandLatencyMs: SampleRing; bridge: RobotBridge; rewind: RewindBuffer;
+  rate: RateMeter; lateProposals: number; policyErrors: number; lastPolicyError: string | null; help: HelpRequest | null; helpScore: number | null; helpEnsembleScore: number | null; helpRiskScore: number | null; commandLatencyMs: SampleRing; bridge: RobotBridge; rewind: RewindBuffer;
 }): LoopStatus {
   const { rate, episode: ep } = p;
   // one sort per ring: status is read often (REST) and the rings hold thousands of samples
@@ -74,7 +76,7 @@ export function loopStatus(p: {
     configuredRateHz: 1 / p.dt, measuredRateHz: num(rate.rateHz), rateOk: rateOk(rate.rateHz, 1 / p.dt),
     jitterP50Ms: ms(j50), jitterP99Ms: ms(j99), jitterP999Ms: ms(j999), jitterMaxMs: ms(jMax),
     ticks: rate.ticks, lateProposals: p.lateProposals, policyErrors: p.policyErrors, lastPolicyError: p.lastPolicyError,
-    help: p.help ? { ...p.help } : null, helpScore: p.helpScore, helpEnsembleScore: p.helpEnsembleScore,
+    help: p.help ? { ...p.help } : null, helpScore: p.helpScore, helpEnsembleScore: p.helpEnsembleScore, ...(p.helpRiskScore !== null ? { helpRiskScore: p.helpRiskScore } : {}),
     commandLatencyP50Ms: num(l50), commandLatencyP99Ms: num(l99),
     link: linkOf(p.bridge),
     rewind: { horizonS: p.rewind.horizonAvailable, bytes: p.rewind.bytes, exact: p.bridge.capabilities.restoreState },

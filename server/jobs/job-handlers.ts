@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PolicyRegistry, saveHelpHeads, saveHelpStates, saveWeights, writePolicyFolder } from '../../policies/policy-registry.ts';
+import { PolicyRegistry, saveHelpHeads, saveHelpRisk, saveHelpStates, saveWeights, writePolicyFolder } from '../../policies/policy-registry.ts';
 import { runTrainingJob, type JobProgress } from '../../policies/training-job.ts';
 import { PgCatalog } from '../../recordings/pg-catalog.ts';
 import { evaluatePolicy } from '../cli/eval-command.ts';
@@ -35,6 +35,7 @@ export async function runJob(spec: JobSpec, ctx: JobContext): Promise<JobOutcome
           // with its help model: on any server that runs it, the version asks for help as it was calibrated to
           if (draft.help) saveHelpStates(tmp, draft.help, help?.states);
           if (draft.help?.ensemble) saveHelpHeads(tmp, draft.help.ensemble, help?.heads);
+          if (draft.help?.risk) saveHelpRisk(tmp, draft.help.risk, help?.risk);
           return await ctx.store.publish(tmp, { jobId: ctx.jobId, version, reserved: builtins() });
         } finally {
           fs.rmSync(tmp, { recursive: true, force: true });

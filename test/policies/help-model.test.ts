@@ -114,12 +114,26 @@ describe('help calibration (ensemble disagreement)', () => {
     expect(Value.Check(HelpModelSchema, { ...novelty, ensemble: { ...model, heads: 1 } })).toBe(false);
   });
 
+  it('validates a failure-risk model beside them, and not one whose threshold is no probability', () => {
+    const novelty = calibrateHelp(train, heldOut, norm, { seed: 3 }).model;
+    const rollouts = { episodeRate: 0.1, minTicks: 3, task: 'place', seedBase: 20000, episodes: 10, successes: 8, flaggedSuccesses: 0, failures: 2, flaggedFailures: 2, stepThreshold: 0.5, stepFlaggedSuccesses: 1, stepFlaggedFailures: 2 };
+    const risk = { method: 'failure-risk', file: 'help-risk.bin', dim: D, hidden: [32, 32], threshold: 0.6, training: { episodes: 20, failures: 4, steps: 400, epochs: 20, seed: 0, folds: 3, heldOutBrier: 0.1 }, rollouts };
+    const withRisk = { ...novelty, ensemble: model, risk, raise: 'risk' };
+    expect(Value.Check(HelpModelSchema, withRisk)).toBe(true);
+    expect(raisingScores(withRisk as typeof novelty)).toEqual({ novelty: false, ensemble: false, risk: true });
+    expect(raisingScores({ ...withRisk, raise: 'risk-or-ensemble' } as typeof novelty)).toEqual({ novelty: false, ensemble: true, risk: true });
+    expect(() => raisingScores({ ...novelty, risk, raise: 'risk-or-ensemble' } as typeof novelty)).toThrow(/raises on 'risk-or-ensemble' but has no ensemble/);
+    expect(Value.Check(HelpModelSchema, { ...withRisk, risk: { ...risk, threshold: 1.5 } })).toBe(false);
+    expect(Value.Check(HelpModelSchema, { ...withRisk, risk: { ...risk, method: 'risk' } })).toBe(false);
+  });
+
   it('raises on the scores policy.json names; without `raise`, on both with an ensemble and on novelty without', () => {
     const novelty = calibrateHelp(train, heldOut, norm, { seed: 3 }).model;
-    expect(raisingScores(novelty)).toEqual({ novelty: true, ensemble: false });
-    expect(raisingScores({ ...novelty, ensemble: model })).toEqual({ novelty: true, ensemble: true });
-    expect(raisingScores({ ...novelty, ensemble: model, raise: 'ensemble' })).toEqual({ novelty: false, ensemble: true });
+    expect(raisingScores(novelty)).toEqual({ novelty: true, ensemble: false, risk: false });
+    expect(raisingScores({ ...novelty, ensemble: model })).toEqual({ novelty: true, ensemble: true, risk: false });
+    expect(raisingScores({ ...novelty, ensemble: model, raise: 'ensemble' })).toEqual({ novelty: false, ensemble: true, risk: false });
     expect(() => raisingScores({ ...novelty, raise: 'both' })).toThrow(/raises on 'both' but has no ensemble/);
+    expect(() => raisingScores({ ...novelty, ensemble: model, raise: 'risk' })).toThrow(/raises on 'risk' but has no failure-risk model/);
   });
 
   it('refuses actions that do not match the rows, no held-out steps, and a bad rate', () => {

@@ -114,4 +114,16 @@ describe('PgPolicyStore', () => {
     )).rejects.toThrow(/policy_versions_job_output/);
     expect(await store.names()).toEqual(['v1', 'v2', 'v3']);
   });
+
+  it('refuses a version with a failure-risk model, naming it, rather than publish it without its risk file', async () => {
+    const pool = await database();
+    const store = await PgPolicyStore.open(pool, 'w1');
+    const dir = folder('risky', null);
+    const m = JSON.parse(fs.readFileSync(path.join(dir, 'policy.json'), 'utf8')) as PolicyManifest;
+    const rollouts = { episodeRate: 0.1, minTicks: 3, task: 'place', seedBase: 20000, episodes: 10, successes: 8, flaggedSuccesses: 0, failures: 2, flaggedFailures: 2, stepThreshold: 0.5, stepFlaggedSuccesses: 1, stepFlaggedFailures: 2 };
+    const risk = { method: 'failure-risk' as const, file: 'help-risk.bin', dim: m.observation.dim, hidden: [4], threshold: 0.6, training: { episodes: 10, failures: 2, steps: 100, epochs: 1, seed: 0, folds: 3, heldOutBrier: 0.2 }, rollouts };
+    fs.writeFileSync(path.join(dir, 'policy.json'), JSON.stringify({ ...m, help: { ...m.help!, risk, raise: 'risk' } }));
+    await expect(store.publish(dir, {})).rejects.toThrow(/version 'risky' has a failure-risk model \(help-risk\.bin\), which the shared store cannot hold yet/);
+    expect(await store.names()).toEqual([]);
+  });
 });

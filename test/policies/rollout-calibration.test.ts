@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { calibrateOnRollouts, sustainedPeak, type RolloutTrace } from '../../policies/rollout-calibration.ts';
+import { calibrateOnRollouts, firstRaise, sustainedPeak, type RolloutTrace } from '../../policies/rollout-calibration.ts';
 
 /** The help monitor's rule, spelled out: `minTicks` ticks in a row strictly above the threshold. */
 function raises(scores: number[], threshold: number, minTicks: number): boolean {
@@ -25,6 +25,29 @@ describe('rollout calibration', () => {
         expect(sustainedPeak(scores, k) > t).toBe(raises(scores, t, k));
       }),
     );
+  });
+
+  it('firstRaise: the tick a request is raised at, -1 exactly when the episode never raises', () => {
+    expect(firstRaise([0.1, 0.9, 0.8, 0.7, 0.9], 0.5, 3)).toBe(3);
+    expect(firstRaise([0.9, 0.9, 0.1, 0.9, 0.9], 0.5, 3)).toBe(-1);
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 40 }), fc.integer({ min: 1, max: 5 }), fc.double({ min: 0, max: 1, noNaN: true }), (scores, k, t) => {
+        const at = firstRaise(scores, t, k);
+        expect(at >= 0).toBe(raises(scores, t, k));
+        if (at >= 0) {
+          expect(scores.slice(at - k + 1, at + 1).every((s) => s > t)).toBe(true);
+          expect(raises(scores.slice(0, at), t, k)).toBe(false);
+        }
+      }),
+    );
+  });
+
+  it('records when the flagged failed rollouts first raise', () => {
+    const traces = [{ failed: false, scores: [0, 0, 0, 0] }, { failed: true, scores: [0, 1, 1, 1, 1] }, { failed: true, scores: [1, 1, 1] }, { failed: true, scores: [0, 0, 0] }];
+    const { calibration } = calibrateOnRollouts(traces, { ...base, episodeRate: 0 });
+    expect(calibration.flaggedFailures).toBe(2);
+    expect(calibration.failureFirstRaise).toEqual({ mean: 2.5, median: 2.5, min: 2, max: 3 });
+    expect(calibrateOnRollouts([{ failed: false, scores: [0, 0, 0] }], { ...base, episodeRate: 0 }).calibration.failureFirstRaise).toBeUndefined();
   });
 
   it('sets the lowest threshold at which at most the given share of successful rollouts raise', () => {

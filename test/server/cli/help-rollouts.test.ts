@@ -4,7 +4,7 @@ import { evaluatePolicy } from '../../../server/cli/eval-command.ts';
 import { PolicyRegistry } from '../../../policies/policy-registry.ts';
 
 describe('simHelpRollouts', () => {
-  it("plays the candidate through the control loop and keeps each rollout's outcome and per-tick scores", async () => {
+  it("plays the candidate through the control loop and keeps each rollout's outcome, per-tick scores and features", async () => {
     const p = await new PolicyRegistry({ dataDir: '/nonexistent-takeover-data' }).load('default');
     const run = simHelpRollouts('place', 3, 20000, false);
     const traces = await run(p.manifest, p.weights, { helpStates: p.helpStates, helpHeads: p.helpHeads }, 'ensemble');
@@ -12,5 +12,10 @@ describe('simHelpRollouts', () => {
     expect(traces.map((t) => t.failed)).toEqual([20000, 20001, 20002].map((s) => (e.failedSeeds ?? []).includes(s)));
     expect(traces.reduce((n, t) => n + t.scores.length, 0)).toBe(Math.round(e.meanEpisodeLength * 3));
     for (const t of traces) expect(Array.from(t.scores).every((s) => Number.isFinite(s) && s >= 0)).toBe(true);
+    // and the observation features of every tick, for the failure-risk model
+    for (const t of traces) {
+      expect(t.features!.length).toBe(t.scores.length * p.manifest.observation.dim);
+      expect(t.features!.every(Number.isFinite)).toBe(true);
+    }
   }, 120_000);
 });

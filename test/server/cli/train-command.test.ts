@@ -23,6 +23,16 @@ describe('takeover train', () => {
     const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
     const code = await main(['train', '--episodes', 'all', '--data-dir', dir, '--help-score', 'vibes']).finally(() => spy.mockRestore());
     expect(code).toBe(2);
-    expect(err.join('')).toContain("--help-score takes novelty, ensemble or both, got 'vibes'");
+    expect(err.join('')).toContain("--help-score takes novelty, ensemble, both, risk or risk-or-ensemble, got 'vibes'");
+  });
+
+  it('refuses --help-score risk without rollouts to learn from, before training', async () => {
+    for (const extra of [[], ['--help-rollouts', '1']]) {
+      const err: string[] = [];
+      const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
+      const code = await main(['train', '--episodes', 'all', '--data-dir', dir, '--help-score', 'risk', ...extra]).finally(() => spy.mockRestore());
+      expect(code, extra.join(' ')).toBe(2);
+      expect(err.join(''), extra.join(' ')).toContain("--help-score risk learns from the candidate's own rollouts: give --help-rollouts N (N >= 2");
+    }
   });
 });

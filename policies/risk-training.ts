@@ -1,0 +1,144 @@
+import { Adam } from './adam.ts';
+import { SeededRandom } from '../core/seeded-random.ts';
+import { MlpGradient, paramLayout } from './mlp-gradient.ts';
+import { normalizeInputs, type Normalization } from './normalization.ts';
+import { calibrateOnRollouts, type RolloutTrace } from './rollout-calibration.ts';
+import { HELP_RISK_FILE, riskArchitecture, RiskScorer, type RiskHelp } from './risk-model.ts';
+
+export interface RiskFitOptions {
+  /** hidden ReLU layers (default 32, 32: a few hundred episodes of one policy are little data) */
+  hidden?: number[];
+  epochs?: number;
+  batchSize?: number;
+  learningRate?: number;
+  seed?: number;
+}
+
+const FIT_DEFAULTS = { hidden: [32, 32], epochs: 20, batchSize: 256, learningRate: 1e-3, seed: 0 };
+
+/**
+ * Fits the failure-risk MLP on `n` rows of raw features (`x`, normalized here with the policy's
+ * input normalization) labelled 1 (the episode failed) or 0: the trainer's weighted MSE on the
+ * tanh output against +1 / -1 (the MLP trainer of policies/mlp-gradient.ts and Adam), so the
+ * output estimates 2p - 1. Returns the parameters, flat (W0, b0, W1, b1, ...).
+ */
+export function fitRiskModel(x: Float32Array, failed: ArrayLike<number>, norm: Pick<Normalization, 'inputMean' | 'inputStd'>, opts: RiskFitOptions = {}): Float32Array {
+  const o = { ...FIT_DEFAULTS, ...Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) } as typeof FIT_DEFAULTS;
+  const d = norm.inputMean.length;
+  const n = failed.length;
+  if (n < 1 || x.length !== n * d) throw new Error(`fitRiskModel: ${x.length} features are not ${n} rows of ${d}`);
+  const arch = riskArchitecture(d, o.hidden);
+  const layout = paramLayout(arch);
+  const rng = new SeededRandom(o.seed);
+  // Glorot-uniform weights, zero biases, as policies/mlp-policy.ts initializes a policy
+  const params = new Float32Array(layout.size);
+  layout.shapes.forEach((s, i) => {
+    if (s.length !== 2) return;
+    const limit = Math.sqrt(6 / (s[0] + s[1]));
+    for (let k = 0; k < s[0] * s[1]; k++) params[layout.offsets[i] + k] = (rng.next() * 2 - 1) * limit;
+  });
+  const y = Float32Array.from({ length: n }, (_, i) => (failed[i] ? 1 : -1));
+  const gradient = new MlpGradient(arch, { x: normalizeInputs({ ...norm, outputOffset: [], outputScale: [] }, x, n), y, w: new Float32Array(n).fill(1), inputDim: d, outputDim: 1 });
+  const adam = new Adam(layout.size, { learningRate: o.learningRate });
+  const grad = new Float32Array(layout.size);
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  for (let epoch = 0; epoch < o.epochs; epoch++) {
+    rng.shuffle(order);
+    for (let start = 0; start < n; start += o.batchSize) {
+      gradient.compute(params, order.subarray(start, Math.min(n, start + o.batchSize)), grad);
+      adam.step(params, grad);
+    }
+  }
+  return params;
+}
+
+export interface RiskCalibrationOptions extends RiskFitOptions {
+  /** share of successful rollouts allowed to raise a request */
+  episodeRate: number;
+  minTicks: number;
+  task: string;
+  seedBase: number;
+  /** folds of the cross-fitting (default 3): each rollout is scored by a model that did not train on it */
+  folds?: number;
+}
+
+/**
+ * Trains the risk model on the rollouts and sets its threshold on rollouts it did not train on,
+ * by cross-fitting: the rollouts are dealt into `folds` folds by episode (failed and successful
+ * apart, so every fold gets its share of the few failures); each fold is scored by a model
+ * fitted on the other folds, and the threshold is the lowest at which at most `episodeRate` of
+ * the successful rollouts, so scored, raise a request (calibrateOnRollouts). The model stored is
+ * then fitted on all of them. Every tick of a rollout carries its episode's outcome; every trace
+ * needs its features.
+ */
+export function calibrateRiskOnRollouts(traces: readonly RolloutTrace[], norm: Pick<Normalization, 'inputMean' | 'inputStd'>, o: RiskCalibrationOptions): { model: RiskHelp; weights: Float32Array } {
+  const d = norm.inputMean.length;
+  for (const t of traces) {
+    if (!t.features || t.features.length !== t.scores.length * d) throw new Error(`a rollout of ${t.scores.length} ticks has ${t.features?.length ?? 'no'} features, not ${d} per tick: the failure-risk model learns from them`);
+  }
+  const folds = o.folds ?? 3;
+  const fold = foldsOf(traces, folds, o.seed ?? 0);
+  const hidden = o.hidden ?? FIT_DEFAULTS.hidden;
+  let sq = 0;
+  let steps = 0;
+  const scored: RolloutTrace[] = traces.map((t) => ({ failed: t.failed, scores: new Float64Array(t.scores.length) }));
+  for (let k = 0; k < folds; k++) {
+    const train = traces.filter((_, i) => fold[i] !== k);
+    if (!train.some((t) => t.failed) || !train.some((t) => !t.failed)) {
+      throw new Error(`the failure-risk model needs failed and successful rollouts to learn from in every fold: ${traces.filter((t) => t.failed).length} of ${traces.length} failed`);
+    }
+    const rows = finiteRows(train, d);
+    const scorer = new RiskScorer({ threshold: 0, dim: d, hidden }, fitRiskModel(rows.x, rows.failed, norm, o), norm);
+    traces.forEach((t, i) => {
+      if (fold[i] !== k) return;
+      const out = scored[i].scores as Float64Array;
+      for (let r = 0; r < out.length; r++) {
+        out[r] = scorer.score(t.features!, r * d);
+        if (Number.isFinite(out[r])) {
+          sq += (out[r] - (t.failed ? 1 : 0)) ** 2;
+          steps++;
+        }
+      }
+    });
+  }
+  const { threshold, calibration } = calibrateOnRollouts(scored, { episodeRate: o.episodeRate, minTicks: o.minTicks, task: o.task, seedBase: o.seedBase, stepThreshold: 0.5 });
+  const all = finiteRows(traces, d);
+  const weights = fitRiskModel(all.x, all.failed, norm, o);
+  return {
+    model: {
+      method: 'failure-risk', file: HELP_RISK_FILE, dim: d, hidden: [...hidden], threshold: Math.min(1, threshold),
+      training: { episodes: traces.length, failures: traces.filter((t) => t.failed).length, steps: all.failed.length, epochs: o.epochs ?? FIT_DEFAULTS.epochs, seed: o.seed ?? 0, folds, heldOutBrier: steps ? sq / steps : 0 },
+      rollouts: calibration,
+    },
+    weights,
+  };
+}
+
+/** Seeded fold of each rollout (0 .. folds - 1), dealt round-robin over the failed and the successful rollouts apart. */
+export function foldsOf(traces: readonly RolloutTrace[], folds: number, seed: number): Int32Array {
+  if (!Number.isInteger(folds) || folds < 2) throw new Error(`cross-fitting needs at least 2 folds, got ${folds}`);
+  const rng = new SeededRandom(seed);
+  const fold = new Int32Array(traces.length);
+  let next = 0;
+  for (const failed of [true, false]) {
+    const group = Int32Array.from(traces.flatMap((t, i) => (t.failed === failed ? [i] : [])));
+    for (const i of rng.shuffle(group)) fold[i] = next++ % folds;
+  }
+  return fold;
+}
+
+/** The rollouts' ticks as training rows, leaving out ticks with a non-finite feature (no observation). */
+function finiteRows(traces: readonly RolloutTrace[], d: number): { x: Float32Array; failed: Uint8Array } {
+  const x: number[] = [];
+  const failed: number[] = [];
+  for (const t of traces) {
+    const f = t.features!;
+    for (let r = 0; r < t.scores.length; r++) {
+      const row = f.subarray(r * d, r * d + d);
+      if (!row.every(Number.isFinite)) continue;
+      for (const v of row) x.push(v);
+      failed.push(t.failed ? 1 : 0);
+    }
+  }
+  return { x: Float32Array.from(x), failed: Uint8Array.from(failed) };
+}

@@ -1,0 +1,112 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { initBackend } from '../../policies/backend.ts';
+import { firstRaise, type RolloutTrace } from '../../policies/rollout-calibration.ts';
+import { RiskScorer, riskWeightCount } from '../../policies/risk-model.ts';
+import { calibrateRiskOnRollouts, fitRiskModel, foldsOf } from '../../policies/risk-training.ts';
+import { SeededRandom } from '../../core/seeded-random.ts';
+
+const D = 3;
+const norm = { inputMean: [0, 0, 0], inputStd: [1, 1, 1] };
+
+/**
+ * Rollouts with a planted outcome: an episode fails exactly when its feature x (the first) is
+ * above 0; x is fixed over the episode (|x| at least 0.2: a margin), the other features are noise.
+ */
+function plantedRollouts(count: number, seed: number, ticks = 12): RolloutTrace[] {
+  const rng = new SeededRandom(seed);
+  return Array.from({ length: count }, () => {
+    const x = (rng.next() < 0.5 ? -1 : 1) * rng.uniform(0.2, 1);
+    const features = new Float32Array(ticks * D);
+    for (let t = 0; t < ticks; t++) {
+      features[t * D] = x;
+      features[t * D + 1] = rng.gaussian();
+      features[t * D + 2] = t / ticks;
+    }
+    return { failed: x > 0, scores: new Float64Array(ticks), features };
+  });
+}
+
+/** The help monitor's rule: `minTicks` ticks in a row strictly above. */
+const raises = (scores: ArrayLike<number>, threshold: number, minTicks: number) => firstRaise(scores, threshold, minTicks) >= 0;
+
+describe('failure-risk model', () => {
+  beforeAll(async () => {
+    await initBackend({ force: '' });
+  });
+
+  it('learns a planted separable outcome: high risk where x > 0, low where x < 0', () => {
+    const traces = plantedRollouts(60, 1);
+    const rows = traces.flatMap((t) => Array.from({ length: t.scores.length }, (_, i) => ({ x: t.features!.subarray(i * D, i * D + D), failed: t.failed })));
+    const x = new Float32Array(rows.length * D);
+    rows.forEach((r, i) => x.set(r.x, i * D));
+    const weights = fitRiskModel(x, rows.map((r) => (r.failed ? 1 : 0)), norm, { hidden: [16], epochs: 100, learningRate: 1e-2, seed: 3 });
+    expect(weights.length).toBe(riskWeightCount({ dim: D, hidden: [16] }));
+    const scorer = new RiskScorer({ threshold: 0.5, dim: D, hidden: [16] }, weights, norm);
+    for (const [x0, fails] of [[0.8, true], [0.5, true], [0.3, true], [-0.3, false], [-0.5, false], [-0.8, false]] as const) {
+      const p = scorer.score(Float32Array.of(x0, 0, 0.5));
+      expect(p).toBeGreaterThanOrEqual(0);
+      expect(p).toBeLessThanOrEqual(1);
+      if (fails) expect(p, `x ${x0}`).toBeGreaterThan(0.8);
+      else expect(p, `x ${x0}`).toBeLessThan(0.2);
+    }
+  });
+
+  it('is deterministic for a seed', () => {
+    const x = Float32Array.from({ length: 40 * D }, (_, i) => Math.sin(i));
+    const y = Array.from({ length: 40 }, (_, i) => i % 2);
+    expect(fitRiskModel(x, y, norm, { hidden: [4], epochs: 2, seed: 5 })).toEqual(fitRiskModel(x, y, norm, { hidden: [4], epochs: 2, seed: 5 }));
+  });
+
+  it('deals rollouts into folds by episode, failed and successful apart, each outcome spread evenly', () => {
+    fc.assert(
+      fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 60 }), fc.integer({ min: 2, max: 5 }), fc.integer(), (outcomes, folds, seed) => {
+        const traces = outcomes.map((failed) => ({ failed, scores: [0] }));
+        const fold = foldsOf(traces, folds, seed);
+        expect(fold.every((f) => f >= 0 && f < folds)).toBe(true);
+        for (const failed of [true, false]) {
+          const sizes = Array.from({ length: folds }, (_, k) => traces.filter((t, i) => t.failed === failed && fold[i] === k).length);
+          expect(Math.max(...sizes) - Math.min(...sizes)).toBeLessThanOrEqual(1);
+        }
+        expect(foldsOf(traces, folds, seed)).toEqual(fold);
+      }),
+    );
+  });
+
+  it('sets its threshold on rollouts each scored by a model not trained on them, within the episode rate', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1000 }), fc.double({ min: 0, max: 0.5, noNaN: true }), (seed, episodeRate) => {
+        const traces = plantedRollouts(45, seed);
+        if (traces.filter((t) => t.failed).length < 6 || traces.filter((t) => !t.failed).length < 6) return;
+        const { model } = calibrateRiskOnRollouts(traces, norm, { episodeRate, minTicks: 3, task: 'place', seedBase: 20000, seed, hidden: [16], epochs: 60, learningRate: 1e-2 });
+        const ok = traces.filter((t) => !t.failed).length;
+        expect(model.rollouts).toMatchObject({ episodes: 45, successes: ok, failures: 45 - ok, stepThreshold: 0.5 });
+        expect(model.rollouts.flaggedSuccesses).toBeLessThanOrEqual(Math.floor(episodeRate * ok));
+        expect(model.training).toMatchObject({ episodes: 45, failures: 45 - ok, folds: 3, steps: 45 * 12 });
+        // the outcome is in the state from the first tick: out of fold, the failures raise at once
+        expect(model.rollouts.flaggedFailures).toBeGreaterThanOrEqual(45 - ok - 2);
+        expect(model.rollouts.failureFirstRaise?.min).toBe(2);
+      }),
+      { numRuns: 5 },
+    );
+  });
+
+  it('the stored model on fresh rollouts: the successes raise near the episode rate, the failures raise at once', () => {
+    for (const seed of [1, 2, 3]) {
+      const { model, weights } = calibrateRiskOnRollouts(plantedRollouts(90, seed), norm, { episodeRate: 0.1, minTicks: 3, task: 'place', seedBase: 20000, seed, hidden: [16], epochs: 60, learningRate: 1e-2 });
+      const scorer = new RiskScorer(model, weights, norm);
+      const fresh = plantedRollouts(200, seed + 7777).map((t) => ({ failed: t.failed, scores: Array.from({ length: t.scores.length }, (_, i) => scorer.score(t.features!, i * D)) }));
+      const ok = fresh.filter((t) => !t.failed);
+      const failed = fresh.filter((t) => t.failed);
+      // a threshold set on some 45 successes holds on new ones within sampling error (0.1 here)
+      expect(ok.filter((t) => raises(t.scores, model.threshold, 3)).length / ok.length, `seed ${seed}`).toBeLessThanOrEqual(0.2);
+      expect(failed.filter((t) => firstRaise(t.scores, model.threshold, 3) === 2).length / failed.length, `seed ${seed}`).toBeGreaterThanOrEqual(0.9);
+    }
+  });
+
+  it('refuses rollouts without features, and training rollouts of one outcome only', () => {
+    expect(() => calibrateRiskOnRollouts([{ failed: true, scores: [0, 0] }], norm, { episodeRate: 0.1, minTicks: 3, task: 'place', seedBase: 0 })).toThrow(/has no features, not 3 per tick/);
+    const allOk = plantedRollouts(9, 2).map((t) => ({ ...t, failed: false }));
+    expect(() => calibrateRiskOnRollouts(allOk, norm, { episodeRate: 0.1, minTicks: 3, task: 'place', seedBase: 0 })).toThrow(/needs failed and successful rollouts to learn from in every fold: 0 of 9 failed/);
+  });
+});
