@@ -22,6 +22,26 @@ export interface PolicyUncertainty extends HelpScoreReading {
   risk?: HelpScoreReading;
 }
 
+/** A second score of the version (the ensemble, the failure risk): its scorer, name and whether it raises. */
+interface SubScorer {
+  scorer: { score(features: Float32Array, offset: number): number; readonly threshold: number };
+  method: string;
+  raises: boolean;
+}
+
+/** Scores `sub` into `u[key]`, reusing the reading object; drops the key when the version has no such score. */
+function scoreSub(u: PolicyUncertainty, key: 'ensemble' | 'risk', sub: SubScorer | null, features: Float32Array, offset: number): void {
+  if (!sub) {
+    if (u[key]) delete u[key];
+    return;
+  }
+  const r = u[key] ?? (u[key] = { score: 0, threshold: 0, method: '', raises: false });
+  r.score = sub.scorer.score(features, offset);
+  r.threshold = sub.scorer.threshold;
+  r.method = sub.method;
+  r.raises = sub.raises;
+}
+
 /** The help scorers of one loaded version (novelty, and the ensemble and the failure risk when policy.json has them). */
 export class VersionHelpScorer {
   readonly #novelty: NoveltyScorer;
@@ -54,22 +74,8 @@ export class VersionHelpScorer {
     u.threshold = this.#novelty.threshold;
     u.method = this.#method;
     u.raises = this.#raisesNovelty;
-    const e = this.#ensemble;
-    if (e) {
-      const r = u.ensemble ?? (u.ensemble = { score: 0, threshold: 0, method: '', raises: false });
-      r.score = e.scorer.score(features, offset);
-      r.threshold = e.scorer.threshold;
-      r.method = e.method;
-      r.raises = e.raises;
-    } else if (u.ensemble) delete u.ensemble;
-    const k = this.#risk;
-    if (k) {
-      const r = u.risk ?? (u.risk = { score: 0, threshold: 0, method: '', raises: false });
-      r.score = k.scorer.score(features, offset);
-      r.threshold = k.scorer.threshold;
-      r.method = k.method;
-      r.raises = k.raises;
-    } else if (u.risk) delete u.risk;
+    scoreSub(u, 'ensemble', this.#ensemble, features, offset);
+    scoreSub(u, 'risk', this.#risk, features, offset);
   }
 
   /** Runs the scorers so V8 optimizes them before the first real tick. */
