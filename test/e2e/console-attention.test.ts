@@ -41,13 +41,14 @@ describe('fleet view led by the attention queue', () => {
     const loop = srv.app.fleet.get('arm3').loop;
     const status = loop.status.bind(loop);
     loop.status = () => ({ ...status(), help: HELP }) as LoopStatus;
-    // the policy's two scores, as a version with a help model leaves them after each tick (state frames carry them)
+    // the policy's scores, as a version with a help model and a failure-risk model leaves them after each tick (state frames carry them)
     loop.on('tick', (l) => {
       l.helpScore = 0.1234;
       l.helpEnsembleScore = 0.41;
+      l.helpRiskScore = 0.9;
     });
     await poll(order).toEqual(['arm3', 'arm0', 'arm1', 'arm2', 'arm4']);
-    await poll(() => page.locator('.tile[data-robot="arm3"] [data-field="helpScores"]').textContent()).toBe('0.123 / 0.410');
+    await poll(() => page.locator('.tile[data-robot="arm3"] [data-field="helpScores"]').textContent()).toBe('0.123 / 0.410 / risk 0.900');
     expect(await page.locator('.tile[data-robot="arm0"] [data-field="helpScores"]').textContent()).toBe('–');
     await poll(() => alertsOf('help').getAttribute('data-robot')).toBe('arm3');
     expect(await page.locator('.tile[data-robot="arm3"] [data-field="help"]').textContent()).toContain(HELP.reason);

@@ -18,10 +18,10 @@ export function pollRobotStatus(token: string, robotId: string, onStatus: (s: Po
     try {
       const res = await fetch(`/api/robots/${encodeURIComponent(robotId)}`, { headers: { authorization: `Bearer ${token}` } });
       if (!res.ok) return;
-      const body = (await res.json()) as { status?: { rewind?: { horizonS?: unknown }; helpScore?: unknown; helpEnsembleScore?: unknown } };
+      const body = (await res.json()) as { status?: { rewind?: { horizonS?: unknown }; helpScore?: unknown; helpEnsembleScore?: unknown; helpRiskScore?: unknown } };
       const s = body.status;
       if (stopped || typeof s?.rewind?.horizonS !== 'number') return;
-      onStatus({ horizonS: s.rewind.horizonS, helpScore: numOrNull(s.helpScore), helpEnsembleScore: numOrNull(s.helpEnsembleScore) });
+      onStatus({ horizonS: s.rewind.horizonS, helpScore: numOrNull(s.helpScore), helpEnsembleScore: numOrNull(s.helpEnsembleScore), helpRiskScore: numOrNull(s.helpRiskScore) });
     } catch {
       // the socket shows connection trouble; the view keeps the last values
     }

@@ -37,11 +37,12 @@ export interface PanelStats {
   helpScores: HelpScores | null;
 }
 
-/** The policy's two help scores as the panel shows them: "novelty / ensemble", '–' for one the version lacks. */
+/** The policy's help scores as the panel shows them: "novelty / ensemble", then "/ risk" for a version with a failure-risk model; '–' for one the version lacks. */
 export function helpScoresText(h: HelpScores | null): string {
-  if (!h || (h.helpScore === null && h.helpEnsembleScore === null)) return '–';
+  const risk = h?.helpRiskScore ?? null;
+  if (!h || (h.helpScore === null && h.helpEnsembleScore === null && risk === null)) return '–';
   const f = (x: number | null) => (x === null ? '–' : x.toFixed(3));
-  return `${f(h.helpScore)} / ${f(h.helpEnsembleScore)}`;
+  return `${f(h.helpScore)} / ${f(h.helpEnsembleScore)}${risk === null ? '' : ` / risk ${f(risk)}`}`;
 }
 
 /** The mode banner, the big control buttons and the measured numbers of the robot view. */
@@ -85,7 +86,7 @@ export class ControlPanel {
       h('div', { class: 'stats' },
         field('rate', 'loop rate (measured / configured)'), field('latency', 'round trip'), field('age', 'state age'),
         field('fps', 'render'), field('episode', 'episode'), field('step', 'step'), field('ee', 'EE (m)'),
-        field('gripper', 'gripper'), field('clamped', 'safety clamped'), field('help', 'help score (novelty / ensemble)'), field('gamepad', 'gamepad'), field('xr', 'VR'),
+        field('gripper', 'gripper'), field('clamped', 'safety clamped'), field('help', 'help score (novelty / ensemble / risk)'), field('gamepad', 'gamepad'), field('xr', 'VR'),
       ),
       h('div', { class: 'buttons small' },
         btn('success', 'Success', 'ok'), btn('failure', 'Failure', 'bad'), btn('reset_episode', 'New episode', 'secondary'), btn('vr', 'Enter VR', 'secondary'),

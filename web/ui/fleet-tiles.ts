@@ -23,7 +23,7 @@ const policyText = (r: RobotInfo) => (r.policy ? `${r.policy.name}${r.policy.ver
 /**
  * The fleet's tiles, one per robot, in the order given (most urgent first): mode (coloured), reason,
  * stale flag, rate against nominal, running policy, open help request, the policy's help scores
- * (novelty / ensemble); keys 1-9 on the first nine.
+ * (novelty / ensemble / risk); keys 1-9 on the first nine.
  */
 export class FleetTiles {
   readonly el = h('div', { class: 'fleet-tiles', 'data-testid': 'fleet-table' });
@@ -88,6 +88,6 @@ export class FleetTiles {
     set('episode', s?.episode ? `${s.episode.id.slice(0, 8)} · step ${s.episode.step}` : '–');
     set('success', d.recentSuccess);
     set('lease', s?.lease ?? '–');
-    set('helpScores', helpScoresText(s ? { helpScore: s.helpScore ?? null, helpEnsembleScore: s.helpEnsembleScore ?? null } : null));
+    set('helpScores', helpScoresText(s ? { helpScore: s.helpScore ?? null, helpEnsembleScore: s.helpEnsembleScore ?? null, helpRiskScore: s.helpRiskScore ?? null } : null));
   }
 }

@@ -79,7 +79,7 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
   let helpScores: HelpScores | null = null;
   const stopStatusPoll = pollRobotStatus(session.token, robotId, (st) => {
     horizonS = st.horizonS;
-    helpScores = { helpScore: st.helpScore, helpEnsembleScore: st.helpEnsembleScore };
+    helpScores = { helpScore: st.helpScore, helpEnsembleScore: st.helpEnsembleScore, helpRiskScore: st.helpRiskScore };
   });
   const handle: RobotViewHandle = { teleop, xr: null as unknown as XrTeleop, scene, timeline, rewoundTo: null, ghost, timelineScale: 1, cameras: cameras.handle };
 
