@@ -13,9 +13,10 @@ export const fleetCommand: CliCommand = {
   summary: 'fleet benchmark: N sim robots, one simulated operator; allocation by visible failure vs by help requests (paired runs)',
   usage:
     'takeover fleet --version V [--robots 8] [--operators 1] [--task place] [--minutes 3] [--runs 4] [--seed-base 50000]\n' +
-    '               [--allocation failure,help,queue] [--help-action pause|slow|notify] [--switch-seconds 1] [--json]\n' +
+    '               [--allocation failure,help,queue] [--help-action pause|slow|notify] [--help-rearm 0] [--switch-seconds 1] [--json]\n' +
     '  --version: a policy version in the data dir; allocations help and queue need one with a help model (docs/training.md)\n' +
-    '  --minutes: simulated minutes per run; run k of each allocation sees the same episode seeds',
+    '  --minutes: simulated minutes per run; run k of each allocation sees the same episode seeds\n' +
+    '  --help-rearm: seconds the policy drives after a request closes before it may ask again (the robots\' help.rearmS)',
   options: {
     version: { type: 'string' },
     robots: { type: 'string' },
@@ -26,6 +27,7 @@ export const fleetCommand: CliCommand = {
     'seed-base': { type: 'string' },
     allocation: { type: 'string' },
     'help-action': { type: 'string' },
+    'help-rearm': { type: 'string' },
     'switch-seconds': { type: 'string' },
   },
   async run(flags, values) {
@@ -47,13 +49,15 @@ export const fleetCommand: CliCommand = {
     for (const a of allocations) if (!(ALLOCATIONS as readonly string[]).includes(a)) throw new UsageError(`--allocation takes ${ALLOCATIONS.join(', ')}, got '${a}'`);
     const helpAction = String(values['help-action'] ?? 'pause');
     if (!(HELP_ACTIONS as readonly string[]).includes(helpAction)) throw new UsageError(`--help-action takes ${HELP_ACTIONS.join(', ')}, got '${helpAction}'`);
+    const helpRearmS = Number(values['help-rearm'] ?? 0);
+    if (!(helpRearmS >= 0 && helpRearmS <= 3600)) throw new UsageError(`--help-rearm takes seconds from 0 to 3600, got '${String(values['help-rearm'])}'`);
     const minutes = Number(values.minutes ?? 3);
     if (!(minutes > 0)) throw new UsageError(`--minutes takes a positive number, got '${String(values.minutes)}'`);
     const switchSeconds = Number(values['switch-seconds'] ?? 1);
     if (!(switchSeconds >= 0)) throw new UsageError(`--switch-seconds takes a number >= 0, got '${String(values['switch-seconds'])}'`);
     const report = await runFleetBench({
       dataDir: flags.dataDir, version, task: task.name, robots: positive('robots', 8), minutes, runs: positive('runs', 4),
-      seedBase: positive('seed-base', 50000, 0), allocations: allocations as Allocation[], helpAction: helpAction as (typeof HELP_ACTIONS)[number], switchSeconds,
+      seedBase: positive('seed-base', 50000, 0), allocations: allocations as Allocation[], helpAction: helpAction as (typeof HELP_ACTIONS)[number], helpRearmS, switchSeconds,
       log: (line) => process.stderr.write(line + '\n'),
     });
     if (flags.json) printJson(report);

@@ -10,12 +10,13 @@ export const HelpConfigSchema = Type.Object(
     slowScale: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: "action scale while a 'slow' request is open" })),
     timeoutS: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 86400, description: 'an unanswered request closes as timed_out after this long, s' })),
     minTicks: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, description: 'consecutive ticks above (to raise) and below (to re-arm) the threshold' })),
+    rearmS: Type.Optional(Type.Number({ minimum: 0, maximum: 3600, description: 'after a request closes (answered, dismissed, timed out), no new one until the policy has driven this long, s; 0: only the threshold hysteresis' })),
   },
   { additionalProperties: false },
 );
 export type HelpConfig = Static<typeof HelpConfigSchema>;
 
-export const HELP_DEFAULTS: Required<HelpConfig> = { action: 'notify', slowScale: 0.3, timeoutS: 30, minTicks: 3 };
+export const HELP_DEFAULTS: Required<HelpConfig> = { action: 'notify', slowScale: 0.3, timeoutS: 30, minTicks: 3, rearmS: 0 };
 
 /** How an open request ended. */
 export type HelpAnswer = 'taken_over' | 'dismissed' | 'timed_out' | 'episode_end';
@@ -38,8 +39,9 @@ export interface HelpScore {
  * Hysteresis: a request is raised after `minTicks` consecutive ticks above the version's
  * threshold, and once one closes (answered, dismissed, timed out) no new one is raised until the
  * score has been at or below the threshold for `minTicks` ticks, or a new episode starts; so a
- * dismissed request is not raised again at once for the same unfamiliar state. Pure logic: the
- * loop applies what it returns.
+ * dismissed request is not raised again at once for the same unfamiliar state; with `rearmS`, none
+ * is raised until the policy has driven that long since the last one closed either (a robot just
+ * corrected and handed back is not asked about again at once). Pure logic: the loop applies what it returns.
  */
 export class HelpMonitor {
   readonly config: Required<HelpConfig>;
@@ -48,6 +50,10 @@ export class HelpMonitor {
   #above = 0;
   #below = 0;
   #armed = true;
+  /** seconds the policy must still drive before a new request (rearmS after one closes) */
+  #quiet = 0;
+  /** the clock of the last scoring tick while quiet (null: none since the quiet began or paused) */
+  #quietPrev: number | null = null;
 
   constructor(config: HelpConfig = {}) {
     this.config = { ...HELP_DEFAULTS, ...stripUndefined(config) };
@@ -76,6 +82,13 @@ export class HelpMonitor {
       }
       return null;
     }
+    if (this.#quiet > 0) {
+      if (!scoring) this.#quietPrev = null;
+      else {
+        if (this.#quietPrev !== null) this.#quiet -= now - this.#quietPrev;
+        this.#quietPrev = now;
+      }
+    }
     const novelty = raising(s);
     const ensemble = raising(s?.ensemble);
     const risk = raising(s?.risk);
@@ -92,7 +105,7 @@ export class HelpMonitor {
       this.#above = 0;
       if (this.#below >= this.config.minTicks) this.#armed = true;
     }
-    if (!crossed || !this.#armed || this.#above < this.config.minTicks) return null;
+    if (!crossed || !this.#armed || this.#above < this.config.minTicks || this.#quiet > 0) return null;
     this.#open = {
       reason: `${scoreName(crossed.method)} ${crossed.score.toFixed(3)} > ${crossed.threshold.toFixed(3)} for ${this.#above} ticks`,
       score: crossed.score, threshold: crossed.threshold, since: wallMs, action: this.config.action,
@@ -109,6 +122,10 @@ export class HelpMonitor {
     this.#open = null;
     this.#above = 0;
     this.#below = 0;
+    if (r) {
+      this.#quiet = this.config.rearmS;
+      this.#quietPrev = null;
+    }
     return r;
   }
 
@@ -116,6 +133,7 @@ export class HelpMonitor {
   reset(): void {
     this.close();
     this.#armed = true;
+    this.#quiet = 0;
   }
 }
 

@@ -21,6 +21,8 @@ export interface FleetBenchOptions {
   allocations: Allocation[];
   /** what a robot does while it asks, under allocation 'help' (default pause) */
   helpAction?: NonNullable<HelpConfig['action']>;
+  /** the robots' help.rearmS (default 0) */
+  helpRearmS?: number;
   /** seconds the operator needs to turn to a robot before acting on it (default 1) */
   switchSeconds?: number;
   controlHz?: number;
@@ -98,7 +100,7 @@ export async function runFleetBench(o: FleetBenchOptions): Promise<FleetReport> 
 async function runOne(o: FleetBenchOptions, runtime: PolicyRuntime, allocation: Allocation, run: number, hz: number): Promise<FleetRun> {
   const t0 = performance.now();
   const dt = 1 / hz;
-  const help: HelpConfig = allocation !== 'failure' ? { action: o.helpAction ?? 'pause', timeoutS: 86400 } : { action: 'notify' };
+  const help: HelpConfig = allocation !== 'failure' ? { action: o.helpAction ?? 'pause', timeoutS: 86400, rearmS: o.helpRearmS ?? 0 } : { action: 'notify' };
   const sims: SimLoop[] = [];
   for (let i = 0; i < o.robots; i++) {
     const id = `fleet-r${i}`;

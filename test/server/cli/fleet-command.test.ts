@@ -18,6 +18,7 @@ describe('takeover fleet', () => {
     expect(await runCli(['fleet', '--data-dir', dataDir])).toMatchObject({ code: 2, err: expect.stringMatching(/--version is required/) });
     expect(await runCli(['fleet', '--data-dir', dataDir, '--version', 'no-help', '--operators', '2'])).toMatchObject({ code: 2, err: expect.stringMatching(/only one simulated operator/) });
     expect(await runCli(['fleet', '--data-dir', dataDir, '--version', 'no-help', '--allocation', 'random'])).toMatchObject({ code: 2, err: expect.stringMatching(/--allocation takes failure, help, queue, got 'random'/) });
+    expect(await runCli(['fleet', '--data-dir', dataDir, '--version', 'no-help', '--help-rearm', 'soon'])).toMatchObject({ code: 2, err: expect.stringMatching(/--help-rearm takes seconds from 0 to 3600, got 'soon'/) });
     const r = await runCli(['fleet', '--data-dir', dataDir, '--version', 'no-help']);
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/policy 'no-help' has no help model/);

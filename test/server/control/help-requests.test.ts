@@ -76,6 +76,21 @@ describe('HelpMonitor', () => {
     expect(m.tick(s(2), 0, 0, true)).toBe('raised');
   });
 
+  it('with rearmS: after a request closes, none until the policy has driven that long (time held by the operator does not count); a new episode clears it', () => {
+    const m = new HelpMonitor({ minTicks: 1, rearmS: 2 });
+    expect(m.tick(s(2), 0, 0, true)).toBe('raised');
+    m.close(); // taken over at t = 0
+    // the operator holds the robot for 10 s: not scoring, so the quiet time does not run
+    for (let t = 0.5; t <= 10; t += 0.5) expect(m.tick(s(2), t, 0, false)).toBeNull();
+    // handed back at 10 s, the score dips and rises again: still quiet for 2 s of driving
+    expect(m.tick(s(0.5), 10, 0, true)).toBeNull();
+    for (let t = 10.5; t < 11.9; t += 0.5) expect(m.tick(s(2), t, 0, true)).toBeNull();
+    expect(m.tick(s(2), 12, 0, true)).toBe('raised');
+    m.close();
+    m.reset();
+    expect(m.tick(s(2), 12.05, 0, true)).toBe('raised');
+  });
+
   it('does not score while the policy is not driving, and times out an unanswered request', () => {
     const m = new HelpMonitor({ minTicks: 1, timeoutS: 5 });
     expect(m.tick(s(2), 0, 0, false)).toBeNull();
