@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
+import type { Adam } from './adam.ts';
+import type { SeededRandom } from '../core/seeded-random.ts';
 import { paramShapes, type MlpArchitecture } from './mlp-policy.ts';
 
 /** Where each parameter (W0, b0, W1, b1, ...) sits in one flat vector. */
@@ -109,4 +111,17 @@ function transposeInto(src: Float32Array, rows: number, cols: number, dst: Float
     const base = i * cols;
     for (let j = 0; j < cols; j++) dst[j * rows + i] = src[base + j];
   }
+}
+
+/** One epoch of minibatch Adam: shuffles `order` with `rng`, steps `params` once per `batchSize` rows of it; the mean minibatch loss. */
+export function adamEpoch(gradient: MlpGradient, adam: Adam, params: Float32Array, grad: Float32Array, order: Int32Array, batchSize: number, rng: SeededRandom): number {
+  rng.shuffle(order);
+  let sum = 0;
+  let batches = 0;
+  for (let start = 0; start < order.length; start += batchSize) {
+    sum += gradient.compute(params, order.subarray(start, Math.min(order.length, start + batchSize)), grad);
+    adam.step(params, grad);
+    batches++;
+  }
+  return sum / batches;
 }

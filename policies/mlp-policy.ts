@@ -92,16 +92,7 @@ export class MlpPolicy implements PolicyModel {
 
   /** A fresh policy: Glorot-uniform weights from a seeded generator, zero biases. */
   static init(arch: MlpArchitecture, norm: Normalization, seed: number): MlpPolicy {
-    const rng = new SeededRandom(seed);
-    const weights = paramShapes(arch).map((s) => {
-      const a = new Float32Array(s.reduce((x, y) => x * y, 1));
-      if (s.length === 2) {
-        const limit = Math.sqrt(6 / (s[0] + s[1]));
-        for (let i = 0; i < a.length; i++) a[i] = (rng.next() * 2 - 1) * limit;
-      }
-      return a;
-    });
-    return new MlpPolicy(arch, norm, weights);
+    return new MlpPolicy(arch, norm, glorotWeights(arch, new SeededRandom(seed)));
   }
 
   /** A policy from stored weights (in parameter order W0, b0, W1, b1, ...). */
@@ -151,4 +142,16 @@ export function paramShapes(arch: MlpArchitecture): number[][] {
   const shapes: number[][] = [];
   for (let i = 0; i + 1 < sizes.length; i++) shapes.push([sizes[i], sizes[i + 1]], [sizes[i + 1]]);
   return shapes;
+}
+
+/** Fresh parameters (W0, b0, W1, b1, ...): Glorot-uniform weights drawn from `rng` layer by layer, zero biases. */
+export function glorotWeights(arch: MlpArchitecture, rng: SeededRandom): Float32Array[] {
+  return paramShapes(arch).map((s) => {
+    const a = new Float32Array(s.reduce((x, y) => x * y, 1));
+    if (s.length === 2) {
+      const limit = Math.sqrt(6 / (s[0] + s[1]));
+      for (let i = 0; i < a.length; i++) a[i] = (rng.next() * 2 - 1) * limit;
+    }
+    return a;
+  });
 }

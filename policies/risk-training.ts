@@ -1,6 +1,7 @@
 import { Adam } from './adam.ts';
 import { SeededRandom } from '../core/seeded-random.ts';
-import { MlpGradient, paramLayout } from './mlp-gradient.ts';
+import { adamEpoch, MlpGradient, paramLayout } from './mlp-gradient.ts';
+import { glorotWeights } from './mlp-policy.ts';
 import { normalizeInputs, type Normalization } from './normalization.ts';
 import { calibrateOnRollouts, type RolloutTrace } from './rollout-calibration.ts';
 import { HELP_RISK_FILE, riskArchitecture, RiskScorer, type RiskHelp } from './risk-model.ts';
@@ -30,25 +31,15 @@ export function fitRiskModel(x: Float32Array, failed: ArrayLike<number>, norm: P
   const arch = riskArchitecture(d, o.hidden);
   const layout = paramLayout(arch);
   const rng = new SeededRandom(o.seed);
-  // Glorot-uniform weights, zero biases, as policies/mlp-policy.ts initializes a policy
+  // initialized as a policy is (MlpPolicy.init), from the same generator that then shuffles
   const params = new Float32Array(layout.size);
-  layout.shapes.forEach((s, i) => {
-    if (s.length !== 2) return;
-    const limit = Math.sqrt(6 / (s[0] + s[1]));
-    for (let k = 0; k < s[0] * s[1]; k++) params[layout.offsets[i] + k] = (rng.next() * 2 - 1) * limit;
-  });
+  glorotWeights(arch, rng).forEach((w, i) => params.set(w, layout.offsets[i]));
   const y = Float32Array.from({ length: n }, (_, i) => (failed[i] ? 1 : -1));
   const gradient = new MlpGradient(arch, { x: normalizeInputs({ ...norm, outputOffset: [], outputScale: [] }, x, n), y, w: new Float32Array(n).fill(1), inputDim: d, outputDim: 1 });
   const adam = new Adam(layout.size, { learningRate: o.learningRate });
   const grad = new Float32Array(layout.size);
   const order = Int32Array.from({ length: n }, (_, i) => i);
-  for (let epoch = 0; epoch < o.epochs; epoch++) {
-    rng.shuffle(order);
-    for (let start = 0; start < n; start += o.batchSize) {
-      gradient.compute(params, order.subarray(start, Math.min(n, start + o.batchSize)), grad);
-      adam.step(params, grad);
-    }
-  }
+  for (let epoch = 0; epoch < o.epochs; epoch++) adamEpoch(gradient, adam, params, grad, order, o.batchSize, rng);
   return params;
 }
 

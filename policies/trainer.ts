@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { Adam } from './adam.ts';
-import { MlpGradient, paramLayout, paramViews } from './mlp-gradient.ts';
+import { adamEpoch, MlpGradient, paramLayout, paramViews } from './mlp-gradient.ts';
 import { MlpPolicy, type MlpArchitecture } from './mlp-policy.ts';
 import { computeNormalization, normalizeInputs, normalizeOutputs, type Normalization } from './normalization.ts';
 import { SeededRandom } from '../core/seeded-random.ts';
@@ -111,15 +111,7 @@ export async function trainPolicy(set: TrainingSet, opts: TrainOptions = {}): Pr
     for (let epoch = 1; epoch <= o.epochs; epoch++) {
       if (o.signal?.aborted) throw new Error('training cancelled');
       const t0 = performance.now();
-      rng.shuffle(order);
-      let sum = 0;
-      let batches = 0;
-      for (let start = 0; start < n; start += o.batchSize) {
-        sum += gradient.compute(params, order.subarray(start, Math.min(n, start + o.batchSize)), grad);
-        adam.step(params, grad);
-        batches++;
-      }
-      const trainLoss = sum / batches;
+      const trainLoss = adamEpoch(gradient, adam, params, grad, order, o.batchSize, rng);
       const dt = (performance.now() - t0) / 1000;
       policy.load(paramViews(layout, params));
       const valLoss = valT ? evalLoss(policy, valT) : null;
