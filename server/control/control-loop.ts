@@ -162,6 +162,16 @@ export class ControlLoop {
     this.resetEpisode(seed);
   }
 
+  /**
+   * Work that may run between ticks: a simulated arm's physics, one step towards now, so the tick
+   * itself stays short and a command waiting for the thread waits for one physics step, not a
+   * tick's worth. True when it took a step. (Live only: simulated-time runs step in the tick.)
+   */
+  betweenTicks(): boolean {
+    const b = this.bridge;
+    return this.#started && b.isConnected && isStepped(b) && b.stepTo(this.#clock.now(), 1) > 0;
+  }
+
   /** One control tick; `due` is when the scheduler meant it to run (for jitter). */
   tick(due?: number): void {
     if (!this.#started) this.start();

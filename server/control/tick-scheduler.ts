@@ -7,6 +7,8 @@ export interface Tickable {
   /** names the loop in the thread's figures (its robot) */
   readonly robotId?: string;
   tick(due: number): void;
+  /** a short slice of work that may run between ticks (a simulator's physics step); true when it did some */
+  betweenTicks?(): boolean;
 }
 
 // the cell Atomics.wait sleeps on: nobody ever notifies it, so every wait runs to its timeout
@@ -20,6 +22,8 @@ function sleepThread(ms: number): void {
 interface Entry {
   loop: Tickable;
   next: number;
+  /** its between-ticks work threw once: from then on it does all its work in its ticks */
+  noSlices?: boolean;
 }
 
 export interface TickSchedulerOptions {
@@ -47,6 +51,8 @@ export interface TickBell {
 
 /** closer to a tick than this, a rung bell (or a batch of commands: nearTick) waits for after the tick: running it then would make the tick late */
 const BELL_GUARD_S = 0.0002;
+/** closer to a tick than this, no slice of between-ticks work starts (a physics step takes ~0.03-0.1 ms) */
+const SLICE_GUARD_S = 0.0003;
 
 /**
  * Runs control loops on the wall clock. Loops are spread over the period (phase offsets) so that
@@ -65,6 +71,8 @@ export class TickScheduler {
   #running = false;
   readonly #sleep: (ms: number) => void;
   #bell: { bell: TickBell; onRing: () => number; heard: number } | null = null;
+  /** where the next search for between-ticks work starts (round robin over the loops) */
+  #cursor = 0;
   overruns = 0;
   /** wake-up lateness and tick durations of this thread (status, benchmarks) */
   readonly figures = new TickFigures();
@@ -173,20 +181,49 @@ export class TickScheduler {
   #sleepUntil(next: number): void {
     const b = this.#bell;
     let left = next - this.#clock.now();
-    if (left <= 0) return;
-    if (!b) return void this.#sleep(Math.min(left, 2 * this.#spin) * 1000);
-    // bounded by the time left: at most 2 * spinMs, however often the bell rings
+    // a slice of the loops' between-ticks work at a time, messages first when the bell rang; then sleep
     while (left > 0 && this.#running) {
-      const rung = b.bell.read();
-      if (rung !== b.heard && left > BELL_GUARD_S) {
+      const rung = b ? b.bell.read() : 0;
+      if (b && rung !== b.heard && left > BELL_GUARD_S) {
         b.heard = rung;
         this.figures.tookInSleep(b.onRing());
+      } else if (left > SLICE_GUARD_S && this.#slice()) {
+        // took one slice; look at the bell again before the next
+      } else if (!b) {
+        return void this.#sleep(Math.min(left, 2 * this.#spin) * 1000);
       } else {
+        // bounded by the time left: at most 2 * spinMs, however often the bell rings
         b.bell.wait(rung, Math.min(left, 2 * this.#spin) * 1000);
         // rung too close to the tick: the message waits for the event loop, after the tick
         if (next - this.#clock.now() <= BELL_GUARD_S) return;
       }
       left = next - this.#clock.now();
     }
+  }
+
+  /** Runs one loop's between-ticks slice, round robin from the last; false when no loop had any. */
+  #slice(): boolean {
+    const n = this.#entries.length;
+    for (let k = 0; k < n; k++) {
+      const i = (this.#cursor + k) % n;
+      const e = this.#entries[i];
+      if (!e.loop.betweenTicks || e.noSlices) continue;
+      const t0 = this.#clock.now();
+      let did: boolean;
+      try {
+        did = e.loop.betweenTicks();
+      } catch (err) {
+        did = false;
+        e.noSlices = true;
+        this.#onError(e.loop, err);
+      }
+      if (!did) continue;
+      this.#cursor = (i + 1) % n;
+      const t1 = this.#clock.now();
+      this.figures.worked(t1 - t0, t1);
+      if (t1 - t0 > this.figures.slowFloorS) this.figures.noteSlow(`between ticks ${e.loop.robotId ?? '?'}`, t1 - t0);
+      return true;
+    }
+    return false;
   }
 }

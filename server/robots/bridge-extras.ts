@@ -4,8 +4,12 @@ import type { RobotBridge } from './robot-bridge.ts';
 
 /** A bridge whose physics advances on the loop clock (simulators); real arms run on their own. */
 export interface SteppedBridge extends RobotBridge {
-  /** advance the physics to loop time t, s */
-  stepTo(t: number): void;
+  /**
+   * advance the physics to loop time t, s. With `maxSteps` (work between ticks) it takes at most
+   * that many steps and leaves an unanchored clock (just reset or restored) to the next tick;
+   * returns the steps taken.
+   */
+  stepTo(t: number, maxSteps?: number): number;
 }
 
 /** A bridge that owns a task: reset with a seed, report success. */

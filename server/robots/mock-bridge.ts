@@ -74,7 +74,9 @@ export class MockBridge implements SteppedBridge, EpisodicBridge, DescribedBridg
     if (!this.#connected) throw new TakeoverError('TKO_ERR_NOT_CONNECTED', `MockBridge#${method}: '${this.id}' is not connected`);
   }
 
-  stepTo(t: number): void {
+  /** Integrates to loop time t; its integration is cheap, so it leaves nothing to work between ticks (`maxSteps`: takes none). */
+  stepTo(t: number, maxSteps = Infinity): number {
+    if (maxSteps !== Infinity) return 0;
     this.#guard('stepTo');
     if (!Number.isFinite(this.#t)) this.#t = t;
     let dt = Math.min(1, t - this.#t);
@@ -91,6 +93,7 @@ export class MockBridge implements SteppedBridge, EpisodicBridge, DescribedBridg
     }
     this.#t = t;
     this.#refresh();
+    return 0;
   }
 
   #refresh(): void {

@@ -79,16 +79,24 @@ export class SimBridge implements RobotBridge {
     this.sim.setCommand(this.#hold, this.#gripperCmd);
   }
 
-  /** Advances physics to loop time t (seconds on the loop's clock). */
-  stepTo(t: number): void {
-    if (this.#base === null) this.#base = t - this.sim.time;
+  /**
+   * Advances physics to loop time t (seconds on the loop's clock), by at most `maxSteps` steps;
+   * returns the steps taken. A bounded call (between ticks) never anchors the clock after a reset
+   * or a restore: the next tick does, so it observes the restored state exactly.
+   */
+  stepTo(t: number, maxSteps = Infinity): number {
+    if (this.#base === null) {
+      if (maxSteps !== Infinity) return 0;
+      this.#base = t - this.sim.time;
+    }
     let behind = t - this.#base - this.sim.time;
     if (behind > MAX_CATCH_UP_S) {
       this.#base += behind - MAX_CATCH_UP_S;
       behind = MAX_CATCH_UP_S;
     }
-    const n = Math.floor(behind / this.sim.physicsDt + 1e-9);
+    const n = Math.min(maxSteps, Math.floor(behind / this.sim.physicsDt + 1e-9));
     if (n > 0) this.sim.step(n);
+    return Math.max(0, n);
   }
 
   /** New episode: scene from the seed, arm at the ready pose. */

@@ -205,4 +205,73 @@ describe('TickScheduler', () => {
     expect(f.lateAfterWorkP99Ms).toBeCloseTo(1, 0);
     expect(f.wokeFromSleepP99Ms).toBeLessThan(0.01);
   });
+  it('runs the loops\' between-ticks work in slices before a tick, takes a rung message between two slices, and starts none within 0.3 ms of the tick', () => {
+    let fine = 0;
+    const clk = { now: () => Math.max(fine, clock.now()) };
+    const t0 = clk.now();
+    // a message posted 1.05 ms before the first tick, due at t0 + 20 ms (a second loop's at + 30 ms)
+    const arrivals = [t0 + 0.01895];
+    let rung = 0;
+    const bell = {
+      read: () => {
+        if (arrivals.some((a) => a <= clk.now()) && rung === 0) rung = 1;
+        return rung;
+      },
+      wait: (seen: number, ms: number) => {
+        if (rung !== seen) return true;
+        const until = clk.now() + ms / 1000;
+        const next = arrivals.find((a) => a > clk.now() && a <= until);
+        fine = next ?? until;
+        if (next === undefined) return false;
+        rung++;
+        return true;
+      },
+    };
+    const taken: number[] = [];
+    const s = new TickScheduler({ clock: clk, spinMs: 2, sleep: () => {}, onError: (_l, e) => errors.push(e) });
+    const errors: unknown[] = [];
+    s.wakeOn(bell, () => taken.push(clk.now() - t0) && 1);
+    // each slice takes 0.1 ms; the first loop has 40 of them to do (more than fit), the second throws on its first
+    const slices: Array<{ loop: string; at: number }> = [];
+    let pending = 40;
+    const busy = new Probe(0.02);
+    busy.tick = (due) => { busy.dues.push(due); busy.starts.push(clk.now()); };
+    const worker = Object.assign(busy, {
+      robotId: 'busy',
+      betweenTicks: () => {
+        if (pending === 0) return false;
+        pending--;
+        slices.push({ loop: 'busy', at: clk.now() - t0 });
+        fine = clk.now() + 0.0001;
+        return true;
+      },
+    });
+    const bad = Object.assign(new Probe(0.02), {
+      robotId: 'bad',
+      betweenTicks: () => {
+        slices.push({ loop: 'bad', at: clk.now() - t0 });
+        throw new Error('physics failed');
+      },
+    });
+    bad.tick = (due) => { bad.dues.push(due); };
+    s.add([worker, bad]);
+    s.start();
+    vi.advanceTimersByTime(21);
+    s.stop();
+    // the throwing loop's work was tried once and reported; it does all its work in its ticks after
+    expect(slices.filter((x) => x.loop === 'bad')).toHaveLength(1);
+    expect(errors).toHaveLength(1);
+    const busySlices = slices.filter((x) => x.loop === 'busy');
+    expect(busySlices.length).toBeGreaterThan(10);
+    // none started within 0.3 ms of the tick; the tick started when due
+    for (const x of busySlices) expect(0.02 - x.at).toBeGreaterThan(0.0003 - 1e-9);
+    expect(busy.dues).toHaveLength(1);
+    expect(busy.starts[0] - busy.dues[0]).toBeLessThan(1e-6);
+    // the message rang during the slices and was taken before the next slice began
+    expect(taken).toHaveLength(1);
+    expect(taken[0] - 0.01895).toBeGreaterThanOrEqual(0);
+    expect(taken[0] - 0.01895).toBeLessThanOrEqual(0.0001 + 1e-9);
+    const f = s.figures.read();
+    expect(f.workMaxMs).toBeCloseTo(0.1, 6);
+  });
 });
