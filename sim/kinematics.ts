@@ -50,6 +50,18 @@ const MAX_DAMPING = 1;
 const NULLSPACE_GAIN = 0.05;
 const MAX_JOINT_STEP = 0.2;
 const RESTART_OFFSETS = [0.6, -0.5, 0.4, -0.7, 0.3, -0.4, 0.5];
+// mjtJoint
+const SLIDE = 2;
+const HINGE = 3;
+
+/** Views of this solver's MjData arrays; a grown wasm heap detaches them (length 0), so they are fetched again then. */
+interface DataViews {
+  qpos: Float64Array;
+  siteXpos: Float64Array;
+  siteXmat: Float64Array;
+  xanchor: Float64Array;
+  xaxis: Float64Array;
+}
 
 /**
  * Damped-least-squares IK on MuJoCo's site Jacobians. Works for any arm model given its joint
@@ -69,6 +81,13 @@ export class MujocoKinematics implements ArmKinematics {
   readonly #rest: Float64Array;
   readonly #jacp: ReturnType<MainModule['DoubleBuffer']['FromArray']>;
   readonly #jacr: ReturnType<MainModule['DoubleBuffer']['FromArray']>;
+  /** per joint: its id, its type (hinge, slide, other) and whether it moves the EE site */
+  readonly #jnt: Int32Array;
+  readonly #jntType: Int32Array;
+  readonly #movesSite: Uint8Array;
+  /** every joint a hinge or a slide: the Jacobian is built from joint axes, without mj_comPos and mj_jacSite */
+  readonly #axesJacobian: boolean;
+  #views: DataViews | null = null;
   // scratch, sized once
   readonly #q: Float64Array;
   readonly #J: Float64Array;
@@ -89,12 +108,17 @@ export class MujocoKinematics implements ArmKinematics {
     this.dof = n;
     this.#qposAdr = new Int32Array(n);
     this.#dofAdr = new Int32Array(n);
+    this.#jnt = new Int32Array(n);
+    this.#jntType = new Int32Array(n);
+    this.#movesSite = new Uint8Array(n);
     this.lower = new Float64Array(n);
     this.upper = new Float64Array(n);
     const JOINT = mujoco.mjtObj.mjOBJ_JOINT.value;
     spec.jointNames.forEach((name, i) => {
       const id = mujoco.mj_name2id(model, JOINT as never, name);
       if (id < 0) throw new Error(`MujocoKinematics: joint '${name}' is not in the model`);
+      this.#jnt[i] = id;
+      this.#jntType[i] = model.jnt_type[id];
       this.#qposAdr[i] = model.jnt_qposadr[id];
       this.#dofAdr[i] = model.jnt_dofadr[id];
       const limited = model.jnt_limited ? model.jnt_limited[id] : 1;
@@ -103,6 +127,11 @@ export class MujocoKinematics implements ArmKinematics {
     });
     this.#site = mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_SITE.value as never, spec.eeSite);
     if (this.#site < 0) throw new Error(`MujocoKinematics: site '${spec.eeSite}' is not in the model`);
+    // the bodies from the site's up to the world: a joint on one of them moves the site
+    const chain = new Set<number>();
+    for (let b = model.site_bodyid[this.#site]; b > 0; b = model.body_parentid[b]) chain.add(b);
+    for (let i = 0; i < n; i++) this.#movesSite[i] = chain.has(model.jnt_bodyid[this.#jnt[i]]) ? 1 : 0;
+    this.#axesJacobian = Array.from(this.#jntType).every((t) => t === HINGE || t === SLIDE);
     this.#rest = new Float64Array(n);
     for (let i = 0; i < n; i++) this.#rest[i] = spec.rest ? spec.rest[i] : (this.lower[i] + this.upper[i]) / 2;
     this.#jacp = new mujoco.DoubleBuffer(3 * model.nv);
@@ -118,6 +147,12 @@ export class MujocoKinematics implements ArmKinematics {
     this.#setQ(q);
     this.#mj.mj_kinematics(this.#model, this.#data);
     this.#readSite(outPos, outQuat);
+  }
+
+  /** The EE site's 6 x dof Jacobian at q, row-major into `out` (rows: linear x, y, z, then angular x, y, z). */
+  jacobian(q: ArrayLike<number>, out: Float64Array): void {
+    this.#computeJacobian(q);
+    out.set(this.#J);
   }
 
   /** Frees its MuJoCo data and buffers (the model stays its owner's); the solver is unusable after. */
@@ -244,23 +279,38 @@ export class MujocoKinematics implements ArmKinematics {
     }
   }
 
+  /** the MjData views, fetched again only after the wasm heap grew (embind builds a new view per getter call) */
+  #v(): DataViews {
+    let v = this.#views;
+    if (v === null || v.qpos.length === 0) {
+      const d = this.#data;
+      v = this.#views = {
+        qpos: d.qpos as Float64Array, siteXpos: d.site_xpos as Float64Array, siteXmat: d.site_xmat as Float64Array,
+        xanchor: d.xanchor as Float64Array, xaxis: d.xaxis as Float64Array,
+      };
+    }
+    return v;
+  }
+
   #setQ(q: ArrayLike<number>): void {
-    const qpos = this.#data.qpos as Float64Array;
+    const qpos = this.#v().qpos;
     for (let i = 0; i < this.dof; i++) qpos[this.#qposAdr[i]] = q[i];
   }
 
   #readSite(outPos: Float64Array, outQuat: Float64Array): void {
-    const xpos = this.#data.site_xpos as Float64Array;
+    const v = this.#v();
+    const xpos = v.siteXpos;
     const s = this.#site;
     outPos[0] = xpos[3 * s];
     outPos[1] = xpos[3 * s + 1];
     outPos[2] = xpos[3 * s + 2];
-    mat3ToQuat(this.#data.site_xmat as Float64Array, outQuat, 9 * s);
+    mat3ToQuat(v.siteXmat, outQuat, 9 * s);
   }
 
   #computeJacobian(q: ArrayLike<number>): void {
     this.#setQ(q);
     this.#mj.mj_kinematics(this.#model, this.#data);
+    if (this.#axesJacobian) return this.#jacobianFromAxes();
     this.#mj.mj_comPos(this.#model, this.#data);
     this.#mj.mj_jacSite(this.#model, this.#data, this.#jacp, this.#jacr, this.#site);
     const jp = this.#jacp.GetView() as Float64Array;
@@ -272,6 +322,41 @@ export class MujocoKinematics implements ArmKinematics {
       for (let r = 0; r < 3; r++) {
         this.#J[r * n + k] = jp[r * nv + c];
         this.#J[(r + 3) * n + k] = jr[r * nv + c];
+      }
+    }
+  }
+
+  /**
+   * The site Jacobian from the joints' world axes and anchors (mj_kinematics' xaxis, xanchor):
+   * a hinge moves the site by axis x (site - anchor) and turns it about its axis, a slide moves it
+   * along its axis; a joint off the site's chain moves nothing. What mj_jacSite computes for these
+   * joints, without mj_comPos over every body.
+   */
+  #jacobianFromAxes(): void {
+    const { siteXpos, xanchor, xaxis } = this.#v();
+    const s = 3 * this.#site;
+    const px = siteXpos[s], py = siteXpos[s + 1], pz = siteXpos[s + 2];
+    const n = this.dof;
+    const J = this.#J;
+    for (let k = 0; k < n; k++) {
+      const j = 3 * this.#jnt[k];
+      const moves = this.#movesSite[k];
+      const ax = moves * xaxis[j], ay = moves * xaxis[j + 1], az = moves * xaxis[j + 2];
+      if (this.#jntType[k] === HINGE) {
+        const rx = px - xanchor[j], ry = py - xanchor[j + 1], rz = pz - xanchor[j + 2];
+        J[k] = ay * rz - az * ry;
+        J[n + k] = az * rx - ax * rz;
+        J[2 * n + k] = ax * ry - ay * rx;
+        J[3 * n + k] = ax;
+        J[4 * n + k] = ay;
+        J[5 * n + k] = az;
+      } else {
+        J[k] = ax;
+        J[n + k] = ay;
+        J[2 * n + k] = az;
+        J[3 * n + k] = 0;
+        J[4 * n + k] = 0;
+        J[5 * n + k] = 0;
       }
     }
   }

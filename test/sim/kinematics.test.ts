@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { ArmSim } from '../../sim/arm-sim.ts';
-import { PANDA_DH, PANDA_FLANGE_D, PANDA_LOWER, PANDA_READY, PANDA_TCP_OFFSET, PANDA_UPPER } from '../../sim/panda-model.ts';
+import { MujocoKinematics } from '../../sim/kinematics.ts';
+import { EE_SITE, PANDA_DH, PANDA_FLANGE_D, PANDA_JOINT_NAMES, PANDA_LOWER, PANDA_READY, PANDA_TCP_OFFSET, PANDA_UPPER } from '../../sim/panda-model.ts';
 import { orientationError } from '../../sim/quat.ts';
 
 /** Independent FK from Craig's modified DH parameters (4x4 matrices), not MuJoCo. */
@@ -134,5 +135,59 @@ describe('kinematics of the simulated Panda', () => {
       if (c.pos.every(Number.isFinite) && c.pos[0] === 2) expect(r.unreachable).toBe(true);
       if (!c.pos.every(Number.isFinite)) expect(r.unreachable).toBe(true);
     }
+  });
+});
+
+describe('MujocoKinematics site Jacobian from the joint axes', () => {
+  let sim: ArmSim;
+  beforeAll(async () => {
+    sim = await ArmSim.create({ task: 'place' });
+  });
+
+  /** MuJoCo's own mj_jacSite at q, in the solver's 6 x n row-major layout, for the named joints. */
+  function mujocoJacobian(names: string[], q: number[]): Float64Array {
+    const { mujoco, model } = sim;
+    const data = new mujoco.MjData(model);
+    const jacp = new mujoco.DoubleBuffer(3 * model.nv);
+    const jacr = new mujoco.DoubleBuffer(3 * model.nv);
+    const JOINT = mujoco.mjtObj.mjOBJ_JOINT.value as never;
+    const ids = names.map((n) => mujoco.mj_name2id(model, JOINT, n));
+    ids.forEach((id, i) => ((data.qpos as Float64Array)[model.jnt_qposadr[id]] = q[i]));
+    mujoco.mj_kinematics(model, data);
+    mujoco.mj_comPos(model, data);
+    mujoco.mj_jacSite(model, data, jacp, jacr, mujoco.mj_name2id(model, mujoco.mjtObj.mjOBJ_SITE.value as never, EE_SITE));
+    const jp = jacp.GetView() as Float64Array;
+    const jr = jacr.GetView() as Float64Array;
+    const n = names.length;
+    const out = new Float64Array(6 * n);
+    ids.forEach((id, k) => {
+      const c = model.jnt_dofadr[id];
+      for (let r = 0; r < 3; r++) {
+        out[r * n + k] = jp[r * model.nv + c];
+        out[(r + 3) * n + k] = jr[r * model.nv + c];
+      }
+    });
+    for (const o of [data, jacp, jacr]) o.delete();
+    return out;
+  }
+
+  it("equals MuJoCo's mj_jacSite for the arm's hinges, a slide off the site's chain, at any posture", () => {
+    // joint 1-7 (hinges that move the site) and a finger (a slide on a body below the site's: moves nothing)
+    const names = [...PANDA_JOINT_NAMES, 'finger_left'];
+    const kin = new MujocoKinematics(sim.mujoco, sim.model, { jointNames: names, eeSite: EE_SITE });
+    const J = new Float64Array(6 * names.length);
+    fc.assert(
+      fc.property(jointVector, fc.double({ min: 0, max: 0.04, noNaN: true }), (q, finger) => {
+        const all = [...q, finger];
+        kin.jacobian(all, J);
+        const ref = mujocoJacobian(names, all);
+        for (let i = 0; i < J.length; i++) expect(J[i]).toBeCloseTo(ref[i], 12);
+        // the finger's column is zero, the hinges' are not
+        for (let r = 0; r < 6; r++) expect(Math.abs(J[r * names.length + 7])).toBe(0);
+        expect(Math.hypot(J[3 * names.length], J[4 * names.length], J[5 * names.length])).toBeCloseTo(1, 12);
+      }),
+      { numRuns: 60 },
+    );
+    kin.dispose();
   });
 });
