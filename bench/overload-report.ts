@@ -2,6 +2,7 @@
 // targets, and the overload table (targets, PASS/FAIL, ratios against the baseline).
 import type { Figures, Spread } from './overload-figures.ts';
 import type { PhaseResult } from './overload-phase.ts';
+import type { Status } from './overload-server.ts';
 import { fmt } from './percentiles.ts';
 
 export interface Row {
@@ -121,6 +122,7 @@ export function phaseDetails(p: PhaseResult, f: Figures): string {
   const e = l['e-stalled-subscriber'] ?? {};
   if (has('e-stalled-subscriber')) out.push(`  (e) stalled subscriber: paused ${e.paused ?? 'n/a'} after ${e.bytesBeforePause ?? 'n/a'} bytes, closes ${j(e.closes)}`);
   out.push(`  server: RSS MiB before ${show(f.rssBefore, 4)}, peak ${show(f.rssPeak, 4)}, end ${show(f.rssEnd, 4)}, 2 s after the clients left ${show(f.rssAfterLoads, 4)}; end status read took ${show(p.end?.ms)} ms; ${p.end?.status.clients ?? 'n/a'} clients; log: ${p.logErrors.count} error lines${p.logErrors.first ? ` (first: ${p.logErrors.first})` : ''}`);
+  out.push(`  server memory MiB, before loads -> end of window: ${memoryLine(p.start?.status, p.end?.status)}`);
   const s = p.stop;
   out.push(`  exit on SIGINT: ${s ? (s.alreadyDead ? 'already dead' : `code ${s.code}${s.signal ? ` signal ${s.signal}` : ''} after ${show(s.ms / 1000)} s`) : 'n/a'}`);
   const jc = p.journals;
@@ -132,4 +134,15 @@ export function phaseDetails(p: PhaseResult, f: Figures): string {
     out.push(`  catalog: ${k.rows} rows; ${k.notComplete} not complete, ${k.stepsDiffer} with other step counts than their journal, ${k.rowWithoutFile} without a journal, ${k.fileWithoutRow} journals without a row${k.error ? `; error: ${k.error}` : ''}`);
   }
   return out.join('\n') + '\n';
+}
+
+/** Where the server's memory was at two status reads: RSS, each thread's V8 heap, buffers outside them. */
+function memoryLine(a: Status | undefined, b: Status | undefined): string {
+  const pair = (x: number | undefined, y: number | undefined) => `${show(x, 4)} -> ${show(y, 4)}`;
+  return [
+    `RSS ${pair(a?.memory?.rssMiB, b?.memory?.rssMiB)}`,
+    `network thread heap ${pair(a?.memory?.heapTotalMiB, b?.memory?.heapTotalMiB)} (used ${pair(a?.memory?.heapUsedMiB, b?.memory?.heapUsedMiB)})`,
+    `its buffers outside the heap ${pair(a?.memory?.externalMiB, b?.memory?.externalMiB)}`,
+    `control thread heap ${pair(a?.controlThread.heap?.totalMiB, b?.controlThread.heap?.totalMiB)}`,
+  ].join(', ');
 }

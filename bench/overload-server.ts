@@ -25,6 +25,7 @@ export interface Status {
   schedulerOverruns: number;
   recorder: Record<string, number> | null;
   controlThread: ThreadFigures;
+  memory?: { rssMiB: number; heapTotalMiB: number; heapUsedMiB: number; externalMiB: number; arrayBuffersMiB: number };
   estopAck: { count: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null };
   safetySocket?: { port: number | null; estopAck: { count: number; p50Ms: number | null; p99Ms: number | null; maxMs: number | null } };
 }

@@ -43,6 +43,13 @@ const StatusSchema = Type.Object({
   recorder: Type.Union([Type.Record(Type.String(), Type.Number()), Type.Null()]),
   threads: Type.Object({ control: Nullable(PrioritySchema), network: Nullable(PrioritySchema), safety: Nullable(PrioritySchema) }),
   controlThread: ThreadFiguresSchema,
+  memory: Type.Object({
+    rssMiB: Type.Number({ description: 'the whole process: every thread, V8 heaps, wasm memory (MuJoCo, policies), native buffers' }),
+    heapTotalMiB: Type.Number({ description: "the network thread's V8 heap (the control thread's: controlThread.heap)" }),
+    heapUsedMiB: Type.Number(),
+    externalMiB: Type.Number({ description: "memory outside V8 heaps held by the network thread's objects (buffers)" }),
+    arrayBuffersMiB: Type.Number(),
+  }, { description: 'memory now, MiB' }),
   estopAck: EstopAckSchema,
   safetySocket: Type.Object({
     port: Nullable(Type.Integer({ description: 'null: the safety socket is not running' })),
@@ -92,8 +99,16 @@ export const statusApi: FastifyPluginAsync<StatusOptions> = async (app, o) => {
       recorder: o.recorderStats(),
       threads: o.threads(),
       controlThread: st.thread,
+      memory: memoryNow(),
       estopAck: estopAck(o.estopAckMs),
       safetySocket: { port: o.safety.port(), estopAck: estopAck(o.safety.estopAckMs) },
     };
   });
 };
+
+/** The process's memory now, MiB (process.memoryUsage: the calling thread's heap, the process's RSS). */
+function memoryNow(): { rssMiB: number; heapTotalMiB: number; heapUsedMiB: number; externalMiB: number; arrayBuffersMiB: number } {
+  const m = process.memoryUsage();
+  const mib = (b: number) => b / (1024 * 1024);
+  return { rssMiB: mib(m.rss), heapTotalMiB: mib(m.heapTotal), heapUsedMiB: mib(m.heapUsed), externalMiB: mib(m.external), arrayBuffersMiB: mib(m.arrayBuffers) };
+}

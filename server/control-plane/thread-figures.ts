@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { Type, type Static } from '@sinclair/typebox';
 import type { TickFiguresReading } from '../control/tick-figures.ts';
 import type { GcPausesReading } from './gc-pauses.ts';
@@ -31,6 +32,10 @@ export const ThreadFiguresSchema = Type.Object({
     involuntarySwitches: Type.Integer({ description: 'taken off the CPU while it wanted to run' }),
     cpuMs: Type.Number(), runQueueMs: Type.Number({ description: 'runnable but waiting for a CPU' }),
   }), Type.Null()], { description: "the kernel's counters for the thread over the window (Linux)" }),
+  heap: Type.Object({
+    totalMiB: Type.Number({ description: "the thread's V8 heap as reserved (what its collections leave mapped)" }),
+    usedMiB: Type.Number(), mallocedMiB: Type.Number({ description: "V8's own malloc'd memory" }),
+  }, { description: "this thread's V8 heap now (not the window's): with the network thread's in GET /api/status `memory`, where the process's memory is" }),
   teleopPath: Type.Object({
     count: Type.Integer({ description: 'teleops the loops ran in the window' }),
     networkP50Ms: Ms('network thread: frame arrival -> posted to the control thread'), networkP99Ms: Ms(''),
@@ -42,5 +47,13 @@ export type ThreadFigures = Static<typeof ThreadFiguresSchema>;
 
 /** The scheduler's, the collector's, the kernel's and the teleop path's figures as one block. */
 export function threadFigures(ticks: TickFiguresReading, gc: GcPausesReading, os: ThreadOsReading | null, teleopPath: TeleopPathReading): ThreadFigures {
-  return { ...ticks, gc, os, teleopPath };
+  return { ...ticks, gc, os, heap: heapNow(), teleopPath };
+}
+
+const MiB = 1024 * 1024;
+
+/** The calling thread's V8 heap now, MiB. */
+export function heapNow(): { totalMiB: number; usedMiB: number; mallocedMiB: number } {
+  const h = getHeapStatistics();
+  return { totalMiB: h.total_heap_size / MiB, usedMiB: h.used_heap_size / MiB, mallocedMiB: h.malloced_memory / MiB };
 }

@@ -62,6 +62,11 @@ describe('REST API', () => {
     expect(s.estopAck.maxMs).toBe(s.estopAck.p99Ms);
     // the control thread's figures are there (this server ticks by hand: nothing measured yet)
     expect(s.controlThread).toMatchObject({ gc: { count: 0 }, busyShare: null });
+    // memory now: the process's RSS holds at least the heap of the thread that answered
+    expect(s.memory.heapUsedMiB).toBeGreaterThan(1);
+    expect(s.memory.heapTotalMiB).toBeGreaterThanOrEqual(s.memory.heapUsedMiB);
+    expect(s.memory.rssMiB).toBeGreaterThan(s.memory.heapTotalMiB);
+    expect(s.controlThread.heap.totalMiB).toBeGreaterThanOrEqual(s.controlThread.heap.usedMiB);
     const reset = await srv.app.inject({ method: 'POST', url: '/api/status/reset-figures', headers: { authorization: `Bearer ${TOKENS.bob.token}` } });
     expect(reset.statusCode).toBe(200);
     const after = (await get('/api/status', TOKENS.eve.token)).json();
