@@ -16,6 +16,24 @@ class Probe implements Tickable {
   }
 }
 
+/**
+ * A fake doorbell rung once by each message "posted" at `arrivals` (times on the test's fine
+ * clock): a wait ends at the next arrival or after `ms`, moving the clock there.
+ */
+function fakeBell(arrivals: number[], now: () => number, moveTo: (t: number) => void) {
+  const rung = () => arrivals.filter((a) => a <= now()).length;
+  return {
+    read: rung,
+    wait: (seen: number, ms: number) => {
+      if (rung() !== seen) return true;
+      const until = now() + ms / 1000;
+      const next = arrivals.find((a) => a > now() && a <= until);
+      moveTo(next ?? until);
+      return next !== undefined;
+    },
+  };
+}
+
 describe('TickScheduler', () => {
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'Date'] });
@@ -139,20 +157,7 @@ describe('TickScheduler', () => {
     const t0 = clk.now();
     // messages "posted" by other threads: 1.5 ms and 0.1 ms before the first tick (due at t0 + 20 ms)
     const arrivals = [t0 + 0.0185, t0 + 0.0199];
-    let rung = 0;
-    // the fake bell: a wait ends at the next arrival (which rings it) or after `ms`, moving the clock
-    const bell = {
-      read: () => rung,
-      wait: (seen: number, ms: number) => {
-        if (rung !== seen) return true;
-        const until = clk.now() + ms / 1000;
-        const next = arrivals.find((a) => a > clk.now() && a <= until);
-        fine = next ?? until;
-        if (next === undefined) return false;
-        rung++;
-        return true;
-      },
-    };
+    const bell = fakeBell(arrivals, clk.now, (t) => (fine = t));
     const taken: number[] = [];
     const sleeps: number[] = [];
     const s = new TickScheduler({ clock: clk, spinMs: 2, sleep: (ms) => sleeps.push(ms) });
@@ -211,22 +216,7 @@ describe('TickScheduler', () => {
     const t0 = clk.now();
     // a message posted 1.05 ms before the first tick, due at t0 + 20 ms (a second loop's at + 30 ms)
     const arrivals = [t0 + 0.01895];
-    let rung = 0;
-    const bell = {
-      read: () => {
-        if (arrivals.some((a) => a <= clk.now()) && rung === 0) rung = 1;
-        return rung;
-      },
-      wait: (seen: number, ms: number) => {
-        if (rung !== seen) return true;
-        const until = clk.now() + ms / 1000;
-        const next = arrivals.find((a) => a > clk.now() && a <= until);
-        fine = next ?? until;
-        if (next === undefined) return false;
-        rung++;
-        return true;
-      },
-    };
+    const bell = fakeBell(arrivals, clk.now, (t) => (fine = t));
     const taken: number[] = [];
     const s = new TickScheduler({ clock: clk, spinMs: 2, sleep: () => {}, onError: (_l, e) => errors.push(e) });
     const errors: unknown[] = [];
