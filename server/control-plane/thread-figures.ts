@@ -53,7 +53,7 @@ export function threadFigures(ticks: TickFiguresReading, gc: GcPausesReading, os
 const MiB = 1024 * 1024;
 
 /** The calling thread's V8 heap now, MiB. */
-export function heapNow(): { totalMiB: number; usedMiB: number; mallocedMiB: number } {
+function heapNow(): { totalMiB: number; usedMiB: number; mallocedMiB: number } {
   const h = getHeapStatistics();
   return { totalMiB: h.total_heap_size / MiB, usedMiB: h.used_heap_size / MiB, mallocedMiB: h.malloced_memory / MiB };
 }

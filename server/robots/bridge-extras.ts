@@ -7,7 +7,7 @@ export interface SteppedBridge extends RobotBridge {
   /**
    * advance the physics to loop time t, s. With `maxSteps` (work between ticks) it takes at most
    * that many steps and leaves an unanchored clock (just reset or restored) to the next tick;
-   * returns the steps taken.
+   * returns the physics steps taken (0 from an integrator without fixed steps).
    */
   stepTo(t: number, maxSteps?: number): number;
 }
