@@ -9,7 +9,6 @@ import type pg from 'pg';
 import type { ObjectStoreConfig } from './config/config-schema.ts';
 import { EpisodeJournals } from '../recordings/episode-journals.ts';
 import { JournalUploader } from '../recordings/journal-uploader.ts';
-import { S3ObjectStore } from '../recordings/s3-object-store.ts';
 
 /** How long a REST request's catalog write may wait behind a lock before the request is answered 503 (nothing written). */
 export const REQUEST_WRITE_DEADLINE_MS = 1000;
@@ -49,7 +48,8 @@ export async function openRecording(dataDir: string, onError: (err: Error) => vo
   const writes = new CatalogWriteQueue(catalog);
   const recovery = await recoverDataDir(dataDir, writes);
   const seeds = await catalog.highestSeeds();
-  const store = objectStore ? new S3ObjectStore(objectStore) : null;
+  // the AWS SDK is loaded only when an object store is configured (it is large)
+  const store = objectStore ? new (await import('../recordings/s3-object-store.ts')).S3ObjectStore(objectStore) : null;
   const uploader = store
     ? new JournalUploader({ dataDir, store, catalog, writes, keepLocal: objectStore?.keepLocal, retryMaxMs: objectStore?.retryMaxMs, onError })
     : null;
