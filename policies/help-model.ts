@@ -5,6 +5,16 @@ import { normalizeInputs, normalizeOutputs, type Normalization } from './normali
 import { RolloutCalibrationSchema } from './rollout-calibration.ts';
 import { RiskHelpSchema } from './risk-model.ts';
 
+/** Which scores of a version raise help requests (policy.json `help.raise`, `takeover train --help-score`). */
+export const HELP_SCORE_CHOICES = ['novelty', 'ensemble', 'both', 'risk', 'risk-or-ensemble'] as const;
+export type HelpScoreChoice = (typeof HELP_SCORE_CHOICES)[number];
+export const HelpScoreChoiceSchema = Type.Union(HELP_SCORE_CHOICES.map((c) => Type.Literal(c)));
+
+/** Whether a choice raises on the failure-risk model, which is learned from the candidate's own rollouts. */
+export function raisesOnRisk(choice: HelpScoreChoice | undefined): boolean {
+  return choice === 'risk' || choice === 'risk-or-ensemble';
+}
+
 export const HELP_STATES_FILE = 'help-states.bin';
 export const HELP_HEADS_FILE = 'help-heads.bin';
 
@@ -65,19 +75,16 @@ export const HelpModelSchema = Type.Object(
      * an ensemble, else 'novelty'. The novelty is scored and recorded either way, and so are the
      * ensemble and the risk when the version has them.
      */
-    raise: Type.Optional(Type.Union([Type.Literal('novelty'), Type.Literal('ensemble'), Type.Literal('both'), Type.Literal('risk'), Type.Literal('risk-or-ensemble')])),
+    raise: Type.Optional(HelpScoreChoiceSchema),
   },
   { $id: 'takeover/HelpModel' },
 );
 export type HelpModel = Static<typeof HelpModelSchema>;
 
-/** Which scores of a version raise help requests (policy.json `help.raise`, defaulted). */
-export type HelpScoreChoice = 'novelty' | 'ensemble' | 'both' | 'risk' | 'risk-or-ensemble';
-
 /** The scores a help model raises requests on, with the default for models stored without `raise`. */
 export function raisingScores(help: HelpModel): { novelty: boolean; ensemble: boolean; risk: boolean } {
   const raise: HelpScoreChoice = help.raise ?? (help.ensemble ? 'both' : 'novelty');
-  if (raise === 'risk' || raise === 'risk-or-ensemble') {
+  if (raisesOnRisk(raise)) {
     if (!help.risk) throw new Error(`help model raises on '${raise}' but has no failure-risk model`);
     if (raise === 'risk-or-ensemble' && !help.ensemble) throw new Error("help model raises on 'risk-or-ensemble' but has no ensemble");
     return { novelty: false, ensemble: raise === 'risk-or-ensemble', risk: true };

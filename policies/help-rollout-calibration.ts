@@ -1,5 +1,5 @@
 import type { NewPolicyManifest, LoadedPolicy } from './policy-registry.ts';
-import { raisingScores, type HelpModel } from './help-model.ts';
+import { raisesOnRisk, raisingScores, type HelpModel } from './help-model.ts';
 import { calibrateOnRollouts, type RolloutTrace } from './rollout-calibration.ts';
 import { calibrateRiskOnRollouts } from './risk-training.ts';
 
@@ -27,7 +27,7 @@ export interface HelpRolloutsOption {
 export async function calibrateHelpOnRollouts(
   draft: NewPolicyManifest, weights: Float32Array[], arrays: HelpArrays, model: HelpModel, o: HelpRolloutsOption, seed: number,
 ): Promise<{ model: HelpModel; risk?: Float32Array }> {
-  const wantsRisk = model.raise === 'risk' || model.raise === 'risk-or-ensemble';
+  const wantsRisk = raisesOnRisk(model.raise);
   // either raising: each at half the rate, as 'both' does on held-out steps
   const rate = model.raise === 'risk-or-ensemble' ? o.episodeRate / 2 : o.episodeRate;
   const { novelty, ensemble } = wantsRisk ? { novelty: false, ensemble: true } : raisingScores(model);

@@ -11,7 +11,7 @@ import { PolicyRegistry, saveHelpHeads, saveHelpRisk, saveHelpStates, saveWeight
 import type { Catalog } from '../recordings/catalog.ts';
 import type { EpisodeJournals } from '../recordings/episode-journals.ts';
 import { gatherRows, trainPolicy, type TrainProgress, type TrainResult } from './trainer.ts';
-import { calibrateEnsemble, calibrateHelp, type HelpModel, type HelpScoreChoice } from './help-model.ts';
+import { calibrateEnsemble, calibrateHelp, HelpScoreChoiceSchema, raisesOnRisk, type HelpModel, type HelpScoreChoice } from './help-model.ts';
 import { calibrateHelpOnRollouts, type HelpArrays, type HelpRolloutsOption } from './help-rollout-calibration.ts';
 import { buildTrainingSet, type EpisodeSteps, type TrainingSet, type TrainingSetSummary } from './training-set.ts';
 
@@ -46,7 +46,7 @@ export const TrainingJobSpecSchema = Type.Object(
     /** share of held-out steps allowed to ask for help when calibrating the help model (default 0.02) */
     helpRate: Type.Optional(Type.Number({ minimum: 0, maximum: 0.5 })),
     /** which calibrated scores raise help requests (default 'ensemble'; the novelty is recorded either way; 'risk' needs rollouts of the candidate, so the CLI only; docs/training.md "Help model") */
-    helpScore: Type.Optional(Type.Union([Type.Literal('novelty'), Type.Literal('ensemble'), Type.Literal('both'), Type.Literal('risk'), Type.Literal('risk-or-ensemble')])),
+    helpScore: Type.Optional(HelpScoreChoiceSchema),
   },
   { $id: 'takeover/TrainingJobSpec', additionalProperties: false },
 );
@@ -109,7 +109,7 @@ export interface VersionHelpFiles {
 /** Loads episodes, derives labels and weights, trains, and writes a new immutable version. */
 export async function runTrainingJob(spec: TrainingJobSpec, opts: RunTrainingJobOptions): Promise<TrainingJobResult> {
   // the risk model learns from the candidate's own rollouts: only a caller with a simulator has them
-  if ((spec.helpScore === 'risk' || spec.helpScore === 'risk-or-ensemble') && !opts.helpRollouts) throw new Error(`helpScore '${spec.helpScore}' needs rollouts of the candidate to learn from (takeover train --help-rollouts N); a server's training job has no simulator`);
+  if (raisesOnRisk(spec.helpScore) && !opts.helpRollouts) throw new Error(`helpScore '${spec.helpScore}' needs rollouts of the candidate to learn from (takeover train --help-rollouts N); a server's training job has no simulator`);
   await initBackend();
   const registry = new PolicyRegistry({ dataDir: opts.dataDir, ...(opts.builtinDir ? { builtinDir: opts.builtinDir } : {}) });
   const parent = spec.parentVersion ? registry.manifest(spec.parentVersion) : null;

@@ -17,7 +17,7 @@ import { describeBackend, initBackend } from '../../policies/backend.ts';
 import { parseEpisodeQuery } from '../../policies/episode-query.ts';
 import { parseWeighting } from '../../policies/sirius-weights.ts';
 import { runTrainingJob, type JobProgress, type TrainingJobSpec } from '../../policies/training-job.ts';
-import type { HelpScoreChoice } from '../../policies/help-model.ts';
+import { HELP_SCORE_CHOICES, raisesOnRisk, type HelpScoreChoice } from '../../policies/help-model.ts';
 import { openEpisodeJournals } from '../../recordings/open-episode-journals.ts';
 import { configuredObjectStore } from './configured-object-store.ts';
 import { intFlag, UsageError, type CliCommand } from './cli-command.ts';
@@ -92,8 +92,6 @@ export async function recordExpertDemos(
   return { recorded: episodes, successes };
 }
 
-const HELP_SCORES: readonly HelpScoreChoice[] = ['novelty', 'ensemble', 'both', 'risk', 'risk-or-ensemble'];
-
 const list = (s: string | undefined) => (s ? s.split(',').map((x) => Number(x.trim())) : undefined);
 
 /** `takeover train`: weighted behavioral cloning on recorded episodes; writes a new policy version. */
@@ -159,7 +157,7 @@ export const trainCommand: CliCommand = {
     const lr = values.lr === undefined ? undefined : Number(values.lr);
     if (lr !== undefined && !(lr > 0)) throw new UsageError(`--lr takes a positive number, got '${String(values.lr)}'`);
     const helpScore = values['help-score'] as string | undefined;
-    if (helpScore !== undefined && !HELP_SCORES.includes(helpScore as HelpScoreChoice)) throw new UsageError(`--help-score takes novelty, ensemble, both, risk or risk-or-ensemble, got '${helpScore}'`);
+    if (helpScore !== undefined && !(HELP_SCORE_CHOICES as readonly string[]).includes(helpScore)) throw new UsageError(`--help-score takes ${HELP_SCORE_CHOICES.slice(0, -1).join(', ')} or ${HELP_SCORE_CHOICES.at(-1)}, got '${helpScore}'`);
     const helpRate = values['help-rate'] === undefined ? undefined : Number(values['help-rate']);
     if (helpRate !== undefined && !(helpRate >= 0 && helpRate <= 0.5)) {
       throw new UsageError(`--help-rate takes the share of held-out steps a help score may exceed, from 0 to 0.5, got '${String(values['help-rate'])}'`);
@@ -168,7 +166,7 @@ export const trainCommand: CliCommand = {
     const helpEpisodeRate = values['help-episode-rate'] === undefined ? 0.1 : Number(values['help-episode-rate']);
     if (!(helpEpisodeRate >= 0 && helpEpisodeRate <= 1)) throw new UsageError(`--help-episode-rate takes the share of successful rollouts that may raise a request, from 0 to 1, got '${String(values['help-episode-rate'])}'`);
     if (helpRollouts > 0 && helpScore === 'both') throw new UsageError('--help-rollouts calibrates one raising score: use --help-score ensemble, novelty or risk with it');
-    if ((helpScore === 'risk' || helpScore === 'risk-or-ensemble') && helpRollouts < 2) throw new UsageError(`--help-score ${helpScore} learns from the candidate's own rollouts: give --help-rollouts N (N >= 2; a few hundred, docs/training.md "Help model")`);
+    if (raisesOnRisk(helpScore as HelpScoreChoice | undefined) && helpRollouts < 2) throw new UsageError(`--help-score ${helpScore} learns from the candidate's own rollouts: give --help-rollouts N (N >= 2; a few hundred, docs/training.md "Help model")`);
     const keepEpoch = values['keep-epoch'] as string | undefined;
     if (keepEpoch !== undefined && keepEpoch !== 'best' && keepEpoch !== 'last') throw new UsageError(`--keep-epoch takes best or last, got '${keepEpoch}'`);
     const spec: TrainingJobSpec = {
