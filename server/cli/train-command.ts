@@ -166,7 +166,7 @@ export const trainCommand: CliCommand = {
     const helpEpisodeRate = values['help-episode-rate'] === undefined ? 0.1 : Number(values['help-episode-rate']);
     if (!(helpEpisodeRate >= 0 && helpEpisodeRate <= 1)) throw new UsageError(`--help-episode-rate takes the share of successful rollouts that may raise a request, from 0 to 1, got '${String(values['help-episode-rate'])}'`);
     if (helpRollouts > 0 && helpScore === 'both') throw new UsageError('--help-rollouts calibrates one raising score: use --help-score ensemble, novelty or risk with it');
-    if (raisesOnRisk(helpScore as HelpScoreChoice | undefined) && helpRollouts < 2) throw new UsageError(`--help-score ${helpScore} learns from the candidate's own rollouts: give --help-rollouts N (N >= 2; a few hundred, docs/training.md "Help model")`);
+    if (raisesOnRisk(helpScore as HelpScoreChoice | undefined) && helpRollouts < 2) throw new UsageError(`--help-score ${helpScore} learns from the candidate's own rollouts: give --help-rollouts N (N >= 2; about 1000, docs/training.md "Help model")`);
     const keepEpoch = values['keep-epoch'] as string | undefined;
     if (keepEpoch !== undefined && keepEpoch !== 'best' && keepEpoch !== 'last') throw new UsageError(`--keep-epoch takes best or last, got '${keepEpoch}'`);
     const spec: TrainingJobSpec = {
