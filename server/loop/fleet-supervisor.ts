@@ -12,6 +12,13 @@ import type { ControlLoop } from '../control/control-loop.ts';
  */
 export type Allocation = 'failure' | 'help' | 'queue';
 
+/**
+ * When the operator sees visible failure: `always` — on every robot at every tick, even while
+ * turning to or correcting another one; `free` — only while attending none (a person driving one
+ * arm is not watching the others). Help requests wait in the attention queue either way.
+ */
+export type Watch = 'always' | 'free';
+
 /** What the operator did over a run. */
 export interface SupervisorStats {
   /** robots attended (each: take over, correct one sub-task, hand back) */
@@ -49,14 +56,16 @@ export class FleetSupervisor {
   readonly actor: Actor = { operatorId: 'fleet-operator', role: 'operator' };
   readonly #robots: Robot[];
   readonly #allocation: Allocation;
+  readonly #watch: Watch;
   readonly #switchS: number;
   readonly #dt: number;
   /** the robot being attended, and when the operator can act on it (after switching to it) */
   #attending: { i: number; actFrom: number; acting: boolean } | null = null;
   #now = 0;
 
-  constructor(loops: readonly ControlLoop[], o: { task: TaskName; allocation: Allocation; controlHz: number; switchSeconds?: number; knobs?: Partial<OperatorKnobs> }) {
+  constructor(loops: readonly ControlLoop[], o: { task: TaskName; allocation: Allocation; controlHz: number; switchSeconds?: number; watch?: Watch; knobs?: Partial<OperatorKnobs> }) {
     this.#allocation = o.allocation;
+    this.#watch = o.watch ?? 'always';
     this.#switchS = o.switchSeconds ?? 1;
     this.#dt = 1 / o.controlHz;
     // the detector watches every episode to its end: the fleet cap is the operator's single pair of hands
@@ -148,7 +157,7 @@ export class FleetSupervisor {
       } else loop.heartbeat(this.actor.operatorId);
       return;
     }
-    if (loop.mode !== 'AUTONOMOUS' || this.#allocation === 'queue') return;
+    if (loop.mode !== 'AUTONOMOUS' || this.#allocation === 'queue' || (this.#watch === 'free' && a)) return;
     const d = r.op.decide(obs, { mode: loop.mode, proposed: loop.proposed, holdsLease: false });
     if (d.type === 'take_over' && !r.need) r.need = { kind: 'failure', since: this.#now, score: 0 };
   }

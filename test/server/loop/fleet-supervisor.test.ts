@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { ActionSource } from '../../../server/control/action-source.ts';
 import { createSimLoop, type SimLoop } from '../../../server/control/sim-loop.ts';
-import { FleetSupervisor, type Allocation } from '../../../server/loop/fleet-supervisor.ts';
+import { FleetSupervisor, type Allocation, type Watch } from '../../../server/loop/fleet-supervisor.ts';
 
 /** TEST DOUBLE policy: holds still and reports a fixed uncertainty score (threshold 1). */
 const stillPolicy = (score: number): ActionSource => ({
   name: 'still', version: 'test', propose: () => [0, 0, 0, 0, 0, 0, -1], uncertainty: () => ({ score, threshold: 1, method: 'test' }),
 });
 
-async function fleet(scores: number[], allocation: Allocation) {
+async function fleet(scores: number[], allocation: Allocation, o: { watch?: Watch; switchSeconds?: number } = {}) {
   const sims: SimLoop[] = [];
   for (const [i, s] of scores.entries()) {
     sims.push(await createSimLoop({ robotId: `r${i}`, task: 'place', policy: stillPolicy(s), help: allocation !== 'failure' ? { action: 'pause', minTicks: 2, timeoutS: 1000 } : { action: 'notify' } }));
   }
-  const sup = new FleetSupervisor(sims.map((s) => s.loop), { task: 'place', allocation, controlHz: 20, switchSeconds: 0.5 });
+  const sup = new FleetSupervisor(sims.map((s) => s.loop), { task: 'place', allocation, controlHz: 20, switchSeconds: o.switchSeconds ?? 0.5, watch: o.watch });
   sims.forEach((s, i) => s.loop.start(100 + i));
   let t = 0;
   const run = (ticks: number) => {
@@ -66,5 +66,26 @@ describe('FleetSupervisor', () => {
     expect(f.sup.attending).not.toBeNull();
     expect(f.sup.stats.helpInterventions).toBe(0);
     for (const s of f.sims) await s.bridge.disconnect();
+  }, 60_000);
+
+  it('watching only while free: a robot that starts failing while the operator turns to another is not seen until they are free', async () => {
+    const idleAfterReset: Record<Watch, number> = { always: -1, free: -1 };
+    for (const watch of ['always', 'free'] as const) {
+      // both hold still; a 5 s switch keeps the operator busy with the first robot they pick
+      const f = await fleet([5, 5], 'failure', { watch, switchSeconds: 5 });
+      for (let k = 0; k < 200 && f.sup.attending === null; k++) f.run(1);
+      expect(f.sup.attending).not.toBeNull();
+      const other = 1 - f.sup.attending!;
+      f.sims[other].loop.resetEpisode(200); // its signs start over: no progress again after 2.5 s
+      const idle0 = f.sup.stats.idleSeconds;
+      f.run(80); // 4 s, still within the switch
+      expect(f.sup.stats.interventions).toBe(0);
+      idleAfterReset[watch] = f.sup.stats.idleSeconds - idle0;
+      f.run(600); // free again: the other robot is seen and attended
+      expect(f.sup.stats.interventions).toBeGreaterThanOrEqual(2);
+      for (const s of f.sims) await s.bridge.disconnect();
+    }
+    expect(idleAfterReset.always).toBeGreaterThan(0.5);
+    expect(idleAfterReset.free).toBe(0);
   }, 60_000);
 });
