@@ -225,7 +225,7 @@ export class ControlLoop {
     if (ep) {
       ep.step++;
       // an e-stopped episode does not end (and the next one does not reset the arm) until the reset
-      const verdict = this.#arb.mode === 'ESTOP' ? null : this.episodes.verdict(isEpisodic(b) && b.taskSuccess());
+      const verdict = this.#arb.mode === 'ESTOP' ? null : this.episodes.verdict(isEpisodic(b) && b.taskSuccess(), this.source === 'none' && this.#arb.mode === 'PAUSED');
       if (verdict) this.#endEpisode(verdict, null);
     }
   }

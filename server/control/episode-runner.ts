@@ -11,6 +11,8 @@ export interface EpisodeInfo {
   task: string;
   /** index of the next step */
   step: number;
+  /** of those steps, the ones held in PAUSED (waiting for someone): the step limit does not count them */
+  heldSteps: number;
   /** loop time of the reset, s */
   startT: number;
   outcome: Outcome | null;
@@ -21,7 +23,7 @@ export interface EpisodeRunnerOptions {
   task: string;
   /** seed of the first episode; each reset without an explicit seed takes the next one */
   seed: number;
-  /** steps after which an episode ends as a timeout (0 = never) */
+  /** steps after which an episode ends as a timeout, not counting steps held in PAUSED (0 = never) */
   stepLimit: number;
   recorder: RecorderPort | null;
   policyVersion: () => string | null;
@@ -57,7 +59,7 @@ export class EpisodeRunner {
   begin(t: number, seed?: number): EpisodeInfo {
     const s = seed ?? this.#nextSeed;
     this.#nextSeed = s + 1;
-    const ep: EpisodeInfo = { id: this.#newId(), index: this.#count++, seed: s, task: this.#o.task, step: 0, startT: t, outcome: null };
+    const ep: EpisodeInfo = { id: this.#newId(), index: this.#count++, seed: s, task: this.#o.task, step: 0, heldSteps: 0, startT: t, outcome: null };
     this.#ep = ep;
     this.#o.recorder?.beginEpisode({
       episodeId: ep.id, robotId: this.#o.robotId, task: ep.task, seed: s,
@@ -79,12 +81,17 @@ export class EpisodeRunner {
     return ep;
   }
 
-  /** Why the episode should end after the step just taken, or null. */
-  verdict(success: boolean): Outcome | null {
+  /**
+   * Why the episode should end after the step just taken, or null. `held`: the step was held in
+   * PAUSED; a robot waiting for a person (a help request, a lost heartbeat, an operator's pause)
+   * does not run out of episode time while nobody drives it.
+   */
+  verdict(success: boolean, held = false): Outcome | null {
     const ep = this.#ep;
     if (!ep || ep.outcome) return null;
+    if (held) ep.heldSteps++;
     if (success) return 'success';
-    if (this.stepLimit > 0 && ep.step >= this.stepLimit) return 'timeout';
+    if (this.stepLimit > 0 && ep.step - ep.heldSteps >= this.stepLimit) return 'timeout';
     return null;
   }
 

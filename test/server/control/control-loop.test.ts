@@ -177,6 +177,21 @@ describe('ControlLoop', () => {
     expect(t.recorder.steps.at(-1)).toMatchObject({ episodeId: 'ep1', step: 0 });
   });
 
+  it('does not count steps held in PAUSED toward the step limit (a robot waiting for someone keeps its episode time)', async () => {
+    const t = await setup({ stepLimit: 5, policy: constantPolicy([0, 0, 0, 0, 0, 0, -1]) });
+    t.run(2);
+    expect(t.loop.request({ type: 'pause', actor: alice })).toBeNull();
+    t.run(10);
+    expect(t.recorder.ended).toEqual([]);
+    expect(t.loop.episode).toMatchObject({ id: 'ep0', step: 12, heldSteps: 10 });
+    expect(t.loop.request({ type: 'resume', actor: alice })).toBeNull();
+    t.run(2);
+    expect(t.recorder.ended).toEqual([]);
+    t.run(1); // the fifth step someone drove
+    expect(t.recorder.ended).toEqual([{ episodeId: 'ep0', outcome: 'timeout' }]);
+    expect(t.recorder.steps.filter((x) => x.episodeId === 'ep0')).toHaveLength(15); // every step is still recorded
+  });
+
   it('ends an episode on task success', async () => {
     const t = await setup();
     t.loop.request({ type: 'take_over', actor: alice });
