@@ -118,10 +118,19 @@ describe('restart after kill -9 (real child processes)', () => {
     expect(after.mode).toBe('PAUSED');
     expect(after.lease).toBeNull();
     expect(after.modeReason).toMatch(/^unclean shutdown: the previous run \(pid \d+, started .+\) did not stop cleanly/);
-    await until(() => episodes(b), (e) => e.length >= 6, 'episodes of the second run');
-    // still paused while episodes roll over, and no scene is repeated
-    expect((await robot(b)).mode).toBe('PAUSED');
+    // a paused robot's episode waits with it (paused steps do not count toward the step limit)
+    // (the status is a snapshot of at most 0.5 s ago: the first may predate the episode)
+    const waiting = (await until(() => robot(b), (r) => r.episode !== null, 'the second run\'s episode in the status')).episode;
+    await new Promise((r) => setTimeout(r, 1500)); // 30 ticks at 20 Hz, 7 step limits
+    expect(await robot(b)).toMatchObject({ mode: 'PAUSED', episode: { id: waiting!.id } });
+    // once an operator resumes, episodes roll over again, and no scene is repeated
+    const op = await TestClient.signIn(`${b.url.replace('http', 'ws')}/ws`, ADMIN);
+    op.client.send({ type: 'resume', robot: 'm0', ref: 2 });
+    await op.client.next((m) => m.type === 'ack' && m.ref === 2);
+    const resumedAt = (await episodes(b)).length;
+    await until(() => episodes(b), (e) => e.length >= resumedAt + 2, 'episodes of the second run after the resume');
     expectNoRepeatedSeed(await episodes(b));
+    op.client.ws.terminate();
     b.child.kill('SIGTERM');
     expect((await b.exited).code).toBe(0);
 
