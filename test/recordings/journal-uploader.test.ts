@@ -30,8 +30,11 @@ const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const auth = { authorization: `Bearer ${TOKENS.admin.token}` };
 const storeConfig = (endpoint: string, over: Partial<ObjectStoreConfig> = {}): ObjectStoreConfig => ({ bucket: BUCKET, prefix: 'lab-a/', endpoint, region: 'us-east-1', forcePathStyle: true, retryMaxMs: 200, ...over });
 
-/** Polls `check` every 25 ms until it returns a value other than undefined; fails after `ms`. */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
+/**
+ * Polls `check` every 25 ms until it returns a value other than undefined; fails after `ms` (a
+ * deadline for progress on a loaded 2-core machine, not a speed figure: 20 s ran out there once).
+ */
+async function waitFor<T>(what: string, check: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const v = await check();
@@ -70,7 +73,7 @@ function tempDataDir(): string {
   return d;
 }
 
-describe('journals in object storage', () => {
+describe('journals in object storage', { timeout: 240_000 }, () => {
   it('uploads finished journals verified by size and SHA-256; with the local files gone, REST and export read them from the store', async () => {
     const s3 = await startS3Double();
     cleanup.push(() => s3.close());
