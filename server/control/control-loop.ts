@@ -224,8 +224,9 @@ export class ControlLoop {
     const ep = this.episodes.current;
     if (ep) {
       ep.step++;
+      if (this.source === 'none' && this.#arb.mode === 'PAUSED') ep.heldSteps++;
       // an e-stopped episode does not end (and the next one does not reset the arm) until the reset
-      const verdict = this.#arb.mode === 'ESTOP' ? null : this.episodes.verdict(isEpisodic(b) && b.taskSuccess(), this.source === 'none' && this.#arb.mode === 'PAUSED');
+      const verdict = this.#arb.mode === 'ESTOP' ? null : this.episodes.verdict(isEpisodic(b) && b.taskSuccess());
       if (verdict) this.#endEpisode(verdict, null);
     }
   }

@@ -82,14 +82,13 @@ export class EpisodeRunner {
   }
 
   /**
-   * Why the episode should end after the step just taken, or null. `held`: the step was held in
-   * PAUSED; a robot waiting for a person (a help request, a lost heartbeat, an operator's pause)
-   * does not run out of episode time while nobody drives it.
+   * Why the episode should end after the step just taken, or null. Steps held in PAUSED do not
+   * count toward the limit: a robot waiting for a person (a help request, a lost heartbeat, an
+   * operator's pause) does not run out of episode time while nobody drives it.
    */
-  verdict(success: boolean, held = false): Outcome | null {
+  verdict(success: boolean): Outcome | null {
     const ep = this.#ep;
     if (!ep || ep.outcome) return null;
-    if (held) ep.heldSteps++;
     if (success) return 'success';
     if (this.stepLimit > 0 && ep.step - ep.heldSteps >= this.stepLimit) return 'timeout';
     return null;
