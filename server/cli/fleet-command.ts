@@ -1,12 +1,13 @@
 import { getTask } from '../../sim/tasks/task-registry.ts';
 import { runFleetBench, type FleetReport } from '../loop/fleet-bench.ts';
-import type { Allocation, Watch } from '../loop/fleet-supervisor.ts';
+import type { Allocation, Priority, Watch } from '../loop/fleet-supervisor.ts';
 import { intFlag, UsageError, type CliCommand } from './cli-command.ts';
 import { printJson } from './json-output.ts';
 
 const ALLOCATIONS: readonly Allocation[] = ['failure', 'help', 'queue'];
 const HELP_ACTIONS = ['notify', 'slow', 'pause'] as const;
 const WATCHES: readonly Watch[] = ['always', 'free'];
+const PRIORITIES: readonly Priority[] = ['raised', 'live'];
 
 /** `takeover fleet`: N simulated robots, one simulated operator, allocation by failure vs help requests. */
 export const fleetCommand: CliCommand = {
@@ -14,11 +15,12 @@ export const fleetCommand: CliCommand = {
   summary: 'fleet benchmark: N sim robots, one simulated operator; allocation by visible failure vs by help requests (paired runs)',
   usage:
     'takeover fleet --version V [--robots 8] [--operators 1] [--task place] [--minutes 3] [--runs 4] [--seed-base 50000]\n' +
-    '               [--allocation failure,help,queue] [--help-action pause|slow|notify] [--help-rearm 0] [--watch always|free] [--switch-seconds 1] [--json]\n' +
+    '               [--allocation failure,help,queue] [--help-action pause|slow|notify] [--help-rearm 0] [--watch always|free] [--priority raised|live] [--switch-seconds 1] [--json]\n' +
     '  --version: a policy version in the data dir; allocations help and queue need one with a help model (docs/training.md)\n' +
     '  --minutes: simulated minutes per run; run k of each allocation sees the same episode seeds\n' +
     '  --help-rearm: seconds the policy drives after a request closes before it may ask again (the robots\' help.rearmS)\n' +
-    '  --watch: the operator sees visible failure on every robot always, or only while attending none (free)',
+    '  --watch: the operator sees visible failure on every robot always, or only while attending none (free)\n' +
+    '  --priority: help requests ranked by the score that raised them, or by the robot\'s score now and only while over the threshold (live)',
   options: {
     version: { type: 'string' },
     robots: { type: 'string' },
@@ -32,6 +34,7 @@ export const fleetCommand: CliCommand = {
     'help-rearm': { type: 'string' },
     'switch-seconds': { type: 'string' },
     watch: { type: 'string' },
+    priority: { type: 'string' },
   },
   async run(flags, values) {
     const version = values.version as string | undefined;
@@ -56,13 +59,15 @@ export const fleetCommand: CliCommand = {
     if (!(helpRearmS >= 0 && helpRearmS <= 3600)) throw new UsageError(`--help-rearm takes seconds from 0 to 3600, got '${String(values['help-rearm'])}'`);
     const watch = String(values.watch ?? 'always');
     if (!(WATCHES as readonly string[]).includes(watch)) throw new UsageError(`--watch takes ${WATCHES.join(' or ')}, got '${watch}'`);
+    const priority = String(values.priority ?? 'raised');
+    if (!(PRIORITIES as readonly string[]).includes(priority)) throw new UsageError(`--priority takes ${PRIORITIES.join(' or ')}, got '${priority}'`);
     const minutes = Number(values.minutes ?? 3);
     if (!(minutes > 0)) throw new UsageError(`--minutes takes a positive number, got '${String(values.minutes)}'`);
     const switchSeconds = Number(values['switch-seconds'] ?? 1);
     if (!(switchSeconds >= 0)) throw new UsageError(`--switch-seconds takes a number >= 0, got '${String(values['switch-seconds'])}'`);
     const report = await runFleetBench({
       dataDir: flags.dataDir, version, task: task.name, robots: positive('robots', 8), minutes, runs: positive('runs', 4),
-      seedBase: positive('seed-base', 50000, 0), allocations: allocations as Allocation[], helpAction: helpAction as (typeof HELP_ACTIONS)[number], helpRearmS, switchSeconds, watch: watch as Watch,
+      seedBase: positive('seed-base', 50000, 0), allocations: allocations as Allocation[], helpAction: helpAction as (typeof HELP_ACTIONS)[number], helpRearmS, switchSeconds, watch: watch as Watch, priority: priority as Priority,
       log: (line) => process.stderr.write(line + '\n'),
     });
     if (flags.json) printJson(report);

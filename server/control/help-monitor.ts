@@ -89,14 +89,11 @@ export class HelpMonitor {
         this.#quietPrev = now;
       }
     }
-    const novelty = raising(s);
-    const ensemble = raising(s?.ensemble);
-    const risk = raising(s?.risk);
-    if (!scoring || (!novelty && !ensemble && !risk)) {
+    if (!scoring || (!raising(s) && !raising(s?.ensemble) && !raising(s?.risk))) {
       this.#above = 0;
       return null;
     }
-    const crossed = moreOver(moreOver(novelty, ensemble), risk);
+    const crossed = crossedScore(s);
     if (crossed) {
       this.#above++;
       this.#below = 0;
@@ -135,6 +132,14 @@ export class HelpMonitor {
     this.#armed = true;
     this.#quiet = 0;
   }
+}
+
+/**
+ * Of one tick's raising scores (novelty, ensemble disagreement, failure risk), the one a request
+ * would be raised on: the furthest over its threshold; null when none is over.
+ */
+export function crossedScore(s: HelpScore | null): HelpScore | null {
+  return moreOver(moreOver(raising(s), raising(s?.ensemble)), raising(s?.risk));
 }
 
 /** The score if it raises requests and is a number, else null. */

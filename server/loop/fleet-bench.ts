@@ -4,7 +4,7 @@ import type { OperatorKnobs } from '../../sim/simulated-operator.ts';
 import type { TaskName } from '../../sim/tasks/task.ts';
 import type { HelpConfig } from '../control/help-monitor.ts';
 import { createSimLoop, type SimLoop } from '../control/sim-loop.ts';
-import { FleetSupervisor, type Allocation, type Watch } from './fleet-supervisor.ts';
+import { FleetSupervisor, type Allocation, type Priority, type Watch } from './fleet-supervisor.ts';
 import { pairedInterval, pairedRatio } from './paired-interval.ts';
 
 export interface FleetBenchOptions {
@@ -25,6 +25,8 @@ export interface FleetBenchOptions {
   helpRearmS?: number;
   /** when the operator sees visible failure (default always) */
   watch?: Watch;
+  /** how help requests are ranked (default raised) */
+  priority?: Priority;
   /** seconds the operator needs to turn to a robot before acting on it (default 1) */
   switchSeconds?: number;
   controlHz?: number;
@@ -109,7 +111,7 @@ async function runOne(o: FleetBenchOptions, runtime: PolicyRuntime, allocation: 
     await runtime.assign(id, o.version);
     sims.push(await createSimLoop({ robotId: id, task: o.task, controlHz: hz, policy: runtime.slotFor(id), help }));
   }
-  const sup = new FleetSupervisor(sims.map((s) => s.loop), { task: o.task, allocation, controlHz: hz, switchSeconds: o.switchSeconds, watch: o.watch, knobs: o.operator });
+  const sup = new FleetSupervisor(sims.map((s) => s.loop), { task: o.task, allocation, controlHz: hz, switchSeconds: o.switchSeconds, watch: o.watch, priority: o.priority, knobs: o.operator });
   // robot i's k-th episode has the same seed under every allocation
   const next = sims.map(() => 0);
   const seedOf = (i: number) => o.seedBase + run * 100_000 + i * 1000 + next[i]++;

@@ -2,6 +2,7 @@ import { SimulatedOperator, type OperatorKnobs } from '../../sim/simulated-opera
 import type { TaskName } from '../../sim/tasks/task.ts';
 import type { Actor } from '../control/arbiter.ts';
 import type { ControlLoop } from '../control/control-loop.ts';
+import { crossedScore } from '../control/help-monitor.ts';
 
 /**
  * How the one operator picks the next robot: `failure` — the robots they see failing (no
@@ -18,6 +19,15 @@ export type Allocation = 'failure' | 'help' | 'queue';
  * arm is not watching the others). Help requests wait in the attention queue either way.
  */
 export type Watch = 'always' | 'free';
+
+/**
+ * How open help requests are ranked: `raised` — by the score that raised them, each counted until
+ * answered or its episode ends; `live` — by the robot's score now, and only while it is still over
+ * the threshold (a robot that recovered since it asked waits until it is over again), as
+ * Fleet-DAgger recomputes its priorities every step. Under `pause` the two agree: a held robot's
+ * score does not change.
+ */
+export type Priority = 'raised' | 'live';
 
 /** What the operator did over a run. */
 export interface SupervisorStats {
@@ -57,15 +67,17 @@ export class FleetSupervisor {
   readonly #robots: Robot[];
   readonly #allocation: Allocation;
   readonly #watch: Watch;
+  readonly #priority: Priority;
   readonly #switchS: number;
   readonly #dt: number;
   /** the robot being attended, and when the operator can act on it (after switching to it) */
   #attending: { i: number; actFrom: number; acting: boolean } | null = null;
   #now = 0;
 
-  constructor(loops: readonly ControlLoop[], o: { task: TaskName; allocation: Allocation; controlHz: number; switchSeconds?: number; watch?: Watch; knobs?: Partial<OperatorKnobs> }) {
+  constructor(loops: readonly ControlLoop[], o: { task: TaskName; allocation: Allocation; controlHz: number; switchSeconds?: number; watch?: Watch; priority?: Priority; knobs?: Partial<OperatorKnobs> }) {
     this.#allocation = o.allocation;
     this.#watch = o.watch ?? 'always';
+    this.#priority = o.priority ?? 'raised';
     this.#switchS = o.switchSeconds ?? 1;
     this.#dt = 1 / o.controlHz;
     // the detector watches every episode to its end: the fleet cap is the operator's single pair of hands
@@ -115,18 +127,25 @@ export class FleetSupervisor {
   #pick(): number | null {
     let best: number | null = null;
     const rank = (n: Need) => (n.kind === 'help' ? 1 : 0);
+    let b: Need | null = null;
     for (const [i, r] of this.#robots.entries()) {
-      const n = r.need;
+      const n = this.#rankedNeed(r);
       if (!n) continue;
-      if (best === null) {
-        best = i;
-        continue;
-      }
-      const b = this.#robots[best].need!;
       // help requests before failures; among requests the highest score; otherwise the oldest
-      if (rank(n) !== rank(b) ? rank(n) > rank(b) : n.kind === 'help' ? n.score > b.score : n.since < b.since) best = i;
+      if (!b || (rank(n) !== rank(b) ? rank(n) > rank(b) : n.kind === 'help' ? n.score > b.score : n.since < b.since)) {
+        best = i;
+        b = n;
+      }
     }
     return best;
+  }
+
+  /** The robot's need as ranked now: under `live` priority a help request carries the score of now, or waits while it is under the threshold. */
+  #rankedNeed(r: Robot): Need | null {
+    const n = r.need;
+    if (!n || n.kind !== 'help' || this.#priority === 'raised') return n;
+    const now = crossedScore(r.loop.policy?.uncertainty?.() ?? null);
+    return now ? { ...n, score: now.score } : null;
   }
 
   #decide(i: number): void {

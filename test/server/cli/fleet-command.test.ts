@@ -20,6 +20,7 @@ describe('takeover fleet', () => {
     expect(await runCli(['fleet', '--data-dir', dataDir, '--version', 'no-help', '--allocation', 'random'])).toMatchObject({ code: 2, err: expect.stringMatching(/--allocation takes failure, help, queue, got 'random'/) });
     expect(await runCli(['fleet', '--data-dir', dataDir, '--version', 'no-help', '--help-rearm', 'soon'])).toMatchObject({ code: 2, err: expect.stringMatching(/--help-rearm takes seconds from 0 to 3600, got 'soon'/) });
     expect(await runCli(['fleet', '--data-dir', dataDir, '--version', 'no-help', '--watch', 'never'])).toMatchObject({ code: 2, err: expect.stringMatching(/--watch takes always or free, got 'never'/) });
+    expect(await runCli(['fleet', '--data-dir', dataDir, '--version', 'no-help', '--priority', 'urgent'])).toMatchObject({ code: 2, err: expect.stringMatching(/--priority takes raised or live, got 'urgent'/) });
     const r = await runCli(['fleet', '--data-dir', dataDir, '--version', 'no-help']);
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/policy 'no-help' has no help model/);

@@ -1,19 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { ActionSource } from '../../../server/control/action-source.ts';
 import { createSimLoop, type SimLoop } from '../../../server/control/sim-loop.ts';
-import { FleetSupervisor, type Allocation, type Watch } from '../../../server/loop/fleet-supervisor.ts';
+import { FleetSupervisor, type Allocation, type Priority, type Watch } from '../../../server/loop/fleet-supervisor.ts';
 
-/** TEST DOUBLE policy: holds still and reports a fixed uncertainty score (threshold 1). */
-const stillPolicy = (score: number): ActionSource => ({
-  name: 'still', version: 'test', propose: () => [0, 0, 0, 0, 0, 0, -1], uncertainty: () => ({ score, threshold: 1, method: 'test' }),
+/** TEST DOUBLE policy: holds still and reports the uncertainty score `scores[i]` (threshold 1). */
+const stillPolicy = (scores: number[], i: number): ActionSource => ({
+  name: 'still', version: 'test', propose: () => [0, 0, 0, 0, 0, 0, -1], uncertainty: () => ({ score: scores[i], threshold: 1, method: 'test' }),
 });
 
-async function fleet(scores: number[], allocation: Allocation, o: { watch?: Watch; switchSeconds?: number } = {}) {
+async function fleet(scores: number[], allocation: Allocation, o: { watch?: Watch; switchSeconds?: number; helpAction?: 'pause' | 'notify'; priority?: Priority } = {}) {
   const sims: SimLoop[] = [];
-  for (const [i, s] of scores.entries()) {
-    sims.push(await createSimLoop({ robotId: `r${i}`, task: 'place', policy: stillPolicy(s), help: allocation !== 'failure' ? { action: 'pause', minTicks: 2, timeoutS: 1000 } : { action: 'notify' } }));
+  for (const i of scores.keys()) {
+    const help = allocation !== 'failure' ? { action: o.helpAction ?? 'pause', minTicks: 2, timeoutS: 1000 } : { action: 'notify' as const };
+    sims.push(await createSimLoop({ robotId: `r${i}`, task: 'place', policy: stillPolicy(scores, i), help }));
   }
-  const sup = new FleetSupervisor(sims.map((s) => s.loop), { task: 'place', allocation, controlHz: 20, switchSeconds: o.switchSeconds ?? 0.5, watch: o.watch });
+  const sup = new FleetSupervisor(sims.map((s) => s.loop), { task: 'place', allocation, controlHz: 20, switchSeconds: o.switchSeconds ?? 0.5, watch: o.watch, priority: o.priority });
   sims.forEach((s, i) => s.loop.start(100 + i));
   let t = 0;
   const run = (ticks: number) => {
@@ -54,6 +55,51 @@ describe('FleetSupervisor', () => {
     expect(f.sims[0].loop.mode).toBe('AUTONOMOUS');
     expect(f.sims[0].loop.lease).toBeNull();
     for (const s of f.sims) await s.bridge.disconnect();
+  }, 60_000);
+
+  it('robots that keep running while they ask: a request whose episode ends before the operator is free is never attended', async () => {
+    // a 5 s switch keeps the operator on the first robot they pick; the other one keeps running, asking
+    const scores = [5, 5];
+    const f = await fleet(scores, 'queue', { helpAction: 'notify', switchSeconds: 5 });
+    f.run(3);
+    expect(f.sup.attending).not.toBeNull();
+    const other = 1 - f.sup.attending!;
+    expect(f.sims.map((s) => s.loop.mode)).toEqual(['AUTONOMOUS', 'AUTONOMOUS']);
+    expect(f.sims[other].loop.help.open).not.toBeNull();
+    // its episode ends (as one that recovers and succeeds does); from now on no robot asks again
+    scores.fill(0.5);
+    f.sims[other].loop.resetEpisode(300);
+    expect(f.sims[other].loop.help.open).toBeNull();
+    f.run(400);
+    expect(f.sup.stats).toMatchObject({ interventions: 1, helpInterventions: 1, helpRequests: 2 });
+    expect(f.sims[other].loop.lease).toBeNull();
+    expect(f.sims[other].loop.mode).toBe('AUTONOMOUS');
+    for (const s of f.sims) await s.bridge.disconnect();
+  }, 60_000);
+
+  it('live priority: ranks open requests by the score now, and passes over a robot whose score is back under the threshold', async () => {
+    const next: Record<Priority, number | null> = { raised: null, live: null };
+    for (const priority of ['raised', 'live'] as const) {
+      const scores = [9, 5, 3];
+      const f = await fleet(scores, 'queue', { helpAction: 'notify', priority });
+      f.run(3);
+      expect(f.sup.attending).toBe(0); // all three asked; the highest score first
+      // robot 1 recovers (its request stays open), robot 2 gets worse; no robot asks again
+      scores.splice(0, 3, 0.5, 0.8, 4);
+      for (let k = 0; k < 600 && (f.sup.attending ?? 0) === 0; k++) f.run(1);
+      next[priority] = f.sup.attending;
+      expect(f.sims[1].loop.help.open).not.toBeNull();
+      if (priority === 'live') {
+        f.run(600); // robot 2 corrected and handed back: robot 1, still under the threshold, waits
+        expect(f.sup.stats.interventions).toBe(2);
+        expect(f.sims[1].loop.lease).toBeNull();
+        scores[1] = 2; // over again: now it is attended
+        f.run(40);
+        expect(f.sup.attending).toBe(1);
+      }
+      for (const s of f.sims) await s.bridge.disconnect();
+    }
+    expect(next).toEqual({ raised: 1, live: 2 });
   }, 60_000);
 
   it('by visible failure: ignores help requests and attends a robot only once it is seen failing', async () => {
