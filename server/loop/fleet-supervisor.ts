@@ -24,8 +24,8 @@ export type Watch = 'always' | 'free';
  * How open help requests are ranked: `raised` — by the score that raised them, each counted until
  * answered or its episode ends; `live` — by the robot's score now, and only while it is still over
  * the threshold (a robot that recovered since it asked waits until it is over again), as
- * Fleet-DAgger recomputes its priorities every step. Under `pause` the two agree: a held robot's
- * score does not change.
+ * Fleet-DAgger recomputes its priorities every step. A robot held while it asks (help action
+ * `pause`) is not scored, so its request keeps the score that raised it: under `pause` the two agree.
  */
 export type Priority = 'raised' | 'live';
 
@@ -140,10 +140,11 @@ export class FleetSupervisor {
     return best;
   }
 
-  /** The robot's need as ranked now: under `live` priority a help request carries the score of now, or waits while it is under the threshold. */
+  /** The robot's need as ranked now: under `live` priority a running robot's request carries its score of now, or waits while that is under the threshold. */
   #rankedNeed(r: Robot): Need | null {
     const n = r.need;
-    if (!n || n.kind !== 'help' || this.#priority === 'raised') return n;
+    // a robot held while it asks (help action pause) is not scored: its request keeps the score that raised it
+    if (!n || n.kind !== 'help' || this.#priority === 'raised' || r.loop.mode !== 'AUTONOMOUS') return n;
     const now = crossedScore(r.loop.policy?.uncertainty?.() ?? null);
     return now ? { ...n, score: now.score } : null;
   }

@@ -102,6 +102,18 @@ describe('FleetSupervisor', () => {
     expect(next).toEqual({ raised: 1, live: 2 });
   }, 60_000);
 
+  it('live priority: a robot held while it asks keeps the score that raised its request, so it is attended', async () => {
+    const scores = [5, 3];
+    const f = await fleet(scores, 'queue', { helpAction: 'pause', priority: 'live', switchSeconds: 2 });
+    f.run(3);
+    expect(f.sup.attending).toBe(0);
+    scores.fill(0.5); // were the held robot's score read now, robot 1 would wait paused for ever
+    for (let k = 0; k < 600 && (f.sup.attending ?? 0) === 0; k++) f.run(1);
+    expect(f.sup.attending).toBe(1);
+    expect(f.sims[1].loop.mode).toBe('PAUSED');
+    for (const s of f.sims) await s.bridge.disconnect();
+  }, 60_000);
+
   it('by visible failure: ignores help requests and attends a robot only once it is seen failing', async () => {
     const f = await fleet([5, 5], 'failure');
     f.run(20);
