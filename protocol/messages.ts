@@ -143,6 +143,7 @@ export const HelpRequestSchema = Type.Object(
     threshold: Type.Number({ description: "the policy version's calibrated threshold" }),
     since: Type.Number({ description: 'server epoch time the request was raised, ms' }),
     action: Type.Union([Type.Literal('notify'), Type.Literal('slow'), Type.Literal('pause')], { description: 'what the robot does while it waits' }),
+    over: Type.Optional(Type.Literal(false, { description: "present (false) while the robot's score has been back under the threshold since it asked (a robot that carries on while it asks and recovered); absent: still over, or held and not scored" })),
   },
   { $id: 'takeover/HelpRequest', description: 'an open request for a human, raised by the running policy' },
 );

@@ -80,6 +80,7 @@ export class HelpMonitor {
         this.close();
         return 'timed_out';
       }
+      if (scoring && s) this.#followOpen(s);
       return null;
     }
     if (this.#quiet > 0) {
@@ -111,6 +112,23 @@ export class HelpMonitor {
     this.#armed = false;
     this.#above = 0;
     return 'raised';
+  }
+
+  /**
+   * While a request is open and the policy drives (a robot that carries on while it asks), marks
+   * it `over: false` once its score has been under the threshold for `minTicks` ticks (it
+   * recovered since it asked; the attention queue puts it after those still over), and over again
+   * after `minTicks` ticks above. A held robot is not scored: its request keeps its last word.
+   */
+  #followOpen(s: HelpScore): void {
+    const open = this.#open!;
+    if (crossedScore(s)) {
+      this.#below = 0;
+      if (++this.#above >= this.config.minTicks && open.over === false) delete open.over;
+    } else {
+      this.#above = 0;
+      if (++this.#below >= this.config.minTicks) open.over = false;
+    }
   }
 
   /** Closes the open request (the caller records why); returns it, or null when none was open. */

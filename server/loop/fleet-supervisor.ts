@@ -22,10 +22,11 @@ export type Watch = 'always' | 'free';
 
 /**
  * How open help requests are ranked: `raised` — by the score that raised them, each counted until
- * answered or its episode ends; `live` — by the robot's score now, and only while it is still over
- * the threshold (a robot that recovered since it asked waits until it is over again), as
- * Fleet-DAgger recomputes its priorities every step. A robot held while it asks (help action
- * `pause`) is not scored, so its request keeps the score that raised it: under `pause` the two agree.
+ * answered or its episode ends; `live` — by the robot's score now, passing over a request whose
+ * robot has been back under the threshold since it asked (`over: false`, server/control/help-monitor.ts)
+ * until it is over again, as Fleet-DAgger recomputes its priorities every step. A robot held while
+ * it asks (help action `pause`) is not scored, so its request keeps the score that raised it: under
+ * `pause` the two agree.
  */
 export type Priority = 'raised' | 'live';
 
@@ -140,13 +141,17 @@ export class FleetSupervisor {
     return best;
   }
 
-  /** The robot's need as ranked now: under `live` priority a running robot's request carries its score of now, or waits while that is under the threshold. */
+  /**
+   * The robot's need as ranked now. Under `live` priority a request the robot has recovered from
+   * since it asked (`over: false`, as the attention queue ranks it) waits; the others rank by the
+   * robot's score now, as a person reads it on its tile (a held robot: the score that raised it).
+   */
   #rankedNeed(r: Robot): Need | null {
     const n = r.need;
-    // a robot held while it asks (help action pause) is not scored: its request keeps the score that raised it
-    if (!n || n.kind !== 'help' || this.#priority === 'raised' || r.loop.mode !== 'AUTONOMOUS') return n;
-    const now = crossedScore(r.loop.policy?.uncertainty?.() ?? null);
-    return now ? { ...n, score: now.score } : null;
+    if (!n || n.kind !== 'help' || this.#priority === 'raised') return n;
+    if (r.loop.help.open?.over === false) return null;
+    const now = r.loop.mode === 'AUTONOMOUS' ? crossedScore(r.loop.policy?.uncertainty?.() ?? null) : null;
+    return now ? { ...n, score: now.score } : n;
   }
 
   #decide(i: number): void {

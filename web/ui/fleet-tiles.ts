@@ -82,7 +82,8 @@ export class FleetTiles {
     tile.querySelector<HTMLElement>('[data-field="stale"]')!.hidden = !d.stale;
     tile.dataset.stale = String(d.stale);
     const help = d.top?.kind === 'help' ? d.top.help : s?.help;
-    set('help', help ? `asks for help: ${help.reason}` : '').hidden = !help;
+    // a robot that carries on while it asks may recover before anyone comes: the queue puts it last
+    set('help', help ? `asks for help: ${help.reason}${help.over === false ? ' (score back under threshold)' : ''}` : '').hidden = !help;
     // below 90% of the configured rate the loop is flagged (the server judges it: rateOk)
     set('rate', s ? `${fmt(s.rateHz, 1)} / ${fmt(r.controlRateHz, 0)} Hz${s.rateOk ? '' : ' (low)'}` : '–');
     set('episode', s?.episode ? `${s.episode.id.slice(0, 8)} · step ${s.episode.step}` : '–');

@@ -6,10 +6,13 @@ import { compareAttention, orderAttention } from '../../../server/attention/atte
 // items as the tracker makes them: at most one per robot and kind
 const items = fc
   .uniqueArray(
-    fc.record({ robot: fc.constantFrom('arm0', 'arm1', 'arm2', 'arm10', 'b'), kind: fc.constantFrom(...ATTENTION_KINDS), since: fc.integer({ min: 0, max: 20 }) }),
+    fc.record({ robot: fc.constantFrom('arm0', 'arm1', 'arm2', 'arm10', 'b'), kind: fc.constantFrom(...ATTENTION_KINDS), since: fc.integer({ min: 0, max: 20 }), recovered: fc.boolean() }),
     { selector: (x) => `${x.robot}/${x.kind}`, maxLength: 30 },
   )
-  .map((xs) => xs.map((x): AttentionItem => ({ ...x, reason: x.kind, mode: x.kind === 'estop' ? 'ESTOP' : 'AUTONOMOUS' })));
+  .map((xs) => xs.map(({ recovered, ...x }): AttentionItem => ({
+    ...x, reason: x.kind, mode: x.kind === 'estop' ? 'ESTOP' : 'AUTONOMOUS',
+    ...(x.kind === 'help' ? { help: { reason: 'risk', score: 1, threshold: 0.9, since: x.since, action: 'notify', ...(recovered ? { over: false } : {}) } } : {}),
+  })));
 
 describe('attention order', () => {
   it('is total: two different items never compare equal, and the comparison is antisymmetric', () => {
@@ -31,14 +34,17 @@ describe('attention order', () => {
     }));
   });
 
-  it('puts every e-stop first, then kinds by urgency, the longest waiting first within a kind', () => {
+  it('puts every e-stop first, then kinds by urgency; help requests still over the threshold before recovered ones; the longest waiting first within that', () => {
     fc.assert(fc.property(items, (xs) => {
       const out = orderAttention(xs);
       const rank = (x: AttentionItem) => ATTENTION_KINDS.indexOf(x.kind);
+      const recovered = (x: AttentionItem) => (x.help?.over === false ? 1 : 0);
       if (xs.some((x) => x.kind === 'estop')) expect(out[0].kind).toBe('estop');
       for (let i = 1; i < out.length; i++) {
         expect(rank(out[i - 1])).toBeLessThanOrEqual(rank(out[i]));
-        if (rank(out[i - 1]) === rank(out[i])) expect(out[i - 1].since).toBeLessThanOrEqual(out[i].since);
+        if (rank(out[i - 1]) !== rank(out[i])) continue;
+        expect(recovered(out[i - 1])).toBeLessThanOrEqual(recovered(out[i]));
+        if (recovered(out[i - 1]) === recovered(out[i])) expect(out[i - 1].since).toBeLessThanOrEqual(out[i].since);
       }
     }));
   });

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { Value } from '@sinclair/typebox/value';
+import { HelpRequestSchema } from '../../../protocol/messages.ts';
 import { ManualClock } from '../../../server/control/clock.ts';
 import { ControlLoop, type ControlLoopOptions, type LoopEvent } from '../../../server/control/control-loop.ts';
 import type { ActionSource } from '../../../server/control/action-source.ts';
@@ -89,6 +91,25 @@ describe('HelpMonitor', () => {
     m.close();
     m.reset();
     expect(m.tick(s(2), 12.05, 0, true)).toBe('raised');
+  });
+
+  it('while a request is open and the policy drives: marks it over: false after minTicks under the threshold, over again after minTicks above; a held robot keeps its last word', () => {
+    const m = new HelpMonitor({ minTicks: 2 });
+    m.tick(s(2), 0, 0, true);
+    expect(m.tick(s(2), 0.05, 0, true)).toBe('raised');
+    expect(m.open).not.toHaveProperty('over');
+    m.tick(s(0.5), 0.1, 0, true);
+    expect(m.open).not.toHaveProperty('over'); // one tick under is a dip, not a recovery
+    m.tick(s(0.5), 0.15, 0, true);
+    expect(m.open).toMatchObject({ over: false, score: 2 }); // the score that raised it stays
+    m.tick(s(2), 0.2, 0, false); // held (not driving): not scored
+    m.tick(s(2), 0.25, 0, false);
+    expect(m.open?.over).toBe(false);
+    m.tick(s(2), 0.3, 0, true);
+    expect(m.open?.over).toBe(false);
+    m.tick(s(2), 0.35, 0, true);
+    expect(m.open).not.toHaveProperty('over');
+    expect(Value.Check(HelpRequestSchema, m.open)).toBe(true);
   });
 
   it('does not score while the policy is not driving, and times out an unanswered request', () => {
