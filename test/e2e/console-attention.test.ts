@@ -55,6 +55,18 @@ describe('fleet view led by the attention queue', () => {
     expect(await page.locator('.tile[data-robot="arm3"]').getAttribute('data-urgency')).toBe('help');
   });
 
+  it('puts a request whose robot recovered since it asked after one still over the threshold, older though it is, and says so', async () => {
+    const loop = srv.app.fleet.get('arm1').loop;
+    const status = loop.status;
+    const recovered: HelpRequest = { ...HELP, since: HELP.since - 60_000, over: false };
+    loop.status = () => ({ ...status.call(loop), help: recovered }) as LoopStatus;
+    await poll(order).toEqual(['arm3', 'arm1', 'arm0', 'arm2', 'arm4']);
+    await poll(() => page.locator('.tile[data-robot="arm1"] [data-field="help"]').textContent()).toContain('(score back under threshold)');
+    expect(await page.locator('.tile[data-robot="arm3"] [data-field="help"]').textContent()).not.toContain('back under');
+    loop.status = status; // answered: the queue is as before
+    await poll(order).toEqual(['arm3', 'arm0', 'arm1', 'arm2', 'arm4']);
+  });
+
   it('puts an e-stop above the help request, coloured, and alerts', async () => {
     await page.evaluate(() => (window as unknown as Handle).__takeover.session.client.command({ type: 'estop', robot: 'arm2' }));
     await poll(order).toEqual(['arm2', 'arm3', 'arm0', 'arm1', 'arm4']);
