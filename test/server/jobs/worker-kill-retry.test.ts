@@ -53,10 +53,11 @@ type WorkerId = 'w1' | 'w2';
 
 /**
  * Two `takeover worker`s, started together (one takes seconds to start): one takes the job, the
- * other its retry. Each gives up another's run after 2 s without a heartbeat.
+ * other its retry. Each gives up another's run after 6 s without a heartbeat (2 s was once
+ * outlasted by a live worker's heartbeat on a loaded 2-core machine: the job ran three times).
  */
 async function twoWorkers(url: string, dataDir: Record<WorkerId, string>, config?: string): Promise<Record<WorkerId, Proc>> {
-  const start = (id: WorkerId) => takeover(['worker', '--database', url, '--data-dir', dataDir[id], '--worker-id', id, '--heartbeat-ms', '200', '--stale-ms', '2000', ...(config ? ['--config', config] : [])]);
+  const start = (id: WorkerId) => takeover(['worker', '--database', url, '--data-dir', dataDir[id], '--worker-id', id, '--heartbeat-ms', '200', '--stale-ms', '6000', ...(config ? ['--config', config] : [])]);
   const [w1, w2] = await Promise.all([start('w1'), start('w2')]);
   return { w1, w2 };
 }
