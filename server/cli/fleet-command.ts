@@ -53,21 +53,18 @@ export const fleetCommand: CliCommand = {
     if (positive('operators', 1) !== 1) throw new UsageError('--operators: only one simulated operator is supported');
     const allocations = String(values.allocation ?? 'failure,help').split(',').map((a) => a.trim());
     for (const a of allocations) if (!(ALLOCATIONS as readonly string[]).includes(a)) throw new UsageError(`--allocation takes ${ALLOCATIONS.join(', ')}, got '${a}'`);
-    const helpAction = String(values['help-action'] ?? 'pause');
-    if (!(HELP_ACTIONS as readonly string[]).includes(helpAction)) throw new UsageError(`--help-action takes ${HELP_ACTIONS.join(', ')}, got '${helpAction}'`);
+    const helpAction = choice(values, 'help-action', HELP_ACTIONS, 'pause');
     const helpRearmS = Number(values['help-rearm'] ?? 0);
     if (!(helpRearmS >= 0 && helpRearmS <= 3600)) throw new UsageError(`--help-rearm takes seconds from 0 to 3600, got '${String(values['help-rearm'])}'`);
-    const watch = String(values.watch ?? 'always');
-    if (!(WATCHES as readonly string[]).includes(watch)) throw new UsageError(`--watch takes ${WATCHES.join(' or ')}, got '${watch}'`);
-    const priority = String(values.priority ?? 'raised');
-    if (!(PRIORITIES as readonly string[]).includes(priority)) throw new UsageError(`--priority takes ${PRIORITIES.join(' or ')}, got '${priority}'`);
+    const watch = choice(values, 'watch', WATCHES, 'always');
+    const priority = choice(values, 'priority', PRIORITIES, 'raised');
     const minutes = Number(values.minutes ?? 3);
     if (!(minutes > 0)) throw new UsageError(`--minutes takes a positive number, got '${String(values.minutes)}'`);
     const switchSeconds = Number(values['switch-seconds'] ?? 1);
     if (!(switchSeconds >= 0)) throw new UsageError(`--switch-seconds takes a number >= 0, got '${String(values['switch-seconds'])}'`);
     const report = await runFleetBench({
       dataDir: flags.dataDir, version, task: task.name, robots: positive('robots', 8), minutes, runs: positive('runs', 4),
-      seedBase: positive('seed-base', 50000, 0), allocations: allocations as Allocation[], helpAction: helpAction as (typeof HELP_ACTIONS)[number], helpRearmS, switchSeconds, watch: watch as Watch, priority: priority as Priority,
+      seedBase: positive('seed-base', 50000, 0), allocations: allocations as Allocation[], helpAction, helpRearmS, switchSeconds, watch, priority,
       log: (line) => process.stderr.write(line + '\n'),
     });
     if (flags.json) printJson(report);
@@ -75,6 +72,16 @@ export const fleetCommand: CliCommand = {
     return 0;
   },
 };
+
+/** The value of flag `--name`, one of `allowed` (default `fallback`), or a usage error naming them. */
+function choice<T extends string>(values: Record<string, unknown>, name: string, allowed: readonly T[], fallback: T): T {
+  const v = String(values[name] ?? fallback);
+  if (!(allowed as readonly string[]).includes(v)) {
+    const list = allowed.length === 2 ? allowed.join(' or ') : allowed.join(', ');
+    throw new UsageError(`--${name} takes ${list}, got '${v}'`);
+  }
+  return v as T;
+}
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const iv = (lo: number | null, hi: number | null, f: (x: number) => string) => (lo === null || hi === null ? '' : ` (${f(lo)} to ${f(hi)})`);

@@ -90,11 +90,14 @@ export class HelpMonitor {
         this.#quietPrev = now;
       }
     }
-    if (!scoring || (!raising(s) && !raising(s?.ensemble) && !raising(s?.risk))) {
+    const novelty = raising(s);
+    const ensemble = raising(s?.ensemble);
+    const risk = raising(s?.risk);
+    if (!scoring || (!novelty && !ensemble && !risk)) {
       this.#above = 0;
       return null;
     }
-    const crossed = crossedScore(s);
+    const crossed = furthestOver(novelty, ensemble, risk);
     if (crossed) {
       this.#above++;
       this.#below = 0;
@@ -157,7 +160,12 @@ export class HelpMonitor {
  * would be raised on: the furthest over its threshold; null when none is over.
  */
 export function crossedScore(s: HelpScore | null): HelpScore | null {
-  return moreOver(moreOver(raising(s), raising(s?.ensemble)), raising(s?.risk));
+  return furthestOver(raising(s), raising(s?.ensemble), raising(s?.risk));
+}
+
+/** Of the raising scores, the one furthest over its threshold; null when none is over. */
+function furthestOver(novelty: HelpScore | null, ensemble: HelpScore | null, risk: HelpScore | null): HelpScore | null {
+  return moreOver(moreOver(novelty, ensemble), risk);
 }
 
 /** The score if it raises requests and is a number, else null. */
