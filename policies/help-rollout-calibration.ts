@@ -12,6 +12,8 @@ export interface HelpRolloutsOption {
   minTicks: number;
   task: string;
   seedBase: number;
+  /** the failure-risk model's shape: whether it reads the observation's clock, how many MLPs it averages (default: features only, one) */
+  risk?: { time?: boolean; members?: number };
   /** plays the candidate and returns, per rollout, its outcome, `score`'s value each tick and the tick's observation features */
   run: (manifest: NewPolicyManifest, weights: Float32Array[], help: HelpArrays, score: 'novelty' | 'ensemble') => Promise<RolloutTrace[]>;
 }
@@ -45,6 +47,6 @@ export async function calibrateHelpOnRollouts(
   const { threshold, calibration } = calibrate(model.ensemble!.threshold);
   const calibrated: HelpModel = { ...model, ensemble: { ...model.ensemble!, threshold, rollouts: calibration } };
   if (!wantsRisk) return { model: calibrated };
-  const risk = calibrateRiskOnRollouts(traces, draft.normalization, { episodeRate: rate, minTicks: o.minTicks, task: o.task, seedBase: o.seedBase, seed });
+  const risk = calibrateRiskOnRollouts(traces, draft.normalization, { episodeRate: rate, minTicks: o.minTicks, task: o.task, seedBase: o.seedBase, seed, ...o.risk });
   return { model: { ...calibrated, risk: risk.model }, risk: risk.weights };
 }

@@ -134,14 +134,14 @@ export class PolicyRuntime {
    * One robot's action for this tick into `out` (7 numbers in [-1, 1]); returns the version that
    * produced it, or null when the robot has no policy.
    */
-  propose(robotId: string, obs: ObservationLike, out: Float32Array): string | null {
+  propose(robotId: string, obs: ObservationLike & { t: number }, out: Float32Array): string | null {
     const version = this.#tickBoundary(robotId);
     if (!version) return null;
     const l = this.#loaded.get(version)!;
     extractFeatures(l.manifest.observation, obs, l.features, 0);
     l.model.predictInto(l.features, 1, l.actions);
     out.set(l.actions.subarray(0, ACTION_DIM));
-    this.#score(robotId, l, 0);
+    this.#score(robotId, l, 0, obs.t);
     return version;
   }
 
@@ -152,18 +152,18 @@ export class PolicyRuntime {
     return this.#uncertainty.get(robotId) ?? null;
   }
 
-  #score(robotId: string, l: Loaded, offset: number): void {
+  #score(robotId: string, l: Loaded, offset: number, t: number): void {
     if (!l.help) return;
     let u = this.#uncertainty.get(robotId);
     if (!u) this.#uncertainty.set(robotId, (u = { score: 0, threshold: 0, method: '', raises: false }));
-    l.help.scoreInto(l.features, offset, u);
+    l.help.scoreInto(l.features, offset, t, u);
   }
 
   /**
    * Actions for many robots at once: one forward pass per version. `out` holds ACTION_DIM numbers
    * per robot in the order given; `versions[i]` receives the version used (null: no policy).
    */
-  proposeBatch(robotIds: readonly string[], observations: readonly ObservationLike[], out: Float32Array, versions: (string | null)[] = []): (string | null)[] {
+  proposeBatch(robotIds: readonly string[], observations: readonly (ObservationLike & { t: number })[], out: Float32Array, versions: (string | null)[] = []): (string | null)[] {
     if (robotIds.length !== observations.length) throw new Error(`proposeBatch: ${robotIds.length} robots, ${observations.length} observations`);
     if (out.length < robotIds.length * ACTION_DIM) throw new Error(`proposeBatch: output holds ${out.length / ACTION_DIM} actions, need ${robotIds.length}`);
     for (const g of this.#groups.values()) g.length = 0;
@@ -187,7 +187,7 @@ export class PolicyRuntime {
       l.model.predictInto(l.features, idx.length, l.actions);
       for (let k = 0; k < idx.length; k++) {
         out.set(l.actions.subarray(k * ACTION_DIM, (k + 1) * ACTION_DIM), idx[k] * ACTION_DIM);
-        this.#score(robotIds[idx[k]], l, k * d);
+        this.#score(robotIds[idx[k]], l, k * d, observations[idx[k]].t);
       }
     }
     return versions;

@@ -10,11 +10,14 @@ export const HELP_RISK_FILE = 'help-risk.bin';
 /**
  * A learned risk of failure (policy.json `help.risk`, optional; ThriftyDAgger's risk estimate):
  * a small MLP from the policy's observation features, normalized with the policy's own input
- * normalization, to the probability that the policy's episode fails from this state. It is fitted
+ * normalization, and with `time` also the observation's clock `t` (seconds since the episode
+ * reset), to the probability that the policy's episode fails from this state. It is fitted
  * on the version's own rollouts, every tick labelled with its episode's outcome
  * (docs/training.md "Help model"), and its threshold is set by the episode-level rule of
  * policies/rollout-calibration.ts on scores of rollouts the scoring model did not train on
- * (cross-fitting; `rollouts`, whose `stepThreshold` is 0.5, even odds). `file` holds the MLP's parameters (float32, little-endian, W0, b0, W1, b1, ...).
+ * (cross-fitting; `rollouts`, whose `stepThreshold` is 0.5, even odds). With `members` > 1 it is
+ * that many MLPs fitted from different seeds, the risk their mean. `file` holds the MLPs'
+ * parameters one after the other (float32, little-endian, W0, b0, W1, b1, ...).
  */
 export const RiskHelpSchema = Type.Object(
   {
@@ -23,6 +26,10 @@ export const RiskHelpSchema = Type.Object(
     dim: Type.Integer({ minimum: 1 }),
     hidden: Type.Array(Type.Integer({ minimum: 1, maximum: 1024 }), { maxItems: 4 }),
     threshold: Type.Number({ minimum: 0, maximum: 1 }),
+    /** the clock input's normalization, (t - mean) / std, when the model reads `t` (absent: features only) */
+    time: Type.Optional(Type.Object({ mean: Type.Number(), std: Type.Number({ exclusiveMinimum: 0 }) })),
+    /** MLPs averaged (absent: 1) */
+    members: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
     /** how the rollouts were used (all train the stored model; `folds` models calibrate it) */
     training: Type.Object({
       episodes: Type.Integer({ minimum: 1 }),
@@ -41,46 +48,63 @@ export const RiskHelpSchema = Type.Object(
 );
 export type RiskHelp = Static<typeof RiskHelpSchema>;
 
-/** The risk MLP's shape: the policy's inputs, `hidden` ReLU layers, one tanh output. */
-export function riskArchitecture(dim: number, hidden: readonly number[]): MlpArchitecture {
-  return { kind: 'mlp', inputDim: dim, hidden: [...hidden], outputDim: 1 };
+/** What shapes a risk model: the policy's feature count, its hidden layers, the clock input, the MLPs averaged. */
+export type RiskShape = Pick<RiskHelp, 'dim' | 'hidden' | 'time' | 'members'>;
+
+/** The risk MLP's shape: the policy's inputs (and the clock, with `time`), `hidden` ReLU layers, one tanh output. */
+export function riskArchitecture(dim: number, hidden: readonly number[], time = false): MlpArchitecture {
+  return { kind: 'mlp', inputDim: dim + (time ? 1 : 0), hidden: [...hidden], outputDim: 1 };
 }
 
-/** How many float32 values a risk model's file holds. */
-export function riskWeightCount(risk: Pick<RiskHelp, 'dim' | 'hidden'>): number {
-  return paramLayout(riskArchitecture(risk.dim, risk.hidden)).size;
+/** How many float32 values a risk model's file holds (all its MLPs). */
+export function riskWeightCount(risk: RiskShape): number {
+  return (risk.members ?? 1) * paramLayout(riskArchitecture(risk.dim, risk.hidden, !!risk.time)).size;
 }
 
 /**
- * The output normalization that maps the MLP's tanh output y to a probability 0.5 + 0.5 y: the
- * trainer's loss then fits y to +1 (failed) and -1 (succeeded), whose mean is 2p - 1.
+ * The MLP's normalization: the policy's inputs, then the clock's (with `time`); the output maps
+ * the tanh output y to a probability 0.5 + 0.5 y: the trainer's loss then fits y to +1 (failed)
+ * and -1 (succeeded), whose mean is 2p - 1.
  */
-export function riskNormalization(policyNorm: Pick<Normalization, 'inputMean' | 'inputStd'>): Normalization {
-  return { inputMean: policyNorm.inputMean, inputStd: policyNorm.inputStd, outputOffset: [0.5], outputScale: [0.5] };
+export function riskNormalization(policyNorm: Pick<Normalization, 'inputMean' | 'inputStd'>, time?: RiskHelp['time']): Normalization {
+  return {
+    inputMean: time ? [...policyNorm.inputMean, time.mean] : policyNorm.inputMean,
+    inputStd: time ? [...policyNorm.inputStd, time.std] : policyNorm.inputStd,
+    outputOffset: [0.5], outputScale: [0.5],
+  };
 }
 
-/** Per-tick failure risk of one version on raw features: a plain JS forward pass, no allocation per call. */
+/** Per-tick failure risk of one version on raw features: a plain JS forward pass per MLP, no allocation per call. */
 export class RiskScorer {
   readonly threshold: number;
-  readonly #forward: JsMlpForward;
+  readonly #forwards: JsMlpForward[];
   readonly #out = new Float32Array(1);
   readonly #x: Float32Array;
+  readonly #dim: number;
 
-  constructor(model: Pick<RiskHelp, 'threshold' | 'dim' | 'hidden'>, weights: Float32Array, norm: Pick<Normalization, 'inputMean' | 'inputStd'>) {
+  constructor(model: Pick<RiskHelp, 'threshold'> & RiskShape, weights: Float32Array, norm: Pick<Normalization, 'inputMean' | 'inputStd'>) {
     if (norm.inputMean.length !== model.dim) throw new Error(`failure-risk model is for ${model.dim} inputs, the policy has ${norm.inputMean.length}`);
-    const arch = riskArchitecture(model.dim, model.hidden);
+    const arch = riskArchitecture(model.dim, model.hidden, !!model.time);
     const layout = paramLayout(arch);
-    if (weights.length !== layout.size) throw new Error(`failure-risk model of hidden ${model.hidden.join(',')} needs ${layout.size} weights, got ${weights.length}`);
+    const members = model.members ?? 1;
+    if (weights.length !== members * layout.size) throw new Error(`failure-risk model of ${members} x hidden ${model.hidden.join(',')} needs ${members * layout.size} weights, got ${weights.length}`);
     this.threshold = model.threshold;
-    this.#x = new Float32Array(model.dim);
-    this.#forward = new JsMlpForward(arch, riskNormalization(norm), paramViews(layout, weights));
+    this.#dim = model.dim;
+    this.#x = new Float32Array(arch.inputDim);
+    const n = riskNormalization(norm, model.time);
+    this.#forwards = Array.from({ length: members }, (_, k) => new JsMlpForward(arch, n, paramViews(layout, weights.subarray(k * layout.size, (k + 1) * layout.size))));
   }
 
-  /** The probability of failure from one raw feature row (at `offset` in `features`). */
-  score(features: Float32Array, offset = 0): number {
+  /** The probability of failure from one raw feature row (at `offset` in `features`) at `t` seconds into the episode (read by models with `time`). */
+  score(features: Float32Array, offset = 0, t = Number.NaN): number {
     const x = this.#x;
-    for (let j = 0; j < x.length; j++) x[j] = features[offset + j];
-    this.#forward.predictInto(x, 1, this.#out);
-    return this.#out[0];
+    for (let j = 0; j < this.#dim; j++) x[j] = features[offset + j];
+    if (x.length > this.#dim) x[this.#dim] = t;
+    let sum = 0;
+    for (const f of this.#forwards) {
+      f.predictInto(x, 1, this.#out);
+      sum += this.#out[0];
+    }
+    return sum / this.#forwards.length;
   }
 }

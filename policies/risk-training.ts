@@ -4,7 +4,7 @@ import { adamEpoch, MlpGradient, paramLayout } from './mlp-gradient.ts';
 import { glorotWeights } from './mlp-policy.ts';
 import { normalizeInputs, type Normalization } from './normalization.ts';
 import { calibrateOnRollouts, type RolloutTrace } from './rollout-calibration.ts';
-import { HELP_RISK_FILE, riskArchitecture, RiskScorer, type RiskHelp } from './risk-model.ts';
+import { HELP_RISK_FILE, riskArchitecture, riskNormalization, RiskScorer, type RiskHelp } from './risk-model.ts';
 
 export interface RiskFitOptions {
   /** hidden ReLU layers (default 32, 32: a few hundred episodes of one policy are little data) */
@@ -18,8 +18,9 @@ export interface RiskFitOptions {
 const FIT_DEFAULTS = { hidden: [32, 32], epochs: 20, batchSize: 256, learningRate: 1e-3, seed: 0 };
 
 /**
- * Fits the failure-risk MLP on `n` rows of raw features (`x`, normalized here with the policy's
- * input normalization) labelled 1 (the episode failed) or 0: the trainer's weighted MSE on the
+ * Fits the failure-risk MLP on `n` rows of raw inputs (`x`, normalized here with `norm`: the
+ * policy's input normalization, and the clock's for a model with `time`) labelled 1 (the episode
+ * failed) or 0: the trainer's weighted MSE on the
  * tanh output against +1 / -1 (the MLP trainer of policies/mlp-gradient.ts and Adam), so the
  * output estimates 2p - 1. Returns the parameters, flat (W0, b0, W1, b1, ...).
  */
@@ -51,6 +52,10 @@ export interface RiskCalibrationOptions extends RiskFitOptions {
   seedBase: number;
   /** folds of the cross-fitting (default 3): each rollout is scored by a model that did not train on it */
   folds?: number;
+  /** whether the model also reads the observation's clock `t` (every trace then needs its `times`) */
+  time?: boolean;
+  /** MLPs fitted from seeds seed, seed + 1, ... and averaged (default 1) */
+  members?: number;
 }
 
 /**
@@ -60,16 +65,18 @@ export interface RiskCalibrationOptions extends RiskFitOptions {
  * fitted on the other folds, and the threshold is the lowest at which at most `episodeRate` of
  * the successful rollouts, so scored, raise a request (calibrateOnRollouts). The model stored is
  * then fitted on all of them. Every tick of a rollout carries its episode's outcome; every trace
- * needs its features.
+ * needs its features (and its times, with `time`).
  */
 export function calibrateRiskOnRollouts(traces: readonly RolloutTrace[], norm: Pick<Normalization, 'inputMean' | 'inputStd'>, o: RiskCalibrationOptions): { model: RiskHelp; weights: Float32Array } {
   const d = norm.inputMean.length;
   for (const t of traces) {
     if (!t.features || t.features.length !== t.scores.length * d) throw new Error(`a rollout of ${t.scores.length} ticks has ${t.features?.length ?? 'no'} features, not ${d} per tick: the failure-risk model learns from them`);
+    if (o.time && t.times?.length !== t.scores.length) throw new Error(`a rollout of ${t.scores.length} ticks has ${t.times?.length ?? 'no'} times: a failure-risk model with the clock input learns from them`);
   }
   const folds = o.folds ?? 3;
   const fold = foldsOf(traces, folds, o.seed ?? 0);
-  const hidden = o.hidden ?? FIT_DEFAULTS.hidden;
+  const members = o.members ?? 1;
+  const shape = { dim: d, hidden: o.hidden ?? FIT_DEFAULTS.hidden, ...(members > 1 ? { members } : {}), ...(o.time ? { time: clockNormalization(traces) } : {}) };
   let sq = 0;
   let steps = 0;
   const scored: RolloutTrace[] = traces.map((t) => ({ failed: t.failed, scores: new Float64Array(t.scores.length) }));
@@ -78,13 +85,12 @@ export function calibrateRiskOnRollouts(traces: readonly RolloutTrace[], norm: P
     if (!train.some((t) => t.failed) || !train.some((t) => !t.failed)) {
       throw new Error(`the failure-risk model needs failed and successful rollouts to learn from in every fold: ${traces.filter((t) => t.failed).length} of ${traces.length} failed`);
     }
-    const rows = finiteRows(train, d);
-    const scorer = new RiskScorer({ threshold: 0, dim: d, hidden }, fitRiskModel(rows.x, rows.failed, norm, o), norm);
+    const scorer = new RiskScorer({ threshold: 0, ...shape }, fitMembers(train, norm, shape, o), norm);
     traces.forEach((t, i) => {
       if (fold[i] !== k) return;
       const out = scored[i].scores as Float64Array;
       for (let r = 0; r < out.length; r++) {
-        out[r] = scorer.score(t.features!, r * d);
+        out[r] = scorer.score(t.features!, r * d, t.times?.[r]);
         if (Number.isFinite(out[r])) {
           sq += (out[r] - (t.failed ? 1 : 0)) ** 2;
           steps++;
@@ -93,16 +99,42 @@ export function calibrateRiskOnRollouts(traces: readonly RolloutTrace[], norm: P
     });
   }
   const { threshold, calibration } = calibrateOnRollouts(scored, { episodeRate: o.episodeRate, minTicks: o.minTicks, task: o.task, seedBase: o.seedBase, stepThreshold: 0.5 });
-  const all = finiteRows(traces, d);
-  const weights = fitRiskModel(all.x, all.failed, norm, o);
+  const weights = fitMembers(traces, norm, shape, o);
   return {
     model: {
-      method: 'failure-risk', file: HELP_RISK_FILE, dim: d, hidden: [...hidden], threshold: Math.min(1, threshold),
-      training: { episodes: traces.length, failures: traces.filter((t) => t.failed).length, steps: all.failed.length, epochs: o.epochs ?? FIT_DEFAULTS.epochs, seed: o.seed ?? 0, folds, heldOutBrier: steps ? sq / steps : 0 },
+      method: 'failure-risk', file: HELP_RISK_FILE, ...shape, hidden: [...shape.hidden], threshold: Math.min(1, threshold),
+      training: { episodes: traces.length, failures: traces.filter((t) => t.failed).length, steps: finiteRows(traces, d, !!o.time).failed.length, epochs: o.epochs ?? FIT_DEFAULTS.epochs, seed: o.seed ?? 0, folds, heldOutBrier: steps ? sq / steps : 0 },
       rollouts: calibration,
     },
     weights,
   };
+}
+
+/** The model's MLPs fitted on the traces' ticks, seeds seed, seed + 1, ..., one after the other in one array. */
+function fitMembers(traces: readonly RolloutTrace[], norm: Pick<Normalization, 'inputMean' | 'inputStd'>, shape: Pick<RiskHelp, 'dim' | 'time' | 'members'>, o: RiskCalibrationOptions): Float32Array {
+  const rows = finiteRows(traces, shape.dim, !!shape.time);
+  const inputs = riskNormalization(norm, shape.time);
+  const fits = Array.from({ length: shape.members ?? 1 }, (_, k) => fitRiskModel(rows.x, rows.failed, inputs, { ...o, seed: (o.seed ?? 0) + k }));
+  const out = new Float32Array(fits.reduce((s, f) => s + f.length, 0));
+  fits.forEach((f, k) => out.set(f, k * f.length));
+  return out;
+}
+
+/** The clock input's normalization: mean and standard deviation of the rollouts' finite times. */
+function clockNormalization(traces: readonly RolloutTrace[]): { mean: number; std: number } {
+  let n = 0;
+  let sum = 0;
+  let sq = 0;
+  for (const t of traces) {
+    for (const v of t.times!) {
+      if (!Number.isFinite(v)) continue;
+      n++;
+      sum += v;
+      sq += v * v;
+    }
+  }
+  const mean = n ? sum / n : 0;
+  return { mean, std: Math.sqrt(Math.max(0, sq / Math.max(1, n) - mean * mean)) || 1 };
 }
 
 /** Seeded fold of each rollout (0 .. folds - 1), dealt round-robin over the failed and the successful rollouts apart. */
@@ -118,16 +150,17 @@ export function foldsOf(traces: readonly RolloutTrace[], folds: number, seed: nu
   return fold;
 }
 
-/** The rollouts' ticks as training rows, leaving out ticks with a non-finite feature (no observation). */
-function finiteRows(traces: readonly RolloutTrace[], d: number): { x: Float32Array; failed: Uint8Array } {
+/** The rollouts' ticks as training rows (features, then the time with `time`), leaving out ticks with a non-finite input (no observation). */
+function finiteRows(traces: readonly RolloutTrace[], d: number, time = false): { x: Float32Array; failed: Uint8Array } {
   const x: number[] = [];
   const failed: number[] = [];
   for (const t of traces) {
     const f = t.features!;
     for (let r = 0; r < t.scores.length; r++) {
       const row = f.subarray(r * d, r * d + d);
-      if (!row.every(Number.isFinite)) continue;
+      if (!row.every(Number.isFinite) || (time && !Number.isFinite(t.times![r]))) continue;
       for (const v of row) x.push(v);
+      if (time) x.push(t.times![r]);
       failed.push(t.failed ? 1 : 0);
     }
   }

@@ -41,6 +41,8 @@ export interface RolloutTrace {
   scores: ArrayLike<number>;
   /** the policy's raw observation features of every tick, row after row (what a failure-risk model learns from) */
   features?: Float32Array;
+  /** the observation's clock `t` of every tick, seconds since the episode reset (what a failure-risk model with the clock input reads) */
+  times?: Float64Array;
 }
 
 /**

@@ -24,19 +24,19 @@ export interface PolicyUncertainty extends HelpScoreReading {
 
 /** A second score of the version (the ensemble, the failure risk): its scorer, name and whether it raises. */
 interface SubScorer {
-  scorer: { score(features: Float32Array, offset: number): number; readonly threshold: number };
+  scorer: { score(features: Float32Array, offset: number, t: number): number; readonly threshold: number };
   method: string;
   raises: boolean;
 }
 
 /** Scores `sub` into `u[key]`, reusing the reading object; drops the key when the version has no such score. */
-function scoreSub(u: PolicyUncertainty, key: 'ensemble' | 'risk', sub: SubScorer | null, features: Float32Array, offset: number): void {
+function scoreSub(u: PolicyUncertainty, key: 'ensemble' | 'risk', sub: SubScorer | null, features: Float32Array, offset: number, t: number): void {
   if (!sub) {
     if (u[key]) delete u[key];
     return;
   }
   const r = u[key] ?? (u[key] = { score: 0, threshold: 0, method: '', raises: false });
-  r.score = sub.scorer.score(features, offset);
+  r.score = sub.scorer.score(features, offset, t);
   r.threshold = sub.scorer.threshold;
   r.method = sub.method;
   r.raises = sub.raises;
@@ -68,20 +68,24 @@ export class VersionHelpScorer {
       : null;
   }
 
-  /** Scores the raw feature row at `offset` into `u` (reused tick after tick: nothing is allocated once `u.ensemble` and `u.risk` exist). */
-  scoreInto(features: Float32Array, offset: number, u: PolicyUncertainty): void {
+  /**
+   * Scores the raw feature row at `offset`, observed `t` seconds into the episode (the clock a
+   * failure-risk model may read), into `u` (reused tick after tick: nothing is allocated once
+   * `u.ensemble` and `u.risk` exist).
+   */
+  scoreInto(features: Float32Array, offset: number, t: number, u: PolicyUncertainty): void {
     u.score = this.#novelty.score(features, offset);
     u.threshold = this.#novelty.threshold;
     u.method = this.#method;
     u.raises = this.#raisesNovelty;
-    scoreSub(u, 'ensemble', this.#ensemble, features, offset);
-    scoreSub(u, 'risk', this.#risk, features, offset);
+    scoreSub(u, 'ensemble', this.#ensemble, features, offset, t);
+    scoreSub(u, 'risk', this.#risk, features, offset, t);
   }
 
   /** Runs the scorers so V8 optimizes them before the first real tick. */
   warm(features: Float32Array): void {
     this.#novelty.score(features, 0);
     this.#ensemble?.scorer.score(features, 0);
-    this.#risk?.scorer.score(features, 0);
+    this.#risk?.scorer.score(features, 0, 0);
   }
 }

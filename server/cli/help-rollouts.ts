@@ -7,7 +7,7 @@ import { ProgressBar } from './progress-bar.ts';
 /**
  * Plays a training candidate `episodes` times in the simulator (seeds from `seedBase`, through the
  * deployed control loop, as `takeover eval` does) and keeps, per rollout, its outcome, the chosen
- * help score of every tick and the tick's observation features: what `takeover train
+ * help score of every tick, the tick's observation features and its clock: what `takeover train
  * --help-rollouts` calibrates on, and what a failure-risk model learns from.
  */
 export function simHelpRollouts(task: string, episodes: number, seedBase: number, showProgress: boolean): HelpRolloutsOption['run'] {
@@ -18,6 +18,7 @@ export function simHelpRollouts(task: string, episodes: number, seedBase: number
     const traces: RolloutTrace[] = [];
     let scores: number[] = [];
     let features: number[] = [];
+    let times: number[] = [];
     const row = new Float32Array(spec.dim);
     let before = 0;
     await evaluatePolicy({ manifest, weights, ...help }, {
@@ -28,12 +29,14 @@ export function simHelpRollouts(task: string, episodes: number, seedBase: number
         if (loop.obs) extractFeatures(spec, loop.obs, row);
         else row.fill(Number.NaN);
         for (const v of row) features.push(v);
+        times.push(loop.obs ? loop.obs.t : Number.NaN);
       },
       onEpisode(done, successes) {
-        traces.push({ failed: successes === before, scores: Float64Array.from(scores), features: Float32Array.from(features) });
+        traces.push({ failed: successes === before, scores: Float64Array.from(scores), features: Float32Array.from(features), times: Float64Array.from(times) });
         before = successes;
         scores = [];
         features = [];
+        times = [];
         bar.update(done, `${successes} ok`);
       },
     });

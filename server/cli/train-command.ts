@@ -102,6 +102,7 @@ export const trainCommand: CliCommand = {
     'takeover train --episodes QUERY [--weighting sirius|iwr|none] [--epochs N] [--seed N] [--batch-size N] [--hidden 256,256] [--lr X]\n' +
     '               [--parent VERSION] [--version NAME] [--task T] [--sim-demos N [--demo-seed-base N]] [--eval-episodes N [--eval-seed-base 10000]]\n' +
     '               [--include-gapped] [--help-score novelty|ensemble|both|risk|risk-or-ensemble] [--help-rate 0.02] [--help-rollouts N [--help-episode-rate 0.1] [--help-rollout-seed-base 20000]]\n' +
+    '               [--help-risk-time] [--help-risk-members N]\n' +
     '               [--keep-epoch best|last] [--out DIR] [--json]\n' +
     '  QUERY: key=value filters of the catalog, e.g. task=place,kind=demo,outcome=success (or all)\n' +
     '  --sim-demos N first records N scripted-expert demos of --task through the recordings pipeline\n' +
@@ -109,6 +110,7 @@ export const trainCommand: CliCommand = {
     '  damaged journals are quarantined and reported, the rest train; --include-gapped also trains on episodes recovered with gaps\n' +
     '  --help-rollouts N sets the help threshold on N rollouts of the candidate instead: at most --help-episode-rate of the successful ones raise a request\n' +
     '  --help-score risk (needs --help-rollouts) learns the risk of failure from those rollouts\' outcomes and raises on it; risk-or-ensemble: on either, each at half the rate\n' +
+    '  --help-risk-time: the risk also reads how long the episode has run (the observation\'s clock); --help-risk-members N averages N models fitted from different seeds (default 1)\n' +
     '  --keep-epoch: the version keeps the epoch with the lowest validation loss (best, default) or the last\n' +
     '  --out DIR writes the version into DIR (building a shipped policy) instead of <data-dir>/policies/',
   options: {
@@ -132,6 +134,8 @@ export const trainCommand: CliCommand = {
     'help-rollouts': { type: 'string' },
     'help-episode-rate': { type: 'string' },
     'help-rollout-seed-base': { type: 'string' },
+    'help-risk-time': { type: 'boolean' },
+    'help-risk-members': { type: 'string' },
     'keep-epoch': { type: 'string' },
   },
   async run(flags, values) {
@@ -167,6 +171,10 @@ export const trainCommand: CliCommand = {
     if (!(helpEpisodeRate >= 0 && helpEpisodeRate <= 1)) throw new UsageError(`--help-episode-rate takes the share of successful rollouts that may raise a request, from 0 to 1, got '${String(values['help-episode-rate'])}'`);
     if (helpRollouts > 0 && helpScore === 'both') throw new UsageError('--help-rollouts calibrates one raising score: use --help-score ensemble, novelty or risk with it');
     if (raisesOnRisk(helpScore as HelpScoreChoice | undefined) && helpRollouts < 2) throw new UsageError(`--help-score ${helpScore} learns from the candidate's own rollouts: give --help-rollouts N (N >= 2; about 1000, docs/training.md "Help model")`);
+    const riskMembers = intFlag(values, 'help-risk-members', 1)!;
+    if (riskMembers < 1 || riskMembers > 16) throw new UsageError(`--help-risk-members takes 1 to 16 models, got ${riskMembers}`);
+    const riskTime = values['help-risk-time'] === true;
+    if ((riskTime || riskMembers > 1) && !raisesOnRisk(helpScore as HelpScoreChoice | undefined)) throw new UsageError('--help-risk-time and --help-risk-members shape the failure-risk model: use them with --help-score risk or risk-or-ensemble');
     const keepEpoch = values['keep-epoch'] as string | undefined;
     if (keepEpoch !== undefined && keepEpoch !== 'best' && keepEpoch !== 'last') throw new UsageError(`--keep-epoch takes best or last, got '${keepEpoch}'`);
     const spec: TrainingJobSpec = {
@@ -233,7 +241,7 @@ export const trainCommand: CliCommand = {
     let trained;
     try {
       const helpRolloutSeedBase = intFlag(values, 'help-rollout-seed-base', 20000)!;
-      const rollouts = helpRollouts > 0 ? { episodeRate: helpEpisodeRate, minTicks: HELP_DEFAULTS.minTicks, task: evalTask, seedBase: helpRolloutSeedBase, run: simHelpRollouts(evalTask, helpRollouts, helpRolloutSeedBase, tty) } : undefined;
+      const rollouts = helpRollouts > 0 ? { episodeRate: helpEpisodeRate, minTicks: HELP_DEFAULTS.minTicks, task: evalTask, seedBase: helpRolloutSeedBase, risk: { time: riskTime, members: riskMembers }, run: simHelpRollouts(evalTask, helpRollouts, helpRolloutSeedBase, tty) } : undefined;
       trained = await runTrainingJob(spec, { dataDir: flags.dataDir, journals: opened.journals, onProgress, evaluate, helpRollouts: rollouts, outDir: values.out as string | undefined, source });
     } finally {
       opened.close();

@@ -141,6 +141,51 @@ describe('a version trained with a failure-risk help score', () => {
     }
   }, 120_000);
 
+  it('with the clock input and several models: stored, loaded, and scored on the observation\'s clock', async () => {
+    const { bridge } = await createSimLoop({ robotId: 'probe3', task: 'reach', controlHz: 20, policy: null });
+    const obs = bridge.observe();
+    try {
+      const { manifest } = await runTrainingJob({ ...spec, version: 'risky-clock' }, {
+        dataDir: root, builtinDir: builtinDir(),
+        helpRollouts: {
+          episodeRate: 0.1, minTicks: 3, task: 'reach', seedBase: 20000, risk: { time: true, members: 2 },
+          // TEST DOUBLE rollouts: every tick a real observation's features; successes end by 2 s, failures run to 6 s
+          run: async (draft) => {
+            const base = extractFeatures(draft.observation, obs);
+            const rng = new SeededRandom(9);
+            return Array.from({ length: 60 }, (): RolloutTrace => {
+              const failed = rng.next() < 0.4;
+              const ticks = failed ? 30 : 6 + Math.floor(rng.next() * 5);
+              const features = new Float32Array(ticks * base.length);
+              for (let t = 0; t < ticks; t++) features.set(base, t * base.length);
+              return { failed, scores: new Float64Array(ticks).fill(0.1), features, times: Float64Array.from({ length: ticks }, (_, i) => i * 0.2) };
+            });
+          },
+        },
+      });
+      const risk = manifest.help!.risk!;
+      expect(risk.members).toBe(2);
+      expect(risk.time!.mean).toBeGreaterThan(0);
+      const lp = await new PolicyRegistry({ dataDir: root, builtinDir: builtinDir() }).load('risky-clock');
+      expect(lp.manifest.help!.risk).toEqual(risk);
+      const rt = new PolicyRuntime({ source: new PolicyRegistry({ dataDir: root, builtinDir: builtinDir() }), engine: 'js' });
+      try {
+        await rt.assign('r', 'risky-clock');
+        const riskAt = (t: number) => {
+          rt.propose('r', { ...obs, t }, new Float32Array(7));
+          return rt.uncertaintyOf('r')!.risk!.score;
+        };
+        // the same state: safe at the start, over the threshold once it has run past every success
+        expect(riskAt(0)).toBeLessThan(risk.threshold);
+        expect(riskAt(5)).toBeGreaterThan(risk.threshold);
+      } finally {
+        rt.dispose();
+      }
+    } finally {
+      bridge.dispose();
+    }
+  }, 120_000);
+
   it('refuses a risk file of the wrong size when the version loads', async () => {
     const dir = path.join(root, 'policies', 'risky');
     const copy = path.join(root, 'policies', 'risky-cut');

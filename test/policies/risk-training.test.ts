@@ -104,9 +104,45 @@ describe('failure-risk model', () => {
     }
   });
 
+  it('with the clock input, learns failures that look like successes until they run long', () => {
+    // every tick looks the same in the features; successes end by 5 s, failures run to 15 s
+    const rng = new SeededRandom(11);
+    const timed = (count: number): RolloutTrace[] => Array.from({ length: count }, () => {
+      const failed = rng.next() < 0.3;
+      const ticks = failed ? 30 : Math.round(rng.uniform(6, 10));
+      return {
+        failed, scores: new Float64Array(ticks),
+        features: Float32Array.from({ length: ticks * D }, () => rng.gaussian()),
+        times: Float64Array.from({ length: ticks }, (_, i) => i * 0.5),
+      };
+    });
+    const traces = timed(90);
+    const opts = { episodeRate: 0.1, minTicks: 3, task: 'place', seedBase: 20000, seed: 2, hidden: [16], epochs: 60, learningRate: 1e-2 };
+    const failures = traces.filter((t) => t.failed).length;
+    const withClock = calibrateRiskOnRollouts(traces, norm, { ...opts, time: true, members: 3 });
+    expect(withClock.model.time!.mean).toBeGreaterThan(0);
+    expect(withClock.model.members).toBe(3);
+    expect(withClock.weights.length).toBe(riskWeightCount(withClock.model));
+    expect(withClock.weights.length).toBe(3 * riskWeightCount({ dim: D + 1, hidden: [16] }));
+    expect(withClock.model.rollouts.flaggedFailures).toBeGreaterThanOrEqual(failures - 1);
+    // features alone cannot tell them apart: at the same rate of flagged successes, few failures
+    const without = calibrateRiskOnRollouts(traces, norm, opts);
+    expect(without.model.time).toBeUndefined();
+    expect(without.model.rollouts.flaggedFailures).toBeLessThan(failures / 2);
+    // the stored model on fresh rollouts reads the clock: it raises on the failures once they run past most successes
+    const scorer = new RiskScorer(withClock.model, withClock.weights, norm);
+    const fresh = timed(100).map((t) => ({ failed: t.failed, first: firstRaise(Array.from(t.scores, (_, i) => scorer.score(t.features!, i * D, t.times![i])), withClock.model.threshold, 3) }));
+    const failed = fresh.filter((t) => t.failed);
+    expect(failed.filter((t) => t.first >= 0).length).toBeGreaterThanOrEqual(failed.length - 1);
+    // not before the shortest successes have ended (tick 6): until then, nothing tells them apart
+    expect(Math.min(...failed.filter((t) => t.first >= 0).map((t) => t.first))).toBeGreaterThanOrEqual(6);
+    expect(fresh.filter((t) => !t.failed && t.first >= 0).length).toBeLessThanOrEqual(Math.ceil(0.2 * fresh.filter((t) => !t.failed).length));
+  });
+
   it('refuses rollouts without features, and training rollouts of one outcome only', () => {
     expect(() => calibrateRiskOnRollouts([{ failed: true, scores: [0, 0] }], norm, { episodeRate: 0.1, minTicks: 3, task: 'place', seedBase: 0 })).toThrow(/has no features, not 3 per tick/);
     const allOk = plantedRollouts(9, 2).map((t) => ({ ...t, failed: false }));
     expect(() => calibrateRiskOnRollouts(allOk, norm, { episodeRate: 0.1, minTicks: 3, task: 'place', seedBase: 0 })).toThrow(/needs failed and successful rollouts to learn from in every fold: 0 of 9 failed/);
+    expect(() => calibrateRiskOnRollouts(plantedRollouts(9, 2), norm, { episodeRate: 0.1, minTicks: 3, task: 'place', seedBase: 0, time: true })).toThrow(/a rollout of 12 ticks has no times/);
   });
 });

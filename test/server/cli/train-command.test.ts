@@ -35,4 +35,20 @@ describe('takeover train', () => {
       expect(err.join(''), extra.join(' ')).toContain("--help-score risk learns from the candidate's own rollouts: give --help-rollouts N (N >= 2");
     }
   });
+
+  it('refuses the failure-risk shape flags without a risk score, and a member count out of range', async () => {
+    const cases: [string[], string][] = [
+      [['--help-risk-time'], '--help-risk-time and --help-risk-members shape the failure-risk model: use them with --help-score risk or risk-or-ensemble'],
+      [['--help-score', 'ensemble', '--help-risk-members', '3'], '--help-risk-time and --help-risk-members shape the failure-risk model'],
+      [['--help-score', 'risk', '--help-rollouts', '10', '--help-risk-members', '0'], '--help-risk-members takes 1 to 16 models, got 0'],
+      [['--help-score', 'risk', '--help-rollouts', '10', '--help-risk-members', 'two'], "--help-risk-members takes a whole number, got 'two'"],
+    ];
+    for (const [extra, message] of cases) {
+      const err: string[] = [];
+      const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
+      const code = await main(['train', '--episodes', 'all', '--data-dir', dir, ...extra]).finally(() => spy.mockRestore());
+      expect(code, extra.join(' ')).toBe(2);
+      expect(err.join(''), extra.join(' ')).toContain(message);
+    }
+  });
 });

@@ -62,7 +62,7 @@ describe('jobs on the shared queue (pg-boss)', () => {
     const scorer = new VersionHelpScorer(loaded, help);
     const far = new Float32Array(help.dim).fill(50);
     const u: PolicyUncertainty = { score: 0, threshold: 0, method: '', raises: false };
-    scorer.scoreInto(far, 0, u);
+    scorer.scoreInto(far, 0, 0, u);
     expect(u.ensemble).toMatchObject({ raises: true });
     expect(u.ensemble!.score).toBeGreaterThan(u.ensemble!.threshold);
     // a folder whose policy.json names help files it lacks is not stored
