@@ -27,6 +27,8 @@ export interface FleetBenchOptions {
   watch?: Watch;
   /** how help requests are ranked (default raised) */
   priority?: Priority;
+  /** under allocation 'help', visible failure counts only at this failure risk or above (needs a version with a failure-risk model) */
+  watchRisk?: number;
   /** seconds the operator needs to turn to a robot before acting on it (default 1) */
   switchSeconds?: number;
   controlHz?: number;
@@ -83,6 +85,9 @@ export async function runFleetBench(o: FleetBenchOptions): Promise<FleetReport> 
   if (o.allocations.some((a) => a !== 'failure') && !manifest.help) {
     throw new Error(`policy '${o.version}' has no help model, so it never asks for help: train a version with held-out episodes (docs/training.md "Help model")`);
   }
+  if (o.watchRisk !== undefined && !manifest.help?.risk) {
+    throw new Error(`policy '${o.version}' has no failure-risk model to filter visible failures by: train one with --help-score risk (docs/training.md "A learned risk of failure")`);
+  }
   const runtime = new PolicyRuntime({ source: registry, engine: 'js', maxBatch: 1 });
   const runs: FleetRun[] = [];
   try {
@@ -111,7 +116,7 @@ async function runOne(o: FleetBenchOptions, runtime: PolicyRuntime, allocation: 
     await runtime.assign(id, o.version);
     sims.push(await createSimLoop({ robotId: id, task: o.task, controlHz: hz, policy: runtime.slotFor(id), help }));
   }
-  const sup = new FleetSupervisor(sims.map((s) => s.loop), { task: o.task, allocation, controlHz: hz, switchSeconds: o.switchSeconds, watch: o.watch, priority: o.priority, knobs: o.operator });
+  const sup = new FleetSupervisor(sims.map((s) => s.loop), { task: o.task, allocation, controlHz: hz, switchSeconds: o.switchSeconds, watch: o.watch, priority: o.priority, watchRisk: o.watchRisk, knobs: o.operator });
   // robot i's k-th episode has the same seed under every allocation
   const next = sims.map(() => 0);
   const seedOf = (i: number) => o.seedBase + run * 100_000 + i * 1000 + next[i]++;

@@ -69,14 +69,21 @@ export class FleetSupervisor {
   readonly #allocation: Allocation;
   readonly #watch: Watch;
   readonly #priority: Priority;
+  readonly #watchRisk: number | null;
   readonly #switchS: number;
   readonly #dt: number;
   /** the robot being attended, and when the operator can act on it (after switching to it) */
   #attending: { i: number; actFrom: number; acting: boolean } | null = null;
   #now = 0;
 
-  constructor(loops: readonly ControlLoop[], o: { task: TaskName; allocation: Allocation; controlHz: number; switchSeconds?: number; watch?: Watch; priority?: Priority; knobs?: Partial<OperatorKnobs> }) {
+  /**
+   * `watchRisk` (allocation `help` only): a visible failure sends the operator only to a robot
+   * whose failure risk now (its version's `help.risk` score, as its tile shows it) is at least
+   * this; absent, every visible failure does.
+   */
+  constructor(loops: readonly ControlLoop[], o: { task: TaskName; allocation: Allocation; controlHz: number; switchSeconds?: number; watch?: Watch; priority?: Priority; watchRisk?: number; knobs?: Partial<OperatorKnobs> }) {
     this.#allocation = o.allocation;
+    this.#watchRisk = o.allocation === 'help' ? o.watchRisk ?? null : null;
     this.#watch = o.watch ?? 'always';
     this.#priority = o.priority ?? 'raised';
     this.#switchS = o.switchSeconds ?? 1;
@@ -184,6 +191,12 @@ export class FleetSupervisor {
     }
     if (loop.mode !== 'AUTONOMOUS' || this.#allocation === 'queue' || (this.#watch === 'free' && a)) return;
     const d = r.op.decide(obs, { mode: loop.mode, proposed: loop.proposed, holdsLease: false });
-    if (d.type === 'take_over' && !r.need) r.need = { kind: 'failure', since: this.#now, score: 0 };
+    if (d.type === 'take_over' && !r.need && this.#risky(loop)) r.need = { kind: 'failure', since: this.#now, score: 0 };
+  }
+
+  /** Whether a visible failure on this robot counts: always, or under `watchRisk` only at that failure risk or above. */
+  #risky(loop: ControlLoop): boolean {
+    if (this.#watchRisk === null) return true;
+    return (loop.policy?.uncertainty?.()?.risk?.score ?? 0) >= this.#watchRisk;
   }
 }

@@ -8,13 +8,18 @@ const stillPolicy = (scores: number[], i: number): ActionSource => ({
   name: 'still', version: 'test', propose: () => [0, 0, 0, 0, 0, 0, -1], uncertainty: () => ({ score: scores[i], threshold: 1, method: 'test' }),
 });
 
-async function fleet(scores: number[], allocation: Allocation, o: { watch?: Watch; switchSeconds?: number; helpAction?: 'pause' | 'notify'; priority?: Priority } = {}) {
+/** TEST DOUBLE policy: holds still, never asks (score 0.5 under 1), and reports the failure risk `risks[i]` (recorded only, not raising). */
+const riskyStillPolicy = (risks: number[], i: number): ActionSource => ({
+  ...stillPolicy([0.5], 0), uncertainty: () => ({ score: 0.5, threshold: 1, method: 'test', raises: true, risk: { score: risks[i], threshold: 1, method: 'failure-risk', raises: false } }),
+});
+
+async function fleet(scores: number[], allocation: Allocation, o: { watch?: Watch; switchSeconds?: number; helpAction?: 'pause' | 'notify'; priority?: Priority; watchRisk?: number; policy?: typeof stillPolicy } = {}) {
   const sims: SimLoop[] = [];
   for (const i of scores.keys()) {
     const help = allocation !== 'failure' ? { action: o.helpAction ?? 'pause', minTicks: 2, timeoutS: 1000 } : { action: 'notify' as const };
-    sims.push(await createSimLoop({ robotId: `r${i}`, task: 'place', policy: stillPolicy(scores, i), help }));
+    sims.push(await createSimLoop({ robotId: `r${i}`, task: 'place', policy: (o.policy ?? stillPolicy)(scores, i), help }));
   }
-  const sup = new FleetSupervisor(sims.map((s) => s.loop), { task: 'place', allocation, controlHz: 20, switchSeconds: o.switchSeconds ?? 0.5, watch: o.watch, priority: o.priority });
+  const sup = new FleetSupervisor(sims.map((s) => s.loop), { task: 'place', allocation, controlHz: 20, switchSeconds: o.switchSeconds ?? 0.5, watch: o.watch, priority: o.priority, watchRisk: o.watchRisk });
   sims.forEach((s, i) => s.loop.start(100 + i));
   let t = 0;
   const run = (ticks: number) => {
@@ -55,6 +60,24 @@ describe('FleetSupervisor', () => {
     expect(f.sims[0].loop.mode).toBe('AUTONOMOUS');
     expect(f.sims[0].loop.lease).toBeNull();
     for (const s of f.sims) await s.bridge.disconnect();
+  }, 60_000);
+
+  it('watching with a risk filter: a visible failure sends the operator only to a robot whose failure risk is at least the filter', async () => {
+    // both hold still, so both are soon visibly failing; neither asks; robot 0's risk is low, robot 1's high
+    const attended = async (watchRisk?: number) => {
+      const f = await fleet([0.2, 0.8], 'help', { watchRisk, policy: riskyStillPolicy, switchSeconds: 0.2 });
+      const seen = new Set<number>();
+      for (let k = 0; k < 600; k++) {
+        f.run(1);
+        if (f.sup.attending !== null) seen.add(f.sup.attending);
+      }
+      expect(f.sup.stats.helpRequests).toBe(0);
+      for (const s of f.sims) await s.bridge.disconnect();
+      return [...seen].sort();
+    };
+    expect(await attended()).toEqual([0, 1]);
+    expect(await attended(0.5)).toEqual([1]);
+    expect(await attended(0.9)).toEqual([]);
   }, 60_000);
 
   it('robots that keep running while they ask: a request whose episode ends before the operator is free is never attended', async () => {
