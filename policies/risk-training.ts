@@ -85,7 +85,7 @@ export function calibrateRiskOnRollouts(traces: readonly RolloutTrace[], norm: P
     if (!train.some((t) => t.failed) || !train.some((t) => !t.failed)) {
       throw new Error(`the failure-risk model needs failed and successful rollouts to learn from in every fold: ${traces.filter((t) => t.failed).length} of ${traces.length} failed`);
     }
-    const scorer = new RiskScorer({ threshold: 0, ...shape }, fitMembers(train, norm, shape, o), norm);
+    const scorer = new RiskScorer({ threshold: 0, ...shape }, fitMembers(finiteRows(train, d, !!o.time), norm, shape, o), norm);
     traces.forEach((t, i) => {
       if (fold[i] !== k) return;
       const out = scored[i].scores as Float64Array;
@@ -99,20 +99,20 @@ export function calibrateRiskOnRollouts(traces: readonly RolloutTrace[], norm: P
     });
   }
   const { threshold, calibration } = calibrateOnRollouts(scored, { episodeRate: o.episodeRate, minTicks: o.minTicks, task: o.task, seedBase: o.seedBase, stepThreshold: 0.5 });
-  const weights = fitMembers(traces, norm, shape, o);
+  const all = finiteRows(traces, d, !!o.time);
+  const weights = fitMembers(all, norm, shape, o);
   return {
     model: {
       method: 'failure-risk', file: HELP_RISK_FILE, ...shape, hidden: [...shape.hidden], threshold: Math.min(1, threshold),
-      training: { episodes: traces.length, failures: traces.filter((t) => t.failed).length, steps: finiteRows(traces, d, !!o.time).failed.length, epochs: o.epochs ?? FIT_DEFAULTS.epochs, seed: o.seed ?? 0, folds, heldOutBrier: steps ? sq / steps : 0 },
+      training: { episodes: traces.length, failures: traces.filter((t) => t.failed).length, steps: all.failed.length, epochs: o.epochs ?? FIT_DEFAULTS.epochs, seed: o.seed ?? 0, folds, heldOutBrier: steps ? sq / steps : 0 },
       rollouts: calibration,
     },
     weights,
   };
 }
 
-/** The model's MLPs fitted on the traces' ticks, seeds seed, seed + 1, ..., one after the other in one array. */
-function fitMembers(traces: readonly RolloutTrace[], norm: Pick<Normalization, 'inputMean' | 'inputStd'>, shape: Pick<RiskHelp, 'dim' | 'time' | 'members'>, o: RiskCalibrationOptions): Float32Array {
-  const rows = finiteRows(traces, shape.dim, !!shape.time);
+/** The model's MLPs fitted on the rows, seeds seed, seed + 1, ..., one after the other in one array. */
+function fitMembers(rows: { x: Float32Array; failed: Uint8Array }, norm: Pick<Normalization, 'inputMean' | 'inputStd'>, shape: Pick<RiskHelp, 'time' | 'members'>, o: RiskCalibrationOptions): Float32Array {
   const inputs = riskNormalization(norm, shape.time);
   const fits = Array.from({ length: shape.members ?? 1 }, (_, k) => fitRiskModel(rows.x, rows.failed, inputs, { ...o, seed: (o.seed ?? 0) + k }));
   const out = new Float32Array(fits.reduce((s, f) => s + f.length, 0));
