@@ -100,11 +100,13 @@ export class RiskScorer {
     const x = this.#x;
     for (let j = 0; j < this.#dim; j++) x[j] = features[offset + j];
     if (x.length > this.#dim) x[this.#dim] = t;
+    const forwards = this.#forwards;
     let sum = 0;
-    for (const f of this.#forwards) {
-      f.predictInto(x, 1, this.#out);
+    // an indexed loop: this runs every tick of every robot
+    for (let k = 0; k < forwards.length; k++) {
+      forwards[k].predictInto(x, 1, this.#out);
       sum += this.#out[0];
     }
-    return sum / this.#forwards.length;
+    return sum / forwards.length;
   }
 }
