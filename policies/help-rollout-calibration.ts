@@ -39,7 +39,9 @@ export async function calibrateHelpOnRollouts(
   // the candidate plays with its ensemble raising: the risk model it will raise on is what these rollouts train
   const played: NewPolicyManifest = wantsRisk ? { ...draft, help: { ...model, raise: 'ensemble' } } : draft;
   const traces = await o.run(played, weights, arrays, score);
-  const calibrate = (stepThreshold: number) => calibrateOnRollouts(traces, { ...o, episodeRate: rate, stepThreshold });
+  // corrected rollouts (trace.corrected) only train the risk model
+  const alone = traces.filter((t) => !t.corrected);
+  const calibrate = (stepThreshold: number) => calibrateOnRollouts(alone, { ...o, episodeRate: rate, stepThreshold });
   if (score === 'novelty') {
     const { threshold, calibration } = calibrate(model.threshold);
     return { model: { ...model, threshold, rollouts: calibration } };

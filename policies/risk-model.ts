@@ -41,6 +41,17 @@ export const RiskHelpSchema = Type.Object(
       folds: Type.Integer({ minimum: 2 }),
       /** mean squared error of those out-of-fold probabilities against the ticks' outcomes */
       heldOutBrier: Type.Number({ minimum: 0 }),
+      /**
+       * rollouts an operator corrected once, trained on from their hand-back (`episodes` and
+       * `failures` above count the policy-alone ones, which alone set the threshold); how many
+       * raise after the hand-back at the threshold, scored out of fold
+       */
+      corrected: Type.Optional(Type.Object({
+        episodes: Type.Integer({ minimum: 1 }),
+        failures: Type.Integer({ minimum: 0 }),
+        flaggedSuccesses: Type.Integer({ minimum: 0 }),
+        flaggedFailures: Type.Integer({ minimum: 0 }),
+      })),
     }),
     rollouts: RolloutCalibrationSchema,
   },

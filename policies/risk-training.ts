@@ -3,7 +3,7 @@ import { SeededRandom } from '../core/seeded-random.ts';
 import { adamEpoch, MlpGradient, paramLayout } from './mlp-gradient.ts';
 import { glorotWeights } from './mlp-policy.ts';
 import { normalizeInputs, type Normalization } from './normalization.ts';
-import { calibrateOnRollouts, type RolloutTrace } from './rollout-calibration.ts';
+import { calibrateOnRollouts, sustainedPeak, type RolloutTrace } from './rollout-calibration.ts';
 import { HELP_RISK_FILE, riskArchitecture, riskNormalization, RiskScorer, type RiskHelp } from './risk-model.ts';
 
 export interface RiskFitOptions {
@@ -74,7 +74,7 @@ export function calibrateRiskOnRollouts(traces: readonly RolloutTrace[], norm: P
     if (o.time && t.times?.length !== t.scores.length) throw new Error(`a rollout of ${t.scores.length} ticks has ${t.times?.length ?? 'no'} times: a failure-risk model with the clock input learns from them`);
   }
   const folds = o.folds ?? 3;
-  const fold = foldsOf(traces, folds, o.seed ?? 0);
+  const fold = dealFolds(traces, folds, o.seed ?? 0);
   const members = o.members ?? 1;
   const shape = { dim: d, hidden: o.hidden ?? FIT_DEFAULTS.hidden, ...(members > 1 ? { members } : {}), ...(o.time ? { time: clockNormalization(traces) } : {}) };
   let sq = 0;
@@ -90,25 +90,41 @@ export function calibrateRiskOnRollouts(traces: readonly RolloutTrace[], norm: P
       if (fold[i] !== k) return;
       const out = scored[i].scores as Float64Array;
       for (let r = 0; r < out.length; r++) {
-        out[r] = scorer.score(t.features!, r * d, t.times?.[r]);
-        if (Number.isFinite(out[r])) {
-          sq += (out[r] - (t.failed ? 1 : 0)) ** 2;
-          steps++;
+        // a row left out of training (NaN: no observation, or before a corrected rollout's hand-back) raises nothing
+        if (!finiteRow(t, r, d, !!o.time)) {
+          out[r] = Number.NaN;
+          continue;
         }
+        out[r] = scorer.score(t.features!, r * d, t.times?.[r]);
+        sq += (out[r] - (t.failed ? 1 : 0)) ** 2;
+        steps++;
       }
     });
   }
-  const { threshold, calibration } = calibrateOnRollouts(scored, { episodeRate: o.episodeRate, minTicks: o.minTicks, task: o.task, seedBase: o.seedBase, stepThreshold: 0.5 });
+  // corrected rollouts train the model; the threshold is the policy-alone rollouts' rule
+  const alone = traces.filter((t) => !t.corrected);
+  const { threshold, calibration } = calibrateOnRollouts(scored.filter((_, i) => !traces[i].corrected), { episodeRate: o.episodeRate, minTicks: o.minTicks, task: o.task, seedBase: o.seedBase, stepThreshold: 0.5 });
   const all = finiteRows(traces, d, !!o.time);
   const weights = fitMembers(all, norm, shape, o);
+  const corrected = correctedSummary(scored.filter((_, i) => traces[i].corrected), Math.min(1, threshold), o.minTicks);
   return {
     model: {
       method: 'failure-risk', file: HELP_RISK_FILE, ...shape, hidden: [...shape.hidden], threshold: Math.min(1, threshold),
-      training: { episodes: traces.length, failures: traces.filter((t) => t.failed).length, steps: all.failed.length, epochs: o.epochs ?? FIT_DEFAULTS.epochs, seed: o.seed ?? 0, folds, heldOutBrier: steps ? sq / steps : 0 },
+      training: {
+        episodes: alone.length, failures: alone.filter((t) => t.failed).length, steps: all.failed.length, epochs: o.epochs ?? FIT_DEFAULTS.epochs, seed: o.seed ?? 0, folds, heldOutBrier: steps ? sq / steps : 0,
+        ...(corrected ? { corrected } : {}),
+      },
       rollouts: calibration,
     },
     weights,
   };
+}
+
+/** The corrected rollouts' count, failures, and how many of each raise at the threshold on out-of-fold scores (after the hand-back: their only finite ones). */
+function correctedSummary(scored: readonly RolloutTrace[], threshold: number, minTicks: number): NonNullable<RiskHelp['training']['corrected']> | null {
+  if (scored.length === 0) return null;
+  const raises = (failed: boolean) => scored.filter((t) => t.failed === failed && sustainedPeak(t.scores, minTicks) > threshold).length;
+  return { episodes: scored.length, failures: scored.filter((t) => t.failed).length, flaggedSuccesses: raises(false), flaggedFailures: raises(true) };
 }
 
 /** The model's MLPs fitted on the rows, seeds seed, seed + 1, ..., one after the other in one array. */
@@ -137,6 +153,17 @@ function clockNormalization(traces: readonly RolloutTrace[]): { mean: number; st
   return { mean, std: Math.sqrt(Math.max(0, sq / Math.max(1, n) - mean * mean)) || 1 };
 }
 
+/** foldsOf the policy-alone rollouts, then of the corrected ones apart: corrected rollouts leave the others' folds as they were without them. */
+function dealFolds(traces: readonly RolloutTrace[], folds: number, seed: number): Int32Array {
+  const fold = new Int32Array(traces.length);
+  for (const corrected of [false, true]) {
+    const idx = traces.flatMap((t, i) => (!!t.corrected === corrected ? [i] : []));
+    const f = foldsOf(idx.map((i) => traces[i]), folds, seed);
+    idx.forEach((i, k) => (fold[i] = f[k]));
+  }
+  return fold;
+}
+
 /** Seeded fold of each rollout (0 .. folds - 1), dealt round-robin over the failed and the successful rollouts apart. */
 export function foldsOf(traces: readonly RolloutTrace[], folds: number, seed: number): Int32Array {
   if (!Number.isInteger(folds) || folds < 2) throw new Error(`cross-fitting needs at least 2 folds, got ${folds}`);
@@ -151,15 +178,21 @@ export function foldsOf(traces: readonly RolloutTrace[], folds: number, seed: nu
 }
 
 /** The rollouts' ticks as training rows (features, then the time with `time`), leaving out ticks with a non-finite input (no observation). */
+/** Whether tick `r` of the trace has all its features (and, with `time`, its clock): a row the model learns from and scores. */
+function finiteRow(t: RolloutTrace, r: number, d: number, time: boolean): boolean {
+  const f = t.features!;
+  for (let j = r * d; j < r * d + d; j++) if (!Number.isFinite(f[j])) return false;
+  return !time || Number.isFinite(t.times![r]);
+}
+
 function finiteRows(traces: readonly RolloutTrace[], d: number, time = false): { x: Float32Array; failed: Uint8Array } {
   const x: number[] = [];
   const failed: number[] = [];
   for (const t of traces) {
     const f = t.features!;
     for (let r = 0; r < t.scores.length; r++) {
-      const row = f.subarray(r * d, r * d + d);
-      if (!row.every(Number.isFinite) || (time && !Number.isFinite(t.times![r]))) continue;
-      for (const v of row) x.push(v);
+      if (!finiteRow(t, r, d, time)) continue;
+      for (const v of f.subarray(r * d, r * d + d)) x.push(v);
       if (time) x.push(t.times![r]);
       failed.push(t.failed ? 1 : 0);
     }

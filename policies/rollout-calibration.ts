@@ -43,6 +43,12 @@ export interface RolloutTrace {
   features?: Float32Array;
   /** the observation's clock `t` of every tick, seconds since the episode reset (what a failure-risk model with the clock input reads) */
   times?: Float64Array;
+  /**
+   * A rollout an operator corrected once: only its ticks after the hand-back carry finite
+   * features (its outcome is the policy's from there). It trains a failure-risk model and never
+   * sets a threshold.
+   */
+  corrected?: boolean;
 }
 
 /**

@@ -1,6 +1,8 @@
 import { getTask } from '../../sim/tasks/task-registry.ts';
 import type { ControlLoop } from '../control/control-loop.ts';
 import { runEpisodes } from '../control/episode-runner.ts';
+import { SimulatedOperatorAgent } from '../control/simulated-operator-agent.ts';
+import { SimulatedOperator, type OperatorKnobs } from '../../sim/simulated-operator.ts';
 import { createSimLoop } from '../control/sim-loop.ts';
 import { backendInfo, describeBackend, initBackend } from '../../policies/backend.ts';
 import type { Evaluation, PolicyManifest } from '../../policies/policy-manifest.ts';
@@ -21,6 +23,8 @@ export interface EvaluateOptions {
   onEpisode?: (done: number, successes: number) => void;
   /** after every control tick (tests read what the loop executed) */
   onTick?: (loop: ControlLoop) => void;
+  /** a simulated person supervises every episode with these knobs (server/control/simulated-operator-agent.ts); absent: the policy alone */
+  operator?: Partial<OperatorKnobs>;
 }
 
 /** A training candidate (not yet a stored version) as a manifest `evaluatePolicy` can run. */
@@ -42,6 +46,7 @@ export async function evaluatePolicy(policy: LoadedPolicy, o: EvaluateOptions): 
   const runtime = new PolicyRuntime({ source: { load: async () => policy }, engine: o.engine ?? 'tfjs', maxBatch: 1 });
   await runtime.assign('eval', m.version);
   const { loop, clock } = await createSimLoop({ robotId: 'eval', task: task.name, controlHz: m.controlRateHz, policy: runtime.slotFor('eval') });
+  if (o.operator) new SimulatedOperatorAgent(loop, new SimulatedOperator(task.name, o.operator, { controlHz: m.controlRateHz }));
   if (o.onTick) loop.on('tick', o.onTick);
   let successes = 0;
   let steps = 0;

@@ -104,6 +104,35 @@ describe('failure-risk model', () => {
     }
   });
 
+  it('learns from corrected rollouts after their hand-back, and sets its threshold on the policy-alone ones only', () => {
+    const alone = plantedRollouts(60, 4);
+    // after a correction: a state the policy alone reads as failing (x > 0), in a phase it never reaches alone (third feature 1.5), and the episode succeeds; no features before the hand-back
+    const rng = new SeededRandom(9);
+    const corrected: RolloutTrace[] = Array.from({ length: 30 }, () => {
+      const x = rng.uniform(0.2, 1);
+      const features = new Float32Array(12 * D).fill(Number.NaN);
+      for (let t = 4; t < 12; t++) features.set([x, rng.gaussian(), 1.5], t * D);
+      return { failed: false, scores: new Float64Array(12), features, corrected: true };
+    });
+    const opts = { episodeRate: 0.1, minTicks: 3, task: 'place', seedBase: 20000, seed: 4, hidden: [16], epochs: 60, learningRate: 1e-2 };
+    const failures = alone.filter((t) => t.failed).length;
+    const without = calibrateRiskOnRollouts(alone, norm, opts);
+    const withCorrected = calibrateRiskOnRollouts([...alone, ...corrected], norm, opts);
+    // the threshold's rule saw the policy-alone rollouts only
+    expect(withCorrected.model.rollouts).toMatchObject({ episodes: 60, failures });
+    expect(withCorrected.model.rollouts.flaggedSuccesses).toBeLessThanOrEqual(6);
+    expect(withCorrected.model.training).toMatchObject({ episodes: 60, failures, steps: 60 * 12 + 30 * 8, corrected: { episodes: 30, failures: 0 } });
+    expect(without.model.training.corrected).toBeUndefined();
+    // out of fold, few corrected successes raise after their hand-back
+    expect(withCorrected.model.training.corrected!.flaggedSuccesses).toBeLessThanOrEqual(3);
+    // the stored models: after a correction, failing to the one that never saw one, safe to the other; the failures alone stay failing to both
+    const never = new RiskScorer(without.model, without.weights, norm);
+    const seen = new RiskScorer(withCorrected.model, withCorrected.weights, norm);
+    expect(never.score(Float32Array.of(0.6, 0, 1.5))).toBeGreaterThan(0.8);
+    expect(seen.score(Float32Array.of(0.6, 0, 1.5))).toBeLessThan(0.2);
+    expect(seen.score(Float32Array.of(0.6, 0, 0.5))).toBeGreaterThan(0.8);
+  });
+
   it('with the clock input, learns failures that look like successes until they run long', () => {
     // every tick looks the same in the features; successes end by 5 s, failures run to 15 s
     const rng = new SeededRandom(11);

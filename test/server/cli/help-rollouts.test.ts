@@ -22,4 +22,33 @@ describe('simHelpRollouts', () => {
       expect(Array.from(t.times!).every((v, i) => i === 0 || v > t.times![i - 1])).toBe(true);
     }
   }, 120_000);
+
+  it('with corrected: plays the seeds again under a simulated operator and keeps what follows each hand-back', async () => {
+    const p = await new PolicyRegistry({ dataDir: '/nonexistent-takeover-data' }).load('default');
+    const d = p.manifest.observation.dim;
+    const arrays = { helpStates: p.helpStates, helpHeads: p.helpHeads };
+    const plain = await simHelpRollouts('place', 3, 20000, false)(p.manifest, p.weights, arrays, 'ensemble');
+    const traces = await simHelpRollouts('place', 3, 20000, false, { corrected: true })(p.manifest, p.weights, arrays, 'ensemble');
+    // the policy-alone pass first, unchanged
+    expect(traces.slice(0, 3)).toEqual(plain);
+    const corrected = traces.slice(3);
+    // the default policy fails seed 20000 alone (docs/results.md); the operator steps in on it
+    expect(plain[0].failed).toBe(true);
+    expect(corrected.length).toBeGreaterThanOrEqual(1);
+    for (const t of corrected) {
+      expect(t.corrected).toBe(true);
+      const finite = Array.from({ length: t.scores.length }, (_, i) => Number.isFinite(t.features![i * d]));
+      const first = finite.indexOf(true);
+      // nothing before the hand-back (those ticks are the policy-alone pass's, or the operator's), the policy's ticks after it
+      expect(first).toBeGreaterThan(0);
+      expect(finite.slice(first).every(Boolean)).toBe(true);
+      expect(Number.isFinite(t.times![first])).toBe(true);
+      expect(Number.isNaN(t.times![first - 1])).toBe(true);
+    }
+    // the corrected episode of seed 20000 leaves the policy-alone path: another state at the same tick, and it ends otherwise
+    const c = corrected[0];
+    const first = Array.from({ length: c.scores.length }, (_, i) => Number.isFinite(c.features![i * d])).indexOf(true);
+    expect(Array.from(c.features!.subarray(first * d, first * d + d))).not.toEqual(Array.from(plain[0].features!.subarray(first * d, first * d + d)));
+    expect(c.scores.length).not.toBe(plain[0].scores.length);
+  }, 120_000);
 });
