@@ -49,6 +49,7 @@ export const ResetEpisodeSchema = robotCommand('reset_episode', 'end the episode
 });
 export const MarkOutcomeSchema = robotCommand('mark_outcome', "the operator's verdict on the current episode", {
   outcome: Type.Union([Type.Literal('success'), Type.Literal('failure')]),
+  episodeId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'the episode the verdict is for: refused if another one is running' })),
 });
 export const RewindSchema = robotCommand('rewind', 'go back within the current episode, to a step index or by some seconds (give exactly one); then the sender is INTERVENING', {
   toStep: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 31 - 1 })),

@@ -432,9 +432,12 @@ export class ControlLoop {
     return this.#beginEpisode(seed);
   }
 
-  /** An operator's verdict on the current episode; the next one starts when autoReset is on. */
-  markOutcome(outcome: Outcome, by: string): Refusal | null {
-    if (!this.episodes.current || this.episodes.current.outcome) return { code: 'TKO_ERR_BAD_TRANSITION', message: 'no episode running' };
+  /** An operator's verdict on the current episode (refused if `episodeId` names another); the next one starts when autoReset is on. */
+  markOutcome(outcome: Outcome, by: string, episodeId?: string): Refusal | null {
+    const cur = this.episodes.current;
+    if (!cur || cur.outcome) return { code: 'TKO_ERR_BAD_TRANSITION', message: 'no episode running' };
+    // a verdict sent late (a held mark, a slow link) must not end the episode after the one it judged
+    if (episodeId !== undefined && episodeId !== cur.id) return { code: 'TKO_ERR_BAD_TRANSITION', message: `episode ${episodeId} is not running (now ${cur.id}): the verdict was not applied` };
     this.#endEpisode(outcome, by);
     return null;
   }

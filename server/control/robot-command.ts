@@ -62,7 +62,7 @@ function run(loop: ControlLoop, actor: Actor, cmd: RobotCommand, receivedAtMs?: 
       }
       // a reset moves the arm (a sim jumps to the new scene): never while the stop is latched
       if (loop.mode === 'ESTOP') return { code: 'TKO_ERR_ESTOP_LATCHED', message: `robot is e-stopped; reset_estop before ${cmd.type}` };
-      if (cmd.type === 'mark_outcome') return loop.markOutcome(cmd.outcome, actor.operatorId);
+      if (cmd.type === 'mark_outcome') return loop.markOutcome(cmd.outcome, actor.operatorId, cmd.episodeId);
       loop.resetEpisode(cmd.seed, actor.operatorId);
       return null;
     }

@@ -16,6 +16,13 @@ export interface SessionEvents extends Record<string, unknown> {
 /** Commands that only ever stop or hold the arm: worth sending even on a stale picture. */
 const HOLDS_THE_ARM = new Set(['estop', 'pause', 'take_over']);
 
+/**
+ * How long an outcome mark for a named episode waits for a live picture before it is refused (ms):
+ * the person judged the episode seconds ago (the mark's grace), and the server refuses it if that
+ * episode has ended meanwhile, so a hiccup of the link need not cost the verdict.
+ */
+const MARK_PATIENCE_MS = 5000;
+
 /** Outcomes kept per robot for the fleet's "recent success". */
 const RECENT = 10;
 
@@ -105,7 +112,8 @@ export class ConsoleSession extends Emitter<SessionEvents> {
    */
   async run(cmd: Parameters<TakeoverClient['command']>[0]): Promise<boolean> {
     // a busy tab can leave frames queued for a moment: give the robot two more ticks to show it is alive
-    if (this.freshness(cmd.robot).stale) await this.#nextFrame(cmd.robot, staleAfterMs(this.robot(cmd.robot)?.controlRateHz ?? 20));
+    const patience = cmd.type === 'mark_outcome' && cmd.episodeId !== undefined ? MARK_PATIENCE_MS : staleAfterMs(this.robot(cmd.robot)?.controlRateHz ?? 20);
+    if (this.freshness(cmd.robot).stale) await this.#nextFrame(cmd.robot, patience);
     const f = this.freshness(cmd.robot);
     const label = cmd.type.replace('_', ' ');
     if (f.stale && Number.isFinite(f.ageMs)) {

@@ -45,7 +45,7 @@ export function robotView(session: ConsoleSession, robotId: string, expose: (h: 
   const outcome = new OutcomeUndo((o: Outcome, episodeId) => {
     const now = state()?.episode?.id ?? null;
     if (episodeId !== null && now !== episodeId) session.notice('error', `${o}: not marked: episode ${episodeId} already ended`);
-    else void session.run({ type: 'mark_outcome', robot: robotId, outcome: o });
+    else void session.run({ type: 'mark_outcome', robot: robotId, outcome: o, ...(episodeId !== null ? { episodeId } : {}) });
   });
   const rewoundLabel = h('span', { class: 'rewound-to', 'data-testid': 'rewound-to' });
   timelineBar.el.append(rewoundLabel);

@@ -227,6 +227,16 @@ describe('WebSocket protocol (real server, ephemeral port)', () => {
     const end = await alice.next((m) => m.type === 'event' && m.event === 'episode_end' && m.data.outcome === 'success');
     expect(end).toMatchObject({ data: { outcome: 'success', by: 'alice' } });
     expect((await tickAndRead(alice)).episode).toMatchObject({ seed: 78 });
+    // a verdict naming the episode: refused once another runs (a late mark must not end the next one), applied to its own
+    const running = (await tickAndRead(alice)).episode!.id;
+    alice.send({ type: 'mark_outcome', robot: 'arm0', outcome: 'failure', episodeId: `${running}-before`, ref: 3 });
+    const refused = await alice.next((m) => m.type === 'error' && m.ref === 3);
+    expect(refused).toMatchObject({ code: 'TKO_ERR_BAD_TRANSITION' });
+    expect(String((refused as { message: string }).message)).toContain(`is not running (now ${running})`);
+    expect((await tickAndRead(alice)).episode).toMatchObject({ id: running, seed: 78 });
+    alice.send({ type: 'mark_outcome', robot: 'arm0', outcome: 'failure', episodeId: running, ref: 4 });
+    await alice.next((m) => m.type === 'ack' && m.ref === 4);
+    expect(await alice.next((m) => m.type === 'event' && m.event === 'episode_end' && m.data.outcome === 'failure')).toMatchObject({ data: { episodeId: running } });
   });
 
   it('limits frames to the subscribed rate and stops after unsubscribe', async () => {

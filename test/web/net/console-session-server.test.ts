@@ -73,6 +73,29 @@ describe('ConsoleSession with the real server', () => {
     }
   });
 
+  it('on a stale picture, an outcome mark for its episode waits for a live frame; a hand back is refused', async () => {
+    const s = await ConsoleSession.signIn(TOKENS.alice.token, { url: srv.url, transportFactory: factory });
+    const notices: string[] = [];
+    s.on('notice', (n) => notices.push(n.text));
+    try {
+      const episodeId = (await tickUntil(s, (m) => m.episode !== null)).episode!.id;
+      // no tick for 400 ms: four times the two ticks after which the picture is stale
+      await new Promise((r) => setTimeout(r, 400));
+      expect(s.freshness('arm0').stale).toBe(true);
+      const back = s.run({ type: 'hand_back', robot: 'arm0' });
+      expect(await back).toBe(false);
+      expect(notices.join('\n')).toMatch(/hand back: not sent: arm0 is STALE/);
+      const mark = s.run({ type: 'mark_outcome', robot: 'arm0', outcome: 'failure', episodeId });
+      // the link comes back 600 ms later: the mark lands, on its episode
+      setTimeout(() => srv.tick(), 600);
+      const ended = new Promise((resolve) => s.on('event', (e) => e.event === 'episode_end' && resolve(e.data)));
+      expect(await mark).toBe(true);
+      expect(await ended).toMatchObject({ episodeId, outcome: 'failure', by: 'alice' });
+    } finally {
+      s.close();
+    }
+  });
+
   it('rejects a bad token at sign-in', async () => {
     await expect(ConsoleSession.signIn('no-such-token-0000000', { url: srv.url, transportFactory: factory })).rejects.toThrow();
   });
