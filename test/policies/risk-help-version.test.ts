@@ -49,15 +49,19 @@ describe('a version trained with a failure-risk help score', () => {
           const base = extractFeatures(draft.observation, obs);
           observed = { dim, sample: base };
           const rng = new SeededRandom(7);
-          return Array.from({ length: 60 }, (): RolloutTrace => {
+          const rollout = (corrected: boolean): RolloutTrace => {
             const x = (rng.next() < 0.5 ? -1 : 1) * rng.uniform(0.2, 1);
             const features = new Float32Array(10 * dim);
             for (let t = 0; t < 10; t++) {
               features.set(base, t * dim);
               features[t * dim] = base[0] + x * Math.max(1e-2, draft.normalization.inputStd[0]) * 3;
             }
-            return { failed: x > 0, scores: new Float64Array(10).fill(0.1), features };
-          });
+            // a corrected rollout: nothing before its hand-back at tick 4
+            if (corrected) features.fill(Number.NaN, 0, 4 * dim);
+            return { failed: x > 0, scores: new Float64Array(10).fill(0.1), features, ...(corrected ? { corrected } : {}) };
+          };
+          // and 12 corrected ones, which train the risk only
+          return [...Array.from({ length: 60 }, () => rollout(false)), ...Array.from({ length: 12 }, () => rollout(true))];
         },
       },
     });
@@ -66,6 +70,8 @@ describe('a version trained with a failure-risk help score', () => {
     expect(help.raise).toBe('risk');
     expect(help.risk).toMatchObject({ method: 'failure-risk', file: 'help-risk.bin', dim: observed!.dim, rollouts: { episodes: 60, minTicks: 3, stepThreshold: 0.5 }, training: { episodes: 60, folds: 3 } });
     expect(help.ensemble?.rollouts).toMatchObject({ episodes: 60 });
+    expect(help.risk?.training.corrected).toMatchObject({ episodes: 12 });
+    expect(help.risk?.training.steps).toBe(60 * 10 + 12 * 6);
     expect(fs.existsSync(path.join(root, 'policies', 'risky', 'help-risk.bin'))).toBe(true);
 
     const registry = new PolicyRegistry({ dataDir: root, builtinDir: builtinDir() });
