@@ -15,13 +15,14 @@ export const fleetCommand: CliCommand = {
   summary: 'fleet benchmark: N sim robots, one simulated operator; allocation by visible failure vs by help requests (paired runs)',
   usage:
     'takeover fleet --version V [--robots 8] [--operators 1] [--task place] [--minutes 3] [--runs 4] [--seed-base 50000]\n' +
-    '               [--allocation failure,help,queue] [--help-action pause|slow|notify] [--help-rearm 0] [--watch always|free] [--priority raised|live] [--watch-risk P] [--switch-seconds 1] [--json]\n' +
+    '               [--allocation failure,help,queue] [--help-action pause|slow|notify] [--help-rearm 0] [--watch always|free] [--priority raised|live] [--watch-risk P] [--min-time-left 0] [--switch-seconds 1] [--json]\n' +
     '  --version: a policy version in the data dir; allocations help and queue need one with a help model (docs/training.md)\n' +
     '  --minutes: simulated minutes per run; run k of each allocation sees the same episode seeds\n' +
     '  --help-rearm: seconds the policy drives after a request closes before it may ask again (the robots\' help.rearmS)\n' +
     '  --watch: the operator sees visible failure on every robot always, or only while attending none (free)\n' +
     '  --priority: help requests ranked by the score that raised them, or by the robot\'s score now and only while over the threshold (live)\n' +
-    '  --watch-risk: under allocation help, a visible failure counts only on a robot whose failure risk is at least P (0 to 1)',
+    '  --watch-risk: under allocation help, a visible failure counts only on a robot whose failure risk is at least P (0 to 1)\n' +
+    '  --min-time-left: the operator turns only to a robot whose episode has at least this many seconds left before its step limit',
   options: {
     version: { type: 'string' },
     robots: { type: 'string' },
@@ -37,6 +38,7 @@ export const fleetCommand: CliCommand = {
     watch: { type: 'string' },
     priority: { type: 'string' },
     'watch-risk': { type: 'string' },
+    'min-time-left': { type: 'string' },
   },
   async run(flags, values) {
     const version = values.version as string | undefined;
@@ -64,11 +66,13 @@ export const fleetCommand: CliCommand = {
     if (watchRisk !== undefined && !(watchRisk >= 0 && watchRisk <= 1)) throw new UsageError(`--watch-risk takes a failure risk from 0 to 1, got '${String(values['watch-risk'])}'`);
     const minutes = Number(values.minutes ?? 3);
     if (!(minutes > 0)) throw new UsageError(`--minutes takes a positive number, got '${String(values.minutes)}'`);
+    const minTimeLeft = Number(values['min-time-left'] ?? 0);
+    if (!(minTimeLeft >= 0 && minTimeLeft <= 3600)) throw new UsageError(`--min-time-left takes seconds from 0 to 3600, got '${String(values['min-time-left'])}'`);
     const switchSeconds = Number(values['switch-seconds'] ?? 1);
     if (!(switchSeconds >= 0)) throw new UsageError(`--switch-seconds takes a number >= 0, got '${String(values['switch-seconds'])}'`);
     const report = await runFleetBench({
       dataDir: flags.dataDir, version, task: task.name, robots: positive('robots', 8), minutes, runs: positive('runs', 4),
-      seedBase: positive('seed-base', 50000, 0), allocations: allocations as Allocation[], helpAction, helpRearmS, switchSeconds, watch, priority, watchRisk,
+      seedBase: positive('seed-base', 50000, 0), allocations: allocations as Allocation[], helpAction, helpRearmS, switchSeconds, watch, priority, watchRisk, minTimeLeft,
       log: (line) => process.stderr.write(line + '\n'),
     });
     if (flags.json) printJson(report);

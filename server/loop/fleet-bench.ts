@@ -29,6 +29,8 @@ export interface FleetBenchOptions {
   priority?: Priority;
   /** under allocation 'help', visible failure counts only at this failure risk or above (needs a version with a failure-risk model) */
   watchRisk?: number;
+  /** the operator turns only to robots whose episode has at least this many seconds left (default 0) */
+  minTimeLeft?: number;
   /** seconds the operator needs to turn to a robot before acting on it (default 1) */
   switchSeconds?: number;
   controlHz?: number;
@@ -116,7 +118,7 @@ async function runOne(o: FleetBenchOptions, runtime: PolicyRuntime, allocation: 
     await runtime.assign(id, o.version);
     sims.push(await createSimLoop({ robotId: id, task: o.task, controlHz: hz, policy: runtime.slotFor(id), help }));
   }
-  const sup = new FleetSupervisor(sims.map((s) => s.loop), { task: o.task, allocation, controlHz: hz, switchSeconds: o.switchSeconds, watch: o.watch, priority: o.priority, watchRisk: o.watchRisk, knobs: o.operator });
+  const sup = new FleetSupervisor(sims.map((s) => s.loop), { task: o.task, allocation, controlHz: hz, switchSeconds: o.switchSeconds, watch: o.watch, priority: o.priority, watchRisk: o.watchRisk, minTimeLeft: o.minTimeLeft, knobs: o.operator });
   // robot i's k-th episode has the same seed under every allocation
   const next = sims.map(() => 0);
   const seedOf = (i: number) => o.seedBase + run * 100_000 + i * 1000 + next[i]++;

@@ -70,6 +70,7 @@ export class FleetSupervisor {
   readonly #watch: Watch;
   readonly #priority: Priority;
   readonly #watchRisk: number | null;
+  readonly #minTimeLeftS: number;
   readonly #switchS: number;
   readonly #dt: number;
   /** the robot being attended, and when the operator can act on it (after switching to it) */
@@ -79,11 +80,14 @@ export class FleetSupervisor {
   /**
    * `watchRisk` (allocation `help` only): a visible failure sends the operator only to a robot
    * whose failure risk now (its version's `help.risk` score, as its tile shows it) is at least
-   * this; absent, every visible failure does.
+   * this; absent, every visible failure does. `minTimeLeft` (s, default 0, every allocation): the
+   * operator turns only to a robot whose episode has at least this long left before its step
+   * limit, as its tile shows it (a need on one with less waits, and ends with its episode).
    */
-  constructor(loops: readonly ControlLoop[], o: { task: TaskName; allocation: Allocation; controlHz: number; switchSeconds?: number; watch?: Watch; priority?: Priority; watchRisk?: number; knobs?: Partial<OperatorKnobs> }) {
+  constructor(loops: readonly ControlLoop[], o: { task: TaskName; allocation: Allocation; controlHz: number; switchSeconds?: number; watch?: Watch; priority?: Priority; watchRisk?: number; minTimeLeft?: number; knobs?: Partial<OperatorKnobs> }) {
     this.#allocation = o.allocation;
     this.#watchRisk = o.allocation === 'help' ? o.watchRisk ?? null : null;
+    this.#minTimeLeftS = o.minTimeLeft ?? 0;
     this.#watch = o.watch ?? 'always';
     this.#priority = o.priority ?? 'raised';
     this.#switchS = o.switchSeconds ?? 1;
@@ -138,7 +142,7 @@ export class FleetSupervisor {
     let b: Need | null = null;
     for (const [i, r] of this.#robots.entries()) {
       const n = this.#rankedNeed(r);
-      if (!n) continue;
+      if (!n || !this.#timeToAct(r.loop)) continue;
       // help requests before failures; among requests the highest score; otherwise the oldest
       if (!b || (rank(n) !== rank(b) ? rank(n) > rank(b) : n.kind === 'help' ? n.score > b.score : n.since < b.since)) {
         best = i;
@@ -192,6 +196,14 @@ export class FleetSupervisor {
     if (loop.mode !== 'AUTONOMOUS' || this.#allocation === 'queue' || (this.#watch === 'free' && a)) return;
     const d = r.op.decide(obs, { mode: loop.mode, proposed: loop.proposed, holdsLease: false });
     if (d.type === 'take_over' && !r.need && this.#risky(loop)) r.need = { kind: 'failure', since: this.#now, score: 0 };
+  }
+
+  /** Whether the robot's episode has `minTimeLeft` or more before its step limit (steps held in PAUSED do not count toward it). */
+  #timeToAct(loop: ControlLoop): boolean {
+    const ep = loop.episode;
+    const limit = loop.episodes.stepLimit;
+    if (this.#minTimeLeftS <= 0 || !ep || !(limit > 0)) return true;
+    return (limit - (ep.step - ep.heldSteps)) * loop.dt >= this.#minTimeLeftS;
   }
 
   /** Whether a visible failure on this robot counts: always, or under `watchRisk` only at that failure risk or above. */

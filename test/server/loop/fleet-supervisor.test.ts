@@ -13,13 +13,13 @@ const riskyStillPolicy = (risks: number[], i: number): ActionSource => ({
   ...stillPolicy([0.5], 0), uncertainty: () => ({ score: 0.5, threshold: 1, method: 'test', raises: true, risk: { score: risks[i], threshold: 1, method: 'failure-risk', raises: false } }),
 });
 
-async function fleet(scores: number[], allocation: Allocation, o: { watch?: Watch; switchSeconds?: number; helpAction?: 'pause' | 'notify'; priority?: Priority; watchRisk?: number; policy?: typeof stillPolicy } = {}) {
+async function fleet(scores: number[], allocation: Allocation, o: { watch?: Watch; switchSeconds?: number; helpAction?: 'pause' | 'notify'; priority?: Priority; watchRisk?: number; minTimeLeft?: number; policy?: typeof stillPolicy } = {}) {
   const sims: SimLoop[] = [];
   for (const i of scores.keys()) {
     const help = allocation !== 'failure' ? { action: o.helpAction ?? 'pause', minTicks: 2, timeoutS: 1000 } : { action: 'notify' as const };
     sims.push(await createSimLoop({ robotId: `r${i}`, task: 'place', policy: (o.policy ?? stillPolicy)(scores, i), help }));
   }
-  const sup = new FleetSupervisor(sims.map((s) => s.loop), { task: 'place', allocation, controlHz: 20, switchSeconds: o.switchSeconds ?? 0.5, watch: o.watch, priority: o.priority, watchRisk: o.watchRisk });
+  const sup = new FleetSupervisor(sims.map((s) => s.loop), { task: 'place', allocation, controlHz: 20, switchSeconds: o.switchSeconds ?? 0.5, watch: o.watch, priority: o.priority, watchRisk: o.watchRisk, minTimeLeft: o.minTimeLeft });
   sims.forEach((s, i) => s.loop.start(100 + i));
   let t = 0;
   const run = (ticks: number) => {
@@ -135,6 +135,26 @@ describe('FleetSupervisor', () => {
     expect(f.sup.attending).toBe(1);
     expect(f.sims[1].loop.mode).toBe('PAUSED');
     for (const s of f.sims) await s.bridge.disconnect();
+  }, 60_000);
+
+  it('with a minimum time left: turns only to a robot whose episode has that long before its step limit', async () => {
+    for (const allocation of ['queue', 'failure'] as const) {
+      // robot 0 asks at once (queue) or is soon seen failing (failure); its episode has 15 s
+      const probe = await fleet([5], allocation, { helpAction: 'notify' });
+      const limitS = probe.sims[0].loop.episodes.stepLimit * probe.sims[0].loop.dt;
+      await probe.sims[0].bridge.disconnect();
+      // more than the whole episode: never attended, the need waits to the end (idle)
+      const never = await fleet([5], allocation, { helpAction: 'notify', minTimeLeft: limitS + 1 });
+      never.run(200);
+      expect(never.sup.attending, allocation).toBeNull();
+      expect(never.sup.stats.interventions).toBe(0);
+      expect(never.sup.stats.idleSeconds).toBeGreaterThan(0);
+      // seen (or asking) with more than 5 s left, attended as before
+      const soon = await fleet([5], allocation, { helpAction: 'notify', minTimeLeft: 5 });
+      soon.run(200);
+      expect(soon.sup.stats.interventions, allocation).toBeGreaterThan(0);
+      for (const f of [never, soon]) for (const s of f.sims) await s.bridge.disconnect();
+    }
   }, 60_000);
 
   it('by visible failure: ignores help requests and attends a robot only once it is seen failing', async () => {
