@@ -22,7 +22,7 @@ describe('takeover fleet', () => {
     expect(await runCli(['fleet', '--data-dir', dataDir, '--version', 'no-help', '--watch', 'never'])).toMatchObject({ code: 2, err: expect.stringMatching(/--watch takes always or free, got 'never'/) });
     expect(await runCli(['fleet', '--data-dir', dataDir, '--version', 'no-help', '--priority', 'urgent'])).toMatchObject({ code: 2, err: expect.stringMatching(/--priority takes raised or live, got 'urgent'/) });
     expect(await runCli(['fleet', '--data-dir', dataDir, '--version', 'no-help', '--watch-risk', '1.5'])).toMatchObject({ code: 2, err: expect.stringMatching(/--watch-risk takes a failure risk from 0 to 1, got '1.5'/) });
-    expect(await runCli(['fleet', '--data-dir', dataDir, '--version', 'no-help', '--min-time-left', '-1'])).toMatchObject({ code: 2, err: expect.stringMatching(/--min-time-left takes seconds from 0 to 3600, got '-1'/) });
+    expect(await runCli(['fleet', '--data-dir', dataDir, '--version', 'no-help', '--min-time-left', 'soon'])).toMatchObject({ code: 2, err: expect.stringMatching(/--min-time-left takes seconds from 0 to 3600, got 'soon'/) });
     expect((await runCli(['fleet', '--data-dir', dataDir, '--version', 'no-help', '--allocation', 'failure', '--watch-risk', '0.5'])).err).toMatch(/policy 'no-help' has no failure-risk model to filter visible failures by/);
     const r = await runCli(['fleet', '--data-dir', dataDir, '--version', 'no-help']);
     expect(r.code).not.toBe(0);
