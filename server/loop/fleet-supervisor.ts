@@ -82,7 +82,7 @@ export class FleetSupervisor {
    * whose failure risk now (its version's `help.risk` score, as its tile shows it) is at least
    * this; absent, every visible failure does. `minTimeLeft` (s, default 0, every allocation): the
    * operator turns only to a robot whose episode has at least this long left before its step
-   * limit, as its tile shows it (a need on one with less waits, and ends with its episode).
+   * limit (a need on one with less waits, and ends with its episode).
    */
   constructor(loops: readonly ControlLoop[], o: { task: TaskName; allocation: Allocation; controlHz: number; switchSeconds?: number; watch?: Watch; priority?: Priority; watchRisk?: number; minTimeLeft?: number; knobs?: Partial<OperatorKnobs> }) {
     this.#allocation = o.allocation;
