@@ -177,7 +177,6 @@ export function foldsOf(traces: readonly RolloutTrace[], folds: number, seed: nu
   return fold;
 }
 
-/** The rollouts' ticks as training rows (features, then the time with `time`), leaving out ticks with a non-finite input (no observation). */
 /** Whether tick `r` of the trace has all its features (and, with `time`, its clock): a row the model learns from and scores. */
 function finiteRow(t: RolloutTrace, r: number, d: number, time: boolean): boolean {
   const f = t.features!;
@@ -185,6 +184,7 @@ function finiteRow(t: RolloutTrace, r: number, d: number, time: boolean): boolea
   return !time || Number.isFinite(t.times![r]);
 }
 
+/** The rollouts' ticks as training rows (features, then the time with `time`), leaving out ticks with a non-finite input (no observation, or before a corrected rollout's hand-back). */
 function finiteRows(traces: readonly RolloutTrace[], d: number, time = false): { x: Float32Array; failed: Uint8Array } {
   const x: number[] = [];
   const failed: number[] = [];

@@ -46,6 +46,7 @@ export async function evaluatePolicy(policy: LoadedPolicy, o: EvaluateOptions): 
   const runtime = new PolicyRuntime({ source: { load: async () => policy }, engine: o.engine ?? 'tfjs', maxBatch: 1 });
   await runtime.assign('eval', m.version);
   const { loop, clock } = await createSimLoop({ robotId: 'eval', task: task.name, controlHz: m.controlRateHz, policy: runtime.slotFor('eval') });
+  // the agent acts through the loop's hooks, as a console's operator does
   if (o.operator) new SimulatedOperatorAgent(loop, new SimulatedOperator(task.name, o.operator, { controlHz: m.controlRateHz }));
   if (o.onTick) loop.on('tick', o.onTick);
   let successes = 0;
