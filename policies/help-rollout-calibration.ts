@@ -12,8 +12,13 @@ export interface HelpRolloutsOption {
   minTicks: number;
   task: string;
   seedBase: number;
-  /** the failure-risk model's shape: whether it reads the observation's clock, how many MLPs it averages (default: features only, one) */
-  risk?: { time?: boolean; members?: number };
+  /**
+   * the failure-risk model's shape: whether it reads the observation's clock, how many MLPs it
+   * averages (default: features only, one), and the horizon in seconds before a failed rollout's
+   * first visible failure sign from which its ticks count as failing (default: all of them; the
+   * rollouts then need their `firstSign`)
+   */
+  risk?: { time?: boolean; members?: number; horizonS?: number };
   /** plays the candidate and returns, per rollout, its outcome, `score`'s value each tick and the tick's observation features */
   run: (manifest: NewPolicyManifest, weights: Float32Array[], help: HelpArrays, score: 'novelty' | 'ensemble') => Promise<RolloutTrace[]>;
 }
@@ -49,6 +54,8 @@ export async function calibrateHelpOnRollouts(
   const { threshold, calibration } = calibrate(model.ensemble!.threshold);
   const calibrated: HelpModel = { ...model, ensemble: { ...model.ensemble!, threshold, rollouts: calibration } };
   if (!wantsRisk) return { model: calibrated };
-  const risk = calibrateRiskOnRollouts(traces, draft.normalization, { episodeRate: rate, minTicks: o.minTicks, task: o.task, seedBase: o.seedBase, seed, ...o.risk });
+  const { horizonS, ...shape } = o.risk ?? {};
+  const horizon = horizonS === undefined ? undefined : Math.round(horizonS * draft.controlRateHz);
+  const risk = calibrateRiskOnRollouts(traces, draft.normalization, { episodeRate: rate, minTicks: o.minTicks, task: o.task, seedBase: o.seedBase, seed, ...shape, ...(horizon !== undefined ? { horizon } : {}) });
   return { model: { ...calibrated, risk: risk.model }, risk: risk.weights };
 }

@@ -41,6 +41,8 @@ export const RiskHelpSchema = Type.Object(
       folds: Type.Integer({ minimum: 2 }),
       /** mean squared error of those out-of-fold probabilities against the ticks' outcomes */
       heldOutBrier: Type.Number({ minimum: 0 }),
+      /** a failed rollout's ticks counted as failing only from this many ticks before its first visible failure sign (absent: all of them) */
+      horizonTicks: Type.Optional(Type.Integer({ minimum: 0 })),
       /**
        * rollouts an operator corrected once, trained on from their hand-back (`episodes` and
        * `failures` above count the policy-alone ones, which alone set the threshold); how many

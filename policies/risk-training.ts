@@ -56,6 +56,12 @@ export interface RiskCalibrationOptions extends RiskFitOptions {
   time?: boolean;
   /** MLPs fitted from seeds seed, seed + 1, ... and averaged (default 1) */
   members?: number;
+  /**
+   * Ticks: a failed rollout's tick counts as failing only from this many ticks before its first
+   * visible failure sign on (`firstSign`; without one, before its last tick); absent, every tick
+   * of a failed rollout does. Every failed trace then needs its `firstSign`.
+   */
+  horizon?: number;
 }
 
 /**
@@ -72,6 +78,7 @@ export function calibrateRiskOnRollouts(traces: readonly RolloutTrace[], norm: P
   for (const t of traces) {
     if (!t.features || t.features.length !== t.scores.length * d) throw new Error(`a rollout of ${t.scores.length} ticks has ${t.features?.length ?? 'no'} features, not ${d} per tick: the failure-risk model learns from them`);
     if (o.time && t.times?.length !== t.scores.length) throw new Error(`a rollout of ${t.scores.length} ticks has ${t.times?.length ?? 'no'} times: a failure-risk model with the clock input learns from them`);
+    if (o.horizon !== undefined && t.failed && t.firstSign === undefined) throw new Error('a failed rollout has no firstSign: a failure-risk model with a horizon places the failure there');
   }
   const folds = o.folds ?? 3;
   const fold = dealFolds(traces, folds, o.seed ?? 0);
@@ -85,7 +92,7 @@ export function calibrateRiskOnRollouts(traces: readonly RolloutTrace[], norm: P
     if (!train.some((t) => t.failed) || !train.some((t) => !t.failed)) {
       throw new Error(`the failure-risk model needs failed and successful rollouts to learn from in every fold: ${traces.filter((t) => t.failed).length} of ${traces.length} failed`);
     }
-    const scorer = new RiskScorer({ threshold: 0, ...shape }, fitMembers(finiteRows(train, d, !!o.time), norm, shape, o), norm);
+    const scorer = new RiskScorer({ threshold: 0, ...shape }, fitMembers(finiteRows(train, d, !!o.time, o.horizon), norm, shape, o), norm);
     traces.forEach((t, i) => {
       if (fold[i] !== k) return;
       const out = scored[i].scores as Float64Array;
@@ -96,7 +103,7 @@ export function calibrateRiskOnRollouts(traces: readonly RolloutTrace[], norm: P
           continue;
         }
         out[r] = scorer.score(t.features!, r * d, t.times?.[r]);
-        sq += (out[r] - (t.failed ? 1 : 0)) ** 2;
+        sq += (out[r] - failingAt(t, r, o.horizon)) ** 2;
         steps++;
       }
     });
@@ -104,7 +111,7 @@ export function calibrateRiskOnRollouts(traces: readonly RolloutTrace[], norm: P
   // corrected rollouts train the model; the threshold is the policy-alone rollouts' rule
   const alone = traces.filter((t) => !t.corrected);
   const { threshold, calibration } = calibrateOnRollouts(scored.filter((_, i) => !traces[i].corrected), { episodeRate: o.episodeRate, minTicks: o.minTicks, task: o.task, seedBase: o.seedBase, stepThreshold: 0.5 });
-  const all = finiteRows(traces, d, !!o.time);
+  const all = finiteRows(traces, d, !!o.time, o.horizon);
   const weights = fitMembers(all, norm, shape, o);
   const corrected = correctedSummary(scored.filter((_, i) => traces[i].corrected), Math.min(1, threshold), o.minTicks);
   return {
@@ -112,6 +119,7 @@ export function calibrateRiskOnRollouts(traces: readonly RolloutTrace[], norm: P
       method: 'failure-risk', file: HELP_RISK_FILE, ...shape, hidden: [...shape.hidden], threshold: Math.min(1, threshold),
       training: {
         episodes: alone.length, failures: alone.filter((t) => t.failed).length, steps: all.failed.length, epochs: o.epochs ?? FIT_DEFAULTS.epochs, seed: o.seed ?? 0, folds, heldOutBrier: steps ? sq / steps : 0,
+        ...(o.horizon !== undefined ? { horizonTicks: o.horizon } : {}),
         ...(corrected ? { corrected } : {}),
       },
       rollouts: calibration,
@@ -184,8 +192,16 @@ function finiteRow(t: RolloutTrace, r: number, d: number, time: boolean): boolea
   return !time || Number.isFinite(t.times![r]);
 }
 
-/** The rollouts' ticks as training rows (features, then the time with `time`), leaving out ticks with a non-finite input (no observation, or before a corrected rollout's hand-back). */
-function finiteRows(traces: readonly RolloutTrace[], d: number, time = false): { x: Float32Array; failed: Uint8Array } {
+/** Tick `r`'s label: 1 in a failed rollout (with a horizon, only from `horizon` ticks before its first visible failure sign on), else 0. */
+function failingAt(t: RolloutTrace, r: number, horizon: number | undefined): number {
+  if (!t.failed) return 0;
+  if (horizon === undefined) return 1;
+  const sign = t.firstSign! >= 0 ? t.firstSign! : t.scores.length - 1;
+  return r >= sign - horizon ? 1 : 0;
+}
+
+/** The rollouts' ticks as training rows (features, then the time with `time`) with their labels, leaving out ticks with a non-finite input (no observation, or before a corrected rollout's hand-back). */
+function finiteRows(traces: readonly RolloutTrace[], d: number, time = false, horizon?: number): { x: Float32Array; failed: Uint8Array } {
   const x: number[] = [];
   const failed: number[] = [];
   for (const t of traces) {
@@ -194,7 +210,7 @@ function finiteRows(traces: readonly RolloutTrace[], d: number, time = false): {
       if (!finiteRow(t, r, d, time)) continue;
       for (const v of f.subarray(r * d, r * d + d)) x.push(v);
       if (time) x.push(t.times![r]);
-      failed.push(t.failed ? 1 : 0);
+      failed.push(failingAt(t, r, horizon));
     }
   }
   return { x: Float32Array.from(x), failed: Uint8Array.from(failed) };

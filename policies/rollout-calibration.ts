@@ -49,6 +49,8 @@ export interface RolloutTrace {
    * sets a threshold.
    */
   corrected?: boolean;
+  /** the tick at which a person watching would first have seen the robot failing (sim/simulated-operator.ts), -1 never: where a failure-risk model with a horizon places the failure */
+  firstSign?: number;
 }
 
 /**

@@ -2,7 +2,8 @@ import type { HelpRolloutsOption } from '../../policies/help-rollout-calibration
 import { extractFeatures, type FeatureSpec } from '../../policies/observation-features.ts';
 import type { LoadedPolicy } from '../../policies/policy-registry.ts';
 import type { RolloutTrace } from '../../policies/rollout-calibration.ts';
-import type { OperatorKnobs } from '../../sim/simulated-operator.ts';
+import { SimulatedOperator, type OperatorKnobs } from '../../sim/simulated-operator.ts';
+import type { TaskName } from '../../sim/tasks/task.ts';
 import { candidateManifest, evaluatePolicy } from './eval-command.ts';
 import { ProgressBar } from './progress-bar.ts';
 
@@ -22,11 +23,11 @@ export const CORRECTED_PASS_OPERATOR: Partial<OperatorKnobs> = { maxIntervention
  * `corrected` whose ticks after the hand-back carry their features (the others NaN): states a
  * deployed robot reaches after a person's correction, which the policy alone never visits.
  */
-export function simHelpRollouts(task: string, episodes: number, seedBase: number, showProgress: boolean, { corrected = false }: { corrected?: boolean } = {}): HelpRolloutsOption['run'] {
+export function simHelpRollouts(task: string, episodes: number, seedBase: number, showProgress: boolean, { corrected = false, signs = false }: { corrected?: boolean; signs?: boolean } = {}): HelpRolloutsOption['run'] {
   return async (draft, weights, help, score) => {
     const manifest = candidateManifest(draft);
     const policy = { manifest, weights, ...help };
-    const pass = { task, episodes, seedBase, spec: manifest.observation, score, showProgress };
+    const pass = { task, episodes, seedBase, spec: manifest.observation, score, showProgress, signs };
     const traces = await recordPass(policy, pass);
     return corrected ? [...traces, ...(await recordPass(policy, { ...pass, operator: CORRECTED_PASS_OPERATOR }))] : traces;
   };
@@ -41,11 +42,16 @@ interface Pass {
   showProgress: boolean;
   /** the corrected pass's operator: only the policy's ticks after their correction keep their features, and only corrected episodes make a trace */
   operator?: Partial<OperatorKnobs>;
+  /** whether a simulated person watches each policy-alone rollout and its trace records the tick of their first failure sign (`firstSign`) */
+  signs: boolean;
 }
 
 /** One pass of rollouts, recorded tick by tick. */
-async function recordPass(policy: LoadedPolicy, { task, episodes, seedBase, spec, score, showProgress, operator }: Pass): Promise<RolloutTrace[]> {
+async function recordPass(policy: LoadedPolicy, { task, episodes, seedBase, spec, score, showProgress, operator, signs }: Pass): Promise<RolloutTrace[]> {
   const afterHandBack = operator !== undefined;
+  // a person who only watches: the first tick they would have stepped in at
+  const watcher = signs && !afterHandBack ? new SimulatedOperator(task as TaskName, {}, { controlHz: policy.manifest.controlRateHz }) : null;
+  let firstSign = -1;
   const bar = new ProgressBar(`${afterHandBack ? 'corrected' : 'help'} rollouts ${task}`, episodes, { enabled: showProgress });
   const traces: RolloutTrace[] = [];
   let scores: number[] = [];
@@ -59,6 +65,10 @@ async function recordPass(policy: LoadedPolicy, { task, episodes, seedBase, spec
   await evaluatePolicy(policy, {
     task, episodes, seedBase, operator,
     onTick(loop) {
+      if (watcher && loop.obs) {
+        if (scores.length === 0) watcher.reset(loop.obs);
+        if (firstSign < 0 && loop.mode === 'AUTONOMOUS' && watcher.decide(loop.obs, { mode: loop.mode, proposed: loop.proposed }).type === 'take_over') firstSign = scores.length;
+      }
       scores.push((score === 'ensemble' ? loop.helpEnsembleScore : loop.helpScore) ?? Number.NaN);
       if (loop.source === 'operator' || loop.mode === 'REWINDING') operated = true;
       const keep = !afterHandBack || (operated && loop.source === 'policy');
@@ -71,7 +81,7 @@ async function recordPass(policy: LoadedPolicy, { task, episodes, seedBase, spec
     },
     onEpisode(done, successes) {
       if (!afterHandBack || kept) {
-        traces.push({ failed: successes === before, scores: Float64Array.from(scores), features: Float32Array.from(features), times: Float64Array.from(times), ...(afterHandBack ? { corrected: true } : {}) });
+        traces.push({ failed: successes === before, scores: Float64Array.from(scores), features: Float32Array.from(features), times: Float64Array.from(times), ...(afterHandBack ? { corrected: true } : {}), ...(watcher ? { firstSign } : {}) });
       }
       before = successes;
       scores = [];
@@ -79,6 +89,7 @@ async function recordPass(policy: LoadedPolicy, { task, episodes, seedBase, spec
       times = [];
       operated = false;
       kept = false;
+      firstSign = -1;
       bar.update(done, `${successes} ok`);
     },
   });

@@ -102,7 +102,7 @@ export const trainCommand: CliCommand = {
     'takeover train --episodes QUERY [--weighting sirius|iwr|none] [--epochs N] [--seed N] [--batch-size N] [--hidden 256,256] [--lr X]\n' +
     '               [--parent VERSION] [--version NAME] [--task T] [--sim-demos N [--demo-seed-base N]] [--eval-episodes N [--eval-seed-base 10000]]\n' +
     '               [--include-gapped] [--help-score novelty|ensemble|both|risk|risk-or-ensemble] [--help-rate 0.02] [--help-rollouts N [--help-episode-rate 0.1] [--help-rollout-seed-base 20000]]\n' +
-    '               [--help-risk-time] [--help-risk-members N] [--help-risk-corrected]\n' +
+    '               [--help-risk-time] [--help-risk-members N] [--help-risk-corrected] [--help-risk-horizon S]\n' +
     '               [--keep-epoch best|last] [--out DIR] [--json]\n' +
     '  QUERY: key=value filters of the catalog, e.g. task=place,kind=demo,outcome=success (or all)\n' +
     '  --sim-demos N first records N scripted-expert demos of --task through the recordings pipeline\n' +
@@ -112,6 +112,7 @@ export const trainCommand: CliCommand = {
     '  --help-score risk (needs --help-rollouts) learns the risk of failure from those rollouts\' outcomes and raises on it; risk-or-ensemble: on either, each at half the rate\n' +
     '  --help-risk-time: the risk also reads how long the episode has run (the observation\'s clock); --help-risk-members N averages N models fitted from different seeds (default 1)\n' +
     '  --help-risk-corrected plays the rollouts\' seeds once more with a simulated operator who corrects once, and the risk also learns from what follows each hand-back\n' +
+    '  --help-risk-horizon S: a failed rollout\'s ticks count as failing only from S seconds before a watching person would first have seen it failing\n' +
     '  --keep-epoch: the version keeps the epoch with the lowest validation loss (best, default) or the last\n' +
     '  --out DIR writes the version into DIR (building a shipped policy) instead of <data-dir>/policies/',
   options: {
@@ -138,6 +139,7 @@ export const trainCommand: CliCommand = {
     'help-risk-time': { type: 'boolean' },
     'help-risk-members': { type: 'string' },
     'help-risk-corrected': { type: 'boolean' },
+    'help-risk-horizon': { type: 'string' },
     'keep-epoch': { type: 'string' },
   },
   async run(flags, values) {
@@ -177,9 +179,12 @@ export const trainCommand: CliCommand = {
     if (riskMembers < 1 || riskMembers > 16) throw new UsageError(`--help-risk-members takes 1 to 16 models, got ${riskMembers}`);
     const riskTime = values['help-risk-time'] === true;
     const riskCorrected = values['help-risk-corrected'] === true;
-    if ((riskTime || riskMembers > 1 || riskCorrected) && !raisesOnRisk(helpScore as HelpScoreChoice | undefined)) {
-      throw new UsageError('--help-risk-time, --help-risk-members and --help-risk-corrected shape the failure-risk model: use them with --help-score risk or risk-or-ensemble');
+    const riskHorizonS = values['help-risk-horizon'] === undefined ? undefined : Number(values['help-risk-horizon']);
+    if (riskHorizonS !== undefined && !(riskHorizonS >= 0 && riskHorizonS <= 600)) throw new UsageError(`--help-risk-horizon takes seconds from 0 to 600, got '${String(values['help-risk-horizon'])}'`);
+    if ((riskTime || riskMembers > 1 || riskCorrected || riskHorizonS !== undefined) && !raisesOnRisk(helpScore as HelpScoreChoice | undefined)) {
+      throw new UsageError('--help-risk-time, --help-risk-members, --help-risk-corrected and --help-risk-horizon shape the failure-risk model: use them with --help-score risk or risk-or-ensemble');
     }
+    if (riskCorrected && riskHorizonS !== undefined) throw new UsageError('--help-risk-horizon labels policy-alone rollouts by their first failure sign; it does not combine with --help-risk-corrected');
     const keepEpoch = values['keep-epoch'] as string | undefined;
     if (keepEpoch !== undefined && keepEpoch !== 'best' && keepEpoch !== 'last') throw new UsageError(`--keep-epoch takes best or last, got '${keepEpoch}'`);
     const spec: TrainingJobSpec = {
@@ -246,7 +251,7 @@ export const trainCommand: CliCommand = {
     let trained;
     try {
       const helpRolloutSeedBase = intFlag(values, 'help-rollout-seed-base', 20000)!;
-      const rollouts = helpRollouts > 0 ? { episodeRate: helpEpisodeRate, minTicks: HELP_DEFAULTS.minTicks, task: evalTask, seedBase: helpRolloutSeedBase, risk: { time: riskTime, members: riskMembers }, run: simHelpRollouts(evalTask, helpRollouts, helpRolloutSeedBase, tty, { corrected: riskCorrected }) } : undefined;
+      const rollouts = helpRollouts > 0 ? { episodeRate: helpEpisodeRate, minTicks: HELP_DEFAULTS.minTicks, task: evalTask, seedBase: helpRolloutSeedBase, risk: { time: riskTime, members: riskMembers, horizonS: riskHorizonS }, run: simHelpRollouts(evalTask, helpRollouts, helpRolloutSeedBase, tty, { corrected: riskCorrected, signs: riskHorizonS !== undefined }) } : undefined;
       trained = await runTrainingJob(spec, { dataDir: flags.dataDir, journals: opened.journals, onProgress, evaluate, helpRollouts: rollouts, outDir: values.out as string | undefined, source });
     } finally {
       opened.close();

@@ -133,6 +133,36 @@ describe('failure-risk model', () => {
     expect(seen.score(Float32Array.of(0.6, 0, 0.5))).toBeGreaterThan(0.8);
   });
 
+  it('with a horizon: a failed rollout counts as failing only from shortly before its first visible failure sign', () => {
+    // failures look like successes (x near -0.5) until tick 6, then go wrong (x near +0.8); a watching person sees it at tick 8
+    const rng = new SeededRandom(21);
+    const rollouts = (count: number): RolloutTrace[] => Array.from({ length: count }, () => {
+      const failed = rng.next() < 0.4;
+      const features = new Float32Array(12 * D);
+      for (let t = 0; t < 12; t++) features.set([failed && t >= 6 ? 0.8 + 0.1 * rng.gaussian() : -0.5 + 0.1 * rng.gaussian(), rng.gaussian(), t / 12], t * D);
+      return { failed, scores: new Float64Array(12), features, firstSign: failed ? 8 : -1 };
+    });
+    const traces = rollouts(90);
+    const opts = { episodeRate: 0.1, minTicks: 3, task: 'place', seedBase: 20000, seed: 5, hidden: [16], epochs: 60, learningRate: 1e-2 };
+    const whole = calibrateRiskOnRollouts(traces, norm, opts);
+    const near = calibrateRiskOnRollouts(traces, norm, { ...opts, horizon: 2 });
+    expect(near.model.training.horizonTicks).toBe(2);
+    expect(whole.model.training.horizonTicks).toBeUndefined();
+    const early = Float32Array.of(-0.5, 0, 3 / 12);
+    const late = Float32Array.of(0.8, 0, 8 / 12);
+    // labelled by the whole episode, a state every episode passes through carries the share of failures; with the horizon, it is safe
+    const wholeScorer = new RiskScorer(whole.model, whole.weights, norm);
+    const nearScorer = new RiskScorer(near.model, near.weights, norm);
+    expect(wholeScorer.score(early)).toBeGreaterThan(0.2);
+    expect(nearScorer.score(early)).toBeLessThan(0.1);
+    expect(nearScorer.score(late)).toBeGreaterThan(0.8);
+    // the failures still raise, on the ticks after they go wrong
+    expect(near.model.rollouts.flaggedFailures).toBeGreaterThanOrEqual(near.model.rollouts.failures - 1);
+    // (an early raise on a failure is as likely as on a success: the threshold lets 10% of those raise)
+    expect(near.model.rollouts.failureFirstRaise!.median).toBeGreaterThanOrEqual(6);
+    expect(() => calibrateRiskOnRollouts(traces.map(({ firstSign: _, ...t }) => t), norm, { ...opts, horizon: 2 })).toThrow(/a failed rollout has no firstSign/);
+  });
+
   it('with the clock input, learns failures that look like successes until they run long', () => {
     // every tick looks the same in the features; successes end by 5 s, failures run to 15 s
     const rng = new SeededRandom(11);

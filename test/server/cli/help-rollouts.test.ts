@@ -23,6 +23,20 @@ describe('simHelpRollouts', () => {
     }
   }, 120_000);
 
+  it('with signs: a person watching each rollout records the tick they would first have stepped in, and changes nothing else', async () => {
+    const p = await new PolicyRegistry({ dataDir: '/nonexistent-takeover-data' }).load('default');
+    const arrays = { helpStates: p.helpStates, helpHeads: p.helpHeads };
+    const plain = await simHelpRollouts('place', 2, 20000, false)(p.manifest, p.weights, arrays, 'ensemble');
+    const watched = await simHelpRollouts('place', 2, 20000, false, { signs: true })(p.manifest, p.weights, arrays, 'ensemble');
+    expect(plain.every((t) => t.firstSign === undefined)).toBe(true);
+    expect(watched.map(({ firstSign: _, ...t }) => t)).toEqual(plain);
+    // seed 20000 fails alone: the watcher sees it before its end
+    expect(watched[0].failed).toBe(true);
+    expect(watched[0].firstSign).toBeGreaterThan(0);
+    expect(watched[0].firstSign).toBeLessThan(watched[0].scores.length);
+    for (const t of watched) expect(Number.isInteger(t.firstSign)).toBe(true);
+  }, 120_000);
+
   it('with corrected: plays the seeds again under a simulated operator and keeps what follows each hand-back', async () => {
     const p = await new PolicyRegistry({ dataDir: '/nonexistent-takeover-data' }).load('default');
     const d = p.manifest.observation.dim;

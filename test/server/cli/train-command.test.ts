@@ -38,9 +38,9 @@ describe('takeover train', () => {
 
   it('refuses the failure-risk shape flags without a risk score, and a member count out of range', async () => {
     const cases: [string[], string][] = [
-      [['--help-risk-time'], '--help-risk-time, --help-risk-members and --help-risk-corrected shape the failure-risk model: use them with --help-score risk or risk-or-ensemble'],
-      [['--help-score', 'ensemble', '--help-risk-members', '3'], '--help-risk-time, --help-risk-members and --help-risk-corrected shape the failure-risk model'],
-      [['--help-score', 'novelty', '--help-rollouts', '10', '--help-risk-corrected'], '--help-risk-corrected shape the failure-risk model: use them with --help-score risk'],
+      [['--help-risk-time'], '--help-risk-time, --help-risk-members, --help-risk-corrected and --help-risk-horizon shape the failure-risk model: use them with --help-score risk or risk-or-ensemble'],
+      [['--help-score', 'ensemble', '--help-risk-members', '3'], '--help-risk-time, --help-risk-members, --help-risk-corrected and --help-risk-horizon shape the failure-risk model'],
+      [['--help-score', 'novelty', '--help-rollouts', '10', '--help-risk-corrected'], '--help-risk-horizon shape the failure-risk model: use them with --help-score risk'],
       [['--help-score', 'risk', '--help-rollouts', '10', '--help-risk-members', '0'], '--help-risk-members takes 1 to 16 models, got 0'],
       [['--help-score', 'risk', '--help-rollouts', '10', '--help-risk-members', 'two'], "--help-risk-members takes a whole number, got 'two'"],
     ];
