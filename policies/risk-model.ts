@@ -12,8 +12,9 @@ export const HELP_RISK_FILE = 'help-risk.bin';
  * a small MLP from the policy's observation features, normalized with the policy's own input
  * normalization, and with `time` also the observation's clock `t` (seconds since the episode
  * reset), to the probability that the policy's episode fails from this state. It is fitted
- * on the version's own rollouts, every tick labelled with its episode's outcome
- * (docs/training.md "Help model"), and its threshold is set by the episode-level rule of
+ * on the version's own rollouts, every tick labelled with its episode's outcome (with
+ * `training.horizonTicks`, a failed episode's ticks only from that many before its first visible
+ * failure sign; docs/training.md "Help model"), and its threshold is set by the episode-level rule of
  * policies/rollout-calibration.ts on scores of rollouts the scoring model did not train on
  * (cross-fitting; `rollouts`, whose `stepThreshold` is 0.5, even odds). With `members` > 1 it is
  * that many MLPs fitted from different seeds, the risk their mean. `file` holds the MLPs'
