@@ -270,7 +270,9 @@ describe('RosBridge setup errors', () => {
       expect(quiet.isConnected).toBe(false);
       server.startPublishing(100); // joint states appear: a second connect succeeds
       await quiet.connect();
-      expect(quiet.health().ready).toBe(true);
+      // readiness is judged from live input (once failed here on a loaded runner): give it a second, and name the reason if it stays not ready
+      for (let end = Date.now() + 1000; !quiet.health().ready && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
+      expect(quiet.health().ready, quiet.health().reason).toBe(true);
       await quiet.disconnect();
       await quiet.disconnect(); // idempotent
       expect(quiet.health()).toMatchObject({ ready: false, link: 'closed', reason: 'not connected to rosbridge' });
