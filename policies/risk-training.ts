@@ -86,7 +86,7 @@ export function calibrateRiskOnRollouts(traces: readonly RolloutTrace[], norm: P
   const shape = { dim: d, hidden: o.hidden ?? FIT_DEFAULTS.hidden, ...(members > 1 ? { members } : {}), ...(o.time ? { time: clockNormalization(traces) } : {}) };
   let sq = 0;
   let steps = 0;
-  const scored: RolloutTrace[] = traces.map((t) => ({ failed: t.failed, scores: new Float64Array(t.scores.length) }));
+  const scored: RolloutTrace[] = traces.map((t) => ({ failed: t.failed, corrected: t.corrected, scores: new Float64Array(t.scores.length) }));
   for (let k = 0; k < folds; k++) {
     const train = traces.filter((_, i) => fold[i] !== k);
     if (!train.some((t) => t.failed) || !train.some((t) => !t.failed)) {
@@ -109,11 +109,11 @@ export function calibrateRiskOnRollouts(traces: readonly RolloutTrace[], norm: P
     });
   }
   // corrected rollouts train the model; the threshold is the policy-alone rollouts' rule
-  const alone = traces.filter((t) => !t.corrected);
-  const { threshold, calibration } = calibrateOnRollouts(scored.filter((_, i) => !traces[i].corrected), { episodeRate: o.episodeRate, minTicks: o.minTicks, task: o.task, seedBase: o.seedBase, stepThreshold: 0.5 });
+  const alone = scored.filter((t) => !t.corrected);
+  const { threshold, calibration } = calibrateOnRollouts(alone, { episodeRate: o.episodeRate, minTicks: o.minTicks, task: o.task, seedBase: o.seedBase, stepThreshold: 0.5 });
   const all = finiteRows(traces, d, !!o.time, o.horizon);
   const weights = fitMembers(all, norm, shape, o);
-  const corrected = correctedSummary(scored.filter((_, i) => traces[i].corrected), Math.min(1, threshold), o.minTicks);
+  const corrected = correctedSummary(scored.filter((t) => t.corrected), Math.min(1, threshold), o.minTicks);
   return {
     model: {
       method: 'failure-risk', file: HELP_RISK_FILE, ...shape, hidden: [...shape.hidden], threshold: Math.min(1, threshold),

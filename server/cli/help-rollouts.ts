@@ -3,7 +3,7 @@ import { extractFeatures, type FeatureSpec } from '../../policies/observation-fe
 import type { LoadedPolicy } from '../../policies/policy-registry.ts';
 import type { RolloutTrace } from '../../policies/rollout-calibration.ts';
 import { SimulatedOperator, type OperatorKnobs } from '../../sim/simulated-operator.ts';
-import type { TaskName } from '../../sim/tasks/task.ts';
+import { getTask } from '../../sim/tasks/task-registry.ts';
 import { candidateManifest, evaluatePolicy } from './eval-command.ts';
 import { ProgressBar } from './progress-bar.ts';
 
@@ -50,7 +50,7 @@ interface Pass {
 async function recordPass(policy: LoadedPolicy, { task, episodes, seedBase, spec, score, showProgress, operator, signs }: Pass): Promise<RolloutTrace[]> {
   const afterHandBack = operator !== undefined;
   // a person who only watches: the first tick they would have stepped in at
-  const watcher = signs && !afterHandBack ? new SimulatedOperator(task as TaskName, {}, { controlHz: policy.manifest.controlRateHz }) : null;
+  const watcher = signs && !afterHandBack ? new SimulatedOperator(getTask(task).name, {}, { controlHz: policy.manifest.controlRateHz }) : null;
   let firstSign = -1;
   const bar = new ProgressBar(`${afterHandBack ? 'corrected' : 'help'} rollouts ${task}`, episodes, { enabled: showProgress });
   const traces: RolloutTrace[] = [];
