@@ -3,6 +3,7 @@ import { simCommand } from './sim-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { trainCommand } from './train-command.ts';
 import { evalCommand } from './eval-command.ts';
+import { calibrateCommand } from './calibrate-command.ts';
 import { recordingsCommand } from './recordings-command.ts';
 import { loopCommand } from './loop-command.ts';
 import { fleetCommand } from './fleet-command.ts';
@@ -18,6 +19,7 @@ export const commands: CliCommand[] = [
   simCommand,
   trainCommand,
   evalCommand,
+  calibrateCommand,
   recordingsCommand,
   loopCommand,
   fleetCommand,

@@ -17,13 +17,11 @@ import { describeBackend, initBackend } from '../../policies/backend.ts';
 import { parseEpisodeQuery } from '../../policies/episode-query.ts';
 import { parseWeighting } from '../../policies/sirius-weights.ts';
 import { runTrainingJob, type JobProgress, type TrainingJobSpec } from '../../policies/training-job.ts';
-import { HELP_SCORE_CHOICES, raisesOnRisk, type HelpScoreChoice } from '../../policies/help-model.ts';
 import { openEpisodeJournals } from '../../recordings/open-episode-journals.ts';
 import { configuredObjectStore } from './configured-object-store.ts';
 import { intFlag, UsageError, type CliCommand } from './cli-command.ts';
 import { candidateManifest, evaluatePolicy, formatEvaluation } from './eval-command.ts';
-import { simHelpRollouts } from './help-rollouts.ts';
-import { HELP_DEFAULTS } from '../control/help-monitor.ts';
+import { HELP_ROLLOUT_OPTIONS, HELP_ROLLOUT_USAGE, parseHelpRolloutFlags, simHelpRolloutsOption } from './help-flags.ts';
 import { printJson } from './json-output.ts';
 import { ProgressBar } from './progress-bar.ts';
 
@@ -108,11 +106,7 @@ export const trainCommand: CliCommand = {
     '  --sim-demos N first records N scripted-expert demos of --task through the recordings pipeline\n' +
     '  --eval-episodes N evaluates the trained policy in the simulator before writing it (results go into policy.json)\n' +
     '  damaged journals are quarantined and reported, the rest train; --include-gapped also trains on episodes recovered with gaps\n' +
-    '  --help-rollouts N sets the help threshold on N rollouts of the candidate instead: at most --help-episode-rate of the successful ones raise a request\n' +
-    '  --help-score risk (needs --help-rollouts) learns the risk of failure from those rollouts\' outcomes and raises on it; risk-or-ensemble: on either, each at half the rate\n' +
-    '  --help-risk-time: the risk also reads how long the episode has run (the observation\'s clock); --help-risk-members N averages N models fitted from different seeds (default 1)\n' +
-    '  --help-risk-corrected plays the rollouts\' seeds once more with a simulated operator who corrects once, and the risk also learns from what follows each hand-back\n' +
-    '  --help-risk-horizon S: a failed rollout\'s ticks count as failing only from S seconds before a watching person would first have seen it failing\n' +
+    HELP_ROLLOUT_USAGE +
     '  --keep-epoch: the version keeps the epoch with the lowest validation loss (best, default) or the last\n' +
     '  --out DIR writes the version into DIR (building a shipped policy) instead of <data-dir>/policies/',
   options: {
@@ -131,15 +125,8 @@ export const trainCommand: CliCommand = {
     'eval-seed-base': { type: 'string' },
     out: { type: 'string' },
     'include-gapped': { type: 'boolean' },
-    'help-score': { type: 'string' },
+    ...HELP_ROLLOUT_OPTIONS,
     'help-rate': { type: 'string' },
-    'help-rollouts': { type: 'string' },
-    'help-episode-rate': { type: 'string' },
-    'help-rollout-seed-base': { type: 'string' },
-    'help-risk-time': { type: 'boolean' },
-    'help-risk-members': { type: 'string' },
-    'help-risk-corrected': { type: 'boolean' },
-    'help-risk-horizon': { type: 'string' },
     'keep-epoch': { type: 'string' },
   },
   async run(flags, values) {
@@ -164,27 +151,12 @@ export const trainCommand: CliCommand = {
     if (hidden && hidden.some((h) => !Number.isInteger(h) || h < 1)) throw new UsageError(`--hidden takes sizes like 256,256, got '${String(values.hidden)}'`);
     const lr = values.lr === undefined ? undefined : Number(values.lr);
     if (lr !== undefined && !(lr > 0)) throw new UsageError(`--lr takes a positive number, got '${String(values.lr)}'`);
-    const helpScore = values['help-score'] as string | undefined;
-    if (helpScore !== undefined && !(HELP_SCORE_CHOICES as readonly string[]).includes(helpScore)) throw new UsageError(`--help-score takes ${HELP_SCORE_CHOICES.slice(0, -1).join(', ')} or ${HELP_SCORE_CHOICES.at(-1)}, got '${helpScore}'`);
+    const help = parseHelpRolloutFlags(values);
+    const helpScore = help.helpScore;
     const helpRate = values['help-rate'] === undefined ? undefined : Number(values['help-rate']);
     if (helpRate !== undefined && !(helpRate >= 0 && helpRate <= 0.5)) {
       throw new UsageError(`--help-rate takes the share of held-out steps a help score may exceed, from 0 to 0.5, got '${String(values['help-rate'])}'`);
     }
-    const helpRollouts = intFlag(values, 'help-rollouts', 0)!;
-    const helpEpisodeRate = values['help-episode-rate'] === undefined ? 0.1 : Number(values['help-episode-rate']);
-    if (!(helpEpisodeRate >= 0 && helpEpisodeRate <= 1)) throw new UsageError(`--help-episode-rate takes the share of successful rollouts that may raise a request, from 0 to 1, got '${String(values['help-episode-rate'])}'`);
-    if (helpRollouts > 0 && helpScore === 'both') throw new UsageError('--help-rollouts calibrates one raising score: use --help-score ensemble, novelty or risk with it');
-    if (raisesOnRisk(helpScore as HelpScoreChoice | undefined) && helpRollouts < 2) throw new UsageError(`--help-score ${helpScore} learns from the candidate's own rollouts: give --help-rollouts N (N >= 2; about 1000, docs/training.md "Help model")`);
-    const riskMembers = intFlag(values, 'help-risk-members', 1)!;
-    if (riskMembers < 1 || riskMembers > 16) throw new UsageError(`--help-risk-members takes 1 to 16 models, got ${riskMembers}`);
-    const riskTime = values['help-risk-time'] === true;
-    const riskCorrected = values['help-risk-corrected'] === true;
-    const riskHorizonS = values['help-risk-horizon'] === undefined ? undefined : Number(values['help-risk-horizon']);
-    if (riskHorizonS !== undefined && !(riskHorizonS >= 0 && riskHorizonS <= 600)) throw new UsageError(`--help-risk-horizon takes seconds from 0 to 600, got '${String(values['help-risk-horizon'])}'`);
-    if ((riskTime || riskMembers > 1 || riskCorrected || riskHorizonS !== undefined) && !raisesOnRisk(helpScore as HelpScoreChoice | undefined)) {
-      throw new UsageError('--help-risk-time, --help-risk-members, --help-risk-corrected and --help-risk-horizon shape the failure-risk model: use them with --help-score risk or risk-or-ensemble');
-    }
-    if (riskCorrected && riskHorizonS !== undefined) throw new UsageError('--help-risk-horizon labels policy-alone rollouts by their first failure sign; it does not combine with --help-risk-corrected');
     const keepEpoch = values['keep-epoch'] as string | undefined;
     if (keepEpoch !== undefined && keepEpoch !== 'best' && keepEpoch !== 'last') throw new UsageError(`--keep-epoch takes best or last, got '${keepEpoch}'`);
     const spec: TrainingJobSpec = {
@@ -199,7 +171,7 @@ export const trainCommand: CliCommand = {
       version: values.version as string | undefined,
       task: task ?? null,
       ...(values['include-gapped'] === true ? { includeGapped: true } : {}),
-      ...(helpScore ? { helpScore: helpScore as HelpScoreChoice } : {}),
+      ...(helpScore ? { helpScore } : {}),
       ...(helpRate !== undefined ? { helpRate } : {}),
       ...(keepEpoch ? { keepEpoch } : {}),
     };
@@ -250,8 +222,7 @@ export const trainCommand: CliCommand = {
     const opened = await openEpisodeJournals(flags.dataDir, configuredObjectStore(flags.config, 'train'));
     let trained;
     try {
-      const helpRolloutSeedBase = intFlag(values, 'help-rollout-seed-base', 20000)!;
-      const rollouts = helpRollouts > 0 ? { episodeRate: helpEpisodeRate, minTicks: HELP_DEFAULTS.minTicks, task: evalTask, seedBase: helpRolloutSeedBase, risk: { time: riskTime, members: riskMembers, horizonS: riskHorizonS }, run: simHelpRollouts(evalTask, helpRollouts, helpRolloutSeedBase, tty, { corrected: riskCorrected, signs: riskHorizonS !== undefined }) } : undefined;
+      const rollouts = simHelpRolloutsOption(help, evalTask, tty);
       trained = await runTrainingJob(spec, { dataDir: flags.dataDir, journals: opened.journals, onProgress, evaluate, helpRollouts: rollouts, outDir: values.out as string | undefined, source });
     } finally {
       opened.close();

@@ -32,7 +32,7 @@ describe('takeover train', () => {
       const spy = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
       const code = await main(['train', '--episodes', 'all', '--data-dir', dir, '--help-score', 'risk', ...extra]).finally(() => spy.mockRestore());
       expect(code, extra.join(' ')).toBe(2);
-      expect(err.join(''), extra.join(' ')).toContain("--help-score risk learns from the candidate's own rollouts: give --help-rollouts N (N >= 2");
+      expect(err.join(''), extra.join(' ')).toContain("--help-score risk learns from the policy's own rollouts: give --help-rollouts N (N >= 2");
     }
   });
 
