@@ -2,10 +2,9 @@ import type { HelpScoreChoice } from './help-model.ts';
 import { calibrateHelpOnRollouts, type HelpArrays, type HelpRolloutsOption } from './help-rollout-calibration.ts';
 import type { LoadedPolicy, NewPolicyManifest } from './policy-registry.ts';
 
-/** A stored version's policy with a new help model: what `PolicyRegistry.create` writes as the new version. */
+/** A stored version's help model calibrated again: the manifest and help arrays `PolicyRegistry.create` writes, with the version's own weights, as the new version. */
 export interface RecalibratedVersion {
   draft: NewPolicyManifest;
-  weights: Float32Array[];
   arrays: HelpArrays;
 }
 
@@ -19,15 +18,13 @@ export interface RecalibratedVersion {
 export async function recalibrateVersionHelp(loaded: LoadedPolicy, raise: HelpScoreChoice, rollouts: HelpRolloutsOption, seed: number): Promise<RecalibratedVersion> {
   const m = loaded.manifest;
   if (!m.help) throw new Error(`policy version '${m.version}' has no help model to calibrate (it was trained without held-out episodes)`);
-  if (!loaded.helpStates) throw new Error(`policy version '${m.version}' has no help states file`);
   const { format: _f, version: _v, createdAt: _c, model: _m, ...rest } = m;
-  const arrays: HelpArrays = { helpStates: loaded.helpStates, ...(loaded.helpHeads ? { helpHeads: loaded.helpHeads } : {}) };
   // a risk model the version already has keeps scoring (and showing on its tile) unless this one replaces it
-  if (loaded.helpRisk) arrays.helpRisk = loaded.helpRisk;
+  const { manifest: _l, weights, ...arrays } = loaded;
   const model = { ...m.help, raise };
   const draft: NewPolicyManifest = { ...rest, parentVersion: m.version, help: model, evaluation: [] };
-  const calibrated = await calibrateHelpOnRollouts(draft, loaded.weights, arrays, model, rollouts, seed);
+  const calibrated = await calibrateHelpOnRollouts(draft, weights, arrays, model, rollouts, seed);
   draft.help = calibrated.model;
   if (calibrated.risk) arrays.helpRisk = calibrated.risk;
-  return { draft, weights: loaded.weights, arrays };
+  return { draft, arrays };
 }

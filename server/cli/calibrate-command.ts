@@ -53,9 +53,9 @@ export const calibrateCommand: CliCommand = {
     if (!flags.json) process.stderr.write(describeBackend() + '\n');
     const raise = help.helpScore ?? 'ensemble';
     const re = await recalibrateVersionHelp(loaded, raise, simHelpRolloutsOption(help, task, tty)!, flags.seed ?? 0);
-    const manifest = await registry.create(re.draft, re.weights, name, re.arrays.helpStates, re.arrays.helpHeads, re.arrays.helpRisk);
+    const manifest = await registry.create(re.draft, loaded.weights, name, re.arrays.helpStates, re.arrays.helpHeads, re.arrays.helpRisk);
     const h = manifest.help!;
-    if (flags.json) printJson({ version: manifest.version, parentVersion: source, task, help: h });
+    if (flags.json) printJson({ version: manifest.version, parentVersion: manifest.parentVersion, task, help: h });
     else process.stdout.write(`wrote policy ${manifest.version} (the weights of ${source}): raises help on ${h.raise}; ${describeRollouts(h)}\n`);
     return 0;
   },

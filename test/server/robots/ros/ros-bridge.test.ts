@@ -271,7 +271,7 @@ describe('RosBridge setup errors', () => {
       server.startPublishing(100); // joint states appear: a second connect succeeds
       await quiet.connect();
       // readiness is judged from live input (once failed here on a loaded runner): give it a second, and name the reason if it stays not ready
-      for (let end = Date.now() + 1000; !quiet.health().ready && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
+      await until(() => quiet.health().ready, 'readiness after the second connect', 1000).catch(() => undefined);
       expect(quiet.health().ready, quiet.health().reason).toBe(true);
       await quiet.disconnect();
       await quiet.disconnect(); // idempotent
